@@ -1,0 +1,109 @@
+# convlab: build, data, tests and benchmarks. README.md has the two commands a
+# new user needs; `make help` lists every target.
+
+CC      ?= cc
+# -march=native: the binary is built on the machine that runs it (make run).
+OPT     ?= -O2 -march=native
+BUILD   ?= build/release
+CSTD    := -std=c11 -D_DEFAULT_SOURCE
+WARN    := -Wall -Wextra -Wshadow -Wno-unused-parameter
+DEPFLAGS = -MMD -MP
+
+# The engine sees only its own headers and cJSON: it cannot include SDL.
+ENGINE_PKGS := libcjson
+UI_PKGS     := sdl2 SDL2_ttf SDL2_image cglm fontconfig libcjson
+TEST_PKGS   := criterion
+
+ENGINE_CFLAGS := $(CSTD) $(WARN) $(OPT) -pthread -Isrc $(shell pkg-config --cflags $(ENGINE_PKGS) 2>/dev/null)
+APP_CFLAGS    := $(CSTD) $(WARN) $(OPT) -pthread -Isrc $(shell pkg-config --cflags $(UI_PKGS) 2>/dev/null)
+LDLIBS        := $(shell pkg-config --libs $(UI_PKGS) 2>/dev/null) -lm -pthread
+TEST_CFLAGS   := $(APP_CFLAGS) -Itests $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
+TEST_LDLIBS   := $(LDLIBS) $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+
+ENGINE_SRC := $(wildcard src/engine/*.c)
+APP_SRC    := $(wildcard src/lesson/*.c src/ui/*.c src/app/*.c)
+TEST_SRC   := $(wildcard tests/*.c)
+BENCH_SRC  := $(wildcard tests/bench/*.c)
+
+ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/%.o)
+APP_OBJ    := $(APP_SRC:%.c=$(BUILD)/%.o)
+TEST_OBJ   := $(TEST_SRC:%.c=$(BUILD)/%.o)
+BENCH_OBJ  := $(BENCH_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ    := $(ENGINE_OBJ) $(APP_OBJ)
+
+CIFAR10_URL    ?= https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz
+CIFAR10_MD5    ?=
+CIFAR10_SHA256 ?=
+export CIFAR10_URL CIFAR10_MD5 CIFAR10_SHA256
+
+.PHONY: all run deps data test test-unit test-shell check bench clean help
+.DEFAULT_GOAL := all
+
+all: convlab
+
+convlab: $(BUILD)/convlab
+	cp $< $@
+
+$(BUILD)/convlab: $(LIB_OBJ) $(BUILD)/src/main.o
+	$(CC) $(OPT) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/test_runner: $(LIB_OBJ) $(TEST_OBJ)
+	$(CC) $(OPT) -o $@ $^ $(TEST_LDLIBS)
+
+$(BUILD)/bench: $(LIB_OBJ) $(BENCH_OBJ)
+	$(CC) $(OPT) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/src/engine/%.o: src/engine/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ENGINE_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/src/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(APP_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+-include $(shell find build -name '*.d' 2>/dev/null)
+
+# ---- the user's commands --------------------------------------------------
+
+# Installs missing packages, fetches CIFAR-10, builds and launches the app.
+run: deps data all
+	./convlab
+
+deps:
+	@bash src/scripts/deps.sh
+
+data:
+	@bash src/scripts/fetch-cifar10.sh data
+
+# Unit tests (Criterion), then the command-line and window tests.
+test: test-unit test-shell
+
+test-unit: $(BUILD)/test_runner
+	cd tests && ../$(BUILD)/test_runner --jobs 2
+
+test-shell: all
+	@bash tests/run-shell-tests.sh
+
+# The unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
+check:
+	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" test-unit
+
+bench: $(BUILD)/bench all
+	$(BUILD)/bench
+
+clean:
+	rm -rf build convlab
+
+help:
+	@echo "make            build ./convlab"
+	@echo "make run        install packages, fetch CIFAR-10, build, launch"
+	@echo "make deps       install missing Debian packages (apt-get)"
+	@echo "make data       download and verify CIFAR-10 into data/ (CIFAR10_URL, CIFAR10_MD5/SHA256 override)"
+	@echo "make test       unit tests, then command-line and window tests"
+	@echo "make check      unit tests under ASan + UBSan"
+	@echo "make bench      throughput and frame-time benchmarks"
+	@echo "make clean      remove build output"

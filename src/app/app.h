@@ -1,0 +1,26 @@
+/* The commands of the convlab binary. app_main dispatches:
+ *   convlab [--lang en|zh] [--size WxH] ...       the window (gui_main, src/ui/)
+ *   convlab --batch train|eval ...                headless training (batch_train.c)
+ *   convlab --batch render|lessons-check|lesson   headless lessons (batch_lesson.c)
+ * Each returns the process exit status: 0 ok, 1 failure, 2 bad usage,
+ * 130 interrupted.
+ */
+#ifndef CONVLAB_APP_H
+#define CONVLAB_APP_H
+
+int app_main(int argc, char **argv);
+
+// argv[0] is the sub-command name ("train", "eval", ...).
+int batch_train_main(int argc, char **argv);
+int batch_eval_main(int argc, char **argv);
+int batch_render_main(int argc, char **argv);
+int batch_lessons_check_main(int argc, char **argv);
+int batch_lesson_main(int argc, char **argv);
+
+// The window. argv as given to the program (without --batch).
+int gui_main(int argc, char **argv);
+
+// Prints the full --help text to stdout.
+void app_print_help(void);
+
+#endif

@@ -1,0 +1,6 @@
+/* STUB: replaced by its owner. */
+#include "app/app.h"
+#include <stdio.h>
+int batch_render_main(int argc, char **argv) { (void)argc; fprintf(stderr, "convlab: %s is not built yet\n", argv[0]); return 1; }
+int batch_lessons_check_main(int argc, char **argv) { (void)argc; fprintf(stderr, "convlab: %s is not built yet\n", argv[0]); return 1; }
+int batch_lesson_main(int argc, char **argv) { (void)argc; fprintf(stderr, "convlab: %s is not built yet\n", argv[0]); return 1; }

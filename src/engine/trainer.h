@@ -1,0 +1,82 @@
+/* The training loop of the tutorial, one mini-batch at a time, so that the
+ * batch CLI, the GUI's training thread and the lessons drive the same code:
+ *   for epoch: for each mini-batch: zero_grad, forward, loss, backward, step
+ * plus evaluation on the test set (overall, per class, confusion matrix).
+ */
+#ifndef CONVLAB_TRAINER_H
+#define CONVLAB_TRAINER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "engine/cifar.h"
+#include "engine/error.h"
+#include "engine/net.h"
+#include "engine/optim.h"
+#include "engine/rng.h"
+
+typedef struct {
+    int epochs;              // 2
+    int batch_size;          // 4
+    OptimizerConfig optim;   // SGD lr 0.001 momentum 0.9
+    uint64_t seed;           // initial weights and shuffling
+    int threads;             // engine worker threads (>= 1)
+    bool shuffle;            // reshuffle the training set every epoch
+    bool relu_logits;        // the seed's ReLU on the output layer
+    bool tutorial_break;     // the seed's `break` after the first mini-batch of each epoch
+    int log_every;           // mini-batches per logged running loss (2000)
+} TrainConfig;
+
+// The tutorial's recipe (the table in `convlab --help`).
+TrainConfig train_config_default(void);
+// Rejects bad values (epochs < 1, batch size < 1, ...) with a one-line message.
+int train_config_validate(const TrainConfig *c, ClError *err);
+
+typedef struct {
+    int n;                                    // images evaluated
+    int correct;
+    double accuracy;                          // percent, 0..100
+    int class_total[CIFAR_CLASSES];
+    int class_correct[CIFAR_CLASSES];
+    double class_accuracy[CIFAR_CLASSES];     // percent
+    int confusion[CIFAR_CLASSES][CIFAR_CLASSES]; // [truth][predicted]
+} EvalResult;
+
+typedef struct {
+    TrainConfig config;
+    const CifarSet *train;   // not owned
+    Net net;                 // owned
+    Optimizer opt;           // owned
+    Rng rng;                 // shuffling
+    int32_t *order;          // (train->n) this epoch's record order
+    float *batch_input;      // (batch_size, 3, 32, 32)
+    uint8_t *batch_labels;   // (batch_size)
+    int epoch;               // 0-based epoch in progress
+    int batch_in_epoch;      // mini-batches done in this epoch
+    int batches_per_epoch;   // ceil(train->n / batch_size), or 1 with tutorial_break
+    long global_step;        // mini-batches done in all
+    double running_loss;     // sum of losses since the last log line
+    int running_count;       // mini-batches in running_loss
+    long epoch_correct, epoch_seen; // training accuracy of the running epoch
+    float last_loss;
+    bool finished;           // all epochs done
+} Trainer;
+
+// Builds the net, initializes weights from config->seed and the optimizer.
+// Ownership: free with trainer_free. train may have n == 0 only for eval use.
+int trainer_init(Trainer *t, const TrainConfig *config, const CifarSet *train, ClError *err);
+void trainer_free(Trainer *t);
+
+// Runs one mini-batch (advancing epochs as needed) and returns its loss in
+// *loss. Returns 1 if a step ran, 0 if training had already finished, -1 on
+// error (e.g. the loss became NaN: err names the step and the likely cause,
+// and the weights are rolled back to before the step).
+int trainer_step(Trainer *t, float *loss, ClError *err);
+
+// If a log line is due after the last step (every log_every mini-batches),
+// returns 1 and the mean running loss, and resets the running sum.
+int trainer_take_log(Trainer *t, float *mean_loss);
+
+// Evaluates net on the first `limit` records of set (<= 0: all) in batches.
+void evaluate(Net *net, const CifarSet *set, int limit, EvalResult *out);
+
+#endif
