@@ -45,5 +45,9 @@ void optimizer_free(Optimizer *opt);
 void optimizer_reset(Optimizer *opt);
 // One update of params (n) from grads (n).
 void optimizer_step(Optimizer *opt, float *params, const float *grads);
+// The same update, but computed in full before any of it is written: returns
+// -1 and changes nothing (params, state, step count) if any new parameter or
+// state value would be NaN or Inf; else applies it and returns 0.
+int optimizer_step_checked(Optimizer *opt, float *params, const float *grads);
 
 #endif
