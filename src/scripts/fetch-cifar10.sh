@@ -87,7 +87,8 @@ if [ ! -f "$tarball" ]; then
     if [ $rc -ne 0 ] && ! { [ "$http_code" = 416 ] && [ -s "$part" ]; }; then
         [ -s "$part" ] || rm -f "$part"
         if [ -s "$part" ]; then keep="the partial download is kept and resumes"; else keep="nothing was kept"; fi
-        fail "download of $url failed (curl exit $rc${msg:+: ${msg#curl: }}); check the network or CIFAR10_URL and run 'make data' again ($keep)"
+        [ $rc -eq 23 ] && fail "writing $part failed (curl exit 23: ${msg#curl: (23) }); the disk may be full: free about 350 MB and run 'make data' again ($keep)"
+        fail "download of $url failed (curl exit $rc${msg:+: ${msg#curl: ($rc) }}); check the network or CIFAR10_URL and run 'make data' again ($keep)"
     fi
     mv -f "$part" "$tarball" || fail "cannot rename $part to $tarball; check $dest"
 fi
