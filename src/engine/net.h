@@ -49,10 +49,22 @@ typedef struct {
     int threads;              // worker threads for forward/backward (>= 1)
     // acts[0] = the input batch; acts[i+1] = output of layers[i]: (max_batch, out_c, out_h, out_w)
     float *acts[NET_MAX_LAYERS + 1];
-    float *dacts[NET_MAX_LAYERS + 1];        // gradients w.r.t. acts, same shapes
+    float *dacts[NET_MAX_LAYERS + 1];        // gradients w.r.t. acts, same shapes; dacts[0] is
+                                             // NULL (the input needs no gradient). A flatten
+                                             // layer's acts/dacts alias its input's (a view).
     int32_t *pool_indices[NET_MAX_LAYERS];   // for max-pool layers: (max_batch, out_c, out_h, out_w)
     void *impl;               // engine-private (thread pool, scratch); do not touch
 } Net;
+
+// One learnable tensor of the flat block, named as in PyTorch's state_dict.
+typedef struct {
+    char name[32];            // "conv1.weight", "conv1.bias", ...
+    int ndim;
+    int64_t shape[4];         // e.g. (8, 3, 5, 5) or (8)
+    long offset;              // into Net.params / Net.grads
+    long numel;
+} NetTensor;
+#define NET_MAX_TENSORS (2 * NET_MAX_LAYERS)
 
 // Builds CNNNet with room for max_batch samples. Parameters are zero until
 // net_init_params or a checkpoint load. Ownership: free with net_free.
@@ -67,6 +79,10 @@ void net_set_threads(Net *net, int threads);
 // PyTorch's default init for Conv2d and Linear: weight and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
 // from the engine's seeded generator.
 void net_init_params(Net *net, uint64_t seed);
+
+// Lists the learnable tensors in state_dict order (conv1.weight, conv1.bias,
+// ..., fc2.bias) into out (NET_MAX_TENSORS); returns how many (8 for CNNNet).
+int net_tensors(const Net *net, NetTensor *out);
 
 // Finds a layer by name, or NULL.
 const Layer *net_find_layer(const Net *net, const char *name);
@@ -84,6 +100,14 @@ float net_loss(const Net *net, const uint8_t *labels, int N, float *probs);
 // Backward from the mean cross-entropy loss of the last forward. Zeroes and
 // then fills net->grads (like optimizer.zero_grad(); loss.backward()).
 void net_backward(Net *net, const uint8_t *labels, int N);
+
+// One layer on the samples [n0, n1): the pieces a threaded forward/backward
+// splits a mini-batch into. Forward reads acts[i] and writes acts[i+1].
+// Backward reads dacts[i+1], overwrites dacts[i] for those samples (zeroed,
+// then accumulated) and ADDS the parameter gradients into grads (n_params),
+// so each thread can use its own grads buffer and sum them afterwards.
+void net_layer_forward(Net *net, int i, int n0, int n1);
+void net_layer_backward(Net *net, int i, float *grads, int n0, int n1);
 
 // zero_grad, forward, loss, backward, step: returns the loss.
 float net_train_step(Net *net, Optimizer *opt, const float *input, const uint8_t *labels, int N);

@@ -59,6 +59,11 @@ typedef struct {
     long epoch_correct, epoch_seen; // training accuracy of the running epoch
     float last_loss;
     bool finished;           // all epochs done
+    int order_epoch;         // the epoch `order` was shuffled for (-1: none yet)
+    uint8_t *batch_pred;     // (batch_size) argmax of the last mini-batch's logits
+    int last_batch_n;        // samples in the last mini-batch (the last one of an epoch may be short)
+    bool log_pending;        // a log line is due (see trainer_take_log)
+    float log_mean;          // its mean loss: running_loss / log_every, as the tutorial prints
 } Trainer;
 
 // Builds the net, initializes weights from config->seed and the optimizer.
@@ -67,16 +72,21 @@ int trainer_init(Trainer *t, const TrainConfig *config, const CifarSet *train, C
 void trainer_free(Trainer *t);
 
 // Runs one mini-batch (advancing epochs as needed) and returns its loss in
-// *loss. Returns 1 if a step ran, 0 if training had already finished, -1 on
+// *loss. After it, (epoch, batch_in_epoch) are the tutorial's (epoch, i + 1)
+// of that mini-batch; a new epoch starts (and reshuffles) on the next call. Returns 1 if a step ran, 0 if training had already finished, -1 on
 // error (e.g. the loss became NaN: err names the step and the likely cause,
 // and the weights are rolled back to before the step).
 int trainer_step(Trainer *t, float *loss, ClError *err);
 
-// If a log line is due after the last step (every log_every mini-batches),
-// returns 1 and the mean running loss, and resets the running sum.
+// If a log line is due after the last step, returns 1 and the mean running
+// loss. As the tutorial: the running sum restarts every epoch, and a line is
+// due when (i + 1) % log_every == 0 for the in-epoch index i, so the last
+// (n mod log_every) losses of an epoch are never printed.
 int trainer_take_log(Trainer *t, float *mean_loss);
 
-// Evaluates net on the first `limit` records of set (<= 0: all) in batches.
+// Evaluates net on the first `limit` records of set (<= 0: all) in batches of
+// net->max_batch (call net_set_max_batch first for bigger ones), normalizing
+// straight into net->acts[0]. Allocates nothing per batch.
 void evaluate(Net *net, const CifarSet *set, int limit, EvalResult *out);
 
 #endif
