@@ -318,6 +318,7 @@ def invalid_fixtures():
         invalid_pool(kind, "output_too_small", "Output size is too small", 3, 3, 4)
         invalid_pool(kind, "stride_zero", "stride should not be zero", 5, 5, 2, 0)
         invalid_pool(kind, "stride_negative", "stride should be greater than zero", 5, 5, 2, -1)
+        invalid_pool(kind, "kernel_zero_default_stride", "stride should not be zero", 5, 5, 0)
         invalid_pool(kind, "kernel_zero", "kernel size should be greater than zero", 5, 5, 0, 1)
         invalid_pool(kind, "pad_negative", "pad must be non-negative", 5, 5, 2, 1, -1)
     invalid_pool("maxpool", "dilation_zero", "dilation should be greater than zero", 5, 5, 2, dilation=0)

@@ -39,6 +39,10 @@ static int pool_output_dim(int in, int k, int pad, int stride, int dilation, boo
 // Checks shared by max and avg pooling, in the order PyTorch runs them.
 static int pool_check(const char *op, const Pool2dConfig *c, int dil_h, int dil_w, int H, int W,
                       int *out_h, int *out_w, ClError *err) {
+    // PyTorch checks a zero stride first (so MaxPool2d(0) reports the stride it
+    // defaulted to the kernel) and words it apart from a negative one.
+    if (c->stride_h == 0 || c->stride_w == 0)
+        return cl_fail(err, "%s: stride should not be zero (got %d x %d)", op, c->stride_h, c->stride_w);
     if (c->kernel_h <= 0 || c->kernel_w <= 0)
         return cl_fail(err, "%s: kernel size should be greater than zero, but got kH: %d kW: %d", op, c->kernel_h, c->kernel_w);
     if (c->stride_h <= 0 || c->stride_w <= 0)
