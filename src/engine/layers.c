@@ -17,9 +17,11 @@ void relu_forward(float *out, const float *in, long n) {
     for (long i = 0; i < n; i++) out[i] = in[i] > 0.0f ? in[i] : (isnan(in[i]) ? in[i] : 0.0f);
 }
 
+// PyTorch's threshold_backward zeroes the gradient where out <= 0: exactly 0
+// gets no gradient, and a NaN (which compares false) lets it through.
 void relu_backward(float *din, const float *dout, const float *out, long n) {
     for (long i = 0; i < n; i++)
-        if (out[i] > 0.0f) din[i] += dout[i];
+        if (!(out[i] <= 0.0f)) din[i] += dout[i];
 }
 
 // ---- Linear -------------------------------------------------------------------

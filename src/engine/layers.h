@@ -9,7 +9,8 @@
 
 // out = max(in, 0), elementwise over n values (out may equal in).
 void relu_forward(float *out, const float *in, long n);
-// din += dout where out > 0 (PyTorch: the gradient at exactly 0 is 0).
+// din += dout except where out <= 0 (PyTorch: the gradient at exactly 0 is 0;
+// a NaN passes it through).
 void relu_backward(float *din, const float *dout, const float *out, long n);
 
 // out (N, OUT) = in (N, IN) @ weight(OUT, IN)^T + bias (OUT) or NULL.
