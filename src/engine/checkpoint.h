@@ -10,12 +10,35 @@
 
 #include "engine/error.h"
 #include "engine/net.h"
+#include "engine/safetensors.h"
+
+// Written into every checkpoint's metadata as "convlab_version" (the build may
+// override it with -DCONVLAB_VERSION=...).
+#ifndef CONVLAB_VERSION
+#define CONVLAB_VERSION "0.1.0"
+#endif
+
+// The "__metadata__" of a checkpoint: string keys and values (safetensors allows
+// only strings). Always present after a convlab save: "format" = "pt",
+// "model" = "CNNNet", "convlab_version"; callers may add e.g. "epoch", "step".
+#define CHECKPOINT_MAX_META 16
+typedef struct {
+    int n;
+    StMeta items[CHECKPOINT_MAX_META];
+} CheckpointMeta;
 
 // Writes every learnable tensor of net to path atomically.
 int checkpoint_save(const Net *net, const char *path, ClError *err);
+// The same, with extra metadata entries (may be NULL / 0), e.g. {"epoch", "2"}.
+int checkpoint_save_meta(const Net *net, const char *path, const StMeta *extra, int n_extra, ClError *err);
 // Reads path into net->params. Checks the header length, the JSON, and each
 // tensor's name, dtype, shape and byte range, and names the one that is wrong.
 // On failure net->params is unchanged.
 int checkpoint_load(Net *net, const char *path, ClError *err);
+// The same, also returning the file's metadata in meta (may be NULL; extra
+// entries beyond CHECKPOINT_MAX_META are dropped).
+int checkpoint_load_meta(Net *net, const char *path, CheckpointMeta *meta, ClError *err);
+// Looks up key in meta, or NULL.
+const char *checkpoint_meta_get(const CheckpointMeta *meta, const char *key);
 
 #endif

@@ -145,7 +145,7 @@ static int read_class_names(Cifar *c, const char *dir, ClError *err) {
             rc = cl_fail(err, "%s:%d: class name \"%.20s...\" is too long; " FIX, path, lineno, s);
             break;
         }
-        snprintf(c->class_names[n++], sizeof c->class_names[0], "%s", s);
+        memcpy(c->class_names[n++], s, strlen(s) + 1); // length checked above
     }
     fclose(fp);
     if (rc == 0 && n != CIFAR_CLASSES)
