@@ -1,0 +1,784 @@
+/* Live training: a recorder that keeps the history of runs and fills
+ * snapshots, and a session that runs the Trainer on a pthread and hands
+ * snapshots to the UI through a triple buffer (see train_session.h).
+ * Used by the training screen (src/ui/dashboard*.c), by `--batch train
+ * --dashboard` and by tests/test_train_session.c. No SDL.
+ */
+#include "app/train_session.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/checkpoint.h"
+
+#define EVAL_BATCH 100
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* ==== snapshots ============================================================ */
+
+static void run_history_free(RunHistory *h) {
+    free(h->points);
+    memset(h, 0, sizeof *h);
+}
+
+// Deep copy of a run; dst's point array is reused or grown.
+static void run_history_copy(RunHistory *dst, const RunHistory *src) {
+    LossPoint *pts = dst->points;
+    int cap = dst->cap_points;
+    if (cap < src->n_points) {
+        cap = src->n_points + 64;
+        pts = realloc(pts, (size_t)cap * sizeof *pts);
+        CL_ASSERT(pts != NULL);
+    }
+    *dst = *src;
+    dst->points = pts;
+    dst->cap_points = cap;
+    if (src->n_points > 0) memcpy(pts, src->points, (size_t)src->n_points * sizeof *pts);
+}
+
+void train_snapshot_free(TrainSnapshot *s) {
+    for (int i = 0; i < TS_MAX_RUNS; i++) run_history_free(&s->runs[i]);
+    free(s->test_pred);
+    for (int i = 0; i < TS_FMAPS; i++) free(s->fmaps[i].data);
+    memset(s, 0, sizeof *s);
+}
+
+void train_snapshot_copy(TrainSnapshot *dst, const TrainSnapshot *src) {
+    // Keep dst's owned arrays, copy the plain fields, then the arrays.
+    RunHistory runs[TS_MAX_RUNS];
+    memcpy(runs, dst->runs, sizeof runs);
+    uint8_t *test_pred = dst->test_pred;
+    int old_n_test = dst->n_test;
+    float *fdata[TS_FMAPS];
+    int fsize[TS_FMAPS];
+    for (int i = 0; i < TS_FMAPS; i++) {
+        fdata[i] = dst->fmaps[i].data;
+        fsize[i] = dst->fmaps[i].c * dst->fmaps[i].h * dst->fmaps[i].w;
+    }
+    *dst = *src;
+    for (int i = 0; i < TS_MAX_RUNS; i++) {
+        dst->runs[i] = runs[i];
+        if (i < src->n_runs) run_history_copy(&dst->runs[i], &src->runs[i]);
+        else dst->runs[i].n_points = 0;
+    }
+    if (old_n_test < src->n_test || test_pred == NULL) {
+        test_pred = realloc(test_pred, (size_t)(src->n_test > 0 ? src->n_test : 1));
+        CL_ASSERT(test_pred != NULL);
+    }
+    dst->test_pred = test_pred;
+    if (src->n_test > 0 && src->test_pred) memcpy(test_pred, src->test_pred, (size_t)src->n_test);
+    for (int i = 0; i < TS_FMAPS; i++) {
+        int n = src->fmaps[i].c * src->fmaps[i].h * src->fmaps[i].w;
+        float *d = fdata[i];
+        if (fsize[i] < n || d == NULL) {
+            d = realloc(d, (size_t)(n > 0 ? n : 1) * sizeof *d);
+            CL_ASSERT(d != NULL);
+        }
+        dst->fmaps[i].data = d;
+        if (n > 0 && src->fmaps[i].data) memcpy(d, src->fmaps[i].data, (size_t)n * sizeof *d);
+    }
+}
+
+void train_config_label(char *out, int out_size, const TrainConfig *c) {
+    int n;
+    if (c->optim.kind == OPTIM_ADAM)
+        n = snprintf(out, (size_t)out_size, "Adam lr %g, batch %d", (double)c->optim.lr, c->batch_size);
+    else
+        n = snprintf(out, (size_t)out_size, "SGD lr %g, mom %g, batch %d", (double)c->optim.lr,
+                     (double)c->optim.momentum, c->batch_size);
+    if (n < 0 || n >= out_size) return;
+    if (c->relu_logits) n += snprintf(out + n, (size_t)(out_size - n), ", relu-logits");
+    if (n < out_size && c->tutorial_break) snprintf(out + n, (size_t)(out_size - n), ", break");
+}
+
+/* ==== recorder ============================================================= */
+
+int train_recorder_init(TrainRecorder *r, const CifarSet *test, ClError *err) {
+    memset(r, 0, sizeof *r);
+    r->test = test;
+    if (net_build_cnnnet(&r->eval_net, false, EVAL_BATCH, err) != 0) return -1;
+    int n = test ? test->n : 0;
+    r->test_pred = cl_calloc((size_t)(n > 0 ? n : 1), 1);
+    r->probs = cl_calloc((size_t)EVAL_BATCH * NET_NUM_CLASSES, sizeof(float));
+    return 0;
+}
+
+void train_recorder_free(TrainRecorder *r) {
+    net_free(&r->eval_net);
+    for (int i = 0; i < TS_MAX_RUNS; i++) run_history_free(&r->runs[i]);
+    free(r->test_pred);
+    free(r->probs);
+    memset(r, 0, sizeof *r);
+}
+
+// The eval net gets t's weights (and its relu_logits: the bug changes the
+// predictions, so the dashboard must show the buggy net as it is).
+static void sync_eval_net(TrainRecorder *r, const Trainer *t) {
+    if (r->eval_net.relu_logits != t->net.relu_logits) {
+        ClError err;
+        net_free(&r->eval_net);
+        CL_ASSERT(net_build_cnnnet(&r->eval_net, t->net.relu_logits, EVAL_BATCH, &err) == 0);
+    }
+    CL_ASSERT(r->eval_net.n_params == t->net.n_params);
+    memcpy(r->eval_net.params, t->net.params, (size_t)t->net.n_params * sizeof(float));
+    net_set_threads(&r->eval_net, t->net.threads > 0 ? t->net.threads : 1);
+}
+
+void train_recorder_begin_run(TrainRecorder *r, const Trainer *t) {
+    if (r->n_runs == TS_MAX_RUNS) {
+        run_history_free(&r->runs[0]);
+        memmove(&r->runs[0], &r->runs[1], (TS_MAX_RUNS - 1) * sizeof r->runs[0]);
+        memset(&r->runs[TS_MAX_RUNS - 1], 0, sizeof r->runs[0]);
+        r->n_runs--;
+    }
+    RunHistory *h = &r->runs[r->n_runs++];
+    memset(h, 0, sizeof *h);
+    h->config = t->config;
+    h->batches_per_epoch = t->batches_per_epoch;
+    train_config_label(h->label, sizeof h->label, &t->config);
+    r->smooth_acc = 0;
+    r->smooth_n = 0;
+    r->has_eval = false;
+    r->eval_epoch = 0;
+}
+
+// The tutorial's printed position "[epoch, i]" of t's last step (both
+// 1-based), whether or not the trainer has already rolled over to the next epoch.
+static void last_step_position(const Trainer *t, int *epoch1, int *batch1) {
+    if (t->batch_in_epoch == 0 && t->global_step > 0) {
+        *epoch1 = t->epoch;
+        *batch1 = t->batches_per_epoch;
+    } else {
+        *epoch1 = t->epoch + 1;
+        *batch1 = t->batch_in_epoch;
+    }
+}
+
+static double running_train_acc(const Trainer *t) {
+    return t->epoch_seen > 0 ? 100.0 * (double)t->epoch_correct / (double)t->epoch_seen : -1.0;
+}
+
+void train_recorder_log(TrainRecorder *r, const Trainer *t, float mean_loss, double images_per_sec) {
+    CL_ASSERT(r->n_runs > 0);
+    RunHistory *h = &r->runs[r->n_runs - 1];
+    if (h->n_points == h->cap_points) {
+        h->cap_points = h->cap_points ? 2 * h->cap_points : 256;
+        h->points = realloc(h->points, (size_t)h->cap_points * sizeof *h->points);
+        CL_ASSERT(h->points != NULL);
+    }
+    // TensorBoard's smoothing: an EMA started at 0, divided by (1 - w^n) so the
+    // first points are not pulled towards 0.
+    r->smooth_acc = TS_SMOOTH * r->smooth_acc + (1.0 - TS_SMOOTH) * mean_loss;
+    r->smooth_n++;
+    double debias = 1.0 - pow(TS_SMOOTH, r->smooth_n);
+    LossPoint *p = &h->points[h->n_points++];
+    p->step = t->global_step;
+    last_step_position(t, &p->epoch, &p->batch);
+    p->loss = mean_loss;
+    p->smooth = (float)(r->smooth_acc / debias);
+    p->train_acc = (float)running_train_acc(t);
+    p->images_per_sec = images_per_sec;
+}
+
+// Evaluates the eval net (already synced) on the test set: per-image
+// predictions, overall and per-class accuracy, confusion matrix.
+static void evaluate_test_set(TrainRecorder *r) {
+    EvalResult *e = &r->eval;
+    memset(e, 0, sizeof *e);
+    const CifarSet *set = r->test;
+    int n = set ? set->n : 0;
+    if (r->test_limit > 0 && r->test_limit < n) n = r->test_limit;
+    float *input = cl_malloc((size_t)EVAL_BATCH * CIFAR_PIXELS * sizeof(float));
+    uint8_t labels[EVAL_BATCH];
+    int32_t idx[EVAL_BATCH];
+    for (int i = 0; i < n; i += EVAL_BATCH) {
+        int cnt = n - i < EVAL_BATCH ? n - i : EVAL_BATCH;
+        for (int k = 0; k < cnt; k++) idx[k] = i + k;
+        cifar_normalize_batch(input, labels, set, idx, cnt);
+        net_forward(&r->eval_net, input, cnt);
+        net_predict(&r->eval_net, cnt, r->test_pred + i);
+        for (int k = 0; k < cnt; k++) {
+            int truth = labels[k], pred = r->test_pred[i + k];
+            e->class_total[truth]++;
+            e->confusion[truth][pred]++;
+            if (truth == pred) { e->class_correct[truth]++; e->correct++; }
+        }
+    }
+    free(input);
+    e->n = n;
+    e->accuracy = n > 0 ? 100.0 * e->correct / n : 0.0;
+    for (int c = 0; c < CIFAR_CLASSES; c++)
+        e->class_accuracy[c] = e->class_total[c] > 0 ? 100.0 * e->class_correct[c] / e->class_total[c] : 0.0;
+}
+
+const EvalResult *train_recorder_epoch_end(TrainRecorder *r, const Trainer *t, int epoch) {
+    CL_ASSERT(r->n_runs > 0);
+    sync_eval_net(r, t);
+    evaluate_test_set(r);
+    r->has_eval = true;
+    r->eval_epoch = epoch;
+    RunHistory *h = &r->runs[r->n_runs - 1];
+    if (epoch >= 1 && epoch <= TS_MAX_EPOCHS && h->n_epochs_done < TS_MAX_EPOCHS) {
+        int e = h->n_epochs_done++;
+        h->test_acc[e] = (float)r->eval.accuracy;
+        h->train_acc[e] = (float)running_train_acc(t);
+        h->epoch_end_step[e] = t->global_step;
+    }
+    return &r->eval;
+}
+
+// Evaluates without recording an epoch (after loading a checkpoint).
+static void recorder_evaluate_now(TrainRecorder *r, const Trainer *t) {
+    sync_eval_net(r, t);
+    evaluate_test_set(r);
+    r->has_eval = true;
+    r->eval_epoch = 0;
+}
+
+static void softmax_top3(const float *logits, Prediction *p) {
+    float mx = logits[0];
+    for (int k = 1; k < NET_NUM_CLASSES; k++) mx = logits[k] > mx ? logits[k] : mx;
+    double prob[NET_NUM_CLASSES], sum = 0;
+    for (int k = 0; k < NET_NUM_CLASSES; k++) sum += prob[k] = exp((double)(logits[k] - mx));
+    for (int j = 0; j < TS_TOPK; j++) {
+        int best = -1;
+        for (int k = 0; k < NET_NUM_CLASSES; k++) {
+            bool taken = false;
+            for (int q = 0; q < j; q++) taken |= p->top[q] == k;
+            if (!taken && (best < 0 || prob[k] > prob[best])) best = k;
+        }
+        p->top[j] = (uint8_t)best;
+        p->prob[j] = (float)(prob[best] / sum);
+    }
+}
+
+static void copy_feature_map(FeatureMap *fm, const Net *net, const char *name, int sample) {
+    const Layer *l = net_find_layer(net, name);
+    CL_ASSERT(l != NULL);
+    int li = (int)(l - net->layers);
+    int n = l->out_c * l->out_h * l->out_w;
+    if (fm->data == NULL || fm->c * fm->h * fm->w < n) {
+        fm->data = realloc(fm->data, (size_t)n * sizeof(float));
+        CL_ASSERT(fm->data != NULL);
+    }
+    snprintf(fm->name, sizeof fm->name, "%s", name);
+    fm->c = l->out_c;
+    fm->h = l->out_h;
+    fm->w = l->out_w;
+    memcpy(fm->data, net->acts[li + 1] + (size_t)sample * n, (size_t)n * sizeof(float));
+}
+
+void train_recorder_fill(TrainRecorder *r, const Trainer *t, int fmap_image, TrainSnapshot *out) {
+    out->config = t->config;
+    out->n_runs = r->n_runs;
+    for (int i = 0; i < TS_MAX_RUNS; i++) {
+        if (i < r->n_runs) run_history_copy(&out->runs[i], &r->runs[i]);
+        else out->runs[i].n_points = 0;
+    }
+    int n_test = r->test ? r->test->n : 0;
+    if (out->test_pred == NULL || out->n_test < n_test) {
+        out->test_pred = realloc(out->test_pred, (size_t)(n_test > 0 ? n_test : 1));
+        CL_ASSERT(out->test_pred != NULL);
+    }
+    out->n_test = n_test;
+    out->has_eval = r->has_eval;
+    out->eval_epoch = r->eval_epoch;
+    out->eval = r->eval;
+    if (r->has_eval && n_test > 0) memcpy(out->test_pred, r->test_pred, (size_t)n_test);
+
+    // Filters: the first tensor of the flat block is conv1.weight, then conv1.bias.
+    const Layer *conv1 = net_find_layer(&t->net, "conv1");
+    CL_ASSERT(conv1 && conv1->param_count == 8 * 3 * 5 * 5 + 8);
+    memcpy(out->conv1_w, t->net.params + conv1->weight_offset, sizeof out->conv1_w);
+    memcpy(out->conv1_b, t->net.params + conv1->bias_offset, sizeof out->conv1_b);
+
+    // One forward of the grid images plus the chosen image.
+    out->n_pred = 0;
+    if (n_test == 0) {
+        for (int i = 0; i < TS_FMAPS; i++) out->fmaps[i].c = out->fmaps[i].h = out->fmaps[i].w = 0;
+        return;
+    }
+    sync_eval_net(r, t);
+    int n_pred = n_test < TS_PRED_IMAGES ? n_test : TS_PRED_IMAGES;
+    if (fmap_image < 0 || fmap_image >= n_test) fmap_image = 0;
+    int32_t idx[TS_PRED_IMAGES + 1];
+    uint8_t labels[TS_PRED_IMAGES + 1];
+    for (int i = 0; i < n_pred; i++) idx[i] = i;
+    idx[n_pred] = fmap_image;
+    float *input = cl_malloc((size_t)(n_pred + 1) * CIFAR_PIXELS * sizeof(float));
+    cifar_normalize_batch(input, labels, r->test, idx, n_pred + 1);
+    const float *logits = net_forward(&r->eval_net, input, n_pred + 1);
+    free(input);
+    for (int i = 0; i < n_pred; i++) {
+        out->pred[i].index = i;
+        out->pred[i].truth = labels[i];
+        softmax_top3(logits + i * NET_NUM_CLASSES, &out->pred[i]);
+    }
+    out->n_pred = n_pred;
+    out->fmap_image = fmap_image;
+    out->fmap_truth = labels[n_pred];
+    static const char *const names[TS_FMAPS] = {"conv1", "pool1", "conv2", "pool2"};
+    for (int i = 0; i < TS_FMAPS; i++) copy_feature_map(&out->fmaps[i], &r->eval_net, names[i], n_pred);
+}
+
+/* ==== session ============================================================== */
+
+typedef struct {
+    bool reset;
+    bool set_config;
+    TrainConfig config;
+    bool save;
+    char save_path[512];
+    bool load;
+    char load_path[512];
+} Commands;
+
+struct TrainSession {
+    const Cifar *cifar;             // not owned
+    pthread_t thread;
+    bool thread_started;
+
+    // ---- control, under ctl: the UI writes requests, the thread takes them
+    pthread_mutex_t ctl;
+    pthread_cond_t ctl_cond;        // signalled on every request
+    bool quit;
+    bool want_run;                  // T toggles; the thread clears it when a run ends
+    int fmap_image;                 // chosen test image for the feature maps
+    bool fmap_changed;
+    Commands cmd;                   // pending one-shot requests
+    unsigned long requests;         // counts every request, so the thread never sleeps through one
+    TrainConfig config;             // the configuration the UI last set
+
+    // ---- the thread's own state (the UI never touches it)
+    Trainer trainer;
+    bool trainer_ok;
+    TrainRecorder rec;
+    TrainState state;
+    char message[1200];
+    int fmap_thread;                // the thread's copy of fmap_image
+    double elapsed;                 // training seconds of this run
+    double last_tick;               // for elapsed
+    double last_publish;
+    long images_at_publish;
+    long images_trained;
+    double ips;                     // images/s over the last publish interval
+    double log_ips_t;               // for the per-log-point images/s
+    long log_ips_images;
+    int evaluated_epochs;           // epochs already evaluated in this run
+
+    // ---- the exchange: three buffers, swapped under xchg
+    pthread_mutex_t xchg;
+    pthread_cond_t xchg_cond;       // broadcast on publish (train_session_wait)
+    TrainSnapshot bufs[3];
+    TrainSnapshot *back;            // the thread's
+    TrainSnapshot *middle;          // the newest published
+    TrainSnapshot *front;           // the UI's
+    bool middle_fresh;
+    uint64_t version;
+};
+
+TrainConfig train_session_default_config(void) {
+    TrainConfig c = train_config_default();
+    c.log_every = TS_GUI_LOG_EVERY;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    c.threads = cores > 1 ? (int)cores - 1 : 1;
+    return c;
+}
+
+// Fills the back buffer from the thread's state and swaps it into middle.
+static void publish(TrainSession *s) {
+    TrainSnapshot *b = s->back;
+    double now = now_seconds();
+    if (s->trainer_ok) train_recorder_fill(&s->rec, &s->trainer, s->fmap_thread, b);
+    const Trainer *t = &s->trainer;
+    b->state = s->state;
+    snprintf(b->message, sizeof b->message, "%s", s->message);
+    if (s->trainer_ok) {
+        int e1, b1;
+        last_step_position(t, &e1, &b1);
+        b->epoch = t->global_step == 0 ? 1 : e1;
+        b->batch_in_epoch = t->global_step == 0 ? 0 : b1;
+        b->batches_per_epoch = t->batches_per_epoch;
+        b->step = t->global_step;
+        b->total_steps = (long)t->batches_per_epoch * t->config.epochs;
+        b->running_train_acc = running_train_acc(t);
+    } else {
+        b->n_runs = s->rec.n_runs;
+        b->epoch = 1;
+        b->batch_in_epoch = b->batches_per_epoch = 0;
+        b->step = b->total_steps = 0;
+        b->running_train_acc = -1;
+        b->n_pred = 0;
+    }
+    double dt = now - s->last_publish;
+    if (s->state == TS_RUNNING && dt > 0.05) s->ips = (double)(s->images_trained - s->images_at_publish) / dt;
+    if (s->state != TS_RUNNING) s->ips = s->state == TS_FINISHED ? s->ips : 0.0;
+    s->last_publish = now;
+    s->images_at_publish = s->images_trained;
+    b->images_per_sec = s->ips;
+    b->elapsed_s = s->elapsed;
+    b->images_trained = s->images_trained;
+    double steps_per_s = s->elapsed > 0 ? (double)b->step / s->elapsed : 0;
+    b->eta_s = steps_per_s > 0 ? (double)(b->total_steps - b->step) / steps_per_s : -1.0;
+    if (s->state == TS_FINISHED) b->eta_s = 0;
+
+    pthread_mutex_lock(&s->xchg);
+    b->version = ++s->version;
+    s->back = s->middle;
+    s->middle = b;
+    s->middle_fresh = true;
+    pthread_cond_broadcast(&s->xchg_cond);
+    pthread_mutex_unlock(&s->xchg);
+}
+
+// A fresh trainer for config (new initial weights from its seed) and a new curve.
+static void new_run(TrainSession *s, const TrainConfig *config_in) {
+    TrainConfig config_copy = *config_in;  // config_in may point into the trainer freed below
+    const TrainConfig *config = &config_copy;
+    if (s->trainer_ok) trainer_free(&s->trainer);
+    s->trainer_ok = false;
+    ClError err;
+    if (trainer_init(&s->trainer, config, &s->cifar->train, &err) != 0) {
+        s->state = TS_ERROR;
+        snprintf(s->message, sizeof s->message, "%s", err.msg);
+        return;
+    }
+    s->trainer_ok = true;
+    train_recorder_begin_run(&s->rec, &s->trainer);
+    s->state = TS_IDLE;
+    s->elapsed = 0;
+    s->images_trained = 0;
+    s->images_at_publish = 0;
+    s->ips = 0;
+    s->evaluated_epochs = 0;
+}
+
+static void do_commands(TrainSession *s, Commands *cmd) {
+    if (cmd->set_config) {
+        new_run(s, &cmd->config);
+        if (s->state != TS_ERROR) snprintf(s->message, sizeof s->message, "new run: %s", s->rec.runs[s->rec.n_runs - 1].label);
+    } else if (cmd->reset) {
+        new_run(s, s->trainer_ok ? &s->trainer.config : &cmd->config);
+        if (s->state != TS_ERROR) snprintf(s->message, sizeof s->message, "reset: new weights from seed %llu",
+                                           (unsigned long long)s->trainer.config.seed);
+    }
+    if (cmd->load && s->trainer_ok) {
+        ClError err;
+        TrainConfig c = s->trainer.config;
+        new_run(s, &c);
+        if (s->trainer_ok && checkpoint_load(&s->trainer.net, cmd->load_path, &err) != 0) {
+            snprintf(s->message, sizeof s->message, "%s", err.msg);
+        } else if (s->trainer_ok) {
+            RunHistory *h = &s->rec.runs[s->rec.n_runs - 1];
+            const char *base = strrchr(cmd->load_path, '/');
+            snprintf(h->label, sizeof h->label, "loaded %.80s", base ? base + 1 : cmd->load_path);
+            recorder_evaluate_now(&s->rec, &s->trainer);
+            snprintf(s->message, sizeof s->message, "loaded %s: test accuracy %.2f %%", cmd->load_path,
+                     s->rec.eval.accuracy);
+        }
+    }
+    if (cmd->save && s->trainer_ok) {
+        ClError err;
+        if (checkpoint_save(&s->trainer.net, cmd->save_path, &err) != 0)
+            snprintf(s->message, sizeof s->message, "%s", err.msg);
+        else
+            snprintf(s->message, sizeof s->message, "saved %s (step %ld)", cmd->save_path, s->trainer.global_step);
+    }
+}
+
+// The run ended (finished or failed): clear the run request before the
+// snapshot saying so is published, so the UI never sees "finished" while
+// train_session_running() still says yes.
+static void run_ended(TrainSession *s) {
+    pthread_mutex_lock(&s->ctl);
+    s->want_run = false;
+    pthread_mutex_unlock(&s->ctl);
+}
+
+// One mini-batch plus its log line and epoch-end evaluation. Returns false
+// when the run has ended (finished or failed).
+static bool train_one_step(TrainSession *s) {
+    Trainer *t = &s->trainer;
+    float loss;
+    ClError err;
+    int rc = trainer_step(t, &loss, &err);
+    if (rc < 0) {
+        s->state = TS_ERROR;
+        snprintf(s->message, sizeof s->message, "%s", err.msg);
+        run_ended(s);
+        return false;
+    }
+    if (rc == 0) {
+        s->state = TS_FINISHED;
+        run_ended(s);
+        return false;
+    }
+    int e1, b1;
+    last_step_position(t, &e1, &b1);
+    s->images_trained += t->last_batch_n;  // the last mini-batch of an epoch may be short
+
+    float mean;
+    bool logged = false;
+    if (trainer_take_log(t, &mean)) {
+        double now = now_seconds();
+        double dt = now - s->log_ips_t;
+        double ips = dt > 0 ? (double)(s->images_trained - s->log_ips_images) / dt : 0;
+        s->log_ips_t = now;
+        s->log_ips_images = s->images_trained;
+        train_recorder_log(&s->rec, t, mean, ips);
+        logged = true;
+    }
+    bool epoch_done = b1 == t->batches_per_epoch && e1 > s->evaluated_epochs;
+    if (epoch_done) {
+        // Evaluation time is not training time.
+        double t0 = now_seconds();
+        s->elapsed += t0 - s->last_tick;
+        train_recorder_epoch_end(&s->rec, t, e1);
+        s->evaluated_epochs = e1;
+        s->last_tick = now_seconds();
+    }
+    if (t->finished) {
+        s->state = TS_FINISHED;
+        snprintf(s->message, sizeof s->message, "Finished Training");
+        run_ended(s);
+    }
+    if (logged || epoch_done || t->finished || now_seconds() - s->last_publish >= TS_PUBLISH_SECONDS) {
+        double now = now_seconds();
+        s->elapsed += now - s->last_tick;
+        s->last_tick = now;
+        publish(s);
+    }
+    return s->state == TS_RUNNING;
+}
+
+static void *session_thread(void *arg) {
+    TrainSession *s = arg;
+    pthread_mutex_lock(&s->ctl);
+    while (!s->quit) {
+        Commands cmd = s->cmd;
+        memset(&s->cmd, 0, sizeof s->cmd);
+        cmd.config = cmd.set_config ? cmd.config : s->config;
+        unsigned long seen = s->requests;
+        bool run = s->want_run;
+        bool changed = s->fmap_changed;
+        s->fmap_changed = false;
+        s->fmap_thread = s->fmap_image;
+        pthread_mutex_unlock(&s->ctl);
+
+        if (cmd.reset || cmd.set_config || cmd.save || cmd.load) {
+            do_commands(s, &cmd);
+            changed = true;
+        }
+        if (run && (s->state == TS_IDLE || s->state == TS_PAUSED)) {
+            s->state = TS_RUNNING;
+            s->message[0] = 0;
+            s->last_tick = s->log_ips_t = now_seconds();
+            s->log_ips_images = s->images_trained;
+            s->last_publish = s->last_tick;
+            s->images_at_publish = s->images_trained;
+            changed = true;
+        } else if (run && (s->state == TS_FINISHED || s->state == TS_ERROR)) {
+            if (s->state == TS_FINISHED) snprintf(s->message, sizeof s->message, "finished: press R for a new run");
+            run_ended(s);  // the request is answered
+            changed = true;
+        } else if (!run && s->state == TS_RUNNING) {
+            s->elapsed += now_seconds() - s->last_tick;
+            s->state = TS_PAUSED;
+            changed = true;
+        }
+
+        bool ran = false;
+        if (s->state == TS_RUNNING) {
+            ran = true;
+            train_one_step(s);  // publishes when due
+            if (s->state != TS_RUNNING) changed = true;
+        }
+        if (changed && !(ran && s->state == TS_RUNNING)) publish(s);
+
+        pthread_mutex_lock(&s->ctl);
+        if (s->state != TS_RUNNING && !s->quit && s->requests == seen)
+            pthread_cond_wait(&s->ctl_cond, &s->ctl);
+    }
+    pthread_mutex_unlock(&s->ctl);
+    return NULL;
+}
+
+TrainSession *train_session_create(const TrainConfig *config, const Cifar *cifar, ClError *err) {
+    if (train_config_validate(config, err) != 0) return NULL;
+    TrainSession *s = cl_calloc(1, sizeof *s);
+    s->cifar = cifar;
+    s->config = *config;
+    if (train_recorder_init(&s->rec, &cifar->test, err) != 0) {
+        free(s);
+        return NULL;
+    }
+    pthread_mutex_init(&s->ctl, NULL);
+    pthread_cond_init(&s->ctl_cond, NULL);
+    pthread_mutex_init(&s->xchg, NULL);
+    pthread_cond_init(&s->xchg_cond, NULL);
+    s->back = &s->bufs[0];
+    s->middle = &s->bufs[1];
+    s->front = &s->bufs[2];
+    new_run(s, config);
+    if (s->state == TS_ERROR) {
+        cl_fail(err, "%s", s->message);
+        train_session_destroy(s);
+        return NULL;
+    }
+    s->last_publish = now_seconds();
+    publish(s);
+    train_session_snapshot(s);  // the UI's first snapshot, before the thread exists
+    if (pthread_create(&s->thread, NULL, session_thread, s) != 0) {
+        cl_fail(err, "cannot start the training thread: %s", strerror(errno));
+        train_session_destroy(s);
+        return NULL;
+    }
+    s->thread_started = true;
+    return s;
+}
+
+void train_session_destroy(TrainSession *s) {
+    if (!s) return;
+    if (s->thread_started) {
+        pthread_mutex_lock(&s->ctl);
+        s->quit = true;
+        s->requests++;
+    pthread_cond_signal(&s->ctl_cond);
+        pthread_mutex_unlock(&s->ctl);
+        pthread_join(s->thread, NULL);  // the thread checks quit after every mini-batch
+    }
+    if (s->trainer_ok) trainer_free(&s->trainer);
+    train_recorder_free(&s->rec);
+    for (int i = 0; i < 3; i++) train_snapshot_free(&s->bufs[i]);
+    pthread_mutex_destroy(&s->ctl);
+    pthread_cond_destroy(&s->ctl_cond);
+    pthread_mutex_destroy(&s->xchg);
+    pthread_cond_destroy(&s->xchg_cond);
+    free(s);
+}
+
+static void set_want_run(TrainSession *s, int how) {  // 0 pause, 1 start, 2 toggle
+    pthread_mutex_lock(&s->ctl);
+    s->want_run = how == 2 ? !s->want_run : how == 1;
+    s->requests++;
+    pthread_cond_signal(&s->ctl_cond);
+    pthread_mutex_unlock(&s->ctl);
+}
+
+void train_session_start(TrainSession *s) { set_want_run(s, 1); }
+void train_session_pause(TrainSession *s) { set_want_run(s, 0); }
+void train_session_toggle(TrainSession *s) { set_want_run(s, 2); }
+
+void train_session_reset(TrainSession *s) {
+    pthread_mutex_lock(&s->ctl);
+    s->want_run = false;
+    s->cmd.reset = true;
+    s->requests++;
+    pthread_cond_signal(&s->ctl_cond);
+    pthread_mutex_unlock(&s->ctl);
+}
+
+void train_session_save(TrainSession *s, const char *path) {
+    pthread_mutex_lock(&s->ctl);
+    s->cmd.save = true;
+    snprintf(s->cmd.save_path, sizeof s->cmd.save_path, "%s", path);
+    s->requests++;
+    pthread_cond_signal(&s->ctl_cond);
+    pthread_mutex_unlock(&s->ctl);
+}
+
+void train_session_load(TrainSession *s, const char *path) {
+    pthread_mutex_lock(&s->ctl);
+    s->want_run = false;
+    s->cmd.load = true;
+    snprintf(s->cmd.load_path, sizeof s->cmd.load_path, "%s", path);
+    s->requests++;
+    pthread_cond_signal(&s->ctl_cond);
+    pthread_mutex_unlock(&s->ctl);
+}
+
+void train_session_choose_image(TrainSession *s, int test_index) {
+    pthread_mutex_lock(&s->ctl);
+    s->fmap_image = test_index;
+    s->fmap_changed = true;
+    s->requests++;
+    pthread_cond_signal(&s->ctl_cond);
+    pthread_mutex_unlock(&s->ctl);
+}
+
+int train_session_set_config(TrainSession *s, const TrainConfig *config, ClError *err) {
+    if (train_config_validate(config, err) != 0) return -1;
+    if (config->epochs > TS_MAX_EPOCHS)
+        return cl_fail(err, "epochs %d is more than the training screen keeps (%d); use --batch train for longer runs",
+                       config->epochs, TS_MAX_EPOCHS);
+    pthread_mutex_lock(&s->ctl);
+    if (s->want_run) {
+        pthread_mutex_unlock(&s->ctl);
+        return cl_fail(err, "training is running: press T to pause before changing settings");
+    }
+    s->config = *config;
+    s->cmd.set_config = true;
+    s->cmd.config = *config;
+    s->requests++;
+    pthread_cond_signal(&s->ctl_cond);
+    pthread_mutex_unlock(&s->ctl);
+    return 0;
+}
+
+TrainConfig train_session_config(TrainSession *s) {
+    pthread_mutex_lock(&s->ctl);
+    TrainConfig c = s->config;
+    pthread_mutex_unlock(&s->ctl);
+    return c;
+}
+
+bool train_session_running(TrainSession *s) {
+    pthread_mutex_lock(&s->ctl);
+    bool r = s->want_run;
+    pthread_mutex_unlock(&s->ctl);
+    return r;
+}
+
+// Takes middle into front if it is newer. Caller holds xchg.
+static void take_fresh_locked(TrainSession *s) {
+    if (s->middle_fresh) {
+        TrainSnapshot *f = s->front;
+        s->front = s->middle;
+        s->middle = f;
+        s->middle_fresh = false;
+    }
+}
+
+const TrainSnapshot *train_session_snapshot(TrainSession *s) {
+    if (pthread_mutex_trylock(&s->xchg) == 0) {
+        take_fresh_locked(s);
+        pthread_mutex_unlock(&s->xchg);
+    }
+    return s->front;
+}
+
+const TrainSnapshot *train_session_wait(TrainSession *s, uint64_t after_version, double timeout_s) {
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    double secs = (double)deadline.tv_sec + deadline.tv_nsec * 1e-9 + timeout_s;
+    deadline.tv_sec = (time_t)secs;
+    deadline.tv_nsec = (long)((secs - (double)deadline.tv_sec) * 1e9);
+    pthread_mutex_lock(&s->xchg);
+    while (s->version <= after_version) {
+        if (pthread_cond_timedwait(&s->xchg_cond, &s->xchg, &deadline) == ETIMEDOUT) break;
+    }
+    take_fresh_locked(s);
+    pthread_mutex_unlock(&s->xchg);
+    return s->front;
+}

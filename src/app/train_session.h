@@ -1,0 +1,201 @@
+/* Live training for the training screen and for `--batch train --dashboard`.
+ * No SDL here: the GUI, the batch command and the tests all use it.
+ *
+ *   TrainRecorder  records a run as it goes (logged losses, per-epoch test
+ *                  accuracy, the last evaluation) and fills TrainSnapshots:
+ *                  the plain data every dashboard panel draws from. The batch
+ *                  command prints the very numbers the recorder keeps.
+ *   TrainSession   owns a Trainer on a background pthread plus a recorder, and
+ *                  hands snapshots to the UI through a triple buffer: the
+ *                  trainer fills `back`, publishes it by swapping it with
+ *                  `middle` under a mutex held for a pointer swap only, and the
+ *                  UI takes `middle` with pthread_mutex_trylock, so the UI
+ *                  never waits on training work.
+ */
+#ifndef CONVLAB_TRAIN_SESSION_H
+#define CONVLAB_TRAIN_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "engine/cifar.h"
+#include "engine/error.h"
+#include "engine/trainer.h"
+
+#define TS_MAX_RUNS 6          // runs kept for the overlaid loss curves (oldest dropped)
+#define TS_MAX_EPOCHS 200      // per-epoch accuracies kept per run
+#define TS_PRED_IMAGES 8       // the predictions grid: the first 8 test images
+#define TS_TOPK 3
+#define TS_GUI_LOG_EVERY 200   // the GUI logs every 200 mini-batches so the curve moves
+#define TS_PUBLISH_SECONDS 0.25 // at most ~4 snapshots a second between log points
+
+// One logged step: the same numbers the tutorial prints as "[epoch, i] loss: x".
+typedef struct {
+    long step;          // mini-batches done in the run (x axis)
+    int epoch;          // 1-based epoch, as printed
+    int batch;          // 1-based mini-batch within the epoch, as printed
+    float loss;         // mean running loss over the logged window (= printed, = CSV)
+    float smooth;       // debiased exponential moving average of `loss` (weight TS_SMOOTH)
+    float train_acc;    // running-epoch training accuracy at this point, percent
+    double images_per_sec; // throughput at this log point (= CSV)
+} LossPoint;
+
+#define TS_SMOOTH 0.6f
+
+typedef struct {
+    char label[96];          // "lr 0.001, mom 0.9, SGD, batch 4" (+ ", relu-logits", ", break")
+    TrainConfig config;
+    int batches_per_epoch;
+    LossPoint *points;       // (n_points) owned
+    int n_points, cap_points;
+    int n_epochs_done;       // epochs with an evaluation
+    float test_acc[TS_MAX_EPOCHS];  // test accuracy after epoch e+1, percent
+    float train_acc[TS_MAX_EPOCHS]; // training accuracy over epoch e+1, percent
+    long epoch_end_step[TS_MAX_EPOCHS]; // x position of the epoch mark
+} RunHistory;
+
+typedef enum {
+    TS_IDLE,       // a run is set up, no step taken yet
+    TS_RUNNING,
+    TS_PAUSED,
+    TS_FINISHED,   // all epochs done
+    TS_ERROR,      // a step failed (message says why); reset to go on
+} TrainState;
+
+typedef struct {
+    int index;               // into the test set
+    uint8_t truth;
+    uint8_t top[TS_TOPK];    // classes, most probable first
+    float prob[TS_TOPK];     // softmax probabilities
+} Prediction;
+
+typedef struct {
+    char name[16];           // "conv1", "pool1", "conv2", "pool2"
+    int c, h, w;
+    float *data;             // (c, h, w) owned; conv maps are pre-ReLU (signed)
+} FeatureMap;
+
+#define TS_FMAPS 4
+
+typedef struct {
+    uint64_t version;        // increases with every published snapshot
+    TrainState state;
+    char message[1200];       // last status or error line ("" = none)
+    TrainConfig config;      // the current run's
+
+    // progress
+    int epoch;               // 1-based epoch in progress (or last one when finished)
+    int batch_in_epoch, batches_per_epoch;
+    long step, total_steps;  // mini-batches done / planned in the current run
+    double images_per_sec;   // over the last publish interval
+    double elapsed_s;        // training time of the run, pauses excluded
+    double eta_s;            // at the current speed; < 0 = unknown
+    double running_train_acc;// training accuracy of the running epoch, percent; < 0 = none yet
+    long images_trained;     // in the current run
+
+    // runs; runs[n_runs - 1] is the current one
+    int n_runs;
+    RunHistory runs[TS_MAX_RUNS];
+
+    // the last test-set evaluation (after an epoch)
+    bool has_eval;
+    int eval_epoch;          // 1-based epoch it follows
+    EvalResult eval;
+    int n_test;
+    uint8_t *test_pred;      // (n_test) predicted class of every test image, owned
+
+    // predictions grid (always current)
+    int n_pred;
+    Prediction pred[TS_PRED_IMAGES];
+
+    // conv1's filters
+    float conv1_w[8 * 3 * 5 * 5];  // (8, 3, 5, 5)
+    float conv1_b[8];
+
+    // feature maps of one chosen test image
+    int fmap_image;
+    uint8_t fmap_truth;
+    FeatureMap fmaps[TS_FMAPS];
+} TrainSnapshot;
+
+// Frees the arrays a snapshot owns and zeroes it.
+void train_snapshot_free(TrainSnapshot *s);
+// Deep copy (dst's arrays are reused/grown). dst must be zeroed or a snapshot.
+void train_snapshot_copy(TrainSnapshot *dst, const TrainSnapshot *src);
+// "lr 0.001, mom 0.9, SGD, batch 4, relu-logits" for a legend.
+void train_config_label(char *out, int out_size, const TrainConfig *c);
+
+/* ---- TrainRecorder: history and snapshots, no threads ---------------------- */
+
+typedef struct {
+    const CifarSet *test;    // not owned; evaluation, predictions and feature maps
+    int test_limit;          // images evaluated after each epoch (<= 0: all)
+    Net eval_net;            // owned: a copy of the trainer's weights, larger batches
+    int n_runs;
+    RunHistory runs[TS_MAX_RUNS];
+    double smooth_acc;       // EMA state of the current run
+    int smooth_n;
+    bool has_eval;
+    int eval_epoch;
+    EvalResult eval;
+    uint8_t *test_pred;      // (test->n)
+    float *probs;            // scratch (eval batch, 10)
+} TrainRecorder;
+
+// test may have n == 0 (no evaluation then). Ownership: free with train_recorder_free.
+int train_recorder_init(TrainRecorder *r, const CifarSet *test, ClError *err);
+void train_recorder_free(TrainRecorder *r);
+// Starts a new curve for t's configuration (drops the oldest beyond TS_MAX_RUNS).
+void train_recorder_begin_run(TrainRecorder *r, const Trainer *t);
+// Records one log line (the value trainer_take_log returned) after t's last step.
+void train_recorder_log(TrainRecorder *r, const Trainer *t, float mean_loss, double images_per_sec);
+// Evaluates t's weights on the test set after epoch `epoch` (1-based) and
+// records test and training accuracy. Returns the evaluation (owned by r),
+// which the batch command prints.
+const EvalResult *train_recorder_epoch_end(TrainRecorder *r, const Trainer *t, int epoch);
+// Fills everything except version/state/message/progress timing: runs, the
+// last evaluation, predictions, filters, the feature maps of test image fmap_image.
+void train_recorder_fill(TrainRecorder *r, const Trainer *t, int fmap_image, TrainSnapshot *out);
+
+/* ---- TrainSession: the background thread -------------------------------- */
+
+typedef struct TrainSession TrainSession;
+
+// The GUI's defaults: the tutorial's recipe, log every TS_GUI_LOG_EVERY,
+// threads = cores - 1 (at least 1) so the UI keeps a core.
+TrainConfig train_session_default_config(void);
+
+// Sets up a session on cifar (not owned; must outlive the session) with the
+// first run ready (TS_IDLE) and starts the thread, which waits for start.
+// Returns NULL and fills err on failure. Ownership: train_session_destroy.
+TrainSession *train_session_create(const TrainConfig *config, const Cifar *cifar, ClError *err);
+// Stops training, joins the thread and frees everything. NULL is a no-op.
+void train_session_destroy(TrainSession *s);
+
+// These queue a request and return at once; the thread carries it out between
+// two mini-batches and the result shows in a later snapshot (state, message).
+void train_session_start(TrainSession *s);   // run (or resume); a finished run stays finished
+void train_session_pause(TrainSession *s);
+void train_session_toggle(TrainSession *s);  // T: start if not running, else pause
+void train_session_reset(TrainSession *s);   // R: a new run, new initial weights from the seed
+void train_session_save(TrainSession *s, const char *path);  // S: checkpoint_save
+void train_session_load(TrainSession *s, const char *path);  // O: checkpoint_load, then evaluate
+void train_session_choose_image(TrainSession *s, int test_index); // feature maps of this image
+
+// Changes the configuration; only while not running. Starts a new run with
+// the new settings (the previous curve stays in the legend). Returns -1 with
+// a message if training is running or the configuration is invalid.
+int train_session_set_config(TrainSession *s, const TrainConfig *config, ClError *err);
+// The configuration of the current run (a copy).
+TrainConfig train_session_config(TrainSession *s);
+// True while the thread is training (as last requested).
+bool train_session_running(TrainSession *s);
+
+// The newest published snapshot, never blocking: if the trainer is publishing
+// at this moment, returns the previous one. The pointer stays valid until the
+// next call; call from one thread only (the UI). Never NULL.
+const TrainSnapshot *train_session_snapshot(TrainSession *s);
+// Blocks until a snapshot with version > after_version is published or
+// timeout_s passes (tests and batch use; not the UI). Returns the newest.
+const TrainSnapshot *train_session_wait(TrainSession *s, uint64_t after_version, double timeout_s);
+
+#endif

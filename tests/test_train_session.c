@@ -1,0 +1,371 @@
+/* Tests of the live-training session (src/app/train_session.c) on a tiny
+ * synthetic CIFAR set: start/pause/resume/quit, configuration only while
+ * stopped, reset, save/load, snapshot consistency while a reader thread
+ * hammers the exchange, and the recorder's evaluation against the engine's.
+ * Run under ThreadSanitizer too (see the report / Makefile notes).
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app/train_session.h"
+#include "engine/rng.h"
+
+// A class-dependent tint plus noise, so a few epochs learn something.
+static void make_set(CifarSet *set, int n, uint64_t seed) {
+    Rng r;
+    rng_seed(&r, seed);
+    set->n = n;
+    set->labels = malloc((size_t)n);
+    set->pixels = malloc((size_t)n * CIFAR_PIXELS);
+    for (int i = 0; i < n; i++) {
+        int label = i % CIFAR_CLASSES;
+        set->labels[i] = (uint8_t)label;
+        for (int p = 0; p < CIFAR_PIXELS; p++) {
+            int ch = p / 1024;
+            int base = (label * 25 + ch * 40) % 256;
+            set->pixels[(size_t)i * CIFAR_PIXELS + p] = (uint8_t)((base + (int)rng_below(&r, 60)) % 256);
+        }
+    }
+}
+
+static void make_cifar(Cifar *c, int n_train, int n_test) {
+    memset(c, 0, sizeof *c);
+    make_set(&c->train, n_train, 1);
+    make_set(&c->test, n_test, 2);
+    for (int k = 0; k < CIFAR_CLASSES; k++) snprintf(c->class_names[k], sizeof c->class_names[k], "class%d", k);
+}
+
+static TrainConfig tiny_config(int epochs) {
+    TrainConfig c = train_config_default();
+    c.epochs = epochs;
+    c.batch_size = 4;
+    c.log_every = 2;
+    c.threads = 1;
+    c.seed = 7;
+    return c;
+}
+
+// Polls the UI side until pred(snapshot) holds or ~20 s pass.
+typedef bool (*SnapPred)(const TrainSnapshot *s, void *ctx);
+static const TrainSnapshot *wait_for(TrainSession *s, SnapPred pred, void *ctx) {
+    const TrainSnapshot *snap = train_session_snapshot(s);
+    for (int i = 0; i < 4000 && !pred(snap, ctx); i++) snap = train_session_wait(s, snap->version, 0.005);
+    return snap;
+}
+static bool has_steps(const TrainSnapshot *s, void *ctx) { return s->step >= *(long *)ctx; }
+static bool is_state(const TrainSnapshot *s, void *ctx) { return s->state == *(TrainState *)ctx; }
+static bool has_message(const TrainSnapshot *s, void *ctx) { return strstr(s->message, (const char *)ctx) != NULL; }
+static bool has_runs(const TrainSnapshot *s, void *ctx) { return s->n_runs >= *(int *)ctx; }
+
+static void check_eval_consistent(const TrainSnapshot *s) {
+    int total = 0, correct = 0;
+    for (int t = 0; t < CIFAR_CLASSES; t++) {
+        int row = 0;
+        for (int p = 0; p < CIFAR_CLASSES; p++) row += s->eval.confusion[t][p];
+        cr_assert_eq(row, s->eval.class_total[t], "confusion row %d sums to %d, class total %d", t, row, s->eval.class_total[t]);
+        cr_assert_eq(s->eval.confusion[t][t], s->eval.class_correct[t]);
+        total += row;
+        correct += s->eval.confusion[t][t];
+    }
+    cr_assert_eq(total, s->eval.n);
+    cr_assert_eq(correct, s->eval.correct);
+    // the per-image predictions agree with the matrix
+    int counted[CIFAR_CLASSES][CIFAR_CLASSES] = {{0}};
+    for (int i = 0; i < s->eval.n; i++) counted[i % CIFAR_CLASSES][s->test_pred[i]]++;
+    cr_assert(memcmp(counted, s->eval.confusion, sizeof counted) == 0, "test_pred disagrees with the confusion matrix");
+}
+
+Test(train_session, start_pause_resume_finish) {
+    Cifar c;
+    make_cifar(&c, 40, 20);  // 10 mini-batches of 4 per epoch
+    TrainConfig cfg = tiny_config(3);
+    ClError err;
+    TrainSession *s = train_session_create(&cfg, &c, &err);
+    cr_assert(s != NULL, "%s", err.msg);
+    const TrainSnapshot *snap = train_session_snapshot(s);
+    cr_assert_eq(snap->state, TS_IDLE);
+    cr_assert_eq(snap->step, 0);
+    cr_assert_eq(snap->total_steps, 30);
+    cr_assert_eq(snap->n_runs, 1);
+
+    train_session_start(s);
+    long one = 1;
+    snap = wait_for(s, has_steps, &one);
+    cr_assert_geq(snap->step, 1);
+    train_session_pause(s);
+    TrainState paused = TS_PAUSED;
+    snap = wait_for(s, is_state, &paused);
+    cr_assert_eq(snap->state, TS_PAUSED, "state %d", snap->state);
+    long at_pause = snap->step;
+    usleep(50 * 1000);
+    snap = train_session_snapshot(s);
+    cr_assert_eq(snap->step, at_pause, "steps advanced while paused");
+    cr_assert(!train_session_running(s));
+
+    train_session_toggle(s);  // resume
+    TrainState finished = TS_FINISHED;
+    snap = wait_for(s, is_state, &finished);
+    cr_assert_eq(snap->state, TS_FINISHED);
+    cr_assert(!train_session_running(s), "the thread clears want_run when the run ends");
+    cr_assert_eq(snap->step, 30);
+    const RunHistory *h = &snap->runs[0];
+    cr_assert_eq(h->n_points, 15, "one point every 2 mini-batches: %d", h->n_points);
+    for (int i = 0; i < h->n_points; i++) {
+        cr_assert_eq(h->points[i].step, 2L * (i + 1));
+        cr_assert_eq(h->points[i].epoch, 1 + i / 5);
+        cr_assert_eq(h->points[i].batch, 2 * (i % 5 + 1));
+        cr_assert(isfinite(h->points[i].loss) && h->points[i].loss > 0);
+    }
+    cr_assert_eq(h->n_epochs_done, 3);
+    for (int e = 0; e < 3; e++) cr_assert_eq(h->epoch_end_step[e], 10L * (e + 1));
+    cr_assert(snap->has_eval);
+    cr_assert_eq(snap->eval_epoch, 3);
+    cr_assert_eq(snap->eval.n, 20);
+    cr_assert_float_eq(h->test_acc[2], (float)snap->eval.accuracy, 1e-4);
+    check_eval_consistent(snap);
+    cr_assert_eq(snap->n_pred, 8);
+    for (int i = 0; i < snap->n_pred; i++) {
+        const Prediction *p = &snap->pred[i];
+        cr_assert_eq(p->truth, c.test.labels[i]);
+        cr_assert(p->prob[0] >= p->prob[1] && p->prob[1] >= p->prob[2]);
+        cr_assert(p->prob[0] + p->prob[1] + p->prob[2] <= 1.0001f);
+        cr_assert(p->top[0] != p->top[1] && p->top[1] != p->top[2] && p->top[0] != p->top[2]);
+    }
+    cr_assert_eq(snap->fmaps[0].c, 8);
+    cr_assert_eq(snap->fmaps[0].h, 28);
+    cr_assert_eq(snap->fmaps[1].h, 14);
+    cr_assert_eq(snap->fmaps[2].c, 16);
+    cr_assert_eq(snap->fmaps[2].h, 12);
+    cr_assert_eq(snap->fmaps[3].h, 6);
+    for (int i = 0; i < 16 * 6 * 6; i++) cr_assert_geq(snap->fmaps[3].data[i], 0.0f, "pool2 follows a ReLU");
+
+    train_session_start(s);  // a finished run stays finished
+    snap = wait_for(s, has_message, "press R");
+    cr_assert(strstr(snap->message, "press R"), "message: %s", snap->message);
+    cr_assert_eq(snap->step, 30);
+    train_session_destroy(s);
+    cifar_free(&c);
+}
+
+Test(train_session, quit_mid_training_joins) {
+    Cifar c;
+    make_cifar(&c, 400, 10);
+    TrainConfig cfg = tiny_config(50);
+    ClError err;
+    TrainSession *s = train_session_create(&cfg, &c, &err);
+    cr_assert(s != NULL, "%s", err.msg);
+    train_session_start(s);
+    long five = 5;
+    const TrainSnapshot *snap = wait_for(s, has_steps, &five);
+    cr_assert_eq(snap->state, TS_RUNNING);
+    train_session_destroy(s);  // must return: the thread sees quit after one mini-batch
+    cifar_free(&c);
+}
+
+Test(train_session, config_only_while_stopped_and_runs_overlay) {
+    Cifar c;
+    make_cifar(&c, 400, 10);
+    TrainConfig cfg = tiny_config(20);
+    ClError err;
+    TrainSession *s = train_session_create(&cfg, &c, &err);
+    cr_assert(s != NULL, "%s", err.msg);
+    train_session_start(s);
+    TrainConfig other = cfg;
+    other.optim.lr = 0.01f;
+    other.relu_logits = true;
+    cr_assert_eq(train_session_set_config(s, &other, &err), -1);
+    cr_assert(strstr(err.msg, "pause"), "%s", err.msg);
+    long four = 4;
+    wait_for(s, has_steps, &four);
+    train_session_pause(s);
+    TrainConfig bad = other;
+    bad.batch_size = 0;
+    cr_assert_eq(train_session_set_config(s, &bad, &err), -1);
+    cr_assert_eq(train_session_set_config(s, &other, &err), 0, "%s", err.msg);
+    cr_assert_float_eq(train_session_config(s).optim.lr, 0.01f, 1e-9);
+    int two = 2;
+    const TrainSnapshot *snap = wait_for(s, has_runs, &two);
+    cr_assert_eq(snap->n_runs, 2);
+    cr_assert_eq(snap->step, 0, "a new run starts at step 0");
+    cr_assert_eq(snap->state, TS_IDLE);
+    cr_assert(snap->runs[0].n_points >= 2, "the first run's curve is kept");
+    cr_assert(strstr(snap->runs[1].label, "relu-logits"), "label: %s", snap->runs[1].label);
+    cr_assert(strstr(snap->runs[1].label, "lr 0.01"), "label: %s", snap->runs[1].label);
+    cr_assert(snap->config.relu_logits);
+    train_session_destroy(s);
+    cifar_free(&c);
+}
+
+Test(train_session, reset_gives_the_seeds_weights_and_save_load_round_trip) {
+    Cifar c;
+    make_cifar(&c, 80, 10);
+    TrainConfig cfg = tiny_config(1);
+    ClError err;
+    TrainSession *s = train_session_create(&cfg, &c, &err);
+    cr_assert(s != NULL, "%s", err.msg);
+    float initial[8 * 75];
+    memcpy(initial, train_session_snapshot(s)->conv1_w, sizeof initial);
+    train_session_start(s);
+    TrainState finished = TS_FINISHED;
+    const TrainSnapshot *snap = wait_for(s, is_state, &finished);
+    cr_assert_eq(snap->state, TS_FINISHED);
+    cr_assert(memcmp(initial, snap->conv1_w, sizeof initial) != 0, "training changed conv1");
+    float trained[8 * 75];
+    memcpy(trained, snap->conv1_w, sizeof trained);
+
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/convlab_ts_%d.safetensors", (int)getpid());
+    train_session_save(s, path);
+    snap = wait_for(s, has_message, "saved");
+    cr_assert(strstr(snap->message, "saved"), "message: %s", snap->message);
+
+    train_session_reset(s);
+    snap = wait_for(s, has_message, "reset");
+    cr_assert_eq(snap->step, 0);
+    cr_assert(memcmp(initial, snap->conv1_w, sizeof initial) == 0, "reset gives the seed's initial weights");
+
+    train_session_load(s, path);
+    snap = wait_for(s, has_message, "loaded");
+    cr_assert(strstr(snap->message, "loaded"), "message: %s", snap->message);
+    cr_assert(memcmp(trained, snap->conv1_w, sizeof trained) == 0, "load restores the saved weights");
+    cr_assert(snap->has_eval);
+    check_eval_consistent(snap);
+
+    train_session_load(s, "/nonexistent/x.safetensors");
+    snap = wait_for(s, has_message, "nonexistent");
+    cr_assert(strstr(snap->message, "nonexistent"), "the error names the file: %s", snap->message);
+    unlink(path);
+    train_session_destroy(s);
+    cifar_free(&c);
+}
+
+// ---- the exchange under load: a reader thread polls as fast as it can ----
+
+typedef struct {
+    TrainSession *s;
+    atomic_bool stop;
+    long polls, fresh;
+    char failure[256];
+} Reader;
+
+static void *reader_main(void *arg) {
+    Reader *r = arg;
+    uint64_t last_version = 0;
+    long last_step = -1;
+    int last_runs = 0;
+    while (!atomic_load(&r->stop) && !r->failure[0]) {
+        const TrainSnapshot *s = train_session_snapshot(r->s);
+        r->polls++;
+        if (s->version < last_version) snprintf(r->failure, sizeof r->failure, "version went back");
+        if (s->version == last_version) continue;
+        r->fresh++;
+        uint64_t prev_version = last_version;
+        last_version = s->version;
+        if (s->n_runs == last_runs && s->step < last_step)
+            snprintf(r->failure, sizeof r->failure, "step went back %ld -> %ld (runs %d, version %llu -> %llu, state %d: %.100s)", last_step, s->step, s->n_runs, (unsigned long long)prev_version, (unsigned long long)s->version, s->state, s->message);
+        last_step = s->step;
+        last_runs = s->n_runs;
+        const RunHistory *h = &s->runs[s->n_runs - 1];
+        // a point per 2 mini-batches, all at or before the current step
+        if (h->n_points != (int)(s->step / 2) && s->state != TS_IDLE)
+            snprintf(r->failure, sizeof r->failure, "%d points at step %ld (runs %d, version %llu, state %d)", h->n_points, s->step, s->n_runs, (unsigned long long)s->version, s->state);
+        for (int i = 0; i < h->n_points; i++)
+            if (h->points[i].step > s->step || !isfinite(h->points[i].loss) ||
+                (i > 0 && h->points[i].step <= h->points[i - 1].step))
+                snprintf(r->failure, sizeof r->failure, "bad point %d", i);
+        if (s->has_eval) {
+            int total = 0;
+            for (int t = 0; t < CIFAR_CLASSES; t++)
+                for (int p = 0; p < CIFAR_CLASSES; p++) total += s->eval.confusion[t][p];
+            if (total != s->eval.n) snprintf(r->failure, sizeof r->failure, "confusion sums to %d of %d", total, s->eval.n);
+        }
+        if (s->n_pred > 0 && s->fmaps[0].c != 8) snprintf(r->failure, sizeof r->failure, "feature map missing");
+    }
+    return NULL;
+}
+
+Test(train_session, snapshot_exchange_hammered) {
+    Cifar c;
+    make_cifar(&c, 40, 20);
+    TrainConfig cfg = tiny_config(12);
+    ClError err;
+    TrainSession *s = train_session_create(&cfg, &c, &err);
+    cr_assert(s != NULL, "%s", err.msg);
+    Reader r = {.s = s};
+    atomic_init(&r.stop, false);
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, reader_main, &r), 0);
+    // Drive the session from this thread while the reader polls: toggles,
+    // image choices, a reset in the middle.
+    train_session_start(s);
+    for (int i = 0; i < 30; i++) {
+        usleep(2000);
+        train_session_choose_image(s, i % 20);
+        if (i % 7 == 3) { train_session_pause(s); usleep(1000); train_session_start(s); }
+        if (i == 15) { train_session_reset(s); usleep(1000); train_session_start(s); }
+    }
+    // let the run finish
+    for (int i = 0; i < 2000 && train_session_running(s); i++) usleep(5000);
+    atomic_store(&r.stop, true);
+    pthread_join(th, NULL);
+    cr_assert(r.failure[0] == 0, "reader saw: %s", r.failure);
+    cr_assert_gt(r.fresh, 1, "the reader saw %ld fresh snapshots in %ld polls", r.fresh, r.polls);
+    cr_assert(!train_session_running(s));
+    train_session_destroy(s);
+    cifar_free(&c);
+}
+
+// The recorder's own evaluation equals the engine's evaluate(), so the
+// dashboard and the batch printout agree.
+Test(train_session, recorder_eval_equals_engine_evaluate) {
+    Cifar c;
+    make_cifar(&c, 40, 30);
+    TrainConfig cfg = tiny_config(1);
+    ClError err;
+    Trainer t;
+    cr_assert_eq(trainer_init(&t, &cfg, &c.train, &err), 0, "%s", err.msg);
+    TrainRecorder rec;
+    cr_assert_eq(train_recorder_init(&rec, &c.test, &err), 0, "%s", err.msg);
+    train_recorder_begin_run(&rec, &t);
+    float loss, mean;
+    float logged[8];
+    int n_logged = 0;
+    while (trainer_step(&t, &loss, &err) == 1) {
+        if (trainer_take_log(&t, &mean)) {
+            train_recorder_log(&rec, &t, mean, 0);
+            logged[n_logged++] = mean;
+        }
+    }
+    const EvalResult *mine = train_recorder_epoch_end(&rec, &t, 1);
+    EvalResult ref;
+    evaluate(&t.net, &c.test, 0, &ref);
+    cr_assert_eq(mine->n, ref.n);
+    cr_assert_eq(mine->correct, ref.correct);
+    cr_assert(memcmp(mine->confusion, ref.confusion, sizeof ref.confusion) == 0);
+    for (int k = 0; k < CIFAR_CLASSES; k++) cr_assert_float_eq(mine->class_accuracy[k], ref.class_accuracy[k], 1e-9);
+    TrainSnapshot snap;
+    memset(&snap, 0, sizeof snap);
+    train_recorder_fill(&rec, &t, 3, &snap);
+    cr_assert_eq(snap.runs[0].n_points, n_logged);
+    for (int i = 0; i < n_logged; i++) cr_assert_eq(snap.runs[0].points[i].loss, logged[i], "the same float as printed");
+    cr_assert_eq(snap.fmap_image, 3);
+    cr_assert_eq(snap.fmap_truth, c.test.labels[3]);
+    TrainSnapshot copy;
+    memset(&copy, 0, sizeof copy);
+    train_snapshot_copy(&copy, &snap);
+    cr_assert_eq(copy.runs[0].n_points, n_logged);
+    cr_assert(copy.runs[0].points != snap.runs[0].points, "deep copy");
+    cr_assert(memcmp(copy.fmaps[2].data, snap.fmaps[2].data, 16 * 12 * 12 * sizeof(float)) == 0);
+    train_snapshot_free(&copy);
+    train_snapshot_free(&snap);
+    train_recorder_free(&rec);
+    trainer_free(&t);
+    cifar_free(&c);
+}
