@@ -289,17 +289,24 @@ Test(trainer, learns_a_tiny_set_and_evaluate_counts_consistently) {
 }
 
 Test(trainer, evaluate_is_independent_of_batch_size_and_honours_limit) {
-    CifarSet set = make_set(23, 9);
+    CifarSet set = make_set(300, 9);
     Net net;
     ClError err = {0};
     cr_assert_eq(net_build_cnnnet(&net, false, 4, &err), 0);
     net_init_params(&net, 11);
     EvalResult a, b, lim;
-    evaluate(&net, &set, 0, &a);       // 6 batches: 4,4,4,4,4,3
-    cr_assert_eq(net_set_max_batch(&net, 10, &err), 0);
-    evaluate(&net, &set, 0, &b);       // 10, 10, 3
+    evaluate(&net, &set, 0, &a);       // grows the forward buffers to 256: batches of 256 and 44
+    cr_assert_eq(net.max_batch, 256);
+    cr_assert_eq(net.max_backward_batch, 4, "evaluation must not allocate gradients");
+    float x[4 * CIFAR_PIXELS];  // the net still trains at its own batch size
+    uint8_t labels[4];
+    cifar_normalize_batch(x, labels, &set, NULL, 4);
+    net_forward(&net, x, 4);
+    net_backward(&net, labels, 4);
+    cr_assert_eq(net_set_max_batch(&net, 300, &err), 0);
+    evaluate(&net, &set, 0, &b);       // one batch of 300
     cr_assert_eq(memcmp(&a, &b, sizeof a), 0, "evaluation depends on the batch size");
-    cr_assert_eq(a.n, 23);
+    cr_assert_eq(a.n, 300);
     evaluate(&net, &set, 5, &lim);
     cr_assert_eq(lim.n, 5);
     int total = 0;

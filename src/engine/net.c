@@ -108,7 +108,7 @@ static void free_activations(Net *net) {
     memset(net->pool_indices, 0, sizeof net->pool_indices);
 }
 
-static void alloc_activations(Net *net, int max_batch) {
+static void alloc_activations(Net *net, int max_batch, int max_backward_batch) {
     long acts_total = input_size(&net->layers[0]), dacts_total = 0, idx_total = 0;
     for (int i = 0; i < net->n_layers; i++) {
         const Layer *l = &net->layers[i];
@@ -118,7 +118,7 @@ static void alloc_activations(Net *net, int max_batch) {
         if (l->kind == LAYER_MAXPOOL2D) idx_total += sample_size(l);
     }
     float *acts = cl_calloc((size_t)(acts_total * max_batch), sizeof(float));
-    float *dacts = cl_calloc((size_t)(dacts_total * max_batch), sizeof(float));
+    float *dacts = cl_calloc((size_t)(dacts_total * max_backward_batch), sizeof(float));
     int32_t *idx = idx_total ? cl_calloc((size_t)(idx_total * max_batch), sizeof(int32_t)) : NULL;
     NetImpl *impl = net->impl;
     impl->acts_block = acts, impl->dacts_block = dacts, impl->index_block = idx;
@@ -134,10 +134,11 @@ static void alloc_activations(Net *net, int max_batch) {
         }
         long size = sample_size(l) * max_batch;
         net->acts[i + 1] = acts, acts += size;
-        net->dacts[i + 1] = dacts, dacts += size;
+        net->dacts[i + 1] = dacts, dacts += sample_size(l) * max_backward_batch;
         if (l->kind == LAYER_MAXPOOL2D) net->pool_indices[i] = idx, idx += size;
     }
     net->max_batch = max_batch;
+    net->max_backward_batch = max_backward_batch;
 }
 
 // ---- building -------------------------------------------------------------------
@@ -164,7 +165,7 @@ static int net_build(Net *net, const LayerSpec *specs, int n_specs, int c, int h
     net->params = cl_calloc((size_t)offset, sizeof(float));
     net->grads = cl_calloc((size_t)offset, sizeof(float));
     net->impl = cl_calloc(1, sizeof(NetImpl));
-    alloc_activations(net, max_batch);
+    alloc_activations(net, max_batch, max_batch);
     return 0;
 }
 
@@ -183,9 +184,18 @@ void net_free(Net *net) {
 
 int net_set_max_batch(Net *net, int max_batch, ClError *err) {
     if (max_batch < 1) return cl_fail(err, "batch size must be at least 1, got %d", max_batch);
-    if (max_batch == net->max_batch) return 0;
+    if (max_batch == net->max_batch && max_batch == net->max_backward_batch) return 0;
     free_activations(net);
-    alloc_activations(net, max_batch);
+    alloc_activations(net, max_batch, max_batch);
+    return 0;
+}
+
+int net_reserve_forward_batch(Net *net, int max_batch, ClError *err) {
+    if (max_batch < 1) return cl_fail(err, "batch size must be at least 1, got %d", max_batch);
+    if (max_batch <= net->max_batch) return 0;
+    int backward = net->max_backward_batch;
+    free_activations(net);
+    alloc_activations(net, max_batch, backward);
     return 0;
 }
 
@@ -309,7 +319,7 @@ float net_loss(const Net *net, const uint8_t *labels, int N, float *probs) {
 }
 
 void net_backward(Net *net, const uint8_t *labels, int N) {
-    CL_ASSERT(N >= 1 && N <= net->max_batch);
+    CL_ASSERT(N >= 1 && N <= net->max_backward_batch);
     memset(net->grads, 0, sizeof(float) * (size_t)net->n_params);
     cross_entropy_backward(net->dacts[net->n_layers], net_logits(net), labels, N, NET_NUM_CLASSES);
     for (int i = net->n_layers - 1; i >= 0; i--) net_layer_backward(net, i, net->grads, 0, N);

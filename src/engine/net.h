@@ -45,7 +45,8 @@ typedef struct {
     long n_params;            // 76,922 for CNNNet
     float *params;            // (n_params) flat, state_dict order: conv1.weight, conv1.bias, ...
     float *grads;             // (n_params) filled by net_backward
-    int max_batch;            // activations are allocated for this many samples
+    int max_batch;            // activations (forward) are allocated for this many samples
+    int max_backward_batch;   // activation gradients (backward) for this many; <= max_batch
     int threads;              // worker threads for forward/backward (>= 1)
     // acts[0] = the input batch; acts[i+1] = output of layers[i]: (max_batch, out_c, out_h, out_w)
     float *acts[NET_MAX_LAYERS + 1];
@@ -71,8 +72,12 @@ typedef struct {
 int net_build_cnnnet(Net *net, bool relu_logits, int max_batch, ClError *err);
 void net_free(Net *net);
 
-// Reallocates the activations for a different max batch size.
+// Reallocates the activations for a different max batch size (forward and backward).
 int net_set_max_batch(Net *net, int max_batch, ClError *err);
+// Grows only the forward buffers (acts, pool indices) to hold max_batch samples,
+// keeping the backward capacity: for inference in big batches (evaluate) without
+// the memory of their gradients. No-op if max_batch fits already.
+int net_reserve_forward_batch(Net *net, int max_batch, ClError *err);
 // Number of worker threads forward/backward may use (1 = the calling thread only).
 void net_set_threads(Net *net, int threads);
 
@@ -97,7 +102,7 @@ const float *net_forward(Net *net, const float *input, int N);
 // fills probs (N, 10) if not NULL.
 float net_loss(const Net *net, const uint8_t *labels, int N, float *probs);
 
-// Backward from the mean cross-entropy loss of the last forward. Zeroes and
+// Backward from the mean cross-entropy loss of the last forward (N <= max_backward_batch). Zeroes and
 // then fills net->grads (like optimizer.zero_grad(); loss.backward()).
 void net_backward(Net *net, const uint8_t *labels, int N);
 

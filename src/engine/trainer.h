@@ -85,7 +85,8 @@ int trainer_step(Trainer *t, float *loss, ClError *err);
 int trainer_take_log(Trainer *t, float *mean_loss);
 
 // Evaluates net on the first `limit` records of set (<= 0: all) in batches of
-// net->max_batch (call net_set_max_batch first for bigger ones), normalizing
+// at least 256 (the first call grows the net's forward buffers with
+// net_reserve_forward_batch, so acts pointers change once), normalizing
 // straight into net->acts[0]. Allocates nothing per batch.
 void evaluate(Net *net, const CifarSet *set, int limit, EvalResult *out);
 
