@@ -1,5 +1,472 @@
-/* STUB: replaced by its owner. */
+/* `convlab --batch train` and `convlab --batch eval`: headless training and
+ * evaluation of CNNNet on CIFAR-10, printing exactly the tutorial's lines
+ * ("[1,  2000] loss: 2.214", "Finished Training", "Accuracy of ...") so that
+ * scripts can parse them. Progress notes go to stderr; results to stdout.
+ * Exit status: 0 ok, 1 failure (data, checkpoint, divergence), 2 bad usage,
+ * 130 interrupted (SIGINT/SIGTERM: the current step finishes, --save is written).
+ */
 #include "app/app.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
-int batch_train_main(int argc, char **argv) { (void)argc; fprintf(stderr, "convlab: %s is not built yet\n", argv[0]); return 1; }
-int batch_eval_main(int argc, char **argv) { (void)argc; fprintf(stderr, "convlab: %s is not built yet\n", argv[0]); return 1; }
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app/dashboard_hook.h"
+#include "app/flags.h"
+#include "app/train_session.h"
+#include "engine/checkpoint.h"
+#include "engine/cifar.h"
+#include "engine/trainer.h"
+
+#define DEFAULT_DATA "data/cifar-10-batches-bin"
+#define EVAL_BATCH 100   // evaluation only: per-image results do not depend on it
+#define MAX_THREADS 256
+
+// ---- interruption --------------------------------------------------------------
+
+// Set by the first SIGINT/SIGTERM; the training loop stops after the current
+// step. A second signal exits at once (a save in progress leaves only its
+// temporary file: the previous checkpoint is never damaged).
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig) {
+    if (stop_signal) {
+        static const char msg[] = "\nconvlab: interrupted again; exiting now\n";
+        ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
+        (void)ignored;
+        _exit(130);
+    }
+    stop_signal = sig;
+}
+
+static void install_stop_handlers(struct sigaction *old_int, struct sigaction *old_term) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    stop_signal = 0;
+    sigaction(SIGINT, &sa, old_int);
+    sigaction(SIGTERM, &sa, old_term);
+}
+
+static void restore_stop_handlers(const struct sigaction *old_int, const struct sigaction *old_term) {
+    sigaction(SIGINT, old_int, NULL);
+    sigaction(SIGTERM, old_term, NULL);
+}
+
+// ---- small helpers ------------------------------------------------------------------
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int all_cores(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (int)n;
+}
+
+// An output file's folder must exist and be writable before a long run starts.
+static int check_output_path(const char *flag, const char *path, ClError *err) {
+    char copy[4096];
+    snprintf(copy, sizeof copy, "%s", path);
+    const char *dir = dirname(copy);
+    if (access(dir, W_OK) != 0)
+        return cl_fail(err, "%s %s: cannot write into folder '%s' (%s); create it or choose another path", flag, path,
+                       dir, strerror(errno));
+    return 0;
+}
+
+static int usage_error(const char *msg) {
+    fprintf(stderr, "convlab: %s\n", msg);
+    return 2;
+}
+
+static int failure(const char *msg) {
+    fprintf(stderr, "convlab: %s\n", msg);
+    return 1;
+}
+
+// ---- results in the tutorial's format ----------------------------------------------
+
+// Accuracy block: the overall line, one line per class (tutorial's short
+// names, right-aligned in 5 as its '%5s'), then the confusion matrix.
+static void print_eval(const EvalResult *e) {
+    printf("Accuracy of the network on the %d test images: %.2f %%\n", e->n, e->accuracy);
+    for (int k = 0; k < CIFAR_CLASSES; k++) {
+        if (e->class_total[k] > 0) printf("Accuracy of %5s : %.1f %%\n", CIFAR_TUTORIAL_CLASSES[k], e->class_accuracy[k]);
+        else printf("Accuracy of %5s : n/a (no test images of this class)\n", CIFAR_TUTORIAL_CLASSES[k]);
+    }
+    printf("Confusion matrix (rows: true class, columns: predicted class):\n");
+    printf("%5s", "");
+    for (int k = 0; k < CIFAR_CLASSES; k++) printf(" %5s", CIFAR_TUTORIAL_CLASSES[k]);
+    printf("\n");
+    for (int r = 0; r < CIFAR_CLASSES; r++) {
+        printf("%5s", CIFAR_TUTORIAL_CLASSES[r]);
+        for (int c = 0; c < CIFAR_CLASSES; c++) printf(" %5d", e->confusion[r][c]);
+        printf("\n");
+    }
+}
+
+// Evaluates params on test with a larger batch than training uses (the same
+// code path for `train` and `eval`, so both print the same numbers).
+static int evaluate_params(const float *params, long n_params, bool relu_logits, int threads, const CifarSet *test,
+                           EvalResult *out, ClError *err) {
+    Net net;
+    if (net_build_cnnnet(&net, relu_logits, EVAL_BATCH, err) != 0) return -1;
+    CL_ASSERT(net.n_params == n_params);
+    memcpy(net.params, params, sizeof(float) * (size_t)n_params);
+    net_set_threads(&net, threads);
+    evaluate(&net, test, 0, out);
+    net_free(&net);
+    return 0;
+}
+
+// ---- train -----------------------------------------------------------------------------
+
+typedef struct {
+    const char *data_dir;
+    int epochs, batch_size;
+    double lr, momentum, weight_decay;
+    int optimizer;            // 0 sgd, 1 adam
+    bool nesterov;
+    uint64_t seed;
+    int threads;
+    int train_limit, test_limit;
+    bool no_shuffle, relu_logits, tutorial_break;
+    const char *load, *save, *csv, *dashboard;
+    int log_every;
+    int size[2];              // dashboard PNG size (0 = renderer's default)
+    int lang;                 // 0 en, 1 zh
+    bool lr_seen, momentum_seen, threads_seen;
+} TrainArgs;
+
+static int parse_train_args(TrainArgs *a, int argc, char **argv, ClError *err) {
+    memset(a, 0, sizeof *a);
+    a->data_dir = DEFAULT_DATA;
+    a->epochs = 2, a->batch_size = 4, a->lr = 0.001, a->momentum = 0.9, a->log_every = 2000;
+    const Flag flags[] = {
+        {.name = "--data", .kind = FLAG_STRING, .target = &a->data_dir},
+        {.name = "--epochs", .kind = FLAG_INT, .target = &a->epochs, .min = 1, .max = 100000},
+        {.name = "--batch-size", .kind = FLAG_INT, .target = &a->batch_size, .min = 1, .max = 4096},
+        {.name = "--lr", .kind = FLAG_FLOAT, .target = &a->lr, .min = 0, .max = 1e6, .seen = &a->lr_seen},
+        {.name = "--momentum", .kind = FLAG_FLOAT, .target = &a->momentum, .min = 0, .max = 1e6, .seen = &a->momentum_seen},
+        {.name = "--weight-decay", .kind = FLAG_FLOAT, .target = &a->weight_decay, .min = 0, .max = 1e6},
+        {.name = "--nesterov", .kind = FLAG_BOOL, .target = &a->nesterov},
+        {.name = "--optimizer", .kind = FLAG_CHOICE, .target = &a->optimizer, .choices = "sgd|adam"},
+        {.name = "--seed", .kind = FLAG_U64, .target = &a->seed},
+        {.name = "--threads", .kind = FLAG_INT, .target = &a->threads, .min = 1, .max = MAX_THREADS, .seen = &a->threads_seen},
+        {.name = "--train-limit", .kind = FLAG_INT, .target = &a->train_limit, .min = 1, .max = 50000},
+        {.name = "--test-limit", .kind = FLAG_INT, .target = &a->test_limit, .min = 1, .max = 10000},
+        {.name = "--no-shuffle", .kind = FLAG_BOOL, .target = &a->no_shuffle},
+        {.name = "--load", .kind = FLAG_STRING, .target = &a->load},
+        {.name = "--save", .kind = FLAG_STRING, .target = &a->save},
+        {.name = "--log-every", .kind = FLAG_INT, .target = &a->log_every, .min = 1, .max = 1000000000},
+        {.name = "--csv", .kind = FLAG_STRING, .target = &a->csv},
+        {.name = "--relu-logits", .kind = FLAG_BOOL, .target = &a->relu_logits},
+        {.name = "--tutorial-break", .kind = FLAG_BOOL, .target = &a->tutorial_break},
+        {.name = "--dashboard", .kind = FLAG_STRING, .target = &a->dashboard},
+        {.name = "--size", .kind = FLAG_SIZE, .target = a->size, .min = 160, .max = 8192},
+        {.name = "--lang", .kind = FLAG_CHOICE, .target = &a->lang, .choices = "en|zh"},
+    };
+    if (flags_parse(flags, (int)(sizeof flags / sizeof flags[0]), argc, argv, 1, NULL, 0, NULL, "train", err) != 0)
+        return -1;
+    if (!a->threads_seen) a->threads = all_cores();
+    if (a->optimizer == 1 && a->momentum_seen)
+        return cl_fail(err, "train: --momentum is for --optimizer sgd; Adam uses PyTorch's betas (0.9, 0.999)");
+    if (a->optimizer == 1 && a->nesterov) return cl_fail(err, "train: --nesterov is for --optimizer sgd");
+    return 0;
+}
+
+static TrainConfig config_from_args(const TrainArgs *a) {
+    TrainConfig c = train_config_default();
+    c.epochs = a->epochs;
+    c.batch_size = a->batch_size;
+    if (a->optimizer == 1) {
+        c.optim = optimizer_default_config(OPTIM_ADAM);
+        c.optim.lr = (float)a->lr; // default 0.001, as Adam's own
+    } else {
+        c.optim = optimizer_default_config(OPTIM_SGD);
+        c.optim.lr = (float)a->lr;
+        c.optim.momentum = (float)a->momentum;
+        c.optim.nesterov = a->nesterov;
+    }
+    c.optim.weight_decay = (float)a->weight_decay;
+    c.seed = a->seed;
+    c.threads = a->threads;
+    c.shuffle = !a->no_shuffle;
+    c.relu_logits = a->relu_logits;
+    c.tutorial_break = a->tutorial_break;
+    c.log_every = a->log_every;
+    return c;
+}
+
+// Saves t's weights with the run's metadata. Returns 0 or -1 (message printed).
+static int save_weights(const Trainer *t, const char *path) {
+    char epoch[32], step[32], seed[32];
+    snprintf(epoch, sizeof epoch, "%d", t->epoch + (t->batch_in_epoch == t->batches_per_epoch ? 1 : 0));
+    snprintf(step, sizeof step, "%ld", t->global_step);
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)t->config.seed);
+    StMeta meta[4] = {{"epochs_done", ""}, {"steps_done", ""}, {"seed", ""}, {"relu_logits", ""}};
+    snprintf(meta[0].value, sizeof meta[0].value, "%s", epoch);
+    snprintf(meta[1].value, sizeof meta[1].value, "%s", step);
+    snprintf(meta[2].value, sizeof meta[2].value, "%s", seed);
+    snprintf(meta[3].value, sizeof meta[3].value, "%d", t->config.relu_logits ? 1 : 0);
+    ClError err = {0};
+    if (checkpoint_save_meta(&t->net, path, meta, 4, &err) != 0) {
+        fprintf(stderr, "convlab: %s\n", err.msg);
+        return -1;
+    }
+    fprintf(stderr, "convlab: saved the weights after %ld mini-batches to %s\n", t->global_step, path);
+    return 0;
+}
+
+// Saves on an early stop, unless no step ran (then an older file is kept as is).
+static int save_on_stop(const Trainer *t, const char *path) {
+    if (!path) return 0;
+    if (t->global_step == 0) {
+        fprintf(stderr, "convlab: no mini-batch was trained; %s was not written\n", path);
+        return 0;
+    }
+    return save_weights(t, path);
+}
+
+typedef struct {
+    FILE *csv;
+    bool csv_failed;
+    TrainRecorder rec;
+    bool use_rec;
+    double t_start, t_last_log;
+    long steps_at_last_log;
+    long images_at_last_log, images_total;
+} RunState;
+
+// After each step: the tutorial's log line, the CSV row, the dashboard's record.
+static void after_step(RunState *rs, Trainer *t) {
+    rs->images_total += t->last_batch_n;
+    float mean;
+    if (trainer_take_log(t, &mean)) {
+        double now = now_seconds();
+        double dt = now - rs->t_last_log;
+        double ips = dt > 0 ? (double)(rs->images_total - rs->images_at_last_log) / dt : 0;
+        rs->t_last_log = now;
+        rs->images_at_last_log = rs->images_total;
+        printf("[%d, %5d] loss: %.3f\n", t->epoch + 1, t->batch_in_epoch, mean);
+        fflush(stdout);
+        if (rs->csv && fprintf(rs->csv, "%d,%ld,%.6f,%.1f\n", t->epoch + 1, t->global_step, mean, ips) < 0)
+            rs->csv_failed = true;
+        if (rs->use_rec) train_recorder_log(&rs->rec, t, mean, ips);
+    }
+    if (rs->use_rec && t->batch_in_epoch == t->batches_per_epoch) train_recorder_epoch_end(&rs->rec, t, t->epoch + 1);
+}
+
+static int finish_csv(RunState *rs, const char *path) {
+    if (!rs->csv) return 0;
+    int bad = rs->csv_failed | (fclose(rs->csv) != 0);
+    rs->csv = NULL;
+    if (bad) {
+        fprintf(stderr, "convlab: writing %s failed (%s); is the disk full?\n", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int render_dashboard(RunState *rs, const Trainer *t, const TrainArgs *a) {
+    TrainSnapshot snap;
+    memset(&snap, 0, sizeof snap);
+    train_recorder_fill(&rs->rec, t, 0, &snap);
+    snap.state = TS_FINISHED;
+    snap.config = t->config;
+    snap.epoch = t->epoch + 1;
+    snap.batch_in_epoch = t->batch_in_epoch;
+    snap.batches_per_epoch = t->batches_per_epoch;
+    snap.step = snap.total_steps = t->global_step;
+    snap.elapsed_s = now_seconds() - rs->t_start;
+    snap.images_per_sec = snap.elapsed_s > 0 ? (double)rs->images_total / snap.elapsed_s : 0;
+    snap.images_trained = rs->images_total;
+    snap.eta_s = 0;
+    snap.running_train_acc = t->epoch_seen > 0 ? 100.0 * (double)t->epoch_correct / (double)t->epoch_seen : -1;
+    ClError err = {0};
+    int rc = dashboard_render_png(a->dashboard, &snap, a->size[0], a->size[1], a->lang ? "zh" : "en", &err);
+    train_snapshot_free(&snap);
+    if (rc != 0) {
+        fprintf(stderr, "convlab: %s\n", err.msg);
+        return -1;
+    }
+    fprintf(stderr, "convlab: wrote the dashboard to %s\n", a->dashboard);
+    return 0;
+}
+
+// Trains until done, a divergence or a stop signal. Returns the exit status.
+static int run_training(Trainer *t, RunState *rs, const TrainArgs *a, const Cifar *data) {
+    rs->t_start = rs->t_last_log = now_seconds();
+    ClError err = {0};
+    for (;;) {
+        if (stop_signal) {
+            fprintf(stderr, "convlab: interrupted by %s after %ld mini-batches (epoch %d, mini-batch %d)\n",
+                    stop_signal == SIGINT ? "SIGINT" : "SIGTERM", t->global_step, t->epoch + 1, t->batch_in_epoch);
+            finish_csv(rs, a->csv);
+            save_on_stop(t, a->save);
+            return 130;
+        }
+        float loss;
+        int rc = trainer_step(t, &loss, &err);
+        if (rc == 0) break;
+        if (rc < 0) {
+            fprintf(stderr, "convlab: %s\n", err.msg);
+            finish_csv(rs, a->csv);
+            if (a->save) fprintf(stderr, "convlab: keeping the last good weights (before the failed step)\n");
+            save_on_stop(t, a->save);
+            return 1;
+        }
+        after_step(rs, t);
+    }
+    double train_s = now_seconds() - rs->t_start;
+    printf("Finished Training\n");
+    fflush(stdout);
+    int status = 0;
+    if (finish_csv(rs, a->csv) != 0) status = 1;
+    if (a->save && save_weights(t, a->save) != 0) status = 1;
+
+    EvalResult eval;
+    if (rs->use_rec && rs->rec.has_eval) {
+        eval = rs->rec.eval; // the evaluation the dashboard shows, after the last epoch
+    } else if (evaluate_params(t->net.params, t->net.n_params, t->config.relu_logits, t->config.threads, &data->test,
+                               &eval, &err) != 0) {
+        return failure(err.msg);
+    }
+    print_eval(&eval);
+    printf("Trained %ld images in %.1f s: %.0f images/s (%d thread%s)\n", rs->images_total, train_s,
+           train_s > 0 ? (double)rs->images_total / train_s : 0.0, t->config.threads, t->config.threads > 1 ? "s" : "");
+    fflush(stdout);
+    if (rs->use_rec && render_dashboard(rs, t, a) != 0) status = 1;
+    if (stop_signal) return 130; // interrupted during the evaluation: results are out, weights saved
+    return status;
+}
+
+int batch_train_main(int argc, char **argv) {
+    TrainArgs a;
+    ClError err = {0};
+    if (parse_train_args(&a, argc, argv, &err) != 0) return usage_error(err.msg);
+    TrainConfig config = config_from_args(&a);
+    if (train_config_validate(&config, &err) != 0) {
+        fprintf(stderr, "convlab: train: %s\n", err.msg);
+        return 2;
+    }
+    if ((a.save && check_output_path("--save", a.save, &err) != 0) ||
+        (a.csv && check_output_path("--csv", a.csv, &err) != 0) ||
+        (a.dashboard && check_output_path("--dashboard", a.dashboard, &err) != 0))
+        return usage_error(err.msg);
+    if (a.dashboard && !dashboard_render_png)
+        return failure("--dashboard: this build has no dashboard renderer (src/ui/dashboard*.c); run without --dashboard");
+
+    Cifar data;
+    if (cifar_load(&data, a.data_dir, a.train_limit, a.test_limit, &err) != 0) return failure(err.msg);
+
+    Trainer t;
+    if (trainer_init(&t, &config, &data.train, &err) != 0) {
+        cifar_free(&data);
+        return failure(err.msg);
+    }
+    int status = 0;
+    RunState rs;
+    memset(&rs, 0, sizeof rs);
+    if (a.load) {
+        CheckpointMeta meta;
+        if (checkpoint_load_meta(&t.net, a.load, &meta, &err) != 0) {
+            status = failure(err.msg);
+            goto done;
+        }
+        const char *rl = checkpoint_meta_get(&meta, "relu_logits");
+        if (rl && (strcmp(rl, "1") == 0) != a.relu_logits)
+            fprintf(stderr, "convlab: note: %s was trained %s --relu-logits, this run is %s it\n", a.load,
+                    strcmp(rl, "1") == 0 ? "with" : "without", a.relu_logits ? "with" : "without");
+        fprintf(stderr, "convlab: loaded the weights of %s\n", a.load);
+    }
+    if (a.csv) {
+        rs.csv = fopen(a.csv, "w");
+        if (!rs.csv) {
+            status = failure("--csv: cannot create the file; check the path");
+            goto done;
+        }
+        fprintf(rs.csv, "epoch,step,loss,images_per_sec\n");
+    }
+    if (a.dashboard) {
+        if (train_recorder_init(&rs.rec, &data.test, &err) != 0) {
+            status = failure(err.msg);
+            goto done;
+        }
+        rs.use_rec = true;
+        train_recorder_begin_run(&rs.rec, &t);
+    }
+    char label[160];
+    train_config_label(label, sizeof label, &config);
+    fprintf(stderr, "convlab: training CNNNet on %d images (%d test), %d epoch%s, %s, seed %llu, %d thread%s\n",
+            data.train.n, data.test.n, config.epochs, config.epochs > 1 ? "s" : "", label,
+            (unsigned long long)config.seed, config.threads, config.threads > 1 ? "s" : "");
+
+    struct sigaction old_int, old_term;
+    install_stop_handlers(&old_int, &old_term);
+    status = run_training(&t, &rs, &a, &data);
+    restore_stop_handlers(&old_int, &old_term);
+done:
+    if (rs.csv) fclose(rs.csv);
+    if (rs.use_rec) train_recorder_free(&rs.rec);
+    trainer_free(&t);
+    cifar_free(&data);
+    return status;
+}
+
+// ---- eval ------------------------------------------------------------------------------
+
+int batch_eval_main(int argc, char **argv) {
+    const char *data_dir = DEFAULT_DATA, *load = NULL;
+    int test_limit = 0, threads = 0;
+    bool relu_logits = false, relu_seen = false, threads_seen = false;
+    const Flag flags[] = {
+        {.name = "--load", .kind = FLAG_STRING, .target = &load},
+        {.name = "--data", .kind = FLAG_STRING, .target = &data_dir},
+        {.name = "--test-limit", .kind = FLAG_INT, .target = &test_limit, .min = 1, .max = 10000},
+        {.name = "--threads", .kind = FLAG_INT, .target = &threads, .min = 1, .max = MAX_THREADS, .seen = &threads_seen},
+        {.name = "--relu-logits", .kind = FLAG_BOOL, .target = &relu_logits, .seen = &relu_seen},
+    };
+    ClError err = {0};
+    if (flags_parse(flags, (int)(sizeof flags / sizeof flags[0]), argc, argv, 1, NULL, 0, NULL, "eval", &err) != 0)
+        return usage_error(err.msg);
+    if (!load) return usage_error("eval: --load CKPT is required (a checkpoint written by --batch train --save)");
+    if (!threads_seen) threads = all_cores();
+
+    // The checkpoint records whether it was trained with the ReLU on the
+    // logits; that changes the predictions, so it is honoured unless overridden.
+    Net net;
+    if (net_build_cnnnet(&net, false, 1, &err) != 0) return failure(err.msg);
+    CheckpointMeta meta;
+    if (checkpoint_load_meta(&net, load, &meta, &err) != 0) {
+        net_free(&net);
+        return failure(err.msg);
+    }
+    const char *rl = checkpoint_meta_get(&meta, "relu_logits");
+    if (!relu_seen && rl && strcmp(rl, "1") == 0) relu_logits = true;
+
+    Cifar data;
+    if (cifar_load_test(&data, data_dir, test_limit, &err) != 0) {
+        net_free(&net);
+        return failure(err.msg);
+    }
+    EvalResult eval;
+    int status = 0;
+    if (evaluate_params(net.params, net.n_params, relu_logits, threads, &data.test, &eval, &err) != 0) {
+        status = failure(err.msg);
+    } else {
+        print_eval(&eval);
+    }
+    net_free(&net);
+    cifar_free(&data);
+    return status;
+}
