@@ -294,7 +294,8 @@ static void *reader_main(void *arg) {
 Test(train_session, snapshot_exchange_hammered) {
     Cifar c;
     make_cifar(&c, 40, 20);
-    TrainConfig cfg = tiny_config(12);
+    TrainConfig cfg = tiny_config(6);
+    cfg.threads = 2;  // the engine's workers too
     ClError err;
     TrainSession *s = train_session_create(&cfg, &c, &err);
     cr_assert(s != NULL, "%s", err.msg);
@@ -312,7 +313,7 @@ Test(train_session, snapshot_exchange_hammered) {
         if (i == 15) { train_session_reset(s); usleep(1000); train_session_start(s); }
     }
     // let the run finish
-    for (int i = 0; i < 2000 && train_session_running(s); i++) usleep(5000);
+    for (int i = 0; i < 24000 && train_session_running(s); i++) usleep(5000);  // slow under TSan
     atomic_store(&r.stop, true);
     pthread_join(th, NULL);
     cr_assert(r.failure[0] == 0, "reader saw: %s", r.failure);
