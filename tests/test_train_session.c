@@ -52,11 +52,18 @@ static TrainConfig tiny_config(int epochs) {
     return c;
 }
 
-// Polls the UI side until pred(snapshot) holds or ~20 s pass.
+static double seconds_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+// Polls the UI side until pred(snapshot) holds or 120 s pass (TSan is slow).
 typedef bool (*SnapPred)(const TrainSnapshot *s, void *ctx);
 static const TrainSnapshot *wait_for(TrainSession *s, SnapPred pred, void *ctx) {
     const TrainSnapshot *snap = train_session_snapshot(s);
-    for (int i = 0; i < 4000 && !pred(snap, ctx); i++) snap = train_session_wait(s, snap->version, 0.005);
+    double deadline = seconds_now() + 120;
+    while (!pred(snap, ctx) && seconds_now() < deadline) snap = train_session_wait(s, snap->version, 0.01);
     return snap;
 }
 static bool has_steps(const TrainSnapshot *s, void *ctx) { return s->step >= *(long *)ctx; }

@@ -396,6 +396,22 @@ TrainConfig train_session_default_config(void) {
     return c;
 }
 
+void train_snapshot_fill_progress(TrainSnapshot *out, const Trainer *t, double elapsed_s, double images_per_sec) {
+    int e1, b1;
+    last_step_position(t, &e1, &b1);
+    out->epoch = t->global_step == 0 ? 1 : e1;
+    out->batch_in_epoch = t->global_step == 0 ? 0 : b1;
+    out->batches_per_epoch = t->batches_per_epoch;
+    out->step = t->global_step;
+    out->total_steps = (long)t->batches_per_epoch * t->config.epochs;
+    out->running_train_acc = running_train_acc(t);
+    out->images_per_sec = images_per_sec;
+    out->elapsed_s = elapsed_s;
+    // ETA from the mean speed of the run so far (steady, unlike the last interval).
+    double steps_per_s = elapsed_s > 0 ? (double)t->global_step / elapsed_s : 0;
+    out->eta_s = t->finished ? 0 : steps_per_s > 0 ? (double)(out->total_steps - t->global_step) / steps_per_s : -1.0;
+}
+
 // Fills the back buffer from the thread's state and swaps it into middle.
 static void publish(TrainSession *s) {
     TrainSnapshot *b = s->back;
@@ -404,15 +420,13 @@ static void publish(TrainSession *s) {
     const Trainer *t = &s->trainer;
     b->state = s->state;
     snprintf(b->message, sizeof b->message, "%s", s->message);
+    double dt = now - s->last_publish;
+    if (s->state == TS_RUNNING && dt > 0.05) s->ips = (double)(s->images_trained - s->images_at_publish) / dt;
+    if (s->state != TS_RUNNING && s->state != TS_FINISHED) s->ips = 0.0;
+    s->last_publish = now;
+    s->images_at_publish = s->images_trained;
     if (s->trainer_ok) {
-        int e1, b1;
-        last_step_position(t, &e1, &b1);
-        b->epoch = t->global_step == 0 ? 1 : e1;
-        b->batch_in_epoch = t->global_step == 0 ? 0 : b1;
-        b->batches_per_epoch = t->batches_per_epoch;
-        b->step = t->global_step;
-        b->total_steps = (long)t->batches_per_epoch * t->config.epochs;
-        b->running_train_acc = running_train_acc(t);
+        train_snapshot_fill_progress(b, t, s->elapsed, s->ips);
     } else {
         b->n_runs = s->rec.n_runs;
         b->epoch = 1;
@@ -421,16 +435,7 @@ static void publish(TrainSession *s) {
         b->running_train_acc = -1;
         b->n_pred = 0;
     }
-    double dt = now - s->last_publish;
-    if (s->state == TS_RUNNING && dt > 0.05) s->ips = (double)(s->images_trained - s->images_at_publish) / dt;
-    if (s->state != TS_RUNNING) s->ips = s->state == TS_FINISHED ? s->ips : 0.0;
-    s->last_publish = now;
-    s->images_at_publish = s->images_trained;
-    b->images_per_sec = s->ips;
-    b->elapsed_s = s->elapsed;
     b->images_trained = s->images_trained;
-    double steps_per_s = s->elapsed > 0 ? (double)b->step / s->elapsed : 0;
-    b->eta_s = steps_per_s > 0 ? (double)(b->total_steps - b->step) / steps_per_s : -1.0;
     if (s->state == TS_FINISHED) b->eta_s = 0;
 
     pthread_mutex_lock(&s->xchg);

@@ -156,6 +156,10 @@ const EvalResult *train_recorder_epoch_end(TrainRecorder *r, const Trainer *t, i
 // last evaluation, predictions, filters, the feature maps of test image fmap_image.
 void train_recorder_fill(TrainRecorder *r, const Trainer *t, int fmap_image, TrainSnapshot *out);
 
+// Fills the progress fields (epoch, step, totals, running training accuracy,
+// images/s, elapsed, ETA) from t; for the batch command, which has no session.
+void train_snapshot_fill_progress(TrainSnapshot *out, const Trainer *t, double elapsed_s, double images_per_sec);
+
 /* ---- TrainSession: the background thread -------------------------------- */
 
 typedef struct TrainSession TrainSession;
