@@ -23,7 +23,6 @@ import st_fixture  # noqa: E402
 
 OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 warnings.filterwarnings("ignore")
-torch.manual_seed(1234)
 written = []
 
 
@@ -83,6 +82,7 @@ def conv_case(name, N, IC, OC, H, W, k, stride=1, padding=0, dilation=1, groups=
 
 
 def conv_fixtures():
+    torch.manual_seed(1000)   # one seed per kind: adding a case never changes another kind's data
     conv_case("basic_k3", 1, 3, 4, 5, 5, 3)
     conv_case("stride2_pad1", 2, 3, 4, 7, 7, 3, stride=2, padding=1)
     conv_case("stride3_pad2", 1, 2, 3, 8, 9, 3, stride=3, padding=2)
@@ -144,6 +144,7 @@ def maxpool_case(name, N, C, H, W, k, stride=None, padding=0, dilation=1, ceil_m
 
 
 def maxpool_fixtures():
+    torch.manual_seed(1001)   # one seed per kind: adding a case never changes another kind's data
     maxpool_case("k2_cnnnet", 2, 3, 6, 6, 2)
     maxpool_case("k3_s2_p1", 1, 2, 7, 7, 3, 2, 1)
     maxpool_case("k3_s2_p1_ceil", 2, 2, 6, 6, 3, 2, 1, ceil_mode=True)
@@ -163,6 +164,7 @@ def maxpool_fixtures():
     maxpool_case("k1", 1, 2, 3, 4, 1)
     maxpool_case("k3_s2_floor_even", 1, 1, 8, 8, 3, 2)
     maxpool_case("k3_s2_ceil_even", 1, 1, 8, 8, 3, 2, ceil_mode=True)
+    maxpool_case("k2x4_p1x2_half_kernel_pad", 1, 2, 6, 7, (2, 4), 1, (1, 2))   # pad == k/2 per axis is allowed
 
 
 def avgpool_case(name, N, C, H, W, k, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
@@ -176,6 +178,7 @@ def avgpool_case(name, N, C, H, W, k, stride=None, padding=0, ceil_mode=False, c
 
 
 def avgpool_fixtures():
+    torch.manual_seed(1002)   # one seed per kind: adding a case never changes another kind's data
     shapes = [
         ("k2_cnnnet", 2, 2, 6, 6, 2, None, 0),
         ("k3_s2_p1", 1, 2, 7, 7, 3, 2, 1),
@@ -191,9 +194,11 @@ def avgpool_fixtures():
             for cip in (True, False):
                 suffix = ("_ceil" if ceil_mode else "_floor") + ("_cip" if cip else "_nocip")
                 avgpool_case(name + suffix, N, C, H, W, k, s, p, ceil_mode, cip)
+    avgpool_case("k4x2_p2x1_half_kernel_pad", 1, 2, 6, 7, (4, 2), 1, (2, 1), False, False)
 
 
 def globalmax_fixtures():
+    torch.manual_seed(1003)   # one seed per kind: adding a case never changes another kind's data
     for name, (N, C, H, W), negative in [("n2_c3_5x4", (2, 3, 5, 4), False), ("n1_c4_7x3_negative", (1, 4, 7, 3), True),
                                          ("n3_c2_1x1", (3, 2, 1, 1), False), ("n1_c2_1x6", (1, 2, 1, 6), False)]:
         x = distinct_values((N, C, H, W))
@@ -210,6 +215,7 @@ def globalmax_fixtures():
 # ---- ReLU, Linear, cross-entropy -------------------------------------------------
 
 def relu_fixtures():
+    torch.manual_seed(1004)   # one seed per kind: adding a case never changes another kind's data
     for name, shape in [("nchw_2x3x4x5", (2, 3, 4, 5)), ("vec7", (7,)), ("mat4x9", (4, 9))]:
         v = torch.randn(shape, dtype=torch.float64)
         x = f32(torch.sign(v) * (v.abs() + 0.1)).requires_grad_()   # |x| >= 0.1: away from the kink
@@ -220,6 +226,7 @@ def relu_fixtures():
 
 
 def linear_fixtures():
+    torch.manual_seed(1005)   # one seed per kind: adding a case never changes another kind's data
     for name, (N, IN, OUT, bias) in [("n3_5to4", (3, 5, 4, True)), ("n1_12to10", (1, 12, 10, True)),
                                      ("n4_7to3_nobias", (4, 7, 3, False)), ("n2_64to16", (2, 64, 16, True))]:
         m = nn.Linear(IN, OUT, bias=bias).double()
@@ -238,6 +245,7 @@ def linear_fixtures():
 
 
 def xent_fixtures():
+    torch.manual_seed(1006)   # one seed per kind: adding a case never changes another kind's data
     cases = [("n4_k10", 4, 10, 1.0, None), ("n1_k3", 1, 3, 1.0, None), ("n5_k10_large_logits", 5, 10, 60.0, None),
              ("n6_k10_same_label", 6, 10, 2.0, 7), ("n3_k2", 3, 2, 3.0, None)]
     for name, N, K, scale, fixed in cases:
@@ -297,6 +305,7 @@ def invalid_pool(kind, name, key, H, W, k, stride=None, padding=0, dilation=1, c
 
 
 def invalid_fixtures():
+    torch.manual_seed(1007)   # one seed per kind: adding a case never changes another kind's data
     invalid_conv("in_not_divisible", "in_channels must be divisible by groups", 3, 4, 5, 5, 2, groups=2)
     invalid_conv("out_not_divisible", "out_channels must be divisible by groups", 4, 3, 5, 5, 2, groups=2)
     invalid_conv("groups_zero", "groups must be a positive integer", 4, 4, 5, 5, 2, groups=0)
@@ -314,6 +323,10 @@ def invalid_fixtures():
     for kind in ("maxpool", "avgpool"):
         invalid_pool(kind, "pad_over_half", "pad should be at most half of kernel size, but got pad=2 and kernel_size=3",
                      5, 5, 3, padding=2)
+        invalid_pool(kind, "pad_over_half_h_only", "pad should be at most half of kernel size", 5, 5, 3, 1, (2, 0))
+        invalid_pool(kind, "pad_over_half_w_only", "pad should be at most half of kernel size", 5, 5, 3, 1, (0, 2))
+        invalid_pool(kind, "pad_over_half_nonsquare", "pad should be at most half of kernel size, but got pad=2 and kernel_size=2",
+                     6, 7, (2, 4), 1, (2, 1))
         invalid_pool(kind, "pad_over_half_k2", "pad should be at most half of kernel size", 5, 5, 2, 1, 2)
         invalid_pool(kind, "output_too_small", "Output size is too small", 3, 3, 4)
         invalid_pool(kind, "stride_zero", "stride should not be zero", 5, 5, 2, 0)
