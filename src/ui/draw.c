@@ -603,14 +603,14 @@ float draw_text_wrapped(Canvas *c, float x, float y, float width, const char *ut
         memcpy(buf, atoms[i].s, (size_t)l);
         buf[l] = 0;
         float sz = (atoms[i].sub || atoms[i].sup) ? st.size * 0.7f : st.size;
-        text_measure(c, buf, sz, atoms[i].bold, &atoms[i].w, NULL);
+        text_measure(c, buf, sz, st.bold || atoms[i].bold, &atoms[i].w, NULL);
     }
     float cx = 0, cy = 0;
     bool line_empty = true;
     for (int i = 0; i < n; i++) {
         Atom *a = &atoms[i];
-        if (a->newline) {
-            cy += line_empty && cx == 0 && i > 0 && atoms[i - 1].newline ? lh * 0.6f : lh;
+        if (a->newline) { // "\n" starts a new paragraph: a line plus a little air
+            cy += lh + (line_empty ? 0 : lh * 0.35f);
             cx = 0;
             line_empty = true;
         }
@@ -627,7 +627,7 @@ float draw_text_wrapped(Canvas *c, float x, float y, float width, const char *ut
             memcpy(buf, a->s, (size_t)l);
             buf[l] = 0;
             TextStyle as = st;
-            as.bold = a->bold;
+            as.bold = st.bold || a->bold;
             as.align = ALIGN_LEFT;
             as.vcenter = false;
             float dy = 0;

@@ -1,4 +1,186 @@
-/* STUB: the window; replaced by its owner. */
-#include "app/app.h"
+/* The window: SDL2 setup, the event loop and the screens (lesson player,
+ * training). Redraws only when a screen says something changed or an
+ * animation runs (SDL_WaitEventTimeout), so an idle window uses ~0 CPU.
+ * Global keys: F/F11 fullscreen, F12 screenshot, Esc (leave fullscreen,
+ * else quit), Q quit. CIFAR-10 is loaded after the first frame is shown.
+ *
+ *   convlab [--lesson FILE] [--step K] [--lang en|zh] [--theme light|dark]
+ *           [--size WxH] [--data DIR] [--fullscreen]
+ */
 #include <stdio.h>
-int gui_main(int argc, char **argv) { (void)argc; (void)argv; fprintf(stderr, "convlab: the window is not built yet\n"); return 1; }
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <SDL2/SDL.h>
+
+#include "app/app.h"
+#include "engine/cifar.h"
+#include "lesson/lesson.h"
+#include "ui/draw.h"
+#include "ui/player.h"
+#include "ui/screen.h"
+#include "ui/theme.h"
+
+typedef struct {
+    const char *lesson;     // --lesson FILE
+    int step;               // --step K (1-based)
+    Lang lang;
+    const char *theme;
+    int w, h;               // --size
+    const char *data_dir;
+    bool fullscreen;
+} GuiArgs;
+
+static int usage(const char *msg, const char *arg) {
+    fprintf(stderr, "convlab: %s%s%s; usage: convlab [--lesson FILE] [--step K] [--lang en|zh] [--theme light|dark] "
+                    "[--size WxH] [--data DIR] [--fullscreen]\n", msg, arg ? " " : "", arg ? arg : "");
+    return 2;
+}
+
+static int parse_args(int argc, char **argv, GuiArgs *a) {
+    *a = (GuiArgs){NULL, 1, LANG_EN, "light", 1280, 800, "data/cifar-10-batches-bin", false};
+    for (int i = 1; i < argc; i++) {
+        const char *f = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(f, "--fullscreen") == 0) { a->fullscreen = true; continue; }
+        if (!v) return usage("missing value after", f);
+        if (strcmp(f, "--lesson") == 0) a->lesson = v;
+        else if (strcmp(f, "--step") == 0) {
+            char *e;
+            long k = strtol(v, &e, 10);
+            if (*e || k < 1) return usage("--step needs a step number >= 1, got", v);
+            a->step = (int)k;
+        } else if (strcmp(f, "--lang") == 0) {
+            int l = lesson_lang_index(v);
+            if (l < 0) return usage("--lang must be en or zh, got", v);
+            a->lang = (Lang)l;
+        } else if (strcmp(f, "--theme") == 0) {
+            if (strcmp(v, "light") != 0 && strcmp(v, "dark") != 0) return usage("--theme must be light or dark, got", v);
+            a->theme = v;
+        } else if (strcmp(f, "--size") == 0) {
+            if (sscanf(v, "%dx%d", &a->w, &a->h) != 2 || a->w < 320 || a->h < 200 || a->w > 16384 || a->h > 16384)
+                return usage("--size must be WxH (at least 320x200), got", v);
+        } else if (strcmp(f, "--data") == 0) a->data_dir = v;
+        else return usage("unknown option", f);
+        i++;
+    }
+    return 0;
+}
+
+static double now_s(void) { return (double)SDL_GetPerformanceCounter() / (double)SDL_GetPerformanceFrequency(); }
+
+// Renders the current screen offscreen at the window's pixel size and saves it.
+static void screenshot(Screen *s, Canvas *win_canvas, const Theme *theme) {
+    int w, h;
+    SDL_GetRendererOutputSize(canvas_renderer(win_canvas), &w, &h);
+    ClError err;
+    Canvas *off = canvas_create_offscreen(w, h, theme, &err);
+    if (!off) { fprintf(stderr, "convlab: screenshot: %s\n", err.msg); return; }
+    canvas_begin_frame(off);
+    s->draw(s, off);
+    char path[512];
+    const char *fixed = getenv("CONVLAB_SCREENSHOT");
+    if (fixed && *fixed) snprintf(path, sizeof path, "%s", fixed);
+    else {
+        time_t t = time(NULL);
+        struct tm tm;
+        localtime_r(&t, &tm);
+        strftime(path, sizeof path, "convlab-%Y%m%d-%H%M%S.png", &tm);
+    }
+    if (canvas_save_png(off, path, &err) != 0) fprintf(stderr, "convlab: %s\n", err.msg);
+    else printf("screenshot: %s\n", path);
+    fflush(stdout);
+    canvas_free(off);
+}
+
+int gui_main(int argc, char **argv) {
+    double t_start = now_s();
+    GuiArgs a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc) return rc;
+    ClError err;
+    static Theme theme;
+    if (theme_load_named(&theme, a.theme, &err) != 0) { fprintf(stderr, "convlab: %s\n", err.msg); return 1; }
+    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_TIMER) != 0) {
+        fprintf(stderr, "convlab: cannot open a window: %s; HINT: run under a desktop session or use --batch\n", SDL_GetError());
+        return 1;
+    }
+    if (draw_init_fonts(&err) != 0) { fprintf(stderr, "convlab: %s\n", err.msg); SDL_Quit(); return 1; }
+    SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "1");
+    SDL_Window *win = SDL_CreateWindow("convlab", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, a.w, a.h,
+                                       SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI |
+                                           (a.fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0));
+    if (!win) { fprintf(stderr, "convlab: cannot create the window: %s\n", SDL_GetError()); SDL_Quit(); return 1; }
+    SDL_SetWindowMinimumSize(win, 640, 400);
+    Canvas *canvas = canvas_create_window(win, &theme, &err);
+    if (!canvas) { fprintf(stderr, "convlab: %s\n", err.msg); SDL_DestroyWindow(win); SDL_Quit(); return 1; }
+
+    static Cifar cifar;
+    static char cifar_error[1100] = "CIFAR-10 is loading...";
+    ScreenContext ctx = {a.lang, a.data_dir, NULL, cifar_error, a.theme, argc, argv};
+    Screen *lessons = player_create_for(&ctx, a.lesson, a.step - 1, &err);
+    if (!lessons) { fprintf(stderr, "convlab: %s\n", err.msg); canvas_free(canvas); SDL_DestroyWindow(win); SDL_Quit(); return 1; }
+    Screen *train = NULL, *cur = lessons;
+    cur->activate(cur, now_s());
+
+    bool quit = false, first = true, redraw = true, want_shot = false;
+    char title[256] = "";
+    double wake = 0;
+    while (!quit) {
+        SDL_Event ev;
+        int timeout = redraw ? 0 : wake < 0 ? -1 : (int)(wake * 1000.0 + 0.5);
+        int got = timeout < 0 ? SDL_WaitEvent(&ev) : SDL_WaitEventTimeout(&ev, timeout);
+        while (got) {
+            ScreenAction act = cur->handle_event(cur, &ev, canvas);
+            if (ev.type == SDL_QUIT) quit = true;
+            if (ev.type == SDL_WINDOWEVENT && (ev.window.event == SDL_WINDOWEVENT_SIZE_CHANGED ||
+                                               ev.window.event == SDL_WINDOWEVENT_EXPOSED)) redraw = true;
+            if (act == SCREEN_QUIT) quit = true;
+            else if (act == SCREEN_SHOW_TRAINING && train_screen_create) {
+                if (!train && !(train = train_screen_create(&ctx, &err))) fprintf(stderr, "convlab: %s\n", err.msg);
+                if (train) { cur = train; cur->activate(cur, now_s()); redraw = true; }
+            } else if (act == SCREEN_SHOW_LESSONS) {
+                cur = lessons;
+                cur->activate(cur, now_s());
+                redraw = true;
+            } else if (act == SCREEN_UNHANDLED && ev.type == SDL_KEYDOWN) {
+                SDL_Keycode k = ev.key.keysym.sym;
+                bool fs = SDL_GetWindowFlags(win) & (SDL_WINDOW_FULLSCREEN | SDL_WINDOW_FULLSCREEN_DESKTOP);
+                if (k == SDLK_f || k == SDLK_F11) { SDL_SetWindowFullscreen(win, fs ? 0 : SDL_WINDOW_FULLSCREEN_DESKTOP); redraw = true; }
+                else if (k == SDLK_F12) want_shot = true;
+                else if (k == SDLK_ESCAPE) { if (fs) { SDL_SetWindowFullscreen(win, 0); redraw = true; } else quit = true; }
+                else if (k == SDLK_q) quit = true;
+            }
+            got = SDL_PollEvent(&ev);
+        }
+        if (quit) break;
+        if (cur->update(cur, now_s(), &wake)) redraw = true;
+        if (redraw) {
+            canvas_begin_frame(canvas);
+            cur->draw(cur, canvas);
+            canvas_end_frame(canvas);
+            redraw = false;
+            char t[256];
+            cur->title(cur, t, sizeof t);
+            if (strcmp(t, title) != 0) { SDL_SetWindowTitle(win, t); snprintf(title, sizeof title, "%s", t); }
+        }
+        if (want_shot) { screenshot(cur, canvas, &theme); want_shot = false; }
+        if (first) {
+            first = false;
+            if (getenv("CONVLAB_TIMING")) fprintf(stderr, "first frame: %.1f ms after start\n", (now_s() - t_start) * 1000);
+            if (getenv("CONVLAB_EXIT_AFTER_FIRST_FRAME")) break;
+            // the data comes after the first frame, so the window appears at once
+            if (cifar_load_test(&cifar, a.data_dir, 0, &err) == 0) { ctx.cifar = &cifar; cifar_error[0] = 0; }
+            else snprintf(cifar_error, sizeof cifar_error, "%s", err.msg);
+            player_set_image_offset(lessons, 0); // recompute the step with the data
+            redraw = true;
+        }
+    }
+    if (train) train->destroy(train);
+    lessons->destroy(lessons);
+    canvas_free(canvas);
+    draw_shutdown_fonts();
+    SDL_DestroyWindow(win);
+    SDL_Quit();
+    if (ctx.cifar) cifar_free(&cifar);
+    return 0;
+}

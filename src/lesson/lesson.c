@@ -1,0 +1,422 @@
+/* The lesson file parser (format: lessons/README.md). Line-oriented like
+ * darknet's cfg: "[step]" opens a section, "key = value" sets a key,
+ * indented lines continue the previous value, '#' starts a comment line.
+ * Errors name file:line and what was expected; unknown keys are warnings.
+ */
+#include "lesson/lesson.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lesson/scene.h"
+
+const char *const LESSON_LANG_CODES[LESSON_LANGS] = {"en", "zh"};
+
+int lesson_lang_index(const char *code) {
+    for (int i = 0; i < LESSON_LANGS; i++)
+        if (strcmp(code, LESSON_LANG_CODES[i]) == 0) return i;
+    return -1;
+}
+
+static char *xstrdup(const char *s) {
+    size_t n = strlen(s) + 1;
+    char *d = cl_malloc(n);
+    memcpy(d, s, n);
+    return d;
+}
+
+static char *trim(char *s) {
+    while (*s == ' ' || *s == '\t' || *s == '\r') s++;
+    char *e = s + strlen(s);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n')) *--e = 0;
+    return s;
+}
+
+// True if the UTF-8 sequence ending before p (or starting at p) is CJK: such
+// continuation lines are joined without a space.
+static bool cjk_lead_byte(unsigned char c) { return c >= 0xE2 && c <= 0xEF; }
+
+// Appends a continuation line to *v: with a space between Latin words, with
+// nothing between CJK characters.
+static void append_continuation(char **v, const char *more) {
+    size_t a = strlen(*v), b = strlen(more);
+    bool cjk_join = false;
+    if (a >= 3 && cjk_lead_byte((unsigned char)(*v)[a - 3])) cjk_join = true;
+    if (b >= 1 && cjk_lead_byte((unsigned char)more[0])) cjk_join = true;
+    if (a > 0 && (*v)[a - 1] == 'n' && a >= 2 && (*v)[a - 2] == '\\') cjk_join = true; // after a "\n"
+    char *n = cl_malloc(a + b + 2);
+    memcpy(n, *v, a);
+    size_t k = a;
+    if (a > 0 && !cjk_join) n[k++] = ' ';
+    memcpy(n + k, more, b + 1);
+    free(*v);
+    *v = n;
+}
+
+// Turns the two characters "\n" into a newline, in place.
+static void unescape_newlines(char *s) {
+    char *w = s;
+    for (char *r = s; *r; r++) {
+        if (r[0] == '\\' && r[1] == 'n') { *w++ = '\n'; r++; }
+        else *w++ = *r;
+    }
+    *w = 0;
+}
+
+static bool valid_utf8(const char *s) {
+    const unsigned char *u = (const unsigned char *)s;
+    while (*u) {
+        int n = *u < 0x80 ? 0 : (*u & 0xE0) == 0xC0 ? 1 : (*u & 0xF0) == 0xE0 ? 2 : (*u & 0xF8) == 0xF0 ? 3 : -1;
+        if (n < 0) return false;
+        u++;
+        for (int i = 0; i < n; i++, u++)
+            if ((*u & 0xC0) != 0x80) return false;
+    }
+    return true;
+}
+
+void lesson_free(Lesson *l) {
+    for (int i = 0; i < LESSON_LANGS; i++) free(l->title[i]);
+    for (int s = 0; s < l->n_steps; s++) {
+        LessonStep *st = &l->steps[s];
+        for (int i = 0; i < LESSON_LANGS; i++) { free(st->caption[i]); free(st->text[i]); }
+        for (int k = 0; k < st->n_kv; k++) free(st->kv[k].value);
+    }
+    free(l->steps);
+    memset(l, 0, sizeof *l);
+}
+
+static LessonKV *kv_find(LessonStep *st, const char *key) {
+    for (int k = 0; k < st->n_kv; k++)
+        if (strcmp(st->kv[k].key, key) == 0) return &st->kv[k];
+    return NULL;
+}
+
+// Carries the previous step's scene keys into st if the kind is unchanged.
+static void inherit(LessonStep *st, const LessonStep *prev) {
+    if (!prev || strcmp(st->kind, prev->kind) != 0) return;
+    for (int k = 0; k < prev->n_kv; k++) {
+        if (kv_find(st, prev->kv[k].key)) continue;
+        if (st->n_kv == LESSON_MAX_KV) break;
+        LessonKV *d = &st->kv[st->n_kv++];
+        *d = prev->kv[k];
+        d->value = xstrdup(prev->kv[k].value);
+        d->inherited = true;
+    }
+}
+
+// Finishes a step: applies the default kind, checks it, inherits.
+static int finish_step(Lesson *l, LessonStep *st, ClError *err) {
+    if (!st->kind[0]) {
+        if (l->n_steps > 1) snprintf(st->kind, sizeof st->kind, "%s", l->steps[l->n_steps - 2].kind);
+        else snprintf(st->kind, sizeof st->kind, "text");
+    }
+    for (int i = 0; i < LESSON_LANGS; i++) {
+        if (!st->caption[i]) st->caption[i] = xstrdup("");
+        if (!st->text[i]) st->text[i] = xstrdup("");
+    }
+    inherit(st, l->n_steps > 1 ? &l->steps[l->n_steps - 2] : NULL);
+    return 0;
+}
+
+int lesson_parse(Lesson *l, const char *name, const char *text, FILE *warn, ClError *err) {
+    memset(l, 0, sizeof *l);
+    snprintf(l->path, sizeof l->path, "%s", name);
+    const char *base = strrchr(name, '/');
+    base = base ? base + 1 : name;
+    if (isdigit((unsigned char)base[0])) l->number = atoi(base);
+    if (!valid_utf8(text)) return cl_fail(err, "%s: not valid UTF-8; HINT: save the file as UTF-8", name);
+
+    int cap = 0, lineno = 0;
+    char **cont = NULL;         // value a continuation line appends to
+    LessonStep *cur = NULL;     // NULL while in the header
+    const char *p = text;
+    char line[4096];
+    while (*p) {
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        lineno++;
+        if (n >= sizeof line) { lesson_free(l); return cl_fail(err, "%s:%d: line longer than %zu bytes", name, lineno, sizeof line - 1); }
+        memcpy(line, p, n);
+        line[n] = 0;
+        p = e ? e + 1 : p + n;
+        bool indented = line[0] == ' ' || line[0] == '\t';
+        char *s = trim(line);
+        if (!*s) { cont = NULL; continue; }
+        if (*s == '#') continue;
+        if (indented && cont) { append_continuation(cont, s); continue; }
+        cont = NULL;
+        if (*s == '[') {
+            if (strcmp(s, "[step]") != 0) {
+                lesson_free(l);
+                return cl_fail(err, "%s:%d: expected a section header '[step]', got '%s'", name, lineno, s);
+            }
+            if (cur && finish_step(l, cur, err) != 0) { lesson_free(l); return -1; }
+            if (l->n_steps == cap) {
+                cap = cap ? 2 * cap : 16;
+                l->steps = realloc(l->steps, sizeof *l->steps * (size_t)cap);
+                CL_ASSERT(l->steps);
+            }
+            cur = &l->steps[l->n_steps++];
+            memset(cur, 0, sizeof *cur);
+            cur->line = lineno;
+            continue;
+        }
+        char *eq = strchr(s, '=');
+        if (!eq) {
+            lesson_free(l);
+            return cl_fail(err, "%s:%d: expected 'key = value' or '[step]', got '%s'", name, lineno, s);
+        }
+        *eq = 0;
+        char *key = trim(s), *val = trim(eq + 1);
+        if (!*key) { lesson_free(l); return cl_fail(err, "%s:%d: expected a key before '='", name, lineno); }
+        // language-suffixed text keys: title.en, caption.zh, text.en ...
+        const char *dot = strchr(key, '.');
+        int lang = dot ? lesson_lang_index(dot + 1) : -1;
+        size_t stem = dot ? (size_t)(dot - key) : strlen(key);
+        if (dot && lang < 0) {
+            lesson_free(l);
+            return cl_fail(err, "%s:%d: '%s': expected a language suffix .en or .zh", name, lineno, key);
+        }
+        if (!cur) { // header
+            if (lang >= 0 && stem == 5 && strncmp(key, "title", 5) == 0) {
+                free(l->title[lang]);
+                l->title[lang] = xstrdup(val);
+                cont = &l->title[lang];
+            } else {
+                l->n_warnings++;
+                if (warn) fprintf(warn, "%s:%d: warning: unknown header key '%s' (expected title.en, title.zh or a [step])\n", name, lineno, key);
+            }
+            continue;
+        }
+        if (lang >= 0 && ((stem == 7 && strncmp(key, "caption", 7) == 0) || (stem == 4 && strncmp(key, "text", 4) == 0))) {
+            char **slot = key[0] == 'c' ? &cur->caption[lang] : &cur->text[lang];
+            if (*slot) {
+                lesson_free(l);
+                return cl_fail(err, "%s:%d: '%s' given twice in this step", name, lineno, key);
+            }
+            *slot = xstrdup(val);
+            cont = slot;
+            continue;
+        }
+        if (lang >= 0) {
+            l->n_warnings++;
+            if (warn) fprintf(warn, "%s:%d: warning: unknown key '%s' (text keys are caption.en/zh and text.en/zh)\n", name, lineno, key);
+            continue;
+        }
+        if (strcmp(key, "scene") == 0) {
+            if (!scene_kind_find(val)) {
+                char names[256];
+                scene_kind_names(names, sizeof names);
+                lesson_free(l);
+                return cl_fail(err, "%s:%d: unknown scene kind '%s'; expected one of: %s", name, lineno, val, names);
+            }
+            snprintf(cur->kind, sizeof cur->kind, "%s", val);
+            continue;
+        }
+        if (strlen(key) >= sizeof cur->kv[0].key) {
+            lesson_free(l);
+            return cl_fail(err, "%s:%d: key '%s' is too long", name, lineno, key);
+        }
+        if (kv_find(cur, key)) {
+            lesson_free(l);
+            return cl_fail(err, "%s:%d: '%s' given twice in this step", name, lineno, key);
+        }
+        if (cur->n_kv == LESSON_MAX_KV) {
+            lesson_free(l);
+            return cl_fail(err, "%s:%d: more than %d scene keys in one step", name, lineno, LESSON_MAX_KV);
+        }
+        LessonKV *kv = &cur->kv[cur->n_kv++];
+        snprintf(kv->key, sizeof kv->key, "%s", key);
+        kv->value = xstrdup(val);
+        kv->line = lineno;
+        cont = &kv->value;
+    }
+    if (cur && finish_step(l, cur, err) != 0) { lesson_free(l); return -1; }
+    for (int i = 0; i < LESSON_LANGS; i++)
+        if (!l->title[i]) {
+            lesson_free(l);
+            return cl_fail(err, "%s:1: missing title.%s in the header (before the first [step])", name, LESSON_LANG_CODES[i]);
+        }
+    if (l->n_steps == 0) { lesson_free(l); return cl_fail(err, "%s:%d: expected at least one [step]", name, lineno); }
+    // Text keys: "\n" escapes. Scene keys: unknown ones are warned about
+    // (only where written, so an inherited key is not reported twice).
+    for (int i = 0; i < LESSON_LANGS; i++) unescape_newlines(l->title[i]);
+    for (int s = 0; s < l->n_steps; s++) {
+        LessonStep *st = &l->steps[s];
+        for (int i = 0; i < LESSON_LANGS; i++) { unescape_newlines(st->caption[i]); unescape_newlines(st->text[i]); }
+        const SceneKind *k = scene_kind_find(st->kind);
+        for (int j = 0; j < st->n_kv; j++) {
+            if (st->kv[j].inherited || scene_kind_knows(k, st->kv[j].key)) continue;
+            l->n_warnings++;
+            if (warn) fprintf(warn, "%s:%d: warning: unknown key '%s' for scene '%s' (ignored)\n", name, st->kv[j].line, st->kv[j].key, st->kind);
+        }
+    }
+    return 0;
+}
+
+int lesson_load(Lesson *l, const char *path, FILE *warn, ClError *err) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return cl_fail(err, "%s: cannot open lesson file: %s", path, strerror(errno));
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    if (n < 0 || n > (1 << 22)) { fclose(f); return cl_fail(err, "%s: not a lesson file (size %ld)", path, n); }
+    char *buf = cl_malloc((size_t)n + 1);
+    size_t got = fread(buf, 1, (size_t)n, f);
+    fclose(f);
+    if (got != (size_t)n) { free(buf); return cl_fail(err, "%s: short read", path); }
+    buf[n] = 0;
+    if (memchr(buf, 0, (size_t)n)) { free(buf); return cl_fail(err, "%s: contains NUL bytes; not a text file", path); }
+    int rc = lesson_parse(l, path, buf, warn, err);
+    free(buf);
+    return rc;
+}
+
+// ---- getters ----------------------------------------------------------------
+
+const char *lesson_get(const LessonStep *st, const char *key, int *line) {
+    for (int k = 0; k < st->n_kv; k++)
+        if (strcmp(st->kv[k].key, key) == 0) {
+            if (line) *line = st->kv[k].line;
+            return st->kv[k].value[0] ? st->kv[k].value : NULL; // "key =" clears an inherited key
+        }
+    return NULL;
+}
+
+static int parse_int(const char *s, const char **end, long *out) {
+    char *e;
+    errno = 0;
+    long v = strtol(s, &e, 10);
+    if (e == s || errno) return -1;
+    *out = v;
+    *end = e;
+    return 0;
+}
+
+int lesson_get_int2(const Lesson *l, const LessonStep *st, const char *key, int fallback, int lo, int hi,
+                    int *a, int *b, ClError *err) {
+    int line;
+    const char *v = lesson_get(st, key, &line);
+    if (!v) { *a = *b = fallback; return 0; }
+    long x, y;
+    const char *e;
+    if (parse_int(v, &e, &x) != 0) goto bad;
+    while (*e == ' ' || *e == ',') e++;
+    if (*e) {
+        if (parse_int(e, &e, &y) != 0) goto bad;
+        while (*e == ' ') e++;
+        if (*e) goto bad;
+    } else {
+        y = x;
+    }
+    if (x < lo || x > hi || y < lo || y > hi)
+        return cl_fail(err, "%s:%d: %s = %s is out of range; expected %d..%d", l->path, line, key, v, lo, hi);
+    *a = (int)x;
+    *b = (int)y;
+    return 0;
+bad:
+    return cl_fail(err, "%s:%d: %s: expected one or two integers, got '%s'", l->path, line, key, v);
+}
+
+int lesson_get_int(const Lesson *l, const LessonStep *st, const char *key, int fallback, int lo, int hi,
+                   int *out, ClError *err) {
+    int line;
+    const char *v = lesson_get(st, key, &line);
+    if (!v) { *out = fallback; return 0; }
+    long x;
+    const char *e;
+    if (parse_int(v, &e, &x) != 0 || *e) return cl_fail(err, "%s:%d: %s: expected an integer, got '%s'", l->path, line, key, v);
+    if (x < lo || x > hi)
+        return cl_fail(err, "%s:%d: %s = %ld is out of range; expected %d..%d", l->path, line, key, x, lo, hi);
+    *out = (int)x;
+    return 0;
+}
+
+int lesson_get_bool(const Lesson *l, const LessonStep *st, const char *key, bool fallback, bool *out, ClError *err) {
+    int line;
+    const char *v = lesson_get(st, key, &line);
+    if (!v) { *out = fallback; return 0; }
+    if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "on") || !strcmp(v, "1")) { *out = true; return 0; }
+    if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "off") || !strcmp(v, "0")) { *out = false; return 0; }
+    return cl_fail(err, "%s:%d: %s: expected true or false, got '%s'", l->path, line, key, v);
+}
+
+int lesson_get_choice(const Lesson *l, const LessonStep *st, const char *key, const char *const *choices,
+                      int fallback, int *out, ClError *err) {
+    int line;
+    const char *v = lesson_get(st, key, &line);
+    if (!v) { *out = fallback; return 0; }
+    for (int i = 0; choices[i]; i++)
+        if (strcmp(v, choices[i]) == 0) { *out = i; return 0; }
+    char list[256] = "";
+    for (int i = 0; choices[i]; i++) {
+        strncat(list, i ? ", " : "", sizeof list - strlen(list) - 1);
+        strncat(list, choices[i], sizeof list - strlen(list) - 1);
+    }
+    return cl_fail(err, "%s:%d: %s: expected one of %s, got '%s'", l->path, line, key, list, v);
+}
+
+bool lesson_list_has(const LessonStep *st, const char *key, const char *word) {
+    const char *v = lesson_get(st, key, NULL);
+    if (!v) return false;
+    size_t n = strlen(word);
+    for (const char *p = v; (p = strstr(p, word)); p += n) {
+        bool start = p == v || p[-1] == ' ' || p[-1] == ',';
+        bool end = p[n] == 0 || p[n] == ' ' || p[n] == ',';
+        if (start && end) return true;
+    }
+    return false;
+}
+
+int lesson_get_grid(const Lesson *l, const LessonStep *st, const char *key, float **vals, int *rows, int *cols,
+                    ClError *err) {
+    int line;
+    const char *v = lesson_get(st, key, &line);
+    *vals = NULL;
+    *rows = *cols = 0;
+    if (!v) return cl_fail(err, "%s:%d: step needs '%s' (a grid such as '1 2; 3 4')", l->path, st->line, key);
+    int cap = 64, n = 0, r = 0, c_in_row = 0, ncols = -1;
+    float *out = cl_malloc(sizeof(float) * (size_t)cap);
+    const char *p = v;
+    for (;;) {
+        while (*p == ' ' || *p == ',' || *p == '\t') p++;
+        if (*p == ';' || *p == '\n' || *p == 0) {
+            if (c_in_row > 0) {
+                if (ncols >= 0 && c_in_row != ncols) {
+                    free(out);
+                    return cl_fail(err, "%s:%d: %s: row %d has %d numbers but row 1 has %d; expected equal rows",
+                                   l->path, line, key, r + 1, c_in_row, ncols);
+                }
+                ncols = c_in_row;
+                r++;
+                c_in_row = 0;
+            }
+            if (!*p) break;
+            p++;
+            continue;
+        }
+        // accept the typographic minus U+2212 too
+        bool neg = false;
+        if ((unsigned char)p[0] == 0xE2 && (unsigned char)p[1] == 0x88 && (unsigned char)p[2] == 0x92) { neg = true; p += 3; }
+        char *e;
+        float x = strtof(p, &e);
+        if (e == p || !isfinite(x)) {
+            free(out);
+            return cl_fail(err, "%s:%d: %s: expected a number at '%.12s'", l->path, line, key, p);
+        }
+        if (n == cap) { cap *= 2; out = realloc(out, sizeof(float) * (size_t)cap); CL_ASSERT(out); }
+        out[n++] = neg ? -x : x;
+        c_in_row++;
+        p = e;
+    }
+    if (n == 0) { free(out); return cl_fail(err, "%s:%d: %s: expected at least one number", l->path, line, key); }
+    if (r > 64 || ncols > 64) { free(out); return cl_fail(err, "%s:%d: %s: grid larger than 64x64", l->path, line, key); }
+    *vals = out;
+    *rows = r;
+    *cols = ncols;
+    return 0;
+}

@@ -1,0 +1,664 @@
+/* The lesson player (a Screen): top bar "Lesson n/N · Title  step k/K [en|zh]
+ * ? help", the scene's view on the left, the explanation on the right, the
+ * formula bar at the bottom; the lesson index; the help overlay. Update
+ * (keys, time, animation) is kept apart from draw. A step's content is
+ * scene_compute(lesson, step, image choice): history never matters, except
+ * that a forward step animates from the previous scene for anim_ms.
+ */
+#include "ui/player.h"
+
+#include <glob.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lesson/lesson.h"
+#include "lesson/scene.h"
+#include "ui/view.h"
+
+static const float SPEEDS[] = {0.5f, 0.75f, 1.0f, 1.5f, 2.0f, 3.0f};
+#define N_SPEEDS (int)(sizeof SPEEDS / sizeof SPEEDS[0])
+#define AUTOPLAY_BASE_S 2.5   // seconds per step at speed 1
+
+typedef struct {
+    char path[512];
+    Lesson lesson;
+    bool ok;
+    char error[1024];           // load error if !ok
+} LessonEntry;
+
+typedef struct {
+    ScreenContext *ctx;
+    LessonEntry *lessons;       // (n_lessons)
+    int n_lessons;
+    int cur;                    // open lesson, -1 = the index
+    int step;                   // 0-based step in the open lesson
+    int index_sel;              // highlighted row on the index
+    Scene scene;                // the current step's numbers
+    Scene prev;                 // the previous step's, while animating
+    bool have_prev;
+    int image_offset;           // N / Shift+N
+    int window_override;        // a clicked window (-1 none); reset on every step change
+    // time
+    double now;                 // last update time
+    double anim_start;          // < 0: starts at the next update
+    bool animating;
+    bool is_static;             // --batch: no animation, no tooltip
+    bool autoplay;
+    int speed;                  // index into SPEEDS
+    double next_auto;           // when auto-play advances
+    // overlays and input
+    bool help;
+    bool dirty;
+    HitMap hits;                // grids of the last frame
+    float mouse_x, mouse_y;
+    bool mouse_in;
+} Player;
+
+// ---- lesson files ------------------------------------------------------------------
+
+void player_free_files(char **files, int n) {
+    for (int i = 0; i < n; i++) free(files[i]);
+    free(files);
+}
+
+int player_find_lesson_files(char ***files, int *n, ClError *err) {
+    *files = NULL;
+    *n = 0;
+    char pattern[600] = "lessons/*.lesson";
+    glob_t g;
+    int rc = glob(pattern, 0, NULL, &g);
+    if (rc != 0) {
+        char exe[512];
+        ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        if (len > 0) {
+            exe[len] = 0;
+            for (int up = 0; up < 4 && rc != 0; up++) {
+                char *slash = strrchr(exe, '/');
+                if (!slash) break;
+                *slash = 0;
+                snprintf(pattern, sizeof pattern, "%s/lessons/*.lesson", exe);
+                rc = glob(pattern, 0, NULL, &g);
+            }
+        }
+    }
+    if (rc != 0) return cl_fail(err, "no lessons found (lessons/*.lesson); HINT: run convlab from the project directory");
+    *files = cl_calloc(g.gl_pathc, sizeof(char *));
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        size_t l = strlen(g.gl_pathv[i]) + 1;
+        (*files)[i] = cl_malloc(l);
+        memcpy((*files)[i], g.gl_pathv[i], l);
+    }
+    *n = (int)g.gl_pathc;
+    globfree(&g);
+    return 0;
+}
+
+// ---- state changes ----------------------------------------------------------------
+
+static SceneEnv env_of(Player *p) {
+    return (SceneEnv){p->ctx->cifar, p->ctx->cifar_error, p->image_offset, p->window_override};
+}
+
+static void recompute(Player *p, bool animate) {
+    if (p->have_prev) scene_free(&p->prev);
+    p->have_prev = false;
+    if (animate && !p->is_static && p->scene.kind) {
+        p->prev = p->scene; // keep the old numbers for the transition
+        p->have_prev = true;
+        memset(&p->scene, 0, sizeof p->scene);
+        p->anim_start = -1;
+        p->animating = true;
+    } else {
+        scene_free(&p->scene);
+        p->animating = false;
+    }
+    if (p->cur >= 0 && p->lessons[p->cur].ok) {
+        SceneEnv env = env_of(p);
+        scene_compute(&p->scene, &p->lessons[p->cur].lesson, p->step, &env, NULL);
+    }
+    p->dirty = true;
+}
+
+static int n_steps(const Player *p) {
+    return p->cur >= 0 && p->lessons[p->cur].ok ? p->lessons[p->cur].lesson.n_steps : 1;
+}
+
+static void go_step(Player *p, int step) {
+    int K = n_steps(p);
+    if (step < 0) step = 0;
+    if (step > K - 1) step = K - 1;
+    bool forward_one = step == p->step + 1;
+    if (step == p->step && p->window_override < 0) return;
+    p->step = step;
+    p->window_override = -1;
+    recompute(p, forward_one);
+}
+
+static void go_lesson(Player *p, int lesson, int step) {
+    if (lesson < -1) lesson = -1;
+    if (lesson >= p->n_lessons) lesson = p->n_lessons - 1;
+    p->cur = lesson;
+    if (lesson >= 0) p->index_sel = lesson;
+    p->step = 0;
+    p->window_override = -1;
+    p->image_offset = 0;
+    p->step = step < 0 ? 0 : step;
+    if (p->step > n_steps(p) - 1) p->step = n_steps(p) - 1;
+    recompute(p, false);
+}
+
+int player_open(Screen *s, int lesson, int step) {
+    Player *p = s->self;
+    if (lesson < -1 || lesson >= p->n_lessons) return -1;
+    go_lesson(p, lesson, step);
+    return 0;
+}
+
+void player_set_image_offset(Screen *s, int offset) {
+    Player *p = s->self;
+    p->image_offset = offset;
+    recompute(p, false);
+}
+
+void player_set_static(Screen *s, bool is_static) { ((Player *)s->self)->is_static = is_static; }
+int player_current_lesson(Screen *s) { return ((Player *)s->self)->cur; }
+int player_lesson_count(Screen *s) { return ((Player *)s->self)->n_lessons; }
+int player_step_count(Screen *s) {
+    Player *p = s->self;
+    return p->cur >= 0 ? n_steps(p) : 0;
+}
+const char *player_lesson_error(Screen *s) {
+    Player *p = s->self;
+    return p->cur >= 0 && !p->lessons[p->cur].ok ? p->lessons[p->cur].error : "";
+}
+
+// ---- events -------------------------------------------------------------------
+
+// The output cell whose window is centred nearest the input cell (r, c).
+static int window_for_input_cell(const Scene *sc, int r, int c) {
+    int sh, sw, pt, pl, fh, fw;
+    if (strcmp(sc->kind->name, "pool") == 0) {
+        if (sc->pool_kind == 2) return 0;
+        sh = sc->pool.stride_h; sw = sc->pool.stride_w; pt = sc->pool.pad_h; pl = sc->pool.pad_w;
+        fh = sc->pool.dilation_h * (sc->pool.kernel_h - 1) + 1; fw = sc->pool.dilation_w * (sc->pool.kernel_w - 1) + 1;
+    } else {
+        sh = sc->conv.stride_h; sw = sc->conv.stride_w; pt = sc->conv.pad_top; pl = sc->conv.pad_left;
+        fh = sc->conv.dilation_h * (sc->conv.kernel_h - 1) + 1; fw = sc->conv.dilation_w * (sc->conv.kernel_w - 1) + 1;
+    }
+    int best = 0;
+    float best_d = INFINITY;
+    for (int oy = 0; oy < sc->output.rows; oy++)
+        for (int ox = 0; ox < sc->output.cols; ox++) {
+            float cy = (float)(oy * sh - pt) + (float)(fh - 1) / 2, cx = (float)(ox * sw - pl) + (float)(fw - 1) / 2;
+            float d = (cy - (float)r) * (cy - (float)r) + (cx - (float)c) * (cx - (float)c);
+            if (d < best_d - 1e-4f) { best_d = d; best = oy * sc->output.cols + ox; }
+        }
+    return best;
+}
+
+static void click(Player *p, float x, float y) {
+    int r, c;
+    const HitGrid *g = hitmap_find(&p->hits, x, y, &r, &c);
+    if (!g || !p->scene.kind || p->scene.output.rows == 0) return;
+    bool windowed = strcmp(p->scene.kind->name, "conv") == 0 || strcmp(p->scene.kind->name, "pool") == 0;
+    if (!windowed) return;
+    int target;
+    if (g->role == HIT_INPUT) target = window_for_input_cell(&p->scene, r, c);
+    else if (g->role == HIT_OUTPUT) target = r * p->scene.output.cols + c;
+    else return;
+    p->window_override = target;
+    recompute(p, true);
+}
+
+static void toggle_autoplay(Player *p) {
+    p->autoplay = !p->autoplay;
+    p->next_auto = p->now + AUTOPLAY_BASE_S / SPEEDS[p->speed];
+    p->dirty = true;
+}
+
+static ScreenAction player_event(Screen *s, const SDL_Event *ev, Canvas *c) {
+    Player *p = s->self;
+    if (ev->type == SDL_MOUSEMOTION) {
+        canvas_window_to_logical(c, ev->motion.x, ev->motion.y, &p->mouse_x, &p->mouse_y);
+        p->mouse_in = true;
+        p->dirty = true; // the tooltip follows the mouse
+        return SCREEN_HANDLED;
+    }
+    if (ev->type == SDL_WINDOWEVENT && ev->window.event == SDL_WINDOWEVENT_LEAVE) { p->mouse_in = false; p->dirty = true; return SCREEN_HANDLED; }
+    if (ev->type == SDL_MOUSEBUTTONDOWN && ev->button.button == SDL_BUTTON_LEFT) {
+        float x, y;
+        canvas_window_to_logical(c, ev->button.x, ev->button.y, &x, &y);
+        if (p->cur < 0) { // click a row of the index
+            float row_h = 56, top = canvas_theme(c)->topbar_h + 130;
+            int i = (int)floorf((y - top) / row_h);
+            if (i >= 0 && i < p->n_lessons) go_lesson(p, i, 0);
+        } else {
+            click(p, x, y);
+        }
+        return SCREEN_HANDLED;
+    }
+    if (ev->type != SDL_KEYDOWN) return SCREEN_UNHANDLED;
+    SDL_Keycode k = ev->key.keysym.sym;
+    bool shift = ev->key.keysym.mod & KMOD_SHIFT;
+    if (p->help && (k == SDLK_ESCAPE || k == SDLK_F1 || k == SDLK_SLASH || k == SDLK_QUESTION)) {
+        p->help = false;
+        p->dirty = true;
+        return SCREEN_HANDLED;
+    }
+    switch (k) {
+    case SDLK_RIGHT: case SDLK_SPACE: case SDLK_PAGEDOWN:
+        if (p->cur < 0) go_lesson(p, p->index_sel, 0);
+        else go_step(p, p->step + 1);
+        return SCREEN_HANDLED;
+    case SDLK_RETURN: case SDLK_KP_ENTER:
+        if (p->cur < 0) go_lesson(p, p->index_sel, 0);
+        else go_step(p, p->step + 1);
+        return SCREEN_HANDLED;
+    case SDLK_LEFT: case SDLK_BACKSPACE: case SDLK_PAGEUP:
+        if (p->cur >= 0) go_step(p, p->step - 1);
+        return SCREEN_HANDLED;
+    case SDLK_DOWN:
+        if (p->cur < 0) { if (p->index_sel < p->n_lessons - 1) p->index_sel++; p->dirty = true; }
+        else if (p->cur < p->n_lessons - 1) go_lesson(p, p->cur + 1, 0);
+        return SCREEN_HANDLED;
+    case SDLK_UP:
+        if (p->cur < 0) { if (p->index_sel > 0) p->index_sel--; p->dirty = true; }
+        else if (p->cur > 0) go_lesson(p, p->cur - 1, 0);
+        return SCREEN_HANDLED;
+    case SDLK_HOME: if (p->cur >= 0) go_step(p, 0); return SCREEN_HANDLED;
+    case SDLK_END: if (p->cur >= 0) go_step(p, n_steps(p) - 1); return SCREEN_HANDLED;
+    case SDLK_p: toggle_autoplay(p); return SCREEN_HANDLED;
+    case SDLK_PLUS: case SDLK_EQUALS: case SDLK_KP_PLUS:
+        if (p->speed < N_SPEEDS - 1) p->speed++;
+        p->next_auto = p->now + AUTOPLAY_BASE_S / SPEEDS[p->speed];
+        p->dirty = true;
+        return SCREEN_HANDLED;
+    case SDLK_MINUS: case SDLK_KP_MINUS:
+        if (p->speed > 0) p->speed--;
+        p->next_auto = p->now + AUTOPLAY_BASE_S / SPEEDS[p->speed];
+        p->dirty = true;
+        return SCREEN_HANDLED;
+    case SDLK_F1: case SDLK_SLASH: case SDLK_QUESTION: p->help = true; p->dirty = true; return SCREEN_HANDLED;
+    case SDLK_l:
+        p->ctx->lang = p->ctx->lang == LANG_EN ? LANG_ZH : LANG_EN;
+        p->dirty = true;
+        return SCREEN_HANDLED;
+    case SDLK_n:
+        if (p->cur >= 0 && p->scene.from_image) player_set_image_offset(s, p->image_offset + (shift ? -1 : 1));
+        return SCREEN_HANDLED;
+    case SDLK_i: go_lesson(p, -1, 0); return SCREEN_HANDLED;
+    case SDLK_t: return train_screen_create ? SCREEN_SHOW_TRAINING : SCREEN_HANDLED;
+    default: break;
+    }
+    if (k >= SDLK_1 && k <= SDLK_9) {
+        int i = (int)(k - SDLK_1);
+        if (i < p->n_lessons) go_lesson(p, i, 0);
+        return SCREEN_HANDLED;
+    }
+    if (k >= SDLK_KP_1 && k <= SDLK_KP_9) {
+        int i = (int)(k - SDLK_KP_1);
+        if (i < p->n_lessons) go_lesson(p, i, 0);
+        return SCREEN_HANDLED;
+    }
+    return SCREEN_UNHANDLED;
+}
+
+static bool player_update(Screen *s, double now, double *wake_after) {
+    Player *p = s->self;
+    p->now = now;
+    *wake_after = -1;
+    bool redraw = p->dirty;
+    p->dirty = false;
+    if (p->autoplay) {
+        if (p->cur < 0 || p->step >= n_steps(p) - 1) {
+            p->autoplay = p->cur >= 0 && p->step < n_steps(p) - 1; // stops at the last step
+            redraw = true;
+        } else if (now >= p->next_auto) {
+            go_step(p, p->step + 1);
+            p->dirty = false;
+            p->next_auto = now + AUTOPLAY_BASE_S / SPEEDS[p->speed];
+            redraw = true;
+        }
+        if (p->autoplay) *wake_after = fmax(0.0, p->next_auto - now);
+    }
+    if (p->animating) { // draw() ends it after theme->anim_ms
+        if (p->anim_start < 0) p->anim_start = now;
+        redraw = true;
+        *wake_after = 1.0 / 120; // as soon as the next frame can be drawn
+    }
+    return redraw;
+}
+
+static void player_activate(Screen *s, double now) {
+    Player *p = s->self;
+    p->now = now;
+    p->dirty = true;
+}
+
+static void player_title(Screen *s, char *buf, int n) {
+    Player *p = s->self;
+    if (p->cur < 0) snprintf(buf, (size_t)n, "convlab \xE2\x80\x94 lesson index");
+    else snprintf(buf, (size_t)n, "convlab \xE2\x80\x94 Lesson %d/%d \xC2\xB7 step %d/%d", p->cur + 1, p->n_lessons, p->step + 1, n_steps(p));
+}
+
+// ---- drawing ------------------------------------------------------------------------
+
+static TextStyle ts(Canvas *c, float size, Rgba col, bool bold) {
+    TextStyle st = text_style(c, size, col);
+    st.bold = bold;
+    return st;
+}
+
+static void draw_topbar(Player *p, Canvas *c) {
+    const Theme *th = canvas_theme(c);
+    Lang L = p->ctx->lang;
+    float W = canvas_width(c), h = th->topbar_h;
+    draw_fill_rect(c, (Rect){0, 0, W, h}, th->panel);
+    draw_line(c, 0, h, W, h, 1.5f, th->panel_border);
+    float cy = h / 2;
+    // right side first, so the title can be clipped to what is left
+    float x = W - th->margin;
+    TextStyle st = ts(c, th->font_body, th->text_muted, false);
+    st.vcenter = true;
+    st.align = ALIGN_RIGHT;
+    char buf[1200];
+    snprintf(buf, sizeof buf, "? %s", ui_tr(L, "help"));
+    x -= draw_text(c, x, cy, buf, st) + 28;
+    // [en|zh]: the current one in a filled pill and bold (not colour alone)
+    const char *codes[2] = {"en", "zh"};
+    for (int i = 1; i >= 0; i--) {
+        float w, hh;
+        text_measure(c, codes[i], th->font_body, true, &w, &hh);
+        Rect pill = {x - w - 16, cy - hh / 2 - 3, w + 16, hh + 6};
+        bool on = (int)L == i;
+        if (on) draw_fill_round_rect(c, pill, 6, th->accent);
+        else draw_rect_outline(c, pill, 1.5f, th->panel_border);
+        TextStyle ps = ts(c, th->font_body, on ? th->bg : th->text_muted, on);
+        ps.align = ALIGN_CENTER;
+        ps.vcenter = true;
+        draw_text(c, pill.x + pill.w / 2, cy, codes[i], ps);
+        x = pill.x - 4;
+    }
+    x -= 24;
+    if (p->cur >= 0) {
+        snprintf(buf, sizeof buf, "%s %d/%d", ui_tr(L, "step"), p->step + 1, n_steps(p));
+        st.color = th->text;
+        st.bold = true;
+        x -= draw_text(c, x, cy, buf, st) + 24;
+        if (p->autoplay) {
+            snprintf(buf, sizeof buf, "\xE2\x96\xB6 %s %g\xC3\x97", ui_tr(L, "auto-play"), (double)SPEEDS[p->speed]);
+            st.color = th->accent;
+            x -= draw_text(c, x, cy, buf, st) + 24;
+        }
+    }
+    // left: Lesson n/N · Title
+    if (p->cur >= 0) {
+        const LessonEntry *e = &p->lessons[p->cur];
+        const char *title = e->ok ? e->lesson.title[L] : e->path;
+        if (L == LANG_ZH) snprintf(buf, sizeof buf, "第 %d/%d 课 \xC2\xB7 %s", p->cur + 1, p->n_lessons, title);
+        else snprintf(buf, sizeof buf, "Lesson %d/%d \xC2\xB7 %s", p->cur + 1, p->n_lessons, title);
+    } else {
+        snprintf(buf, sizeof buf, "convlab \xC2\xB7 %s", ui_tr(L, "Lesson index"));
+    }
+    canvas_push_clip(c, (Rect){0, 0, x, h});
+    TextStyle tst = ts(c, th->font_title, th->title, true);
+    tst.vcenter = true;
+    draw_text(c, th->margin, cy, buf, tst);
+    canvas_pop_clip(c);
+    // progress through the lesson: a thin bar under the top bar
+    if (p->cur >= 0 && n_steps(p) > 1)
+        draw_fill_rect(c, (Rect){0, h - 4, W * (float)(p->step + 1) / (float)n_steps(p), 4}, th->accent);
+}
+
+static void draw_index(Player *p, Canvas *c) {
+    const Theme *th = canvas_theme(c);
+    Lang L = p->ctx->lang;
+    float W = canvas_width(c), x = 120, top = th->topbar_h + 40;
+    draw_text(c, x, top, "convlab", ts(c, th->font_title * 1.5f, th->title, true));
+    draw_text(c, x, top + 56, L == LANG_ZH ? "在真实的 CIFAR-10 图像上一步一步看懂卷积神经网络" :
+                                             "Convolutional networks, step by step, on real CIFAR-10 images",
+              ts(c, th->font_body, th->text_muted, false));
+    float row_h = 56, y = th->topbar_h + 130;
+    if (p->n_lessons == 0)
+        draw_text(c, x, y, "No lessons found: lessons/*.lesson", ts(c, th->font_body, th->error, true));
+    for (int i = 0; i < p->n_lessons; i++) {
+        const LessonEntry *e = &p->lessons[i];
+        Rect row = {x - 16, y + (float)i * row_h, W - 2 * x + 32, row_h - 8};
+        bool sel = i == p->index_sel;
+        if (sel) {
+            draw_fill_round_rect(c, row, 8, th->panel);
+            draw_rect_outline(c, row, 2.5f, th->accent);
+        }
+        char buf[1200];
+        snprintf(buf, sizeof buf, "%d", i + 1);
+        TextStyle st = ts(c, th->font_body * 1.15f, th->accent, true);
+        st.vcenter = true;
+        draw_text(c, row.x + 20, row.y + row.h / 2, buf, st);
+        st.color = e->ok ? th->text : th->error;
+        st.bold = sel;
+        if (e->ok) snprintf(buf, sizeof buf, "%s", e->lesson.title[L]);
+        else snprintf(buf, sizeof buf, "\xE2\x9A\xA0 %s", e->error);
+        canvas_push_clip(c, (Rect){row.x, row.y, row.w - 160, row.h});
+        draw_text(c, row.x + 64, row.y + row.h / 2, buf, st);
+        canvas_pop_clip(c);
+        if (e->ok) {
+            snprintf(buf, sizeof buf, L == LANG_ZH ? "%d 步" : "%d steps", e->lesson.n_steps);
+            TextStyle ms = ts(c, th->font_body, th->text_muted, false);
+            ms.vcenter = true;
+            ms.align = ALIGN_RIGHT;
+            draw_text(c, row.x + row.w - 20, row.y + row.h / 2, buf, ms);
+        }
+    }
+    float hy = canvas_height(c) - th->margin - th->font_body * 1.5f;
+    TextStyle hs = ts(c, th->font_body, th->text_muted, false);
+    hs.align = ALIGN_CENTER;
+    draw_text(c, W / 2, hy, L == LANG_ZH ? "↑↓ 选择 · Enter / → 打开 · 1–9 直接打开 · L 切换语言 · ? 帮助" :
+                                           "↑↓ choose · Enter / → open · 1–9 open directly · L language · ? help", hs);
+}
+
+static void draw_help(Player *p, Canvas *c) {
+    const Theme *th = canvas_theme(c);
+    Lang L = p->ctx->lang;
+    float W = canvas_width(c), H = canvas_height(c);
+    Rgba shade = th->bg;
+    shade.a = 215;
+    draw_fill_rect(c, (Rect){0, 0, W, H}, shade);
+    static const char *const KEYS[][3] = {
+        {"→  Space  PageDown", "next step", "下一步"},
+        {"←  Backspace  PageUp", "previous step", "上一步"},
+        {"↓ / ↑", "next / previous lesson", "下一课 / 上一课"},
+        {"Home / End", "first / last step", "第一步 / 最后一步"},
+        {"P", "auto-play on / off", "自动播放 开 / 关"},
+        {"+ / −", "play speed", "播放速度"},
+        {"1 – 9", "jump to a lesson", "跳到某一课"},
+        {"I", "lesson index", "课程目录"},
+        {"N / Shift+N", "next / previous image", "下一张 / 上一张图像"},
+        {"L", "English / 中文", "English / 中文"},
+        {"T", "train live (training screen)", "实时训练（训练界面）"},
+        {"mouse", "click the input: move the window; hover: a cell's value", "点击输入：移动窗口；悬停：显示数值"},
+        {"F / F11", "fullscreen", "全屏"},
+        {"F12", "save a screenshot (PNG)", "保存截图（PNG）"},
+        {"F1 / ?", "this help", "本帮助"},
+        {"Esc / Q", "quit (Esc leaves fullscreen first)", "退出（Esc 先退出全屏）"},
+    };
+    int n = (int)(sizeof KEYS / sizeof KEYS[0]);
+    float row = th->font_body * 1.75f, bw = fminf(W - 80, 900), bh = row * (float)n + 110;
+    Rect box = {(W - bw) / 2, fmaxf(20, (H - bh) / 2), bw, bh};
+    draw_fill_round_rect(c, box, 12, th->panel);
+    draw_rect_outline(c, box, 2.5f, th->accent);
+    draw_text(c, box.x + 32, box.y + 22, L == LANG_ZH ? "按键" : "Keys", ts(c, th->font_title, th->title, true));
+    float y = box.y + 80;
+    for (int i = 0; i < n; i++, y += row) {
+        draw_text(c, box.x + 32, y, KEYS[i][0], ts(c, th->font_body, th->kernel, true));
+        draw_text(c, box.x + 32 + bw * 0.34f, y, KEYS[i][1 + L], ts(c, th->font_body, th->text, false));
+    }
+}
+
+static void draw_tooltip(Player *p, Canvas *c) {
+    if (!p->mouse_in || p->is_static || p->help) return;
+    int r, col;
+    const HitGrid *g = hitmap_find(&p->hits, p->mouse_x, p->mouse_y, &r, &col);
+    if (!g) return;
+    const Theme *th = canvas_theme(c);
+    Rect cr = grid_cell_rect(&g->spec, r, col);
+    draw_rect_outline(c, cr, th->line_thick, th->text);
+    char num[64], buf[160];
+    float v = g->spec.v[r * g->spec.cols + col];
+    scene_fmt(num, sizeof num, v, fabsf(v - roundf(v)) < 1e-6f ? 0 : 4);
+    snprintf(buf, sizeof buf, "%s [%d, %d] = %s", g->name, r + g->coord_y0, col + g->coord_x0, num);
+    float w, h;
+    text_measure(c, buf, th->font_body, true, &w, &h);
+    float x = p->mouse_x + 18, y = p->mouse_y + 22;
+    if (x + w + 20 > canvas_width(c)) x = p->mouse_x - w - 30;
+    if (y + h + 12 > canvas_height(c)) y = p->mouse_y - h - 24;
+    Rect box = {x, y, w + 20, h + 12};
+    draw_fill_round_rect(c, box, 6, th->title);
+    draw_text(c, x + 10, y + 6, buf, ts(c, th->font_body, th->bg, true));
+}
+
+static void player_draw(Screen *s, Canvas *c) {
+    Player *p = s->self;
+    const Theme *th = canvas_theme(c);
+    Lang L = p->ctx->lang;
+    float W = canvas_width(c), H = canvas_height(c);
+    p->hits.n = 0;
+    draw_topbar(p, c);
+    if (p->cur < 0) {
+        draw_index(p, c);
+        if (p->help) draw_help(p, c);
+        return;
+    }
+    const LessonEntry *e = &p->lessons[p->cur];
+    float top = th->topbar_h + th->margin;
+    if (!e->ok) {
+        ViewCtx v = {c, th, L, (Rect){th->margin, top, W - 2 * th->margin, H - top - th->margin}, NULL, 1, &p->hits};
+        view_message(&v, "\xE2\x9A\xA0 lesson file error", e->error, th->error);
+        if (p->help) draw_help(p, c);
+        return;
+    }
+    const Scene *sc = &p->scene;
+    const LessonStep *st = &e->lesson.steps[p->step];
+    // animation progress from the theme's duration
+    float t = 1;
+    if (p->animating && p->have_prev && p->anim_start >= 0) {
+        t = (float)((p->now - p->anim_start) * 1000.0 / fmax(th->anim_ms, 1));
+        if (t >= 1) { t = 1; p->animating = false; }
+    } else if (p->animating) {
+        t = 0;
+    }
+    // formula bar
+    bool has_formula = !sc->error[0] && (((sc->show & SHOW_FORMULA) && sc->formula[0]) || ((sc->show & SHOW_SIZE) && sc->size_formula[0]));
+    float bottom = H - th->margin;
+    if (has_formula) {
+        Rect fb = {0, H - th->formula_h, W, th->formula_h};
+        draw_fill_rect(c, fb, th->panel);
+        draw_line(c, 0, fb.y, W, fb.y, 1.5f, th->panel_border);
+        float inner = W - 2 * th->margin, cy = fb.y + fb.h / 2;
+        bool both = (sc->show & SHOW_FORMULA) && sc->formula[0] && (sc->show & SHOW_SIZE) && sc->size_formula[0];
+        float right_w = both ? inner * 0.36f : 0;
+        if ((sc->show & SHOW_FORMULA) && sc->formula[0])
+            widget_formula(c, th->margin, cy, inner - right_w - (both ? 24 : 0), sc->formula, th->font_formula, 16, ALIGN_LEFT);
+        if ((sc->show & SHOW_SIZE) && sc->size_formula[0]) {
+            if (both) draw_line(c, W - th->margin - right_w - 12, fb.y + 12, W - th->margin - right_w - 12, fb.y + fb.h - 12, 1.5f, th->panel_border);
+            widget_formula(c, both ? W - th->margin - right_w : th->margin, cy, both ? right_w : inner, sc->size_formula,
+                           th->font_formula, 15, both ? ALIGN_RIGHT : ALIGN_LEFT);
+        }
+        bottom = fb.y - th->margin;
+    }
+    // explanation panel (right), or the whole width for text-only steps
+    const SceneView *view = sc->kind ? scene_view_find(sc->kind->name) : NULL;
+    bool text_only = view && view->wide_text && sc->image_index < 0 && !sc->needs_data && !sc->error[0];
+    float panel_w = text_only ? fminf(W - 2 * th->margin, 980) : fmaxf(W * th->panel_frac, 340);
+    Rect panel = text_only ? (Rect){(W - panel_w) / 2, top + 20, panel_w, bottom - top - 40}
+                           : (Rect){W - th->margin - panel_w, top, panel_w, bottom - top};
+    Rect in = widget_panel(c, panel, st->caption[L]);
+    widget_text_block(c, in, st->text[L], text_only ? th->font_body * 1.25f : th->font_body, 18, th->text);
+    if (!text_only) {
+        Rect area = {th->margin, top, panel.x - th->gap - th->margin, bottom - top};
+        ViewCtx v = {c, th, L, area, p->have_prev && t < 1 ? &p->prev : NULL, ui_ease(t), &p->hits};
+        view_draw_scene(&v, sc);
+        if (sc->from_image && !sc->needs_data && !p->is_static) {
+            TextStyle hs = ts(c, th->font_small, th->text_muted, false);
+            hs.align = ALIGN_RIGHT;
+            draw_text(c, area.x + area.w, area.y + area.h - th->font_small * 1.3f, ui_tr(L, "press N for the next image"), hs);
+        }
+    }
+    if (!p->animating && p->have_prev) { scene_free(&p->prev); p->have_prev = false; }
+    draw_tooltip(p, c);
+    if (p->help) draw_help(p, c);
+}
+
+static void player_destroy(Screen *s) {
+    Player *p = s->self;
+    scene_free(&p->scene);
+    if (p->have_prev) scene_free(&p->prev);
+    for (int i = 0; i < p->n_lessons; i++)
+        if (p->lessons[i].ok) lesson_free(&p->lessons[i].lesson);
+    free(p->lessons);
+    free(p);
+    free(s);
+}
+
+Screen *player_screen_create(ScreenContext *ctx, char **files, int n, ClError *err) {
+    (void)err;
+    Player *p = cl_calloc(1, sizeof *p);
+    p->ctx = ctx;
+    p->cur = -1;
+    p->speed = 2;
+    p->window_override = -1;
+    p->lessons = cl_calloc((size_t)(n > 0 ? n : 1), sizeof *p->lessons);
+    p->n_lessons = n;
+    for (int i = 0; i < n; i++) {
+        LessonEntry *e = &p->lessons[i];
+        snprintf(e->path, sizeof e->path, "%s", files[i]);
+        ClError le;
+        e->ok = lesson_load(&e->lesson, files[i], stderr, &le) == 0;
+        if (!e->ok) snprintf(e->error, sizeof e->error, "%s", le.msg);
+    }
+    Screen *s = cl_calloc(1, sizeof *s);
+    s->name = "lessons";
+    s->self = p;
+    s->handle_event = player_event;
+    s->update = player_update;
+    s->draw = player_draw;
+    s->title = player_title;
+    s->activate = player_activate;
+    s->destroy = player_destroy;
+    p->dirty = true;
+    return s;
+}
+
+Screen *player_create_for(ScreenContext *ctx, const char *lesson_file, int step, ClError *err) {
+    char **files = NULL;
+    int n = 0;
+    ClError ferr;
+    if (player_find_lesson_files(&files, &n, &ferr) != 0 && !lesson_file) fprintf(stderr, "convlab: %s\n", ferr.msg);
+    int open = -1;
+    if (lesson_file) {
+        if (access(lesson_file, R_OK) != 0) {
+            player_free_files(files, n);
+            cl_fail(err, "%s: cannot read the lesson file", lesson_file);
+            return NULL;
+        }
+        char want[4096], have[4096];
+        if (!realpath(lesson_file, want)) snprintf(want, sizeof want, "%s", lesson_file);
+        for (int i = 0; i < n && open < 0; i++)
+            if (realpath(files[i], have) && strcmp(have, want) == 0) open = i;
+        if (open < 0) { // not one of lessons/: play it alone
+            player_free_files(files, n);
+            files = cl_calloc(1, sizeof(char *));
+            size_t l = strlen(lesson_file) + 1;
+            files[0] = cl_malloc(l);
+            memcpy(files[0], lesson_file, l);
+            n = 1;
+            open = 0;
+        }
+    }
+    Screen *s = player_screen_create(ctx, files, n, err);
+    player_free_files(files, n);
+    if (s && open >= 0) player_open(s, open, step);
+    return s;
+}

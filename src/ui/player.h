@@ -1,0 +1,35 @@
+/* The lesson player screen (player.c): the lesson index, then one lesson at a
+ * time, stepped with presentation-software keys. The same draw code makes
+ * the window's frames and the --batch render PNGs.
+ */
+#ifndef CONVLAB_PLAYER_H
+#define CONVLAB_PLAYER_H
+
+#include "ui/screen.h"
+
+// Finds lessons/*.lesson (under the cwd, else next to the binary), sorted by
+// name. Ownership: free each string and the array (player_free_files).
+int player_find_lesson_files(char ***files, int *n, ClError *err);
+void player_free_files(char **files, int n);
+
+// The player over every lessons/*.lesson; if lesson_file is given it is
+// opened (added to the list if it is not one of them) at step `step`
+// (0-based), else the index is shown. Ownership: s->destroy.
+Screen *player_create_for(ScreenContext *ctx, const char *lesson_file, int step, ClError *err);
+
+// Opens lesson `lesson` (0-based position, -1 = the index) at step `step`
+// (0-based; clamped). Without animation. Returns -1 if lesson is out of range.
+int player_open(Screen *s, int lesson, int step);
+// N / Shift+N: which image of the step's choice is shown.
+void player_set_image_offset(Screen *s, int offset);
+// Disables animations and the hover tooltip (for --batch render and tests).
+void player_set_static(Screen *s, bool is_static);
+// The open lesson's position (-1 = the index).
+int player_current_lesson(Screen *s);
+// Number of lessons, and of steps in the open lesson (0 on the index).
+int player_lesson_count(Screen *s);
+int player_step_count(Screen *s);
+// The open lesson's load error ("" if it loaded), for --batch render.
+const char *player_lesson_error(Screen *s);
+
+#endif

@@ -1,0 +1,349 @@
+/* Views of the "conv" and "pool" scene kinds: [picture] input (with zero
+ * padding) ⊛ kernel → output, the current window outlined in the kernel
+ * colour and animated from the previous step, the window's products, the
+ * max-pool argmax in gold (from the engine's return_indices).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ui/view.h"
+
+#define MAX_CELL 62.0f      // largest cell (logical px)
+#define MIN_KCELL 40.0f     // kernel/products cells stay readable when the input is large
+#define COL_GAP 64.0f       // between columns (room for ⊛ and →)
+
+typedef struct {
+    GridSpec in, kern, prod, out;
+    bool has_kern, has_prod, has_out, has_img;
+    Rect img;
+    float label_h;
+} ConvLayout;
+
+static const char *tr(ViewCtx *v, const char *s) { return ui_tr(v->lang, s); }
+
+// Heat map when the numbers are real-valued pictures, role fill for small integer grids.
+static void style_values(GridSpec *g, const Grid *src, HeatMode heat) {
+    g->v = src->v;
+    g->rows = src->rows;
+    g->cols = src->cols;
+    g->decimals = grid_decimals(src);
+    g->n_visible = -1;
+    g->values = true;
+    g->heat = heat;
+    if (heat != HEAT_NONE) {
+        float lo = INFINITY, hi = -INFINITY;
+        for (int i = 0; i < src->rows * src->cols; i++) { lo = fminf(lo, src->v[i]); hi = fmaxf(hi, src->v[i]); }
+        g->lo = lo;
+        g->hi = hi;
+    }
+}
+
+static void layout(ViewCtx *v, const Scene *sc, bool is_pool, ConvLayout *L) {
+    const Theme *th = v->th;
+    memset(L, 0, sizeof *L);
+    Rect a = v->area;
+    L->label_h = th->font_body * 1.25f + 10;
+    L->has_img = (sc->show & SHOW_IMAGE) && sc->image_index >= 0;
+    L->has_kern = !is_pool && (sc->show & SHOW_KERNEL) && sc->kernel.rows > 0;
+    L->has_prod = L->has_kern && (sc->show & SHOW_PRODUCTS) && sc->win_oy >= 0;
+    L->has_out = (sc->show & SHOW_OUTPUT) && sc->output.rows > 0;
+    int pt = is_pool ? 0 : sc->conv.pad_top, pb = is_pool ? 0 : sc->conv.pad_bottom;
+    int pl = is_pool ? 0 : sc->conv.pad_left, pr = is_pool ? 0 : sc->conv.pad_right;
+    if (is_pool && sc->pool_kind != 2) { pt = pb = sc->pool.pad_h; pl = pr = sc->pool.pad_w; }
+    int in_w = sc->input.cols + pl + pr, in_h = sc->input.rows + pt + pb;
+    int out_w = L->has_out ? sc->output.cols : 0, out_h = L->has_out ? sc->output.rows : 0;
+    int kw = L->has_kern ? sc->kernel.cols : 0, kh = L->has_kern ? sc->kernel.rows : 0;
+    int kstack = kh * (L->has_prod ? 2 : 1);
+    // the picture sits above the input grid (column 1), with zoom lines down to it
+    float img_side = L->has_img ? floorf(fminf(a.h * 0.3f, 200) / 32) * 32 : 0;
+    float img_block = L->has_img ? img_side + th->font_body * 1.6f + 24 + L->label_h : 0; // picture + caption + the grid's label
+    int n_cols = 1 + L->has_kern + L->has_out;
+    float avail_w = a.w - COL_GAP * (float)(n_cols - 1) - 16;
+    float avail_h = a.h - L->label_h - 30;
+    float kstack_extra = L->has_prod ? L->label_h + 8 : 0;
+    // uniform cells if they stay large, else kernel/products keep MIN_KCELL
+    float cell = fminf(MAX_CELL, avail_w / (float)(in_w + out_w + kw));
+    cell = fminf(cell, (avail_h - img_block - 24) / (float)in_h);
+    if (out_h) cell = fminf(cell, avail_h / (float)out_h);
+    if (kstack) cell = fminf(cell, (avail_h - kstack_extra) / (float)kstack);
+    float kcell = cell;
+    if (L->has_kern && cell < MIN_KCELL) {
+        kcell = fminf(MIN_KCELL, (avail_h - kstack_extra) / (float)kstack);
+        cell = fminf((avail_w - (float)kw * kcell) / (float)(in_w + out_w), (avail_h - img_block - 24) / (float)in_h);
+        if (out_h) cell = fminf(cell, avail_h / (float)out_h);
+    }
+    float in_px_h = (float)in_h * cell, out_px_h = (float)out_h * cell;
+    float col1_h = img_block + in_px_h + (sc->from_image ? 24 : 0);
+    float k_px_h = (float)kh * kcell * (L->has_prod ? 2 : 1) + kstack_extra;
+    float content_h = fmaxf(fmaxf(col1_h, out_px_h), k_px_h);
+    float col1_w = fmaxf((float)in_w * cell, img_side);
+    float total_w = col1_w + (float)kw * kcell + (float)out_w * cell + COL_GAP * (float)(n_cols - 1);
+    float x = a.x + (a.w - total_w) / 2;
+    float top = a.y + L->label_h + (a.h - L->label_h - content_h) / 2;
+    // grids are centred on the input grid's middle row, the picture above it
+    float in_y = top + (content_h - col1_h) / 2 + img_block;
+    float mid = in_y + in_px_h / 2;
+    if (L->has_img) L->img = (Rect){x + (col1_w - img_side) / 2, in_y - img_block + 4, img_side, img_side};
+    HeatMode heat = sc->from_image ? (sc->normalized ? HEAT_DIVERGING : HEAT_GRAY) : HEAT_NONE;
+    if (is_pool && sc->kernel.rows) heat = HEAT_VIRIDIS; // a ReLU feature map is >= 0
+    style_values(&L->in, &sc->input, heat);
+    if (sc->from_image && !(is_pool && sc->kernel.rows)) { // fixed ranges: colours mean the same in every crop
+        L->in.lo = sc->normalized ? -1 : 0;
+        L->in.hi = sc->normalized ? 1 : 255;
+    }
+    L->in.pad_t = pt; L->in.pad_b = pb; L->in.pad_l = pl; L->in.pad_r = pr;
+    L->in.x = x + (col1_w - (float)in_w * cell) / 2;
+    L->in.y = in_y;
+    L->in.cell = cell;
+    L->in.fill = th->input_cell;
+    L->in.strong = th->input;
+    x += col1_w + COL_GAP;
+    if (L->has_kern) {
+        style_values(&L->kern, &sc->kernel, HEAT_NONE);
+        L->kern.cell = kcell;
+        L->kern.x = x;
+        L->kern.y = L->has_prod ? mid - k_px_h / 2 : mid - (float)kh * kcell / 2;
+        if (L->kern.y < a.y + L->label_h) L->kern.y = a.y + L->label_h;
+        L->kern.fill = th->kernel_cell;
+        L->kern.strong = th->kernel;
+        if (L->has_prod) {
+            L->prod = L->kern;
+            L->prod.y = L->kern.y + (float)kh * kcell + L->label_h + 8;
+            L->prod.fill = th->panel;
+            L->prod.strong = th->text_muted;
+        }
+        x += (float)kw * kcell + COL_GAP;
+    }
+    if (L->has_out) {
+        HeatMode oh = HEAT_NONE;
+        if (sc->from_image) oh = is_pool ? heat : HEAT_DIVERGING;
+        style_values(&L->out, &sc->output, oh);
+        if (is_pool && sc->from_image) { L->out.lo = L->in.lo; L->out.hi = L->in.hi; } // pooled values share the input's scale
+        L->out.cell = cell;
+        L->out.x = x;
+        L->out.y = mid - out_px_h / 2;
+        if (L->out.y < a.y + L->label_h) L->out.y = a.y + L->label_h;
+        L->out.fill = th->output_cell;
+        L->out.strong = th->output;
+        L->out.n_visible = sc->n_filled;
+    }
+}
+
+// Bounding rect (on the input grid) of the cells a window reads.
+static Rect window_rect(const GridSpec *g, const Scene *sc) {
+    if (sc->n_terms == 0) return (Rect){0, 0, 0, 0};
+    int y0 = sc->term_iy[0], x0 = sc->term_ix[0], y1 = y0, x1 = x0;
+    for (int i = 1; i < sc->n_terms; i++) {
+        y0 = sc->term_iy[i] < y0 ? sc->term_iy[i] : y0;
+        x0 = sc->term_ix[i] < x0 ? sc->term_ix[i] : x0;
+        y1 = sc->term_iy[i] > y1 ? sc->term_iy[i] : y1;
+        x1 = sc->term_ix[i] > x1 ? sc->term_ix[i] : x1;
+    }
+    Rect a = grid_cell_rect(g, y0, x0), b = grid_cell_rect(g, y1, x1);
+    return (Rect){a.x, a.y, b.x + b.w - a.x, b.y + b.h - a.y};
+}
+
+static void label(ViewCtx *v, const GridSpec *g, const char *text, Rgba col) {
+    widget_label_above(v->c, grid_rect(g), text, col, v->th->font_body);
+}
+
+static void draw_symbol(ViewCtx *v, float x, float y, const char *s) {
+    TextStyle st = text_style(v->c, v->th->font_title * 1.2f, v->th->text_muted);
+    st.align = ALIGN_CENTER;
+    st.vcenter = true;
+    draw_text(v->c, x, y, s, st);
+}
+
+// Marks where each window starts (stride) and the input cells no window reads.
+static void draw_origins(ViewCtx *v, const GridSpec *g, const Scene *sc, int kh, int kw, int sh, int sw, int pt, int pl,
+                         int dh, int dw) {
+    const Theme *th = v->th;
+    int H = sc->input.rows, W = sc->input.cols;
+    static unsigned char covered[64 * 64];
+    memset(covered, 0, sizeof covered);
+    for (int oy = 0; oy < sc->output.rows; oy++)
+        for (int ox = 0; ox < sc->output.cols; ox++) {
+            int y0 = oy * sh - pt, x0 = ox * sw - pl;
+            for (int ky = 0; ky < kh; ky++)
+                for (int kx = 0; kx < kw; kx++) {
+                    int iy = y0 + ky * dh, ix = x0 + kx * dw;
+                    if (iy >= 0 && iy < H && ix >= 0 && ix < W && iy < 64 && ix < 64) covered[iy * 64 + ix] = 1;
+                }
+            Rect r = grid_cell_rect(g, y0, x0);
+            float rad = fmaxf(g->cell * 0.11f, 3);
+            draw_fill_circle(v->c, r.x + rad * 1.9f, r.y + rad * 1.9f, rad, th->kernel);
+        }
+    for (int y = 0; y < H && y < 64; y++)
+        for (int x = 0; x < W && x < 64; x++)
+            if (!covered[y * 64 + x]) {
+                Rect r = grid_cell_rect(g, y, x);
+                draw_hatch(v->c, r, fmaxf(g->cell / 5, 4), 2, th->skipped);
+                draw_line(v->c, r.x + 4, r.y + 4, r.x + r.w - 4, r.y + r.h - 4, 2, th->skipped);
+                draw_line(v->c, r.x + r.w - 4, r.y + 4, r.x + 4, r.y + r.h - 4, 2, th->skipped);
+            }
+}
+
+static void draw_conv_like(ViewCtx *v, const Scene *sc, bool is_pool) {
+    Canvas *c = v->c;
+    const Theme *th = v->th;
+    ConvLayout L;
+    layout(v, sc, is_pool, &L);
+    char buf[160];
+
+    // ---- picture and input grid (window cells filled in the kernel's light colour) ----
+    static uint8_t mark[64 * 64];
+    if (sc->win_oy >= 0 && sc->input.rows * sc->input.cols <= 64 * 64) {
+        memset(mark, 0, sizeof mark);
+        for (int i = 0; i < sc->n_terms; i++)
+            if (sc->term_iy[i] >= 0 && sc->term_iy[i] < sc->input.rows && sc->term_ix[i] >= 0 && sc->term_ix[i] < sc->input.cols)
+                mark[sc->term_iy[i] * sc->input.cols + sc->term_ix[i]] = 1;
+        L.in.mark = mark;
+        L.in.mark_fill = th->kernel_cell;
+    }
+    if (L.has_img) view_picture(v, sc, L.img, grid_rect(&L.in));
+    widget_grid(c, &L.in);
+    const char *in_name = tr(v, sc->input_name);
+    snprintf(buf, sizeof buf, "%s %d\xC3\x97%d", in_name, sc->input.rows, sc->input.cols);
+    label(v, &L.in, buf, th->input);
+    hitmap_add(v->hits, &L.in, HIT_INPUT, in_name, sc->crop_y, sc->crop_x);
+    if (sc->from_image) { // say which values these are
+        Rect gr = grid_rect(&L.in);
+        TextStyle st = text_style(c, th->font_small, th->text_muted);
+        st.align = ALIGN_CENTER;
+        draw_text(c, gr.x + gr.w / 2, gr.y + gr.h + 6,
+                  tr(v, sc->normalized ? "normalized to −1…1, as the network sees them" : "pixel values 0–255"), st);
+    }
+    if (sc->show & SHOW_ORIGINS) {
+        if (is_pool) draw_origins(v, &L.in, sc, sc->pool.kernel_h, sc->pool.kernel_w, sc->pool.stride_h, sc->pool.stride_w,
+                                  sc->pool.pad_h, sc->pool.pad_w, sc->pool.dilation_h, sc->pool.dilation_w);
+        else draw_origins(v, &L.in, sc, sc->conv.kernel_h, sc->conv.kernel_w, sc->conv.stride_h, sc->conv.stride_w,
+                          sc->conv.pad_top, sc->conv.pad_left, sc->conv.dilation_h, sc->conv.dilation_w);
+    }
+
+    // ---- max-pool argmax: gold fill + outline (never colour alone) ----
+    if (is_pool && sc->indices && sc->pool_kind != 1) {
+        int n_out = sc->output.rows * sc->output.cols;
+        for (int i = 0; i < n_out; i++) {
+            bool current = sc->win_oy >= 0 && i == sc->win_oy * sc->output.cols + sc->win_ox;
+            if (!current && sc->win_oy >= 0) continue;
+            if (!current && i >= sc->n_filled) continue;
+            int idx = sc->indices[i];
+            Rect r = grid_cell_rect(&L.in, idx / sc->input.cols, idx % sc->input.cols);
+            Rgba fill = th->argmax;
+            fill.a = 170;
+            draw_fill_rect(c, r, fill);
+            draw_rect_outline(c, r, th->line_thick, th->argmax_outline);
+            if (L.in.values && grid_value_font(c, L.in.cell, 4) > 0) {
+                char num[32];
+                scene_fmt(num, sizeof num, sc->input.v[idx], L.in.decimals);
+                TextStyle st = text_style(c, grid_value_font(c, L.in.cell, (int)strlen(num) > 4 ? 5 : 4), (Rgba){20, 20, 20, 255});
+                st.bold = true;
+                st.align = ALIGN_CENTER;
+                st.vcenter = true;
+                draw_text(c, r.x + r.w / 2, r.y + r.h / 2, num, st);
+            }
+        }
+    }
+
+    // ---- the window: tinted cells, thick outline, animated from the previous step ----
+    if (sc->win_oy >= 0 && sc->n_terms > 0) {
+        Rgba tint = th->kernel; // padding cells under the window (the grid marks the real ones)
+        tint.a = 50;
+        for (int i = 0; i < sc->n_terms; i++)
+            if (sc->term_iy[i] < 0 || sc->term_ix[i] < 0 || sc->term_iy[i] >= sc->input.rows || sc->term_ix[i] >= sc->input.cols)
+                draw_fill_rect(c, grid_cell_rect(&L.in, sc->term_iy[i], sc->term_ix[i]), tint);
+        Rect wr = window_rect(&L.in, sc);
+        if (v->prev && v->prev->kind == sc->kind && v->prev->win_oy >= 0 && v->prev->n_terms > 0 &&
+            v->prev->input.rows == sc->input.rows && v->prev->input.cols == sc->input.cols && v->t < 1)
+            wr = rect_lerp(window_rect(&L.in, v->prev), wr, v->t);
+        float t = th->window_thick;
+        draw_rect_outline(c, (Rect){wr.x - t / 2, wr.y - t / 2, wr.w + t, wr.h + t}, t, th->kernel);
+    }
+
+    // ---- kernel and products ----
+    if (L.has_kern) {
+        Rect ir = grid_rect(&L.in), kr = grid_rect(&L.kern);
+        draw_symbol(v, (ir.x + ir.w + kr.x) / 2, kr.y + fminf(kr.h, ir.h) / 2, "\xE2\x8A\x9B"); // ⊛
+        widget_grid(c, &L.kern);
+        snprintf(buf, sizeof buf, "%s %d\xC3\x97%d", tr(v, "kernel"), sc->kernel.rows, sc->kernel.cols);
+        label(v, &L.kern, buf, th->kernel);
+        hitmap_add(v->hits, &L.kern, HIT_KERNEL, tr(v, "kernel"), 0, 0);
+        if (sc->conv.has_bias && sc->bias != 0) {
+            char b[32];
+            scene_fmt(b, sizeof b, sc->bias, 2);
+            snprintf(buf, sizeof buf, "bias = %s", b);
+            TextStyle st = text_style(c, th->font_small, th->kernel);
+            st.align = ALIGN_CENTER;
+            draw_text(c, kr.x + kr.w / 2, kr.y + kr.h + 6, buf, st);
+        }
+    }
+    static float prod[SCENE_MAX_TERMS];
+    if (L.has_prod) {
+        for (int i = 0; i < sc->n_terms; i++) prod[i] = sc->term_in[i] * sc->term_w[i]; // display of the terms
+        Grid pg = {sc->kernel.rows, sc->kernel.cols, prod};
+        GridSpec ps = L.prod;
+        style_values(&ps, &pg, HEAT_NONE);
+        ps.fill = th->panel;
+        ps.strong = th->text_muted;
+        widget_grid(c, &ps);
+        label(v, &ps, tr(v, "products"), th->text);
+        hitmap_add(v->hits, &ps, HIT_OTHER, tr(v, "products"), 0, 0);
+        L.prod = ps;
+    }
+
+    // ---- output ----
+    if (L.has_out) {
+        Rect prev_col = L.has_kern ? grid_rect(&L.kern) : grid_rect(&L.in), orr = grid_rect(&L.out);
+        if (is_pool) {
+            static const char *const PN[] = {"max pooling", "average pooling", "global max pooling"};
+            float mx = (prev_col.x + prev_col.w + orr.x) / 2, my = orr.y + orr.h / 2;
+            draw_arrow(c, prev_col.x + prev_col.w + 8, my, orr.x - 8, my, th->line_thick, 14, th->text_muted);
+            TextStyle st = text_style(c, th->font_small, th->text);
+            st.align = ALIGN_CENTER;
+            draw_text(c, mx, my - th->font_small * 2.6f, tr(v, PN[sc->pool_kind]), st);
+            if (sc->pool_kind != 2) {
+                snprintf(buf, sizeof buf, "%d\xC3\x97%d, %s %d", sc->pool.kernel_h, sc->pool.kernel_w, tr(v, "stride"), sc->pool.stride_h);
+                draw_text(c, mx, my + 10, buf, st);
+            }
+        } else if (!(L.has_prod && sc->win_oy >= 0)) {
+            draw_symbol(v, (prev_col.x + prev_col.w + orr.x) / 2, orr.y + orr.h / 2, "\xE2\x86\x92"); // →
+        }
+        bool animating_new = v->prev && v->t < 1 && v->prev->kind == sc->kind && v->prev->n_filled == sc->n_filled - 1;
+        widget_grid(c, &L.out);
+        snprintf(buf, sizeof buf, "%s %d\xC3\x97%d", tr(v, "output"), sc->output.rows, sc->output.cols);
+        label(v, &L.out, buf, th->output);
+        hitmap_add(v->hits, &L.out, HIT_OUTPUT, tr(v, "output"), 0, 0);
+        if (sc->win_oy >= 0) {
+            Rect cr = grid_cell_rect(&L.out, sc->win_oy, sc->win_ox);
+            if (animating_new) { // the new value fades in
+                Rgba e = th->empty_cell;
+                e.a = (uint8_t)lrintf(255 * (1 - v->t));
+                draw_fill_rect(c, cr, e);
+            }
+            float t = th->window_thick;
+            draw_rect_outline(c, (Rect){cr.x - t / 2, cr.y - t / 2, cr.w + t, cr.h + t}, t, th->output);
+            if (L.has_prod) { // Σ of the products lands in this cell
+                Rect pr = grid_rect(&L.prod);
+                float rad = th->font_body * 0.85f, sx = pr.x + pr.w + rad + 10, sy = pr.y + pr.h / 2;
+                draw_fill_circle(c, sx, sy, rad, th->output);
+                TextStyle st = text_style(c, th->font_body, th->bg);
+                st.bold = true;
+                st.vcenter = true;
+                st.align = ALIGN_CENTER;
+                draw_text(c, sx, sy, "\xCE\xA3", st); // Σ
+                // to the output's left edge on the cell's row (the cell itself has the thick outline)
+                float tx = orr.x - 8, ty = cr.y + cr.h / 2;
+                draw_arrow(c, sx + rad + 2, sy, tx, ty, th->line_thick, 14, th->output);
+            }
+        }
+    }
+}
+
+static void draw_conv(ViewCtx *v, const Scene *sc) { draw_conv_like(v, sc, false); }
+static void draw_pool(ViewCtx *v, const Scene *sc) { draw_conv_like(v, sc, true); }
+
+static const SceneView VIEW_CONV = {"conv", draw_conv, false};
+static const SceneView VIEW_POOL = {"pool", draw_pool, false};
+SCENE_VIEW_REGISTER(VIEW_CONV)
+SCENE_VIEW_REGISTER(VIEW_POOL)

@@ -1,0 +1,308 @@
+/* Widgets (see widgets.h): number grids, images, panels, formula line and the
+ * tensor-volume view. Everything here is drawing only.
+ */
+#include "ui/widgets.h"
+
+#include <cglm/cglm.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lesson/scene.h"
+
+// ---- geometry helpers (cglm) ----------------------------------------------------
+
+float ui_ease(float t) {
+    if (t <= 0) return 0;
+    if (t >= 1) return 1;
+    return glm_ease_cubic_inout(t);
+}
+
+Rect rect_lerp(Rect a, Rect b, float t) {
+    vec4 va = {a.x, a.y, a.w, a.h}, vb = {b.x, b.y, b.w, b.h}, out;
+    glm_vec4_lerp(va, vb, t, out);
+    return (Rect){out[0], out[1], out[2], out[3]};
+}
+
+bool rect_contains(Rect r, float x, float y) { return x >= r.x && y >= r.y && x < r.x + r.w && y < r.y + r.h; }
+
+// ---- grids -----------------------------------------------------------------
+
+Rect grid_cell_rect(const GridSpec *g, int r, int col) {
+    return (Rect){g->x + (float)(col + g->pad_l) * g->cell, g->y + (float)(r + g->pad_t) * g->cell, g->cell, g->cell};
+}
+
+Rect grid_rect(const GridSpec *g) {
+    return (Rect){g->x, g->y, (float)(g->cols + g->pad_l + g->pad_r) * g->cell, (float)(g->rows + g->pad_t + g->pad_b) * g->cell};
+}
+
+float grid_value_font(const Canvas *c, float cell, int max_chars) {
+    const Theme *th = canvas_theme(c);
+    // DejaVu digits are ~0.64 em wide; leave a margin of 12% per side
+    float by_width = cell * 0.84f / (0.62f * (float)(max_chars > 1 ? max_chars : 1));
+    float by_height = cell * 0.52f;
+    float f = fminf(fminf(by_width, by_height), th->font_cell * 1.6f);
+    return f >= 11.0f ? f : 0.0f; // below 11 logical px numbers are unreadable: hover instead
+}
+
+Rgba grid_cell_color(const Canvas *c, const GridSpec *g, float v) {
+    if (g->heat == HEAT_VIRIDIS) {
+        float span = g->hi - g->lo;
+        return theme_viridis(span > 0 ? (v - g->lo) / span : 0.5f);
+    }
+    if (g->heat == HEAT_GRAY) {
+        float span = g->hi - g->lo, t = span > 0 ? (v - g->lo) / span : 0.5f;
+        uint8_t k = (uint8_t)lrintf(255 * fminf(fmaxf(t, 0), 1));
+        return (Rgba){k, k, k, 255};
+    }
+    if (g->heat == HEAT_DIVERGING) {
+        float m = fmaxf(fabsf(g->hi), fabsf(g->lo));
+        return theme_diverging(canvas_theme(c), m > 0 ? v / m : 0);
+    }
+    return g->fill;
+}
+
+// Number of display characters (the U+2212 minus counts once).
+static int display_chars(const char *s) {
+    int n = 0;
+    for (; *s; s++) n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+void widget_grid(Canvas *c, const GridSpec *g) {
+    const Theme *th = canvas_theme(c);
+    char buf[64];
+    // the widest number decides the font, so every cell uses one size
+    int max_chars = 1;
+    for (int i = 0; i < g->rows * g->cols; i++) {
+        scene_fmt(buf, sizeof buf, g->v[i], g->decimals);
+        int n = display_chars(buf);
+        if (n > max_chars) max_chars = n;
+    }
+    float font = g->font > 0 ? g->font : grid_value_font(c, g->cell, max_chars);
+    bool values = g->values && font > 0;
+    float lw = g->cell >= 10 ? th->line_thin : 0;
+    // padding rings: hatched grey cells with a "0"
+    for (int r = -g->pad_t; r < g->rows + g->pad_b; r++)
+        for (int col = -g->pad_l; col < g->cols + g->pad_r; col++) {
+            if (r >= 0 && r < g->rows && col >= 0 && col < g->cols) continue;
+            Rect cr = grid_cell_rect(g, r, col);
+            draw_fill_rect(c, cr, th->padding_cell);
+            draw_hatch(c, cr, fmaxf(g->cell / 4, 4), 1, th->padding_hatch);
+            if (lw > 0) draw_rect_outline(c, cr, lw, th->padding_hatch);
+            if (values) {
+                TextStyle st = text_style(c, font, th->text_muted);
+                st.align = ALIGN_CENTER;
+                st.vcenter = true;
+                draw_text(c, cr.x + cr.w / 2, cr.y + cr.h / 2, "0", st);
+            }
+        }
+    for (int r = 0; r < g->rows; r++)
+        for (int col = 0; col < g->cols; col++) {
+            int i = r * g->cols + col;
+            Rect cr = grid_cell_rect(g, r, col);
+            bool shown = g->n_visible < 0 || i < g->n_visible;
+            Rgba fill = shown ? grid_cell_color(c, g, g->v[i]) : th->empty_cell;
+            if (g->mark && g->mark[i] && g->heat == HEAT_NONE) fill = g->mark_fill;
+            draw_fill_rect(c, cr, fill);
+            if (lw > 0) draw_rect_outline(c, cr, lw, th->grid_line);
+            if (values && shown) {
+                scene_fmt(buf, sizeof buf, g->v[i], g->decimals);
+                bool dark_fill = rgba_luma(fill) < 0.5f;
+                bool dark_theme = rgba_luma(th->bg) < 0.5f;
+                Rgba tc = dark_fill == dark_theme ? th->cell_text : th->cell_text_inv;
+                TextStyle st = text_style(c, font, tc);
+                st.align = ALIGN_CENTER;
+                st.vcenter = true;
+                draw_text(c, cr.x + cr.w / 2, cr.y + cr.h / 2, buf, st);
+            }
+        }
+    // frame around the real input (not the padding) in the role colour
+    Rect inner = {grid_cell_rect(g, 0, 0).x, grid_cell_rect(g, 0, 0).y, (float)g->cols * g->cell, (float)g->rows * g->cell};
+    draw_rect_outline(c, inner, fmaxf(th->line_thin * 2, 2), g->strong);
+}
+
+float widget_label_above(Canvas *c, Rect r, const char *text, Rgba color, float size) {
+    float w, h;
+    text_measure(c, text, size, true, &w, &h);
+    TextStyle st = text_style(c, size, color);
+    st.bold = true;
+    st.align = ALIGN_CENTER;
+    draw_text(c, r.x + r.w / 2, r.y - h - 6, text, st);
+    return h + 6;
+}
+
+// ---- images -----------------------------------------------------------------
+
+void widget_image(Canvas *c, Rect dst, const uint8_t *rgb, int w, int h, const char *caption) {
+    const Theme *th = canvas_theme(c);
+    draw_image_rgb(c, dst, rgb, w, h);
+    draw_rect_outline(c, (Rect){dst.x - 2, dst.y - 2, dst.w + 4, dst.h + 4}, 2, th->panel_border);
+    if (caption && *caption) {
+        TextStyle st = text_style(c, th->font_body, th->text);
+        st.bold = true;
+        st.align = ALIGN_CENTER;
+        draw_text(c, dst.x + dst.w / 2, dst.y + dst.h + 8, caption, st);
+    }
+}
+
+// ---- panels and text ----------------------------------------------------------------
+
+Rect widget_panel(Canvas *c, Rect r, const char *heading) {
+    const Theme *th = canvas_theme(c);
+    draw_fill_round_rect(c, r, 10, th->panel);
+    Rect in = {r.x + 18, r.y + 16, r.w - 36, r.h - 32};
+    if (heading && *heading) {
+        TextStyle st = text_style(c, th->font_body * 1.15f, th->title);
+        st.bold = true;
+        float hh = draw_text_wrapped(c, in.x, in.y, in.w, heading, st, 1.25f, true);
+        in.y += hh + 10;
+        in.h -= hh + 10;
+        draw_line(c, in.x, in.y - 5, in.x + in.w, in.y - 5, 1.5f, th->panel_border);
+        in.y += 6;
+        in.h -= 6;
+    }
+    return in;
+}
+
+float widget_text_block(Canvas *c, Rect r, const char *text, float size, float min_size, Rgba color) {
+    TextStyle st = text_style(c, size, color);
+    float s = size;
+    for (; s > min_size; s -= 1) {
+        st.size = s;
+        if (draw_text_wrapped(c, r.x, r.y, r.w, text, st, 1.4f, false) <= r.h) break;
+    }
+    st.size = s;
+    canvas_push_clip(c, r);
+    float h = draw_text_wrapped(c, r.x, r.y, r.w, text, st, 1.4f, true);
+    canvas_pop_clip(c);
+    return h;
+}
+
+// Splits the formula into role segments and draws (or measures) them.
+static float formula_pass(Canvas *c, float x, float y, const char *f, float size, bool draw) {
+    const Theme *th = canvas_theme(c);
+    Rgba col = th->text;
+    char seg[1024];
+    float cx = x;
+    const char *p = f;
+    while (*p) {
+        size_t n = 0;
+        while (p[n] && (unsigned char)p[n] > 4 && n < sizeof seg - 1) n++;
+        memcpy(seg, p, n);
+        seg[n] = 0;
+        if (n) {
+            TextStyle st = text_style(c, size, col);
+            st.vcenter = true;
+            st.bold = col.r != th->text.r || col.g != th->text.g || col.b != th->text.b;
+            if (draw) cx += draw_text(c, cx, y, seg, st);
+            else { float w; text_measure(c, seg, size, st.bold, &w, NULL); cx += w; }
+        }
+        p += n;
+        if (*p && (unsigned char)*p <= 4) {
+            switch (*p) {
+            case 1: col = th->input; break;
+            case 2: col = th->kernel; break;
+            case 3: col = th->output; break;
+            default: col = th->text; break;
+            }
+            p++;
+        }
+    }
+    return cx - x;
+}
+
+float widget_formula(Canvas *c, float x, float y_center, float width, const char *formula, float size,
+                     float min_size, TextAlign align) {
+    float s = size, w = formula_pass(c, 0, 0, formula, s, false);
+    while (w > width && s > min_size) {
+        s = fmaxf(min_size, s - 1);
+        w = formula_pass(c, 0, 0, formula, s, false);
+    }
+    float x0 = align == ALIGN_CENTER ? x + (width - w) / 2 : align == ALIGN_RIGHT ? x + width - w : x;
+    canvas_push_clip(c, (Rect){x, y_center - s * 1.5f, width, s * 3});
+    formula_pass(c, x0, y_center, formula, s, true);
+    canvas_pop_clip(c);
+    return w;
+}
+
+// ---- tensor volume -------------------------------------------------------------
+
+// Projects the 8 corners of the box [x0,x1]x[y0,y1]x[z0,z1] into screen points.
+static void project_box(mat4 mvp, vec4 vp, float x0, float x1, float y0, float y1, float z0, float z1, float out[8][2]) {
+    for (int i = 0; i < 8; i++) {
+        vec3 p = {i & 1 ? x1 : x0, i & 2 ? y1 : y0, i & 4 ? z1 : z0}, s;
+        glm_project(p, mvp, vp, s);
+        out[i][0] = s[0];
+        out[i][1] = vp[1] * 2 + vp[3] - s[1]; // GL's y axis points up; the canvas' down
+    }
+}
+
+static void fill_face(Canvas *c, float pts[8][2], int a, int b, int d, int e, Rgba col) {
+    float q[8] = {pts[a][0], pts[a][1], pts[b][0], pts[b][1], pts[d][0], pts[d][1], pts[e][0], pts[e][1]};
+    draw_fill_quad(c, q, col);
+}
+
+static void box_edges(Canvas *c, float pts[8][2], float w, Rgba col) {
+    static const int E[12][2] = {{0, 1}, {2, 3}, {4, 5}, {6, 7}, {0, 2}, {1, 3}, {4, 6}, {5, 7}, {0, 4}, {1, 5}, {2, 6}, {3, 7}};
+    for (int i = 0; i < 12; i++) draw_line(c, pts[E[i][0]][0], pts[E[i][0]][1], pts[E[i][1]][0], pts[E[i][1]][1], w, col);
+}
+
+// Visible faces for a camera up-right-front of the box: front (z=z0... see
+// corners), top (y=y1) and right (x=x1), shaded differently.
+static void draw_box(Canvas *c, float pts[8][2], Rgba base, bool solid) {
+    Rgba front = base, top = rgba_mix(base, (Rgba){255, 255, 255, base.a}, 0.35f), side = rgba_mix(base, (Rgba){0, 0, 0, base.a}, 0.2f);
+    if (!solid) { front.a = top.a = side.a = 70; }
+    fill_face(c, pts, 4, 5, 7, 6, front); // z = z1 (towards the camera)
+    fill_face(c, pts, 2, 3, 7, 6, top);   // y = y1
+    fill_face(c, pts, 1, 3, 7, 5, side);  // x = x1
+}
+
+void widget_volume(Canvas *c, Rect area, const VolumeSpec *v) {
+    const Theme *th = canvas_theme(c);
+    // world units: x = width, y = height (up), z = channels (towards the camera);
+    // normalise so the largest side is 1
+    float m = (float)fmaxf(fmaxf((float)v->W, (float)v->H), (float)v->C * 1.0f);
+    float W = (float)v->W / m, H = (float)v->H / m, C = fmaxf((float)v->C / m, 0.02f);
+    mat4 proj, view, mvp;
+    float label_h = v->label ? th->font_body * 1.6f : 0;
+    Rect a = {area.x, area.y, area.w, area.h - label_h};
+    glm_perspective(glm_rad(30.0f), a.w / fmaxf(a.h, 1), 0.1f, 100.0f, proj);
+    vec3 centre = {W / 2, H / 2, C / 2}, eye = {W / 2 + 1.6f, H / 2 + 1.3f, C / 2 + 2.9f}, up = {0, 1, 0};
+    glm_lookat(eye, centre, up, view);
+    glm_mat4_mul(proj, view, mvp);
+    vec4 vp = {a.x, a.y, a.w, a.h};
+    float pts[8][2];
+    project_box(mvp, vp, 0, W, 0, H, 0, C, pts);
+    // fit: rescale points about the area centre so the box fills ~85% of it
+    float minx = 1e9f, maxx = -1e9f, miny = 1e9f, maxy = -1e9f;
+    for (int i = 0; i < 8; i++) {
+        minx = fminf(minx, pts[i][0]); maxx = fmaxf(maxx, pts[i][0]);
+        miny = fminf(miny, pts[i][1]); maxy = fmaxf(maxy, pts[i][1]);
+    }
+    float k = 0.85f * fminf(a.w / fmaxf(maxx - minx, 1), a.h / fmaxf(maxy - miny, 1));
+    float ox = a.x + a.w / 2 - k * (minx + maxx) / 2, oy = a.y + a.h / 2 - k * (miny + maxy) / 2;
+#define FIT(P) do { for (int i_ = 0; i_ < 8; i_++) { P[i_][0] = ox + k * P[i_][0]; P[i_][1] = oy + k * P[i_][1]; } } while (0)
+    FIT(pts);
+    draw_box(c, pts, v->color, !v->sub);
+    box_edges(c, pts, 1.5f, v->color);
+    if (v->sub) {
+        // the sub-box in world units; y counts rows from the top
+        float sx0 = v->x0 / m, sx1 = (v->x0 + v->dx) / m;
+        float sy1 = H - v->y0 / m, sy0 = H - (v->y0 + v->dy) / m;
+        float zc = C / (float)(v->C > 0 ? v->C : 1); // depth of one channel
+        float sz0 = C - (v->c0 + v->dc) * zc, sz1 = C - v->c0 * zc;
+        float sp[8][2];
+        project_box(mvp, vp, sx0, sx1, sy0, sy1, sz0, sz1, sp);
+        FIT(sp);
+        draw_box(c, sp, v->sub_color, true);
+        box_edges(c, sp, 2.5f, rgba_mix(v->sub_color, (Rgba){0, 0, 0, 255}, 0.3f));
+    }
+#undef FIT
+    if (v->label) {
+        TextStyle st = text_style(c, th->font_body, th->text);
+        st.bold = true;
+        st.align = ALIGN_CENTER;
+        draw_text(c, area.x + area.w / 2, area.y + area.h - label_h + 4, v->label, st);
+    }
+}

@@ -1,0 +1,80 @@
+/* Widgets every lesson screen draws with (on a Canvas, in logical px):
+ * number grids with role colours, heat maps and zero-padding rings; CIFAR
+ * images and feature maps; arrows; text panels; the formula line with role
+ * colours; a 3-D tensor-volume view projected with cglm. Geometry and easing
+ * use cglm. Widgets only draw: state and numbers come from the Scene.
+ */
+#ifndef CONVLAB_WIDGETS_H
+#define CONVLAB_WIDGETS_H
+
+#include <stdbool.h>
+#include "ui/draw.h"
+
+typedef enum { HEAT_NONE, HEAT_VIRIDIS, HEAT_DIVERGING, HEAT_GRAY } HeatMode; // GRAY: pixel brightness lo..hi
+
+typedef struct {
+    const float *v;             // (rows, cols) values
+    int rows, cols;
+    int pad_t, pad_b, pad_l, pad_r; // zero rings drawn around the grid (hatched "0")
+    float x, y;                 // top-left of the PADDED grid
+    float cell;                 // cell size (logical px)
+    Rgba fill;                  // cell fill for HEAT_NONE
+    Rgba strong;                // frame colour (the role's strong colour)
+    HeatMode heat;
+    float lo, hi;               // value range for the heat map (diverging: |hi|)
+    int decimals;               // for the numbers (see scene_fmt)
+    int n_visible;              // only the first n cells (row-major) show values; -1 = all
+    bool values;                // draw numbers (auto-off when cells are too small)
+    float font;                 // number size; 0 = fit to the cell (>= theme font_cell when possible)
+    const uint8_t *mark;        // (rows, cols) non-zero = fill with mark_fill (e.g. the window), or NULL
+    Rgba mark_fill;
+} GridSpec;
+
+// Draws the grid (padding rings, cells, numbers, frame).
+void widget_grid(Canvas *c, const GridSpec *g);
+// The rect of cell (r, c) in unpadded coordinates (negative / >= size = padding).
+Rect grid_cell_rect(const GridSpec *g, int r, int col);
+// Rect of the whole padded grid.
+Rect grid_rect(const GridSpec *g);
+// A fitting font size for numbers in cells of this size (0 if too small to read).
+float grid_value_font(const Canvas *c, float cell, int max_chars);
+
+// A label centred above r (e.g. "input 5×5"), in the role colour; returns its height.
+float widget_label_above(Canvas *c, Rect r, const char *text, Rgba color, float size);
+
+// An RGB 32x32 image (or any w x h) drawn crisp into dst with a caption under it.
+void widget_image(Canvas *c, Rect dst, const uint8_t *rgb, int w, int h, const char *caption);
+
+// Heat-map colour of v for a spec (viridis or diverging), or the role fill.
+Rgba grid_cell_color(const Canvas *c, const GridSpec *g, float v);
+
+// A rounded panel with an optional heading; returns the inner rect.
+Rect widget_panel(Canvas *c, Rect r, const char *heading);
+// Explanation text (markup as draw_text_wrapped) inside r; shrinks the font
+// down to min_size if it would not fit. Returns the height used.
+float widget_text_block(Canvas *c, Rect r, const char *text, float size, float min_size, Rgba color);
+// A formula line with ROLE_* markers (lesson/scene.h) coloured by role, fitted
+// into width by shrinking from size down to min_size. Returns the width drawn.
+float widget_formula(Canvas *c, float x, float y_center, float width, const char *formula, float size,
+                     float min_size, TextAlign align);
+
+// A 3-D box of C x H x W (a tensor volume) seen in perspective (cglm:
+// glm_perspective, glm_lookat, glm_project), with an optional sub-box
+// [c0, c0+dc) x [y0, y0+dy) x [x0, x0+dx) highlighted (the filter's reach).
+typedef struct {
+    int C, H, W;                // volume size
+    bool sub;                   // draw the sub-box
+    float c0, y0, x0, dc, dy, dx; // sub-box (float so it can be animated)
+    Rgba color, sub_color;      // faces are shaded from these
+    const char *label;          // under the volume, e.g. "3×32×32"
+} VolumeSpec;
+void widget_volume(Canvas *c, Rect area, const VolumeSpec *v);
+
+// Eases t in [0,1] (cubic in-out, cglm's glm_ease_cubic_inout).
+float ui_ease(float t);
+// Interpolates two rects (cglm glm_vec4_lerp).
+Rect rect_lerp(Rect a, Rect b, float t);
+// Whether point (x, y) lies in r.
+bool rect_contains(Rect r, float x, float y);
+
+#endif
