@@ -1,0 +1,471 @@
+/* The training dashboard: layout, the progress line, accuracy, per-class bars,
+ * confusion matrix, predictions grid, key hints, hit testing, and the offscreen
+ * PNG for --batch. The loss and accuracy charts are in dashboard_plot.c, the
+ * filters and feature maps in dashboard_maps.c. See dashboard.h.
+ */
+#include "ui/dashboard_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MARGIN 12.0f
+#define GAP 10.0f
+
+void dashboard_view_init(DashboardView *v) {
+    memset(v, 0, sizeof *v);
+    v->cell_truth = v->cell_pred = -1;
+    v->interactive = true;
+    v->settings = train_config_default();
+}
+
+/* ==== layout =============================================================== */
+
+void dashboard_layout(DashboardLayout *L, float w, float h, bool interactive) {
+    memset(L, 0, sizeof *L);
+    float top_h = 44, hints_h = interactive ? 56 : 0;
+    L->top = (Rect){MARGIN, MARGIN, w - 2 * MARGIN, top_h};
+    L->hints = (Rect){MARGIN, h - MARGIN - hints_h, w - 2 * MARGIN, hints_h};
+    float y0 = MARGIN + top_h + GAP;
+    float y1 = interactive ? L->hints.y - GAP : h - MARGIN;
+    float body_h = y1 - y0;
+    float left_w = floorf((w - 2 * MARGIN - GAP) * 0.6f);
+    float right_x = MARGIN + left_w + GAP, right_w = w - MARGIN - right_x;
+    float loss_h = floorf(body_h * 0.56f);
+    L->loss = (Rect){MARGIN, y0, left_w, loss_h};
+    float by = y0 + loss_h + GAP, bh = y1 - by;
+    float conf_w = fminf(fmaxf(bh + 20, 280), left_w * 0.45f);
+    L->confusion = (Rect){MARGIN, by, conf_w, bh};
+    L->features = (Rect){MARGIN + conf_w + GAP, by, left_w - conf_w - GAP, bh};
+    float acc_h = floorf(body_h * 0.22f), cls_h = floorf(body_h * 0.41f);
+    L->accuracy = (Rect){right_x, y0, right_w, acc_h};
+    L->classes = (Rect){right_x, y0 + acc_h + GAP, right_w, cls_h};
+    float py = L->classes.y + cls_h + GAP;
+    L->predictions = (Rect){right_x, py, right_w, y1 - py};
+
+    // the 10x10 grid: room for row labels on the left and column labels on top
+    Rect cin = {L->confusion.x + 8, L->confusion.y + 34, L->confusion.w - 16, L->confusion.h - 34 - 22};
+    float label_w = 58, label_h = 18;
+    float cell = floorf(fminf((cin.w - label_w) / 10, (cin.h - label_h) / 10));
+    L->confusion_cells = (Rect){cin.x + label_w, cin.y + label_h, cell * 10, cell * 10};
+
+    // predictions: 4 columns x 2 rows, each a picture with three text lines under it
+    Rect pin = {L->predictions.x + 8, L->predictions.y + 34, L->predictions.w - 16, L->predictions.h - 40};
+    float cw = pin.w / 4, ch = pin.h / 2;
+    float img = floorf(fminf(cw - 8, ch - 52));
+    for (int i = 0; i < TS_PRED_IMAGES; i++)
+        L->pred_cells[i] = (Rect){pin.x + (i % 4) * cw, pin.y + (i / 4) * ch, img, img};
+    // a confusion cell's images: thumbnails of 40 px
+    L->cell_images = (Rect){pin.x, pin.y + 22, pin.w, pin.h - 22};
+    L->cell_cols = (int)((L->cell_images.w + 4) / 44);
+    L->cell_rows = (int)((L->cell_images.h + 4) / 44);
+    if (L->cell_cols < 1) L->cell_cols = 1;
+    if (L->cell_rows < 1) L->cell_rows = 1;
+}
+
+Rect dash_panel(Canvas *c, Rect r, const char *title, const char *subtitle) {
+    const Theme *th = canvas_theme(c);
+    draw_fill_rect(c, r, th->panel);
+    draw_rect_outline(c, r, 1, th->panel_border);
+    TextStyle ts = text_style(c, 19, th->title);
+    ts.bold = true;
+    float tw = draw_text(c, r.x + 10, r.y + 6, title, ts);
+    if (subtitle && subtitle[0]) {
+        TextStyle ss = text_style(c, 14, th->text_muted);
+        draw_text(c, r.x + 10 + tw + 10, r.y + 11, subtitle, ss);
+    }
+    return (Rect){r.x + 8, r.y + 34, r.w - 16, r.h - 40};
+}
+
+/* ==== progress line ======================================================== */
+
+static void fmt_duration(char *out, int n, double s) {
+    if (s < 0) { snprintf(out, (size_t)n, "–"); return; }
+    long t = (long)llround(s);
+    if (t >= 3600) snprintf(out, (size_t)n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    else snprintf(out, (size_t)n, "%ld:%02ld", t / 60, t % 60);
+}
+
+static void draw_progress(Canvas *c, Rect r, const TrainSnapshot *s, const DashboardView *v, FILE *dump) {
+    const Theme *th = canvas_theme(c);
+    draw_fill_rect(c, r, th->panel);
+    draw_rect_outline(c, r, 1, th->panel_border);
+    static const char *const STATE[] = {"READY", "TRAINING", "PAUSED", "FINISHED", "ERROR"};
+    Rgba scol = s->state == TS_RUNNING ? th->output : s->state == TS_ERROR ? th->error
+              : s->state == TS_FINISHED ? th->input : th->kernel;
+    // a badge: filled shape + word, so the state never rests on colour alone
+    float x = r.x + 10, cy = r.y + r.h / 2;
+    if (s->state == TS_RUNNING) {
+        float tri[6] = {x, cy - 9, x + 16, cy, x, cy + 9};
+        draw_fill_triangle(c, tri, scol);
+    } else if (s->state == TS_PAUSED) {
+        draw_fill_rect(c, (Rect){x, cy - 9, 5, 18}, scol);
+        draw_fill_rect(c, (Rect){x + 10, cy - 9, 5, 18}, scol);
+    } else {
+        draw_fill_rect(c, (Rect){x, cy - 8, 16, 16}, scol);
+    }
+    TextStyle st = text_style(c, 21, scol);
+    st.bold = true;
+    st.vcenter = true;
+    x += 24;
+    x += draw_text(c, x, cy, STATE[s->state], st) + 18;
+
+    char steps[32], total[32], ips[32], el[32], eta[32], line[256];
+    dash_fmt_int(steps, sizeof steps, s->step);
+    dash_fmt_int(total, sizeof total, s->total_steps);
+    dash_fmt_int(ips, sizeof ips, (long)llround(s->images_per_sec));
+    fmt_duration(el, sizeof el, s->elapsed_s);
+    fmt_duration(eta, sizeof eta, s->eta_s);
+    int epochs = s->config.epochs;
+    snprintf(line, sizeof line, "epoch %d/%d   ·   step %s / %s   ·   %s img/s   ·   elapsed %s   ·   ETA %s",
+             s->epoch, epochs, steps, total, ips, el, eta);
+    TextStyle ls = text_style(c, 20, th->text);
+    ls.vcenter = true;
+    draw_text(c, x, cy, line, ls);
+    if (dump) fprintf(dump, "progress epoch=%d/%d step=%ld total=%ld state=%s\n", s->epoch, epochs, s->step,
+                      s->total_steps, STATE[s->state]);
+
+    // progress bar on the right, with the percentage written on it
+    float bw = 200, bh = 22;
+    Rect bar = {r.x + r.w - bw - 12, cy - bh / 2, bw, bh};
+    double frac = s->total_steps > 0 ? (double)s->step / (double)s->total_steps : 0;
+    if (frac > 1) frac = 1;
+    draw_fill_rect(c, bar, th->bg);
+    draw_fill_rect(c, (Rect){bar.x, bar.y, bar.w * (float)frac, bar.h}, th->output);
+    draw_rect_outline(c, bar, 1.5f, th->text_muted);
+    char pct[16];
+    snprintf(pct, sizeof pct, "%.0f %%", 100 * frac);
+    TextStyle ps = text_style(c, 16, frac > 0.5 ? th->cell_text_inv : th->text);
+    ps.bold = true;
+    ps.align = ALIGN_CENTER;
+    ps.vcenter = true;
+    draw_text(c, bar.x + bar.w / 2, cy, pct, ps);
+    (void)v;
+}
+
+/* ==== accuracy and per-class bars ========================================== */
+
+static void draw_accuracy(Canvas *c, Rect panel, const TrainSnapshot *s, FILE *dump) {
+    const Theme *th = canvas_theme(c);
+    Rect in = dash_panel(c, panel, "Accuracy", NULL);
+    float tx = in.x + 4, colw = 190;
+    TextStyle lab = text_style(c, 15, th->text_muted);
+    TextStyle big = text_style(c, 32, th->output);
+    big.bold = true;
+    char buf[64];
+    if (s->has_eval) {
+        snprintf(buf, sizeof buf, s->eval_epoch > 0 ? "test, after epoch %d" : "test (loaded weights)", s->eval_epoch);
+        draw_text(c, tx, in.y - 4, buf, lab);
+        snprintf(buf, sizeof buf, "%.2f %%", s->eval.accuracy);
+        draw_text(c, tx, in.y + 14, buf, big);
+        if (dump) fprintf(dump, "accuracy test=%.2f n=%d epoch=%d\n", s->eval.accuracy, s->eval.n, s->eval_epoch);
+    } else {
+        draw_text(c, tx, in.y - 4, "test: after epoch 1", lab);
+        TextStyle dim = big;
+        dim.color = th->text_muted;
+        draw_text(c, tx, in.y + 14, "– %", dim);
+    }
+    TextStyle mid = text_style(c, 22, th->text);
+    mid.bold = true;
+    float y2 = in.y + 58;
+    if (s->running_train_acc >= 0) {
+        snprintf(buf, sizeof buf, "training, epoch %d so far", s->epoch);
+        draw_text(c, tx, y2, buf, lab);
+        snprintf(buf, sizeof buf, "%.1f %%", s->running_train_acc);
+        draw_text(c, tx, y2 + 18, buf, mid);
+        if (dump) fprintf(dump, "accuracy train_running=%.1f epoch=%d\n", s->running_train_acc, s->epoch);
+    } else {
+        draw_text(c, tx, y2, "training: not started", lab);
+    }
+    Rect chart = {in.x + colw, in.y - 6, in.w - colw, in.h + 6};
+    dash_draw_accuracy_chart(c, chart, s, dump);
+}
+
+static void draw_classes(Canvas *c, Rect panel, const TrainSnapshot *s, FILE *dump) {
+    const Theme *th = canvas_theme(c);
+    char sub[64];
+    if (s->has_eval) snprintf(sub, sizeof sub, s->eval_epoch > 0 ? "test set, after epoch %d" : "test set", s->eval_epoch);
+    else snprintf(sub, sizeof sub, "shown after the first epoch");
+    Rect in = dash_panel(c, panel, "Accuracy per class", sub);
+    float name_w = 66, row_h = in.h / 10;
+    Rect track_all = {in.x + name_w, in.y, in.w - name_w - 4, in.h};
+    float fs = fminf(19, row_h * 0.72f);
+    for (int k = 0; k < CIFAR_CLASSES; k++)
+        draw_fill_rect(c, (Rect){track_all.x, in.y + k * row_h + 2, track_all.w, row_h - 4}, th->bg);
+    // chance level (a random guess gets 10 %), under the bars and their numbers
+    float x10 = track_all.x + track_all.w * 0.1f;
+    draw_dashed_line(c, x10, in.y, x10, in.y + in.h, 1.5f, 4, th->text_muted);
+    for (int k = 0; k < CIFAR_CLASSES; k++) {
+        float y = in.y + k * row_h, cy = y + row_h / 2;
+        TextStyle ns = text_style(c, fs, th->text);
+        ns.align = ALIGN_RIGHT;
+        ns.vcenter = true;
+        draw_text(c, in.x + name_w - 8, cy, CIFAR_TUTORIAL_CLASSES[k], ns);
+        Rect track = {track_all.x, y + 2, track_all.w, row_h - 4};
+        if (!s->has_eval) continue;
+        double acc = s->eval.class_accuracy[k];
+        float bw = track.w * (float)(acc / 100.0);
+        draw_fill_rect(c, (Rect){track.x, track.y, bw, track.h}, th->output);
+        char buf[32];
+        snprintf(buf, sizeof buf, "%.1f %%", acc);
+        float tw, thh;
+        text_measure(c, buf, fs, true, &tw, &thh);
+        TextStyle vs = text_style(c, fs, th->cell_text_inv);
+        vs.bold = true;
+        vs.vcenter = true;
+        if (bw > tw + 12) {  // on the bar, right-aligned inside its end
+            vs.align = ALIGN_RIGHT;
+            draw_text(c, track.x + bw - 6, cy, buf, vs);
+        } else {             // beside a short bar
+            vs.color = th->text;
+            draw_text(c, track.x + bw + 6, cy, buf, vs);
+        }
+        if (dump) fprintf(dump, "class %s %.1f\n", CIFAR_TUTORIAL_CLASSES[k], acc);
+    }
+}
+
+/* ==== confusion matrix ===================================================== */
+
+static void draw_confusion(Canvas *c, const DashboardLayout *L, const TrainSnapshot *s, const DashboardView *v,
+                           FILE *dump) {
+    const Theme *th = canvas_theme(c);
+    dash_panel(c, L->confusion, "Confusion matrix", NULL);
+    Rect g = L->confusion_cells;
+    float cell = g.w / 10;
+    TextStyle rl = text_style(c, 14, th->text);
+    rl.align = ALIGN_RIGHT;
+    rl.vcenter = true;
+    TextStyle cl = text_style(c, 11, th->text_muted);
+    cl.align = ALIGN_CENTER;
+    for (int k = 0; k < CIFAR_CLASSES; k++) {
+        draw_text(c, g.x - 6, g.y + cell * (k + 0.5f), CIFAR_TUTORIAL_CLASSES[k], rl);
+        char ab[8];
+        snprintf(ab, sizeof ab, "%.3s", CIFAR_TUTORIAL_CLASSES[k]);
+        draw_text(c, g.x + cell * (k + 0.5f), g.y - 15, ab, cl);
+    }
+    for (int t = 0; t < CIFAR_CLASSES; t++) {
+        int row = 0;
+        if (s->has_eval)
+            for (int p = 0; p < CIFAR_CLASSES; p++) row += s->eval.confusion[t][p];
+        for (int p = 0; p < CIFAR_CLASSES; p++) {
+            Rect r = {g.x + p * cell, g.y + t * cell, cell - 1, cell - 1};
+            if (!s->has_eval) {
+                draw_fill_rect(c, r, th->empty_cell);
+                continue;
+            }
+            float f = row > 0 ? (float)s->eval.confusion[t][p] / row : 0;
+            draw_fill_rect(c, r, theme_viridis(f));
+            if (t == p) draw_rect_outline(c, r, 2, th->cell_text_inv);  // the diagonal: correct answers
+        }
+        if (dump && s->has_eval) {
+            fprintf(dump, "confusion %d:", t);
+            for (int p = 0; p < CIFAR_CLASSES; p++) fprintf(dump, " %d", s->eval.confusion[t][p]);
+            fputc('\n', dump);
+        }
+    }
+    if (v->cell_truth >= 0 && v->cell_pred >= 0) {
+        Rect r = {g.x + v->cell_pred * cell - 2, g.y + v->cell_truth * cell - 2, cell + 3, cell + 3};
+        draw_rect_outline(c, r, 3, th->accent);
+    }
+    TextStyle cap = text_style(c, 13, th->text_muted);
+    draw_text(c, L->confusion.x + 10, L->confusion.y + L->confusion.h - 20,
+              v->interactive ? "rows: true · columns: predicted · click a cell" : "rows: true class · columns: predicted", cap);
+}
+
+/* ==== predictions / a confusion cell's images ============================= */
+
+int dashboard_cell_images(const TrainSnapshot *s, const Cifar *cifar, int truth, int pred, int *idx, int max) {
+    if (!s->has_eval || !cifar) return 0;
+    int n = s->eval.n < cifar->test.n ? s->eval.n : cifar->test.n, count = 0;
+    for (int i = 0; i < n; i++) {
+        if (cifar->test.labels[i] != truth || s->test_pred[i] != pred) continue;
+        if (count < max) idx[count] = i;
+        count++;
+    }
+    return count;
+}
+
+static void draw_predictions(Canvas *c, const DashboardLayout *L, const TrainSnapshot *s, const Cifar *cifar,
+                             FILE *dump) {
+    const Theme *th = canvas_theme(c);
+    dash_panel(c, L->predictions, "Predictions", "first test pictures: guess, truth, next two");
+    if (!cifar) return;
+    for (int i = 0; i < s->n_pred; i++) {
+        const Prediction *p = &s->pred[i];
+        Rect ir = L->pred_cells[i];
+        uint8_t rgb[32 * 32 * 3];
+        dash_cifar_rgb(cifar, p->index, rgb);
+        draw_image_rgb(c, ir, rgb, 32, 32);
+        bool ok = p->top[0] == p->truth;
+        Rgba col = ok ? th->output : th->error;
+        draw_rect_outline(c, ir, 2.5f, col);
+        float tx = ir.x, ty = ir.y + ir.h + 2;
+        Rect cellr = {tx, ir.y, (L->predictions.w - 16) / 4 - 4, L->predictions.y + L->predictions.h - ir.y};
+        canvas_push_clip(c, cellr);
+        char buf[96];
+        // The tutorial's GroundTruth / Predicted lines, with a mark that is not colour alone.
+        snprintf(buf, sizeof buf, "%s %s %.0f%%", ok ? "✓" : "✗", CIFAR_TUTORIAL_CLASSES[p->top[0]], 100.0 * p->prob[0]);
+        TextStyle ps = text_style(c, 16, col);
+        ps.bold = true;
+        draw_text(c, tx, ty, buf, ps);
+        snprintf(buf, sizeof buf, "truth: %s", CIFAR_TUTORIAL_CLASSES[p->truth]);
+        TextStyle ts = text_style(c, 14, th->text);
+        draw_text(c, tx, ty + 19, buf, ts);
+        snprintf(buf, sizeof buf, "%s %.0f · %s %.0f", CIFAR_TUTORIAL_CLASSES[p->top[1]], 100.0 * p->prob[1],
+                 CIFAR_TUTORIAL_CLASSES[p->top[2]], 100.0 * p->prob[2]);
+        TextStyle ms = text_style(c, 12, th->text_muted);
+        draw_text(c, tx, ty + 36, buf, ms);
+        canvas_pop_clip(c);
+        if (s->fmap_image == p->index) draw_rect_outline(c, (Rect){ir.x - 3, ir.y - 3, ir.w + 6, ir.h + 6}, 1.5f, th->input);
+        if (dump)
+            fprintf(dump, "pred %d truth=%s top=%s:%.3f,%s:%.3f,%s:%.3f\n", p->index, CIFAR_TUTORIAL_CLASSES[p->truth],
+                    CIFAR_TUTORIAL_CLASSES[p->top[0]], (double)p->prob[0], CIFAR_TUTORIAL_CLASSES[p->top[1]],
+                    (double)p->prob[1], CIFAR_TUTORIAL_CLASSES[p->top[2]], (double)p->prob[2]);
+    }
+}
+
+static void draw_cell_images(Canvas *c, const DashboardLayout *L, const TrainSnapshot *s, const DashboardView *v,
+                             const Cifar *cifar) {
+    const Theme *th = canvas_theme(c);
+    char title[96];
+    snprintf(title, sizeof title, "true %s, predicted %s", CIFAR_TUTORIAL_CLASSES[v->cell_truth],
+             CIFAR_TUTORIAL_CLASSES[v->cell_pred]);
+    Rect in = dash_panel(c, L->predictions, title, NULL);
+    int max = L->cell_cols * L->cell_rows;
+    int *idx = malloc(sizeof(int) * (size_t)(max * (v->cell_page + 1)));
+    if (!idx) return;
+    int total = dashboard_cell_images(s, cifar, v->cell_truth, v->cell_pred, idx, max * (v->cell_page + 1));
+    int first = max * v->cell_page;
+    char line[96];
+    snprintf(line, sizeof line, "%d pictures%s  ·  click one for its feature maps  ·  click the cell again to close", total,
+             total > max ? " (PgDn: more)" : "");
+    TextStyle ls = text_style(c, 13, th->text_muted);
+    draw_text(c, in.x, in.y - 4, line, ls);
+    for (int k = first; k < total && k < first + max; k++) {
+        int j = k - first;
+        Rect r = {L->cell_images.x + (j % L->cell_cols) * 44, L->cell_images.y + (j / L->cell_cols) * 44, 40, 40};
+        uint8_t rgb[32 * 32 * 3];
+        dash_cifar_rgb(cifar, idx[k], rgb);
+        draw_image_rgb(c, r, rgb, 32, 32);
+        if (idx[k] == s->fmap_image) draw_rect_outline(c, r, 2.5f, th->input);
+    }
+    free(idx);
+}
+
+/* ==== hints ================================================================ */
+
+static void draw_hints(Canvas *c, Rect r, const TrainSnapshot *s, const DashboardView *v) {
+    const Theme *th = canvas_theme(c);
+    draw_fill_rect(c, r, th->panel);
+    draw_rect_outline(c, r, 1, th->panel_border);
+    TextStyle ks = text_style(c, 17, th->text);
+    const char *keys = s->state == TS_RUNNING ? "T pause   R reset   S save   O open   G log scale   Backspace lessons   Q quit"
+                                              : "T train   R reset   S save   O open   G log scale   Backspace lessons   Q quit";
+    draw_text(c, r.x + 10, r.y + 5, keys, ks);
+    const TrainConfig *k = &v->settings;
+    char line[320];
+    snprintf(line, sizeof line,
+             "L lr %g   M momentum %g   B batch %d   A %s   E epochs %d   D seed %llu   U relu-logits %s   K break %s%s",
+             (double)k->optim.lr, (double)k->optim.momentum, k->batch_size, k->optim.kind == OPTIM_ADAM ? "Adam" : "SGD",
+             k->epochs, (unsigned long long)k->seed, k->relu_logits ? "on" : "off", k->tutorial_break ? "on" : "off",
+             v->settings_locked ? "   (pause to change)" : "   (Shift: back)");
+    TextStyle ss = text_style(c, 16, v->settings_locked ? th->text_muted : th->kernel);
+    draw_text(c, r.x + 10, r.y + 29, line, ss);
+}
+
+// A status or error line over the bottom of the loss panel.
+static void draw_message(Canvas *c, Rect loss, const char *msg, bool error) {
+    if (!msg || !msg[0]) return;
+    const Theme *th = canvas_theme(c);
+    char buf[1300];
+    snprintf(buf, sizeof buf, "%s%s", error ? "⚠ " : "", msg);
+    float w, h;
+    text_measure(c, buf, 16, true, &w, &h);
+    w = fminf(w, loss.w - 40);
+    Rect box = {loss.x + 70, loss.y + loss.h - 92, w + 20, h + 10};
+    Rgba bg = th->bg;
+    draw_fill_rect(c, box, bg);
+    draw_rect_outline(c, box, 2, error ? th->error : th->accent);
+    TextStyle st = text_style(c, 16, error ? th->error : th->text);
+    st.bold = true;
+    canvas_push_clip(c, box);
+    draw_text(c, box.x + 10, box.y + 5, buf, st);
+    canvas_pop_clip(c);
+}
+
+/* ==== the whole dashboard ================================================== */
+
+void dashboard_draw(Canvas *c, const TrainSnapshot *s, const DashboardView *v, const Cifar *cifar, FILE *dump) {
+    DashboardLayout L;
+    dashboard_layout(&L, canvas_width(c), canvas_height(c), v->interactive);
+    draw_progress(c, L.top, s, v, dump);
+    dash_draw_loss(c, L.loss, s, v, dump);
+    draw_accuracy(c, L.accuracy, s, dump);
+    draw_classes(c, L.classes, s, dump);
+    draw_confusion(c, &L, s, v, dump);
+    dash_draw_features(c, L.features, s, cifar);
+    if (v->cell_truth >= 0 && v->cell_pred >= 0 && cifar) draw_cell_images(c, &L, s, v, cifar);
+    else draw_predictions(c, &L, s, cifar, dump);
+    if (v->interactive) draw_hints(c, L.hints, s, v);
+    if (v->status && v->status[0]) draw_message(c, L.loss, v->status, true);
+    else draw_message(c, L.loss, s->message, s->state == TS_ERROR);
+}
+
+DashboardHit dashboard_hit(const Canvas *c, const TrainSnapshot *s, const DashboardView *v, float x, float y) {
+    DashboardHit h = {HIT_NONE, -1, -1, -1};
+    DashboardLayout L;
+    dashboard_layout(&L, canvas_width(c), canvas_height(c), v->interactive);
+    Rect g = L.confusion_cells;
+    if (x >= g.x && y >= g.y && x < g.x + g.w && y < g.y + g.h) {
+        h.kind = HIT_CONFUSION_CELL;
+        h.truth = (int)((y - g.y) / (g.h / 10));
+        h.pred = (int)((x - g.x) / (g.w / 10));
+        return h;
+    }
+    if (v->cell_truth >= 0 && v->cell_pred >= 0) {
+        Rect r = L.cell_images;
+        if (x >= r.x && y >= r.y && x < r.x + L.cell_cols * 44 && y < r.y + L.cell_rows * 44) {
+            int j = (int)((y - r.y) / 44) * L.cell_cols + (int)((x - r.x) / 44);
+            h.kind = HIT_CELL_IMAGE;
+            // the position in the cell's list; the caller maps it with dashboard_cell_images
+            h.test_index = L.cell_cols * L.cell_rows * v->cell_page + j;
+        }
+        return h;
+    }
+    for (int i = 0; i < s->n_pred; i++) {
+        Rect r = L.pred_cells[i];
+        if (x >= r.x && y >= r.y && x < r.x + r.w && y < r.y + r.h) {
+            h.kind = HIT_PREDICTION;
+            h.test_index = s->pred[i].index;
+            return h;
+        }
+    }
+    if (x >= L.loss.x && y >= L.loss.y && x < L.loss.x + L.loss.w && y < L.loss.y + L.loss.h) h.kind = HIT_LOSS;
+    return h;
+}
+
+int dashboard_write_png(const char *png_path, const char *dump_path, const TrainSnapshot *s, const Cifar *cifar,
+                        int w, int h, ClError *err) {
+    if (draw_init_fonts(err) != 0) return -1;
+    Theme theme;
+    if (theme_load_named(&theme, "light", err) != 0) return -1;
+    Canvas *c = canvas_create_offscreen(w, h, &theme, err);
+    if (!c) return -1;
+    FILE *dump = NULL;
+    if (dump_path && !(dump = fopen(dump_path, "w"))) {
+        canvas_free(c);
+        return cl_fail(err, "cannot write %s: check the directory exists and is writable", dump_path);
+    }
+    DashboardView v;
+    dashboard_view_init(&v);
+    v.interactive = false;
+    v.settings = s->config;
+    canvas_begin_frame(c);
+    dashboard_draw(c, s, &v, cifar, dump);
+    canvas_end_frame(c);
+    int rc = canvas_save_png(c, png_path, err);
+    if (dump && fclose(dump) != 0 && rc == 0) rc = cl_fail(err, "cannot finish writing %s (disk full?)", dump_path);
+    canvas_free(c);
+    return rc;
+}

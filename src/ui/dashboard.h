@@ -1,0 +1,73 @@
+/* The training dashboard: every panel of the training screen drawn from one
+ * TrainSnapshot (src/app/train_session.h) with the Canvas drawing layer, so the
+ * window (train_screen.c) and `--batch train --dashboard PNG` share the code.
+ *
+ *   +------------------------------------------------------------------+
+ *   | progress: state · epoch · step · images/s · elapsed · ETA · bar  |
+ *   +----------------------------------------+-------------------------+
+ *   | LOSS CURVE (the hero: runs overlaid,   | accuracy                |
+ *   |  raw + smoothed, epoch marks)          +-------------------------+
+ *   |                                        | per-class bars          |
+ *   +----------------+-----------------------+-------------------------+
+ *   | confusion 10x10| filters + feature maps| predictions grid        |
+ *   +----------------+-----------------------+-------------------------+
+ *   | keys and settings                                                |
+ *   +------------------------------------------------------------------+
+ */
+#ifndef CONVLAB_DASHBOARD_H
+#define CONVLAB_DASHBOARD_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "app/train_session.h"
+#include "engine/cifar.h"
+#include "ui/draw.h"
+
+// What the screen adds to the snapshot: view options and selections.
+typedef struct {
+    bool log_scale;          // loss y axis in log scale (G)
+    int cell_truth, cell_pred; // selected confusion cell, or -1: the predictions panel lists its images
+    int cell_page;           // page of the selected cell's images
+    bool interactive;        // draw the key hints (the window); false for --batch PNGs
+    bool settings_locked;    // training runs: settings hints are greyed out
+    TrainConfig settings;    // the settings the next run will use (shown in the hints)
+    const char *status;      // a line from the screen (e.g. "no training data"), or NULL
+} DashboardView;
+
+// Panel rectangles for a canvas of logical size w x h.
+typedef struct {
+    Rect top, loss, accuracy, classes, confusion, features, predictions, hints;
+    Rect confusion_cells;    // the 10x10 grid inside the confusion panel
+    Rect pred_cells[TS_PRED_IMAGES]; // images of the predictions grid
+    Rect cell_images;        // area listing a confusion cell's images
+    int cell_cols, cell_rows;// grid of that list
+} DashboardLayout;
+
+void dashboard_view_init(DashboardView *v);
+void dashboard_layout(DashboardLayout *L, float w, float h, bool interactive);
+
+// Draws the whole dashboard (the caller does begin/end frame). cifar gives the
+// test pictures and class names (may be NULL: pictures are left out). If dump
+// is not NULL, every number drawn is also written to it as "key value" lines,
+// so tests can compare the picture's numbers with the CSV and the printout.
+void dashboard_draw(Canvas *c, const TrainSnapshot *s, const DashboardView *v, const Cifar *cifar, FILE *dump);
+
+// What a click at logical (x, y) hits.
+typedef enum { HIT_NONE, HIT_CONFUSION_CELL, HIT_PREDICTION, HIT_CELL_IMAGE, HIT_LOSS } DashboardHitKind;
+typedef struct {
+    DashboardHitKind kind;
+    int truth, pred;         // HIT_CONFUSION_CELL
+    int test_index;          // HIT_PREDICTION: the test image; HIT_CELL_IMAGE: position in the cell's list
+} DashboardHit;
+DashboardHit dashboard_hit(const Canvas *c, const TrainSnapshot *s, const DashboardView *v, float x, float y);
+
+// Test images whose truth and prediction are the given classes, in order:
+// fills idx (up to max) from the snapshot's last evaluation; returns the total count.
+int dashboard_cell_images(const TrainSnapshot *s, const Cifar *cifar, int truth, int pred, int *idx, int max);
+
+// Renders the dashboard into a w x h PNG offscreen with the light theme (fonts
+// are initialised if needed). dump_path (may be NULL) receives the numbers drawn.
+int dashboard_write_png(const char *png_path, const char *dump_path, const TrainSnapshot *s, const Cifar *cifar,
+                        int w, int h, ClError *err);
+
+#endif

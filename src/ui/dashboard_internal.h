@@ -1,0 +1,28 @@
+/* Private helpers shared by the dashboard's files (dashboard.c, dashboard_plot.c,
+ * dashboard_maps.c). Not for other modules: use dashboard.h.
+ */
+#ifndef CONVLAB_DASHBOARD_INTERNAL_H
+#define CONVLAB_DASHBOARD_INTERNAL_H
+
+#include "ui/dashboard.h"
+
+// The colour of run number `run` (0-based) in every chart and legend.
+Rgba dash_run_color(int run);
+// Panel background, border and a bold title with an optional muted subtitle;
+// returns the content rectangle under the title.
+Rect dash_panel(Canvas *c, Rect r, const char *title, const char *subtitle);
+// A batched thick polyline (logical coordinates).
+void dash_polyline(Canvas *c, const float *xs, const float *ys, int n, float thickness, Rgba col);
+// 1, 2 or 5 x 10^k close to range / target.
+double dash_nice_step(double range, int target);
+// An integer with thousands separators.
+void dash_fmt_int(char *out, int n, long v);
+
+void dash_draw_loss(Canvas *c, Rect panel, const TrainSnapshot *s, const DashboardView *v, FILE *dump);
+void dash_draw_accuracy_chart(Canvas *c, Rect r, const TrainSnapshot *s, FILE *dump);
+// conv1's filters and the feature maps of the chosen image.
+void dash_draw_features(Canvas *c, Rect panel, const TrainSnapshot *s, const Cifar *cifar);
+// A CIFAR test image as interleaved RGB (32*32*3 bytes).
+void dash_cifar_rgb(const Cifar *cifar, int index, uint8_t rgb[32 * 32 * 3]);
+
+#endif

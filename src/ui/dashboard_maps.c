@@ -1,0 +1,112 @@
+/* The dashboard's "inside the network" panel: conv1's eight 5x5x3 filters as
+ * colour images and the feature maps of one chosen test image after conv1,
+ * pool1, conv2 and pool2. Each layer's channels are tiled into ONE image so
+ * the canvas caches a handful of textures, not dozens.
+ * Colours follow DESIGN.md: signed conv outputs (pre-ReLU) use the diverging
+ * map centred on 0; pooled maps (after ReLU, >= 0) use viridis.
+ */
+#include "ui/dashboard_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void dash_cifar_rgb(const Cifar *cifar, int index, uint8_t rgb[32 * 32 * 3]) {
+    const uint8_t *p = cifar->test.pixels + (size_t)index * CIFAR_PIXELS;
+    for (int i = 0; i < 32 * 32; i++) {
+        rgb[3 * i + 0] = p[i];
+        rgb[3 * i + 1] = p[1024 + i];
+        rgb[3 * i + 2] = p[2048 + i];
+    }
+}
+
+// Tiles fm's channels into a cols x rows grid with 1 px gaps of colour gap.
+// Returns the image (owned by the caller) and its size.
+static uint8_t *tile_map(const Theme *th, const FeatureMap *fm, int cols, Rgba gap, int *out_w, int *out_h) {
+    int rows = (fm->c + cols - 1) / cols;
+    int W = cols * (fm->w + 1) - 1, H = rows * (fm->h + 1) - 1;
+    uint8_t *img = malloc((size_t)W * H * 3);
+    if (!img) return NULL;
+    for (int i = 0; i < W * H; i++) img[3 * i] = gap.r, img[3 * i + 1] = gap.g, img[3 * i + 2] = gap.b;
+    bool signed_map = strncmp(fm->name, "conv", 4) == 0;
+    int n = fm->c * fm->h * fm->w;
+    float mx = 1e-12f;
+    for (int i = 0; i < n; i++) mx = fmaxf(mx, fabsf(fm->data[i]));
+    for (int ch = 0; ch < fm->c; ch++) {
+        int ox = (ch % cols) * (fm->w + 1), oy = (ch / cols) * (fm->h + 1);
+        for (int y = 0; y < fm->h; y++)
+            for (int x = 0; x < fm->w; x++) {
+                float v = fm->data[(ch * fm->h + y) * fm->w + x] / mx;
+                Rgba col = signed_map ? theme_diverging(th, v) : theme_viridis(v);
+                uint8_t *o = img + 3 * ((size_t)(oy + y) * W + ox + x);
+                o[0] = col.r, o[1] = col.g, o[2] = col.b;
+            }
+    }
+    *out_w = W, *out_h = H;
+    return img;
+}
+
+// Fits an iw x ih image into box keeping its aspect; returns the rectangle.
+static Rect fit(Rect box, int iw, int ih) {
+    float s = fminf(box.w / iw, box.h / ih);
+    Rect r = {box.x, box.y, iw * s, ih * s};
+    return r;
+}
+
+void dash_draw_features(Canvas *c, Rect panel, const TrainSnapshot *s, const Cifar *cifar) {
+    const Theme *th = canvas_theme(c);
+    Rect in = dash_panel(c, panel, "Inside the network", "filters, feature maps");
+    TextStyle lab = text_style(c, 14, th->text_muted);
+
+    // conv1 filters: each 5x5x3 rescaled to 0..255 on its own (min..max).
+    draw_text(c, in.x, in.y, "conv1 filters (5×5, RGB)", lab);
+    float fy = in.y + 20, fsize = fminf(44, (in.w - 7 * 8) / 8);
+    for (int f = 0; f < 8; f++) {
+        const float *w = s->conv1_w + f * 75;
+        float lo = w[0], hi = w[0];
+        for (int i = 1; i < 75; i++) lo = fminf(lo, w[i]), hi = fmaxf(hi, w[i]);
+        float span = hi - lo > 1e-12f ? hi - lo : 1;
+        uint8_t rgb[25 * 3];
+        for (int p = 0; p < 25; p++)
+            for (int ch = 0; ch < 3; ch++) rgb[3 * p + ch] = (uint8_t)lrintf(255 * (w[ch * 25 + p] - lo) / span);
+        Rect r = {in.x + f * (fsize + 8), fy, fsize, fsize};
+        draw_image_rgb(c, r, rgb, 5, 5);
+        draw_rect_outline(c, r, 1, th->kernel);
+    }
+
+    // the chosen image and its maps
+    float my = fy + fsize + 12;
+    float img_size = fminf(72, in.y + in.h - my - 36);
+    if (img_size < 24 || s->fmaps[0].c == 0) return;
+    draw_text(c, in.x, my, "picture", lab);
+    Rect ir = {in.x, my + 18, img_size, img_size};
+    if (cifar && s->fmap_image < cifar->test.n) {
+        uint8_t rgb[32 * 32 * 3];
+        dash_cifar_rgb(cifar, s->fmap_image, rgb);
+        draw_image_rgb(c, ir, rgb, 32, 32);
+        draw_rect_outline(c, ir, 1.5f, th->input);
+        TextStyle nm = text_style(c, 15, th->text);
+        draw_text(c, in.x, ir.y + ir.h + 3, CIFAR_TUTORIAL_CLASSES[s->fmap_truth], nm);
+        char buf[32];
+        snprintf(buf, sizeof buf, "#%d", s->fmap_image);
+        draw_text(c, in.x, ir.y + ir.h + 21, buf, lab);
+    }
+    // 2 x 2 boxes for conv1, pool1 / conv2, pool2
+    float bx = in.x + img_size + 14, bw = (in.x + in.w - bx - 10) / 2;
+    float bh = (in.y + in.h - my) / 2;
+    static const int cols[TS_FMAPS] = {4, 4, 8, 8};
+    for (int k = 0; k < TS_FMAPS; k++) {
+        const FeatureMap *fm = &s->fmaps[k];
+        Rect box = {bx + (k % 2) * (bw + 10), my + (k / 2) * bh, bw, bh};
+        char title[48];
+        snprintf(title, sizeof title, "%s %d×%d×%d", fm->name, fm->c, fm->h, fm->w);
+        draw_text(c, box.x, box.y, title, lab);
+        int w, h;
+        uint8_t *img = tile_map(th, fm, cols[k], th->panel, &w, &h);
+        if (!img) continue;
+        Rect r = fit((Rect){box.x, box.y + 18, box.w, box.h - 22}, w, h);
+        draw_image_rgb(c, r, img, w, h);
+        free(img);
+    }
+}

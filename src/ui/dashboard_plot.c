@@ -1,0 +1,342 @@
+/* The dashboard's charts: the loss curve (the hero panel: runs overlaid, raw
+ * and smoothed, epoch marks, linear or log y) and the per-epoch accuracy chart,
+ * plus the helpers they need beyond draw.h (a batched thick polyline, nice
+ * axis ticks). Called from dashboard.c.
+ */
+#include "ui/dashboard_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+// Okabe-Ito: colour-blind safe, readable on light and dark backgrounds.
+Rgba dash_run_color(int run) {
+    static const Rgba P[6] = {{0, 114, 178, 255}, {230, 159, 0, 255}, {0, 158, 115, 255},
+                              {213, 94, 0, 255},  {204, 121, 167, 255}, {86, 180, 233, 255}};
+    return P[run % 6];
+}
+
+/* ==== helpers ============================================================== */
+
+// A thick polyline in one SDL_RenderGeometry call: one quad per segment,
+// extended by half the thickness at both ends so joints have no gaps.
+void dash_polyline(Canvas *c, const float *xs, const float *ys, int n, float thickness, Rgba col) {
+    if (n < 2) return;
+    float s = canvas_scale(c);
+    float half = fmaxf(thickness, 1.0f / s) * 0.5f;
+    SDL_Vertex *v = malloc(sizeof(SDL_Vertex) * 4 * (size_t)(n - 1));
+    int *idx = malloc(sizeof(int) * 6 * (size_t)(n - 1));
+    if (!v || !idx) { free(v); free(idx); return; }
+    int nv = 0, ni = 0;
+    SDL_Color sc = {col.r, col.g, col.b, col.a};
+    for (int i = 0; i + 1 < n; i++) {
+        float x0 = xs[i], y0 = ys[i], x1 = xs[i + 1], y1 = ys[i + 1];
+        float dx = x1 - x0, dy = y1 - y0, len = sqrtf(dx * dx + dy * dy);
+        if (len < 1e-4f) continue;
+        float ux = dx / len * half, uy = dy / len * half;  // along, half thickness
+        float nx = -uy, ny = ux;                            // across
+        x0 -= ux, y0 -= uy, x1 += ux, y1 += uy;
+        float q[8] = {x0 + nx, y0 + ny, x1 + nx, y1 + ny, x1 - nx, y1 - ny, x0 - nx, y0 - ny};
+        for (int k = 0; k < 4; k++) {
+            v[nv + k].position.x = q[2 * k] * s;
+            v[nv + k].position.y = q[2 * k + 1] * s;
+            v[nv + k].color = sc;
+            v[nv + k].tex_coord.x = v[nv + k].tex_coord.y = 0;
+        }
+        static const int Q[6] = {0, 1, 2, 0, 2, 3};
+        for (int k = 0; k < 6; k++) idx[ni + k] = nv + Q[k];
+        nv += 4, ni += 6;
+    }
+    if (ni > 0) SDL_RenderGeometry(canvas_renderer(c), NULL, v, nv, idx, ni);
+    free(v);
+    free(idx);
+}
+
+// A step of 1, 2 or 5 times a power of ten near range / target.
+double dash_nice_step(double range, int target) {
+    if (range <= 0) return 1;
+    double raw = range / target, p = pow(10, floor(log10(raw))), f = raw / p;
+    return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * p;
+}
+
+// "12,500"
+void dash_fmt_int(char *out, int n, long v) {
+    char tmp[32];
+    snprintf(tmp, sizeof tmp, "%ld", v < 0 ? -v : v);
+    int len = (int)strlen(tmp), o = 0;
+    if (v < 0 && o < n - 1) out[o++] = '-';
+    for (int i = 0; i < len && o < n - 1; i++) {
+        out[o++] = tmp[i];
+        if ((len - i - 1) % 3 == 0 && i < len - 1 && o < n - 1) out[o++] = ',';
+    }
+    out[o] = 0;
+}
+
+// "12,500" or "12.5k" for axis labels
+static void fmt_axis_steps(char *out, int n, double v) {
+    if (v >= 10000) snprintf(out, (size_t)n, "%gk", v / 1000);
+    else dash_fmt_int(out, n, (long)llround(v));
+}
+
+/* ==== loss curve =========================================================== */
+
+typedef struct {
+    Rect plot;
+    double x_max;
+    double y_lo, y_hi;   // in plotted units (log10 of the loss when log)
+    bool log;
+} LossAxes;
+
+static float loss_x(const LossAxes *a, double step) { return a->plot.x + (float)(step / a->x_max) * a->plot.w; }
+static float loss_y(const LossAxes *a, double loss) {
+    double v = a->log ? log10(fmax(loss, 1e-6)) : loss;
+    return a->plot.y + a->plot.h - (float)((v - a->y_lo) / (a->y_hi - a->y_lo)) * a->plot.h;
+}
+
+static void loss_axes(LossAxes *a, const TrainSnapshot *s, bool log_scale, Rect plot) {
+    a->plot = plot;
+    a->log = log_scale;
+    a->x_max = 1;
+    double lo = INFINITY, hi = -INFINITY;
+    for (int r = 0; r < s->n_runs; r++) {
+        const RunHistory *h = &s->runs[r];
+        double planned = (double)h->config.epochs * h->batches_per_epoch;
+        if (planned > a->x_max) a->x_max = planned;
+        for (int i = 0; i < h->n_points; i++) {
+            double v = h->points[i].loss;
+            if (h->points[i].step > a->x_max) a->x_max = (double)h->points[i].step;
+            if (!isfinite(v)) continue;
+            lo = fmin(lo, v), hi = fmax(hi, v);
+        }
+    }
+    if (!isfinite(lo)) lo = 1.0, hi = 2.5;  // nothing logged yet: ln(10) = 2.30 sits inside
+    if (log_scale) {
+        lo = log10(fmax(lo, 1e-4)), hi = log10(fmax(hi, 1e-4));
+        double pad = fmax(0.05, (hi - lo) * 0.08);
+        a->y_lo = lo - pad, a->y_hi = hi + pad;
+    } else {
+        double pad = fmax(0.05, (hi - lo) * 0.08);
+        a->y_lo = fmax(0.0, lo - pad), a->y_hi = hi + pad;
+    }
+}
+
+// Averages points into buckets about 2 logical px wide so a long run costs
+// the same to draw as a short one. Writes at most max points.
+static int bucket_points(const LossAxes *a, const RunHistory *h, bool smooth, float *xs, float *ys, int max) {
+    int n = 0;
+    float bucket_w = 2.0f;
+    int i = 0;
+    while (i < h->n_points && n < max) {
+        float x0 = loss_x(a, (double)h->points[i].step);
+        double sum = 0, sx = 0;
+        int k = 0;
+        while (i < h->n_points && loss_x(a, (double)h->points[i].step) < x0 + bucket_w) {
+            double v = smooth ? h->points[i].smooth : h->points[i].loss;
+            sum += v, sx += (double)h->points[i].step;
+            i++, k++;
+        }
+        xs[n] = loss_x(a, sx / k);
+        ys[n] = loss_y(a, sum / k);
+        n++;
+    }
+    return n;
+}
+
+void dash_draw_loss(Canvas *c, Rect panel, const TrainSnapshot *s, const DashboardView *v, FILE *dump) {
+    const Theme *th = canvas_theme(c);
+    Rect content = dash_panel(c, panel, "Training loss", "cross-entropy, mean over each logged window");
+    const RunHistory *cur = s->n_runs > 0 ? &s->runs[s->n_runs - 1] : NULL;
+
+    // the latest value, large, top right
+    if (cur && cur->n_points > 0) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%.3f", (double)cur->points[cur->n_points - 1].loss);
+        TextStyle st = text_style(c, 30, dash_run_color(s->n_runs - 1));
+        st.bold = true;
+        st.align = ALIGN_RIGHT;
+        draw_text(c, panel.x + panel.w - 14, panel.y + 4, buf, st);
+    }
+
+    Rect plot = {content.x + 62, content.y + 6, content.w - 62 - 14, content.h - 6 - 46};
+    LossAxes a;
+    loss_axes(&a, s, v->log_scale, plot);
+    draw_fill_rect(c, plot, th->bg);
+
+    // y grid and labels
+    TextStyle lab = text_style(c, 17, th->text_muted);
+    lab.align = ALIGN_RIGHT;
+    lab.vcenter = true;
+    if (a.log) {
+        for (int e = (int)floor(a.y_lo) - 1; e <= (int)ceil(a.y_hi); e++) {
+            static const double M[3] = {1, 2, 5};
+            for (int m = 0; m < 3; m++) {
+                double val = M[m] * pow(10, e), lv = log10(val);
+                if (lv < a.y_lo || lv > a.y_hi) continue;
+                float y = loss_y(&a, val);
+                draw_line(c, plot.x, y, plot.x + plot.w, y, 1, th->grid_line);
+                char buf[32];
+                snprintf(buf, sizeof buf, "%g", val);
+                draw_text(c, plot.x - 8, y, buf, lab);
+            }
+        }
+    } else {
+        double step = dash_nice_step(a.y_hi - a.y_lo, 5);
+        for (double y0 = ceil(a.y_lo / step) * step; y0 <= a.y_hi + 1e-9; y0 += step) {
+            float y = loss_y(&a, y0);
+            draw_line(c, plot.x, y, plot.x + plot.w, y, 1, th->grid_line);
+            char buf[32];
+            snprintf(buf, sizeof buf, step < 0.1 ? "%.2f" : "%.1f", y0);
+            draw_text(c, plot.x - 8, y, buf, lab);
+        }
+    }
+    // x labels in mini-batches
+    TextStyle xl = text_style(c, 17, th->text_muted);
+    xl.align = ALIGN_CENTER;
+    double xstep = dash_nice_step(a.x_max, 6);
+    for (double x0 = 0; x0 <= a.x_max + 1e-9; x0 += xstep) {
+        float x = loss_x(&a, x0);
+        draw_line(c, x, plot.y + plot.h, x, plot.y + plot.h + 5, 1.5f, th->text_muted);
+        char buf[32];
+        fmt_axis_steps(buf, sizeof buf, x0);
+        draw_text(c, x, plot.y + plot.h + 7, buf, xl);
+    }
+    TextStyle cap = text_style(c, 17, th->text);
+    cap.align = ALIGN_CENTER;
+    draw_text(c, plot.x + plot.w / 2, plot.y + plot.h + 24, "mini-batches", cap);
+    TextStyle ycap = text_style(c, 17, th->text);
+    draw_text(c, content.x + 2, content.y - 2, a.log ? "loss (log)" : "loss", ycap);
+
+    // epoch marks of the current run
+    if (cur && cur->batches_per_epoch > 0) {
+        TextStyle el = text_style(c, 14, th->text_muted);
+        el.align = ALIGN_RIGHT;
+        for (int e = 1; e <= cur->config.epochs; e++) {
+            double x0 = (double)e * cur->batches_per_epoch;
+            if (x0 > a.x_max) break;
+            float x = loss_x(&a, x0);
+            draw_dashed_line(c, x, plot.y, x, plot.y + plot.h, 1.5f, 6, th->text_muted);
+            char buf[32];
+            snprintf(buf, sizeof buf, "end of epoch %d", e);
+            if (cur->config.epochs <= 12 || e == cur->config.epochs) draw_text(c, x - 4, plot.y + 2, buf, el);
+        }
+    }
+
+    // the curves: older runs first, the current one on top
+    canvas_push_clip(c, plot);
+    int max_pts = (int)plot.w + 2;
+    float *xs = malloc(sizeof(float) * (size_t)max_pts), *ys = malloc(sizeof(float) * (size_t)max_pts);
+    for (int r = 0; r < s->n_runs; r++) {
+        const RunHistory *h = &s->runs[r];
+        Rgba col = dash_run_color(r);
+        Rgba faint = col;
+        faint.a = 90;
+        int n = bucket_points(&a, h, false, xs, ys, max_pts);
+        dash_polyline(c, xs, ys, n, 2.0f, faint);
+        n = bucket_points(&a, h, true, xs, ys, max_pts);
+        dash_polyline(c, xs, ys, n, r == s->n_runs - 1 ? 5.0f : 3.5f, col);
+        if (n == 1) draw_fill_circle(c, xs[0], ys[0], 4, col);
+        if (dump)
+            for (int i = 0; i < h->n_points; i++)
+                fprintf(dump, "loss run=%d epoch=%d batch=%d step=%ld value=%.3f smooth=%.3f\n", r + 1,
+                        h->points[i].epoch, h->points[i].batch, h->points[i].step, (double)h->points[i].loss,
+                        (double)h->points[i].smooth);
+    }
+    free(xs);
+    free(ys);
+    canvas_pop_clip(c);
+    draw_rect_outline(c, plot, 1.5f, th->panel_border);
+
+    if (!cur || (cur->n_points == 0 && s->n_runs == 1)) {
+        TextStyle big = text_style(c, 26, th->text_muted);
+        big.align = ALIGN_CENTER;
+        big.vcenter = true;
+        const char *msg = s->state == TS_RUNNING ? "training: the first point comes after the first logged window"
+                          : v->interactive ? "press T to start training" : "no logged step yet";
+        draw_text(c, plot.x + plot.w / 2, plot.y + plot.h / 2, msg, big);
+    }
+
+    // legend, top right inside the plot: swatch, run number, label, last smoothed value
+    if (s->n_runs > 0) {
+        float lh = 22, lw = 0;
+        char lines[TS_MAX_RUNS][160];
+        for (int r = 0; r < s->n_runs; r++) {
+            const RunHistory *h = &s->runs[r];
+            if (h->n_points > 0)
+                snprintf(lines[r], sizeof lines[r], "run %d: %s  (%.3f)", r + 1, h->label,
+                         (double)h->points[h->n_points - 1].smooth);
+            else
+                snprintf(lines[r], sizeof lines[r], "run %d: %s", r + 1, h->label);
+            float w, hh;
+            text_measure(c, lines[r], 15, r == s->n_runs - 1, &w, &hh);
+            lw = fmaxf(lw, w);
+        }
+        // bottom left: loss curves start high on the left and fall, so that corner stays free longest
+        Rect box = {plot.x + 10, plot.y + plot.h - 10 - (lh * s->n_runs + 10), lw + 48, lh * s->n_runs + 10};
+        Rgba bgc = th->panel;
+        bgc.a = 230;
+        draw_fill_rect(c, box, bgc);
+        draw_rect_outline(c, box, 1, th->panel_border);
+        for (int r = 0; r < s->n_runs; r++) {
+            float y = box.y + 5 + lh * r + lh / 2;
+            draw_line(c, box.x + 8, y, box.x + 34, y, 5, dash_run_color(r));
+            TextStyle ls = text_style(c, 15, th->text);
+            ls.vcenter = true;
+            ls.bold = r == s->n_runs - 1;
+            draw_text(c, box.x + 40, y, lines[r], ls);
+            if (dump) fprintf(dump, "legend %s\n", lines[r]);
+        }
+    }
+}
+
+/* ==== accuracy per epoch ===================================================== */
+
+void dash_draw_accuracy_chart(Canvas *c, Rect r, const TrainSnapshot *s, FILE *dump) {
+    const Theme *th = canvas_theme(c);
+    Rect plot = {r.x + 40, r.y + 6, r.w - 48, r.h - 30};
+    int max_epochs = 1;
+    for (int i = 0; i < s->n_runs; i++) {
+        if (s->runs[i].config.epochs > max_epochs) max_epochs = s->runs[i].config.epochs;
+    }
+    draw_fill_rect(c, plot, th->bg);
+    TextStyle lab = text_style(c, 13, th->text_muted);
+    lab.align = ALIGN_RIGHT;
+    lab.vcenter = true;
+    for (int p = 0; p <= 100; p += 50) {
+        float y = plot.y + plot.h - plot.h * p / 100.0f;
+        draw_line(c, plot.x, y, plot.x + plot.w, y, 1, th->grid_line);
+        char buf[16];
+        snprintf(buf, sizeof buf, "%d%%", p);
+        draw_text(c, plot.x - 4, y, buf, lab);
+    }
+    float chance = plot.y + plot.h * 0.9f;  // 10 %: guessing
+    draw_dashed_line(c, plot.x, chance, plot.x + plot.w, chance, 1.5f, 5, th->text_muted);
+    TextStyle cl = text_style(c, 12, th->text_muted);
+    cl.align = ALIGN_RIGHT;
+    draw_text(c, plot.x + plot.w - 2, chance + 1, "chance 10%", cl);
+    TextStyle xl = text_style(c, 13, th->text_muted);
+    xl.align = ALIGN_CENTER;
+    float dx = plot.w / (float)max_epochs;
+    int label_every = max_epochs <= 10 ? 1 : max_epochs <= 20 ? 2 : 5;
+    for (int e = 1; e <= max_epochs; e++) {
+        if (e % label_every && e != 1) continue;
+        char buf[16];
+        snprintf(buf, sizeof buf, "%d", e);
+        draw_text(c, plot.x + dx * (e - 0.5f), plot.y + plot.h + 3, buf, xl);
+    }
+    TextStyle ec = text_style(c, 13, th->text_muted);
+    draw_text(c, plot.x, plot.y + plot.h + 3, "epoch", ec);
+    for (int i = 0; i < s->n_runs; i++) {
+        const RunHistory *h = &s->runs[i];
+        float xs[TS_MAX_EPOCHS], ys[TS_MAX_EPOCHS];
+        for (int e = 0; e < h->n_epochs_done; e++) {
+            xs[e] = plot.x + dx * (e + 0.5f);
+            ys[e] = plot.y + plot.h - plot.h * h->test_acc[e] / 100.0f;
+            if (dump) fprintf(dump, "test_acc run=%d epoch=%d value=%.2f\n", i + 1, e + 1, (double)h->test_acc[e]);
+        }
+        Rgba col = dash_run_color(i);
+        dash_polyline(c, xs, ys, h->n_epochs_done, 3, col);
+        for (int e = 0; e < h->n_epochs_done; e++) draw_fill_circle(c, xs[e], ys[e], 4.5f, col);
+    }
+    draw_rect_outline(c, plot, 1, th->panel_border);
+}
