@@ -7,6 +7,8 @@
  *   convlab [--lesson FILE] [--step K] [--lang en|zh] [--theme light|dark]
  *           [--size WxH] [--data DIR] [--fullscreen]
  */
+#include <langinfo.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +102,9 @@ int gui_main(int argc, char **argv) {
     ClError err;
     static Theme theme;
     if (theme_load_named(&theme, a.theme, &err) != 0) { fprintf(stderr, "convlab: %s\n", err.msg); return 1; }
+    // X11 converts the UTF-8 window title through the C library's locale: without
+    // a UTF-8 LC_CTYPE the "—" and "·" in the title are lost (only LC_CTYPE changes)
+    if (!setlocale(LC_CTYPE, "") || strcmp(nl_langinfo(CODESET), "UTF-8") != 0) setlocale(LC_CTYPE, "C.UTF-8");
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_TIMER) != 0) {
         fprintf(stderr, "convlab: cannot open a window: %s; HINT: run under a desktop session or use --batch\n", SDL_GetError());
         return 1;

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The real window under Xvfb: start convlab on lesson 02, send keys with
+# xdotool, check the step in the window title changed (and an F12 screenshot
+# was written), quit with Q and check the exit status is 0.
+# Skips (77) without xvfb-run or xdotool.
+cd "$(dirname "$0")/../.." || exit 1
+BIN=${CONVLAB:-./convlab}
+command -v xvfb-run >/dev/null || { echo "xvfb-run not installed"; exit 77; }
+command -v xdotool >/dev/null || { echo "xdotool not installed"; exit 77; }
+[ -x "$BIN" ] || { echo "$BIN not built"; exit 1; }
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+cat > "$out/drive.sh" <<'EOS'
+#!/usr/bin/env bash
+# runs inside xvfb-run: $1 = binary, $2 = scratch dir
+BIN=$1; OUT=$2
+CONVLAB_SCREENSHOT="$OUT/shot.png" "$BIN" --lesson lessons/02_convolution.lesson --size 1024x640 >"$OUT/stdout" 2>"$OUT/stderr" &
+pid=$!
+win=""
+for i in $(seq 1 100); do   # up to 10 s for the window
+    win=$(xdotool search --class "convlab" 2>/dev/null | head -n 1)
+    [ -n "$win" ] && break
+    sleep 0.1
+done
+[ -n "$win" ] || { echo "no window appeared"; kill $pid; exit 1; }
+title() { xdotool getwindowname "$win"; }
+wait_title() { # waits until the title contains $1
+    for i in $(seq 1 50); do title | grep -q "$1" && return 0; sleep 0.1; done
+    echo "title is '$(title)', expected '$1'"; return 1
+}
+wait_title "step 1/" || { kill $pid; exit 1; }
+xdotool key --window "$win" Right
+wait_title "step 2/" || { kill $pid; exit 1; }
+xdotool key --window "$win" space
+wait_title "step 3/" || { kill $pid; exit 1; }
+xdotool key --window "$win" Left
+wait_title "step 2/" || { kill $pid; exit 1; }
+xdotool key --window "$win" End
+wait_title "step 10/10" || { kill $pid; exit 1; }
+xdotool key --window "$win" Home
+wait_title "step 1/" || { kill $pid; exit 1; }
+xdotool key --window "$win" F12
+for i in $(seq 1 50); do [ -s "$OUT/shot.png" ] && break; sleep 0.1; done
+[ -s "$OUT/shot.png" ] || { echo "F12 wrote no screenshot"; kill $pid; exit 1; }
+xdotool key --window "$win" q
+for i in $(seq 1 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+if kill -0 $pid 2>/dev/null; then echo "Q did not quit"; kill $pid; exit 1; fi
+wait $pid
+rc=$?
+[ $rc -eq 0 ] || { echo "exit status $rc"; cat "$OUT/stderr"; exit 1; }
+echo "ok: stepped 1 -> 2 -> 3 -> 2 -> 10 -> 1, screenshot, quit 0"
+EOS
+xvfb-run -a -s "-screen 0 1280x800x24" bash "$out/drive.sh" "$BIN" "$out"
+rc=$?
+[ $rc -eq 0 ] || { echo "--- stderr:"; cat "$out/stderr" 2>/dev/null; }
+exit $rc
