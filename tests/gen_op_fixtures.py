@@ -44,7 +44,10 @@ def distinct_values(shape, gap=0.02):
 
 
 def save(kind, name, tensors, meta):
+    """Writes the tensors widest dtype first (I64, then F32, then U8) so that each
+    one starts at an offset aligned to its element size: C reads them in place."""
     path = os.path.join(OUT_DIR, f"op_{kind}_{name}.safetensors")
+    tensors = dict(sorted(tensors.items(), key=lambda kv: -kv[1].element_size()))
     st_fixture.save(path, tensors, {k: str(v) for k, v in meta.items()})
     written.append(path)
 
@@ -140,7 +143,7 @@ def maxpool_case(name, N, C, H, W, k, stride=None, padding=0, dilation=1, ceil_m
                            ceil_drops(W, meta["kernel_w"], meta["stride_w"], meta["pad_w"], meta["dilation_w"]))
     assert drops == expect_drop, f"maxpool {name}: ceil drop is {drops}, expected {expect_drop}"
     meta["ceil_drops_last"] = int(drops)
-    save("maxpool", name, {"x": x, "out": out, "indices": idx, "dout": dout, "dx": x.grad}, meta)
+    save("maxpool", name, {"indices": idx, "x": x, "out": out, "dout": dout, "dx": x.grad}, meta)
 
 
 def maxpool_fixtures():
@@ -208,7 +211,7 @@ def globalmax_fixtures():
         out, idx = F.adaptive_max_pool2d(x, 1, return_indices=True)
         dout = f32(torch.randn_like(out))
         (out * dout).sum().backward()
-        save("globalmax", name, {"x": x, "out": out, "indices": idx, "dout": dout, "dx": x.grad},
+        save("globalmax", name, {"indices": idx, "x": x, "out": out, "dout": dout, "dx": x.grad},
              dict(N=N, C=C, H=H, W=W))
 
 

@@ -37,18 +37,19 @@ static Pool2dConfig config_from_meta(const StFile *f) {
     return c;
 }
 
-// Compares int32 indices with PyTorch's int64 ones exactly; reports the first mismatch.
+// Compares int32 indices with PyTorch's int64 ones exactly; reports the first
+// mismatch. safetensors does not align tensors, so each I64 is read by memcpy.
 static bool indices_equal(const int32_t *got, const int64_t *want, long n, const char *what) {
-    for (long i = 0; i < n; i++)
-        if (got[i] != want[i]) {
-            fprintf(stderr, "%s: index mismatch at [%ld]: got %d want %lld\n", what, i, got[i], (long long)want[i]);
+    for (long i = 0; i < n; i++) {
+        int64_t w;
+        memcpy(&w, (const char *)want + i * sizeof w, sizeof w);
+        if (got[i] != w) {
+            fprintf(stderr, "%s: index mismatch at [%ld]: got %d want %lld\n", what, i, got[i], (long long)w);
             return false;
         }
+    }
     return true;
 }
-
-// Loads dout/dx of a fixture and checks backward twice (accumulation).
-typedef void (*BackwardFn)(float *din, const void *ctx);
 
 // ---- PyTorch fixtures: max pool ------------------------------------------------------
 
