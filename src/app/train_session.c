@@ -136,6 +136,10 @@ static void sync_eval_net(TrainRecorder *r, const Trainer *t) {
 }
 
 void train_recorder_begin_run(TrainRecorder *r, const Trainer *t) {
+    // A run that never logged a point (reset or settings changed before any
+    // progress) is replaced rather than kept as an empty legend entry.
+    if (r->n_runs > 0 && r->runs[r->n_runs - 1].n_points == 0 && r->runs[r->n_runs - 1].n_epochs_done == 0)
+        run_history_free(&r->runs[--r->n_runs]);
     if (r->n_runs == TS_MAX_RUNS) {
         run_history_free(&r->runs[0]);
         memmove(&r->runs[0], &r->runs[1], (TS_MAX_RUNS - 1) * sizeof r->runs[0]);

@@ -144,7 +144,8 @@ typedef struct {
 // test may have n == 0 (no evaluation then). Ownership: free with train_recorder_free.
 int train_recorder_init(TrainRecorder *r, const CifarSet *test, ClError *err);
 void train_recorder_free(TrainRecorder *r);
-// Starts a new curve for t's configuration (drops the oldest beyond TS_MAX_RUNS).
+// Starts a new curve for t's configuration (drops the oldest beyond TS_MAX_RUNS;
+// replaces the current run if it has no point yet).
 void train_recorder_begin_run(TrainRecorder *r, const Trainer *t);
 // Records one log line (the value trainer_take_log returned) after t's last step.
 void train_recorder_log(TrainRecorder *r, const Trainer *t, float mean_loss, double images_per_sec);

@@ -1,0 +1,265 @@
+/* The training screen: a Screen (screen.h) that owns a TrainSession and draws
+ * the dashboard from its snapshots. Keys: T start/pause, R reset, S save,
+ * O open, G log scale, and the settings keys (L M B A E D U K, Shift goes
+ * back) that change the next run while training is stopped; Backspace goes
+ * back to the lessons. Clicking a confusion cell lists its test images;
+ * clicking a picture shows its feature maps. The UI polls the session ~10
+ * times a second and redraws only when a new snapshot arrived (the trainer
+ * publishes at most ~4 a second plus log points), so nothing flickers.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/train_session.h"
+#include "ui/dashboard.h"
+#include "ui/screen.h"
+
+#define POLL_SECONDS 0.1
+
+typedef struct {
+    ScreenContext *ctx;       // not owned
+    Cifar cifar;              // owned: training and test sets
+    bool have_data;
+    TrainSession *session;    // NULL without data
+    const TrainSnapshot *snap;// the session's front buffer (valid until the next poll)
+    TrainSnapshot empty;      // shown without a session
+    uint64_t drawn_version;   // last snapshot version drawn
+    DashboardView view;
+    char status[1200];        // this screen's own message (no data, bad setting)
+    char checkpoint[512];     // S saves here, O loads from here
+    bool dirty;
+} TrainScreen;
+
+/* ==== settings ============================================================= */
+
+static const float LR_STEPS[] = {0.0001f, 0.0003f, 0.001f, 0.003f, 0.01f, 0.03f, 0.1f};
+static const float MOMENTUM_STEPS[] = {0.0f, 0.5f, 0.9f, 0.95f, 0.99f};
+static const int BATCH_STEPS[] = {1, 2, 4, 8, 16, 32, 64, 128, 256};
+
+// The index of the preset nearest to v, moved by dir and wrapped.
+static int step_float(const float *steps, int n, float v, int dir) {
+    int best = 0;
+    for (int i = 1; i < n; i++)
+        if (fabsf(logf(steps[i] + 1e-6f) - logf(v + 1e-6f)) < fabsf(logf(steps[best] + 1e-6f) - logf(v + 1e-6f))) best = i;
+    return ((best + dir) % n + n) % n;
+}
+
+static bool same_config(const TrainConfig *a, const TrainConfig *b) {
+    return a->epochs == b->epochs && a->batch_size == b->batch_size && a->optim.kind == b->optim.kind &&
+           a->optim.lr == b->optim.lr && a->optim.momentum == b->optim.momentum && a->seed == b->seed &&
+           a->relu_logits == b->relu_logits && a->tutorial_break == b->tutorial_break;
+}
+
+// Changes one setting of the next run (only while stopped). Returns false if the key is not a setting.
+static bool change_setting(TrainScreen *t, SDL_Keycode k, bool back) {
+    TrainConfig *c = &t->view.settings;
+    int dir = back ? -1 : 1;
+    switch (k) {
+    case SDLK_l: c->optim.lr = LR_STEPS[step_float(LR_STEPS, 7, c->optim.lr, dir)]; break;
+    case SDLK_m: c->optim.momentum = MOMENTUM_STEPS[step_float(MOMENTUM_STEPS, 5, c->optim.momentum, dir)]; break;
+    case SDLK_b: {
+        int i = 0;
+        while (i < 8 && BATCH_STEPS[i] < c->batch_size) i++;
+        c->batch_size = BATCH_STEPS[((i + dir) % 9 + 9) % 9];
+        break;
+    }
+    case SDLK_a: {
+        float lr = c->optim.lr, mom = c->optim.momentum;
+        c->optim = optimizer_default_config(c->optim.kind == OPTIM_SGD ? OPTIM_ADAM : OPTIM_SGD);
+        c->optim.lr = lr;
+        c->optim.momentum = mom;
+        break;
+    }
+    case SDLK_e: c->epochs = c->epochs + dir < 1 ? 1 : c->epochs + dir > 50 ? 50 : c->epochs + dir; break;
+    case SDLK_d: c->seed = back && c->seed == 0 ? 0 : c->seed + (uint64_t)(int64_t)dir; break;
+    case SDLK_u: c->relu_logits = !c->relu_logits; break;
+    case SDLK_k: c->tutorial_break = !c->tutorial_break; break;
+    default: return false;
+    }
+    return true;
+}
+
+// Applies staged settings as a new run if they differ from the current one.
+static void apply_settings(TrainScreen *t) {
+    TrainConfig cur = train_session_config(t->session);
+    t->view.settings.threads = cur.threads;
+    t->view.settings.log_every = cur.log_every;
+    t->view.settings.shuffle = cur.shuffle;
+    if (same_config(&cur, &t->view.settings)) return;
+    ClError err;
+    if (train_session_set_config(t->session, &t->view.settings, &err) != 0) {
+        snprintf(t->status, sizeof t->status, "%s", err.msg);
+        t->view.settings = cur;
+    }
+}
+
+/* ==== Screen callbacks ===================================================== */
+
+static ScreenAction handle_key(TrainScreen *t, const SDL_KeyboardEvent *key) {
+    SDL_Keycode k = key->keysym.sym;
+    bool shift = key->keysym.mod & KMOD_SHIFT;
+    if (k == SDLK_BACKSPACE) return SCREEN_SHOW_LESSONS;
+    if (k == SDLK_ESCAPE && t->view.cell_truth >= 0) {
+        t->view.cell_truth = t->view.cell_pred = -1;
+        t->dirty = true;
+        return SCREEN_HANDLED;
+    }
+    if (k == SDLK_g) { t->view.log_scale = !t->view.log_scale; t->dirty = true; return SCREEN_HANDLED; }
+    if (k == SDLK_PAGEDOWN || k == SDLK_PAGEUP) {
+        if (t->view.cell_truth >= 0) {
+            t->view.cell_page += k == SDLK_PAGEDOWN ? 1 : -1;
+            if (t->view.cell_page < 0) t->view.cell_page = 0;
+            t->dirty = true;
+        }
+        return SCREEN_HANDLED;
+    }
+    if (!t->session) return k == SDLK_t || k == SDLK_r ? SCREEN_HANDLED : SCREEN_UNHANDLED;
+    bool running = train_session_running(t->session);
+    t->status[0] = 0;
+    switch (k) {
+    case SDLK_t:
+        if (!running) apply_settings(t);
+        train_session_toggle(t->session);
+        t->view.settings_locked = !running;
+        t->dirty = true;
+        return SCREEN_HANDLED;
+    case SDLK_r:
+        if (running) train_session_pause(t->session);
+        t->view.settings_locked = false;
+        if (!running) {
+            TrainConfig cur = train_session_config(t->session);
+            t->view.settings.threads = cur.threads, t->view.settings.log_every = cur.log_every;
+            t->view.settings.shuffle = cur.shuffle;
+            if (!same_config(&cur, &t->view.settings)) { apply_settings(t); return SCREEN_HANDLED; }
+        }
+        train_session_reset(t->session);
+        return SCREEN_HANDLED;
+    case SDLK_s: train_session_save(t->session, t->checkpoint); return SCREEN_HANDLED;
+    case SDLK_o:
+        train_session_load(t->session, t->checkpoint);
+        t->view.settings_locked = false;
+        return SCREEN_HANDLED;
+    default: break;
+    }
+    if (k == SDLK_l || k == SDLK_m || k == SDLK_b || k == SDLK_a || k == SDLK_e || k == SDLK_d || k == SDLK_u ||
+        k == SDLK_k) {
+        if (running) {
+            snprintf(t->status, sizeof t->status, "training is running: press T to pause before changing settings");
+        } else {
+            change_setting(t, k, shift);
+        }
+        t->dirty = true;
+        return SCREEN_HANDLED;
+    }
+    return SCREEN_UNHANDLED;
+}
+
+static ScreenAction train_handle_event(Screen *s, const SDL_Event *ev, Canvas *c) {
+    TrainScreen *t = s->self;
+    if (ev->type == SDL_KEYDOWN) return handle_key(t, &ev->key);
+    if (ev->type == SDL_MOUSEBUTTONDOWN && ev->button.button == SDL_BUTTON_LEFT) {
+        float x, y;
+        canvas_window_to_logical(c, ev->button.x, ev->button.y, &x, &y);
+        DashboardHit h = dashboard_hit(c, t->snap, &t->view, x, y);
+        if (h.kind == HIT_CONFUSION_CELL) {
+            bool same = h.truth == t->view.cell_truth && h.pred == t->view.cell_pred;
+            t->view.cell_truth = same ? -1 : h.truth;
+            t->view.cell_pred = same ? -1 : h.pred;
+            t->view.cell_page = 0;
+            t->dirty = true;
+        } else if (h.kind == HIT_PREDICTION && t->session) {
+            train_session_choose_image(t->session, h.test_index);
+        } else if (h.kind == HIT_CELL_IMAGE && t->session) {
+            int want = h.test_index, n = want + 1;
+            int *idx = malloc(sizeof(int) * (size_t)n);
+            if (idx && dashboard_cell_images(t->snap, &t->cifar, t->view.cell_truth, t->view.cell_pred, idx, n) > want)
+                train_session_choose_image(t->session, idx[want]);
+            free(idx);
+        }
+        return SCREEN_HANDLED;
+    }
+    return SCREEN_UNHANDLED;
+}
+
+static bool train_update(Screen *s, double now, double *wake_after) {
+    TrainScreen *t = s->self;
+    (void)now;
+    *wake_after = t->session ? POLL_SECONDS : -1;
+    if (t->session) {
+        t->snap = train_session_snapshot(t->session);
+        if (t->snap->version != t->drawn_version) t->dirty = true;
+        bool running = t->snap->state == TS_RUNNING;
+        if (t->view.settings_locked != running) { t->view.settings_locked = running; t->dirty = true; }
+    }
+    bool redraw = t->dirty;
+    return redraw;
+}
+
+static void train_draw(Screen *s, Canvas *c) {
+    TrainScreen *t = s->self;
+    t->view.status = t->status;
+    dashboard_draw(c, t->snap, &t->view, t->have_data ? &t->cifar : NULL, NULL);
+    t->drawn_version = t->snap->version;
+    t->dirty = false;
+}
+
+static void train_title(Screen *s, char *buf, int n) {
+    TrainScreen *t = s->self;
+    const TrainSnapshot *p = t->snap;
+    static const char *const STATE[] = {"ready", "training", "paused", "finished", "error"};
+    snprintf(buf, (size_t)n, "convlab — Training · epoch %d/%d · step %ld/%ld · %s", p->epoch, p->config.epochs,
+             p->step, p->total_steps, STATE[p->state]);
+}
+
+static void train_activate(Screen *s, double now) {
+    TrainScreen *t = s->self;
+    (void)now;
+    t->dirty = true;
+}
+
+static void train_destroy(Screen *s) {
+    TrainScreen *t = s->self;
+    train_session_destroy(t->session);  // stops and joins the training thread
+    if (t->have_data) cifar_free(&t->cifar);
+    train_snapshot_free(&t->empty);
+    free(t);
+    free(s);
+}
+
+Screen *train_screen_create(ScreenContext *ctx, ClError *err) {
+    TrainScreen *t = cl_calloc(1, sizeof *t);
+    t->ctx = ctx;
+    dashboard_view_init(&t->view);
+    t->view.settings = train_session_default_config();
+    const char *ck = getenv("CONVLAB_CHECKPOINT");
+    snprintf(t->checkpoint, sizeof t->checkpoint, "%s", ck && *ck ? ck : "convlab-checkpoint.safetensors");
+    // The screen trains on the whole training set; the lessons only load the test set.
+    ClError derr;
+    const char *dir = ctx->data_dir ? ctx->data_dir : "data/cifar-10-batches-bin";
+    if (cifar_load(&t->cifar, dir, 0, 0, &derr) == 0) {
+        t->have_data = true;
+        t->session = train_session_create(&t->view.settings, &t->cifar, &derr);
+        if (!t->session) snprintf(t->status, sizeof t->status, "%s", derr.msg);
+    } else {
+        snprintf(t->status, sizeof t->status, "no training data: %s", derr.msg);
+    }
+    t->empty.config = t->view.settings;
+    t->empty.epoch = 1;
+    t->empty.running_train_acc = -1;
+    t->empty.eta_s = -1;
+    t->snap = t->session ? train_session_snapshot(t->session) : &t->empty;
+    t->dirty = true;
+    Screen *s = cl_calloc(1, sizeof *s);
+    s->name = "training";
+    s->self = t;
+    s->handle_event = train_handle_event;
+    s->update = train_update;
+    s->draw = train_draw;
+    s->title = train_title;
+    s->activate = train_activate;
+    s->destroy = train_destroy;
+    (void)err;  // without data the screen still opens and says why
+    return s;
+}
