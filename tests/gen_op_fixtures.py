@@ -110,6 +110,8 @@ def conv_fixtures():
     conv_case("cnnnet_conv1_like", 3, 3, 8, 10, 10, 5)
     conv_case("cnnnet_conv2_like", 1, 8, 16, 6, 6, 3)
     conv_case("batch3_odd", 3, 1, 2, 5, 3, 2, stride=1, padding=2)
+    conv_case("k1_pad2_border_is_bias", 1, 2, 3, 3, 4, 1, padding=2)        # pure-padding outputs = bias
+    conv_case("s3_d2_p2_k3x2", 2, 3, 2, 8, 7, (3, 2), stride=3, padding=(2, 1), dilation=2)
 
 
 # ---- pooling --------------------------------------------------------------------
@@ -168,6 +170,7 @@ def maxpool_fixtures():
     maxpool_case("k3_s2_floor_even", 1, 1, 8, 8, 3, 2)
     maxpool_case("k3_s2_ceil_even", 1, 1, 8, 8, 3, 2, ceil_mode=True)
     maxpool_case("k2x4_p1x2_half_kernel_pad", 1, 2, 6, 7, (2, 4), 1, (1, 2))   # pad == k/2 per axis is allowed
+    maxpool_case("tiny_2x1_k3_p1", 2, 1, 2, 1, 3, 1, 1)                         # input smaller than the kernel
 
 
 def avgpool_case(name, N, C, H, W, k, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
@@ -198,6 +201,8 @@ def avgpool_fixtures():
                 suffix = ("_ceil" if ceil_mode else "_floor") + ("_cip" if cip else "_nocip")
                 avgpool_case(name + suffix, N, C, H, W, k, s, p, ceil_mode, cip)
     avgpool_case("k4x2_p2x1_half_kernel_pad", 1, 2, 6, 7, (4, 2), 1, (2, 1), False, False)
+    for cip in (True, False):
+        avgpool_case("tiny_1x2_k3_p1" + ("_cip" if cip else "_nocip"), 1, 2, 1, 2, 3, 1, 1, True, cip)
 
 
 def globalmax_fixtures():
