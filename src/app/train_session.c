@@ -330,6 +330,9 @@ void train_recorder_fill(TrainRecorder *r, const Trainer *t, int fmap_image, Tra
         softmax_top3(logits + i * NET_NUM_CLASSES, &out->pred[i]);
     }
     out->n_pred = n_pred;
+    for (int i = 0; i < n_pred; i++)
+        memcpy(out->pred_pixels[i], r->test->pixels + (size_t)i * CIFAR_PIXELS, CIFAR_PIXELS);
+    memcpy(out->fmap_pixels, r->test->pixels + (size_t)fmap_image * CIFAR_PIXELS, CIFAR_PIXELS);
     out->fmap_image = fmap_image;
     out->fmap_truth = labels[n_pred];
     static const char *const names[TS_FMAPS] = {"conv1", "pool1", "conv2", "pool2"};

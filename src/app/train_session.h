@@ -106,6 +106,8 @@ typedef struct {
     // predictions grid (always current)
     int n_pred;
     Prediction pred[TS_PRED_IMAGES];
+    uint8_t pred_pixels[TS_PRED_IMAGES][CIFAR_PIXELS]; // their raw pictures (3, 32, 32), so a
+                                                       // snapshot draws without the data set
 
     // conv1's filters
     float conv1_w[8 * 3 * 5 * 5];  // (8, 3, 5, 5)
@@ -114,6 +116,7 @@ typedef struct {
     // feature maps of one chosen test image
     int fmap_image;
     uint8_t fmap_truth;
+    uint8_t fmap_pixels[CIFAR_PIXELS]; // (3, 32, 32) raw picture
     FeatureMap fmaps[TS_FMAPS];
 } TrainSnapshot;
 

@@ -5,6 +5,8 @@
  */
 #include "ui/dashboard_internal.h"
 
+#include "app/dashboard_hook.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +48,7 @@ void dashboard_layout(DashboardLayout *L, float w, float h, bool interactive) {
 
     // the 10x10 grid: room for row labels on the left and column labels on top
     Rect cin = {L->confusion.x + 8, L->confusion.y + 34, L->confusion.w - 16, L->confusion.h - 34 - 22};
-    float label_w = 58, label_h = 18;
+    float label_w = 58, label_h = 30;  // column labels in two staggered lines
     float cell = floorf(fminf((cin.w - label_w) / 10, (cin.h - label_h) / 10));
     L->confusion_cells = (Rect){cin.x + label_w, cin.y + label_h, cell * 10, cell * 10};
 
@@ -236,13 +238,13 @@ static void draw_confusion(Canvas *c, const DashboardLayout *L, const TrainSnaps
     TextStyle rl = text_style(c, 14, th->text);
     rl.align = ALIGN_RIGHT;
     rl.vcenter = true;
-    TextStyle cl = text_style(c, 11, th->text_muted);
+    TextStyle cl = text_style(c, 12, th->text_muted);
     cl.align = ALIGN_CENTER;
     for (int k = 0; k < CIFAR_CLASSES; k++) {
         draw_text(c, g.x - 6, g.y + cell * (k + 0.5f), CIFAR_TUTORIAL_CLASSES[k], rl);
         char ab[8];
         snprintf(ab, sizeof ab, "%.3s", CIFAR_TUTORIAL_CLASSES[k]);
-        draw_text(c, g.x + cell * (k + 0.5f), g.y - 15, ab, cl);
+        draw_text(c, g.x + cell * (k + 0.5f), g.y - (k % 2 ? 15 : 28), ab, cl);
     }
     for (int t = 0; t < CIFAR_CLASSES; t++) {
         int row = 0;
@@ -286,16 +288,14 @@ int dashboard_cell_images(const TrainSnapshot *s, const Cifar *cifar, int truth,
     return count;
 }
 
-static void draw_predictions(Canvas *c, const DashboardLayout *L, const TrainSnapshot *s, const Cifar *cifar,
-                             FILE *dump) {
+static void draw_predictions(Canvas *c, const DashboardLayout *L, const TrainSnapshot *s, FILE *dump) {
     const Theme *th = canvas_theme(c);
     dash_panel(c, L->predictions, "Predictions", "first test pictures: guess, truth, next two");
-    if (!cifar) return;
     for (int i = 0; i < s->n_pred; i++) {
         const Prediction *p = &s->pred[i];
         Rect ir = L->pred_cells[i];
         uint8_t rgb[32 * 32 * 3];
-        dash_cifar_rgb(cifar, p->index, rgb);
+        dash_planar_rgb(s->pred_pixels[i], rgb);
         draw_image_rgb(c, ir, rgb, 32, 32);
         bool ok = p->top[0] == p->truth;
         Rgba col = ok ? th->output : th->error;
@@ -404,9 +404,9 @@ void dashboard_draw(Canvas *c, const TrainSnapshot *s, const DashboardView *v, c
     draw_accuracy(c, L.accuracy, s, dump);
     draw_classes(c, L.classes, s, dump);
     draw_confusion(c, &L, s, v, dump);
-    dash_draw_features(c, L.features, s, cifar);
+    dash_draw_features(c, L.features, s);
     if (v->cell_truth >= 0 && v->cell_pred >= 0 && cifar) draw_cell_images(c, &L, s, v, cifar);
-    else draw_predictions(c, &L, s, cifar, dump);
+    else draw_predictions(c, &L, s, dump);
     if (v->interactive) draw_hints(c, L.hints, s, v);
     if (v->status && v->status[0]) draw_message(c, L.loss, v->status, true);
     else draw_message(c, L.loss, s->message, s->state == TS_ERROR);
@@ -468,4 +468,16 @@ int dashboard_write_png(const char *png_path, const char *dump_path, const Train
     if (dump && fclose(dump) != 0 && rc == 0) rc = cl_fail(err, "cannot finish writing %s (disk full?)", dump_path);
     canvas_free(c);
     return rc;
+}
+
+// The batch command's hook (app/dashboard_hook.h): the dashboard as it stands
+// at the end of `--batch train ... --dashboard PNG`. Sizes 0 mean 1280x800.
+// CONVLAB_DASHBOARD_DUMP=FILE also writes the numbers drawn (tests compare them
+// with the printout and the CSV). The dashboard's labels are English only.
+int dashboard_render_png(const char *path, const TrainSnapshot *snap, int width, int height, const char *lang,
+                         ClError *err) {
+    (void)lang;
+    const char *dump = getenv("CONVLAB_DASHBOARD_DUMP");
+    return dashboard_write_png(path, dump && *dump ? dump : NULL, snap, NULL, width > 0 ? width : 1280,
+                               height > 0 ? height : 800, err);
 }

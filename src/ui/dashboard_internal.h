@@ -21,8 +21,10 @@ void dash_fmt_int(char *out, int n, long v);
 void dash_draw_loss(Canvas *c, Rect panel, const TrainSnapshot *s, const DashboardView *v, FILE *dump);
 void dash_draw_accuracy_chart(Canvas *c, Rect r, const TrainSnapshot *s, FILE *dump);
 // conv1's filters and the feature maps of the chosen image.
-void dash_draw_features(Canvas *c, Rect panel, const TrainSnapshot *s, const Cifar *cifar);
+void dash_draw_features(Canvas *c, Rect panel, const TrainSnapshot *s);
 // A CIFAR test image as interleaved RGB (32*32*3 bytes).
 void dash_cifar_rgb(const Cifar *cifar, int index, uint8_t rgb[32 * 32 * 3]);
+// Planar (3, 32, 32) bytes as interleaved RGB.
+void dash_planar_rgb(const uint8_t *planar, uint8_t rgb[32 * 32 * 3]);
 
 #endif

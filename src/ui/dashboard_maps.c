@@ -13,7 +13,10 @@
 #include <string.h>
 
 void dash_cifar_rgb(const Cifar *cifar, int index, uint8_t rgb[32 * 32 * 3]) {
-    const uint8_t *p = cifar->test.pixels + (size_t)index * CIFAR_PIXELS;
+    dash_planar_rgb(cifar->test.pixels + (size_t)index * CIFAR_PIXELS, rgb);
+}
+
+void dash_planar_rgb(const uint8_t *p, uint8_t rgb[32 * 32 * 3]) {
     for (int i = 0; i < 32 * 32; i++) {
         rgb[3 * i + 0] = p[i];
         rgb[3 * i + 1] = p[1024 + i];
@@ -54,7 +57,7 @@ static Rect fit(Rect box, int iw, int ih) {
     return r;
 }
 
-void dash_draw_features(Canvas *c, Rect panel, const TrainSnapshot *s, const Cifar *cifar) {
+void dash_draw_features(Canvas *c, Rect panel, const TrainSnapshot *s) {
     const Theme *th = canvas_theme(c);
     Rect in = dash_panel(c, panel, "Inside the network", "filters, feature maps");
     TextStyle lab = text_style(c, 14, th->text_muted);
@@ -81,9 +84,9 @@ void dash_draw_features(Canvas *c, Rect panel, const TrainSnapshot *s, const Cif
     if (img_size < 24 || s->fmaps[0].c == 0) return;
     draw_text(c, in.x, my, "picture", lab);
     Rect ir = {in.x, my + 18, img_size, img_size};
-    if (cifar && s->fmap_image < cifar->test.n) {
+    {
         uint8_t rgb[32 * 32 * 3];
-        dash_cifar_rgb(cifar, s->fmap_image, rgb);
+        dash_planar_rgb(s->fmap_pixels, rgb);
         draw_image_rgb(c, ir, rgb, 32, 32);
         draw_rect_outline(c, ir, 1.5f, th->input);
         TextStyle nm = text_style(c, 15, th->text);

@@ -145,7 +145,9 @@ static int bucket_points(const LossAxes *a, const RunHistory *h, bool smooth, fl
 
 void dash_draw_loss(Canvas *c, Rect panel, const TrainSnapshot *s, const DashboardView *v, FILE *dump) {
     const Theme *th = canvas_theme(c);
-    Rect content = dash_panel(c, panel, "Training loss", "cross-entropy, mean over each logged window");
+    Rect content = dash_panel(c, panel, "Training loss",
+                              v->log_scale ? "cross-entropy per logged window · log scale"
+                                           : "cross-entropy, mean of each logged window");
     const RunHistory *cur = s->n_runs > 0 ? &s->runs[s->n_runs - 1] : NULL;
 
     // the latest value, large, top right
@@ -204,8 +206,6 @@ void dash_draw_loss(Canvas *c, Rect panel, const TrainSnapshot *s, const Dashboa
     TextStyle cap = text_style(c, 17, th->text);
     cap.align = ALIGN_CENTER;
     draw_text(c, plot.x + plot.w / 2, plot.y + plot.h + 24, "mini-batches", cap);
-    TextStyle ycap = text_style(c, 17, th->text);
-    draw_text(c, content.x + 2, content.y - 2, a.log ? "loss (log)" : "loss", ycap);
 
     // epoch marks of the current run
     if (cur && cur->batches_per_epoch > 0) {
@@ -251,8 +251,12 @@ void dash_draw_loss(Canvas *c, Rect panel, const TrainSnapshot *s, const Dashboa
         TextStyle big = text_style(c, 26, th->text_muted);
         big.align = ALIGN_CENTER;
         big.vcenter = true;
-        const char *msg = s->state == TS_RUNNING ? "training: the first point comes after the first logged window"
-                          : v->interactive ? "press T to start training" : "no logged step yet";
+        char msg[128];
+        int every = cur ? cur->config.log_every : 0;
+        if (s->state == TS_IDLE && v->interactive) snprintf(msg, sizeof msg, "press T to start training");
+        else if (s->state == TS_RUNNING || s->state == TS_PAUSED)
+            snprintf(msg, sizeof msg, "the first point comes after %d mini-batches", every);
+        else snprintf(msg, sizeof msg, "no logged step");
         draw_text(c, plot.x + plot.w / 2, plot.y + plot.h / 2, msg, big);
     }
 
