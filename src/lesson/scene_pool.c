@@ -76,8 +76,11 @@ static int pool_compute(Scene *sc, const Lesson *l, const LessonStep *st, const 
         }
         scene_size_formula(sc->size_formula, sizeof sc->size_formula, H, W, ph, ph, pw, pw, kh, kw, c.stride_h,
                            c.stride_w, dh, dw, OH, OW);
-        if (c.ceil_mode) { // the formula above uses floor; say which rule gave the size
-            strncat(sc->size_formula, "  (ceil_mode: \xE2\x8C\x88\xE2\x8C\x89)", sizeof sc->size_formula - strlen(sc->size_formula) - 1);
+        if (c.ceil_mode) { // ceil_mode rounds up: ⌊ ⌋ -> ⌈ ⌉ (same byte length in UTF-8)
+            for (char *q = sc->size_formula; (q = strstr(q, "\xE2\x8C")); q += 3) {
+                if ((unsigned char)q[2] == 0x8A) q[2] = (char)0x88;
+                else if ((unsigned char)q[2] == 0x8B) q[2] = (char)0x89;
+            }
         }
     }
     if (scene_parse_window(l, st, env, OH, OW, &sc->win_oy, &sc->win_ox, &sc->n_filled, err) != 0) return -1;

@@ -9,11 +9,22 @@
 
 #include "ui/view.h"
 
-#define MAX_CELL 62.0f      // largest cell (logical px)
+#define MAX_CELL 84.0f      // largest cell (logical px)
 #define MIN_KCELL 40.0f     // kernel/products cells stay readable when the input is large
 #define COL_GAP 64.0f       // between columns (room for ⊛ and →)
 
+static const char *const POOL_NAMES[] = {"max pooling", "average pooling", "global max pooling"};
+
+// "2×2, stride 2" (+ padding, ceil_mode when set) for the pooling arrow.
+static void pool_params(ViewCtx *v, const Scene *sc, char *buf, size_t n) {
+    if (sc->pool_kind == 2) { snprintf(buf, n, "%d\xC3\x97%d \xE2\x86\x92 1\xC3\x97" "1", sc->input.rows, sc->input.cols); return; }
+    int k = snprintf(buf, n, "%d\xC3\x97%d, %s %d", sc->pool.kernel_h, sc->pool.kernel_w, ui_tr(v->lang, "stride"), sc->pool.stride_h);
+    if (sc->pool.pad_h && k < (int)n) k += snprintf(buf + k, n - (size_t)k, ", %s %d", ui_tr(v->lang, "padding"), sc->pool.pad_h);
+    if (sc->pool.ceil_mode && k < (int)n) snprintf(buf + k, n - (size_t)k, ", ceil_mode");
+}
+
 typedef struct {
+    float gap_out;              // gap before the output (wide for the pooling arrow)
     GridSpec in, kern, prod, out;
     bool has_kern, has_prod, has_out, has_img;
     Rect img;
@@ -59,7 +70,16 @@ static void layout(ViewCtx *v, const Scene *sc, bool is_pool, ConvLayout *L) {
     float img_side = L->has_img ? floorf(fminf(a.h * 0.3f, 200) / 32) * 32 : 0;
     float img_block = L->has_img ? img_side + th->font_body * 1.6f + 24 + L->label_h : 0; // picture + caption + the grid's label
     int n_cols = 1 + L->has_kern + L->has_out;
-    float avail_w = a.w - COL_GAP * (float)(n_cols - 1) - 16;
+    L->gap_out = COL_GAP;
+    if (is_pool) { // the arrow between input and output carries "max pooling / 2×2, stride 2"
+        float w1, w2;
+        char buf[96];
+        text_measure(v->c, ui_tr(v->lang, POOL_NAMES[sc->pool_kind]), th->font_small, true, &w1, NULL);
+        pool_params(v, sc, buf, sizeof buf);
+        text_measure(v->c, buf, th->font_small, false, &w2, NULL);
+        L->gap_out = fmaxf(COL_GAP, fmaxf(w1, w2) + 28);
+    }
+    float avail_w = a.w - COL_GAP * (float)(n_cols - 1) - (L->gap_out - COL_GAP) - 16;
     float avail_h = a.h - L->label_h - 30;
     float kstack_extra = L->has_prod ? L->label_h + 8 : 0;
     // uniform cells if they stay large, else kernel/products keep MIN_KCELL
@@ -78,7 +98,7 @@ static void layout(ViewCtx *v, const Scene *sc, bool is_pool, ConvLayout *L) {
     float k_px_h = (float)kh * kcell * (L->has_prod ? 2 : 1) + kstack_extra;
     float content_h = fmaxf(fmaxf(col1_h, out_px_h), k_px_h);
     float col1_w = fmaxf((float)in_w * cell, img_side);
-    float total_w = col1_w + (float)kw * kcell + (float)out_w * cell + COL_GAP * (float)(n_cols - 1);
+    float total_w = col1_w + (float)kw * kcell + (float)out_w * cell + COL_GAP * (float)(n_cols - 1) + (L->gap_out - COL_GAP);
     float x = a.x + (a.w - total_w) / 2;
     float top = a.y + L->label_h + (a.h - L->label_h - content_h) / 2;
     // grids are centred on the input grid's middle row, the picture above it
@@ -98,7 +118,7 @@ static void layout(ViewCtx *v, const Scene *sc, bool is_pool, ConvLayout *L) {
     L->in.cell = cell;
     L->in.fill = th->input_cell;
     L->in.strong = th->input;
-    x += col1_w + COL_GAP;
+    x += col1_w + (L->has_kern ? COL_GAP : L->gap_out);
     if (L->has_kern) {
         style_values(&L->kern, &sc->kernel, HEAT_NONE);
         L->kern.cell = kcell;
@@ -201,13 +221,24 @@ static void draw_conv_like(ViewCtx *v, const Scene *sc, bool is_pool) {
         L.in.mark = mark;
         L.in.mark_fill = th->kernel_cell;
     }
+    if (is_pool && sc->indices && sc->pool_kind != 1 && sc->input.rows * sc->input.cols <= 64 * 64) {
+        if (!L.in.mark) memset(mark, 0, sizeof mark);
+        for (int i = 0; i < sc->output.rows * sc->output.cols; i++) {
+            bool current = sc->win_oy >= 0 && i == sc->win_oy * sc->output.cols + sc->win_ox;
+            if (current || (sc->win_oy < 0 && i < sc->n_filled)) mark[sc->indices[i]] = 2;
+        }
+        L.in.mark = mark;
+        L.in.mark_fill = th->kernel_cell;
+        L.in.mark_fill2 = th->argmax;
+    }
+    if (is_pool && sc->pool_kind == 0) L.in.pad_text = "\xE2\x88\x92\xE2\x88\x9E"; // max-pool padding is −∞
     if (L.has_img) view_picture(v, sc, L.img, grid_rect(&L.in));
     widget_grid(c, &L.in);
     const char *in_name = tr(v, sc->input_name);
     snprintf(buf, sizeof buf, "%s %d\xC3\x97%d", in_name, sc->input.rows, sc->input.cols);
     label(v, &L.in, buf, th->input);
     hitmap_add(v->hits, &L.in, HIT_INPUT, in_name, sc->crop_y, sc->crop_x);
-    if (sc->from_image) { // say which values these are
+    if (sc->from_image && !(is_pool && sc->kernel.rows)) { // say which values these are
         Rect gr = grid_rect(&L.in);
         TextStyle st = text_style(c, th->font_small, th->text_muted);
         st.align = ALIGN_CENTER;
@@ -221,28 +252,16 @@ static void draw_conv_like(ViewCtx *v, const Scene *sc, bool is_pool) {
                           sc->conv.pad_top, sc->conv.pad_left, sc->conv.dilation_h, sc->conv.dilation_w);
     }
 
-    // ---- max-pool argmax: gold fill + outline (never colour alone) ----
+    // ---- max-pool argmax: gold fill (marks, drawn under the numbers) + outline ----
     if (is_pool && sc->indices && sc->pool_kind != 1) {
         int n_out = sc->output.rows * sc->output.cols;
+        bool small = L.in.cell < 22; // on big maps, outline only the current window's winner
         for (int i = 0; i < n_out; i++) {
             bool current = sc->win_oy >= 0 && i == sc->win_oy * sc->output.cols + sc->win_ox;
-            if (!current && sc->win_oy >= 0) continue;
-            if (!current && i >= sc->n_filled) continue;
+            if (!current && (sc->win_oy >= 0 || i >= sc->n_filled || small)) continue;
             int idx = sc->indices[i];
-            Rect r = grid_cell_rect(&L.in, idx / sc->input.cols, idx % sc->input.cols);
-            Rgba fill = th->argmax;
-            fill.a = 170;
-            draw_fill_rect(c, r, fill);
-            draw_rect_outline(c, r, th->line_thick, th->argmax_outline);
-            if (L.in.values && grid_value_font(c, L.in.cell, 4) > 0) {
-                char num[32];
-                scene_fmt(num, sizeof num, sc->input.v[idx], L.in.decimals);
-                TextStyle st = text_style(c, grid_value_font(c, L.in.cell, (int)strlen(num) > 4 ? 5 : 4), (Rgba){20, 20, 20, 255});
-                st.bold = true;
-                st.align = ALIGN_CENTER;
-                st.vcenter = true;
-                draw_text(c, r.x + r.w / 2, r.y + r.h / 2, num, st);
-            }
+            draw_rect_outline(c, grid_cell_rect(&L.in, idx / sc->input.cols, idx % sc->input.cols),
+                              fmaxf(th->line_thick, L.in.cell * 0.08f), th->argmax_outline);
         }
     }
 
@@ -296,16 +315,15 @@ static void draw_conv_like(ViewCtx *v, const Scene *sc, bool is_pool) {
     if (L.has_out) {
         Rect prev_col = L.has_kern ? grid_rect(&L.kern) : grid_rect(&L.in), orr = grid_rect(&L.out);
         if (is_pool) {
-            static const char *const PN[] = {"max pooling", "average pooling", "global max pooling"};
             float mx = (prev_col.x + prev_col.w + orr.x) / 2, my = orr.y + orr.h / 2;
-            draw_arrow(c, prev_col.x + prev_col.w + 8, my, orr.x - 8, my, th->line_thick, 14, th->text_muted);
+            draw_arrow(c, prev_col.x + prev_col.w + 10, my, orr.x - 10, my, th->line_thick, 14, th->text_muted);
             TextStyle st = text_style(c, th->font_small, th->text);
             st.align = ALIGN_CENTER;
-            draw_text(c, mx, my - th->font_small * 2.6f, tr(v, PN[sc->pool_kind]), st);
-            if (sc->pool_kind != 2) {
-                snprintf(buf, sizeof buf, "%d\xC3\x97%d, %s %d", sc->pool.kernel_h, sc->pool.kernel_w, tr(v, "stride"), sc->pool.stride_h);
-                draw_text(c, mx, my + 10, buf, st);
-            }
+            st.bold = true;
+            draw_text(c, mx, my - th->font_small * 1.9f, tr(v, POOL_NAMES[sc->pool_kind]), st);
+            st.bold = false;
+            pool_params(v, sc, buf, sizeof buf);
+            draw_text(c, mx, my + 10, buf, st);
         } else if (!(L.has_prod && sc->win_oy >= 0)) {
             draw_symbol(v, (prev_col.x + prev_col.w + orr.x) / 2, orr.y + orr.h / 2, "\xE2\x86\x92"); // →
         }

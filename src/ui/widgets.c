@@ -94,7 +94,7 @@ void widget_grid(Canvas *c, const GridSpec *g) {
                 TextStyle st = text_style(c, font, th->text_muted);
                 st.align = ALIGN_CENTER;
                 st.vcenter = true;
-                draw_text(c, cr.x + cr.w / 2, cr.y + cr.h / 2, "0", st);
+                draw_text(c, cr.x + cr.w / 2, cr.y + cr.h / 2, g->pad_text ? g->pad_text : "0", st);
             }
         }
     for (int r = 0; r < g->rows; r++)
@@ -103,7 +103,7 @@ void widget_grid(Canvas *c, const GridSpec *g) {
             Rect cr = grid_cell_rect(g, r, col);
             bool shown = g->n_visible < 0 || i < g->n_visible;
             Rgba fill = shown ? grid_cell_color(c, g, g->v[i]) : th->empty_cell;
-            if (g->mark && g->mark[i] && g->heat == HEAT_NONE) fill = g->mark_fill;
+            if (g->mark && g->mark[i] && g->heat == HEAT_NONE && shown) fill = g->mark[i] == 2 ? g->mark_fill2 : g->mark_fill;
             draw_fill_rect(c, cr, fill);
             if (lw > 0) draw_rect_outline(c, cr, lw, th->grid_line);
             if (values && shown) {

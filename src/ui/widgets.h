@@ -26,8 +26,10 @@ typedef struct {
     int n_visible;              // only the first n cells (row-major) show values; -1 = all
     bool values;                // draw numbers (auto-off when cells are too small)
     float font;                 // number size; 0 = fit to the cell (>= theme font_cell when possible)
-    const uint8_t *mark;        // (rows, cols) non-zero = fill with mark_fill (e.g. the window), or NULL
-    Rgba mark_fill;
+    const uint8_t *mark;        // (rows, cols) 1 = fill with mark_fill (the window), 2 = mark_fill2
+                                // (the argmax); only on HEAT_NONE grids (heat colours carry values); or NULL
+    Rgba mark_fill, mark_fill2;
+    const char *pad_text;       // text in padding cells, NULL for 0 (max pooling pads with minus infinity)
 } GridSpec;
 
 // Draws the grid (padding rings, cells, numbers, frame).
