@@ -1,0 +1,180 @@
+/* Golden frames of the lesson player, drawn offscreen by the same code as the
+ * window (SDL software renderer on a surface, as SDL's own render tests do).
+ * Pixels are compared in 8x8 blocks (block means within a tolerance), with
+ * the text-only regions (top bar, explanation panel) masked, so font
+ * rasterisation differences do not fail the test while a moved window, a
+ * wrong colour or a missing grid does. A failure writes tests/out/NAME.png
+ * (actual) and NAME.diff.png. CONVLAB_UPDATE_GOLDEN=1 rewrites the goldens.
+ * The lessons are frozen copies in tests/golden/ so editing lessons/ does
+ * not move the goldens (lessons/ is covered by test_lesson.c).
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <SDL2/SDL_image.h>
+
+#include "ui/draw.h"
+#include "ui/player.h"
+#include "ui/theme.h"
+
+#define W 1280
+#define H 800
+#define BLOCK 8
+#define BLOCK_TOL 28.0     // mean |difference| per channel in a block
+#define MAX_BAD_FRAC 0.004 // of the compared blocks
+
+static Theme THEME;
+
+// Renders lesson `file` at `step` (1-based) in lang/theme into a new surface.
+static SDL_Surface *render(const char *file, int step, Lang lang, bool dark) {
+    ClError err;
+    cr_assert_eq(draw_init_fonts(&err), 0, "%s", err.msg);
+    if (dark) theme_default_dark(&THEME);
+    else theme_default_light(&THEME);
+    ScreenContext ctx = {lang, "", NULL, "no data in the render tests", dark ? "dark" : "light", 0, NULL};
+    Screen *s = player_create_for(&ctx, file, 0, &err);
+    cr_assert_not_null(s, "%s", err.msg);
+    player_set_static(s, true);
+    cr_assert_eq(player_open(s, player_current_lesson(s), step - 1), 0);
+    Canvas *c = canvas_create_offscreen(W, H, &THEME, &err);
+    cr_assert_not_null(c, "%s", err.msg);
+    canvas_begin_frame(c);
+    s->draw(s, c);
+    SDL_Surface *out = canvas_read_pixels(c);
+    canvas_free(c);
+    s->destroy(s);
+    cr_assert_not_null(out);
+    return out;
+}
+
+// Text-only regions: the top bar and the explanation panel (right 34%).
+static bool masked(int x, int y) { return y < 60 || x > (int)(W * 0.655f); }
+
+// Returns the fraction of bad blocks; writes a diff image if diff is not NULL.
+static double compare(SDL_Surface *a, SDL_Surface *b, SDL_Surface *diff) {
+    int bad = 0, total = 0;
+    const uint8_t *pa = a->pixels, *pb = b->pixels;
+    for (int by = 0; by + BLOCK <= H; by += BLOCK)
+        for (int bx = 0; bx + BLOCK <= W; bx += BLOCK) {
+            if (masked(bx, by) || masked(bx + BLOCK - 1, by + BLOCK - 1)) continue;
+            double sa[3] = {0}, sb[3] = {0};
+            for (int y = by; y < by + BLOCK; y++)
+                for (int x = bx; x < bx + BLOCK; x++)
+                    for (int ch = 0; ch < 3; ch++) {
+                        sa[ch] += pa[y * a->pitch + 4 * x + ch];
+                        sb[ch] += pb[y * b->pitch + 4 * x + ch];
+                    }
+            double d = 0;
+            for (int ch = 0; ch < 3; ch++) d = fmax(d, fabs(sa[ch] - sb[ch]) / (BLOCK * BLOCK));
+            total++;
+            if (d > BLOCK_TOL) bad++;
+            if (diff) {
+                uint8_t v = (uint8_t)fmin(255, d * 4);
+                for (int y = by; y < by + BLOCK; y++)
+                    for (int x = bx; x < bx + BLOCK; x++) {
+                        uint8_t *p = (uint8_t *)diff->pixels + y * diff->pitch + 4 * x;
+                        p[0] = d > BLOCK_TOL ? 255 : v; p[1] = d > BLOCK_TOL ? 0 : v; p[2] = d > BLOCK_TOL ? 0 : v; p[3] = 255;
+                    }
+            }
+        }
+    return total ? (double)bad / total : 1.0;
+}
+
+static SDL_Surface *load_rgba(const char *path) {
+    SDL_Surface *s = IMG_Load(path);
+    if (!s) return NULL;
+    SDL_Surface *c = SDL_ConvertSurfaceFormat(s, SDL_PIXELFORMAT_RGBA32, 0);
+    SDL_FreeSurface(s);
+    return c;
+}
+
+static void golden(const char *name, const char *file, int step, Lang lang, bool dark) {
+    char gpath[256], apath[256], dpath[256];
+    snprintf(gpath, sizeof gpath, "golden/%s.png", name);
+    SDL_Surface *got = render(file, step, lang, dark);
+    if (getenv("CONVLAB_UPDATE_GOLDEN")) {
+        cr_assert_eq(IMG_SavePNG(got, gpath), 0, "%s", IMG_GetError());
+        SDL_FreeSurface(got);
+        return;
+    }
+    SDL_Surface *want = load_rgba(gpath);
+    cr_assert_not_null(want, "missing %s (CONVLAB_UPDATE_GOLDEN=1 writes it)", gpath);
+    cr_assert(want->w == W && want->h == H, "%s is %dx%d", gpath, want->w, want->h);
+    SDL_Surface *diff = SDL_CreateRGBSurfaceWithFormat(0, W, H, 32, SDL_PIXELFORMAT_RGBA32);
+    SDL_FillRect(diff, NULL, SDL_MapRGBA(diff->format, 40, 40, 40, 255));
+    double bad = compare(got, want, diff);
+    if (bad > MAX_BAD_FRAC) {
+        mkdir("out", 0755);
+        snprintf(apath, sizeof apath, "out/%s.png", name);
+        snprintf(dpath, sizeof dpath, "out/%s.diff.png", name);
+        IMG_SavePNG(got, apath);
+        IMG_SavePNG(diff, dpath);
+    }
+    SDL_FreeSurface(diff);
+    SDL_FreeSurface(got);
+    SDL_FreeSurface(want);
+    cr_assert(bad <= MAX_BAD_FRAC, "%s: %.2f%% of the blocks differ (limit %.2f%%); see tests/out/%s.png and .diff.png",
+              name, bad * 100, MAX_BAD_FRAC * 100, name);
+}
+
+Test(render_golden, conv_first_window_en) { golden("02_step2_en", "golden/02_convolution.lesson", 2, LANG_EN, false); }
+Test(render_golden, conv_second_window_zh) { golden("02_step3_zh", "golden/02_convolution.lesson", 3, LANG_ZH, false); }
+Test(render_golden, stride3_skipped_dark) { golden("03_step6_dark", "golden/03_stride.lesson", 6, LANG_EN, true); }
+Test(render_golden, maxpool_argmax_en) { golden("07_step3_en", "golden/07_pooling.lesson", 3, LANG_EN, false); }
+Test(render_golden, maxpool_padding_zh) { golden("07_step7_zh", "golden/07_pooling.lesson", 7, LANG_ZH, false); }
+
+// The comparison must be able to fail: the next step (the window one cell
+// further) differs from the golden of the previous one beyond the tolerance.
+Test(render_golden, comparison_detects_a_moved_window) {
+    SDL_Surface *want = load_rgba("golden/02_step2_en.png");
+    cr_assert_not_null(want);
+    SDL_Surface *got = render("golden/02_convolution.lesson", 3, LANG_EN, false);
+    cr_assert_gt(compare(got, want, NULL), MAX_BAD_FRAC, "step 3 must not pass as step 2");
+    SDL_FreeSurface(got);
+    SDL_FreeSurface(want);
+}
+
+// Rendering twice gives the same pixels (no history, no time dependence).
+Test(render_frames, same_step_same_pixels) {
+    SDL_Surface *a = render("../lessons/07_pooling.lesson", 1, LANG_EN, false);
+    SDL_Surface *b = render("../lessons/07_pooling.lesson", 1, LANG_EN, false);
+    cr_assert_eq(memcmp(a->pixels, b->pixels, (size_t)a->pitch * H), 0);
+    SDL_FreeSurface(a);
+    SDL_FreeSurface(b);
+}
+
+// HiDPI: at 2x the layout is the same, scaled (compare a 2x render downsampled).
+Test(render_frames, hidpi_is_the_same_layout_scaled) {
+    ClError err;
+    cr_assert_eq(draw_init_fonts(&err), 0, "%s", err.msg);
+    theme_default_light(&THEME);
+    ScreenContext ctx = {LANG_EN, "", NULL, "", "light", 0, NULL};
+    Screen *s = player_create_for(&ctx, "../lessons/03_stride.lesson", 2, &err);
+    player_set_static(s, true);
+    Canvas *c = canvas_create_offscreen(2 * W, 2 * H, &THEME, &err);
+    canvas_begin_frame(c);
+    cr_assert_float_eq(canvas_scale(c), 2.0f, 1e-6);
+    cr_assert_float_eq(canvas_width(c), (float)W, 1e-3);
+    s->draw(s, c);
+    SDL_Surface *big = canvas_read_pixels(c);
+    SDL_Surface *small = SDL_CreateRGBSurfaceWithFormat(0, W, H, 32, SDL_PIXELFORMAT_RGBA32);
+    const uint8_t *pb = big->pixels;
+    uint8_t *ps = small->pixels;
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            for (int ch = 0; ch < 4; ch++) {
+                int sum = pb[(2 * y) * big->pitch + 8 * x + ch] + pb[(2 * y) * big->pitch + 8 * x + 4 + ch] +
+                          pb[(2 * y + 1) * big->pitch + 8 * x + ch] + pb[(2 * y + 1) * big->pitch + 8 * x + 4 + ch];
+                ps[y * small->pitch + 4 * x + ch] = (uint8_t)(sum / 4);
+            }
+    SDL_Surface *one = render("../lessons/03_stride.lesson", 3, LANG_EN, false);
+    cr_assert_leq(compare(small, one, NULL), 0.01, "the 2x frame is the 1x frame, sharper");
+    SDL_FreeSurface(one);
+    SDL_FreeSurface(small);
+    SDL_FreeSurface(big);
+    canvas_free(c);
+    s->destroy(s);
+}
