@@ -68,8 +68,8 @@ void dashboard_layout(DashboardLayout *L, float w, float h, bool interactive) {
 
 Rect dash_panel(Canvas *c, Rect r, const char *title, const char *subtitle) {
     const Theme *th = canvas_theme(c);
-    draw_fill_rect(c, r, th->panel);
-    draw_rect_outline(c, r, 1, th->panel_border);
+    dash_fill(c, r, th->panel);
+    dash_outline(c, r, 1, th->panel_border);
     TextStyle ts = text_style(c, 19, th->title);
     ts.bold = true;
     float tw = draw_text(c, r.x + 10, r.y + 6, title, ts);
@@ -91,8 +91,8 @@ static void fmt_duration(char *out, int n, double s) {
 
 static void draw_progress(Canvas *c, Rect r, const TrainSnapshot *s, const DashboardView *v, FILE *dump) {
     const Theme *th = canvas_theme(c);
-    draw_fill_rect(c, r, th->panel);
-    draw_rect_outline(c, r, 1, th->panel_border);
+    dash_fill(c, r, th->panel);
+    dash_outline(c, r, 1, th->panel_border);
     static const char *const STATE[] = {"READY", "TRAINING", "PAUSED", "FINISHED", "ERROR"};
     Rgba scol = s->state == TS_RUNNING ? th->output : s->state == TS_ERROR ? th->error
               : s->state == TS_FINISHED ? th->input : th->kernel;
@@ -102,10 +102,10 @@ static void draw_progress(Canvas *c, Rect r, const TrainSnapshot *s, const Dashb
         float tri[6] = {x, cy - 9, x + 16, cy, x, cy + 9};
         draw_fill_triangle(c, tri, scol);
     } else if (s->state == TS_PAUSED) {
-        draw_fill_rect(c, (Rect){x, cy - 9, 5, 18}, scol);
-        draw_fill_rect(c, (Rect){x + 10, cy - 9, 5, 18}, scol);
+        dash_fill(c, (Rect){x, cy - 9, 5, 18}, scol);
+        dash_fill(c, (Rect){x + 10, cy - 9, 5, 18}, scol);
     } else {
-        draw_fill_rect(c, (Rect){x, cy - 8, 16, 16}, scol);
+        dash_fill(c, (Rect){x, cy - 8, 16, 16}, scol);
     }
     TextStyle st = text_style(c, 21, scol);
     st.bold = true;
@@ -133,9 +133,9 @@ static void draw_progress(Canvas *c, Rect r, const TrainSnapshot *s, const Dashb
     Rect bar = {r.x + r.w - bw - 12, cy - bh / 2, bw, bh};
     double frac = s->total_steps > 0 ? (double)s->step / (double)s->total_steps : 0;
     if (frac > 1) frac = 1;
-    draw_fill_rect(c, bar, th->bg);
-    draw_fill_rect(c, (Rect){bar.x, bar.y, bar.w * (float)frac, bar.h}, th->output);
-    draw_rect_outline(c, bar, 1.5f, th->text_muted);
+    dash_fill(c, bar, th->bg);
+    dash_fill(c, (Rect){bar.x, bar.y, bar.w * (float)frac, bar.h}, th->output);
+    dash_outline(c, bar, 1.5f, th->text_muted);
     char pct[16];
     snprintf(pct, sizeof pct, "%.0f %%", 100 * frac);
     TextStyle ps = text_style(c, 16, frac > 0.5 ? th->cell_text_inv : th->text);
@@ -194,10 +194,10 @@ static void draw_classes(Canvas *c, Rect panel, const TrainSnapshot *s, FILE *du
     Rect track_all = {in.x + name_w, in.y, in.w - name_w - 4, in.h};
     float fs = fminf(19, row_h * 0.72f);
     for (int k = 0; k < CIFAR_CLASSES; k++)
-        draw_fill_rect(c, (Rect){track_all.x, in.y + k * row_h + 2, track_all.w, row_h - 4}, th->bg);
+        dash_fill(c, (Rect){track_all.x, in.y + k * row_h + 2, track_all.w, row_h - 4}, th->bg);
     // chance level (a random guess gets 10 %), under the bars and their numbers
     float x10 = track_all.x + track_all.w * 0.1f;
-    draw_dashed_line(c, x10, in.y, x10, in.y + in.h, 1.5f, 4, th->text_muted);
+    dash_dashed_vline(c, x10, in.y, in.y + in.h, 1.5f, 4, th->text_muted);
     for (int k = 0; k < CIFAR_CLASSES; k++) {
         float y = in.y + k * row_h, cy = y + row_h / 2;
         TextStyle ns = text_style(c, fs, th->text);
@@ -208,7 +208,7 @@ static void draw_classes(Canvas *c, Rect panel, const TrainSnapshot *s, FILE *du
         if (!s->has_eval) continue;
         double acc = s->eval.class_accuracy[k];
         float bw = track.w * (float)(acc / 100.0);
-        draw_fill_rect(c, (Rect){track.x, track.y, bw, track.h}, th->output);
+        dash_fill(c, (Rect){track.x, track.y, bw, track.h}, th->output);
         char buf[32];
         snprintf(buf, sizeof buf, "%.1f %%", acc);
         float tw, thh;
@@ -253,12 +253,12 @@ static void draw_confusion(Canvas *c, const DashboardLayout *L, const TrainSnaps
         for (int p = 0; p < CIFAR_CLASSES; p++) {
             Rect r = {g.x + p * cell, g.y + t * cell, cell - 1, cell - 1};
             if (!s->has_eval) {
-                draw_fill_rect(c, r, th->empty_cell);
+                dash_fill(c, r, th->empty_cell);
                 continue;
             }
             float f = row > 0 ? (float)s->eval.confusion[t][p] / row : 0;
-            draw_fill_rect(c, r, theme_viridis(f));
-            if (t == p) draw_rect_outline(c, r, 2, th->cell_text_inv);  // the diagonal: correct answers
+            dash_fill(c, r, theme_viridis(f));
+            if (t == p) dash_outline(c, r, 2, th->cell_text_inv);  // the diagonal: correct answers
         }
         if (dump && s->has_eval) {
             fprintf(dump, "confusion %d:", t);
@@ -268,7 +268,7 @@ static void draw_confusion(Canvas *c, const DashboardLayout *L, const TrainSnaps
     }
     if (v->cell_truth >= 0 && v->cell_pred >= 0) {
         Rect r = {g.x + v->cell_pred * cell - 2, g.y + v->cell_truth * cell - 2, cell + 3, cell + 3};
-        draw_rect_outline(c, r, 3, th->accent);
+        dash_outline(c, r, 3, th->accent);
     }
     TextStyle cap = text_style(c, 13, th->text_muted);
     draw_text(c, L->confusion.x + 10, L->confusion.y + L->confusion.h - 20,
@@ -299,7 +299,7 @@ static void draw_predictions(Canvas *c, const DashboardLayout *L, const TrainSna
         draw_image_rgb(c, ir, rgb, 32, 32);
         bool ok = p->top[0] == p->truth;
         Rgba col = ok ? th->output : th->error;
-        draw_rect_outline(c, ir, 2.5f, col);
+        dash_outline(c, ir, 2.5f, col);
         float tx = ir.x, ty = ir.y + ir.h + 2;
         Rect cellr = {tx, ir.y, (L->predictions.w - 16) / 4 - 4, L->predictions.y + L->predictions.h - ir.y};
         canvas_push_clip(c, cellr);
@@ -317,7 +317,7 @@ static void draw_predictions(Canvas *c, const DashboardLayout *L, const TrainSna
         TextStyle ms = text_style(c, 12, th->text_muted);
         draw_text(c, tx, ty + 36, buf, ms);
         canvas_pop_clip(c);
-        if (s->fmap_image == p->index) draw_rect_outline(c, (Rect){ir.x - 3, ir.y - 3, ir.w + 6, ir.h + 6}, 1.5f, th->input);
+        if (s->fmap_image == p->index) dash_outline(c, (Rect){ir.x - 3, ir.y - 3, ir.w + 6, ir.h + 6}, 1.5f, th->input);
         if (dump)
             fprintf(dump, "pred %d truth=%s top=%s:%.3f,%s:%.3f,%s:%.3f\n", p->index, CIFAR_TUTORIAL_CLASSES[p->truth],
                     CIFAR_TUTORIAL_CLASSES[p->top[0]], (double)p->prob[0], CIFAR_TUTORIAL_CLASSES[p->top[1]],
@@ -348,7 +348,7 @@ static void draw_cell_images(Canvas *c, const DashboardLayout *L, const TrainSna
         uint8_t rgb[32 * 32 * 3];
         dash_cifar_rgb(cifar, idx[k], rgb);
         draw_image_rgb(c, r, rgb, 32, 32);
-        if (idx[k] == s->fmap_image) draw_rect_outline(c, r, 2.5f, th->input);
+        if (idx[k] == s->fmap_image) dash_outline(c, r, 2.5f, th->input);
     }
     free(idx);
 }
@@ -357,8 +357,8 @@ static void draw_cell_images(Canvas *c, const DashboardLayout *L, const TrainSna
 
 static void draw_hints(Canvas *c, Rect r, const TrainSnapshot *s, const DashboardView *v) {
     const Theme *th = canvas_theme(c);
-    draw_fill_rect(c, r, th->panel);
-    draw_rect_outline(c, r, 1, th->panel_border);
+    dash_fill(c, r, th->panel);
+    dash_outline(c, r, 1, th->panel_border);
     TextStyle ks = text_style(c, 17, th->text);
     const char *keys = s->state == TS_RUNNING ? "T pause   R reset   S save   O open   G log scale   Backspace lessons   Q quit"
                                               : "T train   R reset   S save   O open   G log scale   Backspace lessons   Q quit";
@@ -385,8 +385,8 @@ static void draw_message(Canvas *c, Rect loss, const char *msg, bool error) {
     w = fminf(w, loss.w - 40);
     Rect box = {loss.x + 70, loss.y + loss.h - 92, w + 20, h + 10};
     Rgba bg = th->bg;
-    draw_fill_rect(c, box, bg);
-    draw_rect_outline(c, box, 2, error ? th->error : th->accent);
+    dash_fill(c, box, bg);
+    dash_outline(c, box, 2, error ? th->error : th->accent);
     TextStyle st = text_style(c, 16, error ? th->error : th->text);
     st.bold = true;
     canvas_push_clip(c, box);

@@ -6,6 +6,17 @@
 
 #include "ui/dashboard.h"
 
+// Opaque fills and axis-aligned lines without per-pixel blending: SDL's
+// software renderer blends every pixel of a fill when the renderer's blend
+// mode is BLEND (~15 ms for a 1280x800 rect), so opaque colours switch the
+// mode to NONE for the call. Translucent colours still blend.
+void dash_fill(Canvas *c, Rect r, Rgba col);
+void dash_outline(Canvas *c, Rect r, float thickness, Rgba col);
+void dash_hline(Canvas *c, float x0, float x1, float y, float thickness, Rgba col);
+void dash_vline(Canvas *c, float x, float y0, float y1, float thickness, Rgba col);
+void dash_dashed_hline(Canvas *c, float x0, float x1, float y, float thickness, float dash, Rgba col);
+void dash_dashed_vline(Canvas *c, float x, float y0, float y1, float thickness, float dash, Rgba col);
+
 // The colour of run number `run` (0-based) in every chart and legend.
 Rgba dash_run_color(int run);
 // Panel background, border and a bold title with an optional muted subtitle;

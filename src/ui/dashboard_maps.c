@@ -75,7 +75,7 @@ void dash_draw_features(Canvas *c, Rect panel, const TrainSnapshot *s) {
             for (int ch = 0; ch < 3; ch++) rgb[3 * p + ch] = (uint8_t)lrintf(255 * (w[ch * 25 + p] - lo) / span);
         Rect r = {in.x + f * (fsize + 8), fy, fsize, fsize};
         draw_image_rgb(c, r, rgb, 5, 5);
-        draw_rect_outline(c, r, 1, th->kernel);
+        dash_outline(c, r, 1, th->kernel);
     }
 
     // the chosen image and its maps
@@ -88,7 +88,7 @@ void dash_draw_features(Canvas *c, Rect panel, const TrainSnapshot *s) {
         uint8_t rgb[32 * 32 * 3];
         dash_planar_rgb(s->fmap_pixels, rgb);
         draw_image_rgb(c, ir, rgb, 32, 32);
-        draw_rect_outline(c, ir, 1.5f, th->input);
+        dash_outline(c, ir, 1.5f, th->input);
         TextStyle nm = text_style(c, 15, th->text);
         draw_text(c, in.x, ir.y + ir.h + 3, CIFAR_TUTORIAL_CLASSES[s->fmap_truth], nm);
         char buf[32];

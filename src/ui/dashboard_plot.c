@@ -19,6 +19,36 @@ Rgba dash_run_color(int run) {
 
 /* ==== helpers ============================================================== */
 
+void dash_fill(Canvas *c, Rect r, Rgba col) {
+    SDL_Renderer *ren = canvas_renderer(c);
+    if (col.a == 255) SDL_SetRenderDrawBlendMode(ren, SDL_BLENDMODE_NONE);
+    draw_fill_rect(c, r, col);
+    if (col.a == 255) SDL_SetRenderDrawBlendMode(ren, SDL_BLENDMODE_BLEND);
+}
+
+void dash_outline(Canvas *c, Rect r, float t, Rgba col) {
+    dash_fill(c, (Rect){r.x, r.y, r.w, t}, col);
+    dash_fill(c, (Rect){r.x, r.y + r.h - t, r.w, t}, col);
+    dash_fill(c, (Rect){r.x, r.y + t, t, r.h - 2 * t}, col);
+    dash_fill(c, (Rect){r.x + r.w - t, r.y + t, t, r.h - 2 * t}, col);
+}
+
+void dash_hline(Canvas *c, float x0, float x1, float y, float t, Rgba col) {
+    dash_fill(c, (Rect){x0, y - t / 2, x1 - x0, fmaxf(t, 1.0f / canvas_scale(c))}, col);
+}
+
+void dash_vline(Canvas *c, float x, float y0, float y1, float t, Rgba col) {
+    dash_fill(c, (Rect){x - t / 2, y0, fmaxf(t, 1.0f / canvas_scale(c)), y1 - y0}, col);
+}
+
+void dash_dashed_hline(Canvas *c, float x0, float x1, float y, float t, float dash, Rgba col) {
+    for (float x = x0; x < x1; x += 2 * dash) dash_hline(c, x, fminf(x + dash, x1), y, t, col);
+}
+
+void dash_dashed_vline(Canvas *c, float x, float y0, float y1, float t, float dash, Rgba col) {
+    for (float y = y0; y < y1; y += 2 * dash) dash_vline(c, x, y, fminf(y + dash, y1), t, col);
+}
+
 // A thick polyline in one SDL_RenderGeometry call: one quad per segment,
 // extended by half the thickness at both ends so joints have no gaps.
 void dash_polyline(Canvas *c, const float *xs, const float *ys, int n, float thickness, Rgba col) {
@@ -48,7 +78,10 @@ void dash_polyline(Canvas *c, const float *xs, const float *ys, int n, float thi
         for (int k = 0; k < 6; k++) idx[ni + k] = nv + Q[k];
         nv += 4, ni += 6;
     }
-    if (ni > 0) SDL_RenderGeometry(canvas_renderer(c), NULL, v, nv, idx, ni);
+    SDL_Renderer *ren = canvas_renderer(c);
+    if (col.a == 255) SDL_SetRenderDrawBlendMode(ren, SDL_BLENDMODE_NONE);
+    if (ni > 0) SDL_RenderGeometry(ren, NULL, v, nv, idx, ni);
+    if (col.a == 255) SDL_SetRenderDrawBlendMode(ren, SDL_BLENDMODE_BLEND);
     free(v);
     free(idx);
 }
@@ -121,11 +154,11 @@ static void loss_axes(LossAxes *a, const TrainSnapshot *s, bool log_scale, Rect 
     }
 }
 
-// Averages points into buckets about 2 logical px wide so a long run costs
+// Averages points into buckets about 3 logical px wide so a long run costs
 // the same to draw as a short one. Writes at most max points.
 static int bucket_points(const LossAxes *a, const RunHistory *h, bool smooth, float *xs, float *ys, int max) {
     int n = 0;
-    float bucket_w = 2.0f;
+    float bucket_w = 3.0f;
     int i = 0;
     while (i < h->n_points && n < max) {
         float x0 = loss_x(a, (double)h->points[i].step);
@@ -163,7 +196,7 @@ void dash_draw_loss(Canvas *c, Rect panel, const TrainSnapshot *s, const Dashboa
     Rect plot = {content.x + 62, content.y + 6, content.w - 62 - 14, content.h - 6 - 46};
     LossAxes a;
     loss_axes(&a, s, v->log_scale, plot);
-    draw_fill_rect(c, plot, th->bg);
+    dash_fill(c, plot, th->bg);
 
     // y grid and labels
     TextStyle lab = text_style(c, 17, th->text_muted);
@@ -176,7 +209,7 @@ void dash_draw_loss(Canvas *c, Rect panel, const TrainSnapshot *s, const Dashboa
                 double val = M[m] * pow(10, e), lv = log10(val);
                 if (lv < a.y_lo || lv > a.y_hi) continue;
                 float y = loss_y(&a, val);
-                draw_line(c, plot.x, y, plot.x + plot.w, y, 1, th->grid_line);
+                dash_hline(c, plot.x, plot.x + plot.w, y, 1, th->grid_line);
                 char buf[32];
                 snprintf(buf, sizeof buf, "%g", val);
                 draw_text(c, plot.x - 8, y, buf, lab);
@@ -186,7 +219,7 @@ void dash_draw_loss(Canvas *c, Rect panel, const TrainSnapshot *s, const Dashboa
         double step = dash_nice_step(a.y_hi - a.y_lo, 5);
         for (double y0 = ceil(a.y_lo / step) * step; y0 <= a.y_hi + 1e-9; y0 += step) {
             float y = loss_y(&a, y0);
-            draw_line(c, plot.x, y, plot.x + plot.w, y, 1, th->grid_line);
+            dash_hline(c, plot.x, plot.x + plot.w, y, 1, th->grid_line);
             char buf[32];
             snprintf(buf, sizeof buf, step < 0.1 ? "%.2f" : "%.1f", y0);
             draw_text(c, plot.x - 8, y, buf, lab);
@@ -198,7 +231,7 @@ void dash_draw_loss(Canvas *c, Rect panel, const TrainSnapshot *s, const Dashboa
     double xstep = dash_nice_step(a.x_max, 6);
     for (double x0 = 0; x0 <= a.x_max + 1e-9; x0 += xstep) {
         float x = loss_x(&a, x0);
-        draw_line(c, x, plot.y + plot.h, x, plot.y + plot.h + 5, 1.5f, th->text_muted);
+        dash_vline(c, x, plot.y + plot.h, plot.y + plot.h + 5, 1.5f, th->text_muted);
         char buf[32];
         fmt_axis_steps(buf, sizeof buf, x0);
         draw_text(c, x, plot.y + plot.h + 7, buf, xl);
@@ -215,7 +248,7 @@ void dash_draw_loss(Canvas *c, Rect panel, const TrainSnapshot *s, const Dashboa
             double x0 = (double)e * cur->batches_per_epoch;
             if (x0 > a.x_max) break;
             float x = loss_x(&a, x0);
-            draw_dashed_line(c, x, plot.y, x, plot.y + plot.h, 1.5f, 6, th->text_muted);
+            dash_dashed_vline(c, x, plot.y, plot.y + plot.h, 1.5f, 6, th->text_muted);
             char buf[32];
             snprintf(buf, sizeof buf, "end of epoch %d", e);
             if (cur->config.epochs <= 12 || e == cur->config.epochs) draw_text(c, x - 4, plot.y + 2, buf, el);
@@ -229,10 +262,13 @@ void dash_draw_loss(Canvas *c, Rect panel, const TrainSnapshot *s, const Dashboa
     for (int r = 0; r < s->n_runs; r++) {
         const RunHistory *h = &s->runs[r];
         Rgba col = dash_run_color(r);
-        Rgba faint = col;
-        faint.a = 90;
-        int n = bucket_points(&a, h, false, xs, ys, max_pts);
-        dash_polyline(c, xs, ys, n, 2.0f, faint);
+        Rgba faint = rgba_mix(th->bg, col, 0.4f);  // opaque: blending costs in software rendering
+        bool current = r == s->n_runs - 1;
+        int n;
+        if (current) {  // older runs show only their smoothed curve: less clutter, less to draw
+            n = bucket_points(&a, h, false, xs, ys, max_pts);
+            dash_polyline(c, xs, ys, n, 2.0f, faint);
+        }
         n = bucket_points(&a, h, true, xs, ys, max_pts);
         dash_polyline(c, xs, ys, n, r == s->n_runs - 1 ? 5.0f : 3.5f, col);
         if (n == 1) draw_fill_circle(c, xs[0], ys[0], 4, col);
@@ -245,7 +281,7 @@ void dash_draw_loss(Canvas *c, Rect panel, const TrainSnapshot *s, const Dashboa
     free(xs);
     free(ys);
     canvas_pop_clip(c);
-    draw_rect_outline(c, plot, 1.5f, th->panel_border);
+    dash_outline(c, plot, 1.5f, th->panel_border);
 
     if (!cur || (cur->n_points == 0 && s->n_runs == 1)) {
         TextStyle big = text_style(c, 26, th->text_muted);
@@ -277,13 +313,11 @@ void dash_draw_loss(Canvas *c, Rect panel, const TrainSnapshot *s, const Dashboa
         }
         // bottom left: loss curves start high on the left and fall, so that corner stays free longest
         Rect box = {plot.x + 10, plot.y + plot.h - 10 - (lh * s->n_runs + 10), lw + 48, lh * s->n_runs + 10};
-        Rgba bgc = th->panel;
-        bgc.a = 230;
-        draw_fill_rect(c, box, bgc);
-        draw_rect_outline(c, box, 1, th->panel_border);
+        dash_fill(c, box, th->panel);
+        dash_outline(c, box, 1, th->panel_border);
         for (int r = 0; r < s->n_runs; r++) {
             float y = box.y + 5 + lh * r + lh / 2;
-            draw_line(c, box.x + 8, y, box.x + 34, y, 5, dash_run_color(r));
+            dash_hline(c, box.x + 8, box.x + 34, y, 5, dash_run_color(r));
             TextStyle ls = text_style(c, 15, th->text);
             ls.vcenter = true;
             ls.bold = r == s->n_runs - 1;
@@ -302,19 +336,19 @@ void dash_draw_accuracy_chart(Canvas *c, Rect r, const TrainSnapshot *s, FILE *d
     for (int i = 0; i < s->n_runs; i++) {
         if (s->runs[i].config.epochs > max_epochs) max_epochs = s->runs[i].config.epochs;
     }
-    draw_fill_rect(c, plot, th->bg);
+    dash_fill(c, plot, th->bg);
     TextStyle lab = text_style(c, 13, th->text_muted);
     lab.align = ALIGN_RIGHT;
     lab.vcenter = true;
     for (int p = 0; p <= 100; p += 50) {
         float y = plot.y + plot.h - plot.h * p / 100.0f;
-        draw_line(c, plot.x, y, plot.x + plot.w, y, 1, th->grid_line);
+        dash_hline(c, plot.x, plot.x + plot.w, y, 1, th->grid_line);
         char buf[16];
         snprintf(buf, sizeof buf, "%d%%", p);
         draw_text(c, plot.x - 4, y, buf, lab);
     }
     float chance = plot.y + plot.h * 0.9f;  // 10 %: guessing
-    draw_dashed_line(c, plot.x, chance, plot.x + plot.w, chance, 1.5f, 5, th->text_muted);
+    dash_dashed_hline(c, plot.x, plot.x + plot.w, chance, 1.5f, 5, th->text_muted);
     TextStyle cl = text_style(c, 12, th->text_muted);
     cl.align = ALIGN_RIGHT;
     draw_text(c, plot.x + plot.w - 2, chance + 1, "chance 10%", cl);
@@ -342,5 +376,5 @@ void dash_draw_accuracy_chart(Canvas *c, Rect r, const TrainSnapshot *s, FILE *d
         dash_polyline(c, xs, ys, h->n_epochs_done, 3, col);
         for (int e = 0; e < h->n_epochs_done; e++) draw_fill_circle(c, xs[e], ys[e], 4.5f, col);
     }
-    draw_rect_outline(c, plot, 1, th->panel_border);
+    dash_outline(c, plot, 1, th->panel_border);
 }
