@@ -52,6 +52,13 @@ static void install_stop_handlers(struct sigaction *old_int, struct sigaction *o
     stop_signal = 0;
     sigaction(SIGINT, &sa, old_int);
     sigaction(SIGTERM, &sa, old_term);
+    // A parent may have started us with these blocked (or ignored: background
+    // jobs of a script ignore SIGINT); Ctrl-C and kill must still stop the run.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
 
 static void restore_stop_handlers(const struct sigaction *old_int, const struct sigaction *old_term) {
@@ -350,6 +357,8 @@ static int run_training(Trainer *t, RunState *rs, const TrainArgs *a, const Cifa
     return status;
 }
 
+static int train_command(const TrainArgs *a, const TrainConfig *config);
+
 int batch_train_main(int argc, char **argv) {
     TrainArgs a;
     ClError err = {0};
@@ -366,6 +375,20 @@ int batch_train_main(int argc, char **argv) {
     if (a.dashboard && !dashboard_render_png)
         return failure("--dashboard: this build has no dashboard renderer (src/ui/dashboard*.c); run without --dashboard");
 
+    // From here on a stop signal is handled: during loading it takes effect
+    // before the first step (and then nothing is saved).
+    struct sigaction old_int, old_term;
+    install_stop_handlers(&old_int, &old_term);
+    int status = train_command(&a, &config);
+    restore_stop_handlers(&old_int, &old_term);
+    return status;
+}
+
+// Loads data (and --load), trains, prints, saves. Returns the exit status.
+static int train_command(const TrainArgs *a_in, const TrainConfig *config_in) {
+    const TrainArgs a = *a_in;
+    const TrainConfig config = *config_in;
+    ClError err = {0};
     Cifar data;
     if (cifar_load(&data, a.data_dir, a.train_limit, a.test_limit, &err) != 0) return failure(err.msg);
 
@@ -411,10 +434,7 @@ int batch_train_main(int argc, char **argv) {
             data.train.n, data.test.n, config.epochs, config.epochs > 1 ? "s" : "", label,
             (unsigned long long)config.seed, config.threads, config.threads > 1 ? "s" : "");
 
-    struct sigaction old_int, old_term;
-    install_stop_handlers(&old_int, &old_term);
     status = run_training(&t, &rs, &a, &data);
-    restore_stop_handlers(&old_int, &old_term);
 done:
     if (rs.csv) fclose(rs.csv);
     if (rs.use_rec) train_recorder_free(&rs.rec);
