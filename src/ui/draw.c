@@ -1,6 +1,6 @@
 /* The Canvas (see draw.h): shapes through SDL_RenderGeometry, text through
- * SDL2_ttf with a per-canvas cache of rendered runs (white glyphs tinted with
- * SDL_SetTextureColorMod, so the colour is not part of the key), images
+ * SDL2_ttf with a per-canvas cache of rendered runs (keyed by text, size,
+ * weight, font and colour), images
  * through nearest-neighbour textures cached by content, PNGs via IMG_SavePNG.
  * Fonts come from fontconfig: DejaVu Sans for Latin runs, Noto Sans CJK SC
  * for CJK runs; a line mixing both is drawn run by run on a common baseline.
@@ -165,7 +165,9 @@ Canvas *canvas_create_window(SDL_Window *win, const Theme *theme, ClError *err) 
 
 Canvas *canvas_create_offscreen(int w, int h, const Theme *theme, ClError *err) {
     if (w < 16 || h < 16 || w > 16384 || h > 16384) { cl_fail(err, "canvas size %dx%d out of range (16..16384)", w, h); return NULL; }
-    SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_RGBA32);
+    // ARGB8888 like SDL_ttf's glyphs and the textures made from them, so text
+    // blits take SDL's fast same-format alpha path
+    SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
     if (!s) { cl_fail(err, "cannot allocate a %dx%d surface: %s", w, h, SDL_GetError()); return NULL; }
     SDL_Renderer *ren = SDL_CreateSoftwareRenderer(s);
     if (!ren) { SDL_FreeSurface(s); cl_fail(err, "cannot create a software renderer: %s", SDL_GetError()); return NULL; }
@@ -190,6 +192,7 @@ void canvas_begin_frame(Canvas *c) {
     c->n_clips = 0;
     SDL_RenderSetClipRect(c->ren, NULL);
     Rgba bg = c->theme->bg;
+    SDL_SetRenderDrawBlendMode(c->ren, SDL_BLENDMODE_NONE);
     SDL_SetRenderDrawColor(c->ren, bg.r, bg.g, bg.b, 255);
     SDL_RenderClear(c->ren);
 }
@@ -202,7 +205,8 @@ SDL_Surface *canvas_read_pixels(Canvas *c) {
     SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, c->out_w, c->out_h, 32, SDL_PIXELFORMAT_RGBA32);
     if (!s) return NULL;
     if (c->surface) {
-        SDL_BlitSurface(c->surface, NULL, s, NULL);
+        SDL_FreeSurface(s);
+        return SDL_ConvertSurfaceFormat(c->surface, SDL_PIXELFORMAT_RGBA32, 0);
     } else if (SDL_RenderReadPixels(c->ren, NULL, SDL_PIXELFORMAT_RGBA32, s->pixels, s->pitch) != 0) {
         SDL_FreeSurface(s);
         return NULL;
@@ -263,7 +267,12 @@ void canvas_pop_clip(Canvas *c) {
 
 // ---- shapes -----------------------------------------------------------------
 
-static void set_color(Canvas *c, Rgba col) { SDL_SetRenderDrawColor(c->ren, col.r, col.g, col.b, col.a); }
+// Opaque colours draw without blending: SDL's software renderer blends every
+// pixel of a blended fill one by one, while an opaque fill is a memset-like copy.
+static void set_color(Canvas *c, Rgba col) {
+    SDL_SetRenderDrawBlendMode(c->ren, col.a == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
+    SDL_SetRenderDrawColor(c->ren, col.r, col.g, col.b, col.a);
+}
 
 void draw_fill_rect(Canvas *c, Rect r, Rgba col) {
     SDL_Rect pr = to_px(c, r);
@@ -309,8 +318,28 @@ void draw_fill_quad(Canvas *c, const float xy[8], Rgba col) {
 void draw_line(Canvas *c, float x0, float y0, float x1, float y1, float thickness, Rgba col) {
     float dx = x1 - x0, dy = y1 - y0, len = sqrtf(dx * dx + dy * dy);
     if (len < 1e-6f) return;
-    // keep lines at least one output pixel wide
-    float half = fmaxf(thickness, 1.0f / c->scale) * 0.5f;
+    float t_px = fmaxf(thickness * c->scale, 1.0f);
+    // axis-aligned: a rectangle (exact and fast on every renderer)
+    if (fabsf(dx) < 1e-4f || fabsf(dy) < 1e-4f) {
+        float h = t_px / c->scale * 0.5f;
+        Rect r = fabsf(dy) < 1e-4f ? (Rect){fminf(x0, x1), y0 - h, fabsf(dx), 2 * h} : (Rect){x0 - h, fminf(y0, y1), 2 * h, fabsf(dy)};
+        draw_fill_rect(c, r, col);
+        return;
+    }
+    // Thin diagonal lines: parallel 1-px lines. SDL's software renderer fills a
+    // triangle by testing every pixel of its bounding box, so a long diagonal
+    // quad costs its whole bounding box; lines cost their length.
+    if (c->surface && t_px <= 4.5f) {
+        int n = (int)lrintf(t_px);
+        float nx = -dy / len, ny = dx / len, s = c->scale;
+        set_color(c, col);
+        for (int i = 0; i < n; i++) {
+            float o = (float)i - (float)(n - 1) * 0.5f;
+            SDL_RenderDrawLineF(c->ren, x0 * s + nx * o, y0 * s + ny * o, x1 * s + nx * o, y1 * s + ny * o);
+        }
+        return;
+    }
+    float half = t_px / c->scale * 0.5f; // at least one output pixel wide
     float nx = -dy / len * half, ny = dx / len * half;
     float q[8] = {x0 + nx, y0 + ny, x1 + nx, y1 + ny, x1 - nx, y1 - ny, x0 - nx, y0 - ny};
     draw_fill_quad(c, q, col);
@@ -413,9 +442,12 @@ static bool is_cjk(uint32_t cp) {
 }
 
 // Renders (or finds) one single-font run; returns the cache entry.
-static TextEntry *text_run(Canvas *c, const char *s, int nbytes, Family fam, bool bold, int px) {
+// The colour is part of the key: glyphs are rendered in their colour, because
+// colour-modulated blits take SDL's slow generic path in software.
+static TextEntry *text_run(Canvas *c, const char *s, int nbytes, Family fam, bool bold, int px, Rgba col) {
     uint64_t key = fnv1a(s, (size_t)nbytes, 1469598103934665603ull);
-    uint32_t meta[3] = {(uint32_t)px, (uint32_t)bold, (uint32_t)fam};
+    uint32_t meta[4] = {(uint32_t)px, (uint32_t)bold, (uint32_t)fam,
+                        ((uint32_t)col.r << 16) | ((uint32_t)col.g << 8) | col.b};
     key = fnv1a(meta, sizeof meta, key) | 1;
     unsigned slot = (unsigned)(key % TEXT_CACHE);
     // open addressing, 8 probes; the least recently used probe slot is replaced
@@ -437,7 +469,7 @@ static TextEntry *text_run(Canvas *c, const char *s, int nbytes, Family fam, boo
     victim->key = key;
     victim->last_used = c->frame;
     victim->ascent = TTF_FontAscent(f);
-    SDL_Surface *surf = n ? TTF_RenderUTF8_Blended(f, buf, (SDL_Color){255, 255, 255, 255}) : NULL;
+    SDL_Surface *surf = n ? TTF_RenderUTF8_Blended(f, buf, (SDL_Color){col.r, col.g, col.b, 255}) : NULL;
     if (surf) {
         victim->tex = SDL_CreateTextureFromSurface(c->ren, surf);
         victim->w = surf->w;
@@ -482,7 +514,7 @@ void text_measure(Canvas *c, const char *utf8, float size, bool bold, float *w, 
     int n = split_runs(utf8, runs, 64), px = px_of(c, size);
     int tw = 0, th = TTF_FontHeight(font_get(FAM_LATIN, bold, px));
     for (int i = 0; i < n; i++) {
-        TextEntry *e = text_run(c, utf8 + runs[i].start, runs[i].len, runs[i].fam, bold, px);
+        TextEntry *e = text_run(c, utf8 + runs[i].start, runs[i].len, runs[i].fam, bold, px, (Rgba){0, 0, 0, 255});
         tw += e->w;
         if (e->h > th) th = e->h;
     }
@@ -496,7 +528,7 @@ float draw_text(Canvas *c, float x, float y, const char *utf8, TextStyle st) {
     TextEntry *es[64];
     int tw = 0, asc = TTF_FontAscent(font_get(FAM_LATIN, st.bold, px)), th = TTF_FontHeight(font_get(FAM_LATIN, st.bold, px));
     for (int i = 0; i < n; i++) {
-        es[i] = text_run(c, utf8 + runs[i].start, runs[i].len, runs[i].fam, st.bold, px);
+        es[i] = text_run(c, utf8 + runs[i].start, runs[i].len, runs[i].fam, st.bold, px, st.color);
         tw += es[i]->w;
         if (es[i]->ascent > asc) asc = es[i]->ascent;
         if (es[i]->h > th) th = es[i]->h;
@@ -508,7 +540,6 @@ float draw_text(Canvas *c, float x, float y, const char *utf8, TextStyle st) {
     int cx = (int)lrintf(px_x), cy = (int)lrintf(px_y);
     for (int i = 0; i < n; i++) {
         if (es[i]->tex) {
-            SDL_SetTextureColorMod(es[i]->tex, st.color.r, st.color.g, st.color.b);
             SDL_SetTextureAlphaMod(es[i]->tex, st.color.a);
             // align the runs on a common baseline
             SDL_Rect dst = {cx, cy + (asc - es[i]->ascent), es[i]->w, es[i]->h};

@@ -97,28 +97,41 @@ void widget_grid(Canvas *c, const GridSpec *g) {
                 draw_text(c, cr.x + cr.w / 2, cr.y + cr.h / 2, g->pad_text ? g->pad_text : "0", st);
             }
         }
-    for (int r = 0; r < g->rows; r++)
-        for (int col = 0; col < g->cols; col++) {
-            int i = r * g->cols + col;
-            Rect cr = grid_cell_rect(g, r, col);
-            bool shown = g->n_visible < 0 || i < g->n_visible;
-            Rgba fill = shown ? grid_cell_color(c, g, g->v[i]) : th->empty_cell;
-            if (g->mark && g->mark[i] && g->heat == HEAT_NONE && shown) fill = g->mark[i] == 2 ? g->mark_fill2 : g->mark_fill;
-            draw_fill_rect(c, cr, fill);
-            if (lw > 0) draw_rect_outline(c, cr, lw, th->grid_line);
-            if (values && shown) {
-                scene_fmt(buf, sizeof buf, g->v[i], g->decimals);
-                bool dark_fill = rgba_luma(fill) < 0.5f;
-                bool dark_theme = rgba_luma(th->bg) < 0.5f;
-                Rgba tc = dark_fill == dark_theme ? th->cell_text : th->cell_text_inv;
-                TextStyle st = text_style(c, font, tc);
-                st.align = ALIGN_CENTER;
-                st.vcenter = true;
-                draw_text(c, cr.x + cr.w / 2, cr.y + cr.h / 2, buf, st);
-            }
+    // cell fills: one nearest-neighbour image for big grids (one blit instead
+    // of a rectangle per cell), rectangles for small ones
+    int n = g->rows * g->cols;
+    static uint8_t rgb[64 * 64 * 3];
+    bool as_image = n > 64 && n <= 64 * 64;
+    for (int i = 0; i < n; i++) {
+        bool shown = g->n_visible < 0 || i < g->n_visible;
+        Rgba fill = shown ? grid_cell_color(c, g, g->v[i]) : th->empty_cell;
+        if (g->mark && g->mark[i] && g->heat == HEAT_NONE && shown) fill = g->mark[i] == 2 ? g->mark_fill2 : g->mark_fill;
+        if (as_image) { rgb[3 * i] = fill.r; rgb[3 * i + 1] = fill.g; rgb[3 * i + 2] = fill.b; }
+        else draw_fill_rect(c, grid_cell_rect(g, i / g->cols, i % g->cols), fill);
+    }
+    Rect c00 = grid_cell_rect(g, 0, 0);
+    Rect inner = {c00.x, c00.y, (float)g->cols * g->cell, (float)g->rows * g->cell};
+    if (as_image) draw_image_rgb(c, inner, rgb, g->cols, g->rows);
+    if (lw > 0) { // grid lines across the whole grid
+        for (int r = 1; r < g->rows; r++) draw_fill_rect(c, (Rect){inner.x, inner.y + (float)r * g->cell - lw / 2, inner.w, lw}, th->grid_line);
+        for (int col = 1; col < g->cols; col++) draw_fill_rect(c, (Rect){inner.x + (float)col * g->cell - lw / 2, inner.y, lw, inner.h}, th->grid_line);
+    }
+    if (values)
+        for (int i = 0; i < n; i++) {
+            if (!(g->n_visible < 0 || i < g->n_visible)) continue;
+            Rect cr = grid_cell_rect(g, i / g->cols, i % g->cols);
+            Rgba fill = grid_cell_color(c, g, g->v[i]);
+            if (g->mark && g->mark[i] && g->heat == HEAT_NONE) fill = g->mark[i] == 2 ? g->mark_fill2 : g->mark_fill;
+            scene_fmt(buf, sizeof buf, g->v[i], g->decimals);
+            bool dark_fill = rgba_luma(fill) < 0.5f;
+            bool dark_theme = rgba_luma(th->bg) < 0.5f;
+            Rgba tc = dark_fill == dark_theme ? th->cell_text : th->cell_text_inv;
+            TextStyle st = text_style(c, font, tc);
+            st.align = ALIGN_CENTER;
+            st.vcenter = true;
+            draw_text(c, cr.x + cr.w / 2, cr.y + cr.h / 2, buf, st);
         }
     // frame around the real input (not the padding) in the role colour
-    Rect inner = {grid_cell_rect(g, 0, 0).x, grid_cell_rect(g, 0, 0).y, (float)g->cols * g->cell, (float)g->rows * g->cell};
     draw_rect_outline(c, inner, fmaxf(th->line_thin * 2, 2), g->strong);
 }
 
