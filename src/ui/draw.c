@@ -522,11 +522,18 @@ void text_measure(Canvas *c, const char *utf8, float size, bool bold, float *w, 
     if (h) *h = (float)th / c->scale;
 }
 
-float draw_text(Canvas *c, float x, float y, const char *utf8, TextStyle st) {
+// Draws runs on a common baseline: the line's own (max ascent of its runs), or
+// with `mixed` the baseline of a line that could hold both fonts, so that the
+// separately drawn words of a wrapped CJK + Latin paragraph line up.
+static float draw_text_impl(Canvas *c, float x, float y, const char *utf8, TextStyle st, bool mixed) {
     Run runs[64];
     int n = split_runs(utf8, runs, 64), px = px_of(c, st.size);
     TextEntry *es[64];
     int tw = 0, asc = TTF_FontAscent(font_get(FAM_LATIN, st.bold, px)), th = TTF_FontHeight(font_get(FAM_LATIN, st.bold, px));
+    if (mixed) {
+        int a2 = TTF_FontAscent(font_get(FAM_CJK, st.bold, px));
+        if (a2 > asc) asc = a2;
+    }
     for (int i = 0; i < n; i++) {
         es[i] = text_run(c, utf8 + runs[i].start, runs[i].len, runs[i].fam, st.bold, px, st.color);
         tw += es[i]->w;
@@ -550,6 +557,8 @@ float draw_text(Canvas *c, float x, float y, const char *utf8, TextStyle st) {
     return (float)tw / c->scale;
 }
 
+float draw_text(Canvas *c, float x, float y, const char *utf8, TextStyle st) { return draw_text_impl(c, x, y, utf8, st, false); }
+
 TextStyle text_style(const Canvas *c, float size, Rgba color) {
     (void)c;
     return (TextStyle){size, false, color, ALIGN_LEFT, false};
@@ -564,6 +573,7 @@ typedef struct {
     bool space_before;  // a breakable space precedes this atom
     bool newline;       // forced break before this atom
     float w;            // logical width
+    bool attach;        // closing punctuation: never starts a line, moves with the atom before it
 } Atom;
 
 #define MAX_ATOMS 1024
@@ -587,7 +597,7 @@ static int atomize(const char *s, Atom *atoms, int max) {
         if ((s[0] == '_' || s[0] == '^') && s[1] == '{') {
             const char *e = strchr(s + 2, '}');
             if (e) {
-                atoms[n++] = (Atom){s + 2, (int)(e - s - 2), bold, s[0] == '_', s[0] == '^', false, nl, 0};
+                atoms[n++] = (Atom){s + 2, (int)(e - s - 2), bold, s[0] == '_', s[0] == '^', false, nl, 0, false};
                 nl = false;
                 s = e + 1;
                 continue;
@@ -595,7 +605,7 @@ static int atomize(const char *s, Atom *atoms, int max) {
         }
         int l;
         uint32_t cp = utf8_next(s, &l);
-        Atom a = {s, 0, bold, false, false, space, nl, 0};
+        Atom a = {s, 0, bold, false, false, space, nl, 0, n > 0 && !space && !nl && no_break_before(cp)};
         if (is_cjk(cp)) {
             a.len = l;
         } else {
@@ -627,6 +637,8 @@ float draw_text_wrapped(Canvas *c, float x, float y, float width, const char *ut
     int n = atomize(utf8, atoms, MAX_ATOMS);
     float space_w, line_h;
     text_measure(c, " ", st.size, false, &space_w, &line_h);
+    int px = px_of(c, st.size), hc = TTF_FontHeight(font_get(FAM_CJK, st.bold, px));
+    if ((float)hc / c->scale > line_h) line_h = (float)hc / c->scale; // room for either font
     float lh = line_h * line_spacing;
     char buf[512];
     for (int i = 0; i < n; i++) {
@@ -646,7 +658,9 @@ float draw_text_wrapped(Canvas *c, float x, float y, float width, const char *ut
             line_empty = true;
         }
         float sp = (a->space_before && !line_empty) ? space_w : 0;
-        if (!line_empty && cx + sp + a->w > width) {
+        float attached = 0; // punctuation that must stay on this atom's line
+        for (int j = i + 1; j < n && atoms[j].attach; j++) attached += atoms[j].w;
+        if (!line_empty && !a->attach && cx + sp + a->w + attached > width) {
             cy += lh;
             cx = 0;
             sp = 0;
@@ -666,7 +680,7 @@ float draw_text_wrapped(Canvas *c, float x, float y, float width, const char *ut
                 as.size = st.size * 0.7f;
                 dy = a->sub ? line_h * 0.38f : -line_h * 0.08f;
             }
-            draw_text(c, x + cx, y + cy + dy, buf, as);
+            draw_text_impl(c, x + cx, y + cy + dy, buf, as, true);
         }
         cx += a->w;
         line_empty = false;

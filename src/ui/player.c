@@ -21,6 +21,8 @@
 static const float SPEEDS[] = {0.5f, 0.75f, 1.0f, 1.5f, 2.0f, 3.0f};
 #define N_SPEEDS (int)(sizeof SPEEDS / sizeof SPEEDS[0])
 #define AUTOPLAY_BASE_S 2.5   // seconds per step at speed 1
+#define INDEX_TOP 150.0f      // first row of the lesson index below the top bar
+#define INDEX_ROW_H 50.0f     // 10 lessons fit above the key hints at 1280x800
 
 typedef struct {
     char path[512];
@@ -232,7 +234,7 @@ static ScreenAction player_event(Screen *s, const SDL_Event *ev, Canvas *c) {
         float x, y;
         canvas_window_to_logical(c, ev->button.x, ev->button.y, &x, &y);
         if (p->cur < 0) { // click a row of the index
-            float row_h = 56, top = canvas_theme(c)->topbar_h + 130;
+            float row_h = INDEX_ROW_H, top = canvas_theme(c)->topbar_h + INDEX_TOP;
             int i = (int)floorf((y - top) / row_h);
             if (i >= 0 && i < p->n_lessons) go_lesson(p, i, 0);
         } else {
@@ -421,7 +423,7 @@ static void draw_index(Player *p, Canvas *c) {
     draw_text(c, x, top + 56, L == LANG_ZH ? "在真实的 CIFAR-10 图像上一步一步看懂卷积神经网络" :
                                              "Convolutional networks, step by step, on real CIFAR-10 images",
               ts(c, th->font_body, th->text_muted, false));
-    float row_h = 56, y = th->topbar_h + 130;
+    float row_h = INDEX_ROW_H, y = th->topbar_h + INDEX_TOP;
     if (p->n_lessons == 0)
         draw_text(c, x, y, "No lessons found: lessons/*.lesson", ts(c, th->font_body, th->error, true));
     for (int i = 0; i < p->n_lessons; i++) {
