@@ -96,6 +96,8 @@ fi
 # ---- verify ------------------------------------------------------------------
 
 echo "$me: verifying the $algo checksum of $tarball" >&2
+# A missing tool must not look like a mismatch (which would delete a good download).
+command -v "${algo}sum" >/dev/null 2>&1 || fail "${algo}sum is not installed; install coreutils and run 'make data' again"
 got=$(${algo}sum "$tarball" 2>/dev/null | cut -d' ' -f1)
 if [ "$got" != "$want" ]; then
     rm -f "$tarball"
