@@ -340,3 +340,29 @@ Test(cifar_real, full_dataset_counts_and_names) {
     cr_assert(mean > 100 && mean < 140, "test pixel mean %.1f", mean);
     cifar_free(&c);
 }
+
+// ---- in-memory records (the fuzzer's entry point) -------------------------------
+
+Test(cifar, parse_records_from_memory) {
+    uint8_t bytes[3 * CIFAR_RECORD];
+    memset(bytes, 7, sizeof bytes);
+    bytes[0] = 1, bytes[CIFAR_RECORD] = 2, bytes[2 * CIFAR_RECORD] = 9;
+    CifarSet s = {0};
+    ClError err = {0};
+    cr_assert_eq(cifar_parse_records(&s, bytes, sizeof bytes, 0, "mem", &err), 0, "%s", err.msg);
+    cr_assert_eq(s.n, 3);
+    cr_assert_eq(s.labels[2], 9);
+    cr_assert_eq(s.pixels[2 * CIFAR_PIXELS + 5], 7);
+    cr_assert_eq(cifar_parse_records(&s, bytes, sizeof bytes, 2, "mem", &err), 0, "%s", err.msg);
+    cr_assert_eq(s.n, 5);
+    cr_assert_eq(s.labels[4], 2);
+    expect_error(cifar_parse_records(&s, bytes, sizeof bytes - 1, 0, "mem", &err), &err,
+                 "mem: 9218 bytes is not a whole number of 3,073-byte records", NULL, NULL);
+    bytes[CIFAR_RECORD] = 200;
+    expect_error(cifar_parse_records(&s, bytes, sizeof bytes, 1, "mem", &err), &err, "mem: record 1 (byte offset 3073) has label 200",
+                 NULL, NULL);
+    cr_assert_eq(s.n, 5, "a failed parse must not add records");
+    cr_assert_eq(cifar_parse_records(&s, bytes, 0, 0, "empty", &err), 0, "%s", err.msg);
+    cr_assert_eq(s.n, 5);
+    cifar_set_free(&s);
+}

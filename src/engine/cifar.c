@@ -41,52 +41,73 @@ static int check_file_size(const char *path, ClError *err) {
     return 0;
 }
 
+// Grows set's arrays to hold `more` records after set->n (set->n unchanged).
+static int reserve_records(CifarSet *set, int more, const char *label, ClError *err) {
+    int n = set->n + more;
+    uint8_t *labels = realloc(set->labels, (size_t)(n > 0 ? n : 1));
+    if (labels) set->labels = labels;
+    uint8_t *pixels = realloc(set->pixels, (size_t)(n > 0 ? n : 1) * CIFAR_PIXELS);
+    if (pixels) set->pixels = pixels;
+    if (!labels || !pixels) return cl_fail(err, "%s: out of memory for %d records", label, n);
+    return 0;
+}
+
+// Checks the labels of n_records records at bytes (numbered from first_record
+// in messages) and copies those with number < take to set at set->n + number.
+static int parse_chunk(CifarSet *set, const uint8_t *bytes, int n_records, int first_record, int take,
+                       const char *label, ClError *err) {
+    for (int k = 0; k < n_records; k++) {
+        const uint8_t *rec = bytes + (size_t)k * CIFAR_RECORD;
+        int r = first_record + k;
+        if (rec[0] >= CIFAR_CLASSES)
+            return cl_fail(err, "%s: record %d (byte offset %lld) has label %d, expected 0-9: the file is corrupt; " FIX,
+                           label, r, (long long)r * CIFAR_RECORD, rec[0]);
+        if (r < take) {
+            set->labels[set->n + r] = rec[0];
+            memcpy(set->pixels + (size_t)(set->n + r) * CIFAR_PIXELS, rec + 1, CIFAR_PIXELS);
+        }
+    }
+    return 0;
+}
+
+int cifar_parse_records(CifarSet *set, const uint8_t *bytes, size_t size, int max_records, const char *label,
+                        ClError *err) {
+    if (size % CIFAR_RECORD != 0)
+        return cl_fail(err, "%s: %zu bytes is not a whole number of 3,073-byte records; " FIX, label, size);
+    if (size / CIFAR_RECORD > (size_t)1 << 24) return cl_fail(err, "%s: implausibly many records", label);
+    int n = (int)(size / CIFAR_RECORD);
+    int take = (max_records <= 0 || max_records > n) ? n : max_records;
+    if (reserve_records(set, take, label, err) != 0) return -1;
+    if (parse_chunk(set, bytes, n, 0, take, label, err) != 0) return -1;
+    set->n += take;
+    return 0;
+}
+
 int cifar_read_file(CifarSet *set, const char *path, int max_records, ClError *err) {
     if (check_file_size(path, err) != 0) return -1;
     int take = (max_records <= 0 || max_records > CIFAR_RECORDS_PER_FILE) ? CIFAR_RECORDS_PER_FILE : max_records;
     FILE *fp = fopen(path, "rb");
     if (!fp) return cl_fail(err, "%s: cannot open (%s); " FIX, path, strerror(errno));
-
-    // Grow the set first; on failure below it is shrunk back (set->n unchanged).
-    int n0 = set->n;
-    uint8_t *labels = realloc(set->labels, (size_t)(n0 + take));
-    uint8_t *pixels = realloc(set->pixels, (size_t)(n0 + take) * CIFAR_PIXELS);
-    if (labels) set->labels = labels;
-    if (pixels) set->pixels = pixels;
-    if (!labels || !pixels) {
+    if (reserve_records(set, take, path, err) != 0) {
         fclose(fp);
-        return cl_fail(err, "%s: out of memory for %d records", path, n0 + take);
+        return -1;
     }
-
-    // Read in chunks; every label of the file is checked, even past `take`,
-    // because a bad label anywhere means the file is corrupt.
+    // Read in chunks (no 30 MB buffer); every label of the file is checked, even
+    // past `take`, because a bad label anywhere means the file is corrupt.
     enum { CHUNK = 500 };
     uint8_t *buf = cl_malloc((size_t)CHUNK * CIFAR_RECORD);
     int rc = 0;
     for (int r0 = 0; r0 < CIFAR_RECORDS_PER_FILE && rc == 0; r0 += CHUNK) {
         size_t got = fread(buf, CIFAR_RECORD, CHUNK, fp);
-        if (got != CHUNK) {
+        if (got != CHUNK)
             rc = cl_fail(err, "%s: read failed at record %d (%s); " FIX, path, r0 + (int)got,
-                         ferror(fp) ? strerror(errno) : "unexpected end of file");
-            break;
-        }
-        for (int k = 0; k < CHUNK; k++) {
-            const uint8_t *rec = buf + (size_t)k * CIFAR_RECORD;
-            int r = r0 + k;
-            if (rec[0] >= CIFAR_CLASSES) {
-                rc = cl_fail(err, "%s: record %d (byte offset %lld) has label %d, expected 0-9: the file is corrupt; " FIX,
-                             path, r, (long long)r * CIFAR_RECORD, rec[0]);
-                break;
-            }
-            if (r < take) {
-                set->labels[n0 + r] = rec[0];
-                memcpy(set->pixels + (size_t)(n0 + r) * CIFAR_PIXELS, rec + 1, CIFAR_PIXELS);
-            }
-        }
+                         ferror(fp) ? strerror(errno) : "the file shrank while being read");
+        else
+            rc = parse_chunk(set, buf, CHUNK, r0, take, path, err);
     }
     free(buf);
     fclose(fp);
-    if (rc == 0) set->n = n0 + take;
+    if (rc == 0) set->n += take;
     return rc;
 }
 

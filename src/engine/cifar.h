@@ -39,6 +39,12 @@ int cifar_load_test(Cifar *c, const char *dir, int test_limit, ClError *err);
 // Reads one batch file of exactly 10,000 records, appending up to max_records
 // (<= 0: all) to set. Ownership of set's arrays stays with the caller (cifar_set_free).
 int cifar_read_file(CifarSet *set, const char *path, int max_records, ClError *err);
+// Appends the records held in memory (size a multiple of 3,073 bytes, any
+// count) to set, up to max_records (<= 0: all), checking every label; label
+// names the source in messages. cifar_read_file's checks without the file, for
+// the fuzzer and tests. On failure set->n is unchanged.
+int cifar_parse_records(CifarSet *set, const uint8_t *bytes, size_t size, int max_records, const char *label,
+                        ClError *err);
 void cifar_set_free(CifarSet *set);
 void cifar_free(Cifar *c);
 
