@@ -40,6 +40,22 @@ xdotool key --window "$win" End
 wait_title "step 10/10" || { kill $pid; exit 1; }
 xdotool key --window "$win" Home
 wait_title "step 1/" || { kill $pid; exit 1; }
+xdotool key --window "$win" Down
+wait_title "Lesson 2/" || { kill $pid; exit 1; }
+xdotool key --window "$win" Up
+wait_title "Lesson 1/.*step 1/" || { kill $pid; exit 1; }
+xdotool key --window "$win" 1
+xdotool key --window "$win" Right
+wait_title "step 2/" || { kill $pid; exit 1; }
+# language, help, auto-play, images and the mouse must not disturb the step
+xdotool key --window "$win" l question Escape p p n shift+n
+xdotool mousemove --window "$win" 120 330 click 1
+xdotool mousemove --window "$win" 200 400
+sleep 0.5
+kill -0 $pid 2>/dev/null || { echo "the window died after keys/mouse"; exit 1; }
+wait_title "step 2/" || { kill $pid; exit 1; }
+xdotool key --window "$win" Home
+wait_title "step 1/" || { kill $pid; exit 1; }
 xdotool key --window "$win" F12
 for i in $(seq 1 50); do [ -s "$OUT/shot.png" ] && break; sleep 0.1; done
 [ -s "$OUT/shot.png" ] || { echo "F12 wrote no screenshot"; kill $pid; exit 1; }
@@ -49,7 +65,7 @@ if kill -0 $pid 2>/dev/null; then echo "Q did not quit"; kill $pid; exit 1; fi
 wait $pid
 rc=$?
 [ $rc -eq 0 ] || { echo "exit status $rc"; cat "$OUT/stderr"; exit 1; }
-echo "ok: stepped 1 -> 2 -> 3 -> 2 -> 10 -> 1, screenshot, quit 0"
+echo "ok: steps, lessons, keys, mouse, screenshot, quit 0"
 EOS
 xvfb-run -a -s "-screen 0 1280x800x24" bash "$out/drive.sh" "$BIN" "$out"
 rc=$?
