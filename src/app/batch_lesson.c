@@ -141,7 +141,7 @@ static int check_file(const char *path, const Cifar *cifar, const char *why, int
     if (rc != 0) { printf("%s\n", err.msg); return problems + 1; }
     for (int lang = 0; lang < LESSON_LANGS; lang++)
         if (!l.title[lang][0]) { printf("%s:1: empty title.%s\n", path, LESSON_LANG_CODES[lang]); problems++; }
-    SceneEnv env = {cifar, why, 0, -1};
+    SceneEnv env = {cifar, why, 0, -1, 0, 0, 0};
     for (int k = 0; k < l.n_steps; k++) {
         const LessonStep *st = &l.steps[k];
         // both languages: if one has a caption/text the other must too
@@ -206,7 +206,7 @@ int batch_lesson_main(int argc, char **argv) {
     ClError err;
     if (lesson_load(&l, a.lesson, stderr, &err) != 0) { fprintf(stderr, "%s\n", err.msg); return 1; }
     if (a.step > l.n_steps) { lesson_free(&l); return bad_usage("lesson", "--step is beyond the lesson's steps", NULL); }
-    SceneEnv env = {have ? &cifar : NULL, why, a.image, -1};
+    SceneEnv env = {have ? &cifar : NULL, why, a.image, -1, 0, 0, 0};
     int rc = 0;
     printf("lesson %s\ntitle.en %s\ntitle.zh %s\nsteps %d\n", a.lesson, l.title[0], l.title[1], l.n_steps);
     for (int k = 0; k < l.n_steps; k++) {

@@ -222,6 +222,13 @@ int scene_load_input(Scene *sc, const Lesson *l, const LessonStep *st, const Sce
             return cl_fail(err, "%s:%d: crop %d %d %d %d leaves the 32x32 image; expected x+w <= 32 and y+h <= 32",
                            l->path, line, cx, cy, cw, ch);
     }
+    if (env->zoom > 0) { // the mouse wheel's zoom: a square around the pixel under the mouse
+        cw = ch = env->zoom < 32 ? env->zoom : 32;
+        cx = env->zoom_cx - cw / 2;
+        cy = env->zoom_cy - ch / 2;
+        cx = cx < 0 ? 0 : cx > 32 - cw ? 32 - cw : cx;
+        cy = cy < 0 ? 0 : cy > 32 - ch ? 32 - ch : cy;
+    }
     sc->crop_x = cx;
     sc->crop_y = cy;
     sc->input = grid_alloc(ch, cw);

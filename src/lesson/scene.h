@@ -51,6 +51,8 @@ typedef struct {
     const char *data_hint;  // why cifar is NULL (shown to the student)
     int image_offset;       // N / Shift+N: which image of the step's choice (0 = as written)
     int window_override;    // >= 0: output cell (row-major) chosen by a mouse click; -1 none
+    int zoom;               // > 0: the student zoomed: a zoom x zoom crop of the image replaces `crop`
+    int zoom_cx, zoom_cy;   // centre of that crop (image pixels)
 } SceneEnv;
 
 typedef struct SceneKind SceneKind;

@@ -43,6 +43,7 @@ typedef struct {
     bool have_prev;
     int image_offset;           // N / Shift+N
     int window_override;        // a clicked window (-1 none); reset on every step change
+    int zoom, zoom_cx, zoom_cy; // mouse-wheel zoom into the picture (0 = the lesson's crop); reset likewise
     // time
     double now;                 // last update time
     double anim_start;          // < 0: starts at the next update
@@ -101,7 +102,7 @@ int player_find_lesson_files(char ***files, int *n, ClError *err) {
 // ---- state changes ----------------------------------------------------------------
 
 static SceneEnv env_of(Player *p) {
-    return (SceneEnv){p->ctx->cifar, p->ctx->cifar_error, p->image_offset, p->window_override};
+    return (SceneEnv){p->ctx->cifar, p->ctx->cifar_error, p->image_offset, p->window_override, p->zoom, p->zoom_cx, p->zoom_cy};
 }
 
 static void recompute(Player *p, bool animate) {
@@ -133,9 +134,10 @@ static void go_step(Player *p, int step) {
     if (step < 0) step = 0;
     if (step > K - 1) step = K - 1;
     bool forward_one = step == p->step + 1;
-    if (step == p->step && p->window_override < 0) return;
+    if (step == p->step && p->window_override < 0 && p->zoom == 0) return;
     p->step = step;
     p->window_override = -1;
+    p->zoom = 0;
     recompute(p, forward_one);
 }
 
@@ -146,6 +148,7 @@ static void go_lesson(Player *p, int lesson, int step) {
     if (lesson >= 0) p->index_sel = lesson;
     p->step = 0;
     p->window_override = -1;
+    p->zoom = 0;
     p->image_offset = 0;
     p->step = step < 0 ? 0 : step;
     if (p->step > n_steps(p) - 1) p->step = n_steps(p) - 1;
@@ -215,6 +218,25 @@ static void click(Player *p, float x, float y) {
     recompute(p, true);
 }
 
+// Mouse wheel over a picture's grid: halve (in) or double (out) the crop
+// around the pixel under the mouse; the whole 32x32 picture is the limit.
+static void wheel_zoom(Player *p, float x, float y, int dir) {
+    int r, c;
+    const HitGrid *g = hitmap_find(&p->hits, x, y, &r, &c);
+    if (!g || g->role != HIT_INPUT || !p->scene.from_image || p->scene.needs_data) return;
+    if (p->scene.kind && strcmp(p->scene.kind->name, "pool") == 0 && p->scene.kernel.rows) return; // a feature map
+    int side = p->scene.input.cols > p->scene.input.rows ? p->scene.input.cols : p->scene.input.rows;
+    int next = dir > 0 ? side / 2 : side * 2;
+    if (next < 4) next = 4;
+    if (next >= 32) next = 32;
+    if (next == side) return;
+    p->zoom = next;
+    p->zoom_cx = p->scene.crop_x + c;
+    p->zoom_cy = p->scene.crop_y + r;
+    p->window_override = -1;
+    recompute(p, false);
+}
+
 static void toggle_autoplay(Player *p) {
     p->autoplay = !p->autoplay;
     p->next_auto = p->now + AUTOPLAY_BASE_S / SPEEDS[p->speed];
@@ -240,6 +262,10 @@ static ScreenAction player_event(Screen *s, const SDL_Event *ev, Canvas *c) {
         } else {
             click(p, x, y);
         }
+        return SCREEN_HANDLED;
+    }
+    if (ev->type == SDL_MOUSEWHEEL && p->cur >= 0 && ev->wheel.y != 0) {
+        wheel_zoom(p, p->mouse_x, p->mouse_y, ev->wheel.y > 0 ? 1 : -1);
         return SCREEN_HANDLED;
     }
     if (ev->type != SDL_KEYDOWN) return SCREEN_UNHANDLED;
@@ -481,6 +507,7 @@ static void draw_help(Player *p, Canvas *c) {
         {"L", "English / 中文", "English / 中文"},
         {"T", "train live (training screen)", "实时训练（训练界面）"},
         {"mouse", "click the input: move the window; hover: a cell's value", "点击输入：移动窗口；悬停：显示数值"},
+        {"wheel", "over a picture's numbers: zoom in / out", "在图像数值上：放大 / 缩小"},
         {"F / F11", "fullscreen", "全屏"},
         {"F12", "save a screenshot (PNG)", "保存截图（PNG）"},
         {"F1 / ?", "this help", "本帮助"},

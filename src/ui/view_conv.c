@@ -12,6 +12,7 @@
 #define MAX_CELL 84.0f      // largest cell (logical px)
 #define MIN_KCELL 40.0f     // kernel/products cells stay readable when the input is large
 #define COL_GAP 64.0f       // between columns (room for ⊛ and →)
+#define READABLE_CELL 48.0f // cells that hold a 5-character number at >= 14 px
 
 static const char *const POOL_NAMES[] = {"max pooling", "average pooling", "global max pooling"};
 
@@ -68,7 +69,7 @@ static void layout(ViewCtx *v, const Scene *sc, bool is_pool, ConvLayout *L) {
     int kstack = kh * (L->has_prod ? 2 : 1);
     // the picture sits above the input grid (column 1), with zoom lines down to it
     float img_side = L->has_img ? floorf(fminf(a.h * 0.3f, 200) / 32) * 32 : 0;
-    float img_block = L->has_img ? img_side + th->font_body * 1.6f + 24 + L->label_h : 0; // picture + caption + the grid's label
+    float img_block = 0, cell = 0, kcell = 0;
     int n_cols = 1 + L->has_kern + L->has_out;
     L->gap_out = COL_GAP;
     if (is_pool) { // the arrow between input and output carries "max pooling / 2×2, stride 2"
@@ -82,16 +83,23 @@ static void layout(ViewCtx *v, const Scene *sc, bool is_pool, ConvLayout *L) {
     float avail_w = a.w - COL_GAP * (float)(n_cols - 1) - (L->gap_out - COL_GAP) - 16;
     float avail_h = a.h - L->label_h - 30;
     float kstack_extra = L->has_prod ? L->label_h + 8 : 0;
-    // uniform cells if they stay large, else kernel/products keep MIN_KCELL
-    float cell = fminf(MAX_CELL, avail_w / (float)(in_w + out_w + kw));
-    cell = fminf(cell, (avail_h - img_block - 24) / (float)in_h);
-    if (out_h) cell = fminf(cell, avail_h / (float)out_h);
-    if (kstack) cell = fminf(cell, (avail_h - kstack_extra) / (float)kstack);
-    float kcell = cell;
-    if (L->has_kern && cell < MIN_KCELL) {
-        kcell = fminf(MIN_KCELL, (avail_h - kstack_extra) / (float)kstack);
-        cell = fminf((avail_w - (float)kw * kcell) / (float)(in_w + out_w), (avail_h - img_block - 24) / (float)in_h);
-        if (out_h) cell = fminf(cell, avail_h / (float)out_h);
+    // The picture shrinks (in whole multiples of 32 px) while the numbers
+    // would be too small to read: cells of READABLE_CELL hold "−0.53" at >= 14 px.
+    for (float side = img_side; ; side -= 32) {
+        float blk = L->has_img ? side + th->font_body * 1.6f + 24 + L->label_h : 0; // picture + caption + the grid's label
+        // uniform cells if they stay large, else kernel/products keep MIN_KCELL
+        float ce = fminf(MAX_CELL, avail_w / (float)(in_w + out_w + kw));
+        ce = fminf(ce, (avail_h - blk - 24) / (float)in_h);
+        if (out_h) ce = fminf(ce, avail_h / (float)out_h);
+        if (kstack) ce = fminf(ce, (avail_h - kstack_extra) / (float)kstack);
+        float kc = ce;
+        if (L->has_kern && ce < MIN_KCELL) {
+            kc = fminf(MIN_KCELL, (avail_h - kstack_extra) / (float)kstack);
+            ce = fminf((avail_w - (float)kw * kc) / (float)(in_w + out_w), (avail_h - blk - 24) / (float)in_h);
+            if (out_h) ce = fminf(ce, avail_h / (float)out_h);
+        }
+        if (ce > cell) { cell = ce; kcell = kc; img_side = side; img_block = blk; }
+        if (!L->has_img || ce >= READABLE_CELL || side <= 96) break;
     }
     float in_px_h = (float)in_h * cell, out_px_h = (float)out_h * cell;
     float col1_h = img_block + in_px_h + (sc->from_image ? 24 : 0);
@@ -240,10 +248,11 @@ static void draw_conv_like(ViewCtx *v, const Scene *sc, bool is_pool) {
     hitmap_add(v->hits, &L.in, HIT_INPUT, in_name, sc->crop_y, sc->crop_x);
     if (sc->from_image && !(is_pool && sc->kernel.rows)) { // say which values these are
         Rect gr = grid_rect(&L.in);
-        TextStyle st = text_style(c, th->font_small, th->text_muted);
-        st.align = ALIGN_CENTER;
-        draw_text(c, gr.x + gr.w / 2, gr.y + gr.h + 6,
-                  tr(v, sc->normalized ? "normalized to −1…1, as the network sees them" : "pixel values 0–255"), st);
+        const char *note = tr(v, sc->normalized ? "normalized to −1…1, as the network sees them" : "pixel values 0–255");
+        float nw;
+        text_measure(c, note, th->font_small, false, &nw, NULL);
+        float nx = fminf(fmaxf(gr.x + gr.w / 2 - nw / 2, v->area.x), v->area.x + v->area.w - nw); // stay inside the area
+        draw_text(c, nx, gr.y + gr.h + 6, note, text_style(c, th->font_small, th->text_muted));
     }
     if (sc->show & SHOW_ORIGINS) {
         if (is_pool) draw_origins(v, &L.in, sc, sc->pool.kernel_h, sc->pool.kernel_w, sc->pool.stride_h, sc->pool.stride_w,
