@@ -603,6 +603,15 @@ static void player_draw(Screen *s, Canvas *c) {
     float panel_w = text_only ? fminf(W - 2 * th->margin, 980) : fmaxf(W * th->panel_frac, 340);
     Rect panel = text_only ? (Rect){(W - panel_w) / 2, top + 20, panel_w, bottom - top - 40}
                            : (Rect){W - th->margin - panel_w, top, panel_w, bottom - top};
+    if (text_only) { // as tall as its text (at least 40% of the height), centred
+        TextStyle hs = text_style(c, th->font_body * 1.15f, th->title);
+        hs.bold = true;
+        float need = draw_text_wrapped(c, 0, 0, panel_w - 36, st->caption[L], hs, 1.25f, false) + 32 +
+                     draw_text_wrapped(c, 0, 0, panel_w - 36, st->text[L], text_style(c, th->font_body * 1.25f, th->text), 1.4f, false) + 60;
+        float h = fminf(panel.h, fmaxf(need, panel.h * 0.4f));
+        panel.y += (panel.h - h) / 2;
+        panel.h = h;
+    }
     Rect in = widget_panel(c, panel, st->caption[L]);
     widget_text_block(c, in, st->text[L], text_only ? th->font_body * 1.25f : th->font_body, 18, th->text);
     if (!text_only) {

@@ -48,7 +48,7 @@ static void draw_image_scene(ViewCtx *v, const Scene *sc) {
         g.n_visible = -1;
         g.values = true;
         g.cell = fminf(62, fminf((a.w - side - 100) / (float)g.cols, (a.h - 80) / (float)g.rows));
-        g.heat = sc->normalized ? HEAT_DIVERGING : HEAT_VIRIDIS;
+        g.heat = sc->normalized ? HEAT_DIVERGING : HEAT_GRAY; // as the conv view: raw pixels look like the picture
         g.lo = sc->normalized ? -1 : 0;
         g.hi = sc->normalized ? 1 : 255;
         g.strong = th->input;
@@ -71,7 +71,8 @@ static void draw_image_scene(ViewCtx *v, const Scene *sc) {
     if (grid) {
         widget_grid(v->c, &g);
         char buf[128];
-        snprintf(buf, sizeof buf, "%s  (%d, %d)\xE2\x80\xA6", ui_tr(v->lang, sc->input_name), sc->crop_y, sc->crop_x);
+        snprintf(buf, sizeof buf, "%s %d\xC3\x97%d @ (%d, %d)", ui_tr(v->lang, sc->input_name), sc->input.rows, sc->input.cols,
+                 sc->crop_y, sc->crop_x);
         widget_label_above(v->c, grid_rect(&g), buf, th->input, th->font_body);
         hitmap_add(v->hits, &g, HIT_OTHER, ui_tr(v->lang, sc->input_name), sc->crop_y, sc->crop_x);
         Rect gr = grid_rect(&g);
