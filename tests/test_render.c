@@ -178,3 +178,36 @@ Test(render_frames, hidpi_is_the_same_layout_scaled) {
     canvas_free(c);
     s->destroy(s);
 }
+
+// The tensor-volume view (cglm projection): the filter box is drawn in its
+// colour, and moving it along the width axis moves it right on screen.
+static float sub_box_centre_x(float x0, int *count) {
+    ClError err;
+    cr_assert_eq(draw_init_fonts(&err), 0, "%s", err.msg);
+    theme_default_light(&THEME);
+    Canvas *c = canvas_create_offscreen(640, 400, &THEME, &err);
+    canvas_begin_frame(c);
+    Rgba sub = {255, 0, 255, 255}; // a colour found nowhere else
+    VolumeSpec v = {3, 32, 32, true, 0, 10, x0, 3, 5, 5, THEME.input, sub, "3×32×32"};
+    widget_volume(c, (Rect){0, 0, 640, 400}, &v);
+    SDL_Surface *s = canvas_read_pixels(c);
+    double sx = 0;
+    *count = 0;
+    const uint8_t *p = s->pixels;
+    for (int y = 0; y < s->h; y++)
+        for (int x = 0; x < s->w; x++) {
+            const uint8_t *q = p + y * s->pitch + 4 * x;
+            if (q[0] > 200 && q[1] < 60 && q[2] > 200) { sx += x; (*count)++; }
+        }
+    SDL_FreeSurface(s);
+    canvas_free(c);
+    return *count ? (float)(sx / *count) : -1;
+}
+
+Test(render_widgets, volume_sub_box_follows_its_position) {
+    int n1, n2;
+    float left = sub_box_centre_x(2, &n1), right = sub_box_centre_x(24, &n2);
+    cr_assert_gt(n1, 200, "the filter box is visible (%d px)", n1);
+    cr_assert_gt(n2, 200);
+    cr_assert_gt(right, left + 100, "x0 = 24 is drawn right of x0 = 2 (%.0f vs %.0f)", right, left);
+}
