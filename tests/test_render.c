@@ -19,6 +19,7 @@
 #include "ui/draw.h"
 #include "ui/player.h"
 #include "ui/theme.h"
+#include "ui/widgets.h"
 
 #define W 1280
 #define H 800
