@@ -210,5 +210,5 @@ Test(render_widgets, volume_sub_box_follows_its_position) {
     float left = sub_box_centre_x(2, &n1), right = sub_box_centre_x(24, &n2);
     cr_assert_gt(n1, 200, "the filter box is visible (%d px)", n1);
     cr_assert_gt(n2, 200);
-    cr_assert_gt(right, left + 100, "x0 = 24 is drawn right of x0 = 2 (%.0f vs %.0f)", right, left);
+    cr_assert_gt(right, left + 50, "x0 = 24 is drawn right of x0 = 2 (%.0f vs %.0f)", right, left);
 }
