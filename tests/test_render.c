@@ -212,3 +212,38 @@ Test(render_widgets, volume_sub_box_follows_its_position) {
     cr_assert_gt(n2, 200);
     cr_assert_gt(right, left + 50, "x0 = 24 is drawn right of x0 = 2 (%.0f vs %.0f)", right, left);
 }
+
+// Theme files: errors name file:line, unknown keys are warnings, the shipped
+// files load and equal the built-in defaults.
+Test(theme, file_errors_and_shipped_files) {
+    Theme t;
+    ClError err;
+    FILE *f = fopen("out_theme_test.theme", "w");
+    cr_assert_not_null(f);
+    fputs("# comment\nbg = #ffffff\nfont_body = 9\n", f);
+    fclose(f);
+    theme_default_light(&t);
+    cr_assert_eq(theme_load(&t, "out_theme_test.theme", &err), -1);
+    cr_assert(strstr(err.msg, "out_theme_test.theme:3: font_body: expected a number in [18, 60]") != NULL, "got: %s", err.msg);
+    f = fopen("out_theme_test.theme", "w");
+    fputs("kernel = orange\n", f);
+    fclose(f);
+    cr_assert_eq(theme_load(&t, "out_theme_test.theme", &err), -1);
+    cr_assert(strstr(err.msg, ":1: kernel: expected a colour #rrggbb") != NULL, "got: %s", err.msg);
+    f = fopen("out_theme_test.theme", "w");
+    fputs("not_a_key = 3\ntext = #102030 # trailing comment\n", f);
+    fclose(f);
+    cr_assert_eq(theme_load(&t, "out_theme_test.theme", &err), 0, "unknown keys only warn: %s", err.msg);
+    cr_assert(t.text.r == 0x10 && t.text.g == 0x20 && t.text.b == 0x30);
+    remove("out_theme_test.theme");
+    const char *names[2] = {"light", "dark"};
+    for (int i = 0; i < 2; i++) {
+        Theme file, builtin;
+        char path[64];
+        snprintf(path, sizeof path, "../assets/theme-%s.theme", names[i]);
+        if (i == 0) { theme_default_light(&file); theme_default_light(&builtin); }
+        else { theme_default_dark(&file); theme_default_dark(&builtin); }
+        cr_assert_eq(theme_load(&file, path, &err), 0, "%s", err.msg);
+        cr_assert_eq(memcmp(&file, &builtin, sizeof file), 0, "%s differs from the built-in defaults", path);
+    }
+}

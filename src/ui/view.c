@@ -131,6 +131,14 @@ void view_picture(ViewCtx *v, const Scene *sc, Rect dst, Rect to_grid) {
 }
 
 void view_draw_scene(ViewCtx *v, const Scene *sc) {
+    if (sc->needs_data && strstr(sc->error, "loading")) { // the window loads the data after its first frame
+        TextStyle st = text_style(v->c, v->th->font_body * 1.2f, v->th->text_muted);
+        st.align = ALIGN_CENTER;
+        st.vcenter = true;
+        draw_text(v->c, v->area.x + v->area.w / 2, v->area.y + v->area.h / 2,
+                  v->lang == LANG_ZH ? "正在载入 CIFAR-10 …" : "Loading CIFAR-10 …", st);
+        return;
+    }
     if (sc->needs_data) {
         char body[1200];
         snprintf(body, sizeof body, "%s\n\n%s",

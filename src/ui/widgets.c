@@ -42,7 +42,7 @@ float grid_value_font(const Canvas *c, float cell, int max_chars) {
     float by_width = cell * 0.84f / (0.62f * (float)(max_chars > 1 ? max_chars : 1));
     float by_height = cell * 0.52f;
     float f = fminf(fminf(by_width, by_height), th->font_cell * 1.6f);
-    return f >= 11.0f ? f : 0.0f; // below 11 logical px numbers are unreadable: hover instead
+    return f >= 13.0f ? f : 0.0f; // smaller numbers are unreadable on a projector: hover instead
 }
 
 Rgba grid_cell_color(const Canvas *c, const GridSpec *g, float v) {
