@@ -66,15 +66,20 @@ char *scene_fmt(char *buf, size_t n, float v, int decimals) {
     return buf;
 }
 
+// 0 for integers, 1 if every value is exact with one decimal (3.5), else 2
+// (1 when values reach 10, to keep cells narrow).
 int grid_decimals(const Grid *g) {
     int d = 0;
+    bool big = false;
     for (int i = 0; i < g->rows * g->cols; i++) {
         float a = fabsf(g->v[i]);
-        if (fabsf(a - roundf(a)) < 1e-6f) continue;
-        d = 2;
-        if (a >= 10) return 1;
+        if (a >= 10) big = true;
+        if (fabsf(a - roundf(a)) < 1e-5f * fmaxf(1, a)) continue;
+        float t = a * 10;
+        if (d < 1) d = 1;
+        if (fabsf(t - roundf(t)) >= 1e-4f * fmaxf(1, t)) d = 2;
     }
-    return d;
+    return d == 2 && big ? 1 : d;
 }
 
 void grid_dump(const char *name, const Grid *g, FILE *f) {

@@ -89,7 +89,6 @@ static int pool_compute(Scene *sc, const Lesson *l, const LessonStep *st, const 
     // the window's cells (padding included) for the view and the formula
     const Pool2dConfig *c = &sc->pool;
     int kh = sc->pool_kind == 2 ? H : c->kernel_h, kw = sc->pool_kind == 2 ? W : c->kernel_w;
-    int n_all = kh * kw;
     for (int ky = 0; ky < kh; ky++)
         for (int kx = 0; kx < kw; kx++) {
             int iy = sc->pool_kind == 2 ? ky : sc->win_oy * c->stride_h - c->pad_h + ky * c->dilation_h;
@@ -106,20 +105,22 @@ static int pool_compute(Scene *sc, const Lesson *l, const LessonStep *st, const 
     char *f = sc->formula, t[64];
     size_t cap = sizeof sc->formula, len = 0;
     int dec = grid_decimals(&sc->input), dec_out = grid_decimals(&sc->output);
-    if (sc->pool_kind == 2) {
-        len += (size_t)snprintf(f, cap, "max of all %d values = ", n_all);
-    } else {
-        len += (size_t)snprintf(f, cap, sc->pool_kind == 0 ? "max(" : "(");
+    {
+        len += (size_t)snprintf(f, cap, sc->pool_kind != 1 ? "max(" : "(");
         for (int i = 0; i < sc->n_terms && len < cap; i++) {
-            if (sc->n_terms > 9 && i == 4) { len += (size_t)snprintf(f + len, cap - len, ", \xE2\x80\xA6"); i = sc->n_terms - 3; continue; }
+            if (sc->n_terms > 9 && i == 4) {
+                len += (size_t)snprintf(f + len, cap - len, sc->pool_kind != 1 ? ", \xE2\x80\xA6" : " + \xE2\x80\xA6");
+                i = sc->n_terms - 3;
+                continue;
+            }
             if (isinf(sc->term_in[i])) snprintf(t, sizeof t, "\xE2\x88\x92\xE2\x88\x9E");
             else scene_fmt(t, sizeof t, sc->term_in[i], dec);
-            bool is_arg = sc->pool_kind == 0 && sc->term_iy[i] * W + sc->term_ix[i] == sc->indices[sc->win_oy * OW + sc->win_ox] &&
+            bool is_arg = sc->pool_kind != 1 && sc->term_iy[i] * W + sc->term_ix[i] == sc->indices[sc->win_oy * OW + sc->win_ox] &&
                           sc->term_iy[i] >= 0 && sc->term_ix[i] >= 0 && sc->term_iy[i] < H && sc->term_ix[i] < W;
-            len += (size_t)snprintf(f + len, cap - len, "%s%s%s" ROLE_PLAIN, i ? (sc->pool_kind == 0 ? ", " : " + ") : "",
+            len += (size_t)snprintf(f + len, cap - len, "%s%s%s" ROLE_PLAIN, i ? (sc->pool_kind != 1 ? ", " : " + ") : "",
                                     is_arg ? ROLE_KERNEL : ROLE_INPUT, t);
         }
-        if (sc->pool_kind == 0) len += (size_t)snprintf(f + len, cap - len, ") = ");
+        if (sc->pool_kind != 1) len += (size_t)snprintf(f + len, cap - len, ") = ");
         else {
             // the divisor PyTorch uses: the window clipped to the padded input (count_include_pad) or to the input
             int div = 0;

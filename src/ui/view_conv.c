@@ -69,7 +69,7 @@ static void layout(ViewCtx *v, const Scene *sc, bool is_pool, ConvLayout *L) {
     int kstack = kh * (L->has_prod ? 2 : 1);
     // the picture sits above the input grid (column 1), with zoom lines down to it
     float img_side = L->has_img ? floorf(fminf(a.h * 0.3f, 200) / 32) * 32 : 0;
-    float img_block = 0, cell = 0, kcell = 0;
+    float img_block = 0, cell = 0, kcell = 0, chosen = img_side;
     int n_cols = 1 + L->has_kern + L->has_out;
     L->gap_out = COL_GAP;
     if (is_pool) { // the arrow between input and output carries "max pooling / 2×2, stride 2"
@@ -98,9 +98,11 @@ static void layout(ViewCtx *v, const Scene *sc, bool is_pool, ConvLayout *L) {
             ce = fminf((avail_w - (float)kw * kc) / (float)(in_w + out_w), (avail_h - blk - 24) / (float)in_h);
             if (out_h) ce = fminf(ce, avail_h / (float)out_h);
         }
-        if (ce > cell) { cell = ce; kcell = kc; img_side = side; img_block = blk; }
-        if (!L->has_img || ce >= READABLE_CELL || side <= 96) break;
+        bool first = side == img_side;
+        if (first || ce >= READABLE_CELL) { cell = ce; kcell = kc; img_block = blk; chosen = side; }
+        if (!L->has_img || ce >= READABLE_CELL || side <= 96) break; // too-small numbers stay hidden anyway
     }
+    img_side = chosen;
     float in_px_h = (float)in_h * cell, out_px_h = (float)out_h * cell;
     float col1_h = img_block + in_px_h + (sc->from_image ? 24 : 0);
     float k_px_h = (float)kh * kcell * (L->has_prod ? 2 : 1) + kstack_extra;
