@@ -4,7 +4,7 @@
  * Global keys: F/F11 fullscreen, F12 screenshot, Esc (leave fullscreen,
  * else quit), Q quit. CIFAR-10 is loaded after the first frame is shown.
  *
- *   convlab [--lesson FILE] [--step K] [--lang en|zh] [--theme light|dark]
+ *   convlab [--lesson FILE|N] [--step K] [--lang en|zh] [--theme light|dark]
  *           [--size WxH] [--data DIR] [--fullscreen]
  */
 #include <langinfo.h>
@@ -34,7 +34,7 @@ typedef struct {
 } GuiArgs;
 
 static int usage(const char *msg, const char *arg) {
-    fprintf(stderr, "convlab: %s%s%s; usage: convlab [--lesson FILE] [--step K] [--lang en|zh] [--theme light|dark] "
+    fprintf(stderr, "convlab: %s%s%s; usage: convlab [--lesson FILE|N] [--step K] [--lang en|zh] [--theme light|dark] "
                     "[--size WxH] [--data DIR] [--fullscreen]\n", msg, arg ? " " : "", arg ? arg : "");
     return 2;
 }

@@ -675,6 +675,23 @@ Screen *player_create_for(ScreenContext *ctx, const char *lesson_file, int step,
     ClError ferr;
     if (player_find_lesson_files(&files, &n, &ferr) != 0 && !lesson_file) fprintf(stderr, "convlab: %s\n", ferr.msg);
     int open = -1;
+    if (lesson_file && *lesson_file && strspn(lesson_file, "0123456789") == strlen(lesson_file)) {
+        // --lesson N: the lesson numbered N (file NN_name.lesson), else the N-th in the list
+        int num = atoi(lesson_file);
+        Screen *s = player_screen_create(ctx, files, n, err);
+        player_free_files(files, n);
+        Player *p = s->self;
+        for (int i = 0; i < p->n_lessons && open < 0; i++)
+            if (p->lessons[i].ok && p->lessons[i].lesson.number == num) open = i;
+        if (open < 0 && num >= 1 && num <= p->n_lessons) open = num - 1;
+        if (open < 0) {
+            s->destroy(s);
+            cl_fail(err, "--lesson %d: no such lesson (%d lessons in lessons/)", num, n);
+            return NULL;
+        }
+        player_open(s, open, step);
+        return s;
+    }
     if (lesson_file) {
         if (access(lesson_file, R_OK) != 0) {
             player_free_files(files, n);

@@ -14,7 +14,9 @@ void player_free_files(char **files, int n);
 
 // The player over every lessons/*.lesson; if lesson_file is given it is
 // opened (added to the list if it is not one of them) at step `step`
-// (0-based), else the index is shown. Ownership: s->destroy.
+// (0-based), else the index is shown. lesson_file may also be a number N:
+// the lesson file numbered N (07_pooling.lesson for 7), else the N-th one.
+// Ownership: s->destroy.
 Screen *player_create_for(ScreenContext *ctx, const char *lesson_file, int step, ClError *err);
 
 // Opens lesson `lesson` (0-based position, -1 = the index) at step `step`
