@@ -45,6 +45,14 @@ typedef struct {
     float *v;               // (rows, cols) row-major; owned by the Scene
 } Grid;
 
+// Live parameter changes (a step's `adjust` key, lesson/adjust.h): scene
+// key = value pairs that replace the step's own values when it is computed.
+#define SCENE_MAX_OVERRIDES 10
+typedef struct {
+    int n;
+    struct { char key[32]; char value[32]; } kv[SCENE_MAX_OVERRIDES];
+} SceneOverrides;
+
 // Inputs the scene depends on besides the lesson step.
 typedef struct {
     const Cifar *cifar;     // test set, or NULL without data
@@ -53,6 +61,10 @@ typedef struct {
     int window_override;    // >= 0: output cell (row-major) chosen by a mouse click; -1 none
     int zoom;               // > 0: the student zoomed: a zoom x zoom crop of the image replaces `crop`
     int zoom_cx, zoom_cy;   // centre of that crop (image pixels)
+    const char *data_dir;   // CIFAR-10 directory for training images (NULL: data/cifar-10-batches-bin)
+    bool background;        // slow numbers (lesson 10's trainings) may be computed on a thread
+                            // (the window); false: compute them now (--batch, tests: deterministic)
+    const SceneOverrides *overrides; // live parameter changes (`adjust`), or NULL
 } SceneEnv;
 
 typedef struct SceneKind SceneKind;
@@ -98,6 +110,7 @@ typedef struct {
     char formula[1024];         // the window's arithmetic, with ROLE_* markers
     char size_formula[512];     // e.g. "out = ⌊(5 + 2·0 − 3)/1⌋ + 1 = 3"
 
+    bool adjusted;              // computed with overrides: an error is the student's setting, not the file's
     void *ext;                  // kind-specific data (new kinds); freed with ext_free
     void (*ext_free)(void *ext);
 } Scene;
