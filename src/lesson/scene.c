@@ -3,6 +3,7 @@
  * The kinds themselves live in scene_*.c and register at start-up.
  */
 #include "lesson/scene.h"
+#include "lesson/adjust.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -34,7 +35,7 @@ void scene_kind_names(char *buf, size_t n) {
     }
 }
 
-const char *const SCENE_COMMON_KEYS[] = {"show", "image", "channel", "crop", "values", "input", NULL};
+const char *const SCENE_COMMON_KEYS[] = {"show", "image", "channel", "crop", "values", "input", "adjust", NULL};
 
 bool scene_kind_knows(const SceneKind *k, const char *key) {
     for (int i = 0; SCENE_COMMON_KEYS[i]; i++)
@@ -281,6 +282,15 @@ int scene_compute(Scene *sc, const Lesson *l, int k, const SceneEnv *env, ClErro
     ClError local;
     if (!err) err = &local;
     cl_error_clear(err);
+    // live parameters: compute a copy of the step with the overrides' values
+    LessonStep adjusted;
+    AdjustParam ps[ADJUST_MAX];
+    if (adjust_params(l, st, ps, err) < 0) { snprintf(sc->error, sizeof sc->error, "%s", err->msg); return -1; }
+    if (env && env->overrides && env->overrides->n > 0) {
+        adjust_apply(&adjusted, st, env->overrides);
+        st = &adjusted;
+        sc->adjusted = true;
+    }
     if (sc->kind->compute(sc, l, st, env, err) != 0) {
         snprintf(sc->error, sizeof sc->error, "%s", err->msg);
         sc->needs_data = false;

@@ -21,12 +21,18 @@ int scene_parse_window(const Lesson *l, const LessonStep *st, const SceneEnv *en
     int r = 0, c = 0;
     if (v && strcmp(v, "all") == 0) { *oy = *ox = -1; *filled = OH * OW; return 0; }
     if (v && strcmp(v, "none") == 0) { *oy = *ox = -1; *filled = 0; }
-    else if (v && sscanf(v, "%d %d", &r, &c) != 2)
-        return cl_fail(err, "%s:%d: window: expected 'ROW COL' (an output cell), 'all' or 'none', got '%s'", l->path, line, v);
-    else if (v && (r < 0 || c < 0 || r >= OH || c >= OW))
-        return cl_fail(err, "%s:%d: window %d %d is outside the %dx%d output; expected row 0..%d, col 0..%d",
-                       l->path, line, r, c, OH, OW, OH - 1, OW - 1);
-    else { *oy = r; *ox = c; *filled = r * OW + c + 1; }
+    else {
+        if (v && sscanf(v, "%d %d", &r, &c) != 2)
+            return cl_fail(err, "%s:%d: window: expected 'ROW COL' (an output cell), 'all' or 'none', got '%s'", l->path, line, v);
+        if (env->overrides && env->overrides->n > 0) { // live parameters shrank the output: keep the window inside
+            r = r < OH ? r : OH - 1;
+            c = c < OW ? c : OW - 1;
+        }
+        if (r < 0 || c < 0 || r >= OH || c >= OW)
+            return cl_fail(err, "%s:%d: window %d %d is outside the %dx%d output; expected row 0..%d, col 0..%d",
+                           l->path, line, r, c, OH, OW, OH - 1, OW - 1);
+        *oy = r; *ox = c; *filled = r * OW + c + 1;
+    }
     if (env->window_override >= 0 && env->window_override < OH * OW) {
         *oy = env->window_override / OW;
         *ox = env->window_override % OW;
