@@ -28,7 +28,7 @@ static int parse(Lesson *l, const char *body, ClError *err, char *warn, size_t w
     return rc;
 }
 
-static SceneEnv no_data(void) { return (SceneEnv){NULL, "no data", 0, -1, 0, 0, 0}; }
+static SceneEnv no_data(void) { return (SceneEnv){.cifar = NULL, .data_hint = "no data", .window_override = -1}; }
 
 // ---- parser -----------------------------------------------------------------
 

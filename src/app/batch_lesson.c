@@ -126,6 +126,8 @@ int batch_render_main(int argc, char **argv) {
 
 // ---- lessons-check --------------------------------------------------------------
 
+static const char *CHECK_DATA_DIR; // --data for the steps that read training images
+
 static int check_file(const char *path, const Cifar *cifar, const char *why, int *needs_data, int *n_steps) {
     int problems = 0;
     Lesson l;
@@ -141,7 +143,7 @@ static int check_file(const char *path, const Cifar *cifar, const char *why, int
     if (rc != 0) { printf("%s\n", err.msg); return problems + 1; }
     for (int lang = 0; lang < LESSON_LANGS; lang++)
         if (!l.title[lang][0]) { printf("%s:1: empty title.%s\n", path, LESSON_LANG_CODES[lang]); problems++; }
-    SceneEnv env = {cifar, why, 0, -1, 0, 0, 0};
+    SceneEnv env = {.cifar = cifar, .data_hint = why, .window_override = -1, .data_dir = CHECK_DATA_DIR};
     for (int k = 0; k < l.n_steps; k++) {
         const LessonStep *st = &l.steps[k];
         // both languages: if one has a caption/text the other must too
@@ -171,6 +173,7 @@ int batch_lessons_check_main(int argc, char **argv) {
     BatchArgs a = {.data = DEFAULT_DATA};
     int first_file = 1;
     if (argc >= 3 && strcmp(argv[1], "--data") == 0) { a.data = argv[2]; a.data_given = true; first_file = 3; }
+    CHECK_DATA_DIR = a.data;
     for (int i = first_file; i < argc; i++)
         if (argv[i][0] == '-') return bad_usage("lessons-check", "unknown option (give lesson files, or --data DIR first)", argv[i]);
     char **files = NULL;
@@ -206,7 +209,8 @@ int batch_lesson_main(int argc, char **argv) {
     ClError err;
     if (lesson_load(&l, a.lesson, stderr, &err) != 0) { fprintf(stderr, "%s\n", err.msg); return 1; }
     if (a.step > l.n_steps) { lesson_free(&l); return bad_usage("lesson", "--step is beyond the lesson's steps", NULL); }
-    SceneEnv env = {have ? &cifar : NULL, why, a.image, -1, 0, 0, 0};
+    SceneEnv env = {.cifar = have ? &cifar : NULL, .data_hint = why, .image_offset = a.image, .window_override = -1,
+                    .data_dir = a.data};
     int rc = 0;
     printf("lesson %s\ntitle.en %s\ntitle.zh %s\nsteps %d\n", a.lesson, l.title[0], l.title[1], l.n_steps);
     for (int k = 0; k < l.n_steps; k++) {

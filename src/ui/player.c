@@ -102,7 +102,9 @@ int player_find_lesson_files(char ***files, int *n, ClError *err) {
 // ---- state changes ----------------------------------------------------------------
 
 static SceneEnv env_of(Player *p) {
-    return (SceneEnv){p->ctx->cifar, p->ctx->cifar_error, p->image_offset, p->window_override, p->zoom, p->zoom_cx, p->zoom_cy};
+    return (SceneEnv){.cifar = p->ctx->cifar, .data_hint = p->ctx->cifar_error, .image_offset = p->image_offset,
+                      .window_override = p->window_override, .zoom = p->zoom, .zoom_cx = p->zoom_cx, .zoom_cy = p->zoom_cy,
+                      .data_dir = p->ctx->data_dir};
 }
 
 static void recompute(Player *p, bool animate) {

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <SDL2/SDL.h>
 
@@ -40,14 +41,21 @@ static void report(const char *what, double *ms, int n) {
            ms[0], ms[n - 1]);
 }
 
+// The binary to launch: $CONVLAB_BIN, else ./convlab (make bench builds it).
+static const char *convlab_bin(void) {
+    const char *b = getenv("CONVLAB_BIN");
+    return b && *b ? b : "./convlab";
+}
+
 // Wall time of `./convlab --lesson ...` until it exits after its first frame.
 static double launch_once(void) {
+    fflush(stdout); // the child must not inherit (and print again) buffered output
     double t0 = bench_now();
     pid_t pid = fork();
     if (pid == 0) {
         setenv("CONVLAB_EXIT_AFTER_FIRST_FRAME", "1", 1);
         freopen("/dev/null", "w", stdout);
-        execl("./convlab", "convlab", "--lesson", "lessons/02_convolution.lesson", "--step", "2", (char *)NULL);
+        execl(convlab_bin(), "convlab", "--lesson", "lessons/02_convolution.lesson", "--step", "2", (char *)NULL);
         _exit(127);
     }
     int status;
@@ -55,7 +63,16 @@ static double launch_once(void) {
     return (bench_now() - t0) * 1000.0;
 }
 
-// Draws every step of every lesson FRAMES_PER_STEP times on c; fills ms.
+// CPU seconds of this thread: frame cost without the other processes' load.
+static double cpu_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+// Draws every step of every lesson FRAMES_PER_STEP times on c; fills ms
+// (wall time) and cpu_ms (this thread's CPU time).
+static double CPU_MS[4096];
 static int frames(Canvas *c, ScreenContext *ctx, double *ms, int cap, bool present) {
     ClError err;
     Screen *s = player_create_for(ctx, NULL, 0, &err);
@@ -68,16 +85,28 @@ static int frames(Canvas *c, ScreenContext *ctx, double *ms, int cap, bool prese
         for (int k = 0; k < K; k++) {
             player_open(s, l, k);
             for (int f = 0; f < FRAMES_PER_STEP && n < cap; f++) {
-                double t0 = bench_now();
+                double t0 = bench_now(), c0 = cpu_now();
                 canvas_begin_frame(c);
                 s->draw(s, c);
                 if (present) canvas_end_frame(c);
+                CPU_MS[n] = (cpu_now() - c0) * 1000.0;
                 ms[n++] = (bench_now() - t0) * 1000.0;
             }
         }
     }
     s->destroy(s);
     return n;
+}
+
+static const char *load_average(void) {
+    static char buf[64] = "?";
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (!fgets(buf, sizeof buf, f)) snprintf(buf, sizeof buf, "?");
+        fclose(f);
+        buf[strcspn(buf, " ")] = 0;
+    }
+    return buf;
 }
 
 void bench_ui(void) {
@@ -100,7 +129,7 @@ void bench_ui(void) {
     s->destroy(s);
 
     // launch to first frame of the real window
-    if (getenv("DISPLAY") && access("./convlab", X_OK) == 0) {
+    if (getenv("DISPLAY") && access(convlab_bin(), X_OK) == 0) {
         int n = 0;
         for (int i = 0; i < LAUNCH_RUNS; i++) {
             double t = launch_once();
@@ -114,6 +143,7 @@ void bench_ui(void) {
     // frame times, without and with CIFAR-10
     int n = frames(c, &ctx, ms, 4096, false);
     report("frame 1280x800 offscreen, no data", ms, n);
+    report("  the same, CPU time of the drawing thread", CPU_MS, n);
     static Cifar cifar;
     bool have = cifar_load_test(&cifar, "data/cifar-10-batches-bin", 0, &err) == 0;
     if (have) {
@@ -122,8 +152,10 @@ void bench_ui(void) {
         dctx.cifar_error = "";
         n = frames(c, &dctx, ms, 4096, false);
         report("frame 1280x800 offscreen, CIFAR-10 steps", ms, n);
+        report("  the same, CPU time of the drawing thread", CPU_MS, n);
     }
     canvas_free(c);
+    printf("  (wall times include waiting for the CPU when other processes run; load average %s)\n", load_average());
     if (getenv("DISPLAY") && SDL_InitSubSystem(SDL_INIT_VIDEO) == 0) {
         SDL_Window *w = SDL_CreateWindow("convlab bench", 0, 0, 1280, 800, SDL_WINDOW_HIDDEN);
         Canvas *wc = w ? canvas_create_window(w, &theme, &err) : NULL;
