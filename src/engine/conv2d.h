@@ -53,4 +53,13 @@ void conv2d_backward(float *din, float *dweight, float *dbias, const float *dout
                      const float *in, const float *weight, const Conv2dConfig *c,
                      int N, int H, int W);
 
+// The plain loops behind the two functions above, for every configuration.
+// conv2d_forward/backward use faster kernels where they apply (same results up
+// to float summation order); tests compare the two.
+void conv2d_forward_reference(float *out, const float *in, const float *weight, const float *bias,
+                              const Conv2dConfig *c, int N, int H, int W);
+void conv2d_backward_reference(float *din, float *dweight, float *dbias, const float *dout,
+                               const float *in, const float *weight, const Conv2dConfig *c,
+                               int N, int H, int W);
+
 #endif
