@@ -313,3 +313,29 @@ Test(checkpoint, save_into_missing_directory_fails_cleanly) {
     cr_assert_eq(checkpoint_save(&net, path, &err), -1);
     cr_assert(strstr(err.msg, "cannot create"), "%s", err.msg);
 }
+
+Test(checkpoint, load_from_memory_matches_file) {
+    FILE *fp = fopen("fixtures/ckpt_torch_cnnnet.safetensors", "rb");
+    cr_assert(fp != NULL);
+    fseek(fp, 0, SEEK_END);
+    long size = ftell(fp);
+    rewind(fp);
+    uint8_t *bytes = malloc((size_t)size);
+    cr_assert_eq(fread(bytes, 1, (size_t)size, fp), (size_t)size);
+    fclose(fp);
+    ClError err = {0};
+    CheckpointMeta meta;
+    cr_assert_eq(checkpoint_load_bytes(&net, bytes, (size_t)size, "mem", &meta, &err), 0, "%s", err.msg);
+    cr_assert_str_eq(checkpoint_meta_get(&meta, "format"), "pt");
+    Net from_file;
+    cr_assert_eq(net_build_cnnnet(&from_file, false, 1, &err), 0);
+    cr_assert_eq(checkpoint_load(&from_file, "fixtures/ckpt_torch_cnnnet.safetensors", &err), 0, "%s", err.msg);
+    cr_assert(memcmp(from_file.params, net.params, sizeof(float) * 76922) == 0);
+    net_free(&from_file);
+    // A cut image fails with the label in the message and leaves the weights.
+    fill_sentinel(&net);
+    cr_assert_eq(checkpoint_load_bytes(&net, bytes, (size_t)size - 4, "mem", NULL, &err), -1);
+    cr_assert(strstr(err.msg, "mem: "), "%s", err.msg);
+    expect_sentinel(&net);
+    free(bytes);
+}

@@ -7,6 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+// User text quoted in a message: control characters become '?' (the message
+// stays one line) and long text is cut to 60 bytes with "...".
+static const char *shown(char *buf, size_t cap, const char *s) {
+    size_t n = 0, limit = cap - 4 < 60 ? cap - 4 : 60;
+    for (; s[n] && n < limit; n++) buf[n] = (unsigned char)s[n] < 0x20 || s[n] == 0x7f ? '?' : s[n];
+    strcpy(buf + n, s[n] ? "..." : "");
+    return buf;
+}
+
 // ---- value parsers: each returns 0 or -1 with the reason in err ---------------
 
 // A %g that prints integers without a decimal point and large bounds readably.
@@ -16,39 +25,41 @@ static const char *num_str(char *buf, size_t cap, double v) {
 }
 
 static int parse_int(const Flag *f, const char *s, ClError *err) {
-    char lo[32], hi[32];
+    char lo[32], hi[32], q[64];
     errno = 0;
     char *end;
     long long v = strtoll(s, &end, 10);
     if (end == s || *end != '\0' || errno == ERANGE || v < (long long)f->min || v > (long long)f->max)
         return cl_fail(err, "%s must be an integer from %s to %s, got '%s'", f->name, num_str(lo, sizeof lo, f->min),
-                       num_str(hi, sizeof hi, f->max), s);
+                       num_str(hi, sizeof hi, f->max), shown(q, sizeof q, s));
     *(int *)f->target = (int)v;
     return 0;
 }
 
 static int parse_u64(const Flag *f, const char *s, ClError *err) {
+    char q[64];
     errno = 0;
     char *end;
     // strtoull accepts "-1" (as 2^64-1): refuse any sign explicitly.
     unsigned long long v = strtoull(s, &end, 10);
     if (end == s || *end != '\0' || errno == ERANGE || s[0] == '-' || s[0] == '+' || s[0] == ' ')
-        return cl_fail(err, "%s must be a whole number from 0 to 18446744073709551615, got '%s'", f->name, s);
+        return cl_fail(err, "%s must be a whole number from 0 to 18446744073709551615, got '%s'", f->name,
+                       shown(q, sizeof q, s));
     *(uint64_t *)f->target = (uint64_t)v;
     return 0;
 }
 
 static int parse_float(const Flag *f, const char *s, ClError *err) {
-    char lo[32], hi[32];
+    char lo[32], hi[32], q[64];
     errno = 0;
     char *end;
     double v = strtod(s, &end);
     if (end == s || *end != '\0' || !isfinite(v))
-        return cl_fail(err, "%s needs a number, got '%s'", f->name, s);
+        return cl_fail(err, "%s needs a number, got '%s'", f->name, shown(q, sizeof q, s));
     if (v < f->min || v > f->max) {
-        if (f->min == 0 && v < 0) return cl_fail(err, "%s must not be negative, got %s", f->name, s);
+        if (f->min == 0 && v < 0) return cl_fail(err, "%s must not be negative, got %s", f->name, shown(q, sizeof q, s));
         return cl_fail(err, "%s must be between %s and %s, got %s", f->name, num_str(lo, sizeof lo, f->min),
-                       num_str(hi, sizeof hi, f->max), s);
+                       num_str(hi, sizeof hi, f->max), shown(q, sizeof q, s));
     }
     *(double *)f->target = v;
     return 0;
@@ -65,19 +76,19 @@ static int parse_choice(const Flag *f, const char *s, ClError *err) {
         c += len;
         if (*c == '|') c++;
     }
-    char list[128];
+    char list[128], q[64];
     snprintf(list, sizeof list, "%s", f->choices);
     for (char *p = list; *p; p++) if (*p == '|') *p = '/';
-    return cl_fail(err, "%s must be one of %s, got '%s'", f->name, list, s);
+    return cl_fail(err, "%s must be one of %s, got '%s'", f->name, list, shown(q, sizeof q, s));
 }
 
 static int parse_size(const Flag *f, const char *s, ClError *err) {
-    char lo[32], hi[32];
+    char lo[32], hi[32], q[64];
     int w = 0, h = 0, used = 0;
     if (sscanf(s, "%d%*[xX]%d%n", &w, &h, &used) != 2 || s[used] != '\0' || w < f->min || w > f->max ||
         h < f->min || h > f->max)
         return cl_fail(err, "%s must be WIDTHxHEIGHT with each from %s to %s (e.g. 1280x720), got '%s'", f->name,
-                       num_str(lo, sizeof lo, f->min), num_str(hi, sizeof hi, f->max), s);
+                       num_str(lo, sizeof lo, f->min), num_str(hi, sizeof hi, f->max), shown(q, sizeof q, s));
     ((int *)f->target)[0] = w;
     ((int *)f->target)[1] = h;
     return 0;
@@ -150,14 +161,16 @@ int flags_parse(const Flag *flags, int n_flags, int argc, char **argv, int first
     if (n_positional) *n_positional = 0;
     for (int i = first; i < argc; i++) {
         const char *arg = argv[i];
+        char q[64];
         if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
             if (arg[0] == '-' && arg[1] != '\0' && strcmp(arg, "--") != 0)
-                return cl_fail(err, "%s: unknown option '%s' (options start with --; see convlab --help)", command, arg);
+                return cl_fail(err, "%s: unknown option '%s' (options start with --; see convlab --help)", command,
+                               shown(q, sizeof q, arg));
             if (n_positional && *n_positional < max_positional) {
                 positional[(*n_positional)++] = arg;
                 continue;
             }
-            return cl_fail(err, "%s: unexpected argument '%s' (see convlab --help)", command, arg);
+            return cl_fail(err, "%s: unexpected argument '%s' (see convlab --help)", command, shown(q, sizeof q, arg));
         }
         // "--name=value" or "--name value"
         const char *eq = strchr(arg, '=');
@@ -169,8 +182,9 @@ int flags_parse(const Flag *flags, int n_flags, int argc, char **argv, int first
             char name[64];
             snprintf(name, sizeof name, "%.*s", (int)(name_len < 60 ? name_len : 60), arg);
             const Flag *near = closest_flag(flags, n_flags, name);
-            if (near) return cl_fail(err, "%s: unknown option '%s'; did you mean %s? (see convlab --help)", command, name, near->name);
-            return cl_fail(err, "%s: unknown option '%s' (see convlab --help)", command, name);
+            shown(q, sizeof q, name);
+            if (near) return cl_fail(err, "%s: unknown option '%s'; did you mean %s? (see convlab --help)", command, q, near->name);
+            return cl_fail(err, "%s: unknown option '%s' (see convlab --help)", command, q);
         }
         if (f->kind == FLAG_BOOL) {
             if (eq) return cl_fail(err, "%s: %s takes no value", command, f->name);

@@ -108,25 +108,46 @@ static int check_against_net(const StFile *f, const NetTensor *nt, int n, const 
     return 0;
 }
 
-int checkpoint_load_meta(Net *net, const char *path, CheckpointMeta *meta, ClError *err) {
-    StFile f;
-    if (st_read(&f, path, err) != 0) return -1;
+// Checks the parsed file f against net, then copies; frees f.
+static int load_parsed(Net *net, StFile *f, const char *label, CheckpointMeta *meta, ClError *err) {
     NetTensor nt[NET_MAX_TENSORS];
     int n = net_tensors(net, nt);
-    if (check_against_net(&f, nt, n, path, err) != 0) {
-        st_free(&f);
+    if (check_against_net(f, nt, n, label, err) != 0) {
+        st_free(f);
         return -1;
     }
     // Everything checked: only now are the parameters overwritten.
     for (int i = 0; i < n; i++) {
-        const StTensor *t = st_find(&f, nt[i].name);
+        const StTensor *t = st_find(f, nt[i].name);
         memcpy(net->params + nt[i].offset, t->data, t->nbytes);
     }
     if (meta) {
         meta->n = 0;
-        for (int i = 0; i < f.n_meta && meta->n < CHECKPOINT_MAX_META; i++) meta->items[meta->n++] = f.meta[i];
+        for (int i = 0; i < f->n_meta && meta->n < CHECKPOINT_MAX_META; i++) meta->items[meta->n++] = f->meta[i];
     }
-    st_free(&f);
+    st_free(f);
+    return 0;
+}
+
+// Messages quote tensor names from the file, which may hold any byte (cJSON
+// accepts raw control characters in strings): keep the message one line.
+static int one_line(ClError *err) {
+    if (err)
+        for (char *p = err->msg; *p; p++)
+            if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
+    return -1;
+}
+
+int checkpoint_load_meta(Net *net, const char *path, CheckpointMeta *meta, ClError *err) {
+    StFile f;
+    if (st_read(&f, path, err) != 0 || load_parsed(net, &f, path, meta, err) != 0) return one_line(err);
+    return 0;
+}
+
+int checkpoint_load_bytes(Net *net, const uint8_t *bytes, size_t size, const char *label, CheckpointMeta *meta,
+                          ClError *err) {
+    StFile f;
+    if (st_parse(&f, bytes, size, label, err) != 0 || load_parsed(net, &f, label, meta, err) != 0) return one_line(err);
     return 0;
 }
 

@@ -38,6 +38,10 @@ int checkpoint_load(Net *net, const char *path, ClError *err);
 // The same, also returning the file's metadata in meta (may be NULL; extra
 // entries beyond CHECKPOINT_MAX_META are dropped).
 int checkpoint_load_meta(Net *net, const char *path, CheckpointMeta *meta, ClError *err);
+// The same from a file image in memory (label names it in messages). For the
+// fuzzer and tests.
+int checkpoint_load_bytes(Net *net, const uint8_t *bytes, size_t size, const char *label, CheckpointMeta *meta,
+                          ClError *err);
 // Looks up key in meta, or NULL.
 const char *checkpoint_meta_get(const CheckpointMeta *meta, const char *key);
 
