@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <SDL2/SDL.h>
 
 #include "app/app.h"
@@ -70,6 +71,16 @@ static int parse_args(int argc, char **argv, GuiArgs *a) {
 
 static double now_s(void) { return (double)SDL_GetPerformanceCounter() / (double)SDL_GetPerformanceFrequency(); }
 
+// CONVLAB_TIMING=1: prints how long each start-up phase took (for make bench).
+static void phase(const char *what, double t_start) {
+    static double last;
+    if (!getenv("CONVLAB_TIMING")) return;
+    double t = now_s();
+    if (last == 0) last = t_start;
+    fprintf(stderr, "  %-28s %6.1f ms (at %6.1f ms)\n", what, (t - last) * 1000, (t - t_start) * 1000);
+    last = t;
+}
+
 // Renders the current screen offscreen at the window's pixel size and saves it.
 static void screenshot(Screen *s, Canvas *win_canvas, const Theme *theme) {
     int w, h;
@@ -109,15 +120,19 @@ int gui_main(int argc, char **argv) {
         fprintf(stderr, "convlab: cannot open a window: %s; HINT: run under a desktop session or use --batch\n", SDL_GetError());
         return 1;
     }
+    phase("SDL_Init (video)", t_start);
     if (draw_init_fonts(&err) != 0) { fprintf(stderr, "convlab: %s\n", err.msg); SDL_Quit(); return 1; }
+    phase("fonts (fontconfig, ttf)", t_start);
     SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "1");
     SDL_Window *win = SDL_CreateWindow("convlab", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, a.w, a.h,
                                        SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI |
                                            (a.fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0));
     if (!win) { fprintf(stderr, "convlab: cannot create the window: %s\n", SDL_GetError()); SDL_Quit(); return 1; }
     SDL_SetWindowMinimumSize(win, 640, 400);
+    phase("window", t_start);
     Canvas *canvas = canvas_create_window(win, &theme, &err);
     if (!canvas) { fprintf(stderr, "convlab: %s\n", err.msg); SDL_DestroyWindow(win); SDL_Quit(); return 1; }
+    phase("renderer", t_start);
 
     static Cifar cifar;
     static char cifar_error[1100] = "CIFAR-10 is loading...";
@@ -126,6 +141,7 @@ int gui_main(int argc, char **argv) {
     if (!lessons) { fprintf(stderr, "convlab: %s\n", err.msg); canvas_free(canvas); SDL_DestroyWindow(win); SDL_Quit(); return 1; }
     Screen *train = NULL, *cur = lessons;
     cur->activate(cur, now_s());
+    phase("lessons (parse, first scene)", t_start);
 
     bool quit = false, first = true, redraw = true, want_shot = false;
     char title[256] = "";
@@ -171,8 +187,12 @@ int gui_main(int argc, char **argv) {
         if (want_shot) { screenshot(cur, canvas, &theme); want_shot = false; }
         if (first) {
             first = false;
-            if (getenv("CONVLAB_TIMING")) fprintf(stderr, "first frame: %.1f ms after start\n", (now_s() - t_start) * 1000);
-            if (getenv("CONVLAB_EXIT_AFTER_FIRST_FRAME")) break;
+            phase("first frame drawn+presented", t_start);
+            if (getenv("CONVLAB_EXIT_AFTER_FIRST_FRAME")) { // make bench: launch-to-first-frame, without the teardown
+                fflush(stdout);
+                fflush(stderr);
+                _exit(0);
+            }
             // the data comes after the first frame, so the window appears at once
             if (cifar_load_test(&cifar, a.data_dir, 0, &err) == 0) { ctx.cifar = &cifar; cifar_error[0] = 0; }
             else snprintf(cifar_error, sizeof cifar_error, "%s", err.msg);
