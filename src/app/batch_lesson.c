@@ -14,6 +14,7 @@
 #include "engine/cifar.h"
 #include "lesson/lesson.h"
 #include "lesson/scene.h"
+#include "lesson/adjust.h"
 #include "ui/draw.h"
 #include "ui/player.h"
 #include "ui/theme.h"
@@ -27,6 +28,7 @@ typedef struct {
     Lang lang;
     bool dump;
     bool data_given;
+    SceneOverrides overrides;   // --set KEY=VALUE: live parameters (lesson/adjust.h)
 } BatchArgs;
 
 static int bad_usage(const char *cmd, const char *msg, const char *arg) {
@@ -36,7 +38,7 @@ static int bad_usage(const char *cmd, const char *msg, const char *arg) {
 
 // Parses the flags shared by render and lesson; returns 0, or 2 after a message.
 static int parse(int argc, char **argv, BatchArgs *a) {
-    *a = (BatchArgs){NULL, NULL, DEFAULT_DATA, "light", 0, 1280, 800, 0, LANG_EN, false, false};
+    *a = (BatchArgs){NULL, NULL, DEFAULT_DATA, "light", 0, 1280, 800, 0, LANG_EN, false, false, {0}};
     const char *cmd = argv[0];
     for (int i = 1; i < argc; i++) {
         const char *f = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -46,6 +48,10 @@ static int parse(int argc, char **argv, BatchArgs *a) {
         if (strcmp(f, "--lesson") == 0) a->lesson = v;
         else if (strcmp(f, "--out") == 0) a->out = v;
         else if (strcmp(f, "--data") == 0) { a->data = v; a->data_given = true; }
+        else if (strcmp(f, "--set") == 0) {
+            ClError serr;
+            if (adjust_set_arg(&a->overrides, v, &serr) != 0) return bad_usage(cmd, serr.msg, NULL);
+        }
         else if (strcmp(f, "--step") == 0) {
             long k = strtol(v, &e, 10);
             if (*e || k < 1) return bad_usage(cmd, "--step needs a step number >= 1, got", v);
@@ -112,6 +118,7 @@ int batch_render_main(int argc, char **argv) {
             // reopen at the step (player_create_for opened step 0), then the image choice
             player_open(s, player_current_lesson(s), a.step - 1);
             if (a.image) player_set_image_offset(s, a.image);
+            if (a.overrides.n) player_set_overrides(s, &a.overrides);
             canvas_begin_frame(c);
             s->draw(s, c);
             if (canvas_save_png(c, a.out, &err) != 0) { fprintf(stderr, "convlab: %s\n", err.msg); rc = 1; }
@@ -210,7 +217,7 @@ int batch_lesson_main(int argc, char **argv) {
     if (lesson_load(&l, a.lesson, stderr, &err) != 0) { fprintf(stderr, "%s\n", err.msg); return 1; }
     if (a.step > l.n_steps) { lesson_free(&l); return bad_usage("lesson", "--step is beyond the lesson's steps", NULL); }
     SceneEnv env = {.cifar = have ? &cifar : NULL, .data_hint = why, .image_offset = a.image, .window_override = -1,
-                    .data_dir = a.data};
+                    .data_dir = a.data, .overrides = &a.overrides};
     int rc = 0;
     printf("lesson %s\ntitle.en %s\ntitle.zh %s\nsteps %d\n", a.lesson, l.title[0], l.title[1], l.n_steps);
     for (int k = 0; k < l.n_steps; k++) {

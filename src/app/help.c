@@ -63,6 +63,8 @@ static const char HELP[] =
 "  convlab --batch render --lesson FILE --step K [--size WxH] [--lang en|zh] [--theme NAME] --out PNG\n"
 "      Writes exactly the frame the window shows at step K of a lesson into PNG.\n"
 "      --theme NAME          a theme file from assets/ (colours, sizes, spacing)\n"
+"      --set KEY=VALUE       a live parameter of the step (its `adjust` keys, e.g. stride=2),\n"
+"                            as if changed with its key in the window; repeatable; also for lesson --dump\n"
 "\n"
 "  convlab --batch lessons-check [FILES...]\n"
 "      Parses every lesson (default: all in lessons/) and runs every step's computation;\n"

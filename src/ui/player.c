@@ -17,6 +17,8 @@
 #include "lesson/lesson.h"
 #include "lesson/scene.h"
 #include "ui/view.h"
+#include "lesson/adjust.h"
+#include "ui/adjust_bar.h"
 
 static const float SPEEDS[] = {0.5f, 0.75f, 1.0f, 1.5f, 2.0f, 3.0f};
 #define N_SPEEDS (int)(sizeof SPEEDS / sizeof SPEEDS[0])
@@ -44,6 +46,7 @@ typedef struct {
     int image_offset;           // N / Shift+N
     int window_override;        // a clicked window (-1 none); reset on every step change
     int zoom, zoom_cx, zoom_cy; // mouse-wheel zoom into the picture (0 = the lesson's crop); reset likewise
+    SceneOverrides overrides;   // live parameters (the step's `adjust` keys); reset likewise
     // time
     double now;                 // last update time
     double anim_start;          // < 0: starts at the next update
@@ -104,7 +107,7 @@ int player_find_lesson_files(char ***files, int *n, ClError *err) {
 static SceneEnv env_of(Player *p) {
     return (SceneEnv){.cifar = p->ctx->cifar, .data_hint = p->ctx->cifar_error, .image_offset = p->image_offset,
                       .window_override = p->window_override, .zoom = p->zoom, .zoom_cx = p->zoom_cx, .zoom_cy = p->zoom_cy,
-                      .data_dir = p->ctx->data_dir};
+                      .data_dir = p->ctx->data_dir, .overrides = &p->overrides};
 }
 
 static void recompute(Player *p, bool animate) {
@@ -136,10 +139,11 @@ static void go_step(Player *p, int step) {
     if (step < 0) step = 0;
     if (step > K - 1) step = K - 1;
     bool forward_one = step == p->step + 1;
-    if (step == p->step && p->window_override < 0 && p->zoom == 0) return;
+    if (step == p->step && p->window_override < 0 && p->zoom == 0 && p->overrides.n == 0) return;
     p->step = step;
     p->window_override = -1;
     p->zoom = 0;
+    p->overrides.n = 0;
     recompute(p, forward_one);
 }
 
@@ -151,6 +155,7 @@ static void go_lesson(Player *p, int lesson, int step) {
     p->step = 0;
     p->window_override = -1;
     p->zoom = 0;
+    p->overrides.n = 0;
     p->image_offset = 0;
     p->step = step < 0 ? 0 : step;
     if (p->step > n_steps(p) - 1) p->step = n_steps(p) - 1;
@@ -167,6 +172,12 @@ int player_open(Screen *s, int lesson, int step) {
 void player_set_image_offset(Screen *s, int offset) {
     Player *p = s->self;
     p->image_offset = offset;
+    recompute(p, false);
+}
+
+void player_set_overrides(Screen *s, const SceneOverrides *ov) {
+    Player *p = s->self;
+    p->overrides = *ov;
     recompute(p, false);
 }
 
@@ -322,6 +333,15 @@ static ScreenAction player_event(Screen *s, const SDL_Event *ev, Canvas *c) {
     case SDLK_i: go_lesson(p, -1, 0); return SCREEN_HANDLED;
     case SDLK_t: return train_screen_create ? SCREEN_SHOW_TRAINING : SCREEN_HANDLED;
     default: break;
+    }
+    if (p->cur >= 0 && p->lessons[p->cur].ok && k >= SDLK_a && k <= SDLK_z) { // live parameters (`adjust`)
+        const Lesson *les = &p->lessons[p->cur].lesson;
+        if (k == SDLK_r && p->overrides.n > 0) { p->overrides.n = 0; recompute(p, false); return SCREEN_HANDLED; }
+        if (adjust_key(&p->overrides, les, &les->steps[p->step], (char)k, shift)) {
+            p->window_override = -1;
+            recompute(p, true);
+            return SCREEN_HANDLED;
+        }
     }
     if (k >= SDLK_1 && k <= SDLK_9) {
         int i = (int)(k - SDLK_1);
@@ -512,6 +532,7 @@ static void draw_help(Player *p, Canvas *c) {
         {"wheel", "over a picture's numbers: zoom in / out", "在图像数值上：放大 / 缩小"},
         {"F / F11", "fullscreen", "全屏"},
         {"F12", "save a screenshot (PNG)", "保存截图（PNG）"},
+        {"K S A D C O …", "change a parameter shown under the view (Shift: down, R: reset)", "改变视图下方列出的参数（Shift：减小，R：恢复）"},
         {"F1 / ?", "this help", "本帮助"},
         {"Esc / Q", "quit (Esc leaves fullscreen first)", "退出（Esc 先退出全屏）"},
     };
@@ -618,6 +639,11 @@ static void player_draw(Screen *s, Canvas *c) {
     widget_text_block(c, in, st->text[L], text_only ? th->font_body * 1.25f : th->font_body, 18, th->text);
     if (!text_only) {
         Rect area = {th->margin, top, panel.x - th->gap - th->margin, bottom - top};
+        float bar_h = adjust_bar_height(c, &e->lesson, st); // live parameters: a bar under the view
+        if (bar_h > 0) {
+            area.h -= bar_h + th->gap / 2;
+            adjust_bar_draw(c, (Rect){area.x, area.y + area.h + th->gap / 2, area.w, bar_h}, L, &e->lesson, st, &p->overrides);
+        }
         ViewCtx v = {c, th, L, area, p->have_prev && t < 1 ? &p->prev : NULL, ui_ease(t), &p->hits};
         view_draw_scene(&v, sc);
         if (sc->from_image && !sc->needs_data && !p->is_static) {

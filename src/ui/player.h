@@ -5,6 +5,7 @@
 #ifndef CONVLAB_PLAYER_H
 #define CONVLAB_PLAYER_H
 
+#include "lesson/scene.h"
 #include "ui/screen.h"
 
 // Finds lessons/*.lesson (under the cwd, else next to the binary), sorted by
@@ -24,6 +25,9 @@ Screen *player_create_for(ScreenContext *ctx, const char *lesson_file, int step,
 int player_open(Screen *s, int lesson, int step);
 // N / Shift+N: which image of the step's choice is shown.
 void player_set_image_offset(Screen *s, int offset);
+// Live parameters (a step's `adjust` keys, lesson/adjust.h) for the open step;
+// reset by any step or lesson change. (--batch render --set, tests.)
+void player_set_overrides(Screen *s, const SceneOverrides *ov);
 // Disables animations and the hover tooltip (for --batch render and tests).
 void player_set_static(Screen *s, bool is_static);
 // The open lesson's position (-1 = the index).
