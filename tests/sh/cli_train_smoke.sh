@@ -48,7 +48,10 @@ block_train=$(printf '%s\n' "$out" | sed -n '/^Accuracy of the network/,/^truck/
 # The same seed gives the same run.
 run_cl --batch train --train-limit 400 --test-limit 100 --epochs 1 --log-every 20 --seed 7
 first=$OUT
-run_cl --batch train --train-limit 400 --test-limit 100 --epochs 1 --log-every 20 --seed 7 --threads 1
+run_cl --batch train --train-limit 400 --test-limit 100 --epochs 1 --log-every 20 --seed 7
 [ "$(printf '%s\n' "$first" | grep -v '^Trained')" = "$(printf '%s\n' "$OUT" | grep -v '^Trained')" ] \
-    || die "seed 7 twice (2 threads vs 1) gives different output"
+    || die "seed 7 twice gives different output"
+run_cl --batch train --train-limit 400 --test-limit 100 --epochs 1 --log-every 20 --seed 8
+[ "$(printf '%s\n' "$first" | grep '^\[')" != "$(printf '%s\n' "$OUT" | grep '^\[')" ] \
+    || die "seeds 7 and 8 give the same losses"
 echo ok
