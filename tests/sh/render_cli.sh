@@ -51,4 +51,9 @@ grep -q "^formula 1·1 + 2·0 + 0·1 + 0·0 + 1·1 + 3·0 + 2·1 + 1·0 + 0·1 =
 "$BIN" --batch lesson --lesson lessons/07_pooling.lesson --dump --step 3 >"$t/out" || fail "pool dump exit $?"
 grep -q "^indices 5 6 8 14$" "$t/out" || fail "argmax: $(grep indices "$t/out")"
 "$BIN" --batch lesson --lesson lessons/02_convolution.lesson >/dev/null 2>&1; [ $? -eq 2 ] || fail "lesson without --dump should exit 2"
+# no fonts: a clear message naming the package, exit 1
+printf '<?xml version="1.0"?>\n<fontconfig><dir>/nonexistent</dir><cachedir>%s/fc</cachedir></fontconfig>\n' "$t" >"$t/empty.conf"
+FONTCONFIG_FILE="$t/empty.conf" "$BIN" --batch render --lesson lessons/02_convolution.lesson --step 1 --out "$t/y.png" 2>"$t/err"; rc=$?
+[ $rc -eq 1 ] || fail "without fonts: exit $rc, expected 1"
+grep -q "apt-get install fonts-" "$t/err" || fail "without fonts the message must name the package: $(cat "$t/err")"
 echo "ok"
