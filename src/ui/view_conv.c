@@ -214,42 +214,42 @@ static void draw_origins(ViewCtx *v, const GridSpec *g, const Scene *sc, int kh,
             }
 }
 
-static void draw_conv_like(ViewCtx *v, const Scene *sc, bool is_pool) {
-    Canvas *c = v->c;
-    const Theme *th = v->th;
-    ConvLayout L;
-    layout(v, sc, is_pool, &L);
-    char buf[160];
-
-    // ---- picture and input grid (window cells filled in the kernel's light colour) ----
+// Marks the window's cells (1) and the max-pool argmax (2) on the input grid.
+static void mark_input(ViewCtx *v, const Scene *sc, bool is_pool, GridSpec *in) {
     static uint8_t mark[64 * 64];
-    if (sc->win_oy >= 0 && sc->input.rows * sc->input.cols <= 64 * 64) {
-        memset(mark, 0, sizeof mark);
+    if (sc->input.rows * sc->input.cols > 64 * 64) return;
+    bool argmax = is_pool && sc->indices && sc->pool_kind != 1;
+    if (sc->win_oy < 0 && !argmax) return;
+    memset(mark, 0, sizeof mark);
+    if (sc->win_oy >= 0)
         for (int i = 0; i < sc->n_terms; i++)
             if (sc->term_iy[i] >= 0 && sc->term_iy[i] < sc->input.rows && sc->term_ix[i] >= 0 && sc->term_ix[i] < sc->input.cols)
                 mark[sc->term_iy[i] * sc->input.cols + sc->term_ix[i]] = 1;
-        L.in.mark = mark;
-        L.in.mark_fill = th->kernel_cell;
-    }
-    if (is_pool && sc->indices && sc->pool_kind != 1 && sc->input.rows * sc->input.cols <= 64 * 64) {
-        if (!L.in.mark) memset(mark, 0, sizeof mark);
+    if (argmax)
         for (int i = 0; i < sc->output.rows * sc->output.cols; i++) {
             bool current = sc->win_oy >= 0 && i == sc->win_oy * sc->output.cols + sc->win_ox;
             if (current || (sc->win_oy < 0 && i < sc->n_filled)) mark[sc->indices[i]] = 2;
         }
-        L.in.mark = mark;
-        L.in.mark_fill = th->kernel_cell;
-        L.in.mark_fill2 = th->argmax;
-    }
-    if (is_pool && sc->pool_kind == 0) L.in.pad_text = "\xE2\x88\x92\xE2\x88\x9E"; // max-pool padding is −∞
-    if (L.has_img) view_picture(v, sc, L.img, grid_rect(&L.in));
-    widget_grid(c, &L.in);
+    in->mark = mark;
+    in->mark_fill = v->th->kernel_cell;
+    in->mark_fill2 = v->th->argmax;
+}
+
+// The picture, the input grid with its label, value note and stride marks.
+static void draw_input(ViewCtx *v, const Scene *sc, bool is_pool, ConvLayout *L) {
+    Canvas *c = v->c;
+    const Theme *th = v->th;
+    char buf[160];
+    mark_input(v, sc, is_pool, &L->in);
+    if (is_pool && sc->pool_kind == 0) L->in.pad_text = "\xE2\x88\x92\xE2\x88\x9E"; // max-pool padding is −∞
+    if (L->has_img) view_picture(v, sc, L->img, grid_rect(&L->in));
+    widget_grid(c, &L->in);
     const char *in_name = tr(v, sc->input_name);
     snprintf(buf, sizeof buf, "%s %d\xC3\x97%d", in_name, sc->input.rows, sc->input.cols);
-    label(v, &L.in, buf, th->input);
-    hitmap_add(v->hits, &L.in, HIT_INPUT, in_name, sc->crop_y, sc->crop_x);
+    label(v, &L->in, buf, th->input);
+    hitmap_add(v->hits, &L->in, HIT_INPUT, in_name, sc->crop_y, sc->crop_x);
     if (sc->from_image && !(is_pool && sc->kernel.rows)) { // say which values these are
-        Rect gr = grid_rect(&L.in);
+        Rect gr = grid_rect(&L->in);
         const char *note = tr(v, sc->normalized ? "normalized to −1…1, as the network sees them" : "pixel values 0–255");
         float nw;
         text_measure(c, note, th->font_small, false, &nw, NULL);
@@ -257,48 +257,54 @@ static void draw_conv_like(ViewCtx *v, const Scene *sc, bool is_pool) {
         draw_text(c, nx, gr.y + gr.h + 6, note, text_style(c, th->font_small, th->text_muted));
     }
     if (sc->show & SHOW_ORIGINS) {
-        if (is_pool) draw_origins(v, &L.in, sc, sc->pool.kernel_h, sc->pool.kernel_w, sc->pool.stride_h, sc->pool.stride_w,
+        if (is_pool) draw_origins(v, &L->in, sc, sc->pool.kernel_h, sc->pool.kernel_w, sc->pool.stride_h, sc->pool.stride_w,
                                   sc->pool.pad_h, sc->pool.pad_w, sc->pool.dilation_h, sc->pool.dilation_w);
-        else draw_origins(v, &L.in, sc, sc->conv.kernel_h, sc->conv.kernel_w, sc->conv.stride_h, sc->conv.stride_w,
+        else draw_origins(v, &L->in, sc, sc->conv.kernel_h, sc->conv.kernel_w, sc->conv.stride_h, sc->conv.stride_w,
                           sc->conv.pad_top, sc->conv.pad_left, sc->conv.dilation_h, sc->conv.dilation_w);
     }
-
-    // ---- max-pool argmax: gold fill (marks, drawn under the numbers) + outline ----
+    // max-pool argmax: the gold fill came with the marks (under the numbers); add the outline
     if (is_pool && sc->indices && sc->pool_kind != 1) {
-        int n_out = sc->output.rows * sc->output.cols;
-        bool small = L.in.cell < 22; // on big maps, outline only the current window's winner
-        for (int i = 0; i < n_out; i++) {
+        bool small = L->in.cell < 22; // on big maps, outline only the current window's winner
+        for (int i = 0; i < sc->output.rows * sc->output.cols; i++) {
             bool current = sc->win_oy >= 0 && i == sc->win_oy * sc->output.cols + sc->win_ox;
             if (!current && (sc->win_oy >= 0 || i >= sc->n_filled || small)) continue;
             int idx = sc->indices[i];
-            draw_rect_outline(c, grid_cell_rect(&L.in, idx / sc->input.cols, idx % sc->input.cols),
-                              fmaxf(th->line_thick, L.in.cell * 0.08f), th->argmax_outline);
+            draw_rect_outline(c, grid_cell_rect(&L->in, idx / sc->input.cols, idx % sc->input.cols),
+                              fmaxf(th->line_thick, L->in.cell * 0.08f), th->argmax_outline);
         }
     }
+}
 
-    // ---- the window: tinted cells, thick outline, animated from the previous step ----
-    if (sc->win_oy >= 0 && sc->n_terms > 0) {
-        Rgba tint = th->kernel; // padding cells under the window (the grid marks the real ones)
-        tint.a = 50;
-        for (int i = 0; i < sc->n_terms; i++)
-            if (sc->term_iy[i] < 0 || sc->term_ix[i] < 0 || sc->term_iy[i] >= sc->input.rows || sc->term_ix[i] >= sc->input.cols)
-                draw_fill_rect(c, grid_cell_rect(&L.in, sc->term_iy[i], sc->term_ix[i]), tint);
-        Rect wr = window_rect(&L.in, sc);
-        if (v->prev && v->prev->kind == sc->kind && v->prev->win_oy >= 0 && v->prev->n_terms > 0 &&
-            v->prev->input.rows == sc->input.rows && v->prev->input.cols == sc->input.cols && v->t < 1)
-            wr = rect_lerp(window_rect(&L.in, v->prev), wr, v->t);
-        float t = th->window_thick;
-        draw_rect_outline(c, (Rect){wr.x - t / 2, wr.y - t / 2, wr.w + t, wr.h + t}, t, th->kernel);
-    }
+// The window: padding cells under it tinted, a thick outline in the kernel
+// colour, sliding from the previous step's position while animating.
+static void draw_window(ViewCtx *v, const Scene *sc, const ConvLayout *L) {
+    const Theme *th = v->th;
+    if (sc->win_oy < 0 || sc->n_terms == 0) return;
+    Rgba tint = th->kernel; // (the grid marked the real cells)
+    tint.a = 50;
+    for (int i = 0; i < sc->n_terms; i++)
+        if (sc->term_iy[i] < 0 || sc->term_ix[i] < 0 || sc->term_iy[i] >= sc->input.rows || sc->term_ix[i] >= sc->input.cols)
+            draw_fill_rect(v->c, grid_cell_rect(&L->in, sc->term_iy[i], sc->term_ix[i]), tint);
+    Rect wr = window_rect(&L->in, sc);
+    if (v->prev && v->prev->kind == sc->kind && v->prev->win_oy >= 0 && v->prev->n_terms > 0 &&
+        v->prev->input.rows == sc->input.rows && v->prev->input.cols == sc->input.cols && v->t < 1)
+        wr = rect_lerp(window_rect(&L->in, v->prev), wr, v->t);
+    float t = th->window_thick;
+    draw_rect_outline(v->c, (Rect){wr.x - t / 2, wr.y - t / 2, wr.w + t, wr.h + t}, t, th->kernel);
+}
 
-    // ---- kernel and products ----
-    if (L.has_kern) {
-        Rect ir = grid_rect(&L.in), kr = grid_rect(&L.kern);
+// ⊛, the kernel (and bias), and the window's element-wise products under it.
+static void draw_kernel(ViewCtx *v, const Scene *sc, ConvLayout *L) {
+    Canvas *c = v->c;
+    const Theme *th = v->th;
+    char buf[160];
+    if (L->has_kern) {
+        Rect ir = grid_rect(&L->in), kr = grid_rect(&L->kern);
         draw_symbol(v, (ir.x + ir.w + kr.x) / 2, kr.y + fminf(kr.h, ir.h) / 2, "\xE2\x8A\x9B"); // ⊛
-        widget_grid(c, &L.kern);
+        widget_grid(c, &L->kern);
         snprintf(buf, sizeof buf, "%s %d\xC3\x97%d", tr(v, "kernel"), sc->kernel.rows, sc->kernel.cols);
-        label(v, &L.kern, buf, th->kernel);
-        hitmap_add(v->hits, &L.kern, HIT_KERNEL, tr(v, "kernel"), 0, 0);
+        label(v, &L->kern, buf, th->kernel);
+        hitmap_add(v->hits, &L->kern, HIT_KERNEL, tr(v, "kernel"), 0, 0);
         if (sc->conv.has_bias && sc->bias != 0) {
             char b[32];
             scene_fmt(b, sizeof b, sc->bias, 2);
@@ -309,64 +315,75 @@ static void draw_conv_like(ViewCtx *v, const Scene *sc, bool is_pool) {
         }
     }
     static float prod[SCENE_MAX_TERMS];
-    if (L.has_prod) {
-        for (int i = 0; i < sc->n_terms; i++) prod[i] = sc->term_in[i] * sc->term_w[i]; // display of the terms
+    if (L->has_prod) {
+        for (int i = 0; i < sc->n_terms; i++) prod[i] = sc->term_in[i] * sc->term_w[i]; // the terms of the engine's sum
         Grid pg = {sc->kernel.rows, sc->kernel.cols, prod};
-        GridSpec ps = L.prod;
+        GridSpec ps = L->prod;
         style_values(&ps, &pg, HEAT_NONE);
         ps.fill = th->panel;
         ps.strong = th->text_muted;
         widget_grid(c, &ps);
         label(v, &ps, tr(v, "products"), th->text);
         hitmap_add(v->hits, &ps, HIT_OTHER, tr(v, "products"), 0, 0);
-        L.prod = ps;
+        L->prod = ps;
     }
+}
 
-    // ---- output ----
-    if (L.has_out) {
-        Rect prev_col = L.has_kern ? grid_rect(&L.kern) : grid_rect(&L.in), orr = grid_rect(&L.out);
-        if (is_pool) {
-            float mx = (prev_col.x + prev_col.w + orr.x) / 2, my = orr.y + orr.h / 2;
-            draw_arrow(c, prev_col.x + prev_col.w + 10, my, orr.x - 10, my, th->line_thick, 14, th->text_muted);
-            TextStyle st = text_style(c, th->font_small, th->text);
-            st.align = ALIGN_CENTER;
-            st.bold = true;
-            draw_text(c, mx, my - th->font_small * 1.9f, tr(v, POOL_NAMES[sc->pool_kind]), st);
-            st.bold = false;
-            pool_params(v, sc, buf, sizeof buf);
-            draw_text(c, mx, my + 10, buf, st);
-        } else if (!(L.has_prod && sc->win_oy >= 0)) {
-            draw_symbol(v, (prev_col.x + prev_col.w + orr.x) / 2, orr.y + orr.h / 2, "\xE2\x86\x92"); // →
-        }
-        bool animating_new = v->prev && v->t < 1 && v->prev->kind == sc->kind && v->prev->n_filled == sc->n_filled - 1;
-        widget_grid(c, &L.out);
-        snprintf(buf, sizeof buf, "%s %d\xC3\x97%d", tr(v, "output"), sc->output.rows, sc->output.cols);
-        label(v, &L.out, buf, th->output);
-        hitmap_add(v->hits, &L.out, HIT_OUTPUT, tr(v, "output"), 0, 0);
-        if (sc->win_oy >= 0) {
-            Rect cr = grid_cell_rect(&L.out, sc->win_oy, sc->win_ox);
-            if (animating_new) { // the new value fades in
-                Rgba e = th->empty_cell;
-                e.a = (uint8_t)lrintf(255 * (1 - v->t));
-                draw_fill_rect(c, cr, e);
-            }
-            float t = th->window_thick;
-            draw_rect_outline(c, (Rect){cr.x - t / 2, cr.y - t / 2, cr.w + t, cr.h + t}, t, th->output);
-            if (L.has_prod) { // Σ of the products lands in this cell
-                Rect pr = grid_rect(&L.prod);
-                float rad = th->font_body * 0.85f, sx = pr.x + pr.w + rad + 10, sy = pr.y + pr.h / 2;
-                draw_fill_circle(c, sx, sy, rad, th->output);
-                TextStyle st = text_style(c, th->font_body, th->bg);
-                st.bold = true;
-                st.vcenter = true;
-                st.align = ALIGN_CENTER;
-                draw_text(c, sx, sy, "\xCE\xA3", st); // Σ
-                // to the output's left edge on the cell's row (the cell itself has the thick outline)
-                float tx = orr.x - 8, ty = cr.y + cr.h / 2;
-                draw_arrow(c, sx + rad + 2, sy, tx, ty, th->line_thick, 14, th->output);
-            }
-        }
+// The arrow (pooling: labelled) or →, the output grid, the current cell and Σ.
+static void draw_output(ViewCtx *v, const Scene *sc, bool is_pool, ConvLayout *L) {
+    Canvas *c = v->c;
+    const Theme *th = v->th;
+    char buf[160];
+    if (!L->has_out) return;
+    Rect prev_col = L->has_kern ? grid_rect(&L->kern) : grid_rect(&L->in), orr = grid_rect(&L->out);
+    if (is_pool) {
+        float mx = (prev_col.x + prev_col.w + orr.x) / 2, my = orr.y + orr.h / 2;
+        draw_arrow(c, prev_col.x + prev_col.w + 10, my, orr.x - 10, my, th->line_thick, 14, th->text_muted);
+        TextStyle st = text_style(c, th->font_small, th->text);
+        st.align = ALIGN_CENTER;
+        st.bold = true;
+        draw_text(c, mx, my - th->font_small * 1.9f, tr(v, POOL_NAMES[sc->pool_kind]), st);
+        st.bold = false;
+        pool_params(v, sc, buf, sizeof buf);
+        draw_text(c, mx, my + 10, buf, st);
+    } else if (!(L->has_prod && sc->win_oy >= 0)) {
+        draw_symbol(v, (prev_col.x + prev_col.w + orr.x) / 2, orr.y + orr.h / 2, "\xE2\x86\x92"); // →
     }
+    bool animating_new = v->prev && v->t < 1 && v->prev->kind == sc->kind && v->prev->n_filled == sc->n_filled - 1;
+    widget_grid(c, &L->out);
+    snprintf(buf, sizeof buf, "%s %d\xC3\x97%d", tr(v, "output"), sc->output.rows, sc->output.cols);
+    label(v, &L->out, buf, th->output);
+    hitmap_add(v->hits, &L->out, HIT_OUTPUT, tr(v, "output"), 0, 0);
+    if (sc->win_oy < 0) return;
+    Rect cr = grid_cell_rect(&L->out, sc->win_oy, sc->win_ox);
+    if (animating_new) { // the new value fades in
+        Rgba e = th->empty_cell;
+        e.a = (uint8_t)lrintf(255 * (1 - v->t));
+        draw_fill_rect(c, cr, e);
+    }
+    float t = th->window_thick;
+    draw_rect_outline(c, (Rect){cr.x - t / 2, cr.y - t / 2, cr.w + t, cr.h + t}, t, th->output);
+    if (L->has_prod) { // Σ of the products lands in this cell
+        Rect pr = grid_rect(&L->prod);
+        float rad = th->font_body * 0.85f, sx = pr.x + pr.w + rad + 10, sy = pr.y + pr.h / 2;
+        draw_fill_circle(c, sx, sy, rad, th->output);
+        TextStyle st = text_style(c, th->font_body, th->bg);
+        st.bold = true;
+        st.vcenter = true;
+        st.align = ALIGN_CENTER;
+        draw_text(c, sx, sy, "\xCE\xA3", st); // Σ
+        // to the output's left edge on the cell's row (the cell itself has the thick outline)
+        draw_arrow(c, sx + rad + 2, sy, orr.x - 8, cr.y + cr.h / 2, th->line_thick, 14, th->output);
+    }
+}
+
+static void draw_conv_like(ViewCtx *v, const Scene *sc, bool is_pool) {
+    ConvLayout L;
+    layout(v, sc, is_pool, &L);
+    draw_input(v, sc, is_pool, &L);
+    draw_window(v, sc, &L);
+    draw_kernel(v, sc, &L);
+    draw_output(v, sc, is_pool, &L);
 }
 
 static void draw_conv(ViewCtx *v, const Scene *sc) { draw_conv_like(v, sc, false); }
