@@ -745,3 +745,18 @@ Screen *player_create_for(ScreenContext *ctx, const char *lesson_file, int step,
     if (s && open >= 0) player_open(s, open, step);
     return s;
 }
+
+const Scene *player_scene(Screen *s) { return &((Player *)s->self)->scene; }
+
+bool player_cell_center(Screen *s, int role, int r, int c, float *x, float *y) {
+    Player *p = s->self;
+    for (int i = 0; i < p->hits.n; i++) {
+        const HitGrid *g = &p->hits.grids[i];
+        if ((int)g->role != role || r < 0 || c < 0 || r >= g->spec.rows || c >= g->spec.cols) continue;
+        Rect cr = grid_cell_rect(&g->spec, r, c);
+        *x = cr.x + cr.w / 2;
+        *y = cr.y + cr.h / 2;
+        return true;
+    }
+    return false;
+}

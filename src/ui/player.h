@@ -37,5 +37,10 @@ int player_lesson_count(Screen *s);
 int player_step_count(Screen *s);
 // The open lesson's load error ("" if it loaded), for --batch render.
 const char *player_lesson_error(Screen *s);
+// The numbers on screen now (tests, scripted demos). Valid until the next event.
+const Scene *player_scene(Screen *s);
+// Centre (logical px) of cell (r, c) of the last drawn grid with hit role
+// `role` (ui/view.h HitRole); false if no such grid was drawn.
+bool player_cell_center(Screen *s, int role, int r, int c, float *x, float *y);
 
 #endif
