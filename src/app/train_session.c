@@ -454,6 +454,16 @@ static void publish(TrainSession *s) {
     pthread_mutex_unlock(&s->xchg);
 }
 
+// Publishes "evaluating..." first: a full test set takes seconds, and the
+// screen should say why the step counter stopped.
+static void announce_evaluation(TrainSession *s) {
+    int n = s->rec.test ? s->rec.test->n : 0;
+    if (s->rec.test_limit > 0 && s->rec.test_limit < n) n = s->rec.test_limit;
+    snprintf(s->message, sizeof s->message, "evaluating on %d%s%03d test images...", n / 1000, n >= 1000 ? "," : "", n % 1000);
+    if (n < 1000) snprintf(s->message, sizeof s->message, "evaluating on %d test images...", n);
+    publish(s);
+}
+
 // A fresh trainer for config (new initial weights from its seed) and a new curve.
 static void new_run(TrainSession *s, const TrainConfig *config_in) {
     TrainConfig config_copy = *config_in;  // config_in may point into the trainer freed below
@@ -495,6 +505,7 @@ static void do_commands(TrainSession *s, Commands *cmd) {
             RunHistory *h = &s->rec.runs[s->rec.n_runs - 1];
             const char *base = strrchr(cmd->load_path, '/');
             snprintf(h->label, sizeof h->label, "loaded %.80s", base ? base + 1 : cmd->load_path);
+            announce_evaluation(s);
             recorder_evaluate_now(&s->rec, &s->trainer);
             snprintf(s->message, sizeof s->message, "loaded %s: test accuracy %.2f %%", cmd->load_path,
                      s->rec.eval.accuracy);
@@ -556,7 +567,9 @@ static bool train_one_step(TrainSession *s) {
         // Evaluation time is not training time.
         double t0 = now_seconds();
         s->elapsed += t0 - s->last_tick;
+        announce_evaluation(s);
         train_recorder_epoch_end(&s->rec, t, e1);
+        s->message[0] = 0;
         s->evaluated_epochs = e1;
         s->last_tick = now_seconds();
     }

@@ -13,6 +13,11 @@
 #include <string.h>
 
 #define MARGIN 12.0f
+
+// Near-black or white, whichever reads better on fill.
+Rgba dash_text_on(Rgba fill) {
+    return rgba_luma(fill) > 0.5f ? (Rgba){17, 17, 17, 255} : (Rgba){255, 255, 255, 255};
+}
 #define GAP 10.0f
 
 void dashboard_view_init(DashboardView *v) {
@@ -138,7 +143,7 @@ static void draw_progress(Canvas *c, Rect r, const TrainSnapshot *s, const Dashb
     dash_outline(c, bar, 1.5f, th->text_muted);
     char pct[16];
     snprintf(pct, sizeof pct, "%.0f %%", 100 * frac);
-    TextStyle ps = text_style(c, 16, frac > 0.5 ? th->cell_text_inv : th->text);
+    TextStyle ps = text_style(c, 16, frac > 0.5 ? dash_text_on(th->output) : th->text);
     ps.bold = true;
     ps.align = ALIGN_CENTER;
     ps.vcenter = true;
@@ -213,7 +218,7 @@ static void draw_classes(Canvas *c, Rect panel, const TrainSnapshot *s, FILE *du
         snprintf(buf, sizeof buf, "%.1f %%", acc);
         float tw, thh;
         text_measure(c, buf, fs, true, &tw, &thh);
-        TextStyle vs = text_style(c, fs, th->cell_text_inv);
+        TextStyle vs = text_style(c, fs, dash_text_on(th->output));
         vs.bold = true;
         vs.vcenter = true;
         if (bw > tw + 12) {  // on the bar, right-aligned inside its end
@@ -338,8 +343,8 @@ static void draw_cell_images(Canvas *c, const DashboardLayout *L, const TrainSna
     int total = dashboard_cell_images(s, cifar, v->cell_truth, v->cell_pred, idx, max * (v->cell_page + 1));
     int first = max * v->cell_page;
     char line[96];
-    snprintf(line, sizeof line, "%d pictures%s  ·  click one for its feature maps  ·  click the cell again to close", total,
-             total > max ? " (PgDn: more)" : "");
+    snprintf(line, sizeof line, "%d pictures%s  ·  click one: its feature maps  ·  Esc closes", total,
+             total > max ? " (PgDn/PgUp)" : "");
     TextStyle ls = text_style(c, 13, th->text_muted);
     draw_text(c, in.x, in.y - 4, line, ls);
     for (int k = first; k < total && k < first + max; k++) {
@@ -374,23 +379,31 @@ static void draw_hints(Canvas *c, Rect r, const TrainSnapshot *s, const Dashboar
     draw_text(c, r.x + 10, r.y + 29, line, ss);
 }
 
-// A status or error line over the bottom of the loss panel.
-static void draw_message(Canvas *c, Rect loss, const char *msg, bool error) {
-    if (!msg || !msg[0]) return;
+// An error, prominent: a wrapped box over the top of the loss plot.
+static void draw_error_box(Canvas *c, Rect loss, const char *msg) {
     const Theme *th = canvas_theme(c);
     char buf[1300];
-    snprintf(buf, sizeof buf, "%s%s", error ? "⚠ " : "", msg);
-    float w, h;
-    text_measure(c, buf, 16, true, &w, &h);
-    w = fminf(w, loss.w - 40);
-    Rect box = {loss.x + 70, loss.y + loss.h - 92, w + 20, h + 10};
-    Rgba bg = th->bg;
-    dash_fill(c, box, bg);
-    dash_outline(c, box, 2, error ? th->error : th->accent);
-    TextStyle st = text_style(c, 16, error ? th->error : th->text);
+    snprintf(buf, sizeof buf, "⚠ %s", msg);
+    float w = loss.w - 140;
+    TextStyle st = text_style(c, 17, th->error);
     st.bold = true;
-    canvas_push_clip(c, box);
-    draw_text(c, box.x + 10, box.y + 5, buf, st);
+    float h = draw_text_wrapped(c, 0, 0, w, buf, st, 1.2f, false);
+    Rect box = {loss.x + 70, loss.y + 44, w + 20, h + 12};
+    dash_fill(c, box, th->bg);
+    dash_outline(c, box, 2.5f, th->error);
+    draw_text_wrapped(c, box.x + 10, box.y + 6, w, buf, st, 1.2f, true);
+}
+
+// A status line ("saved ...", "evaluating ..."): right end of the hints bar
+// (or of the progress line in a PNG, which has no hints bar).
+static void draw_status(Canvas *c, Rect bar, const char *msg) {
+    const Theme *th = canvas_theme(c);
+    Rect clip = {bar.x + bar.w * 0.5f, bar.y + 2, bar.w * 0.5f - 8, 26};
+    TextStyle st = text_style(c, 16, th->accent);
+    st.bold = true;
+    st.align = ALIGN_RIGHT;
+    canvas_push_clip(c, clip);
+    draw_text(c, clip.x + clip.w, bar.y + 5, msg, st);
     canvas_pop_clip(c);
 }
 
@@ -408,8 +421,9 @@ void dashboard_draw(Canvas *c, const TrainSnapshot *s, const DashboardView *v, c
     if (v->cell_truth >= 0 && v->cell_pred >= 0 && cifar) draw_cell_images(c, &L, s, v, cifar);
     else draw_predictions(c, &L, s, dump);
     if (v->interactive) draw_hints(c, L.hints, s, v);
-    if (v->status && v->status[0]) draw_message(c, L.loss, v->status, true);
-    else draw_message(c, L.loss, s->message, s->state == TS_ERROR);
+    if (v->status && v->status[0]) draw_error_box(c, L.loss, v->status);
+    else if (s->state == TS_ERROR && s->message[0]) draw_error_box(c, L.loss, s->message);
+    else if (s->message[0] && v->interactive) draw_status(c, L.hints, s->message);
 }
 
 DashboardHit dashboard_hit(const Canvas *c, const TrainSnapshot *s, const DashboardView *v, float x, float y) {

@@ -17,6 +17,8 @@ void dash_vline(Canvas *c, float x, float y0, float y1, float thickness, Rgba co
 void dash_dashed_hline(Canvas *c, float x0, float x1, float y, float thickness, float dash, Rgba col);
 void dash_dashed_vline(Canvas *c, float x, float y0, float y1, float thickness, float dash, Rgba col);
 
+// Near-black or white text, whichever reads better on the fill colour.
+Rgba dash_text_on(Rgba fill);
 // The colour of run number `run` (0-based) in every chart and legend.
 Rgba dash_run_color(int run);
 // Panel background, border and a bold title with an optional muted subtitle;

@@ -130,19 +130,25 @@ static float loss_y(const LossAxes *a, double loss) {
 static void loss_axes(LossAxes *a, const TrainSnapshot *s, bool log_scale, Rect plot) {
     a->plot = plot;
     a->log = log_scale;
-    a->x_max = 1;
+    // x follows the data (the furthest logged step of any run, or the current
+    // step) with some room ahead, so the curve fills the plot from the first
+    // minute instead of sitting in the corner of a 25,000-step axis.
+    double far = (double)s->step;
     double lo = INFINITY, hi = -INFINITY;
     for (int r = 0; r < s->n_runs; r++) {
         const RunHistory *h = &s->runs[r];
-        double planned = (double)h->config.epochs * h->batches_per_epoch;
-        if (planned > a->x_max) a->x_max = planned;
+        if (h->n_points > 0) far = fmax(far, (double)h->points[h->n_points - 1].step);
+        if (r == s->n_runs - 1 && h->config.log_every > 0) far = fmax(far, 5.0 * h->config.log_every);
         for (int i = 0; i < h->n_points; i++) {
             double v = h->points[i].loss;
-            if (h->points[i].step > a->x_max) a->x_max = (double)h->points[i].step;
             if (!isfinite(v)) continue;
             lo = fmin(lo, v), hi = fmax(hi, v);
         }
     }
+    double planned = s->total_steps > 0 ? (double)s->total_steps : far;
+    double want = far * 1.15;
+    double step = dash_nice_step(want, 6);
+    a->x_max = fmax(1.0, fmin(fmax(planned, far), ceil(want / step) * step));
     if (!isfinite(lo)) lo = 1.0, hi = 2.5;  // nothing logged yet: ln(10) = 2.30 sits inside
     if (log_scale) {
         lo = log10(fmax(lo, 1e-4)), hi = log10(fmax(hi, 1e-4));

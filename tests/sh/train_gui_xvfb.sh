@@ -24,7 +24,7 @@ pid=$!
 fail() { echo "$1"; kill $pid 2>/dev/null; wait $pid 2>/dev/null; exit 1; }
 win=""
 for i in $(seq 1 100); do   # up to 10 s for the window
-    win=$(xdotool search --class "convlab" 2>/dev/null | head -n 1)
+    win=$(xdotool search --onlyvisible --class "convlab" 2>/dev/null | head -n 1)
     [ -n "$win" ] && break
     sleep 0.1
 done
