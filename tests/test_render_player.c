@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "engine/cifar.h"
 #include "ui/draw.h"
 #include "ui/player.h"
 #include "ui/theme.h"
@@ -142,4 +143,37 @@ Test(player, click_on_the_input_moves_the_window) {
     key(s, SDLK_LEFT, 0);
     cr_assert(player_scene(s)->win_oy == 0 && player_scene(s)->win_ox == 0, "going back shows the step as written");
     close_player(s);
+}
+
+Test(player, wheel_zooms_into_the_picture_numbers) {
+    static Cifar cifar;
+    ClError err;
+    if (cifar_load_test(&cifar, "../data/cifar-10-batches-bin", 0, &err) != 0) cr_skip_test("no CIFAR-10 (make data): %s", err.msg);
+    Screen *s = open_player("golden/02_convolution.lesson", 9); // the whole 32x32 red channel
+    CTX.cifar = &cifar;
+    CTX.cifar_error = "";
+    player_set_image_offset(s, 0); // recompute with the data
+    draw(s);
+    cr_assert_eq(player_scene(s)->input.cols, 32);
+    float x, y;
+    cr_assert(player_cell_center(s, HIT_INPUT, 20, 8, &x, &y));
+    SDL_Event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = SDL_MOUSEMOTION;
+    ev.motion.x = (int)x;
+    ev.motion.y = (int)y;
+    s->handle_event(s, &ev, CANVAS);
+    memset(&ev, 0, sizeof ev);
+    ev.type = SDL_MOUSEWHEEL;
+    ev.wheel.y = 1;
+    s->handle_event(s, &ev, CANVAS);
+    const Scene *sc = player_scene(s);
+    cr_assert_eq(sc->input.cols, 16, "one notch in: 16x16");
+    cr_assert(sc->crop_y <= 20 && 20 < sc->crop_y + 16 && sc->crop_x <= 8 && 8 < sc->crop_x + 16, "around the pixel under the mouse");
+    cr_assert_eq(sc->output.cols, 14, "the engine recomputed the output for the crop");
+    draw(s);
+    s->handle_event(s, &ev, CANVAS);
+    cr_assert_eq(player_scene(s)->input.cols, 8, "two notches: 8x8");
+    close_player(s);
+    cifar_free(&cifar);
 }
