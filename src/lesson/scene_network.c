@@ -1,0 +1,229 @@
+/* Scene kind "network" (lesson 8): CNNNet end to end. The layer table comes
+ * from the engine's own net (net_build_cnnnet: shapes and parameter counts),
+ * each row with its size formula; with an image, net_forward runs it and the
+ * step keeps every layer's activation for that image (feature maps), the
+ * softmax of the logits, and optionally the tutorial's "feature extractor"
+ * nn.Sequential(*list(net.children())[:4]) = conv1, pool1, conv2, pool2
+ * (no ReLU: the tutorial's ReLUs are F.relu calls, not children).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/layers.h"
+#include "lesson/netlesson.h"
+#include "lesson/scene_network.h"
+
+static const char *const KEYS[] = {"layer", "weights", "extractor", NULL};
+
+void fmt_thousands(char *buf, size_t n, long v) {
+    char tmp[32];
+    snprintf(tmp, sizeof tmp, "%ld", v < 0 ? -v : v);
+    size_t len = strlen(tmp), k = 0;
+    if (v < 0 && k + 1 < n) buf[k++] = '-';
+    for (size_t i = 0; i < len && k + 2 < n; i++) {
+        buf[k++] = tmp[i];
+        if ((len - i - 1) % 3 == 0 && i + 1 < len) buf[k++] = ',';
+    }
+    buf[k] = 0;
+}
+
+// "28×28×8" as the tutorial writes shapes (H×W×C); a vector is just its length.
+void network_shape_text(char *buf, size_t n, int c, int h, int w) {
+    if (h == 1 && w == 1) snprintf(buf, n, "%d", c);
+    else snprintf(buf, n, "%d\xC3\x97%d\xC3\x97%d", h, w, c);
+}
+
+static void network_free(void *p) {
+    NetworkExt *e = p;
+    for (int i = 0; i <= NET_MAX_LAYERS; i++) free(e->acts[i]);
+    free(e->extract);
+    free(e);
+}
+
+// The size formula and the parameter formula of one layer, from the layer's fields.
+static void layer_formulas(const Layer *l, char *size, size_t ns, char *params, size_t np) {
+    char a[32], b[32];
+    switch (l->kind) {
+    case LAYER_CONV2D:
+        snprintf(size, ns, "\xE2\x8C\x8A(%d \xE2\x88\x92 %d)/%d\xE2\x8C\x8B + 1 = %d", l->in_h, l->conv.kernel_h, l->conv.stride_h, l->out_h);
+        fmt_thousands(a, sizeof a, l->param_count);
+        snprintf(params, np, "%d\xC2\xB7(%d\xC2\xB7%d\xC2\xB7%d) + %d = %s", l->conv.out_channels, l->conv.in_channels,
+                 l->conv.kernel_h, l->conv.kernel_w, l->conv.out_channels, a);
+        break;
+    case LAYER_MAXPOOL2D:
+        snprintf(size, ns, "\xE2\x8C\x8A(%d \xE2\x88\x92 %d)/%d\xE2\x8C\x8B + 1 = %d", l->in_h, l->pool.kernel_h, l->pool.stride_h, l->out_h);
+        snprintf(params, np, "0");
+        break;
+    case LAYER_FLATTEN:
+        snprintf(size, ns, "%d\xC2\xB7%d\xC2\xB7%d = %d", l->in_c, l->in_h, l->in_w, l->out_c);
+        snprintf(params, np, "0");
+        break;
+    case LAYER_LINEAR:
+        fmt_thousands(a, sizeof a, (long)l->in_features * l->out_features);
+        fmt_thousands(b, sizeof b, l->param_count);
+        snprintf(size, ns, "%d \xE2\x86\x92 %d", l->in_features, l->out_features);
+        snprintf(params, np, "%d\xC2\xB7%d + %d = %s", l->in_features, l->out_features, l->out_features, b);
+        (void)a;
+        break;
+    case LAYER_RELU:
+        snprintf(size, ns, "max(0, x)");
+        snprintf(params, np, "0");
+        break;
+    }
+}
+
+static int network_compute(Scene *sc, const Lesson *l, const LessonStep *st, const SceneEnv *env, ClError *err) {
+    if (scene_parse_show(l, st, SHOW_FORMULA | SHOW_SIZE | SHOW_IMAGE, &sc->show, err) != 0) return -1;
+    NetworkExt *e = cl_calloc(1, sizeof *e);
+    sc->ext = e;
+    sc->ext_free = network_free;
+    Net net;
+    if (net_build_cnnnet(&net, false, 1, err) != 0) return -1;
+    e->n_layers = net.n_layers;
+    memcpy(e->layers, net.layers, sizeof net.layers);
+    e->n_params = net.n_params;
+    for (int i = 0; i < net.n_layers; i++)
+        layer_formulas(&net.layers[i], e->size_formula[i], sizeof e->size_formula[i], e->param_formula[i], sizeof e->param_formula[i]);
+    // total: "608 + 1,168 + 73,856 + 1,290 = 76,922" from the learnable layers
+    size_t k = 0;
+    for (int i = 0; i < net.n_layers; i++) {
+        if (net.layers[i].param_count == 0) continue;
+        char t[32];
+        fmt_thousands(t, sizeof t, net.layers[i].param_count);
+        k += (size_t)snprintf(e->total_formula + k, sizeof e->total_formula - k, "%s%s", k ? " + " : "", t);
+        if (k >= sizeof e->total_formula) k = sizeof e->total_formula - 1;
+    }
+    char tot[32];
+    fmt_thousands(tot, sizeof tot, net.n_params);
+    snprintf(e->total_formula + k, sizeof e->total_formula - k, " = %s", tot);
+
+    // which layer the step is about
+    int line;
+    const char *focus = lesson_get(st, "layer", &line);
+    e->focus = NETWORK_FOCUS_NONE;
+    if (focus && strcmp(focus, "input") == 0) e->focus = NETWORK_FOCUS_INPUT;
+    else if (focus && strcmp(focus, "none") != 0) {
+        const Layer *fl = net_find_layer(&net, focus);
+        if (!fl) {
+            net_free(&net);
+            char names[256] = "input";
+            for (int i = 0; i < e->n_layers; i++) { strncat(names, ", ", sizeof names - strlen(names) - 1); strncat(names, e->layers[i].name, sizeof names - strlen(names) - 1); }
+            return cl_fail(err, "%s:%d: layer: unknown layer '%s'; expected none, %s", l->path, line, focus, names);
+        }
+        e->focus = (int)(fl - net.layers);
+    }
+    bool extractor;
+    if (lesson_get_bool(l, st, "extractor", false, &extractor, err) != 0) { net_free(&net); return -1; }
+    e->extractor = extractor;
+    if (netlesson_weights(&net, l, st, &e->weights, err) != 0) { net_free(&net); return -1; }
+
+    // the picture through the net
+    if (scene_load_image(sc, l, st, env, err) != 0) { net_free(&net); return -1; }
+    if (sc->image_index >= 0 && !sc->needs_data) {
+        float input[CIFAR_PIXELS];
+        uint8_t label;
+        int32_t idx = sc->image_index;
+        cifar_normalize_batch(input, &label, &env->cifar->test, &idx, 1);
+        net_forward(&net, input, 1);
+        e->have_acts = true;
+        e->acts_n[0] = CIFAR_PIXELS;
+        e->acts[0] = cl_malloc(sizeof(float) * CIFAR_PIXELS);
+        memcpy(e->acts[0], input, sizeof input);
+        for (int i = 0; i < net.n_layers; i++) {
+            const Layer *ly = &net.layers[i];
+            long n = (long)ly->out_c * ly->out_h * ly->out_w;
+            e->acts_n[i + 1] = n;
+            e->acts[i + 1] = cl_malloc(sizeof(float) * (size_t)n);
+            memcpy(e->acts[i + 1], net.acts[i + 1], sizeof(float) * (size_t)n);
+        }
+        cross_entropy_forward(e->probs, net_logits(&net), &label, 1, NET_NUM_CLASSES);
+        uint8_t pred;
+        net_predict(&net, 1, &pred);
+        e->pred = pred;
+        if (extractor) { // nn.Sequential(conv1, pool1, conv2, pool2): the same engine ops, no ReLU in between
+            const Layer *c1 = net_find_layer(&net, "conv1"), *p1 = net_find_layer(&net, "pool1");
+            const Layer *c2 = net_find_layer(&net, "conv2"), *p2 = net_find_layer(&net, "pool2");
+            float *a1 = cl_malloc(sizeof(float) * (size_t)(c1->out_c * c1->out_h * c1->out_w));
+            float *b1 = cl_malloc(sizeof(float) * (size_t)(p1->out_c * p1->out_h * p1->out_w));
+            float *a2 = cl_malloc(sizeof(float) * (size_t)(c2->out_c * c2->out_h * c2->out_w));
+            int32_t *ix = cl_malloc(sizeof(int32_t) * (size_t)(c1->out_c * c1->out_h * c1->out_w));
+            long n2 = (long)p2->out_c * p2->out_h * p2->out_w;
+            e->extract = cl_malloc(sizeof(float) * (size_t)n2);
+            e->extract_n = n2;
+            conv2d_forward(a1, input, net.params + c1->weight_offset, net.params + c1->bias_offset, &c1->conv, 1, 32, 32);
+            maxpool2d_forward(b1, ix, a1, &p1->pool, 1, p1->in_c, p1->in_h, p1->in_w);
+            conv2d_forward(a2, b1, net.params + c2->weight_offset, net.params + c2->bias_offset, &c2->conv, 1, c2->in_h, c2->in_w);
+            maxpool2d_forward(e->extract, ix, a2, &p2->pool, 1, p2->in_c, p2->in_h, p2->in_w);
+            const float *pool2 = e->acts[(p2 - net.layers) + 1];
+            for (long i = 0; i < n2; i++) {
+                e->extract_diff += fabsf(e->extract[i] - pool2[i]) > 1e-6f;
+                e->extract_negative += e->extract[i] < 0;
+            }
+            free(a1), free(b1), free(a2), free(ix);
+        }
+    }
+    net_free(&net);
+
+    // formula bar: the focused layer's size and parameter formulas
+    if (e->focus >= 0) {
+        const Layer *fl = &e->layers[e->focus];
+        char shape[48];
+        network_shape_text(shape, sizeof shape, fl->out_c, fl->out_h, fl->out_w);
+        snprintf(sc->formula, sizeof sc->formula, ROLE_OUTPUT "%s" ROLE_PLAIN ": %s  \xE2\x86\x92  " ROLE_OUTPUT "%s",
+                 fl->name, e->size_formula[e->focus], shape);
+        if (fl->param_count > 0)
+            snprintf(sc->size_formula, sizeof sc->size_formula, ROLE_KERNEL "params" ROLE_PLAIN " = %s", e->param_formula[e->focus]);
+        else
+            snprintf(sc->size_formula, sizeof sc->size_formula, ROLE_KERNEL "params" ROLE_PLAIN " = 0");
+    } else {
+        snprintf(sc->size_formula, sizeof sc->size_formula, ROLE_KERNEL "params" ROLE_PLAIN " = %s", e->total_formula);
+    }
+    return 0;
+}
+
+static void dump_values(const char *name, const float *v, long n, FILE *f) {
+    float lo = INFINITY, hi = -INFINITY;
+    double sum = 0;
+    for (long i = 0; i < n; i++) { lo = fminf(lo, v[i]); hi = fmaxf(hi, v[i]); sum += v[i]; }
+    fprintf(f, "%s n %ld min %.6g max %.6g mean %.6g first", name, n, (double)lo, (double)hi, sum / (double)(n ? n : 1));
+    for (long i = 0; i < n && i < 6; i++) fprintf(f, " %.6g", (double)v[i]);
+    fputc('\n', f);
+}
+
+static void network_dump(const Scene *sc, FILE *f) {
+    const NetworkExt *e = sc->ext;
+    if (!e) return;
+    fprintf(f, "input 3x32x32\n");
+    for (int i = 0; i < e->n_layers; i++) {
+        const Layer *l = &e->layers[i];
+        fprintf(f, "layer %s out %dx%dx%d params %ld size %s params_formula %s\n", l->name, l->out_c, l->out_h, l->out_w,
+                l->param_count, e->size_formula[i], e->param_formula[i]);
+    }
+    fprintf(f, "params_total %ld = %s\n", e->n_params, e->total_formula);
+    fprintf(f, "focus %s\n", e->focus == NETWORK_FOCUS_INPUT ? "input" : e->focus >= 0 ? e->layers[e->focus].name : "none");
+    fprintf(f, "weights %s", e->weights.from_checkpoint ? "checkpoint" : "init");
+    if (e->weights.from_checkpoint) fprintf(f, " %s", e->weights.path);
+    else fprintf(f, " seed %llu", (unsigned long long)e->weights.seed);
+    if (e->weights.fallback[0]) fprintf(f, " (fallback: %s)", e->weights.fallback);
+    fputc('\n', f);
+    if (!e->have_acts) return;
+    if (e->focus == NETWORK_FOCUS_INPUT) dump_values("act input", e->acts[0], e->acts_n[0], f);
+    else if (e->focus >= 0) {
+        char name[48];
+        snprintf(name, sizeof name, "act %s", e->layers[e->focus].name);
+        dump_values(name, e->acts[e->focus + 1], e->acts_n[e->focus + 1], f);
+    }
+    double s = 0;
+    fprintf(f, "softmax");
+    for (int k = 0; k < NET_NUM_CLASSES; k++) { fprintf(f, " %.6f", (double)e->probs[k]); s += e->probs[k]; }
+    fprintf(f, "\nsoftmax_sum %.6f\npredicted %d\n", s, e->pred);
+    if (e->extract) {
+        dump_values("extractor", e->extract, e->extract_n, f);
+        fprintf(f, "extractor_differs %d negative %d\n", e->extract_diff, e->extract_negative);
+    }
+}
+
+static const SceneKind SCENE_NETWORK = {"network", KEYS, network_compute, network_dump};
+SCENE_KIND_REGISTER(SCENE_NETWORK)

@@ -1,0 +1,42 @@
+/* The data of the "network" scene kind (scene_network.c), read by its view
+ * (ui/view_network.c) and the tests: CNNNet's layer table with formulas, and
+ * one image's activation at every layer.
+ */
+#ifndef CONVLAB_SCENE_NETWORK_H
+#define CONVLAB_SCENE_NETWORK_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "engine/net.h"
+#include "lesson/netlesson.h"
+
+#define NETWORK_FOCUS_NONE (-2)
+#define NETWORK_FOCUS_INPUT (-1)
+
+typedef struct {
+    Layer layers[NET_MAX_LAYERS];   // the engine's layer table (net_build_cnnnet)
+    int n_layers;
+    long n_params;                  // 76,922
+    char size_formula[NET_MAX_LAYERS][96];  // "⌊(32 − 5)/1⌋ + 1 = 28"
+    char param_formula[NET_MAX_LAYERS][96]; // "8·(3·5·5) + 8 = 608"
+    char total_formula[160];        // "608 + 1,168 + 73,856 + 1,290 = 76,922"
+    int focus;                      // layer index, or NETWORK_FOCUS_*
+    bool extractor;                 // highlight nn.Sequential(*list(net.children())[:4])
+    WeightsInfo weights;
+    bool have_acts;                 // an image went through the net
+    float *acts[NET_MAX_LAYERS + 1];// acts[0] input (3,32,32) normalized; acts[i+1] layer i's output, one sample
+    long acts_n[NET_MAX_LAYERS + 1];
+    float probs[NET_NUM_CLASSES];   // softmax of the logits
+    int pred;                       // argmax
+    float *extract;                 // (16,6,6) the Sequential's output (conv1, pool1, conv2, pool2, no ReLU) or NULL
+    long extract_n;
+    int extract_diff;               // values where it differs from the net's pool2 output
+    int extract_negative;           // negative values in it (the net's pool2 has none: ReLU)
+} NetworkExt;
+
+// "76,922"
+void fmt_thousands(char *buf, size_t n, long v);
+// "28×28×8" (H×W×C as the tutorial writes it), or "576" for a vector.
+void network_shape_text(char *buf, size_t n, int c, int h, int w);
+
+#endif

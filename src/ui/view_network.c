@@ -1,0 +1,222 @@
+/* View of the "network" scene kind (lesson 8): CNNNet's layer table (the
+ * tutorial's shape walk-through, each row with its size formula and its
+ * parameter count, the focused layer highlighted) and, with an image, that
+ * image's activations at the focused layer: feature maps as heat maps
+ * (signed: blue-white-red, after ReLU/pooling: viridis), the 576 flattened
+ * values, the 128 hidden units, or the 10 logits with their softmax.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lesson/scene_network.h"
+#include "ui/view.h"
+#include "ui/view_netcommon.h"
+
+static const char *const CLASS_EN[CIFAR_CLASSES] = {"airplane", "automobile", "bird", "cat", "deer",
+                                                     "dog", "frog", "horse", "ship", "truck"};
+
+static bool is_relu(const Layer *l) { return l->kind == LAYER_RELU; }
+
+// The PyTorch module of a row: "Conv2d(3, 8, 5)".
+static void module_text(const Layer *l, char *buf, size_t n) {
+    switch (l->kind) {
+    case LAYER_CONV2D: snprintf(buf, n, "Conv2d(%d, %d, %d)", l->conv.in_channels, l->conv.out_channels, l->conv.kernel_h); break;
+    case LAYER_MAXPOOL2D: snprintf(buf, n, "MaxPool2d(%d, %d)", l->pool.kernel_h, l->pool.stride_h); break;
+    case LAYER_FLATTEN: snprintf(buf, n, "torch.flatten(x, 1)"); break;
+    case LAYER_LINEAR: snprintf(buf, n, "Linear(%d, %d)", l->in_features, l->out_features); break;
+    case LAYER_RELU: snprintf(buf, n, "F.relu"); break;
+    }
+}
+
+// The row a layer belongs to: a ReLU is folded into the layer before it.
+static int row_of(const NetworkExt *e, int layer) {
+    while (layer > 0 && is_relu(&e->layers[layer])) layer--;
+    return layer;
+}
+
+// Draws the table; returns its bottom. Overview: every layer of the engine's
+// table (ReLUs as thin rows) with the PyTorch module and the full parameter
+// formula. compact (maps below): ReLUs folded as "+ReLU" tags, counts only.
+static float draw_table(ViewCtx *v, const NetworkExt *e, Rect a, bool compact) {
+    Canvas *c = v->c;
+    const Theme *th = v->th;
+    bool zh = v->lang == LANG_ZH;
+    float fs = compact ? 17 : 18, row_h = compact ? 25 : 33, relu_h = 24;
+    float x_name = a.x + 10, x_mod = a.x + 92, x_out = a.x + (compact ? 150 : 262), x_size = x_out + (compact ? 120 : 108);
+    float x_par = a.x + a.w - 10;
+    float y = a.y;
+    TextStyle hs = text_style(c, th->font_small, th->text_muted);
+    hs.bold = true;
+    draw_text(c, x_name, y, zh ? "层" : "layer", hs);
+    if (!compact) draw_text(c, x_mod, y, "PyTorch", hs);
+    draw_text(c, x_out, y, zh ? "输出" : "output", hs);
+    draw_text(c, x_size, y, zh ? "尺寸公式" : "size formula", hs);
+    hs.align = ALIGN_RIGHT;
+    draw_text(c, x_par, y, zh ? "参数个数" : "parameters", hs);
+    y += th->font_small * 1.5f;
+    draw_line(c, a.x, y, a.x + a.w, y, 1.5f, th->panel_border);
+    y += 3;
+    int focus_row = e->focus >= 0 && compact ? row_of(e, e->focus) : e->focus;
+    for (int i = -1; i < e->n_layers; i++) {
+        bool relu = i >= 0 && is_relu(&e->layers[i]);
+        if (relu && compact) continue;
+        float h = relu ? relu_h : row_h;
+        Rect row = {a.x, y, a.w, h};
+        bool focused = (i == -1 && focus_row == NETWORK_FOCUS_INPUT) || (i >= 0 && i == focus_row);
+        bool in_extractor = e->extractor && i >= 0 && i <= 5; // conv1 .. pool2 (layers 0-5 of CNNNet)
+        if (in_extractor) draw_fill_rect(c, row, rgba_mix(th->bg, th->output, 0.14f));
+        if (focused) {
+            draw_fill_round_rect(c, row, 6, rgba_mix(th->bg, th->accent, 0.16f));
+            draw_rect_outline(c, row, 2.5f, th->accent);
+        }
+        float cy = y + h / 2;
+        TextStyle st = text_style(c, relu ? th->font_small : fs, th->text);
+        st.vcenter = true;
+        char buf[160], shape[48];
+        if (i < 0) {
+            st.bold = true;
+            st.color = th->input;
+            draw_text(c, x_name, cy, zh ? "输入" : "input", st);
+            st.bold = false;
+            st.color = th->text;
+            if (!compact) draw_text(c, x_mod, cy, zh ? "CIFAR 图像" : "CIFAR image", st);
+            draw_text(c, x_out, cy, "32\xC3\x97" "32\xC3\x97" "3", st);
+            st.color = th->text_muted;
+            draw_text(c, x_size, cy, zh ? "RGB 三个通道" : "RGB: 3 channels", st);
+            st.align = ALIGN_RIGHT;
+            draw_text(c, x_par, cy, "\xE2\x80\x94", st);
+        } else {
+            const Layer *l = &e->layers[i];
+            bool relu_next = compact && i + 1 < e->n_layers && is_relu(&e->layers[i + 1]);
+            st.bold = !relu;
+            st.color = relu ? th->text_muted : l->param_count ? th->kernel : th->output;
+            float w = draw_text(c, x_name + (relu ? 12 : 0), cy, l->name, st);
+            st.bold = false;
+            st.color = relu ? th->text_muted : th->text;
+            if (!compact) {
+                module_text(l, buf, sizeof buf);
+                draw_text(c, x_mod, cy, buf, st);
+            } else if (relu_next) {
+                TextStyle rs = st;
+                rs.size = th->font_small * 0.9f;
+                rs.color = (e->focus == i + 1) ? th->accent : th->text_muted;
+                rs.bold = e->focus == i + 1;
+                draw_text(c, x_name + w + 5, cy, "+ReLU", rs);
+            }
+            network_shape_text(shape, sizeof shape, l->out_c, l->out_h, l->out_w);
+            st.bold = focused;
+            draw_text(c, x_out, cy, shape, st);
+            st.bold = false;
+            st.color = th->text_muted;
+            draw_text(c, x_size, cy, e->size_formula[i], st);
+            st.align = ALIGN_RIGHT;
+            st.color = l->param_count ? th->text : th->text_muted;
+            st.bold = l->param_count > 0;
+            if (l->param_count && !compact) snprintf(buf, sizeof buf, "%s", e->param_formula[i]);
+            else fmt_thousands(buf, sizeof buf, l->param_count);
+            draw_text(c, x_par, cy, buf, st);
+        }
+        y += h;
+    }
+    draw_line(c, a.x, y + 2, a.x + a.w, y + 2, 1.5f, th->panel_border);
+    y += 6;
+    char tot[200];
+    snprintf(tot, sizeof tot, "%s %s", zh ? "合计" : "total", e->total_formula);
+    TextStyle ts = text_style(c, fs, th->text);
+    ts.bold = true;
+    ts.align = ALIGN_RIGHT;
+    draw_text(c, x_par, y, tot, ts);
+    y += fs * 1.4f;
+    if (e->extractor) {
+        TextStyle es = text_style(c, th->font_small, th->output);
+        es.bold = true;
+        draw_text(c, x_name, y, zh ? "绿色底的行：特征提取器 nn.Sequential(*list(net.children())[:4])"
+                                   : "green rows: the feature extractor nn.Sequential(*list(net.children())[:4])", es);
+        y += th->font_small * 1.4f;
+    }
+    return y;
+}
+
+// The weights line: untrained (seed), trained (checkpoint), or the fallback note.
+static float draw_weights_note(ViewCtx *v, const NetworkExt *e, float x, float y, float w) {
+    char buf[1400];
+    bool zh = v->lang == LANG_ZH;
+    Rgba col = v->th->text_muted;
+    if (e->weights.from_checkpoint)
+        snprintf(buf, sizeof buf, zh ? "权重：已训练（%s）" : "weights: trained (%s)", e->weights.path);
+    else if (e->weights.fallback[0]) {
+        snprintf(buf, sizeof buf, zh ? "\xE2\x9A\xA0 找不到训练好的权重 %s，这里显示未训练的权重（init seed 0）。在训练界面（T）训练后按 S 保存。"
+                                     : "\xE2\x9A\xA0 no trained weights at %s: showing untrained ones (init seed 0). Train on the T screen, then press S to save them.",
+                 e->weights.path);
+        col = v->th->error;
+    } else
+        snprintf(buf, sizeof buf, zh ? "权重：未训练（随机初始化，seed %llu）" : "weights: untrained (random init, seed %llu)",
+                 (unsigned long long)e->weights.seed);
+    TextStyle st = text_style(v->c, v->th->font_small, col);
+    return draw_text_wrapped(v->c, x, y, w, buf, st, 1.3f, true);
+}
+
+static void draw_network(ViewCtx *v, const Scene *sc) {
+    const NetworkExt *e = sc->ext;
+    if (!e) return;
+    Canvas *c = v->c;
+    const Theme *th = v->th;
+    Rect a = v->area;
+    bool zh = v->lang == LANG_ZH;
+    bool maps = e->have_acts && e->focus != NETWORK_FOCUS_NONE;
+    bool compact = maps;
+    float bottom = draw_table(v, e, (Rect){a.x, a.y, a.w, a.h}, compact);
+    if (!maps) {
+        if (sc->needs_data && sc->error[0]) return; // view_draw_scene shows how to get the data
+        draw_weights_note(v, e, a.x + 10, bottom + 8, a.w - 20);
+        return;
+    }
+    // the picture on the left, the focused layer's values on the right
+    Rect rest = {a.x, bottom + 10, a.w, a.y + a.h - bottom - 10};
+    float note_h = th->font_small * 2.8f;
+    rest.h -= note_h;
+    float side = fminf(fminf(rest.h - th->font_body * 2.2f, 160), a.w * 0.22f);
+    side = fmaxf(64, floorf(side / 32) * 32);
+    char cap[96];
+    snprintf(cap, sizeof cap, "%s  #%d", ui_tr(v->lang, sc->class_name), sc->image_index);
+    widget_image(c, (Rect){rest.x + 6, rest.y + 24, side, side}, sc->image_rgb, 32, 32, cap);
+    Rect m = {rest.x + side + 36, rest.y, rest.x + rest.w - (rest.x + side + 36), rest.h};
+    draw_arrow(c, rest.x + side + 10, rest.y + 24 + side / 2, m.x - 4, rest.y + 24 + side / 2, th->line_thick, 10, th->text_muted);
+    char title[200], shape[48];
+    if (e->focus == NETWORK_FOCUS_INPUT) {
+        snprintf(title, sizeof title, zh ? "输入：3 个通道（归一化到 −1…1）" : "input: 3 channels (normalized to −1…1)");
+        netview_maps(v, m, e->acts[0], 3, 32, 32, HEAT_DIVERGING, title, NULL);
+    } else {
+        const Layer *l = &e->layers[e->focus];
+        const float *act = e->acts[e->focus + 1];
+        network_shape_text(shape, sizeof shape, l->out_c, l->out_h, l->out_w);
+        bool nonneg = l->kind == LAYER_RELU || l->kind == LAYER_MAXPOOL2D || l->kind == LAYER_FLATTEN;
+        if (l->kind == LAYER_LINEAR && l->out_c == NET_NUM_CLASSES) {
+            snprintf(title, sizeof title, zh ? "%s：10 个 logits 及其 softmax" : "%s: the 10 logits and their softmax", l->name);
+            netview_logits(v, m, act, e->probs, sc->image_label, title);
+        } else if (e->extractor) {
+            // the net's pool2 (after ReLU) next to the Sequential's output (no ReLU)
+            Rect left = {m.x, m.y, m.w / 2 - 8, m.h}, right = {m.x + m.w / 2 + 8, m.y, m.w / 2 - 8, m.h};
+            snprintf(title, sizeof title, zh ? "网络的 pool2（有 ReLU）" : "the net's pool2 (ReLU)");
+            netview_maps(v, left, act, l->out_c, l->out_h, l->out_w, HEAT_VIRIDIS, title, NULL);
+            snprintf(title, sizeof title, zh ? "Sequential 的输出（无 ReLU）" : "the Sequential (no ReLU)");
+            netview_maps(v, right, e->extract, l->out_c, l->out_h, l->out_w, HEAT_DIVERGING, title, NULL);
+        } else if (l->out_h == 1 && l->out_w == 1) {
+            // a vector: the flattened 576 as 16 rows of 36 (one row per channel), 128 as 8 x 16
+            int rows = l->kind == LAYER_FLATTEN ? e->layers[e->focus - 1].out_c : 8;
+            int cols = l->out_c / rows;
+            snprintf(title, sizeof title, zh ? "%s：%d 个数（每行 %d 个）" : "%s: %d numbers (%d per row)", l->name, l->out_c, cols);
+            netview_vector(v, m, act, rows, cols, nonneg ? HEAT_VIRIDIS : HEAT_DIVERGING, title);
+        } else {
+            snprintf(title, sizeof title, zh ? "%s：%d 张 %d×%d 的特征图（%s）" : "%s: %d feature maps of %d×%d (%s)", l->name, l->out_c,
+                     l->out_h, l->out_w, shape);
+            netview_maps(v, m, act, l->out_c, l->out_h, l->out_w, nonneg ? HEAT_VIRIDIS : HEAT_DIVERGING, title, NULL);
+        }
+    }
+    draw_weights_note(v, e, a.x + 10, a.y + a.h - note_h + 6, a.w - 20);
+    (void)CLASS_EN;
+}
+
+static const SceneView VIEW_NETWORK = {"network", draw_network, false};
+SCENE_VIEW_REGISTER(VIEW_NETWORK)
