@@ -377,3 +377,89 @@ Test(train_session, recorder_eval_equals_engine_evaluate) {
     trainer_free(&t);
     cifar_free(&c);
 }
+
+// The dashboard draws the snapshot's own numbers: render a finished tiny run
+// to a PNG with the dump on, and check the dump against the snapshot.
+#ifndef CONVLAB_TSAN_CRITERION_SHIM_H
+#include "ui/dashboard.h"
+
+Test(train_session, dashboard_draws_the_snapshot_numbers) {
+    Cifar c;
+    make_cifar(&c, 40, 30);
+    TrainConfig cfg = tiny_config(2);
+    ClError err;
+    Trainer t;
+    cr_assert_eq(trainer_init(&t, &cfg, &c.train, &err), 0, "%s", err.msg);
+    TrainRecorder rec;
+    cr_assert_eq(train_recorder_init(&rec, &c.test, &err), 0, "%s", err.msg);
+    train_recorder_begin_run(&rec, &t);
+    float loss, mean;
+    while (trainer_step(&t, &loss, &err) == 1) {
+        if (trainer_take_log(&t, &mean)) train_recorder_log(&rec, &t, mean, 0);
+        if (t.batch_in_epoch == t.batches_per_epoch) train_recorder_epoch_end(&rec, &t, t.epoch + 1);
+    }
+    TrainSnapshot snap;
+    memset(&snap, 0, sizeof snap);
+    train_recorder_fill(&rec, &t, 0, &snap);
+    train_snapshot_fill_progress(&snap, &t, 1.0, 40.0);
+    snap.state = TS_FINISHED;
+    char png[64], dump[64];
+    snprintf(png, sizeof png, "/tmp/convlab_dash_%d.png", (int)getpid());
+    snprintf(dump, sizeof dump, "/tmp/convlab_dash_%d.txt", (int)getpid());
+    cr_assert_eq(dashboard_write_png(png, dump, &snap, NULL, 1280, 800, &err), 0, "%s", err.msg);
+    FILE *f = fopen(png, "rb");
+    cr_assert(f != NULL);
+    unsigned char sig[8] = {0};
+    cr_assert_eq(fread(sig, 1, 8, f), 8u);
+    fclose(f);
+    cr_assert(memcmp(sig, "\x89PNG\r\n\x1a\n", 8) == 0, "not a PNG");
+    f = fopen(dump, "r");
+    cr_assert(f != NULL);
+    char line[512];
+    int n_loss = 0, n_class = 0, n_conf = 0, n_test_acc = 0;
+    bool saw_acc = false;
+    while (fgets(line, sizeof line, f)) {
+        int run, e, b;
+        long step;
+        float v, sm;
+        char name[32];
+        double acc;
+        if (sscanf(line, "loss run=%d epoch=%d batch=%d step=%ld value=%f smooth=%f", &run, &e, &b, &step, &v, &sm) == 6) {
+            const LossPoint *p = &snap.runs[0].points[n_loss++];
+            cr_assert_eq(step, p->step);
+            cr_assert_eq(e, p->epoch);
+            cr_assert_eq(b, p->batch);
+            cr_assert(fabsf(v - p->loss) <= 0.0005f, "drawn %f, recorded %f", v, p->loss);
+        } else if (sscanf(line, "class %31s %lf", name, &acc) == 2) {
+            cr_assert(strcmp(name, CIFAR_TUTORIAL_CLASSES[n_class]) == 0);
+            cr_assert(fabs(acc - snap.eval.class_accuracy[n_class]) <= 0.05, "%s drawn %.1f", name, acc);
+            n_class++;
+        } else if (strncmp(line, "confusion ", 10) == 0) {
+            int row, vals[10];
+            cr_assert_eq(sscanf(line, "confusion %d: %d %d %d %d %d %d %d %d %d %d", &row, &vals[0], &vals[1], &vals[2],
+                                &vals[3], &vals[4], &vals[5], &vals[6], &vals[7], &vals[8], &vals[9]), 11);
+            for (int k = 0; k < 10; k++) cr_assert_eq(vals[k], snap.eval.confusion[row][k]);
+            n_conf++;
+        } else if (sscanf(line, "accuracy test=%lf", &acc) == 1) {
+            cr_assert(fabs(acc - snap.eval.accuracy) <= 0.005);
+            saw_acc = true;
+        } else if (sscanf(line, "test_acc run=%d epoch=%d value=%lf", &run, &e, &acc) == 3) {
+            cr_assert(fabs(acc - snap.runs[0].test_acc[e - 1]) <= 0.005);
+            n_test_acc++;
+        }
+    }
+    fclose(f);
+    cr_assert_eq(n_loss, snap.runs[0].n_points);
+    cr_assert_eq(n_loss, 10, "2 epochs x 10 mini-batches / log every 2");
+    cr_assert_eq(n_class, 10);
+    cr_assert_eq(n_conf, 10);
+    cr_assert_eq(n_test_acc, 2);
+    cr_assert(saw_acc);
+    unlink(png);
+    unlink(dump);
+    train_snapshot_free(&snap);
+    train_recorder_free(&rec);
+    trainer_free(&t);
+    cifar_free(&c);
+}
+#endif
