@@ -82,6 +82,21 @@ static void phase(const char *what, double t_start) {
 }
 
 // Renders the current screen offscreen at the window's pixel size and saves it.
+// A short message at the bottom of the window (e.g. where a screenshot went).
+static char TOAST[1100];
+static double TOAST_UNTIL;
+
+static void draw_toast(Canvas *c, double now) {
+    if (now >= TOAST_UNTIL || !TOAST[0]) return;
+    const Theme *th = canvas_theme(c);
+    float w, h;
+    text_measure(c, TOAST, th->font_body, false, &w, &h);
+    float W = canvas_width(c), H = canvas_height(c);
+    Rect box = {(W - w) / 2 - 16, H - th->formula_h - h - 40, w + 32, h + 16};
+    draw_fill_round_rect(c, box, 8, th->title);
+    draw_text(c, box.x + 16, box.y + 8, TOAST, text_style(c, th->font_body, th->bg));
+}
+
 static void screenshot(Screen *s, Canvas *win_canvas, const Theme *theme) {
     int w, h;
     SDL_GetRendererOutputSize(canvas_renderer(win_canvas), &w, &h);
@@ -99,8 +114,16 @@ static void screenshot(Screen *s, Canvas *win_canvas, const Theme *theme) {
         localtime_r(&t, &tm);
         strftime(path, sizeof path, "convlab-%Y%m%d-%H%M%S.png", &tm);
     }
-    if (canvas_save_png(off, path, &err) != 0) fprintf(stderr, "convlab: %s\n", err.msg);
-    else printf("screenshot: %s\n", path);
+    if (canvas_save_png(off, path, &err) != 0) {
+        fprintf(stderr, "convlab: %s\n", err.msg);
+        snprintf(TOAST, sizeof TOAST, "\xE2\x9A\xA0 %s", err.msg);
+    } else {
+        char full[4096];
+        if (!realpath(path, full)) snprintf(full, sizeof full, "%s", path);
+        printf("screenshot: %s\n", full);
+        snprintf(TOAST, sizeof TOAST, "screenshot: %.1000s", full);
+    }
+    TOAST_UNTIL = now_s() + 2.5;
     fflush(stdout);
     canvas_free(off);
 }
@@ -178,13 +201,16 @@ int gui_main(int argc, char **argv) {
         if (redraw) {
             canvas_begin_frame(canvas);
             cur->draw(cur, canvas);
+            draw_toast(canvas, now_s());
             canvas_end_frame(canvas);
             redraw = false;
             char t[256];
             cur->title(cur, t, sizeof t);
             if (strcmp(t, title) != 0) { SDL_SetWindowTitle(win, t); snprintf(title, sizeof title, "%s", t); }
         }
-        if (want_shot) { screenshot(cur, canvas, &theme); want_shot = false; }
+        if (want_shot) { screenshot(cur, canvas, &theme); want_shot = false; redraw = true; }
+        if (TOAST[0] && now_s() >= TOAST_UNTIL) { TOAST[0] = 0; redraw = true; } // take the message away
+        if (TOAST[0] && (wake < 0 || wake > TOAST_UNTIL - now_s())) wake = TOAST_UNTIL - now_s();
         if (first) {
             first = false;
             phase("first frame drawn+presented", t_start);
