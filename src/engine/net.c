@@ -2,8 +2,10 @@
  * counts and offsets into one flat parameter block (state_dict order), plus the
  * forward pass that keeps every activation and max-pool argmax, and the backward
  * pass from the mean cross-entropy. Called by trainer.c, checkpoint.c, the UI.
- * Per-layer work runs on a sample range [n0, n1), so a thread pool can split a
- * mini-batch without touching this file's math (see net_layer_forward).
+ * Per-layer work runs on a sample range [n0, n1), so the thread pool splits a
+ * mini-batch into fixed slices, one per thread: each thread runs every layer on
+ * its slice, into its own gradient buffer, and the buffers are summed in thread
+ * order. The same batch and thread count therefore give bit-identical results.
  */
 #include "engine/net.h"
 
@@ -14,6 +16,7 @@
 
 #include "engine/layers.h"
 #include "engine/rng.h"
+#include "engine/threadpool.h"
 
 // ---- the network as data ------------------------------------------------------
 
@@ -93,6 +96,8 @@ typedef struct {
     float *acts_block;     // every acts[i], in order
     float *dacts_block;    // every dacts[i], i >= 1
     int32_t *index_block;  // every pool_indices[i]
+    ThreadPool *pool;      // net->threads threads, or NULL for 1
+    float *thread_grads;   // (threads - 1, n_params): gradients of threads 1.. (thread 0 uses net->grads)
 } NetImpl;
 
 static void free_activations(Net *net) {
@@ -101,7 +106,8 @@ static void free_activations(Net *net) {
         free(impl->acts_block);
         free(impl->dacts_block);
         free(impl->index_block);
-        memset(impl, 0, sizeof *impl);
+        impl->acts_block = impl->dacts_block = NULL;
+        impl->index_block = NULL;
     }
     memset(net->acts, 0, sizeof net->acts);
     memset(net->dacts, 0, sizeof net->dacts);
@@ -173,7 +179,17 @@ int net_build_cnnnet(Net *net, bool relu_logits, int max_batch, ClError *err) {
     return net_build(net, CNNNET, (int)(sizeof CNNNET / sizeof CNNNET[0]), 3, 32, 32, relu_logits, max_batch, err);
 }
 
+static void free_threads(Net *net) {
+    NetImpl *impl = net->impl;
+    if (!impl) return;
+    threadpool_free(impl->pool);
+    free(impl->thread_grads);
+    impl->pool = NULL;
+    impl->thread_grads = NULL;
+}
+
 void net_free(Net *net) {
+    free_threads(net);
     free_activations(net);
     free(net->params);
     free(net->grads);
@@ -200,9 +216,15 @@ int net_reserve_forward_batch(Net *net, int max_batch, ClError *err) {
 }
 
 void net_set_threads(Net *net, int threads) {
-    // Forward/backward run on the calling thread for now; the count is kept so
-    // the threaded engine can honour it.
-    net->threads = threads < 1 ? 1 : threads;
+    threads = threads < 1 ? 1 : threads;
+    NetImpl *impl = net->impl;
+    if (threads == net->threads && (threads == 1 || impl->pool)) return;
+    free_threads(net);
+    net->threads = threads;
+    if (threads > 1) {
+        impl->pool = threadpool_create(threads);
+        impl->thread_grads = cl_malloc(sizeof(float) * (size_t)(threads - 1) * (size_t)net->n_params);
+    }
 }
 
 // U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases: what
@@ -307,10 +329,66 @@ void net_layer_backward(Net *net, int i, float *grads, int n0, int n1) {
     }
 }
 
+// ---- splitting a mini-batch across threads ----------------------------------------
+
+typedef struct {
+    Net *net;
+    int N;
+    int slices;    // threads that get samples: min(threads, N)
+} BatchJob;
+
+// Thread t's samples [n0, n1): a fixed function of (N, slices), so a given
+// batch and thread count always split the same way.
+static void slice_of(const BatchJob *job, int t, int *n0, int *n1) {
+    *n0 = (int)((long)job->N * t / job->slices);
+    *n1 = (int)((long)job->N * (t + 1) / job->slices);
+}
+
+static void forward_job(void *arg, int t, int threads) {
+    const BatchJob *job = arg;
+    if (t >= job->slices) return;
+    int n0, n1;
+    slice_of(job, t, &n0, &n1);
+    for (int i = 0; i < job->net->n_layers; i++) net_layer_forward(job->net, i, n0, n1);
+}
+
+// Each thread's slice, into its own gradient buffer (zeroed here, in parallel).
+static void backward_job(void *arg, int t, int threads) {
+    const BatchJob *job = arg;
+    if (t >= job->slices) return;
+    Net *net = job->net;
+    NetImpl *impl = net->impl;
+    float *grads = t == 0 ? net->grads : impl->thread_grads + (size_t)(t - 1) * (size_t)net->n_params;
+    memset(grads, 0, sizeof(float) * (size_t)net->n_params);
+    int n0, n1;
+    slice_of(job, t, &n0, &n1);
+    for (int i = net->n_layers - 1; i >= 0; i--) net_layer_backward(net, i, grads, n0, n1);
+}
+
+// net->grads += the other threads' buffers, in thread order for every element;
+// the parameters are split into one contiguous range per thread.
+static void reduce_job(void *arg, int t, int threads) {
+    const BatchJob *job = arg;
+    Net *net = job->net;
+    NetImpl *impl = net->impl;
+    long n = net->n_params;
+    long lo = n * t / threads, hi = n * (t + 1) / threads;
+    for (int k = 1; k < job->slices; k++) {
+        const float *g = impl->thread_grads + (size_t)(k - 1) * (size_t)n;
+        for (long j = lo; j < hi; j++) net->grads[j] += g[j];
+    }
+}
+
 const float *net_forward(Net *net, const float *input, int N) {
     CL_ASSERT(N >= 1 && N <= net->max_batch);
     if (input != net->acts[0]) memcpy(net->acts[0], input, sizeof(float) * (size_t)(input_size(&net->layers[0]) * N));
-    for (int i = 0; i < net->n_layers; i++) net_layer_forward(net, i, 0, N);
+    NetImpl *impl = net->impl;
+    if (impl->pool && N > 1) {
+        BatchJob job = {net, N, N < net->threads ? N : net->threads};
+        threadpool_run(impl->pool, forward_job, &job);
+    } else {
+        for (int i = 0; i < net->n_layers; i++) net_layer_forward(net, i, 0, N);
+    }
     return net_logits(net);
 }
 
@@ -320,9 +398,17 @@ float net_loss(const Net *net, const uint8_t *labels, int N, float *probs) {
 
 void net_backward(Net *net, const uint8_t *labels, int N) {
     CL_ASSERT(N >= 1 && N <= net->max_backward_batch);
-    memset(net->grads, 0, sizeof(float) * (size_t)net->n_params);
+    // The gradient of the mean loss over all N samples, before the batch is split.
     cross_entropy_backward(net->dacts[net->n_layers], net_logits(net), labels, N, NET_NUM_CLASSES);
-    for (int i = net->n_layers - 1; i >= 0; i--) net_layer_backward(net, i, net->grads, 0, N);
+    NetImpl *impl = net->impl;
+    if (impl->pool && N > 1) {
+        BatchJob job = {net, N, N < net->threads ? N : net->threads};
+        threadpool_run(impl->pool, backward_job, &job);
+        threadpool_run(impl->pool, reduce_job, &job);
+    } else {
+        memset(net->grads, 0, sizeof(float) * (size_t)net->n_params);
+        for (int i = net->n_layers - 1; i >= 0; i--) net_layer_backward(net, i, net->grads, 0, N);
+    }
 }
 
 float net_train_step(Net *net, Optimizer *opt, const float *input, const uint8_t *labels, int N) {

@@ -1,0 +1,303 @@
+/* Tests of the engine's speed work (issue 3) for correctness, never for time:
+ *  - the thread pool runs every thread index exactly once per job;
+ *  - the same seed and thread count give bit-identical losses and weights,
+ *    run after run; 1 vs 2 vs 3 threads agree within float tolerance;
+ *  - the vectorized kernels (conv2d_fast.c, AVX-512 paths of layers.c and
+ *    pool2d.c) agree with the reference loops on many shapes, including ragged
+ *    row tails, channel counts that do not fill a register block, ties and NaN.
+ * On a CPU without AVX-512 the kernel tests compare the reference with itself.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/conv2d.h"
+#include "engine/layers.h"
+#include "engine/pool2d.h"
+#include "engine/threadpool.h"
+#include "engine/trainer.h"
+#include "testutil.h"
+
+// ---- helpers ------------------------------------------------------------------------
+
+static CifarSet make_set(int n, uint64_t seed) {
+    CifarSet s = {n, malloc((size_t)n), malloc((size_t)n * CIFAR_PIXELS)};
+    Rng r;
+    rng_seed(&r, seed);
+    for (int i = 0; i < n; i++) s.labels[i] = (uint8_t)rng_below(&r, 10);
+    for (long i = 0; i < (long)n * CIFAR_PIXELS; i++) s.pixels[i] = (uint8_t)rng_below(&r, 256);
+    return s;
+}
+
+static float *random_floats(Rng *r, long n) {
+    float *p = malloc(sizeof(float) * (size_t)(n > 0 ? n : 1));
+    for (long i = 0; i < n; i++) p[i] = (float)(2.0 * rng_uniform(r) - 1.0);
+    return p;
+}
+
+static float *copy_floats(const float *p, long n) {
+    float *q = malloc(sizeof(float) * (size_t)(n > 0 ? n : 1));
+    memcpy(q, p, sizeof(float) * (size_t)n);
+    return q;
+}
+
+// ---- thread pool ---------------------------------------------------------------------
+
+typedef struct {
+    atomic_int calls[8];
+    atomic_int bad_count;
+} PoolProbe;
+
+static void probe_job(void *arg, int t, int threads) {
+    PoolProbe *p = arg;
+    if (threads != 3 || t < 0 || t >= 3) atomic_fetch_add(&p->bad_count, 1);
+    else atomic_fetch_add(&p->calls[t], 1);
+}
+
+Test(threads, pool_runs_every_index_once_per_job) {
+    ThreadPool *pool = threadpool_create(3);
+    cr_assert_eq(threadpool_threads(pool), 3);
+    PoolProbe probe;
+    memset(&probe, 0, sizeof probe);
+    for (int job = 0; job < 500; job++) threadpool_run(pool, probe_job, &probe);
+    threadpool_free(pool);
+    cr_assert_eq(atomic_load(&probe.bad_count), 0);
+    for (int t = 0; t < 3; t++) cr_assert_eq(atomic_load(&probe.calls[t]), 500, "thread %d ran %d jobs", t, atomic_load(&probe.calls[t]));
+}
+
+// ---- determinism and thread-count agreement ----------------------------------------
+
+#define STEPS 30
+
+// Trains STEPS mini-batches; fills losses (STEPS) and returns the final weights (malloc).
+static float *train_run(int threads, int batch, float *losses, long *n_params) {
+    CifarSet set = make_set(200, 11);
+    TrainConfig c = train_config_default();
+    c.batch_size = batch;
+    c.threads = threads;
+    c.epochs = 10;
+    c.seed = 5;
+    Trainer t;
+    ClError err = {0};
+    cr_assert_eq(trainer_init(&t, &c, &set, &err), 0, "%s", err.msg);
+    for (int s = 0; s < STEPS; s++) cr_assert_eq(trainer_step(&t, &losses[s], &err), 1, "%s", err.msg);
+    *n_params = t.net.n_params;
+    float *params = copy_floats(t.net.params, t.net.n_params);
+    trainer_free(&t);
+    free(set.labels);
+    free(set.pixels);
+    return params;
+}
+
+static void check_same_threads_bit_identical(int threads, int batch) {
+    float a[STEPS], b[STEPS];
+    long n;
+    float *pa = train_run(threads, batch, a, &n);
+    float *pb = train_run(threads, batch, b, &n);
+    cr_assert(memcmp(a, b, sizeof a) == 0, "%d threads, batch %d: losses differ between identical runs", threads, batch);
+    cr_assert(memcmp(pa, pb, sizeof(float) * (size_t)n) == 0, "%d threads, batch %d: weights differ", threads, batch);
+    free(pa);
+    free(pb);
+}
+
+Test(threads, same_seed_same_threads_bit_identical_1) { check_same_threads_bit_identical(1, 4); }
+Test(threads, same_seed_same_threads_bit_identical_2) { check_same_threads_bit_identical(2, 4); }
+Test(threads, same_seed_same_threads_bit_identical_3_uneven) { check_same_threads_bit_identical(3, 5); }
+
+Test(threads, thread_counts_agree_within_tolerance) {
+    float l1[STEPS], l2[STEPS], l3[STEPS];
+    long n;
+    float *p1 = train_run(1, 6, l1, &n);
+    float *p2 = train_run(2, 6, l2, &n);
+    float *p3 = train_run(3, 6, l3, &n);
+    cr_assert(allclose(l2, l1, STEPS, 1e-6f, 1e-5f, "losses, 2 threads vs 1"));
+    cr_assert(allclose(l3, l1, STEPS, 1e-6f, 1e-5f, "losses, 3 threads vs 1"));
+    cr_assert(allclose(p2, p1, n, 1e-6f, 1e-4f, "weights after 30 steps, 2 threads vs 1"));
+    cr_assert(allclose(p3, p1, n, 1e-6f, 1e-4f, "weights after 30 steps, 3 threads vs 1"));
+    // Not vacuous: the runs trained (losses moved) and 2 threads did not merely repeat 1.
+    cr_assert(l1[0] != l1[STEPS - 1]);
+    free(p1), free(p2), free(p3);
+}
+
+Test(threads, more_threads_than_samples_and_changing_thread_count) {
+    Net net;
+    ClError err = {0};
+    cr_assert_eq(net_build_cnnnet(&net, false, 3, &err), 0, "%s", err.msg);
+    net_init_params(&net, 3);
+    Rng r;
+    rng_seed(&r, 4);
+    float *x = random_floats(&r, 3L * 3 * 32 * 32);
+    uint8_t labels[3] = {1, 7, 2};
+    net_forward(&net, x, 3);
+    net_backward(&net, labels, 3);
+    float *logits1 = copy_floats(net_logits(&net), 30), *grads1 = copy_floats(net.grads, net.n_params);
+    int counts[] = {4, 2, 1, 3};
+    for (int k = 0; k < 4; k++) {
+        net_set_threads(&net, counts[k]);
+        cr_assert_eq(net.threads, counts[k]);
+        net_forward(&net, x, 3);
+        net_backward(&net, labels, 3);
+        cr_assert(allclose(net_logits(&net), logits1, 30, 1e-6f, 1e-5f, "logits"));
+        cr_assert(allclose(net.grads, grads1, net.n_params, 1e-7f, 1e-4f, "gradients"));
+    }
+    net_free(&net);
+    free(x), free(logits1), free(grads1);
+}
+
+// ---- vectorized kernels vs the reference loops ------------------------------------------
+
+static void check_conv(Rng *r, int N, int IC, int OC, int K, int H, int W, bool bias) {
+    Conv2dConfig c = conv2d_config(IC, OC, K, K);
+    c.has_bias = bias;
+    int OH, OW;
+    cr_assert_eq(conv2d_output_size(&c, H, W, &OH, &OW, NULL), 0);
+    long nx = (long)N * IC * H * W, nw = (long)OC * IC * K * K, no = (long)N * OC * OH * OW;
+    float *x = random_floats(r, nx), *w = random_floats(r, nw), *b = random_floats(r, OC), *g = random_floats(r, no);
+    float *out = random_floats(r, no), *out_ref = random_floats(r, no);
+    conv2d_forward(out, x, w, bias ? b : NULL, &c, N, H, W);
+    conv2d_forward_reference(out_ref, x, w, bias ? b : NULL, &c, N, H, W);
+    char what[128];
+    snprintf(what, sizeof what, "conv forward N%d %d->%d k%d %dx%d", N, IC, OC, K, H, W);
+    cr_assert(allclose(out, out_ref, no, 1e-5f, 1e-5f, what));
+    // Backward accumulates: start both from the same non-zero buffers.
+    float *dx = random_floats(r, nx), *dw = random_floats(r, nw), *db = random_floats(r, OC);
+    float *dx_ref = copy_floats(dx, nx), *dw_ref = copy_floats(dw, nw), *db_ref = copy_floats(db, OC);
+    conv2d_backward(dx, dw, db, g, x, w, &c, N, H, W);
+    conv2d_backward_reference(dx_ref, dw_ref, db_ref, g, x, w, &c, N, H, W);
+    snprintf(what, sizeof what, "conv dinput N%d %d->%d k%d %dx%d", N, IC, OC, K, H, W);
+    cr_assert(allclose(dx, dx_ref, nx, 1e-5f, 1e-4f, what));
+    snprintf(what, sizeof what, "conv dweight N%d %d->%d k%d %dx%d", N, IC, OC, K, H, W);
+    cr_assert(allclose(dw, dw_ref, nw, 1e-4f, 1e-4f, what));
+    snprintf(what, sizeof what, "conv dbias N%d %d->%d k%d %dx%d", N, IC, OC, K, H, W);
+    cr_assert(allclose(db, db_ref, OC, 1e-4f, 1e-4f, what));
+    // Each of the three gradients alone (the others NULL) gives the same values.
+    float *dw2 = copy_floats(dw_ref, nw);
+    conv2d_backward(NULL, dw2, NULL, g, x, w, &c, N, H, W);
+    conv2d_backward_reference(NULL, dw_ref, NULL, g, x, w, &c, N, H, W);
+    cr_assert(allclose(dw2, dw_ref, nw, 1e-4f, 1e-4f, "conv dweight alone"));
+    free(x), free(w), free(b), free(g), free(out), free(out_ref), free(dx), free(dw), free(db);
+    free(dx_ref), free(dw_ref), free(db_ref), free(dw2);
+}
+
+Test(kernels, conv_fast_matches_reference_on_many_shapes) {
+    Rng r;
+    rng_seed(&r, 21);
+    check_conv(&r, 3, 3, 8, 5, 32, 32, true);     // conv1
+    check_conv(&r, 3, 8, 16, 3, 14, 14, true);    // conv2
+    check_conv(&r, 1, 1, 1, 1, 1, 1, true);
+    check_conv(&r, 2, 9, 20, 3, 35, 40, true);    // rows of 38 columns: three 16-lane chunks
+    check_conv(&r, 1, 5, 17, 4, 20, 21, false);   // 17 columns, channel blocks not full
+    check_conv(&r, 5, 2, 3, 2, 9, 17, true);      // 5 images: a partial group of 4
+    check_conv(&r, 1, 16, 8, 1, 6, 33, true);
+    for (int k = 0; k < 12; k++) {
+        int K = 1 + (int)rng_below(&r, 5);
+        check_conv(&r, 1 + (int)rng_below(&r, 3), 1 + (int)rng_below(&r, 9), 1 + (int)rng_below(&r, 24), K,
+                   K + (int)rng_below(&r, 20), K + (int)rng_below(&r, 40), rng_below(&r, 2) == 0);
+    }
+}
+
+// MaxPool2d(2, 2) by its definition: the first of the window's taps in order
+// (0,0) (0,1) (1,0) (1,1) that is strictly greater than all before it, or the
+// last NaN.
+static void maxpool2x2_by_definition(float *out, int32_t *idx, const float *in, int P, int H, int W) {
+    int OH = H / 2, OW = W / 2;
+    for (int p = 0; p < P; p++)
+        for (int oy = 0; oy < OH; oy++)
+            for (int ox = 0; ox < OW; ox++) {
+                float best = -INFINITY;
+                int best_i = (2 * oy) * W + 2 * ox;
+                for (int t = 0; t < 4; t++) {
+                    int i = (2 * oy + t / 2) * W + 2 * ox + t % 2;
+                    float v = in[(size_t)p * H * W + i];
+                    if (v > best || isnan(v)) best = v, best_i = i;
+                }
+                out[((size_t)p * OH + oy) * OW + ox] = best;
+                idx[((size_t)p * OH + oy) * OW + ox] = best_i;
+            }
+}
+
+Test(kernels, maxpool_2x2_matches_its_definition_with_ties_nan_and_inf) {
+    Rng r;
+    rng_seed(&r, 8);
+    static const int sizes[][2] = {{28, 28}, {12, 12}, {2, 2}, {5, 7}, {9, 40}, {3, 66}};
+    for (int s = 0; s < 6; s++) {
+        int H = sizes[s][0], W = sizes[s][1], P = 3, OH = H / 2, OW = W / 2;
+        long n = (long)P * H * W, no = (long)P * OH * OW;
+        float *x = malloc(sizeof(float) * (size_t)n);
+        // Few distinct values (ties everywhere), some NaN and -inf.
+        for (long i = 0; i < n; i++) {
+            uint32_t k = rng_below(&r, 12);
+            x[i] = k == 0 ? NAN : k == 1 ? -INFINITY : (float)(k % 4);
+        }
+        float *out = malloc(sizeof(float) * (size_t)no), *want = malloc(sizeof(float) * (size_t)no);
+        int32_t *idx = malloc(sizeof(int32_t) * (size_t)no), *want_idx = malloc(sizeof(int32_t) * (size_t)no);
+        Pool2dConfig c = pool2d_config(2, 2);
+        maxpool2d_forward(out, idx, x, &c, 1, P, H, W);
+        maxpool2x2_by_definition(want, want_idx, x, P, H, W);
+        for (long i = 0; i < no; i++) {
+            cr_assert(idx[i] == want_idx[i], "%dx%d: index %ld: %d, want %d", H, W, i, idx[i], want_idx[i]);
+            cr_assert(memcmp(&out[i], &want[i], sizeof(float)) == 0 || (isnan(out[i]) && isnan(want[i])),
+                      "%dx%d: value %ld: %g, want %g", H, W, i, out[i], want[i]);
+        }
+        free(x), free(out), free(want), free(idx), free(want_idx);
+    }
+}
+
+Test(kernels, linear_matches_scalar_loops) {
+    Rng r;
+    rng_seed(&r, 9);
+    static const int shapes[][3] = {{4, 576, 128}, {1, 12, 10}, {7, 33, 5}, {2, 16, 1}, {9, 128, 10}};
+    for (int s = 0; s < 5; s++) {
+        int N = shapes[s][0], IN = shapes[s][1], OUT = shapes[s][2];
+        float *x = random_floats(&r, (long)N * IN), *w = random_floats(&r, (long)OUT * IN), *b = random_floats(&r, OUT);
+        float *g = random_floats(&r, (long)N * OUT), *out = random_floats(&r, (long)N * OUT);
+        float *dx = random_floats(&r, (long)N * IN), *dw = random_floats(&r, (long)OUT * IN), *db = random_floats(&r, OUT);
+        double *want = calloc((size_t)N * IN + (size_t)OUT * IN + (size_t)N * OUT + (size_t)OUT, sizeof(double));
+        double *want_out = want, *want_dx = want + N * OUT, *want_dw = want_dx + N * IN, *want_db = want_dw + OUT * IN;
+        for (int n = 0; n < N; n++)
+            for (int o = 0; o < OUT; o++) {
+                double acc = b[o];
+                for (int i = 0; i < IN; i++) acc += (double)x[n * IN + i] * w[o * IN + i];
+                want_out[n * OUT + o] = acc;
+            }
+        for (int i = 0; i < N * IN; i++) want_dx[i] = dx[i];
+        for (int i = 0; i < OUT * IN; i++) want_dw[i] = dw[i];
+        for (int o = 0; o < OUT; o++) want_db[o] = db[o];
+        for (int n = 0; n < N; n++)
+            for (int o = 0; o < OUT; o++) {
+                want_db[o] += g[n * OUT + o];
+                for (int i = 0; i < IN; i++) {
+                    want_dw[o * IN + i] += (double)g[n * OUT + o] * x[n * IN + i];
+                    want_dx[n * IN + i] += (double)g[n * OUT + o] * w[o * IN + i];
+                }
+            }
+        linear_forward(out, x, w, b, N, IN, OUT);
+        linear_backward(dx, dw, db, g, x, w, N, IN, OUT);
+        float *f = malloc(sizeof(float) * ((size_t)N * IN + (size_t)OUT * IN + (size_t)N * OUT + (size_t)OUT));
+        for (long i = 0; i < (long)N * IN + (long)OUT * IN + (long)N * OUT + OUT; i++) f[i] = (float)want[i];
+        cr_assert(allclose(out, f, (long)N * OUT, 1e-5f, 1e-5f, "linear forward"));
+        cr_assert(allclose(dx, f + N * OUT, (long)N * IN, 1e-5f, 1e-5f, "linear din"));
+        cr_assert(allclose(dw, f + N * OUT + N * IN, (long)OUT * IN, 1e-5f, 1e-5f, "linear dweight"));
+        cr_assert(allclose(db, f + N * OUT + N * IN + OUT * IN, OUT, 1e-5f, 1e-5f, "linear dbias"));
+        free(x), free(w), free(b), free(g), free(out), free(dx), free(dw), free(db), free(want), free(f);
+    }
+}
+
+Test(kernels, relu_keeps_nan_zeroes_negative_zero_and_gates_the_gradient) {
+    float in[37], out[37], d[37], g[37];
+    for (int i = 0; i < 37; i++) in[i] = (float)(i % 5) - 2.0f, d[i] = 1.0f, g[i] = (float)i;
+    in[3] = NAN, in[20] = -0.0f, in[36] = INFINITY, in[35] = -INFINITY;
+    relu_forward(out, in, 37);
+    for (int i = 0; i < 37; i++) {
+        float want = in[i] > 0 ? in[i] : (isnan(in[i]) ? in[i] : 0.0f);
+        cr_assert(memcmp(&out[i], &want, sizeof want) == 0 || (isnan(out[i]) && isnan(want)), "relu[%d] = %g", i, out[i]);
+    }
+    relu_backward(d, g, out, 37);
+    for (int i = 0; i < 37; i++) {
+        float want = !(out[i] <= 0.0f) ? 1.0f + g[i] : 1.0f;
+        cr_assert(d[i] == want, "relu backward[%d] = %g, want %g", i, d[i], want);
+    }
+}
