@@ -207,6 +207,7 @@ static void evaluate_test_set(TrainRecorder *r) {
     uint8_t labels[EVAL_BATCH];
     int32_t idx[EVAL_BATCH];
     for (int i = 0; i < n; i += EVAL_BATCH) {
+        if (r->cancel && __atomic_load_n(r->cancel, __ATOMIC_RELAXED)) break;  // quitting: results unused
         int cnt = n - i < EVAL_BATCH ? n - i : EVAL_BATCH;
         for (int k = 0; k < cnt; k++) idx[k] = i + k;
         cifar_normalize_batch(input, labels, set, idx, cnt);
@@ -360,6 +361,7 @@ struct TrainSession {
     pthread_mutex_t ctl;
     pthread_cond_t ctl_cond;        // signalled on every request
     bool quit;
+    volatile int cancel;            // set (atomically) by destroy: stops an evaluation in progress
     bool want_run;                  // T toggles; the thread clears it when a run ends
     int fmap_image;                 // chosen test image for the feature maps
     bool fmap_changed;
@@ -648,6 +650,7 @@ TrainSession *train_session_create(const TrainConfig *config, const Cifar *cifar
         free(s);
         return NULL;
     }
+    s->rec.cancel = &s->cancel;
     pthread_mutex_init(&s->ctl, NULL);
     pthread_cond_init(&s->ctl_cond, NULL);
     pthread_mutex_init(&s->xchg, NULL);
@@ -676,6 +679,7 @@ TrainSession *train_session_create(const TrainConfig *config, const Cifar *cifar
 void train_session_destroy(TrainSession *s) {
     if (!s) return;
     if (s->thread_started) {
+        __atomic_store_n(&s->cancel, 1, __ATOMIC_RELAXED);
         pthread_mutex_lock(&s->ctl);
         s->quit = true;
         s->requests++;

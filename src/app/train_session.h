@@ -142,6 +142,7 @@ typedef struct {
     EvalResult eval;
     uint8_t *test_pred;      // (test->n)
     float *probs;            // scratch (eval batch, 10)
+    const volatile int *cancel; // if set and *cancel != 0, an evaluation stops early (quitting)
 } TrainRecorder;
 
 // test may have n == 0 (no evaluation then). Ownership: free with train_recorder_free.
