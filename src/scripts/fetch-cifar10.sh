@@ -62,6 +62,7 @@ fi
 
 problem=$(check_dir "$final")
 if [ -z "$problem" ]; then
+    rm -f "$tarball" "$part"   # leftovers of an earlier failed run are of no use now
     echo "$me: CIFAR-10 is already complete in $final; nothing to do"
     exit 0
 fi
