@@ -1,0 +1,295 @@
+/* Scene kind "conv2d": torch.nn.Conv2d on a multi-channel input (the R, G, B
+ * planes of a CIFAR crop, or a built-in seeded volume), with every parameter
+ * a key: in_channels, out_channels, kernel_size, stride, padding, dilation,
+ * groups, bias. All numbers come from the engine: the output from
+ * conv2d_forward, the parameter count from conv2d_param_count, an invalid
+ * combination's message from conv2d_output_size (kept in the scene so the
+ * view shows it in place of the output, as PyTorch would raise it), and the
+ * per-slice sums of one window from conv2d_forward run on single channels:
+ *   out[f, y, x] = b[f] + Σ_slices Σ_window w·in   (the view shows each Σ).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/rng.h"
+#include "lesson/adjust.h"
+#include "lesson/scene_conv2d.h"
+
+static const char *const CONV2D_KEYS[] = {"in_channels", "out_channels", "kernel_size", "stride", "padding",
+                                          "dilation", "groups", "bias", "bias_values", "kernel", "seed",
+                                          "input_size", "input_channels", "window", "filter", "view", NULL};
+
+static void ext_free(void *p) {
+    Conv2dScene *e = p;
+    free(e->in);
+    free(e->weight);
+    free(e->bias);
+    free(e->out);
+    free(e);
+}
+
+// Parses "a b; c d | e f; g h || ..." into filters of slices of k x k grids.
+// Returns the number of values written into w (filter-major), or -1.
+static int parse_slices(const Lesson *l, int line, const char *v, float *w, int max_filters, int slices, int k,
+                        int *n_filters, ClError *err) {
+    int filt = 0, slice = 0, cell = 0, total = 0;
+    const char *p = v;
+    while (*p) {
+        if (*p == ' ' || *p == ';' || *p == '\t') { p++; continue; }
+        if (*p == '|') {
+            bool next_filter = p[1] == '|';
+            if (cell != k * k) break;
+            cell = 0;
+            if (next_filter) {
+                if (slice + 1 != slices) break;
+                slice = 0;
+                filt++;
+                p += 2;
+            } else {
+                slice++;
+                p++;
+            }
+            if (filt >= max_filters || slice >= slices) break;
+            continue;
+        }
+        char *e;
+        const char *q = p;
+        bool minus = strncmp(p, "\xE2\x88\x92", 3) == 0; // U+2212
+        if (minus) q += 3;
+        float x = strtof(q, &e);
+        if (e == q) return cl_fail(err, "%s:%d: kernel: expected numbers, ';' between rows, '|' between slices and "
+                                        "'||' between filters, got '%s'", l->path, line, p);
+        if (cell == k * k) break;
+        w[(filt * slices + slice) * k * k + cell++] = minus ? -x : x;
+        total++;
+        p = e;
+    }
+    if (cell != k * k || slice + 1 != slices || *p)
+        return cl_fail(err, "%s:%d: kernel: expected %d slice(s) of %dx%d per filter ('|' between slices, '||' between "
+                            "filters) for in_channels/groups = %d and kernel_size = %d", l->path, line, slices, k, k, slices, k);
+    *n_filters = filt + 1;
+    return total;
+}
+
+// The input volume: the R, G, B planes of the step's image crop (through
+// scene_load_input, so crop, zoom and normalization are the common ones), or
+// a seeded built-in volume of small integers.
+static int load_volume(Scene *sc, Conv2dScene *e, const Lesson *l, const LessonStep *st, const SceneEnv *env,
+                       int in_ch, ClError *err) {
+    if (lesson_get(st, "image", NULL)) {
+        static const char *const CH[3] = {"r", "g", "b"};
+        for (int c = 0; c < 3; c++) {
+            SceneOverrides ov = {0};
+            adjust_set(&ov, "channel", CH[c], NULL);
+            LessonStep one;
+            adjust_apply(&one, st, &ov);
+            Scene tmp;
+            memset(&tmp, 0, sizeof tmp);
+            Scene *dst = c == 0 ? sc : &tmp;
+            if (scene_load_input(dst, l, &one, env, true, err) != 0) return -1;
+            if (c == 0) {
+                e->C = 3;
+                e->H = sc->input.rows;
+                e->W = sc->input.cols;
+                e->in = cl_calloc((size_t)3 * e->H * e->W, sizeof(float));
+            }
+            memcpy(e->in + (size_t)c * e->H * e->W, dst->input.v, sizeof(float) * (size_t)e->H * e->W);
+            if (c) scene_free(&tmp);
+        }
+        snprintf(sc->input_name, sizeof sc->input_name, "image");
+        e->from_image = true;
+        return 0;
+    }
+    int n, ic, seed;
+    if (lesson_get_int(l, st, "input_size", 5, 1, 32, &n, err) != 0) return -1;
+    if (lesson_get_int(l, st, "input_channels", in_ch, 1, 16, &ic, err) != 0) return -1;
+    if (lesson_get_int(l, st, "seed", 1, 0, 1 << 30, &seed, err) != 0) return -1;
+    e->C = ic;
+    e->H = e->W = n;
+    e->in = cl_calloc((size_t)ic * n * n, sizeof(float));
+    Rng r;
+    rng_seed(&r, (uint64_t)seed);
+    for (int i = 0; i < ic * n * n; i++) e->in[i] = (float)rng_below(&r, 10); // 0..9: readable sums
+    sc->input = grid_alloc(n, n);
+    memcpy(sc->input.v, e->in, sizeof(float) * (size_t)n * n);
+    snprintf(sc->input_name, sizeof sc->input_name, "input");
+    return 0;
+}
+
+static int conv2d_compute(Scene *sc, const Lesson *l, const LessonStep *st, const SceneEnv *env, ClError *err) {
+    static const char *const VIEWS[] = {"volume", "planes", "params", NULL};
+    if (scene_parse_show(l, st, SHOW_FORMULA | SHOW_SIZE, &sc->show, err) != 0) return -1;
+    Conv2dScene *e = cl_calloc(1, sizeof *e);
+    sc->ext = e;
+    sc->ext_free = ext_free;
+    e->filter = 0;
+    int ic, oc, k, s, p, d, g, seed, view;
+    bool bias;
+    if (lesson_get_choice(l, st, "view", VIEWS, 0, &view, err) != 0) return -1;
+    e->view = view;
+    if (lesson_get_int(l, st, "in_channels", 3, 1, 16, &ic, err) != 0) return -1;
+    if (lesson_get_int(l, st, "out_channels", 1, 1, 16, &oc, err) != 0) return -1;
+    if (lesson_get_int(l, st, "kernel_size", 3, 1, 9, &k, err) != 0) return -1;
+    if (lesson_get_int(l, st, "stride", 1, 1, 8, &s, err) != 0) return -1;
+    if (lesson_get_int(l, st, "padding", 0, 0, 8, &p, err) != 0) return -1;
+    if (lesson_get_int(l, st, "dilation", 1, 1, 8, &d, err) != 0) return -1;
+    if (lesson_get_int(l, st, "groups", 1, 1, 16, &g, err) != 0) return -1;
+    if (lesson_get_int(l, st, "seed", 1, 0, 1 << 30, &seed, err) != 0) return -1;
+    if (lesson_get_bool(l, st, "bias", true, &bias, err) != 0) return -1;
+    if (load_volume(sc, e, l, st, env, ic, err) != 0) return -1;
+    if (sc->needs_data) return 0;
+    Conv2dConfig c = conv2d_config(ic, oc, k, k);
+    c.stride_h = c.stride_w = s;
+    c.dilation_h = c.dilation_w = d;
+    c.groups = g;
+    c.has_bias = bias;
+    conv2d_set_padding(&c, p, p);
+    e->cfg = c;
+    e->params = conv2d_param_count(&c);
+    // PyTorch checks the module first (constructor), then the input at forward time.
+    ClError ce;
+    int OH = 0, OW = 0;
+    if (conv2d_output_size(&c, e->H, e->W, &OH, &OW, &ce) != 0) {
+        snprintf(e->error, sizeof e->error, "%s", ce.msg);
+        e->params = ic % g == 0 && oc % g == 0 ? e->params : -1; // no module exists to count
+        return 0;
+    }
+    if (e->C != ic) { // RuntimeError from F.conv2d, word for word
+        snprintf(e->error, sizeof e->error,
+                 "RuntimeError: Given groups=%d, weight of size [%d, %d, %d, %d], expected input[1, %d, %d, %d] to have "
+                 "%d channels, but got %d channels instead", g, oc, ic / g, k, k, e->C, e->H, e->W, ic, e->C);
+        return 0;
+    }
+    e->OH = OH;
+    e->OW = OW;
+    // weights (OC, IC/g, k, k): the `kernel` key's filters, the rest seeded small integers
+    int slices = ic / g;
+    long nw = (long)oc * slices * k * k;
+    e->weight = cl_calloc((size_t)nw, sizeof(float));
+    Rng r;
+    rng_seed(&r, (uint64_t)seed * 7919u + 17u);
+    for (long i = 0; i < nw; i++) e->weight[i] = (float)((int)rng_below(&r, 3) - 1); // -1, 0, 1
+    int kline;
+    const char *kv = lesson_get(st, "kernel", &kline);
+    if (kv) {
+        int nf;
+        if (parse_slices(l, kline, kv, e->weight, oc, slices, k, &nf, err) < 0) return -1;
+    }
+    if (bias) {
+        e->bias = cl_calloc((size_t)oc, sizeof(float));
+        for (int i = 0; i < oc; i++) e->bias[i] = (float)((int)rng_below(&r, 5) - 2);
+        int bline;
+        const char *bv = lesson_get(st, "bias_values", &bline);
+        if (bv) {
+            const char *q = bv;
+            for (int i = 0; i < oc && *q; i++) {
+                char *end;
+                float x = strtof(q, &end);
+                if (end == q) return cl_fail(err, "%s:%d: bias_values: expected numbers, got '%s'", l->path, bline, bv);
+                e->bias[i] = x;
+                q = end;
+            }
+        }
+    }
+    e->out = cl_calloc((size_t)oc * OH * OW, sizeof(float));
+    conv2d_forward(e->out, e->in, e->weight, e->bias, &c, 1, e->H, e->W);
+    if (lesson_get_int(l, st, "filter", 0, 0, 15, &e->filter, err) != 0) return -1;
+    if (e->filter >= oc) {
+        if (!(env->overrides && env->overrides->n)) {
+            int fl;
+            lesson_get(st, "filter", &fl);
+            return cl_fail(err, "%s:%d: filter %d: expected 0..%d (out_channels - 1)", l->path, fl, e->filter, oc - 1);
+        }
+        e->filter = oc - 1;
+    }
+    sc->output = grid_alloc(OH, OW);
+    memcpy(sc->output.v, e->out + (size_t)e->filter * OH * OW, sizeof(float) * (size_t)OH * OW);
+    if (scene_parse_window(l, st, env, OH, OW, &sc->win_oy, &sc->win_ox, &sc->n_filled, err) != 0) return -1;
+    // the size formula, with the dilation term when it matters (torch.nn.Conv2d's docs)
+    const char *M = "\xE2\x88\x92";
+    if (d == 1)
+        snprintf(sc->size_formula, sizeof sc->size_formula, "out = \xE2\x8C\x8A(%d + 2\xC2\xB7%d %s %d)/%d\xE2\x8C\x8B + 1 = %d",
+                 e->H, p, M, k, s, OH);
+    else
+        snprintf(sc->size_formula, sizeof sc->size_formula,
+                 "out = \xE2\x8C\x8A(%d + 2\xC2\xB7%d %s %d\xC2\xB7(%d %s 1) %s 1)/%d\xE2\x8C\x8B + 1 = %d", e->H, p, M, d, k, M, M, s, OH);
+    if (sc->win_oy < 0) return 0;
+    // per-slice sums of the window: conv2d_forward on one input channel and one kernel slice
+    int per_group_out = oc / g, g0 = (e->filter / per_group_out) * slices;
+    e->n_slices = slices < CONV2D_MAX_SLICES ? slices : CONV2D_MAX_SLICES;
+    e->first_channel = g0;
+    Conv2dConfig c1 = c;
+    c1.in_channels = c1.out_channels = 1;
+    c1.groups = 1;
+    c1.has_bias = false;
+    float *tmp = cl_malloc(sizeof(float) * (size_t)OH * OW);
+    for (int j = 0; j < e->n_slices; j++) {
+        conv2d_forward(tmp, e->in + (size_t)(g0 + j) * e->H * e->W, e->weight + ((size_t)e->filter * slices + j) * k * k,
+                       NULL, &c1, 1, e->H, e->W);
+        e->slice_sum[j] = tmp[sc->win_oy * OW + sc->win_ox];
+    }
+    free(tmp);
+    sc->window_value = sc->output.v[sc->win_oy * OW + sc->win_ox];
+    // formula: Σ_R + Σ_G + Σ_B + b = 145 + (−32) + 17 + 1 = 131
+    static const char *const RGB[3] = {"R", "G", "B"};
+    char *f = sc->formula, t[64];
+    size_t cap = sizeof sc->formula, len = 0;
+    for (int j = 0; j < e->n_slices && len < cap; j++) {
+        char name[16];
+        if (e->from_image) snprintf(name, sizeof name, "%s", RGB[(g0 + j) % 3]);
+        else snprintf(name, sizeof name, "%d", g0 + j);
+        len += (size_t)snprintf(f + len, cap - len, "%s\xCE\xA3" ROLE_INPUT "%s" ROLE_PLAIN, j ? " + " : "", name);
+    }
+    if (bias && len < cap) len += (size_t)snprintf(f + len, cap - len, " + " ROLE_KERNEL "b" ROLE_PLAIN);
+    if (len < cap) len += (size_t)snprintf(f + len, cap - len, " = ");
+    int dec = 0;
+    for (int j = 0; j < e->n_slices; j++)
+        if (fabsf(e->slice_sum[j] - roundf(e->slice_sum[j])) > 1e-4f) dec = 2;
+    for (int j = 0; j < e->n_slices && len < cap; j++) {
+        scene_fmt(t, sizeof t, e->slice_sum[j], dec);
+        bool neg = e->slice_sum[j] < 0 && strcmp(t, "0") != 0;
+        len += (size_t)snprintf(f + len, cap - len, "%s" ROLE_INPUT "%s%s%s" ROLE_PLAIN, j ? " + " : "", neg ? "(" : "", t, neg ? ")" : "");
+    }
+    if (bias && len < cap) {
+        scene_fmt(t, sizeof t, e->bias[e->filter], 2);
+        bool neg = e->bias[e->filter] < 0;
+        len += (size_t)snprintf(f + len, cap - len, " + " ROLE_KERNEL "%s%s%s" ROLE_PLAIN, neg ? "(" : "", t, neg ? ")" : "");
+    }
+    if (len < cap) {
+        scene_fmt(t, sizeof t, sc->window_value, dec);
+        snprintf(f + len, cap - len, " = " ROLE_OUTPUT "%s" ROLE_PLAIN, t);
+    }
+    return 0;
+}
+
+static void conv2d_dump(const Scene *sc, FILE *f) {
+    const Conv2dScene *e = sc->ext;
+    if (!e) return;
+    const Conv2dConfig *c = &e->cfg;
+    fprintf(f, "conv2d in_channels %d out_channels %d kernel_size %d stride %d padding %d dilation %d groups %d bias %d\n",
+            c->in_channels, c->out_channels, c->kernel_h, c->stride_h, c->pad_top, c->dilation_h, c->groups, (int)c->has_bias);
+    fprintf(f, "input %d %d %d\n", e->C, e->H, e->W);
+    fprintf(f, "params %ld\n", e->params);
+    if (e->error[0]) { fprintf(f, "pytorch-error %s\n", e->error); return; }
+    fprintf(f, "output %d %d %d\n", c->out_channels, e->OH, e->OW);
+    for (int o = 0; o < c->out_channels; o++) {
+        Grid g = {e->OH, e->OW, e->out + (size_t)o * e->OH * e->OW};
+        char name[32];
+        snprintf(name, sizeof name, "out[%d]", o);
+        grid_dump(name, &g, f);
+    }
+    if (e->bias) {
+        fprintf(f, "bias");
+        for (int o = 0; o < c->out_channels; o++) fprintf(f, " %g", (double)e->bias[o]);
+        fputc('\n', f);
+    }
+    if (sc->win_oy >= 0) {
+        fprintf(f, "window %d %d filter %d value %g slices", sc->win_oy, sc->win_ox, e->filter, (double)sc->window_value);
+        for (int j = 0; j < e->n_slices; j++) fprintf(f, " %g", (double)e->slice_sum[j]);
+        fputc('\n', f);
+    }
+}
+
+static const SceneKind SCENE_CONV2D = {"conv2d", CONV2D_KEYS, conv2d_compute, conv2d_dump};
+SCENE_KIND_REGISTER(SCENE_CONV2D)

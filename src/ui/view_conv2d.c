@@ -1,0 +1,378 @@
+/* View of the "conv2d" scene kind (lesson/scene_conv2d.h), in three layouts:
+ *   planes: one row per input channel — plane ⊛ kernel slice = Σ — and the
+ *           sums plus the bias landing in one output cell;
+ *   volume: the input volume with the filter's box in it and the output
+ *           volume with the cell it makes (widget_volume: cglm projection);
+ *   params: nn.Conv2d(...) as code, one input channel with the (dilated)
+ *           window, input and output volumes, the parameter count, or the
+ *           error PyTorch would raise for an invalid setting.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lesson/scene_conv2d.h"
+#include "ui/view.h"
+
+static const char *const RGB_NAMES[3] = {"R", "G", "B"};
+
+static const char *tr(ViewCtx *v, const char *s) { return ui_tr(v->lang, s); }
+
+static TextStyle style(ViewCtx *v, float size, Rgba col, bool bold, TextAlign align, bool vcenter) {
+    TextStyle st = text_style(v->c, size, col);
+    st.bold = bold;
+    st.align = align;
+    st.vcenter = vcenter;
+    return st;
+}
+
+// A plane of the input volume as a grid spec (heat gray for pixels, role fill for small integers).
+static GridSpec plane_spec(ViewCtx *v, const Conv2dScene *e, int ch, float x, float y, float cell) {
+    GridSpec g;
+    memset(&g, 0, sizeof g);
+    g.v = e->in + (size_t)ch * e->H * e->W;
+    g.rows = e->H;
+    g.cols = e->W;
+    g.pad_t = g.pad_b = e->cfg.pad_top;
+    g.pad_l = g.pad_r = e->cfg.pad_left;
+    g.x = x;
+    g.y = y;
+    g.cell = cell;
+    g.fill = v->th->input_cell;
+    g.strong = v->th->input;
+    g.heat = e->from_image ? HEAT_GRAY : HEAT_NONE;
+    g.lo = 0;
+    g.hi = 255;
+    g.n_visible = -1;
+    g.values = true;
+    Grid tmp = {e->H, e->W, (float *)g.v};
+    g.decimals = grid_decimals(&tmp);
+    return g;
+}
+
+// Marks the input cells the current window reads (dilation leaves gaps) and
+// outlines the window's extent, animated from the previous step.
+static void draw_window(ViewCtx *v, const Scene *sc, const Conv2dScene *e, const GridSpec *g) {
+    if (sc->win_oy < 0) return;
+    const Conv2dConfig *c = &e->cfg;
+    int y0 = sc->win_oy * c->stride_h - c->pad_top, x0 = sc->win_ox * c->stride_w - c->pad_left;
+    Rgba tint = v->th->kernel;
+    tint.a = 70;
+    for (int ky = 0; ky < c->kernel_h; ky++)
+        for (int kx = 0; kx < c->kernel_w; kx++) {
+            Rect r = grid_cell_rect(g, y0 + ky * c->dilation_h, x0 + kx * c->dilation_w);
+            draw_fill_rect(v->c, r, tint);
+            draw_rect_outline(v->c, r, 2, v->th->kernel);
+        }
+    int span_h = c->dilation_h * (c->kernel_h - 1) + 1, span_w = c->dilation_w * (c->kernel_w - 1) + 1;
+    Rect a = grid_cell_rect(g, y0, x0), b = grid_cell_rect(g, y0 + span_h - 1, x0 + span_w - 1);
+    Rect wr = {a.x, a.y, b.x + b.w - a.x, b.y + b.h - a.y};
+    const Conv2dScene *pe = v->prev && v->prev->kind == sc->kind ? v->prev->ext : NULL;
+    if (pe && v->prev->win_oy >= 0 && v->t < 1 && pe->H == e->H && pe->cfg.kernel_h == c->kernel_h &&
+        pe->cfg.dilation_h == c->dilation_h && pe->cfg.pad_top == c->pad_top) {
+        int py = v->prev->win_oy * pe->cfg.stride_h - c->pad_top, px = v->prev->win_ox * pe->cfg.stride_w - c->pad_left;
+        Rect pa = grid_cell_rect(g, py, px);
+        wr = rect_lerp((Rect){pa.x, pa.y, wr.w, wr.h}, wr, v->t);
+    }
+    float t = v->th->window_thick;
+    draw_rect_outline(v->c, (Rect){wr.x - t / 2, wr.y - t / 2, wr.w + t, wr.h + t}, t, v->th->kernel);
+}
+
+static GridSpec output_spec(ViewCtx *v, const Scene *sc, float x, float y, float cell) {
+    GridSpec g;
+    memset(&g, 0, sizeof g);
+    g.v = sc->output.v;
+    g.rows = sc->output.rows;
+    g.cols = sc->output.cols;
+    g.x = x;
+    g.y = y;
+    g.cell = cell;
+    g.fill = v->th->output_cell;
+    g.strong = v->th->output;
+    g.heat = HEAT_NONE;
+    g.n_visible = sc->n_filled;
+    g.values = true;
+    g.decimals = grid_decimals(&sc->output);
+    return g;
+}
+
+static void outline_cell(ViewCtx *v, const GridSpec *g, int r, int c, Rgba col) {
+    Rect cr = grid_cell_rect(g, r, c);
+    float t = v->th->window_thick;
+    draw_rect_outline(v->c, (Rect){cr.x - t / 2, cr.y - t / 2, cr.w + t, cr.h + t}, t, col);
+}
+
+static void channel_name(const Conv2dScene *e, int ch, char *buf, size_t n) {
+    if (e->from_image && e->C == 3) snprintf(buf, n, "%s", RGB_NAMES[ch]);
+    else snprintf(buf, n, "%d", ch);
+}
+
+// ---- planes: R ⊛ slice = Σ, G ⊛ slice = Σ, B ⊛ slice = Σ, then + b -> output ----
+
+static void draw_planes(ViewCtx *v, const Scene *sc, const Conv2dScene *e) {
+    Canvas *c = v->c;
+    const Theme *th = v->th;
+    Rect a = v->area;
+    int n = e->n_slices > 0 ? e->n_slices : (e->C < 3 ? e->C : 3);
+    if (n > 4) n = 4;
+    int k = e->cfg.kernel_h, pw = e->H + 2 * e->cfg.pad_top;
+    float head = th->font_body * 1.6f;
+    float row_gap = 18;
+    float cell = fminf(48, (a.h - head - row_gap * (float)(n - 1) - 10) / (float)(n * pw));
+    float kcell = fmaxf(cell, 30);
+    float sum_w = 96, ocell = fminf(54, fmaxf(cell, 40));
+    float out_w = (float)sc->output.cols * ocell;
+    float total = 40 + (float)pw * cell + 56 + (float)k * kcell + 46 + sum_w + 120 + out_w;
+    float x0 = a.x + fmaxf(0, (a.w - total) / 2), top = a.y + head + fmaxf(0, (a.h - head - (float)(n * pw) * cell - row_gap * (float)(n - 1)) / 2);
+    char buf[128];
+    // column heads
+    float gx = x0 + 40, kx = gx + (float)pw * cell + 56, sx = kx + (float)k * kcell + 46, ox = sx + sum_w + 120;
+    draw_text(c, gx + (float)pw * cell / 2, top - head, tr(v, "input channels"), style(v, th->font_body, th->input, true, ALIGN_CENTER, false));
+    snprintf(buf, sizeof buf, "%s %d", tr(v, "filter"), e->filter);
+    draw_text(c, kx + (float)k * kcell / 2, top - head, buf, style(v, th->font_body, th->kernel, true, ALIGN_CENTER, false));
+    draw_text(c, sx + sum_w / 2, top - head, tr(v, "sums"), style(v, th->font_body, th->text, true, ALIGN_CENTER, false));
+    float sum_cy[CONV2D_MAX_SLICES];
+    for (int j = 0; j < n; j++) {
+        int ch = e->first_channel + j;
+        float y = top + (float)j * ((float)pw * cell + row_gap);
+        GridSpec g = plane_spec(v, e, ch, gx, y, cell);
+        widget_grid(c, &g);
+        draw_window(v, sc, e, &g);
+        channel_name(e, ch, buf, sizeof buf);
+        Rgba chc = th->input;
+        if (e->from_image) chc = j == 0 ? (Rgba){200, 40, 40, 255} : j == 1 ? (Rgba){30, 140, 60, 255} : (Rgba){40, 80, 210, 255};
+        draw_text(c, x0 + 14, y + (float)pw * cell / 2, buf, style(v, th->font_title, chc, true, ALIGN_CENTER, true));
+        char hn[160];
+        snprintf(hn, sizeof hn, "%s %s", tr(v, "channel"), buf);
+        hitmap_add(v->hits, &g, HIT_INPUT, hn, sc->crop_y, sc->crop_x);
+        float mid = y + (float)pw * cell / 2;
+        sum_cy[j] = mid;
+        if (!e->weight) continue;
+        draw_text(c, gx + (float)pw * cell + 28, mid, "\xE2\x8A\x9B", style(v, th->font_title, th->text_muted, false, ALIGN_CENTER, true));
+        GridSpec kg;
+        memset(&kg, 0, sizeof kg);
+        Grid kgrid = {k, k, e->weight + ((size_t)e->filter * e->cfg.in_channels / e->cfg.groups + (size_t)j) * k * k};
+        kg.v = kgrid.v;
+        kg.rows = kg.cols = k;
+        kg.x = kx;
+        kg.y = mid - (float)k * kcell / 2;
+        kg.cell = kcell;
+        kg.fill = th->kernel_cell;
+        kg.strong = th->kernel;
+        kg.n_visible = -1;
+        kg.values = true;
+        kg.decimals = grid_decimals(&kgrid);
+        widget_grid(c, &kg);
+        hitmap_add(v->hits, &kg, HIT_KERNEL, tr(v, "kernel"), 0, 0);
+        if (sc->win_oy < 0) continue;
+        draw_text(c, kx + (float)k * kcell + 23, mid, "=", style(v, th->font_title, th->text_muted, false, ALIGN_CENTER, true));
+        Rect box = {sx, mid - 24, sum_w, 48};
+        draw_fill_round_rect(c, box, 8, th->panel);
+        draw_rect_outline(c, box, 2, th->input);
+        char num[32];
+        scene_fmt(num, sizeof num, e->slice_sum[j], fabsf(e->slice_sum[j] - roundf(e->slice_sum[j])) > 1e-4f ? 2 : 0);
+        snprintf(buf, sizeof buf, "\xCE\xA3 %s", num);
+        draw_text(c, sx + sum_w / 2, mid, buf, style(v, th->font_body * 1.1f, th->text, true, ALIGN_CENTER, true));
+    }
+    // output channel `filter`, its cell fed by the sums and the bias
+    float oh = (float)sc->output.rows * ocell;
+    float oy = top + ((float)(n * pw) * cell + row_gap * (float)(n - 1)) / 2 - oh / 2;
+    GridSpec og = output_spec(v, sc, ox, oy, ocell);
+    widget_grid(c, &og);
+    snprintf(buf, sizeof buf, "%s %d\xC3\x97%d", tr(v, "output"), sc->output.rows, sc->output.cols);
+    widget_label_above(c, grid_rect(&og), buf, th->output, th->font_body);
+    hitmap_add(v->hits, &og, HIT_OUTPUT, tr(v, "output"), 0, 0);
+    if (sc->win_oy >= 0 && e->weight) {
+        outline_cell(v, &og, sc->win_oy, sc->win_ox, th->output);
+        Rect cr = grid_cell_rect(&og, sc->win_oy, sc->win_ox);
+        float jx = ox - 60, jy = cr.y + cr.h / 2;
+        for (int j = 0; j < n; j++) draw_line(c, sx + sum_w, sum_cy[j], jx, jy, th->line_thick, th->text_muted);
+        draw_fill_circle(c, jx, jy, 16, th->output);
+        draw_text(c, jx, jy, "+", style(v, th->font_body * 1.2f, th->bg, true, ALIGN_CENTER, true));
+        draw_arrow(c, jx + 16, jy, cr.x - 4, jy, th->line_thick, 12, th->output);
+        if (e->bias) {
+            char num[32];
+            scene_fmt(num, sizeof num, e->bias[e->filter], 2);
+            snprintf(buf, sizeof buf, "b = %s", num);
+            draw_text(c, jx + 6, jy + 22, buf, style(v, th->font_body, th->kernel, true, ALIGN_LEFT, false));
+        }
+    }
+    if ((sc->show & SHOW_IMAGE) && sc->image_index >= 0) {
+        float side = fminf(128, oy - a.y - th->font_body * 2.8f);
+        if (side >= 64) view_picture(v, sc, (Rect){ox + out_w / 2 - side / 2, a.y, side, side}, (Rect){0, 0, 0, 0});
+    }
+}
+
+// ---- volumes -----------------------------------------------------------------
+
+// The filter's reach in the input volume for window (oy, ox) (float: animated).
+static void filter_box(const Conv2dScene *e, float oy, float ox, VolumeSpec *vs) {
+    const Conv2dConfig *c = &e->cfg;
+    vs->sub = true;
+    vs->c0 = (float)e->first_channel;
+    vs->dc = (float)(c->in_channels / c->groups);
+    vs->y0 = oy * (float)c->stride_h - (float)c->pad_top;
+    vs->x0 = ox * (float)c->stride_w - (float)c->pad_left;
+    vs->dy = (float)(c->dilation_h * (c->kernel_h - 1) + 1);
+    vs->dx = (float)(c->dilation_w * (c->kernel_w - 1) + 1);
+}
+
+// World units per channel so that the channel axis is about a quarter of the width.
+static int depth_scale(int C, int W) {
+    int d = W / (3 * (C > 0 ? C : 1));
+    return d < 1 ? 1 : d > 8 ? 8 : d;
+}
+
+// Input volume -> output volume, side by side in r, with the window's boxes.
+static void draw_volumes(ViewCtx *v, const Scene *sc, const Conv2dScene *e, Rect r) {
+    Canvas *c = v->c;
+    const Theme *th = v->th;
+    char lin[64], lout[64];
+    snprintf(lin, sizeof lin, "%s %d\xC3\x97%d\xC3\x97%d", tr(v, "input"), e->C, e->H, e->W);
+    float half = (r.w - 60) / 2;
+    // the channel axis is drawn DEPTH units per channel so a 3-deep volume is not a sheet
+    int din = depth_scale(e->C, e->W), dout = depth_scale(e->cfg.out_channels, e->OW > 0 ? e->OW : e->W);
+    VolumeSpec vin = {e->C * din, e->H, e->W, false, 0, 0, 0, 0, 0, 0, th->input, th->kernel, lin};
+    float oy = (float)sc->win_oy, ox = (float)sc->win_ox;
+    if (sc->win_oy >= 0 && v->prev && v->prev->kind == sc->kind && v->prev->win_oy >= 0 && v->t < 1) {
+        oy = (float)v->prev->win_oy + (oy - (float)v->prev->win_oy) * v->t;
+        ox = (float)v->prev->win_ox + (ox - (float)v->prev->win_ox) * v->t;
+    }
+    if (sc->win_oy >= 0 && !e->error[0]) {
+        filter_box(e, oy, ox, &vin);
+        vin.c0 *= (float)din;
+        vin.dc *= (float)din;
+    }
+    widget_volume(c, (Rect){r.x, r.y, half, r.h}, &vin);
+    draw_arrow(c, r.x + half + 6, r.y + r.h * 0.45f, r.x + half + 54, r.y + r.h * 0.45f, th->line_thick, 12, th->text_muted);
+    Rect ro = {r.x + half + 60, r.y, half, r.h};
+    if (e->error[0]) return; // the caller shows the error there
+    snprintf(lout, sizeof lout, "%s %d\xC3\x97%d\xC3\x97%d", tr(v, "output"), e->cfg.out_channels, e->OH, e->OW);
+    VolumeSpec vout = {e->cfg.out_channels * dout, e->OH, e->OW, false, 0, 0, 0, 0, 0, 0, th->output, th->kernel, lout};
+    if (sc->win_oy >= 0) {
+        vout.sub = true;
+        vout.c0 = (float)(e->filter * dout);
+        vout.dc = (float)dout;
+        vout.y0 = oy;
+        vout.x0 = ox;
+        vout.dy = vout.dx = 1;
+    }
+    widget_volume(c, ro, &vout);
+}
+
+static void draw_volume_view(ViewCtx *v, const Scene *sc, const Conv2dScene *e) {
+    Canvas *c = v->c;
+    const Theme *th = v->th;
+    Rect a = v->area;
+    float pic = (sc->show & SHOW_IMAGE) && sc->image_index >= 0 ? fminf(128, a.h * 0.2f) : 0;
+    if (pic > 0) view_picture(v, sc, (Rect){a.x + 4, a.y + 4, pic, pic}, (Rect){0, 0, 0, 0});
+    Rect r = {a.x + (pic > 0 ? pic + 16 : 0), a.y, a.w - (pic > 0 ? pic + 16 : 0), a.h * 0.72f};
+    draw_volumes(v, sc, e, r);
+    // the filter(s): OC boxes of in/groups x k x k, the current one outlined
+    const Conv2dConfig *cf = &e->cfg;
+    char buf[160];
+    int per = cf->in_channels / cf->groups;
+    snprintf(buf, sizeof buf, "%d %s \xC3\x97 (%d\xC3\x97%d\xC3\x97%d %s%s) \xE2\x86\x92 %d %s", cf->out_channels,
+             tr(v, cf->out_channels == 1 ? "filter" : "filters"), per, cf->kernel_h, cf->kernel_w, tr(v, "weights"),
+             cf->has_bias ? tr(v, " + 1 bias") : "", cf->out_channels, tr(v, cf->out_channels == 1 ? "output channel" : "output channels"));
+    float y = a.y + a.h * 0.76f;
+    draw_text(c, a.x + a.w / 2, y, buf, style(v, th->font_body, th->kernel, true, ALIGN_CENTER, false));
+    float bw = fminf(46, (a.w - 40) / (float)(cf->out_channels * 1.4f)), gap = bw * 0.4f;
+    float total = (float)cf->out_channels * bw + (float)(cf->out_channels - 1) * gap, x = a.x + (a.w - total) / 2;
+    for (int f = 0; f < cf->out_channels; f++) {
+        Rect b = {x + (float)f * (bw + gap), y + th->font_body * 1.8f, bw, bw};
+        draw_fill_rect(c, b, th->kernel_cell);
+        draw_rect_outline(c, b, f == e->filter && sc->win_oy >= 0 ? th->window_thick : 1.5f, th->kernel);
+        snprintf(buf, sizeof buf, "%d", f);
+        draw_text(c, b.x + b.w / 2, b.y + b.h / 2, buf, style(v, th->font_small, th->text, true, ALIGN_CENTER, true));
+    }
+}
+
+// ---- params: nn.Conv2d's settings, live --------------------------------------------
+
+static void draw_error_box(ViewCtx *v, Rect r, const char *msg) {
+    Canvas *c = v->c;
+    const Theme *th = v->th;
+    TextStyle bs = text_style(c, th->font_body, th->text);
+    float h = draw_text_wrapped(c, 0, 0, r.w - 32, msg, bs, 1.35f, false) + th->font_body * 2.6f + 24;
+    Rect box = {r.x, r.y + fmaxf(0, (r.h - h) / 2), r.w, h};
+    draw_fill_round_rect(c, box, 10, th->panel);
+    draw_rect_outline(c, box, 3, th->error);
+    char head[96];
+    snprintf(head, sizeof head, "\xE2\x9A\xA0 %s", tr(v, "PyTorch raises an error"));
+    draw_text(c, box.x + 16, box.y + 12, head, style(v, th->font_body * 1.1f, th->error, true, ALIGN_LEFT, false));
+    draw_text_wrapped(c, box.x + 16, box.y + 12 + th->font_body * 2.0f, box.w - 32, msg, bs, 1.35f, true);
+}
+
+static void draw_params(ViewCtx *v, const Scene *sc, const Conv2dScene *e) {
+    Canvas *c = v->c;
+    const Theme *th = v->th;
+    Rect a = v->area;
+    const Conv2dConfig *cf = &e->cfg;
+    char buf[256];
+    // the module as code
+    snprintf(buf, sizeof buf, "nn.Conv2d(%d, %d, kernel_size=%d, stride=%d, padding=%d, dilation=%d, groups=%d, bias=%s)",
+             cf->in_channels, cf->out_channels, cf->kernel_h, cf->stride_h, cf->pad_top, cf->dilation_h, cf->groups,
+             cf->has_bias ? "True" : "False");
+    Rect code = {a.x, a.y, a.w, th->font_body * 2.2f};
+    draw_fill_round_rect(c, code, 8, th->panel);
+    widget_formula(c, code.x + 12, code.y + code.h / 2, code.w - 24, buf, th->font_body, 13, ALIGN_LEFT);
+    float top = code.y + code.h + 16, bottom = a.y + a.h - th->font_body * 4.2f;
+    // left: input channel 0 with padding and the window (dilation leaves gaps)
+    int pw = e->H + 2 * cf->pad_top;
+    float left_w = a.w * 0.42f;
+    float cell = fminf(44, fminf((left_w - 20) / (float)pw, (bottom - top - th->font_body * 2) / (float)pw));
+    GridSpec g = plane_spec(v, e, 0, a.x + (left_w - (float)pw * cell) / 2, top + th->font_body * 1.6f, cell);
+    widget_grid(c, &g);
+    if (!e->error[0]) draw_window(v, sc, e, &g);
+    snprintf(buf, sizeof buf, "%s 0 (%s %d)", tr(v, "input channel"), tr(v, "of"), e->C);
+    widget_label_above(c, grid_rect(&g), buf, th->input, th->font_body);
+    hitmap_add(v->hits, &g, HIT_INPUT, tr(v, "input"), 0, 0);
+    // right: the volumes, or the error
+    Rect vr = {a.x + left_w + 10, top, a.w - left_w - 10, bottom - top};
+    if (e->error[0]) {
+        VolumeSpec vin = {e->C, e->H, e->W, false, 0, 0, 0, 0, 0, 0, th->input, th->kernel, NULL};
+        snprintf(buf, sizeof buf, "%s %d\xC3\x97%d\xC3\x97%d", tr(v, "input"), e->C, e->H, e->W);
+        vin.label = buf;
+        widget_volume(c, (Rect){vr.x, vr.y, vr.w, vr.h * 0.42f}, &vin);
+        draw_error_box(v, (Rect){vr.x, vr.y + vr.h * 0.45f, vr.w, vr.h * 0.55f}, e->error);
+    } else {
+        Rect r1 = {vr.x, vr.y, vr.w, vr.h};
+        draw_volumes(v, sc, e, r1);
+    }
+    // bottom: shapes and the parameter count
+    float y = bottom + 10;
+    if (!e->error[0])
+        snprintf(buf, sizeof buf, "%s (1, %d, %d, %d)  \xE2\x86\x92  %s (1, %d, %d, %d)", tr(v, "input"), e->C, e->H, e->W,
+                 tr(v, "output"), cf->out_channels, e->OH, e->OW);
+    else
+        snprintf(buf, sizeof buf, "%s (1, %d, %d, %d)  \xE2\x86\x92  ?", tr(v, "input"), e->C, e->H, e->W);
+    draw_text(c, a.x + a.w / 2, y, buf, style(v, th->font_body * 1.1f, th->text, true, ALIGN_CENTER, false));
+    y += th->font_body * 1.8f;
+    if (e->params >= 0) {
+        int per = cf->in_channels / cf->groups;
+        char b2[64] = "";
+        if (cf->has_bias) snprintf(b2, sizeof b2, " + %s %d", tr(v, "bias"), cf->out_channels);
+        snprintf(buf, sizeof buf, "%s: %s %d\xC3\x97%d\xC3\x97%d\xC3\x97%d%s = " ROLE_OUTPUT "%ld" ROLE_PLAIN,
+                 tr(v, "parameters"), tr(v, "weight"), cf->out_channels, per, cf->kernel_h, cf->kernel_w, b2, e->params);
+    } else {
+        snprintf(buf, sizeof buf, "%s: \xE2\x80\x94", tr(v, "parameters"));
+    }
+    float w, h;
+    char plain[256];
+    scene_strip_roles(plain, sizeof plain, buf);
+    text_measure(c, plain, th->font_body * 1.1f, false, &w, &h);
+    widget_formula(c, a.x + fmaxf(0, (a.w - w) / 2), y + h / 2, a.w, buf, th->font_body * 1.1f, 14, ALIGN_LEFT);
+}
+
+static void draw_conv2d(ViewCtx *v, const Scene *sc) {
+    const Conv2dScene *e = sc->ext;
+    if (!e) return;
+    if (e->view == 2) { draw_params(v, sc, e); return; }
+    if (e->error[0]) { draw_error_box(v, v->area, e->error); return; }
+    if (e->view == 1) draw_planes(v, sc, e);
+    else draw_volume_view(v, sc, e);
+}
+
+static const SceneView VIEW_CONV2D = {"conv2d", draw_conv2d, false};
+SCENE_VIEW_REGISTER(VIEW_CONV2D)
