@@ -1,0 +1,201 @@
+/* Scene kind "training_loop" (lesson 9): one real mini-batch of 4 images
+ * through the tutorial's loop with the engine's functions, exactly as
+ * trainer_step does it: net_forward, net_loss (softmax cross-entropy),
+ * net_backward (zero_grad + backward), optimizer_step (SGD lr 0.001,
+ * momentum 0.9). Shows the logits, the softmax, the loss, one named weight's
+ * gradient and its value before and after the step, and the loss after it.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/layers.h"
+#include "engine/optim.h"
+#include "lesson/scene_training_loop.h"
+
+static const char *const KEYS[] = {"phase", "batch", "weights", "param", "lr", "momentum", NULL};
+static const char *const PHASES[] = {"zero_grad", "forward", "loss", "backward", "step", "all", NULL};
+
+// "conv1.weight[0,0,0,0]" -> offset into the flat block; fills the tensor.
+static int find_param(const Net *net, const char *spec, NetTensor *t_out, long *offset, int idx[4]) {
+    char name[48];
+    const char *br = strchr(spec, '[');
+    size_t len = br ? (size_t)(br - spec) : strlen(spec);
+    if (len == 0 || len >= sizeof name) return -1;
+    memcpy(name, spec, len);
+    name[len] = 0;
+    NetTensor ts[NET_MAX_TENSORS];
+    int n = net_tensors(net, ts);
+    for (int i = 0; i < n; i++) {
+        if (strcmp(ts[i].name, name) != 0) continue;
+        for (int d = 0; d < 4; d++) idx[d] = 0;
+        if (br) {
+            const char *p = br + 1;
+            for (int d = 0; d < ts[i].ndim; d++) {
+                char *e;
+                long v = strtol(p, &e, 10);
+                if (e == p || v < 0 || v >= ts[i].shape[d]) return -1;
+                idx[d] = (int)v;
+                p = e;
+                while (*p == ',' || *p == ' ') p++;
+            }
+            if (*p != ']') return -1;
+        }
+        long off = 0;
+        for (int d = 0; d < ts[i].ndim; d++) off = off * ts[i].shape[d] + idx[d];
+        *t_out = ts[i];
+        *offset = ts[i].offset + off;
+        return 0;
+    }
+    return -1;
+}
+
+static int loop_compute(Scene *sc, const Lesson *l, const LessonStep *st, const SceneEnv *env, ClError *err) {
+    if (scene_parse_show(l, st, SHOW_FORMULA, &sc->show, err) != 0) return -1;
+    TrainLoopExt *e = cl_calloc(1, sizeof *e);
+    sc->ext = e;
+    sc->ext_free = free;
+    int phase;
+    if (lesson_get_choice(l, st, "phase", PHASES, PHASE_ALL, &phase, err) != 0) return -1;
+    e->phase = (LoopPhase)phase;
+    if (lesson_get_int(l, st, "batch", 0, 0, 9996, &e->first, err) != 0) return -1;
+    int line;
+    const char *lr = lesson_get(st, "lr", &line), *mom = lesson_get(st, "momentum", NULL);
+    e->lr = lr ? strtof(lr, NULL) : 0.001f;
+    e->momentum = mom ? strtof(mom, NULL) : 0.9f;
+    if (!(e->lr >= 0) || !(e->momentum >= 0))
+        return cl_fail(err, "%s:%d: lr and momentum must be numbers >= 0", l->path, line ? line : st->line);
+    const char *param = lesson_get(st, "param", &line);
+    snprintf(e->param, sizeof e->param, "%s", param ? param : "conv1.weight[0,0,0,0]");
+
+    Net net;
+    if (net_build_cnnnet(&net, false, LOOP_BATCH, err) != 0) return -1;
+    NetTensor pt;
+    long poff;
+    int pidx[4];
+    if (find_param(&net, e->param, &pt, &poff, pidx) != 0) {
+        net_free(&net);
+        return cl_fail(err, "%s:%d: param: '%s' is not a weight of CNNNet; expected NAME[i,j,...] with NAME one of "
+                            "conv1.weight, conv1.bias, conv2.weight, conv2.bias, fc1.weight, fc1.bias, fc2.weight, fc2.bias "
+                            "and indices inside its shape", l->path, param ? line : st->line, e->param);
+    }
+    if (netlesson_weights(&net, l, st, &e->weights, err) != 0) { net_free(&net); return -1; }
+
+    // the mini-batch: training images if they can be read, else the test set (the view says which)
+    char why[1024] = "";
+    const CifarSet *set = env->cifar ? netlesson_train_set(env, why, sizeof why) : NULL;
+    e->from_train = set != NULL;
+    if (!set && env->cifar) set = &env->cifar->test;
+    if (!set) {
+        net_free(&net);
+        sc->needs_data = true;
+        snprintf(sc->error, sizeof sc->error, "%s", env->data_hint && env->data_hint[0] ? env->data_hint : "CIFAR-10 is not downloaded. Run: make data");
+        return 0;
+    }
+    if (e->first + LOOP_BATCH > set->n) {
+        net_free(&net);
+        return cl_fail(err, "%s:%d: batch = %d: the loaded set has only %d images", l->path, st->line, e->first, set->n);
+    }
+    int32_t idx[LOOP_BATCH];
+    for (int i = 0; i < LOOP_BATCH; i++) {
+        idx[i] = e->first + i;
+        e->index[i] = idx[i];
+        const uint8_t *px = set->pixels + (size_t)idx[i] * CIFAR_PIXELS;
+        for (int p = 0; p < 32 * 32; p++)
+            for (int ch = 0; ch < 3; ch++) e->rgb[i][3 * p + ch] = px[ch * 1024 + p];
+    }
+    float *input = cl_malloc(sizeof(float) * LOOP_BATCH * CIFAR_PIXELS);
+    cifar_normalize_batch(input, e->labels, set, idx, LOOP_BATCH);
+
+    // the loop body, as trainer_step runs it
+    const float *logits = net_forward(&net, input, LOOP_BATCH);          // outputs = net(inputs)
+    memcpy(e->logits, logits, sizeof e->logits);
+    e->loss = net_loss(&net, e->labels, LOOP_BATCH, e->probs);           // loss = criterion(outputs, labels)
+    net_predict(&net, LOOP_BATCH, e->pred);
+    for (int i = 0; i < LOOP_BATCH; i++) e->nll[i] = -logf(e->probs[i * NET_NUM_CLASSES + e->labels[i]]);
+    net_backward(&net, e->labels, LOOP_BATCH);                           // zero_grad(); loss.backward()
+    e->w_before = net.params[poff];
+    e->grad = net.grads[poff];
+    e->slice_at = -1;
+    if (pt.ndim == 4) { // the kernel slice [o, c, :, :] around the weight
+        e->slice_rows = (int)pt.shape[2];
+        e->slice_cols = (int)pt.shape[3];
+        long base = pt.offset + ((long)pidx[0] * pt.shape[1] + pidx[1]) * pt.shape[2] * pt.shape[3];
+        for (int i = 0; i < e->slice_rows * e->slice_cols && i < 64; i++) {
+            e->slice_w[i] = net.params[base + i];
+            e->slice_g[i] = net.grads[base + i];
+        }
+        e->slice_at = pidx[2] * e->slice_cols + pidx[3];
+        snprintf(e->slice_name, sizeof e->slice_name, "%s[%d,%d,:,:]", pt.name, pidx[0], pidx[1]);
+    }
+    OptimizerConfig oc = optimizer_default_config(OPTIM_SGD);
+    oc.lr = e->lr;
+    oc.momentum = e->momentum;
+    Optimizer opt;
+    optimizer_init(&opt, &oc, net.n_params);
+    optimizer_step(&opt, net.params, net.grads);                         // optimizer.step()
+    optimizer_free(&opt);
+    e->w_after = net.params[poff];
+    if (pt.ndim == 4) {
+        long base = pt.offset + ((long)pidx[0] * pt.shape[1] + pidx[1]) * pt.shape[2] * pt.shape[3];
+        for (int i = 0; i < e->slice_rows * e->slice_cols && i < 64; i++) e->slice_after[i] = net.params[base + i];
+    }
+    net_forward(&net, input, LOOP_BATCH);                                // the same batch once more
+    e->loss_after = net_loss(&net, e->labels, LOOP_BATCH, NULL);
+    free(input);
+    net_free(&net);
+
+    // formula bar: the phase's arithmetic
+    char a[4][32];
+    switch (e->phase) {
+    case PHASE_ZERO_GRAD:
+        snprintf(sc->formula, sizeof sc->formula, ROLE_KERNEL "%s" ROLE_PLAIN ".grad = 0", e->param);
+        break;
+    case PHASE_FORWARD:
+        snprintf(sc->formula, sizeof sc->formula, "outputs = net(inputs):  4 \xC3\x97 10 " ROLE_OUTPUT "logits");
+        break;
+    case PHASE_LOSS:
+        for (int i = 0; i < LOOP_BATCH; i++) snprintf(a[i], sizeof a[i], "%.3f", (double)e->nll[i]);
+        snprintf(sc->formula, sizeof sc->formula, "loss = (" ROLE_OUTPUT "%s" ROLE_PLAIN " + " ROLE_OUTPUT "%s" ROLE_PLAIN
+                 " + " ROLE_OUTPUT "%s" ROLE_PLAIN " + " ROLE_OUTPUT "%s" ROLE_PLAIN ") / 4 = " ROLE_OUTPUT "%.4f",
+                 a[0], a[1], a[2], a[3], (double)e->loss);
+        break;
+    case PHASE_BACKWARD:
+        snprintf(sc->formula, sizeof sc->formula, "\xE2\x88\x82loss/\xE2\x88\x82" ROLE_KERNEL "%s" ROLE_PLAIN " = " ROLE_OUTPUT "%.6f",
+                 e->param, (double)e->grad);
+        break;
+    case PHASE_STEP:
+    case PHASE_ALL:
+    {
+        char w0[32], g0[32], w1[32];
+        scene_fmt(w0, sizeof w0, e->w_before, 6);
+        scene_fmt(g0, sizeof g0, e->grad, 6);
+        scene_fmt(w1, sizeof w1, e->w_after, 7);
+        snprintf(sc->formula, sizeof sc->formula, ROLE_KERNEL "w" ROLE_PLAIN " \xE2\x86\x90 w \xE2\x88\x92 lr\xC2\xB7grad = %s \xE2\x88\x92 %g \xC2\xB7 (%s) = " ROLE_KERNEL "%s",
+                 w0, (double)e->lr, g0, w1);
+    }
+        break;
+    }
+    return 0;
+}
+
+static void loop_dump(const Scene *sc, FILE *f) {
+    const TrainLoopExt *e = sc->ext;
+    if (!e) return;
+    fprintf(f, "phase %s\nset %s first %d\n", PHASES[e->phase], e->from_train ? "train" : "test", e->first);
+    for (int i = 0; i < LOOP_BATCH; i++) {
+        fprintf(f, "sample %d index %d label %d pred %d nll %.6f\n  logits", i, e->index[i], e->labels[i], e->pred[i], (double)e->nll[i]);
+        double s = 0;
+        for (int k = 0; k < NET_NUM_CLASSES; k++) fprintf(f, " %.6f", (double)e->logits[i * NET_NUM_CLASSES + k]);
+        fprintf(f, "\n  softmax");
+        for (int k = 0; k < NET_NUM_CLASSES; k++) { fprintf(f, " %.6f", (double)e->probs[i * NET_NUM_CLASSES + k]); s += e->probs[i * NET_NUM_CLASSES + k]; }
+        fprintf(f, "\n  softmax_sum %.6f\n", s);
+    }
+    fprintf(f, "loss %.6f\nloss_after_step %.6f\n", (double)e->loss, (double)e->loss_after);
+    fprintf(f, "param %s before %.8f grad %.8f after %.8f lr %g momentum %g\n", e->param, (double)e->w_before,
+            (double)e->grad, (double)e->w_after, (double)e->lr, (double)e->momentum);
+}
+
+static const SceneKind SCENE_TRAINING_LOOP = {"training_loop", KEYS, loop_compute, loop_dump};
+SCENE_KIND_REGISTER(SCENE_TRAINING_LOOP)
