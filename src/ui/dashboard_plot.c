@@ -317,8 +317,26 @@ void dash_draw_loss(Canvas *c, Rect panel, const TrainSnapshot *s, const Dashboa
             text_measure(c, lines[r], 15, r == s->n_runs - 1, &w, &hh);
             lw = fmaxf(lw, w);
         }
-        // bottom left: loss curves start high on the left and fall, so that corner stays free longest
-        Rect box = {plot.x + 10, plot.y + plot.h - 10 - (lh * s->n_runs + 10), lw + 48, lh * s->n_runs + 10};
+        // the corner that covers the fewest smoothed points (usually bottom left:
+        // loss curves start high on the left and fall)
+        float bw = lw + 48, bh = lh * s->n_runs + 10;
+        Rect corners[4] = {{plot.x + 10, plot.y + plot.h - 10 - bh, bw, bh},
+                           {plot.x + plot.w - 10 - bw, plot.y + 24, bw, bh},
+                           {plot.x + plot.w - 10 - bw, plot.y + plot.h - 10 - bh, bw, bh},
+                           {plot.x + 10, plot.y + 24, bw, bh}};
+        int best = 0, best_count = -1;
+        for (int k = 0; k < 4; k++) {
+            int count = 0;
+            for (int r = 0; r < s->n_runs; r++)
+                for (int i = 0; i < s->runs[r].n_points; i++) {
+                    float x = loss_x(&a, (double)s->runs[r].points[i].step);
+                    float y = loss_y(&a, s->runs[r].points[i].smooth);
+                    count += x >= corners[k].x - 6 && x <= corners[k].x + bw + 6 && y >= corners[k].y - 6 &&
+                             y <= corners[k].y + bh + 6;
+                }
+            if (best_count < 0 || count < best_count) best = k, best_count = count;
+        }
+        Rect box = corners[best];
         dash_fill(c, box, th->panel);
         dash_outline(c, box, 1, th->panel_border);
         for (int r = 0; r < s->n_runs; r++) {
@@ -357,7 +375,8 @@ void dash_draw_accuracy_chart(Canvas *c, Rect r, const TrainSnapshot *s, FILE *d
     dash_dashed_hline(c, plot.x, plot.x + plot.w, chance, 1.5f, 5, th->text_muted);
     TextStyle cl = text_style(c, 12, th->text_muted);
     cl.align = ALIGN_RIGHT;
-    draw_text(c, plot.x + plot.w - 2, chance + 1, "chance 10%", cl);
+    cl.align = ALIGN_LEFT;
+    draw_text(c, plot.x + 4, chance - 15, "chance 10%", cl);
     TextStyle xl = text_style(c, 13, th->text_muted);
     xl.align = ALIGN_CENTER;
     float dx = plot.w / (float)max_epochs;
@@ -369,7 +388,8 @@ void dash_draw_accuracy_chart(Canvas *c, Rect r, const TrainSnapshot *s, FILE *d
         draw_text(c, plot.x + dx * (e - 0.5f), plot.y + plot.h + 3, buf, xl);
     }
     TextStyle ec = text_style(c, 13, th->text_muted);
-    draw_text(c, plot.x, plot.y + plot.h + 3, "epoch", ec);
+    ec.align = ALIGN_RIGHT;
+    draw_text(c, plot.x - 4, plot.y + plot.h + 3, "epoch", ec);
     for (int i = 0; i < s->n_runs; i++) {
         const RunHistory *h = &s->runs[i];
         float xs[TS_MAX_EPOCHS], ys[TS_MAX_EPOCHS];
