@@ -15,7 +15,9 @@ PACKAGES=(
     fonts-dejavu-core fonts-noto-cjk
     # tests: the unit-test framework, then the window tests
     libcriterion-dev
-    xvfb xdotool imagemagick
+    xvfb xauth xdotool imagemagick
+    # make check: libFuzzer targets (clang + its runtime) and the leak run
+    clang libclang-rt-14-dev valgrind
 )
 # ------------------------------------------------------------------------------
 
