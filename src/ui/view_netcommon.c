@@ -192,14 +192,14 @@ float netview_code(ViewCtx *v, Rect r, const CodeLine *lines, int n, float size)
             draw_fill_rect(c, (Rect){r.x + 4, y, r.w - 8, row}, rgba_mix(th->panel, th->error, 0.18f));
             draw_fill_rect(c, (Rect){r.x + 4, y, 5, row}, th->error);
         } else if (lines[i].mark == 3) {
-            col = th->text_muted;
+            draw_fill_rect(c, (Rect){r.x + 4, y, r.w - 8, row}, rgba_mix(th->panel, th->output, 0.14f));
+            draw_fill_rect(c, (Rect){r.x + 4, y, 5, row}, th->output);
         }
         TextStyle st = text_style(c, size, col);
         st.vcenter = true;
         st.bold = lines[i].mark == 1 || lines[i].mark == 2;
         float x = r.x + 18 + (float)indent * space_w * 1.1f;
-        float w = draw_text(c, x, cy, t + indent, st);
-        if (lines[i].mark == 3) draw_line(c, x - 2, cy, x + w + 2, cy, 2, th->output);
+        draw_text(c, x, cy, t + indent, st);
         if (lines[i].note) {
             TextStyle ns = text_style(c, th->font_small, lines[i].mark == 2 ? th->error : lines[i].mark == 3 ? th->output : th->accent);
             ns.vcenter = true;

@@ -19,7 +19,7 @@ void netview_vector(ViewCtx *v, Rect r, const float *data, int rows, int cols, H
 void netview_logits(ViewCtx *v, Rect r, const float *logits, const float *probs, int label, const char *title);
 
 // One line of a code listing; mark: 0 plain, 1 highlighted (accent),
-// 2 "bug" (error colour, a ✗), 3 "fixed" (output colour, struck through, a ✓).
+// 2 "bug" (error colour), 3 "fixed" (output colour); the note says which in words.
 typedef struct {
     const char *text;   // leading spaces indent
     int mark;

@@ -1,0 +1,136 @@
+/* View of the "tutorial_bugs" scene kind (lesson 10): the tutorial's code
+ * with its three causes of 9 % marked as bug (red) or fixed (green) for the
+ * step's configuration, the live measurements as accuracy bars (with the
+ * 10 % chance line, mini-batches trained, the most predicted class), and,
+ * if asked, the reference PyTorch measurements on the full data, labelled
+ * as such. A run still training in the window shows "measuring…".
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lesson/scene_network.h"
+#include "lesson/scene_tutorial_bugs.h"
+#include "ui/view.h"
+#include "ui/view_netcommon.h"
+
+static void run_label(ViewCtx *v, const BugRun *r, char *buf, size_t n) {
+    bool zh = v->lang == LANG_ZH;
+    snprintf(buf, n, "%s \xC2\xB7 %s \xC2\xB7 %d %s", r->tutorial_break ? "break" : (zh ? "无 break" : "no break"),
+             r->relu_logits ? (zh ? "ReLU(logits)" : "ReLU(logits)") : (zh ? "原始 logits" : "plain logits"), r->epochs,
+             zh ? "轮" : (r->epochs == 1 ? "epoch" : "epochs"));
+}
+
+static float draw_code(ViewCtx *v, const BugRun *cur, Rect r) {
+    bool zh = v->lang == LANG_ZH;
+    static char epoch_line[64];
+    snprintf(epoch_line, sizeof epoch_line, "for epoch in range(%d):", cur->epochs);
+    CodeLine code[] = {
+        {"def forward(self, x):   # class CNNNet", 0, NULL},
+        {"    ...", 0, NULL},
+        {cur->relu_logits ? "    x = F.relu(self.fc2(x))" : "    x = self.fc2(x)", cur->relu_logits ? 2 : 3,
+         cur->relu_logits ? (zh ? "✗ logits 上的 ReLU" : "✗ ReLU on the logits") : (zh ? "✓ 已去掉 ReLU" : "✓ ReLU removed")},
+        {epoch_line, cur->epochs == 1 ? 2 : 3,
+         cur->epochs == 1 ? (zh ? "✗ 只训练 1 轮" : "✗ a single epoch") : (zh ? "✓ 多训练几轮" : "✓ more epochs")},
+        {"    for i, data in enumerate(trainloader, 0):", 0, NULL},
+        {"        ...   # zero_grad, forward, loss, backward, step", 0, NULL},
+        {cur->tutorial_break ? "        break" : "        # (no break)", cur->tutorial_break ? 2 : 3,
+         cur->tutorial_break ? (zh ? "✗ 第一个小批量后就 break" : "✗ break after the first mini-batch") : (zh ? "✓ 已删除 break" : "✓ break removed")},
+    };
+    return netview_code(v, r, code, 7, 16);
+}
+
+static void draw_bugs(ViewCtx *v, const Scene *sc) {
+    const BugsExt *e = sc->ext;
+    if (!e) return;
+    Canvas *c = v->c;
+    const Theme *th = v->th;
+    Rect a = v->area;
+    bool zh = v->lang == LANG_ZH;
+    float y = a.y + draw_code(v, &e->runs[e->n_runs - 1], (Rect){a.x, a.y, a.w, 0}) + 14;
+
+    // live measurements
+    char buf[400], tn[32], sn[32];
+    fmt_thousands(tn, sizeof tn, e->train_n);
+    fmt_thousands(sn, sizeof sn, e->test_n);
+    TextStyle hs = text_style(c, th->font_body * 0.9f, th->text);
+    hs.bold = true;
+    snprintf(buf, sizeof buf, zh ? "现场测量（本引擎，%s 张训练图像，%s 张测试图像）" : "Measured live by the engine (%s training images, %s test images)", tn, sn);
+    draw_text(c, a.x, y, buf, hs);
+    y += th->font_body * 1.4f;
+    float label_w = 300, bar_x = a.x + label_w, bar_w = a.w - label_w - 90;
+    float row = e->reference ? 50 : 60;
+    float top = y;
+    for (int i = 0; i < e->n_runs; i++, y += row) {
+        const BugRun *r = &e->runs[i];
+        bool cur = i == e->n_runs - 1;
+        run_label(v, r, buf, sizeof buf);
+        TextStyle ls = text_style(c, th->font_small, th->text);
+        ls.bold = cur;
+        ls.vcenter = true;
+        draw_text(c, a.x + 4, y + 14, buf, ls);
+        Rect track = {bar_x, y + 2, bar_w, 24};
+        draw_fill_rect(c, track, rgba_mix(th->bg, th->panel_border, 0.35f));
+        if (r->state == MEASURE_DONE) {
+            Rect bar = {bar_x, y + 2, bar_w * (float)(r->accuracy / 100.0), 24};
+            draw_fill_rect(c, bar, cur ? th->output : rgba_mix(th->output, th->bg, 0.35f));
+            if (cur) draw_rect_outline(c, bar, 2, th->text);
+            snprintf(buf, sizeof buf, "%.1f %%", r->accuracy);
+            TextStyle vs = text_style(c, th->font_body * 0.9f, th->text);
+            vs.bold = true;
+            vs.vcenter = true;
+            draw_text(c, bar.x + bar.w + 8, y + 14, buf, vs);
+            char mb[32];
+            fmt_thousands(mb, sizeof mb, r->steps);
+            int k = snprintf(buf, sizeof buf, zh ? "训练了 %s 个小批量" : r->steps == 1 ? "%s mini-batch trained" : "%s mini-batches trained", mb);
+            if (r->top_share >= 30 && k < (int)sizeof buf) {
+                if (zh) snprintf(buf + k, sizeof buf - (size_t)k, " · %.0f%% 的测试图像都被预测为“%s”", r->top_share, netview_class(v, r->top_class));
+                else snprintf(buf + k, sizeof buf - (size_t)k, " · predicts %s for %.0f%% of the test images", netview_class(v, r->top_class), r->top_share);
+            }
+            TextStyle ss = text_style(c, th->font_small * 0.95f, th->text_muted);
+            draw_text(c, bar_x, y + 29, buf, ss);
+        } else {
+            draw_hatch(c, track, 10, 1.5f, th->panel_border);
+            if (r->state == MEASURE_FAILED) snprintf(buf, sizeof buf, "\xE2\x9A\xA0 %s", r->error);
+            else snprintf(buf, sizeof buf, zh ? "正在测量… 已完成 %d/%d 轮" : "measuring… %d of %d epochs done", r->epochs_done, e->measured_epochs);
+            TextStyle ms = text_style(c, th->font_small, r->state == MEASURE_FAILED ? th->error : th->accent);
+            ms.vcenter = true;
+            ms.bold = true;
+            draw_text(c, bar_x + 8, y + 14, buf, ms);
+        }
+    }
+    // chance: 10 classes (dashes across each bar only, so the notes under the bars stay readable)
+    float cx = bar_x + bar_w * 0.10f;
+    for (int i = 0; i < e->n_runs; i++) draw_dashed_line(c, cx, top - 2 + (float)i * row, cx, top + 30 + (float)i * row, 2, 5, th->error);
+    TextStyle cs = text_style(c, th->font_small * 0.9f, th->error);
+    cs.align = ALIGN_RIGHT;
+    cs.bold = true;
+    draw_text(c, a.x + a.w, top - th->font_body * 1.4f, zh ? "红色虚线：随机猜 = 10 %" : "red dashes: guessing = 10 %", cs);
+    y += 6;
+
+    if (e->reference) {
+        hs.color = th->text;
+        draw_text(c, a.x, y, zh ? "参考测量（PyTorch，全部 50,000 张训练图像、10,000 张测试图像；不是现场计算）"
+                                : "Reference measurements (PyTorch, all 50,000 training and 10,000 test images; not live)", hs);
+        y += th->font_body * 1.4f;
+        static const struct { const char *en, *zh; double acc; bool approx; } REF[] = {
+            {"break · ReLU(logits) · tutorial", "break · ReLU(logits) · 教程原样", 10.0, true},
+            {"no break · plain logits · 2 epochs", "无 break · 原始 logits · 2 轮", 59.1, false},
+            {"no break · plain logits · 10 epochs", "无 break · 原始 logits · 10 轮", 62.6, false},
+            {"no break · ReLU(logits) · 10 epochs", "无 break · ReLU(logits) · 10 轮", 62.8, false},
+        };
+        for (int i = 0; i < 4; i++, y += 26) {
+            TextStyle ls = text_style(c, th->font_small, th->text);
+            ls.vcenter = true;
+            draw_text(c, a.x + 4, y + 10, zh ? REF[i].zh : REF[i].en, ls);
+            Rect bar = {bar_x, y + 2, bar_w * (float)(REF[i].acc / 100.0), 16};
+            draw_fill_rect(c, bar, rgba_mix(th->input, th->bg, 0.25f));
+            draw_hatch(c, bar, 8, 1, th->bg);
+            snprintf(buf, sizeof buf, "%s%.1f %%", REF[i].approx ? "\xE2\x89\x88 " : "", REF[i].acc);
+            draw_text(c, bar.x + bar.w + 8, y + 10, buf, ls);
+        }
+    }
+}
+
+static const SceneView VIEW_TUTORIAL_BUGS = {"tutorial_bugs", draw_bugs, false};
+SCENE_VIEW_REGISTER(VIEW_TUTORIAL_BUGS)
