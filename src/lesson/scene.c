@@ -60,7 +60,7 @@ void grid_free(Grid *g) {
 char *scene_fmt(char *buf, size_t n, float v, int decimals) {
     char tmp[64];
     if (v == 0) v = 0; // no "-0"
-    if (decimals <= 0 || fabsf(v - roundf(v)) < 1e-6f) snprintf(tmp, sizeof tmp, "%.0f", fabsf(v));
+    if (decimals <= 0) snprintf(tmp, sizeof tmp, "%.0f", fabsf(v)); // (a grid with decimals shows 1.00, not 1: aligned columns)
     else snprintf(tmp, sizeof tmp, "%.*f", decimals, fabsf(v));
     bool neg = v < 0 && strcmp(tmp, "0") != 0 && strspn(tmp, "0.") != strlen(tmp);
     snprintf(buf, n, "%s%s", neg ? "\xE2\x88\x92" : "", tmp); // U+2212 minus sign

@@ -162,7 +162,7 @@ Grid grid_alloc(int rows, int cols);
 void grid_free(Grid *g);
 // Prints "name RxC:" and the rows (%g) to f.
 void grid_dump(const char *name, const Grid *g, FILE *f);
-// Formats v for a cell: integers as "6", others with `decimals`; a negative
+// Formats v for a cell with `decimals` (0: "6"; 2: "6.00", so a column aligns); a negative
 // value gets the typographic minus U+2212. Returns buf.
 char *scene_fmt(char *buf, size_t n, float v, int decimals);
 // Decimals a grid needs (0 if all integers, else 1 or 2).

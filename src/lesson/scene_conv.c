@@ -82,7 +82,7 @@ void scene_products_formula(Scene *sc, const char *result_name) {
         if (len >= cap) break;
     }
     if (sc->conv.has_bias && sc->bias != 0 && len < cap) {
-        scene_fmt(t, sizeof t, sc->bias, 2);
+        scene_fmt(t, sizeof t, sc->bias, sc->bias == roundf(sc->bias) ? 0 : 2);
         len += (size_t)snprintf(f + len, cap - len, " + " ROLE_KERNEL "%s" ROLE_PLAIN, t);
     }
     if (len < cap) {

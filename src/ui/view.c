@@ -114,6 +114,20 @@ void view_picture(ViewCtx *v, const Scene *sc, Rect dst, Rect to_grid) {
     char cap[96];
     snprintf(cap, sizeof cap, "%s  #%d", ui_tr(v->lang, sc->class_name), sc->image_index);
     widget_image(c, dst, sc->image_rgb, 32, 32, cap);
+    bool feature_map = sc->kind && strcmp(sc->kind->name, "pool") == 0 && sc->kernel.rows; // not the picture's pixels
+    if (sc->input.rows && !sc->needs_data && !feature_map) {
+        // the pixels under the crop are the input's cells: hover shows a pixel's
+        // value, the mouse wheel zooms into it, a click moves the window there
+        GridSpec px;
+        memset(&px, 0, sizeof px);
+        px.v = sc->input.v;
+        px.rows = sc->input.rows;
+        px.cols = sc->input.cols;
+        px.cell = dst.w / 32;
+        px.x = dst.x + (float)sc->crop_x * px.cell;
+        px.y = dst.y + (float)sc->crop_y * px.cell;
+        hitmap_add(v->hits, &px, HIT_INPUT, ui_tr(v->lang, sc->input_name), sc->crop_y, sc->crop_x);
+    }
     if (sc->input.rows && (sc->input.rows < 32 || sc->input.cols < 32)) {
         float px = dst.w / 32;
         Rect crop = {dst.x + (float)sc->crop_x * px, dst.y + (float)sc->crop_y * px, (float)sc->input.cols * px,

@@ -18,7 +18,7 @@ typedef enum { HIT_INPUT, HIT_KERNEL, HIT_OUTPUT, HIT_OTHER } HitRole;
 typedef struct {
     GridSpec spec;              // where and how the grid was drawn (unpadded cells are hit)
     HitRole role;
-    char name[48];              // shown in the tooltip ("input", "红色通道" ...)
+    char name[64];              // shown in the tooltip ("input", "红色通道" ...)
     int coord_y0, coord_x0;     // added to the cell coordinates in the tooltip (crop offset)
 } HitGrid;
 

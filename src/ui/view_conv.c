@@ -307,7 +307,7 @@ static void draw_kernel(ViewCtx *v, const Scene *sc, ConvLayout *L) {
         hitmap_add(v->hits, &L->kern, HIT_KERNEL, tr(v, "kernel"), 0, 0);
         if (sc->conv.has_bias && sc->bias != 0) {
             char b[32];
-            scene_fmt(b, sizeof b, sc->bias, 2);
+            scene_fmt(b, sizeof b, sc->bias, sc->bias == roundf(sc->bias) ? 0 : 2);
             snprintf(buf, sizeof buf, "bias = %s", b);
             TextStyle st = text_style(c, th->font_small, th->kernel);
             st.align = ALIGN_CENTER;
