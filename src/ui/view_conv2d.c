@@ -16,7 +16,20 @@
 
 static const char *const RGB_NAMES[3] = {"R", "G", "B"};
 
-static const char *tr(ViewCtx *v, const char *s) { return ui_tr(v->lang, s); }
+// This view's own words in Chinese (the rest come from ui_tr).
+static const char *const TRV[][2] = {
+    {"PyTorch raises an error", "PyTorch 会报错"}, {"input channels", "输入通道"}, {"input channel", "输入通道"},
+    {"channel", "通道"}, {"filter", "滤波器"}, {"filters", "个滤波器"}, {"sums", "各通道的和"},
+    {"weights", "个权重"}, {" + 1 bias", " + 1 个偏置"}, {"output channel", "个输出通道"},
+    {"output channels", "个输出通道"}, {"of", "共"}, {"bias", "偏置"}, {"weight", "权重"}, {"parameters", "参数"},
+};
+
+static const char *tr(ViewCtx *v, const char *s) {
+    if (v->lang == LANG_ZH)
+        for (size_t i = 0; i < sizeof TRV / sizeof TRV[0]; i++)
+            if (strcmp(TRV[i][0], s) == 0) return TRV[i][1];
+    return ui_tr(v->lang, s);
+}
 
 static TextStyle style(ViewCtx *v, float size, Rgba col, bool bold, TextAlign align, bool vcenter) {
     TextStyle st = text_style(v->c, size, col);
