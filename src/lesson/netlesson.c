@@ -95,7 +95,8 @@ typedef struct {
 } Entry;
 
 static pthread_mutex_t LOCK = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t WAKE = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t WAKE = PTHREAD_COND_INITIALIZER;    // work for the worker
+static pthread_cond_t DONE_CV = PTHREAD_COND_INITIALIZER; // a measurement finished
 static Entry CACHE[CACHE_MAX];
 static int N_CACHE;
 static unsigned GENERATION;
@@ -180,7 +181,7 @@ static void run_measurement(const MeasureKey *key, const CifarSet *train, const 
 publish_final:
     if (locked_publish) pthread_mutex_lock(&LOCK);
     *res = r;
-    if (locked_publish) { GENERATION++; pthread_mutex_unlock(&LOCK); }
+    if (locked_publish) { GENERATION++; pthread_cond_broadcast(&DONE_CV); pthread_mutex_unlock(&LOCK); }
 }
 
 static void *worker_main(void *arg) {
@@ -217,7 +218,10 @@ void measure_get(const MeasureKey *key, const CifarSet *train, const CifarSet *t
     pthread_mutex_lock(&LOCK);
     for (int i = 0; i < N_CACHE; i++)
         if (key_eq(&CACHE[i].key, key) && CACHE[i].train == train && CACHE[i].test == test && CACHE[i].data_hash == hash) {
-            if (!background && CACHE[i].result.state == MEASURE_RUNNING) break; // a batch caller waits for nothing: compute
+            // a synchronous caller waits for the worker's result (the same numbers: one key, one result)
+            while (!background && CACHE[i].result.state == MEASURE_RUNNING && WORKER_STARTED && !STOP)
+                pthread_cond_wait(&DONE_CV, &LOCK);
+            if (!background && CACHE[i].result.state == MEASURE_RUNNING) break; // no worker: compute it here
             *out = CACHE[i].result;
             pthread_mutex_unlock(&LOCK);
             return;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "lesson/lesson.h"
+#include "lesson/netlesson.h"
 #include "lesson/scene.h"
 #include "ui/view.h"
 #include "lesson/adjust.h"
@@ -61,6 +62,7 @@ typedef struct {
     HitMap hits;                // grids of the last frame
     float mouse_x, mouse_y;
     bool mouse_in;
+    unsigned measure_gen;       // measure_generation() when the scene was last computed
 } Player;
 
 // ---- lesson files ------------------------------------------------------------------
@@ -107,7 +109,8 @@ int player_find_lesson_files(char ***files, int *n, ClError *err) {
 static SceneEnv env_of(Player *p) {
     return (SceneEnv){.cifar = p->ctx->cifar, .data_hint = p->ctx->cifar_error, .image_offset = p->image_offset,
                       .window_override = p->window_override, .zoom = p->zoom, .zoom_cx = p->zoom_cx, .zoom_cy = p->zoom_cy,
-                      .data_dir = p->ctx->data_dir, .overrides = &p->overrides};
+                      .data_dir = p->ctx->data_dir, .overrides = &p->overrides,
+                      .background = !p->is_static}; // the window measures lesson 10 on a thread
 }
 
 static void recompute(Player *p, bool animate) {
@@ -362,6 +365,14 @@ static bool player_update(Screen *s, double now, double *wake_after) {
     *wake_after = -1;
     bool redraw = p->dirty;
     p->dirty = false;
+    // a background measurement (lesson 10's trainings) finished: recompute the step to show it
+    unsigned gen = measure_generation();
+    if (gen != p->measure_gen && !p->animating) {
+        p->measure_gen = gen;
+        if (p->cur >= 0) recompute(p, false);
+        redraw = true;
+    }
+    if (measure_busy()) *wake_after = 0.25; // poll while it trains (the worker never touches the UI)
     if (p->autoplay) {
         if (p->cur < 0 || p->step >= n_steps(p) - 1) {
             p->autoplay = p->cur >= 0 && p->step < n_steps(p) - 1; // stops at the last step
