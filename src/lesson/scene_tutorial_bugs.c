@@ -12,13 +12,18 @@
 
 #include "lesson/scene_tutorial_bugs.h"
 
-static const char *const KEYS[] = {"runs", "train_images", "test_images", "measured_epochs", "reference", "seed", NULL};
+static const char *const KEYS[] = {"runs", "tutorial_break", "relu_logits", "epochs", "train_images", "test_images",
+                                   "measured_epochs", "reference", "seed", NULL};
 
 // "break relu 1; relu 1; 1; 3": words break / relu, a number of epochs (default 1).
 static int parse_runs(const Lesson *l, const LessonStep *st, BugsExt *e, ClError *err) {
     int line;
     const char *v = lesson_get(st, "runs", &line);
-    if (!v) return cl_fail(err, "%s:%d: scene 'tutorial_bugs' needs runs = e.g. 'break relu 1; relu 1; 1'", l->path, st->line);
+    bool own = lesson_get(st, "tutorial_break", NULL) || lesson_get(st, "relu_logits", NULL) || lesson_get(st, "epochs", NULL);
+    if (!v && !own)
+        return cl_fail(err, "%s:%d: scene 'tutorial_bugs' needs runs = e.g. 'break relu 1; relu 1; 1' or "
+                            "tutorial_break / relu_logits / epochs", l->path, st->line);
+    if (!v) v = "";
     char buf[512];
     snprintf(buf, sizeof buf, "%s", v);
     char *save_run;
@@ -40,6 +45,13 @@ static int parse_runs(const Lesson *l, const LessonStep *st, BugsExt *e, ClError
                 r->epochs = (int)n;
             }
         }
+    }
+    if (own) { // the step's own configuration (the keys `adjust` can change live) is the last run
+        if (e->n_runs == BUGS_MAX_RUNS) return cl_fail(err, "%s:%d: runs: at most %d runs", l->path, line, BUGS_MAX_RUNS - 1);
+        BugRun *r = &e->runs[e->n_runs++];
+        if (lesson_get_bool(l, st, "tutorial_break", false, &r->tutorial_break, err) != 0) return -1;
+        if (lesson_get_bool(l, st, "relu_logits", false, &r->relu_logits, err) != 0) return -1;
+        if (lesson_get_int(l, st, "epochs", 1, 1, MEASURE_MAX_EPOCHS, &r->epochs, err) != 0) return -1;
     }
     if (e->n_runs == 0) return cl_fail(err, "%s:%d: runs: give at least one run", l->path, line);
     return 0;
