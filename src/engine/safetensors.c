@@ -3,6 +3,7 @@
 
 #include <cJSON.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +45,15 @@ void st_free(StFile *f) {
     memset(f, 0, sizeof *f);
 }
 
+static bool has_control_chars(const char *s) {
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) return true;
+    return false;
+}
+
 static int parse_metadata(StFile *f, const cJSON *obj, const char *label, ClError *err) {
+    // cJSON keeps duplicate keys; a second metadata object would overrun f->meta.
+    if (f->meta) return cl_fail(err, "%s: \"__metadata__\" appears twice; the file is corrupt", label);
     if (!cJSON_IsObject(obj)) return cl_fail(err, "%s: \"__metadata__\" must be a JSON object of strings", label);
     int n = cJSON_GetArraySize(obj);
     f->meta = cl_calloc((size_t)n, sizeof *f->meta);
@@ -52,6 +61,8 @@ static int parse_metadata(StFile *f, const cJSON *obj, const char *label, ClErro
     cJSON_ArrayForEach(item, obj) {
         if (!cJSON_IsString(item))
             return cl_fail(err, "%s: metadata value of \"%s\" must be a string", label, item->string);
+        if (has_control_chars(item->string) || has_control_chars(item->valuestring))
+            return cl_fail(err, "%s: a metadata entry contains control characters; the file is corrupt", label);
         StMeta *m = &f->meta[f->n_meta++];
         snprintf(m->key, sizeof m->key, "%s", item->string);
         snprintf(m->value, sizeof m->value, "%s", item->valuestring);
@@ -63,6 +74,8 @@ static int parse_metadata(StFile *f, const cJSON *obj, const char *label, ClErro
 static int parse_tensor(StTensor *t, const cJSON *entry, const uint8_t *data, size_t data_size,
                         const char *label, ClError *err) {
     const char *name = entry->string;
+    // Names are quoted in one-line error messages: refuse ones that would break the line.
+    if (has_control_chars(name)) return cl_fail(err, "%s: a tensor name contains control characters; the file is corrupt", label);
     if (strlen(name) >= sizeof t->name) return cl_fail(err, "%s: tensor name \"%.40s...\" is too long", label, name);
     snprintf(t->name, sizeof t->name, "%s", name);
     if (!cJSON_IsObject(entry)) return cl_fail(err, "%s: entry \"%s\" must be a JSON object", label, name);
