@@ -621,9 +621,15 @@ static void player_draw(Screen *s, Canvas *c) {
         draw_line(c, 0, fb.y, W, fb.y, 1.5f, th->panel_border);
         float inner = W - 2 * th->margin, cy = fb.y + fb.h / 2;
         bool both = (sc->show & SHOW_FORMULA) && sc->formula[0] && (sc->show & SHOW_SIZE) && sc->size_formula[0];
-        float right_w = both ? inner * 0.36f : 0;
+        float right_w = 0; // the size formula takes what it needs (at most 40%), the products the rest
+        if (both) {
+            char plain[512];
+            scene_strip_roles(plain, sizeof plain, sc->size_formula);
+            text_measure(c, plain, th->font_formula, false, &right_w, NULL);
+            right_w = fminf(right_w + 4, inner * 0.4f);
+        }
         if ((sc->show & SHOW_FORMULA) && sc->formula[0])
-            widget_formula(c, th->margin, cy, inner - right_w - (both ? 24 : 0), sc->formula, th->font_formula, 16, ALIGN_LEFT);
+            widget_formula(c, th->margin, cy, inner - right_w - (both ? 24 : 0), sc->formula, th->font_formula, 14, ALIGN_LEFT);
         if ((sc->show & SHOW_SIZE) && sc->size_formula[0]) {
             if (both) draw_line(c, W - th->margin - right_w - 12, fb.y + 12, W - th->margin - right_w - 12, fb.y + fb.h - 12, 1.5f, th->panel_border);
             widget_formula(c, both ? W - th->margin - right_w : th->margin, cy, both ? right_w : inner, sc->size_formula,

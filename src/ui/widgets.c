@@ -62,24 +62,24 @@ Rgba grid_cell_color(const Canvas *c, const GridSpec *g, float v) {
     return g->fill;
 }
 
-// Number of display characters (the U+2212 minus counts once).
-static int display_chars(const char *s) {
-    int n = 0;
-    for (; *s; s++) n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
-
 void widget_grid(Canvas *c, const GridSpec *g) {
     const Theme *th = canvas_theme(c);
     char buf[64];
-    // the widest number decides the font, so every cell uses one size
-    int max_chars = 1;
-    for (int i = 0; i < g->rows * g->cols; i++) {
-        scene_fmt(buf, sizeof buf, g->v[i], g->decimals);
-        int n = display_chars(buf);
-        if (n > max_chars) max_chars = n;
+    // the widest number (measured, at a reference size) decides the font, so
+    // every cell uses one size and nothing touches the cell borders
+    float font = g->font;
+    if (font <= 0 && g->values && g->cell >= 13) {
+        const float ref = 20;
+        float maxw = 1;
+        for (int i = 0; i < g->rows * g->cols; i++) {
+            float w;
+            scene_fmt(buf, sizeof buf, g->v[i], g->decimals);
+            text_measure(c, buf, ref, false, &w, NULL);
+            if (w > maxw) maxw = w;
+        }
+        font = fminf(fminf(ref * (g->cell - 6) * 0.92f / maxw, g->cell * 0.52f), th->font_cell * 1.6f); // 3 px + 4% air a side
+        if (font < 13) font = 0; // unreadable on a projector: hover instead
     }
-    float font = g->font > 0 ? g->font : grid_value_font(c, g->cell, max_chars);
     bool values = g->values && font > 0;
     float lw = g->cell >= 10 ? th->line_thin : 0;
     // padding rings: hatched grey cells with a "0"
