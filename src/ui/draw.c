@@ -385,27 +385,23 @@ void draw_fill_circle(Canvas *c, float cx, float cy, float radius, Rgba col) {
     geometry(c, xy, SEG + 1, idx, 3 * SEG, col);
 }
 
+// Rounded corners as scanlines in output pixels: exact on every renderer
+// (the software renderer's triangles leave spikes at fan edges).
 void draw_fill_round_rect(Canvas *c, Rect r, float radius, Rgba col) {
-    radius = fminf(radius, fminf(r.w, r.h) * 0.5f);
-    if (radius * c->scale < 1.5f) { draw_fill_rect(c, r, col); return; }
-    draw_fill_rect(c, (Rect){r.x + radius, r.y, r.w - 2 * radius, r.h}, col);
-    draw_fill_rect(c, (Rect){r.x, r.y + radius, radius, r.h - 2 * radius}, col);
-    draw_fill_rect(c, (Rect){r.x + r.w - radius, r.y + radius, radius, r.h - 2 * radius}, col);
-    // quarter circles at the corners
-    enum { SEG = 8 };
-    const float cx[4] = {r.x + radius, r.x + r.w - radius, r.x + r.w - radius, r.x + radius};
-    const float cy[4] = {r.y + radius, r.y + radius, r.y + r.h - radius, r.y + r.h - radius};
-    for (int k = 0; k < 4; k++) {
-        float xy[2 * (SEG + 2)];
-        int idx[3 * SEG];
-        xy[0] = cx[k]; xy[1] = cy[k];
-        for (int i = 0; i <= SEG; i++) {
-            float a = 3.14159265f + (float)k * 1.5707963f + (float)i * 1.5707963f / SEG;
-            xy[2 + 2 * i] = cx[k] + radius * cosf(a);
-            xy[3 + 2 * i] = cy[k] + radius * sinf(a);
-        }
-        for (int i = 0; i < SEG; i++) { idx[3 * i] = 0; idx[3 * i + 1] = 1 + i; idx[3 * i + 2] = 2 + i; }
-        geometry(c, xy, SEG + 2, idx, 3 * SEG, col);
+    SDL_Rect pr = to_px(c, r);
+    int rad = (int)lrintf(fminf(radius, fminf(r.w, r.h) * 0.5f) * c->scale);
+    if (pr.w <= 0 || pr.h <= 0) return;
+    if (rad < 2) { draw_fill_rect(c, r, col); return; }
+    set_color(c, col);
+    SDL_Rect mid = {pr.x, pr.y + rad, pr.w, pr.h - 2 * rad};
+    SDL_RenderFillRect(c->ren, &mid);
+    for (int i = 0; i < rad; i++) {
+        float dy = (float)rad - (float)i - 0.5f; // distance from the corner centre to this row's middle
+        int inset = (int)lrintf((float)rad - sqrtf(fmaxf((float)rad * (float)rad - dy * dy, 0)));
+        SDL_Rect top = {pr.x + inset, pr.y + i, pr.w - 2 * inset, 1};
+        SDL_Rect bottom = {pr.x + inset, pr.y + pr.h - 1 - i, pr.w - 2 * inset, 1};
+        SDL_RenderFillRect(c->ren, &top);
+        SDL_RenderFillRect(c->ren, &bottom);
     }
 }
 
