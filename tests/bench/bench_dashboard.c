@@ -5,6 +5,8 @@
  * target: the window's renderer is usually accelerated). Reports median and
  * p95 over all frames, for (a) the live snapshot and (b) a heavy one with
  * TS_MAX_RUNS runs of 1,250 logged points each. Target: < 16 ms per frame.
+ * Wall time includes preemption by other processes on a busy machine; the
+ * drawing thread's CPU time is the cost of the frame itself.
  */
 #include "bench.h"
 
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "app/train_session.h"
 #include "ui/dashboard.h"
@@ -26,12 +29,20 @@ static int cmp_double(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-static void report(const char *what, double *ms, int n) {
-    if (n == 0) { printf("  %-44s no frames\n", what); return; }
+// CPU time of this thread: the drawing cost alone, whatever else the machine runs.
+static double thread_cpu_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void report(const char *what, double *ms, double *cpu, int n) {
+    if (n == 0) { printf("  %-40s no frames\n", what); return; }
     qsort(ms, (size_t)n, sizeof *ms, cmp_double);
+    qsort(cpu, (size_t)n, sizeof *cpu, cmp_double);
     double med = ms[n / 2], p95 = ms[(int)(0.95 * (n - 1))];
-    printf("  %-44s median %6.2f ms   p95 %6.2f ms   max %6.2f ms   (%d frames)%s\n", what, med, p95, ms[n - 1], n,
-           p95 < 16.0 ? "" : "   OVER the 16 ms target");
+    printf("  %-40s wall median %6.2f ms  p95 %6.2f ms  |  thread CPU median %6.2f ms  p95 %6.2f ms  (%d frames)%s\n",
+           what, med, p95, cpu[n / 2], cpu[(int)(0.95 * (n - 1))], n, p95 < 16.0 ? "" : "  wall p95 OVER 16 ms");
 }
 
 static void synthetic_cifar(Cifar *c, int n_train, int n_test) {
@@ -101,6 +112,7 @@ void bench_dashboard(void) {
 
     int cap = 4096, n_live = 0, n_heavy = 0;
     double *live = malloc(sizeof(double) * cap), *heavy_ms = malloc(sizeof(double) * cap);
+    double *live_cpu = malloc(sizeof(double) * cap), *heavy_cpu = malloc(sizeof(double) * cap);
     TrainSnapshot heavy;
     memset(&heavy, 0, sizeof heavy);
     long fresh = 0;
@@ -108,31 +120,33 @@ void bench_dashboard(void) {
     for (int pass = 0; pass < 2; pass++) {
         double t_end = bench_now() + BENCH_SECONDS;
         while (bench_now() < t_end && (pass ? n_heavy : n_live) < cap) {
-            double t0 = bench_now();
+            double t0 = bench_now(), c0 = thread_cpu_now();
             const TrainSnapshot *snap = train_session_snapshot(s);
             if (snap->version != last_version) fresh++, last_version = snap->version;
             if (pass == 1) {
                 make_heavy(&heavy, snap);  // not timed: stands for a long session's history
-                t0 = bench_now();
+                t0 = bench_now(), c0 = thread_cpu_now();
                 snap = &heavy;
             }
             canvas_begin_frame(c);
             dashboard_draw(c, snap, &view, &cifar, NULL);
             canvas_end_frame(c);
-            double ms = (bench_now() - t0) * 1000.0;
-            if (pass == 0) live[n_live++] = ms;
-            else heavy_ms[n_heavy++] = ms;
+            double ms = (bench_now() - t0) * 1000.0, cpu = (thread_cpu_now() - c0) * 1000.0;
+            if (pass == 0) live_cpu[n_live] = cpu, live[n_live++] = ms;
+            else heavy_cpu[n_heavy] = cpu, heavy_ms[n_heavy++] = ms;
         }
     }
     const TrainSnapshot *last = train_session_snapshot(s);
     long steps = last->step;
     train_session_destroy(s);
-    report("live snapshot (every frame redrawn)", live, n_live);
-    report("6 runs x 1,250 points (a long session)", heavy_ms, n_heavy);
+    report("live snapshot (every frame redrawn)", live, live_cpu, n_live);
+    report("6 runs x 1,250 points (long session)", heavy_ms, heavy_cpu, n_heavy);
     printf("  %ld fresh snapshots seen; the trainer reached step %ld meanwhile\n", fresh, steps);
     train_snapshot_free(&heavy);
     free(live);
     free(heavy_ms);
+    free(live_cpu);
+    free(heavy_cpu);
     canvas_free(c);
     cifar_free(&cifar);
 }
