@@ -143,7 +143,7 @@ static void draw_planes(ViewCtx *v, const Scene *sc, const Conv2dScene *e) {
     draw_text(c, gx + (float)pw * cell / 2, top - head, tr(v, "input channels"), style(v, th->font_body, th->input, true, ALIGN_CENTER, false));
     snprintf(buf, sizeof buf, "%s %d", tr(v, "filter"), e->filter);
     draw_text(c, kx + (float)k * kcell / 2, top - head, buf, style(v, th->font_body, th->kernel, true, ALIGN_CENTER, false));
-    draw_text(c, sx + sum_w / 2, top - head, tr(v, "sums"), style(v, th->font_body, th->text, true, ALIGN_CENTER, false));
+    if (sc->win_oy >= 0) draw_text(c, sx + sum_w / 2, top - head, tr(v, "sums"), style(v, th->font_body, th->text, true, ALIGN_CENTER, false));
     float sum_cy[CONV2D_MAX_SLICES];
     for (int j = 0; j < n; j++) {
         int ch = e->first_channel + j;
