@@ -369,10 +369,12 @@ static void draw_hints(Canvas *c, Rect r, const TrainSnapshot *s, const Dashboar
                                               : "T train   R reset   S save   O open   G log scale   Backspace lessons   Q quit";
     draw_text(c, r.x + 10, r.y + 5, keys, ks);
     const TrainConfig *k = &v->settings;
-    char line[320];
+    char line[320], mom[32];
+    if (k->optim.kind == OPTIM_ADAM) snprintf(mom, sizeof mom, "– (SGD only)");
+    else snprintf(mom, sizeof mom, "%g", (double)k->optim.momentum);
     snprintf(line, sizeof line,
-             "L lr %g   M momentum %g   B batch %d   A %s   E epochs %d   D seed %llu   U relu-logits %s   K break %s%s",
-             (double)k->optim.lr, (double)k->optim.momentum, k->batch_size, k->optim.kind == OPTIM_ADAM ? "Adam" : "SGD",
+             "L lr %g   M momentum %s   B batch %d   A %s   E epochs %d   D seed %llu   U relu-logits %s   K break %s%s",
+             (double)k->optim.lr, mom, k->batch_size, k->optim.kind == OPTIM_ADAM ? "Adam" : "SGD",
              k->epochs, (unsigned long long)k->seed, k->relu_logits ? "on" : "off", k->tutorial_break ? "on" : "off",
              v->settings_locked ? "   (pause to change)" : "   (Shift: back)");
     TextStyle ss = text_style(c, 16, v->settings_locked ? th->text_muted : th->kernel);

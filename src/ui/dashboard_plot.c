@@ -209,9 +209,13 @@ void dash_draw_loss(Canvas *c, Rect panel, const TrainSnapshot *s, const Dashboa
     lab.align = ALIGN_RIGHT;
     lab.vcenter = true;
     if (a.log) {
+        // 1-2-5 per decade; a narrow range (a loss between 1.6 and 2.3) needs finer marks
+        static const double M3[] = {1, 2, 5}, M4[] = {1, 1.5, 2, 3, 5, 7}, M10[] = {1, 1.2, 1.4, 1.6, 1.8, 2, 2.5, 3, 4, 5, 6, 8};
+        double span = a.y_hi - a.y_lo;
+        const double *M = span > 1.5 ? M3 : span > 0.6 ? M4 : M10;
+        int nm = span > 1.5 ? 3 : span > 0.6 ? 6 : 12;
         for (int e = (int)floor(a.y_lo) - 1; e <= (int)ceil(a.y_hi); e++) {
-            static const double M[3] = {1, 2, 5};
-            for (int m = 0; m < 3; m++) {
+            for (int m = 0; m < nm; m++) {
                 double val = M[m] * pow(10, e), lv = log10(val);
                 if (lv < a.y_lo || lv > a.y_hi) continue;
                 float y = loss_y(&a, val);
