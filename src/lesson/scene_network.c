@@ -121,7 +121,14 @@ static int network_compute(Scene *sc, const Lesson *l, const LessonStep *st, con
 
     // the picture through the net
     if (scene_load_image(sc, l, st, env, err) != 0) { net_free(&net); return -1; }
-    if (sc->image_index >= 0 && !sc->needs_data) {
+    if (sc->needs_data) { // the table and the formulas need no data: keep them, say how to get the maps
+        e->no_data = true;
+        snprintf(e->data_hint, sizeof e->data_hint, "%s", sc->error);
+        sc->needs_data = false;
+        sc->error[0] = 0;
+        sc->image_index = -1;
+    }
+    if (sc->image_index >= 0) {
         float input[CIFAR_PIXELS];
         uint8_t label;
         int32_t idx = sc->image_index;
@@ -202,6 +209,7 @@ static void network_dump(const Scene *sc, FILE *f) {
                 l->param_count, e->size_formula[i], e->param_formula[i]);
     }
     fprintf(f, "params_total %ld = %s\n", e->n_params, e->total_formula);
+    if (e->no_data) fprintf(f, "needs-data for the feature maps: %s\n", e->data_hint);
     fprintf(f, "focus %s\n", e->focus == NETWORK_FOCUS_INPUT ? "input" : e->focus >= 0 ? e->layers[e->focus].name : "none");
     fprintf(f, "weights %s", e->weights.from_checkpoint ? "checkpoint" : "init");
     if (e->weights.from_checkpoint) fprintf(f, " %s", e->weights.path);

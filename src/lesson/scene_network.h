@@ -24,6 +24,8 @@ typedef struct {
     bool extractor;                 // highlight nn.Sequential(*list(net.children())[:4])
     WeightsInfo weights;
     bool have_acts;                 // an image went through the net
+    bool no_data;                   // the step names an image but CIFAR-10 is missing (the table still shows)
+    char data_hint[1024];           // why, for the note
     float *acts[NET_MAX_LAYERS + 1];// acts[0] input (3,32,32) normalized; acts[i+1] layer i's output, one sample
     long acts_n[NET_MAX_LAYERS + 1];
     float probs[NET_NUM_CLASSES];   // softmax of the logits

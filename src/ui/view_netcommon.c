@@ -37,8 +37,7 @@ static float title_and_range(ViewCtx *v, Rect r, const char *title, float lo, fl
 }
 
 void netview_maps(ViewCtx *v, Rect r, const float *data, int C, int H, int W, HeatMode heat, const char *title,
-                  const char *unused) {
-    (void)unused;
+                  const char *names) {
     const Theme *th = v->th;
     float lo, hi;
     range_of(data, (long)C * H * W, &lo, &hi);
@@ -79,7 +78,8 @@ void netview_maps(ViewCtx *v, Rect r, const float *data, int C, int H, int W, He
         widget_grid(v->c, &s);
         draw_rect_outline(v->c, grid_rect(&s), 1, th->panel_border);
         char buf[16];
-        snprintf(buf, sizeof buf, "%d", ch);
+        if (names && (int)strlen(names) == C) snprintf(buf, sizeof buf, "%c", names[ch]);
+        else snprintf(buf, sizeof buf, "%d", ch);
         TextStyle ls = text_style(v->c, th->font_small, th->text_muted);
         ls.align = ALIGN_CENTER;
         draw_text(v->c, s.x + side / 2, s.y + side + 2, buf, ls);
@@ -133,7 +133,7 @@ void netview_logits(ViewCtx *v, Rect r, const float *logits, const float *probs,
     for (int k = 0; k < CIFAR_CLASSES; k++) pmax = fmaxf(pmax, probs[k]);
     float row = fminf(30, (r.y + r.h - y - 26) / 10);
     float fs = fminf(17, row * 0.62f);
-    float name_w = 100, logit_w = (r.w - name_w) * 0.48f, prob_x = r.x + name_w + logit_w + 20, prob_w = r.x + r.w - prob_x - 64;
+    float name_w = 112, logit_w = (r.w - name_w) * 0.46f, prob_x = r.x + name_w + logit_w + 20, prob_w = r.x + r.w - prob_x - 92;
     float zero_x = r.x + name_w + logit_w / 2;
     TextStyle hs = text_style(c, th->font_small, th->text_muted);
     hs.align = ALIGN_CENTER;
@@ -151,7 +151,7 @@ void netview_logits(ViewCtx *v, Rect r, const float *logits, const float *probs,
         snprintf(buf, sizeof buf, "%s%s", is_label ? "\xE2\x9C\x93 " : "", netview_class(v, k));
         draw_text(c, r.x + 4, cy, buf, st);
         // logit bar from the zero line
-        float len = logits[k] / m * (logit_w / 2 - 40);
+        float len = logits[k] / m * (logit_w / 2 - 52);
         Rgba col = logits[k] >= 0 ? th->div_pos : th->div_neg;
         Rect bar = len >= 0 ? (Rect){zero_x, y + 4, len, row - 8} : (Rect){zero_x + len, y + 4, -len, row - 8};
         draw_fill_rect(c, bar, col);

@@ -9,9 +9,10 @@
 #include "ui/view.h"
 
 // C maps of H x W (channel-major) laid out to fill r under a title, one
-// common colour range (so channels compare), channel numbers under the maps.
+// common colour range (so channels compare), channel numbers under the maps
+// (or names: one character per channel, e.g. "RGB"; NULL for numbers).
 void netview_maps(ViewCtx *v, Rect r, const float *data, int C, int H, int W, HeatMode heat, const char *title,
-                  const char *unused);
+                  const char *names);
 // A vector shown as rows x cols cells under a title.
 void netview_vector(ViewCtx *v, Rect r, const float *data, int rows, int cols, HeatMode heat, const char *title);
 // The 10 logits as signed bars and their softmax as percentages; the true

@@ -42,8 +42,8 @@ static float draw_table(ViewCtx *v, const NetworkExt *e, Rect a, bool compact) {
     Canvas *c = v->c;
     const Theme *th = v->th;
     bool zh = v->lang == LANG_ZH;
-    float fs = compact ? 17 : 18, row_h = compact ? 25 : 33, relu_h = 24;
-    float x_name = a.x + 10, x_mod = a.x + 92, x_out = a.x + (compact ? 150 : 262), x_size = x_out + (compact ? 120 : 108);
+    float fs = compact ? 17 : 18, row_h = compact ? 25 : 40, relu_h = 27;
+    float x_name = a.x + 10, x_mod = a.x + 92, x_out = a.x + (compact ? 150 : 256), x_size = x_out + (compact ? 120 : 100);
     float x_par = a.x + a.w - 10;
     float y = a.y;
     TextStyle hs = text_style(c, th->font_small, th->text_muted);
@@ -168,13 +168,24 @@ static void draw_network(ViewCtx *v, const Scene *sc) {
     bool compact = maps;
     float bottom = draw_table(v, e, (Rect){a.x, a.y, a.w, a.h}, compact);
     if (!maps) {
-        if (sc->needs_data && sc->error[0]) return; // view_draw_scene shows how to get the data
-        draw_weights_note(v, e, a.x + 10, bottom + 8, a.w - 20);
+        float y = bottom + 8 + draw_weights_note(v, e, a.x + 10, bottom + 8, a.w - 20);
+        if (e->no_data && e->focus != NETWORK_FOCUS_NONE) { // the maps need the pictures
+            char body[800];
+            snprintf(body, sizeof body, zh ? "这一步的特征图需要 CIFAR-10 图像。下载数据（约 170 MB）：**make data**\n%s"
+                                           : "The feature maps of this step need CIFAR-10 images. Download them (about 170 MB): **make data**\n%s",
+                     e->data_hint);
+            Rect box = {a.x + 10, y + 14, a.w - 20, 0};
+            TextStyle bs = text_style(c, th->font_body, th->text);
+            box.h = draw_text_wrapped(c, 0, 0, box.w - 32, body, bs, 1.4f, false) + 28;
+            draw_fill_round_rect(c, box, 10, th->panel);
+            draw_rect_outline(c, box, 2.5f, th->accent);
+            draw_text_wrapped(c, box.x + 16, box.y + 14, box.w - 32, body, bs, 1.4f, true);
+        }
         return;
     }
     // the picture on the left, the focused layer's values on the right
     Rect rest = {a.x, bottom + 10, a.w, a.y + a.h - bottom - 10};
-    float note_h = th->font_small * 2.8f;
+    float note_h = th->font_small * 3.3f;
     rest.h -= note_h;
     float side = fminf(fminf(rest.h - th->font_body * 2.2f, 160), a.w * 0.22f);
     side = fmaxf(64, floorf(side / 32) * 32);
@@ -186,7 +197,7 @@ static void draw_network(ViewCtx *v, const Scene *sc) {
     char title[200], shape[48];
     if (e->focus == NETWORK_FOCUS_INPUT) {
         snprintf(title, sizeof title, zh ? "输入：3 个通道（归一化到 −1…1）" : "input: 3 channels (normalized to −1…1)");
-        netview_maps(v, m, e->acts[0], 3, 32, 32, HEAT_DIVERGING, title, NULL);
+        netview_maps(v, m, e->acts[0], 3, 32, 32, HEAT_DIVERGING, title, "RGB");
     } else {
         const Layer *l = &e->layers[e->focus];
         const float *act = e->acts[e->focus + 1];
@@ -214,7 +225,7 @@ static void draw_network(ViewCtx *v, const Scene *sc) {
             netview_maps(v, m, act, l->out_c, l->out_h, l->out_w, nonneg ? HEAT_VIRIDIS : HEAT_DIVERGING, title, NULL);
         }
     }
-    draw_weights_note(v, e, a.x + 10, a.y + a.h - note_h + 6, a.w - 20);
+    draw_weights_note(v, e, a.x + 10, a.y + a.h - note_h, a.w - 20);
     (void)CLASS_EN;
 }
 
