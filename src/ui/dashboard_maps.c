@@ -60,6 +60,7 @@ static Rect fit(Rect box, int iw, int ih) {
 void dash_draw_features(Canvas *c, Rect panel, const TrainSnapshot *s) {
     const Theme *th = canvas_theme(c);
     Rect in = dash_panel(c, panel, "Inside the network", "filters, feature maps");
+    if (s->n_runs == 0) return;  // no network yet (no data)
     TextStyle lab = text_style(c, 14, th->text_muted);
 
     // conv1 filters: each 5x5x3 rescaled to 0..255 on its own (min..max).

@@ -148,7 +148,7 @@ static void loss_axes(LossAxes *a, const TrainSnapshot *s, bool log_scale, Rect 
     double planned = s->total_steps > 0 ? (double)s->total_steps : far;
     double want = far * 1.15;
     double step = dash_nice_step(want, 6);
-    a->x_max = fmax(1.0, fmin(fmax(planned, far), ceil(want / step) * step));
+    a->x_max = fmax(10.0, fmin(fmax(planned, far), ceil(want / step) * step));
     if (!isfinite(lo)) lo = 1.0, hi = 2.5;  // nothing logged yet: ln(10) = 2.30 sits inside
     if (log_scale) {
         lo = log10(fmax(lo, 1e-4)), hi = log10(fmax(hi, 1e-4));
@@ -238,7 +238,7 @@ void dash_draw_loss(Canvas *c, Rect panel, const TrainSnapshot *s, const Dashboa
     // x labels in mini-batches
     TextStyle xl = text_style(c, 17, th->text_muted);
     xl.align = ALIGN_CENTER;
-    double xstep = dash_nice_step(a.x_max, 6);
+    double xstep = fmax(1.0, dash_nice_step(a.x_max, 6));  // whole mini-batches
     for (double x0 = 0; x0 <= a.x_max + 1e-9; x0 += xstep) {
         float x = loss_x(&a, x0);
         dash_vline(c, x, plot.y + plot.h, plot.y + plot.h + 5, 1.5f, th->text_muted);
@@ -293,7 +293,7 @@ void dash_draw_loss(Canvas *c, Rect panel, const TrainSnapshot *s, const Dashboa
     canvas_pop_clip(c);
     dash_outline(c, plot, 1.5f, th->panel_border);
 
-    if (!cur || (cur->n_points == 0 && s->n_runs == 1)) {
+    if (cur && cur->n_points == 0 && s->n_runs == 1) {  // (no run at all: the screen says why)
         TextStyle big = text_style(c, 26, th->text_muted);
         big.align = ALIGN_CENTER;
         big.vcenter = true;
