@@ -252,7 +252,7 @@ static int conv2d_compute(Scene *sc, const Lesson *l, const LessonStep *st, cons
         len += (size_t)snprintf(f + len, cap - len, "%s" ROLE_INPUT "%s%s%s" ROLE_PLAIN, j ? " + " : "", neg ? "(" : "", t, neg ? ")" : "");
     }
     if (bias && len < cap) {
-        scene_fmt(t, sizeof t, e->bias[e->filter], 2);
+        scene_fmt(t, sizeof t, e->bias[e->filter], fabsf(e->bias[e->filter] - roundf(e->bias[e->filter])) > 1e-4f ? 2 : 0);
         bool neg = e->bias[e->filter] < 0;
         len += (size_t)snprintf(f + len, cap - len, " + " ROLE_KERNEL "%s%s%s" ROLE_PLAIN, neg ? "(" : "", t, neg ? ")" : "");
     }

@@ -202,10 +202,10 @@ static void draw_planes(ViewCtx *v, const Scene *sc, const Conv2dScene *e) {
         for (int j = 0; j < n; j++) draw_line(c, sx + sum_w, sum_cy[j], jx, jy, th->line_thick, th->text_muted);
         draw_fill_circle(c, jx, jy, 16, th->output);
         draw_text(c, jx, jy, "+", style(v, th->font_body * 1.2f, th->bg, true, ALIGN_CENTER, true));
-        draw_arrow(c, jx + 16, jy, cr.x - 4, jy, th->line_thick, 12, th->output);
+        draw_arrow(c, jx + 16, jy, og.x - 4, jy, th->line_thick, 12, th->output); // the cell itself is outlined
         if (e->bias) {
             char num[32];
-            scene_fmt(num, sizeof num, e->bias[e->filter], 2);
+            scene_fmt(num, sizeof num, e->bias[e->filter], fabsf(e->bias[e->filter] - roundf(e->bias[e->filter])) > 1e-4f ? 2 : 0);
             snprintf(buf, sizeof buf, "b = %s", num);
             draw_text(c, jx + 6, jy + 22, buf, style(v, th->font_body, th->kernel, true, ALIGN_LEFT, false));
         }
@@ -286,7 +286,7 @@ static void draw_volume_view(ViewCtx *v, const Scene *sc, const Conv2dScene *e) 
     char buf[160];
     int per = cf->in_channels / cf->groups;
     snprintf(buf, sizeof buf, "%d %s \xC3\x97 (%d\xC3\x97%d\xC3\x97%d %s%s) \xE2\x86\x92 %d %s", cf->out_channels,
-             tr(v, cf->out_channels == 1 ? "filter" : "filters"), per, cf->kernel_h, cf->kernel_w, tr(v, "weights"),
+             (v->lang == LANG_ZH ? tr(v, "filters") : cf->out_channels == 1 ? "filter" : "filters"), per, cf->kernel_h, cf->kernel_w, tr(v, "weights"),
              cf->has_bias ? tr(v, " + 1 bias") : "", cf->out_channels, tr(v, cf->out_channels == 1 ? "output channel" : "output channels"));
     float y = a.y + a.h * 0.76f;
     draw_text(c, a.x + a.w / 2, y, buf, style(v, th->font_body, th->kernel, true, ALIGN_CENTER, false));
