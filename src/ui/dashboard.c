@@ -29,7 +29,8 @@ void dashboard_view_init(DashboardView *v) {
 
 /* ==== layout =============================================================== */
 
-void dashboard_layout(DashboardLayout *L, float w, float h, bool interactive) {
+void dashboard_layout(DashboardLayout *L, float w, float h, const DashboardView *v) {
+    bool interactive = v->interactive;
     memset(L, 0, sizeof *L);
     float top_h = 44, hints_h = interactive ? 56 : 0;
     L->top = (Rect){MARGIN, MARGIN, w - 2 * MARGIN, top_h};
@@ -69,6 +70,13 @@ void dashboard_layout(DashboardLayout *L, float w, float h, bool interactive) {
     L->cell_rows = (int)((L->cell_images.h + 4) / 44);
     if (L->cell_cols < 1) L->cell_cols = 1;
     if (L->cell_rows < 1) L->cell_rows = 1;
+    if (v->zoom_loss) {  // the hero alone
+        Rect none = {0, 0, 0, 0};
+        L->loss = (Rect){MARGIN, y0, w - 2 * MARGIN, body_h};
+        L->accuracy = L->classes = L->confusion = L->features = L->predictions = none;
+        L->confusion_cells = L->cell_images = none;
+        for (int i = 0; i < TS_PRED_IMAGES; i++) L->pred_cells[i] = none;
+    }
 }
 
 Rect dash_panel(Canvas *c, Rect r, const char *title, const char *subtitle) {
@@ -365,8 +373,8 @@ static void draw_hints(Canvas *c, Rect r, const TrainSnapshot *s, const Dashboar
     dash_fill(c, r, th->panel);
     dash_outline(c, r, 1, th->panel_border);
     TextStyle ks = text_style(c, 17, th->text);
-    const char *keys = s->state == TS_RUNNING ? "T pause   R reset   S save   O open   G log scale   Backspace lessons   Q quit"
-                                              : "T train   R reset   S save   O open   G log scale   Backspace lessons   Q quit";
+    const char *keys = s->state == TS_RUNNING ? "T pause   R reset   S save   O open   G log   Z zoom   Backspace lessons   Q quit"
+                                              : "T train   R reset   S save   O open   G log   Z zoom   Backspace lessons   Q quit";
     draw_text(c, r.x + 10, r.y + 5, keys, ks);
     const TrainConfig *k = &v->settings;
     char line[320], mom[32];
@@ -413,15 +421,17 @@ static void draw_status(Canvas *c, Rect bar, const char *msg) {
 
 void dashboard_draw(Canvas *c, const TrainSnapshot *s, const DashboardView *v, const Cifar *cifar, FILE *dump) {
     DashboardLayout L;
-    dashboard_layout(&L, canvas_width(c), canvas_height(c), v->interactive);
+    dashboard_layout(&L, canvas_width(c), canvas_height(c), v);
     draw_progress(c, L.top, s, v, dump);
     dash_draw_loss(c, L.loss, s, v, dump);
-    draw_accuracy(c, L.accuracy, s, dump);
-    draw_classes(c, L.classes, s, dump);
-    draw_confusion(c, &L, s, v, dump);
-    dash_draw_features(c, L.features, s);
-    if (v->cell_truth >= 0 && v->cell_pred >= 0 && cifar) draw_cell_images(c, &L, s, v, cifar);
-    else draw_predictions(c, &L, s, dump);
+    if (!v->zoom_loss) {
+        draw_accuracy(c, L.accuracy, s, dump);
+        draw_classes(c, L.classes, s, dump);
+        draw_confusion(c, &L, s, v, dump);
+        dash_draw_features(c, L.features, s);
+        if (v->cell_truth >= 0 && v->cell_pred >= 0 && cifar) draw_cell_images(c, &L, s, v, cifar);
+        else draw_predictions(c, &L, s, dump);
+    }
     if (v->interactive) draw_hints(c, L.hints, s, v);
     if (v->status && v->status[0]) draw_error_box(c, L.loss, v->status);
     else if (s->state == TS_ERROR && s->message[0]) draw_error_box(c, L.loss, s->message);
@@ -431,7 +441,7 @@ void dashboard_draw(Canvas *c, const TrainSnapshot *s, const DashboardView *v, c
 DashboardHit dashboard_hit(const Canvas *c, const TrainSnapshot *s, const DashboardView *v, float x, float y) {
     DashboardHit h = {HIT_NONE, -1, -1, -1};
     DashboardLayout L;
-    dashboard_layout(&L, canvas_width(c), canvas_height(c), v->interactive);
+    dashboard_layout(&L, canvas_width(c), canvas_height(c), v);
     Rect g = L.confusion_cells;
     if (x >= g.x && y >= g.y && x < g.x + g.w && y < g.y + g.h) {
         h.kind = HIT_CONFUSION_CELL;

@@ -26,6 +26,7 @@
 // What the screen adds to the snapshot: view options and selections.
 typedef struct {
     bool log_scale;          // loss y axis in log scale (G)
+    bool zoom_loss;          // the loss curve fills the screen (Z), for the back row
     int cell_truth, cell_pred; // selected confusion cell, or -1: the predictions panel lists its images
     int cell_page;           // page of the selected cell's images
     bool interactive;        // draw the key hints (the window); false for --batch PNGs
@@ -34,7 +35,6 @@ typedef struct {
     const char *status;      // a line from the screen (e.g. "no training data"), or NULL
 } DashboardView;
 
-// Panel rectangles for a canvas of logical size w x h.
 typedef struct {
     Rect top, loss, accuracy, classes, confusion, features, predictions, hints;
     Rect confusion_cells;    // the 10x10 grid inside the confusion panel
@@ -44,7 +44,9 @@ typedef struct {
 } DashboardLayout;
 
 void dashboard_view_init(DashboardView *v);
-void dashboard_layout(DashboardLayout *L, float w, float h, bool interactive);
+// Panel rectangles for a canvas of logical size w x h (zoomed: only top, loss
+// and hints; the other panels get zero size and are not drawn).
+void dashboard_layout(DashboardLayout *L, float w, float h, const DashboardView *v);
 
 // Draws the whole dashboard (the caller does begin/end frame). cifar gives the
 // test pictures and class names (may be NULL: pictures are left out). If dump

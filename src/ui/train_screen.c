@@ -1,6 +1,6 @@
 /* The training screen: a Screen (screen.h) that owns a TrainSession and draws
  * the dashboard from its snapshots. Keys: T start/pause, R reset, S save,
- * O open, G log scale, and the settings keys (L M B A E D U K, Shift goes
+ * O open, G log scale, Z loss curve full screen, and the settings keys (L M B A E D U K, Shift goes
  * back) that change the next run while training is stopped; Backspace goes
  * back to the lessons. Clicking a confusion cell lists its test images;
  * clicking a picture shows its feature maps. The UI polls the session ~10
@@ -107,6 +107,7 @@ static ScreenAction handle_key(TrainScreen *t, const SDL_KeyboardEvent *key) {
         return SCREEN_HANDLED;
     }
     if (k == SDLK_g) { t->view.log_scale = !t->view.log_scale; t->dirty = true; return SCREEN_HANDLED; }
+    if (k == SDLK_z) { t->view.zoom_loss = !t->view.zoom_loss; t->dirty = true; return SCREEN_HANDLED; }
     if (k == SDLK_PAGEDOWN || k == SDLK_PAGEUP) {
         if (t->view.cell_truth >= 0) {
             t->view.cell_page += k == SDLK_PAGEDOWN ? 1 : -1;
