@@ -135,6 +135,34 @@ int batch_render_main(int argc, char **argv) {
 
 static const char *CHECK_DATA_DIR; // --data for the steps that read training images
 
+static Canvas *CHECK_CANVAS;      // 1280x800 offscreen, or NULL without fonts (layout not checked)
+
+// Draws every step in both languages as the window would at 1280x800 and
+// reports explanations that do not fit their panel (a student would see them cut).
+static int check_layout(const char *path, const Lesson *l, const Cifar *cifar, const char *why) {
+    ScreenContext ctx = {LANG_EN, CHECK_DATA_DIR, cifar, why, "light", 0, NULL};
+    ClError err;
+    Screen *s = player_create_for(&ctx, path, 0, &err);
+    if (!s) return 0; // already reported by the parser
+    player_set_static(s, true);
+    int problems = 0, pos = player_current_lesson(s);
+    for (int lang = 0; lang < LESSON_LANGS; lang++) {
+        ctx.lang = (Lang)lang;
+        for (int k = 0; k < l->n_steps; k++) {
+            player_open(s, pos, k);
+            canvas_begin_frame(CHECK_CANVAS);
+            s->draw(s, CHECK_CANVAS);
+            if (player_text_overflow(s)) {
+                printf("%s:%d: step %d (%s): the explanation does not fit its panel at 1280x800; shorten it or split the step\n",
+                       path, l->steps[k].line, k + 1, LESSON_LANG_CODES[lang]);
+                problems++;
+            }
+        }
+    }
+    s->destroy(s);
+    return problems;
+}
+
 static int check_file(const char *path, const Cifar *cifar, const char *why, int *needs_data, int *n_steps) {
     int problems = 0;
     Lesson l;
@@ -172,6 +200,7 @@ static int check_file(const char *path, const Cifar *cifar, const char *why, int
         scene_free(&sc);
     }
     *n_steps += l.n_steps;
+    if (CHECK_CANVAS) problems += check_layout(path, &l, cifar, why);
     lesson_free(&l);
     return problems;
 }
@@ -193,7 +222,12 @@ int batch_lessons_check_main(int argc, char **argv) {
     int have = load_data(&a, &cifar, why, sizeof why);
     if (have < 0) return 1;
     int problems = 0, needs_data = 0, steps = 0;
+    static Theme theme;
+    theme_default_light(&theme);
+    if (draw_init_fonts(&err) == 0) CHECK_CANVAS = canvas_create_offscreen(1280, 800, &theme, &err);
+    if (!CHECK_CANVAS) fprintf(stderr, "note: layout not checked: %s\n", err.msg);
     for (int i = 0; i < n; i++) problems += check_file(files[i], have ? &cifar : NULL, why, &needs_data, &steps);
+    if (CHECK_CANVAS) { canvas_free(CHECK_CANVAS); CHECK_CANVAS = NULL; draw_shutdown_fonts(); }
     if (needs_data) fprintf(stderr, "note: %d steps use CIFAR-10 images, which are not loaded (%s); their numbers were not checked\n", needs_data, why);
     printf("%s: %d lesson files, %d steps, %d problems\n", problems ? "FAILED" : "OK", n, steps, problems);
     if (first_file >= argc) player_free_files(files, n);

@@ -62,6 +62,7 @@ typedef struct {
     HitMap hits;                // grids of the last frame
     float mouse_x, mouse_y;
     bool mouse_in;
+    bool text_overflow;         // the last frame clipped the explanation (too long for its panel)
     unsigned measure_gen;       // measure_generation() when the scene was last computed
 } Player;
 
@@ -653,7 +654,8 @@ static void player_draw(Screen *s, Canvas *c) {
         panel.h = h;
     }
     Rect in = widget_panel(c, panel, st->caption[L]);
-    widget_text_block(c, in, st->text[L], text_only ? th->font_body * 1.25f : th->font_body, 18, th->text);
+    float text_h = widget_text_block(c, in, st->text[L], text_only ? th->font_body * 1.25f : th->font_body, 18, th->text);
+    p->text_overflow = text_h > in.h + 0.5f; // clipped even at 18 px: lessons-check reports it
     if (!text_only) {
         Rect area = {th->margin, top, panel.x - th->gap - th->margin, bottom - top};
         float bar_h = adjust_bar_height(c, &e->lesson, st); // live parameters: a bar under the view
@@ -777,3 +779,5 @@ bool player_cell_center(Screen *s, int role, int r, int c, float *x, float *y) {
     }
     return false;
 }
+
+bool player_text_overflow(Screen *s) { return ((Player *)s->self)->text_overflow; }

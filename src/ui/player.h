@@ -37,6 +37,8 @@ int player_lesson_count(Screen *s);
 int player_step_count(Screen *s);
 // The open lesson's load error ("" if it loaded), for --batch render.
 const char *player_lesson_error(Screen *s);
+// After a draw: true if the explanation did not fit its panel even at 18 px.
+bool player_text_overflow(Screen *s);
 // The numbers on screen now (tests, scripted demos). Valid until the next event.
 const Scene *player_scene(Screen *s);
 // Centre (logical px) of cell (r, c) of the last drawn grid with hit role

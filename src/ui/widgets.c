@@ -189,7 +189,12 @@ float widget_text_block(Canvas *c, Rect r, const char *text, float size, float m
     canvas_push_clip(c, r);
     float h = draw_text_wrapped(c, r.x, r.y, r.w, text, st, 1.4f, true);
     canvas_pop_clip(c);
-    return h;
+    // the wrapped height ends with the last line's spacing; what the eye sees
+    // ends at its glyphs (line height of the taller font, Latin or CJK)
+    float hl, hc;
+    text_measure(c, "M", s, false, NULL, &hl);
+    text_measure(c, "\xE4\xB8\xAD", s, false, NULL, &hc); // 中
+    return h > 0 ? h - 0.4f * fmaxf(hl, hc) : 0;
 }
 
 // Splits the formula into role segments and draws (or measures) them.

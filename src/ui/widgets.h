@@ -53,7 +53,8 @@ Rgba grid_cell_color(const Canvas *c, const GridSpec *g, float v);
 // A rounded panel with an optional heading; returns the inner rect.
 Rect widget_panel(Canvas *c, Rect r, const char *heading);
 // Explanation text (markup as draw_text_wrapped) inside r; shrinks the font
-// down to min_size if it would not fit. Returns the height used.
+// down to min_size if it would not fit. Returns the height the text covers
+// (to its last glyphs): more than r.h means it was clipped.
 float widget_text_block(Canvas *c, Rect r, const char *text, float size, float min_size, Rgba color);
 // A formula line with ROLE_* markers (lesson/scene.h) coloured by role, fitted
 // into width by shrinking from size down to min_size. Returns the width drawn.

@@ -44,6 +44,14 @@ printf 'title.en = x\n[step]\n' >"$t/notitle.lesson"
 "$BIN" --batch lessons-check "$t/notitle.lesson" >"$t/out" 2>&1 && fail "missing title.zh passed"
 grep -q "notitle.lesson:1: missing title.zh" "$t/out" || fail "missing title: $(cat "$t/out")"
 
+# an explanation too long for its panel is a problem (a student would see it cut)
+long=$(printf 'word %.0s' $(seq 1 700))
+printf 'title.en = x\ntitle.zh = x\n[step]\nscene = conv\ninput = 1 2; 3 4\nkernel = 1\ncaption.en = a\ncaption.zh = 甲\ntext.en = %s\ntext.zh = 短\n' "$long" >"$t/long.lesson"
+"$BIN" --batch lessons-check "$t/long.lesson" >"$t/out" 2>&1; rc=$?
+[ $rc -eq 1 ] || fail "an overflowing explanation passed lessons-check: $(cat "$t/out")"
+grep -q "long.lesson:3: step 1 (en): the explanation does not fit its panel" "$t/out" || fail "overflow message: $(cat "$t/out")"
+grep -q "(zh)" "$t/out" && fail "the short zh text was reported: $(cat "$t/out")"
+
 # the dump: the numbers of lesson 02, step 2 (window 0 0 on the 5x5 grid)
 "$BIN" --batch lesson --lesson lessons/02_convolution.lesson --dump --step 2 >"$t/out" || fail "dump exit $?"
 grep -q "^window 0 0 value 4$" "$t/out" || fail "window sum: $(cat "$t/out")"
