@@ -1,17 +1,56 @@
 /* The live-parameter bar (ui/adjust_bar.h): key caps with the parameter's
  * name and current value; a value the student changed is drawn in the
- * accent colour with an outline (not colour alone), and the last chip says
- * how to go back down (Shift) and back to the lesson's values (R).
+ * accent colour and underlined (not colour alone). Chips that do not fit
+ * one row wrap to a second (text stays >= 15 px for the projector); the
+ * hint "Shift: down · R: reset" is shown when there is room (it is also in
+ * the help overlay).
  */
 #include "ui/adjust_bar.h"
 
 #include <math.h>
 #include <stdio.h>
 
+#define BAR_PAD 10.0f
+#define CHIP_GAP 18.0f
+
+static void value_text(const AdjustParam *p, int v, char *buf, size_t n) {
+    if (p->is_bool) snprintf(buf, n, "%s", v ? "True" : "False");
+    else snprintf(buf, n, "%d", v);
+}
+
+// Width of chip i at font size `size`.
+static float chip_width(Canvas *c, const AdjustParam *p, int v, float size) {
+    char val[32];
+    float w1, w2, h;
+    value_text(p, v, val, sizeof val);
+    text_measure(c, p->key, size, false, &w1, &h);
+    text_measure(c, val, size, true, &w2, &h);
+    return size * 1.6f + 5 + w1 + 6 + w2;
+}
+
+// Rows needed for the chips in `width` at `size` (greedy wrapping).
+static int rows_needed(Canvas *c, const AdjustParam *ps, int n, const LessonStep *st, const SceneOverrides *ov,
+                       float size, float width) {
+    int rows = 1;
+    float x = BAR_PAD;
+    for (int i = 0; i < n; i++) {
+        float w = chip_width(c, &ps[i], adjust_value(st, ov, &ps[i]), size);
+        if (x > BAR_PAD && x + w > width - BAR_PAD) { rows++; x = BAR_PAD; }
+        x += w + CHIP_GAP;
+    }
+    return rows;
+}
+
+static float font_size(const Canvas *c) { return canvas_theme(c)->font_body * 0.9f; }
+
 float adjust_bar_height(const Canvas *c, const Lesson *l, const LessonStep *st) {
     AdjustParam ps[ADJUST_MAX];
-    if (adjust_params(l, st, ps, NULL) <= 0) return 0;
-    return canvas_theme(c)->font_body * 2.4f;
+    int n = adjust_params(l, st, ps, NULL);
+    if (n <= 0) return 0;
+    // the player's view area is ~62% of the width; a worst-case value width keeps the height stable
+    float size = font_size(c), width = canvas_width(c) * 0.62f;
+    int rows = rows_needed((Canvas *)c, ps, n, st, NULL, size, width);
+    return size * 2.5f * (float)rows;
 }
 
 void adjust_bar_draw(Canvas *c, Rect r, Lang lang, const Lesson *l, const LessonStep *st, const SceneOverrides *ov) {
@@ -19,58 +58,43 @@ void adjust_bar_draw(Canvas *c, Rect r, Lang lang, const Lesson *l, const Lesson
     AdjustParam ps[ADJUST_MAX];
     int n = adjust_params(l, st, ps, NULL);
     if (n <= 0) return;
-    float size = th->font_body, cy = r.y + r.h / 2, gap = 14;
-    char name[64], val[32];
+    float size = font_size(c), row_h = size * 2.5f;
     const char *hint = lang == LANG_ZH ? "Shift+键：减小 · R：恢复" : "Shift+key: down · R: reset";
-    // measure, and shrink the font until the chips fit the width
-    for (int pass = 0; pass < 4; pass++) {
-        float w = 0, tw, th_;
-        for (int i = 0; i < n; i++) {
-            snprintf(name, sizeof name, "%s", ps[i].key);
-            int v = adjust_value(st, ov, &ps[i]);
-            snprintf(val, sizeof val, "%s", ps[i].is_bool ? (v ? "True" : "False") : "");
-            if (!ps[i].is_bool) snprintf(val, sizeof val, "%d", v);
-            text_measure(c, name, size, false, &tw, &th_);
-            w += tw;
-            text_measure(c, val, size, true, &tw, &th_);
-            w += tw + size * 1.6f + 26 + gap;
-        }
-        text_measure(c, hint, size * 0.85f, false, &tw, &th_);
-        w += tw;
-        if (w <= r.w || size <= 13) break;
-        size *= 0.88f;
-    }
     draw_fill_round_rect(c, r, 8, th->panel);
-    float x = r.x + 10;
+    float x = r.x + BAR_PAD, cy = r.y + row_h / 2;
+    char val[32];
     for (int i = 0; i < n; i++) {
         int v = adjust_value(st, ov, &ps[i]);
+        float w = chip_width(c, &ps[i], v, size);
+        if (x > r.x + BAR_PAD && x + w > r.x + r.w - BAR_PAD) { x = r.x + BAR_PAD; cy += row_h; }
         bool changed = adjust_changed(st, ov, &ps[i]);
-        // key cap
         char cap[4] = {(char)(ps[i].letter - 'a' + 'A'), 0};
-        float cw, ch;
-        text_measure(c, cap, size, true, &cw, &ch);
-        Rect kc = {x, cy - size * 0.8f, fmaxf(cw + 12, size * 1.6f), size * 1.6f};
+        Rect kc = {x, cy - size * 0.8f, size * 1.6f, size * 1.6f};
         draw_fill_round_rect(c, kc, 5, th->kernel);
         TextStyle ks = text_style(c, size, th->bg);
         ks.bold = true;
         ks.align = ALIGN_CENTER;
         ks.vcenter = true;
         draw_text(c, kc.x + kc.w / 2, cy, cap, ks);
-        x += kc.w + 6;
+        float tx = x + kc.w + 5;
         TextStyle ns = text_style(c, size, th->text_muted);
         ns.vcenter = true;
-        x += draw_text(c, x, cy, ps[i].key, ns) + 6;
-        snprintf(val, sizeof val, "%s", ps[i].is_bool ? (v ? "True" : "False") : "");
-        if (!ps[i].is_bool) snprintf(val, sizeof val, "%d", v);
+        tx += draw_text(c, tx, cy, ps[i].key, ns) + 6;
+        value_text(&ps[i], v, val, sizeof val);
         TextStyle vs = text_style(c, size, changed ? th->accent : th->text);
         vs.bold = true;
         vs.vcenter = true;
-        float vw = draw_text(c, x, cy, val, vs);
-        if (changed) draw_line(c, x, cy + size * 0.62f, x + vw, cy + size * 0.62f, 2, th->accent); // not colour alone
-        x += vw + gap + 8;
+        float vw = draw_text(c, tx, cy, val, vs);
+        if (changed) draw_line(c, tx, cy + size * 0.62f, tx + vw, cy + size * 0.62f, 2, th->accent); // not colour alone
+        x += w + CHIP_GAP;
     }
-    TextStyle hs = text_style(c, size * 0.85f, th->text_muted);
-    hs.vcenter = true;
-    hs.align = ALIGN_RIGHT;
-    draw_text(c, r.x + r.w - 10, cy, hint, hs);
+    // the hint, right-aligned on the last row, if it fits after the chips
+    float hw, hh;
+    text_measure(c, hint, size * 0.85f, false, &hw, &hh);
+    if (x + hw <= r.x + r.w - BAR_PAD) {
+        TextStyle hs = text_style(c, size * 0.85f, th->text_muted);
+        hs.vcenter = true;
+        hs.align = ALIGN_RIGHT;
+        draw_text(c, r.x + r.w - BAR_PAD, cy, hint, hs);
+    }
 }

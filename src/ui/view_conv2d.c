@@ -344,11 +344,7 @@ static void draw_params(ViewCtx *v, const Scene *sc, const Conv2dScene *e) {
     // right: the volumes, or the error
     Rect vr = {a.x + left_w + 10, top, a.w - left_w - 10, bottom - top};
     if (e->error[0]) {
-        VolumeSpec vin = {e->C, e->H, e->W, false, 0, 0, 0, 0, 0, 0, th->input, th->kernel, NULL};
-        snprintf(buf, sizeof buf, "%s %d\xC3\x97%d\xC3\x97%d", tr(v, "input"), e->C, e->H, e->W);
-        vin.label = buf;
-        widget_volume(c, (Rect){vr.x, vr.y, vr.w, vr.h * 0.42f}, &vin);
-        draw_error_box(v, (Rect){vr.x, vr.y + vr.h * 0.45f, vr.w, vr.h * 0.55f}, e->error);
+        draw_error_box(v, vr, e->error);
     } else {
         Rect r1 = {vr.x, vr.y, vr.w, vr.h};
         draw_volumes(v, sc, e, r1);
