@@ -75,6 +75,7 @@ static const char *const TR[][2] = {
     {"airplane", "飞机"}, {"automobile", "汽车"}, {"bird", "鸟"}, {"cat", "猫"}, {"deer", "鹿"},
     {"dog", "狗"}, {"frog", "青蛙"}, {"horse", "马"}, {"ship", "船"}, {"truck", "卡车"},
     {"This step cannot be shown", "这一步无法显示"},
+    {"PyTorch raises an error", "PyTorch 会报错"},
     {"no view for this scene kind", "此场景类型没有视图"},
     {"R", "R（红）"}, {"G", "G（绿）"}, {"B", "B（蓝）"},
     {"press N for the next image", "按 N 换下一张图像"},
@@ -163,8 +164,11 @@ void view_draw_scene(ViewCtx *v, const Scene *sc) {
     }
     if (sc->error[0]) {
         char head[128];
-        snprintf(head, sizeof head, "\xE2\x9A\xA0 %s", ui_tr(v->lang, "This step cannot be shown"));
-        view_message(v, head, sc->error, v->th->error);
+        // with live parameters (`adjust`) the error is the student's setting: PyTorch's words, no file:line
+        const char *msg = sc->error, *at = strstr(msg, ".lesson:");
+        if (sc->adjusted && at && strstr(at + 8, ": ")) msg = strstr(at + 8, ": ") + 2;
+        snprintf(head, sizeof head, "\xE2\x9A\xA0 %s", ui_tr(v->lang, sc->adjusted ? "PyTorch raises an error" : "This step cannot be shown"));
+        view_message(v, head, msg, v->th->error);
         return;
     }
     const SceneView *view = scene_view_find(sc->kind->name);
