@@ -23,7 +23,7 @@ static const AdjustParam PARAMS[] = {
     {"ceil_mode", 'm', 0, 1, 0, true},
     {"input_size", 'w', 1, 12, 4, false},
     {"tutorial_break", 'x', 0, 1, 1, true},  // lesson 10: the tutorial's three causes of 9 %
-    {"relu_logits", 'r', 0, 1, 1, true},
+    {"relu_logits", 'u', 0, 1, 1, true},     // U as on the training screen (R resets)
     {"epochs", 'e', 1, 3, 1, false},
 };
 #define N_PARAMS (int)(sizeof PARAMS / sizeof PARAMS[0])
