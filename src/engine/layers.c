@@ -119,91 +119,99 @@ void linear_forward(float *out, const float *in, const float *weight, const floa
     }
 }
 
+// dW rows [o_lo, o_hi) += dout^T @ in and their dbias += column sums of dout.
+void linear_backward_rows(float *dweight, float *dbias, const float *dout, const float *in, int N,
+                          int in_features, int out_features, int o_lo, int o_hi) {
+    // Every element accumulates over the samples in ascending order.
+    if (dbias)
+        for (int n = 0; n < N; n++)
+            for (int o = o_lo; o < o_hi; o++) dbias[o] += dout[(size_t)n * out_features + o];
+    if (!dweight) return;
+#if defined(__AVX512F__)
+    for (int o0 = o_lo; o0 < o_hi; o0 += 4) {
+        // 4 weight rows at a time, so each input load feeds 4 multiply-adds.
+        int no = o_hi - o0 < 4 ? o_hi - o0 : 4;
+        for (int i = 0; i < in_features; i += 16) {
+            __mmask16 m = first_lanes(in_features - i);
+            __m512 acc[4];
+#pragma GCC unroll 4
+            for (int j = 0; j < 4; j++)
+                acc[j] = j < no ? _mm512_maskz_loadu_ps(m, dweight + (size_t)(o0 + j) * in_features + i) : _mm512_setzero_ps();
+            for (int n = 0; n < N; n++) {
+                __m512 x = _mm512_maskz_loadu_ps(m, in + (size_t)n * in_features + i);
+                const float *g = dout + (size_t)n * out_features + o0;
+#pragma GCC unroll 4
+                for (int j = 0; j < 4; j++)
+                    if (j < no) acc[j] = _mm512_fmadd_ps(_mm512_set1_ps(g[j]), x, acc[j]);
+            }
+#pragma GCC unroll 4
+            for (int j = 0; j < 4; j++)
+                if (j < no) _mm512_mask_storeu_ps(dweight + (size_t)(o0 + j) * in_features + i, m, acc[j]);
+        }
+    }
+#else
+    for (int n = 0; n < N; n++)
+        for (int o = o_lo; o < o_hi; o++) {
+            const float go = dout[(size_t)n * out_features + o];
+            float *dw = dweight + (size_t)o * in_features;
+            const float *x = in + (size_t)n * in_features;
+            for (int i = 0; i < in_features; i++) dw[i] += go * x[i];
+        }
+#endif
+}
+
 // din = dout @ W, dW = dout^T @ in, dbias = column sums of dout.
 void linear_backward(float *din, float *dweight, float *dbias, const float *dout,
                      const float *in, const float *weight, int N, int in_features, int out_features) {
+    linear_backward_rows(dweight, dbias, dout, in, N, in_features, out_features, 0, out_features);
+    if (!din) return;
 #if defined(__AVX512F__)
-    // Every element accumulates in the scalar loops' order (samples ascending
-    // for dW and dbias, outputs ascending for din), one fused multiply-add each.
-    if (dbias)
-        for (int n = 0; n < N; n++)
-            for (int o = 0; o < out_features; o++) dbias[o] += dout[(size_t)n * out_features + o];
-    if (dweight)
-        for (int o0 = 0; o0 < out_features; o0 += 4) {
-            // 4 weight rows at a time, so each input load feeds 4 multiply-adds.
-            int no = out_features - o0 < 4 ? out_features - o0 : 4;
-            for (int i = 0; i < in_features; i += 16) {
-                __mmask16 m = first_lanes(in_features - i);
-                __m512 acc[4];
-#pragma GCC unroll 4
-                for (int j = 0; j < 4; j++)
-                    acc[j] = j < no ? _mm512_maskz_loadu_ps(m, dweight + (size_t)(o0 + j) * in_features + i) : _mm512_setzero_ps();
-                for (int n = 0; n < N; n++) {
-                    __m512 x = _mm512_maskz_loadu_ps(m, in + (size_t)n * in_features + i);
-                    const float *g = dout + (size_t)n * out_features + o0;
-#pragma GCC unroll 4
-                    for (int j = 0; j < 4; j++)
-                        if (j < no) acc[j] = _mm512_fmadd_ps(_mm512_set1_ps(g[j]), x, acc[j]);
-                }
-#pragma GCC unroll 4
-                for (int j = 0; j < 4; j++)
-                    if (j < no) _mm512_mask_storeu_ps(dweight + (size_t)(o0 + j) * in_features + i, m, acc[j]);
-            }
-        }
-    if (din)
-        // din (N, IN) += dout (N, OUT) @ W (OUT, IN) as a small GEMM: a tile of
-        // 2 samples x 96 columns (12 zmm) runs down the rows o of W in order.
-        for (int n0 = 0; n0 < N; n0 += 2) {
-            int ns = N - n0 < 2 ? N - n0 : 2;
-            for (int i0 = 0; i0 < in_features; i0 += 96) {
-                __mmask16 m[6];
-                __m512 acc[2][6];
+    // din (N, IN) += dout (N, OUT) @ W (OUT, IN) as a small GEMM: a tile of
+    // 2 samples x 96 columns (12 zmm) runs down the rows o of W in order.
+    for (int n0 = 0; n0 < N; n0 += 2) {
+        int ns = N - n0 < 2 ? N - n0 : 2;
+        for (int i0 = 0; i0 < in_features; i0 += 96) {
+            __mmask16 m[6];
+            __m512 acc[2][6];
 #pragma GCC unroll 6
-                for (int v = 0; v < 6; v++) m[v] = first_lanes(in_features - i0 - 16 * v);
+            for (int v = 0; v < 6; v++) m[v] = first_lanes(in_features - i0 - 16 * v);
 #pragma GCC unroll 2
-                for (int s = 0; s < 2; s++)
+            for (int s = 0; s < 2; s++)
+#pragma GCC unroll 6
+                for (int v = 0; v < 6; v++)
+                    acc[s][v] = s < ns ? _mm512_maskz_loadu_ps(m[v], din + (size_t)(n0 + s) * in_features + i0 + 16 * v)
+                                       : _mm512_setzero_ps();
+            for (int o = 0; o < out_features; o++) {
+                const float *w = weight + (size_t)o * in_features + i0;
+                __m512 g0 = _mm512_set1_ps(dout[(size_t)n0 * out_features + o]);
+                __m512 g1 = _mm512_set1_ps(ns > 1 ? dout[(size_t)(n0 + 1) * out_features + o] : 0.0f);
+#pragma GCC unroll 6
+                for (int v = 0; v < 6; v++) {
+                    __m512 wv = _mm512_maskz_loadu_ps(m[v], w + 16 * v);
+                    acc[0][v] = _mm512_fmadd_ps(g0, wv, acc[0][v]);
+                    acc[1][v] = _mm512_fmadd_ps(g1, wv, acc[1][v]);
+                }
+            }
+#pragma GCC unroll 2
+            for (int s = 0; s < 2; s++)
+                if (s < ns)
 #pragma GCC unroll 6
                     for (int v = 0; v < 6; v++)
-                        acc[s][v] = s < ns ? _mm512_maskz_loadu_ps(m[v], din + (size_t)(n0 + s) * in_features + i0 + 16 * v)
-                                           : _mm512_setzero_ps();
-                for (int o = 0; o < out_features; o++) {
-                    const float *w = weight + (size_t)o * in_features + i0;
-                    __m512 g0 = _mm512_set1_ps(dout[(size_t)n0 * out_features + o]);
-                    __m512 g1 = _mm512_set1_ps(ns > 1 ? dout[(size_t)(n0 + 1) * out_features + o] : 0.0f);
-#pragma GCC unroll 6
-                    for (int v = 0; v < 6; v++) {
-                        __m512 wv = _mm512_maskz_loadu_ps(m[v], w + 16 * v);
-                        acc[0][v] = _mm512_fmadd_ps(g0, wv, acc[0][v]);
-                        acc[1][v] = _mm512_fmadd_ps(g1, wv, acc[1][v]);
-                    }
-                }
-#pragma GCC unroll 2
-                for (int s = 0; s < 2; s++)
-                    if (s < ns)
-#pragma GCC unroll 6
-                        for (int v = 0; v < 6; v++)
-                            _mm512_mask_storeu_ps(din + (size_t)(n0 + s) * in_features + i0 + 16 * v, m[v], acc[s][v]);
-            }
-        }
-    return;
-#endif
-    for (int n = 0; n < N; n++) {
-        const float *g = dout + (size_t)n * out_features;
-        const float *x = in + (size_t)n * in_features;
-        float *dx = din ? din + (size_t)n * in_features : NULL;
-        for (int o = 0; o < out_features; o++) {
-            const float go = g[o];
-            if (dbias) dbias[o] += go;
-            if (dweight) {
-                float *dw = dweight + (size_t)o * in_features;
-                for (int i = 0; i < in_features; i++) dw[i] += go * x[i];
-            }
-            if (dx) {
-                const float *w = weight + (size_t)o * in_features;
-                for (int i = 0; i < in_features; i++) dx[i] += go * w[i];
-            }
+                        _mm512_mask_storeu_ps(din + (size_t)(n0 + s) * in_features + i0 + 16 * v, m[v], acc[s][v]);
         }
     }
+#else
+    // Each din element accumulates over the outputs in ascending order.
+    for (int n = 0; n < N; n++) {
+        const float *g = dout + (size_t)n * out_features;
+        float *dx = din + (size_t)n * in_features;
+        for (int o = 0; o < out_features; o++) {
+            const float go = g[o];
+            const float *w = weight + (size_t)o * in_features;
+            for (int i = 0; i < in_features; i++) dx[i] += go * w[i];
+        }
+    }
+#endif
 }
 
 // ---- softmax cross-entropy ----------------------------------------------------

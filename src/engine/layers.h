@@ -19,6 +19,11 @@ void linear_forward(float *out, const float *in, const float *weight, const floa
 // Accumulates into din (N, IN), dweight (OUT, IN), dbias (OUT); any may be NULL.
 void linear_backward(float *din, float *dweight, float *dbias, const float *dout,
                      const float *in, const float *weight, int N, int in_features, int out_features);
+// The dweight and dbias part of linear_backward for output rows [o_lo, o_hi)
+// only (pointers as there, either may be NULL): threads can split a layer's
+// rows, and each row's result does not depend on how they are split.
+void linear_backward_rows(float *dweight, float *dbias, const float *dout, const float *in, int N,
+                          int in_features, int out_features, int o_lo, int o_hi);
 
 // probs (N, K) = softmax(logits); returns the mean over the batch of
 // -log softmax(logits)[n, labels[n]], as nn.CrossEntropyLoss() (reduction mean).

@@ -352,30 +352,84 @@ static void forward_job(void *arg, int t, int threads) {
     for (int i = 0; i < job->net->n_layers; i++) net_layer_forward(job->net, i, n0, n1);
 }
 
-// Each thread's slice, into its own gradient buffer (zeroed here, in parallel).
-static void backward_job(void *arg, int t, int threads) {
-    const BatchJob *job = arg;
-    if (t >= job->slices) return;
-    Net *net = job->net;
+// The backward pass runs in segments of layers, top down. A segment starts at
+// a linear layer (or at the top of the net): its weight gradient needs the
+// output gradient of every sample, so the threads split its ROWS (each row
+// sums over all samples in order, whatever the thread count), and everything
+// else in the segment runs on each thread's own samples. Convolutions, whose
+// few parameters every sample touches, accumulate into per-thread buffers
+// that are summed in thread order at the end.
+
+// Parameters of a layer that are not row-split: convolutions (weights + bias).
+static bool per_thread_params(const Layer *l) { return l->param_count > 0 && l->kind != LAYER_LINEAR; }
+
+static float *thread_grad_buffer(Net *net, int t) {
     NetImpl *impl = net->impl;
-    float *grads = t == 0 ? net->grads : impl->thread_grads + (size_t)(t - 1) * (size_t)net->n_params;
-    memset(grads, 0, sizeof(float) * (size_t)net->n_params);
-    int n0, n1;
-    slice_of(job, t, &n0, &n1);
-    for (int i = net->n_layers - 1; i >= 0; i--) net_layer_backward(net, i, grads, n0, n1);
+    return t == 0 ? net->grads : impl->thread_grads + (size_t)(t - 1) * (size_t)net->n_params;
 }
 
-// net->grads += the other threads' buffers, in thread order for every element;
-// the parameters are split into one contiguous range per thread.
-static void reduce_job(void *arg, int t, int threads) {
-    const BatchJob *job = arg;
-    Net *net = job->net;
+typedef struct {
+    BatchJob batch;
+    int hi, lo;     // the segment: layers hi down to lo
+    bool first;     // the first segment zeroes the per-thread buffers
+} SegmentJob;
+
+static void backward_segment_job(void *arg, int t, int threads) {
+    const SegmentJob *job = arg;
+    Net *net = job->batch.net;
+    int N = job->batch.N;
+    bool has_samples = t < job->batch.slices;
+    int n0 = 0, n1 = 0;
+    if (has_samples) slice_of(&job->batch, t, &n0, &n1);
+    float *grads = thread_grad_buffer(net, t);
+    if (job->first && has_samples)
+        for (int i = 0; i < net->n_layers; i++) {
+            const Layer *l = &net->layers[i];
+            if (per_thread_params(l)) memset(grads + l->weight_offset, 0, sizeof(float) * (size_t)l->param_count);
+        }
+    for (int i = job->hi; i >= job->lo; i--) {
+        const Layer *l = &net->layers[i];
+        if (l->kind != LAYER_LINEAR) {
+            if (has_samples) net_layer_backward(net, i, grads, n0, n1);
+            continue;
+        }
+        // This thread's rows of dW and dbias, over all N samples, straight into net->grads.
+        int OUT = l->out_features, IN = l->in_features;
+        int r0 = (int)((long)OUT * t / threads), r1 = (int)((long)OUT * (t + 1) / threads);
+        float *dw = net->grads + l->weight_offset, *db = net->grads + l->bias_offset;
+        memset(dw + (size_t)r0 * IN, 0, sizeof(float) * (size_t)(r1 - r0) * (size_t)IN);
+        memset(db + r0, 0, sizeof(float) * (size_t)(r1 - r0));
+        linear_backward_rows(dw, db, net->dacts[i + 1], net->acts[i], N, IN, OUT, r0, r1);
+        // The input gradient of this thread's samples.
+        if (has_samples && net->dacts[i]) {
+            float *din = net->dacts[i] + (size_t)n0 * IN;
+            memset(din, 0, sizeof(float) * (size_t)(n1 - n0) * (size_t)IN);
+            linear_backward(din, NULL, NULL, net->dacts[i + 1] + (size_t)n0 * OUT, net->acts[i] + (size_t)n0 * IN,
+                            net->params + l->weight_offset, n1 - n0, IN, OUT);
+        }
+    }
+}
+
+static void backward_threaded(Net *net, int N) {
     NetImpl *impl = net->impl;
-    long n = net->n_params;
-    long lo = n * t / threads, hi = n * (t + 1) / threads;
-    for (int k = 1; k < job->slices; k++) {
-        const float *g = impl->thread_grads + (size_t)(k - 1) * (size_t)n;
-        for (long j = lo; j < hi; j++) net->grads[j] += g[j];
+    SegmentJob job = {{net, N, N < net->threads ? N : net->threads}, net->n_layers - 1, 0, true};
+    while (job.hi >= 0) {
+        // Down to just above the next linear layer (which heads the next segment).
+        job.lo = job.hi;
+        while (job.lo > 0 && net->layers[job.lo - 1].kind != LAYER_LINEAR) job.lo--;
+        threadpool_run(impl->pool, backward_segment_job, &job);
+        job.first = false;
+        job.hi = job.lo - 1;
+    }
+    // net->grads += the other threads' convolution gradients, in thread order.
+    for (int i = 0; i < net->n_layers; i++) {
+        const Layer *l = &net->layers[i];
+        if (!per_thread_params(l)) continue;
+        float *g = net->grads + l->weight_offset;
+        for (int k = 1; k < job.batch.slices; k++) {
+            const float *gk = thread_grad_buffer(net, k) + l->weight_offset;
+            for (long j = 0; j < l->param_count; j++) g[j] += gk[j];
+        }
     }
 }
 
@@ -402,9 +456,7 @@ void net_backward(Net *net, const uint8_t *labels, int N) {
     cross_entropy_backward(net->dacts[net->n_layers], net_logits(net), labels, N, NET_NUM_CLASSES);
     NetImpl *impl = net->impl;
     if (impl->pool && N > 1) {
-        BatchJob job = {net, N, N < net->threads ? N : net->threads};
-        threadpool_run(impl->pool, backward_job, &job);
-        threadpool_run(impl->pool, reduce_job, &job);
+        backward_threaded(net, N);
     } else {
         memset(net->grads, 0, sizeof(float) * (size_t)net->n_params);
         for (int i = net->n_layers - 1; i >= 0; i--) net_layer_backward(net, i, net->grads, 0, N);
