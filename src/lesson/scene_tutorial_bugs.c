@@ -49,6 +49,7 @@ static int parse_runs(const Lesson *l, const LessonStep *st, BugsExt *e, ClError
     if (own) { // the step's own configuration (the keys `adjust` can change live) is the last run
         if (e->n_runs == BUGS_MAX_RUNS) return cl_fail(err, "%s:%d: runs: at most %d runs", l->path, line, BUGS_MAX_RUNS - 1);
         BugRun *r = &e->runs[e->n_runs++];
+        e->own_run = true;
         if (lesson_get_bool(l, st, "tutorial_break", false, &r->tutorial_break, err) != 0) return -1;
         if (lesson_get_bool(l, st, "relu_logits", false, &r->relu_logits, err) != 0) return -1;
         if (lesson_get_int(l, st, "epochs", 1, 1, MEASURE_MAX_EPOCHS, &r->epochs, err) != 0) return -1;

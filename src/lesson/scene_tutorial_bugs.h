@@ -31,6 +31,7 @@ typedef struct {
     int measured_epochs;        // every (break, relu) pair is trained this long, evaluated after each epoch
     bool reference;             // show the reference PyTorch measurements (full data)
     bool busy;                  // some run is still being measured (window only)
+    bool own_run;               // the last run comes from the step's tutorial_break/relu_logits/epochs keys (adjustable)
 } BugsExt;
 
 #endif

@@ -37,7 +37,7 @@ static float draw_code(ViewCtx *v, const BugRun *cur, Rect r) {
         {cur->tutorial_break ? "        break" : "        # (no break)", cur->tutorial_break ? 2 : 3,
          cur->tutorial_break ? (zh ? "✗ 第一个小批量后就 break" : "✗ break after the first mini-batch") : (zh ? "✓ 已删除 break" : "✓ break removed")},
     };
-    return netview_code(v, r, code, 7, 16);
+    return netview_code(v, r, code, 7, 17);
 }
 
 static void draw_bugs(ViewCtx *v, const Scene *sc) {
@@ -55,40 +55,49 @@ static void draw_bugs(ViewCtx *v, const Scene *sc) {
     fmt_thousands(sn, sizeof sn, e->test_n);
     TextStyle hs = text_style(c, th->font_body * 0.9f, th->text);
     hs.bold = true;
-    snprintf(buf, sizeof buf, zh ? "现场测量（本引擎，%s 张训练图像，%s 张测试图像）" : "Measured live by the engine (%s training images, %s test images)", tn, sn);
-    draw_text(c, a.x, y, buf, hs);
-    y += th->font_body * 1.4f;
+    draw_text(c, a.x, y, zh ? "现场测量：由本引擎现在训练并评估" : "Measured live: trained and evaluated now by the engine", hs);
+    y += th->font_body * 1.3f;
+    snprintf(buf, sizeof buf, zh ? "前 %s 张训练图像，前 %s 张测试图像，seed 0" : "first %s training images, first %s test images, seed 0", tn, sn);
+    TextStyle ns = text_style(c, th->font_small, th->text_muted);
+    draw_text(c, a.x, y, buf, ns);
+    TextStyle cs = text_style(c, th->font_small, th->error);
+    cs.align = ALIGN_RIGHT;
+    cs.bold = true;
+    draw_text(c, a.x + a.w, y, zh ? "红色虚线：随机猜 = 10 %" : "red dashes: guessing = 10 %", cs);
+    y += th->font_small * 1.6f + 4;
     float label_w = 300, bar_x = a.x + label_w, bar_w = a.w - label_w - 90;
-    float row = e->reference ? 50 : 60;
+    float bar_h = e->reference ? 24 : 30;
+    float row = e->reference ? 50 : 68;
     float top = y;
     for (int i = 0; i < e->n_runs; i++, y += row) {
         const BugRun *r = &e->runs[i];
         bool cur = i == e->n_runs - 1;
         run_label(v, r, buf, sizeof buf);
-        TextStyle ls = text_style(c, th->font_small, th->text);
+        TextStyle ls = text_style(c, e->reference ? th->font_small : th->font_body * 0.85f, th->text);
         ls.bold = cur;
         ls.vcenter = true;
-        draw_text(c, a.x + 4, y + 14, buf, ls);
-        Rect track = {bar_x, y + 2, bar_w, 24};
+        draw_text(c, a.x + 4, y + 2 + bar_h / 2, buf, ls);
+        Rect track = {bar_x, y + 2, bar_w, bar_h};
         draw_fill_rect(c, track, rgba_mix(th->bg, th->panel_border, 0.35f));
         if (r->state == MEASURE_DONE) {
-            Rect bar = {bar_x, y + 2, bar_w * (float)(r->accuracy / 100.0), 24};
+            Rect bar = {bar_x, y + 2, bar_w * (float)(r->accuracy / 100.0), bar_h};
             draw_fill_rect(c, bar, cur ? th->output : rgba_mix(th->output, th->bg, 0.35f));
             if (cur) draw_rect_outline(c, bar, 2, th->text);
             snprintf(buf, sizeof buf, "%.1f %%", r->accuracy);
             TextStyle vs = text_style(c, th->font_body * 0.9f, th->text);
             vs.bold = true;
             vs.vcenter = true;
-            draw_text(c, bar.x + bar.w + 8, y + 14, buf, vs);
+            draw_text(c, bar.x + bar.w + 8, y + 2 + bar_h / 2, buf, vs);
             char mb[32];
             fmt_thousands(mb, sizeof mb, r->steps);
-            int k = snprintf(buf, sizeof buf, zh ? "训练了 %s 个小批量" : r->steps == 1 ? "%s mini-batch trained" : "%s mini-batches trained", mb);
+            int k = snprintf(buf, sizeof buf, "%s", cur && e->own_run ? (zh ? "你的选择 · " : "your choice · ") : "");
+            k += snprintf(buf + k, sizeof buf - (size_t)k, zh ? "训练了 %s 个小批量" : r->steps == 1 ? "%s mini-batch trained" : "%s mini-batches trained", mb);
             if (r->top_share >= 30 && k < (int)sizeof buf) {
-                if (zh) snprintf(buf + k, sizeof buf - (size_t)k, " · %.0f%% 的测试图像都被预测为“%s”", r->top_share, netview_class(v, r->top_class));
-                else snprintf(buf + k, sizeof buf - (size_t)k, " · predicts %s for %.0f%% of the test images", netview_class(v, r->top_class), r->top_share);
+                if (zh) snprintf(buf + k, sizeof buf - (size_t)k, " · %.1f%% 的测试图像都被预测为“%s”", r->top_share, netview_class(v, r->top_class));
+                else snprintf(buf + k, sizeof buf - (size_t)k, " · predicts %s for %.1f%% of the test images", netview_class(v, r->top_class), r->top_share);
             }
             TextStyle ss = text_style(c, th->font_small * 0.95f, th->text_muted);
-            draw_text(c, bar_x, y + 29, buf, ss);
+            draw_text(c, bar_x, y + bar_h + 5, buf, ss);
         } else {
             draw_hatch(c, track, 10, 1.5f, th->panel_border);
             if (r->state == MEASURE_FAILED) snprintf(buf, sizeof buf, "\xE2\x9A\xA0 %s", r->error);
@@ -96,16 +105,12 @@ static void draw_bugs(ViewCtx *v, const Scene *sc) {
             TextStyle ms = text_style(c, th->font_small, r->state == MEASURE_FAILED ? th->error : th->accent);
             ms.vcenter = true;
             ms.bold = true;
-            draw_text(c, bar_x + 8, y + 14, buf, ms);
+            draw_text(c, bar_x + 8, y + 2 + bar_h / 2, buf, ms);
         }
     }
     // chance: 10 classes (dashes across each bar only, so the notes under the bars stay readable)
     float cx = bar_x + bar_w * 0.10f;
-    for (int i = 0; i < e->n_runs; i++) draw_dashed_line(c, cx, top - 2 + (float)i * row, cx, top + 30 + (float)i * row, 2, 5, th->error);
-    TextStyle cs = text_style(c, th->font_small * 0.9f, th->error);
-    cs.align = ALIGN_RIGHT;
-    cs.bold = true;
-    draw_text(c, a.x + a.w, top - th->font_body * 1.4f, zh ? "红色虚线：随机猜 = 10 %" : "red dashes: guessing = 10 %", cs);
+    for (int i = 0; i < e->n_runs; i++) draw_dashed_line(c, cx, top - 2 + (float)i * row, cx, top + bar_h + 6 + (float)i * row, 2, 5, th->error);
     y += 6;
 
     if (e->reference) {
