@@ -232,6 +232,7 @@ Test(train_session, reset_gives_the_seeds_weights_and_save_load_round_trip) {
     train_session_save(s, path);
     snap = wait_for(s, has_message, "saved");
     cr_assert(strstr(snap->message, "saved"), "message: %s", snap->message);
+    cr_assert(!snap->message_error);
 
     train_session_reset(s);
     snap = wait_for(s, has_message, "reset");
@@ -248,6 +249,7 @@ Test(train_session, reset_gives_the_seeds_weights_and_save_load_round_trip) {
     train_session_load(s, "/nonexistent/x.safetensors");
     snap = wait_for(s, has_message, "nonexistent");
     cr_assert(strstr(snap->message, "nonexistent"), "the error names the file: %s", snap->message);
+    cr_assert(snap->message_error, "a failed load is shown as an error");
     unlink(path);
     train_session_destroy(s);
     cifar_free(&c);

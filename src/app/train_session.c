@@ -375,6 +375,7 @@ struct TrainSession {
     TrainRecorder rec;
     TrainState state;
     char message[1200];
+    bool message_error;             // message reports a failure (save, load)
     int fmap_thread;                // the thread's copy of fmap_image
     double elapsed;                 // training seconds of this run
     double last_tick;               // for elapsed
@@ -429,6 +430,7 @@ static void publish(TrainSession *s) {
     const Trainer *t = &s->trainer;
     b->state = s->state;
     snprintf(b->message, sizeof b->message, "%s", s->message);
+    b->message_error = s->message_error || s->state == TS_ERROR;
     double dt = now - s->last_publish;
     if (s->state == TS_RUNNING && dt > 0.05) s->ips = (double)(s->images_trained - s->images_at_publish) / dt;
     if (s->state != TS_RUNNING && s->state != TS_FINISHED) s->ips = 0.0;
@@ -489,6 +491,7 @@ static void new_run(TrainSession *s, const TrainConfig *config_in) {
 }
 
 static void do_commands(TrainSession *s, Commands *cmd) {
+    s->message_error = false;
     if (cmd->set_config) {
         new_run(s, &cmd->config);
         if (s->state != TS_ERROR) snprintf(s->message, sizeof s->message, "new run: %s", s->rec.runs[s->rec.n_runs - 1].label);
@@ -503,6 +506,7 @@ static void do_commands(TrainSession *s, Commands *cmd) {
         new_run(s, &c);
         if (s->trainer_ok && checkpoint_load(&s->trainer.net, cmd->load_path, &err) != 0) {
             snprintf(s->message, sizeof s->message, "%s", err.msg);
+            s->message_error = true;
         } else if (s->trainer_ok) {
             RunHistory *h = &s->rec.runs[s->rec.n_runs - 1];
             const char *base = strrchr(cmd->load_path, '/');
@@ -515,9 +519,10 @@ static void do_commands(TrainSession *s, Commands *cmd) {
     }
     if (cmd->save && s->trainer_ok) {
         ClError err;
-        if (checkpoint_save(&s->trainer.net, cmd->save_path, &err) != 0)
+        if (checkpoint_save(&s->trainer.net, cmd->save_path, &err) != 0) {
             snprintf(s->message, sizeof s->message, "%s", err.msg);
-        else
+            s->message_error = true;
+        } else
             snprintf(s->message, sizeof s->message, "saved %s (step %ld)", cmd->save_path, s->trainer.global_step);
     }
 }
@@ -610,6 +615,7 @@ static void *session_thread(void *arg) {
         if (run && (s->state == TS_IDLE || s->state == TS_PAUSED)) {
             s->state = TS_RUNNING;
             s->message[0] = 0;
+            s->message_error = false;
             s->last_tick = s->log_ips_t = now_seconds();
             s->log_ips_images = s->images_trained;
             s->last_publish = s->last_tick;

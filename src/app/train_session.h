@@ -80,6 +80,7 @@ typedef struct {
     uint64_t version;        // increases with every published snapshot
     TrainState state;
     char message[1200];       // last status or error line ("" = none)
+    bool message_error;       // the message reports a failure (save, load, a failed step)
     TrainConfig config;      // the current run's
 
     // progress

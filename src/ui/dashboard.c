@@ -61,7 +61,7 @@ void dashboard_layout(DashboardLayout *L, float w, float h, const DashboardView 
     // predictions: 4 columns x 2 rows, each a picture with three text lines under it
     Rect pin = {L->predictions.x + 8, L->predictions.y + 34, L->predictions.w - 16, L->predictions.h - 40};
     float cw = pin.w / 4, ch = pin.h / 2;
-    float img = floorf(fminf(cw - 8, ch - 52));
+    float img = floorf(fminf(cw - 8, ch - 56));
     for (int i = 0; i < TS_PRED_IMAGES; i++)
         L->pred_cells[i] = (Rect){pin.x + (i % 4) * cw, pin.y + (i / 4) * ch, img, img};
     // a confusion cell's images: thumbnails of 40 px
@@ -323,12 +323,12 @@ static void draw_predictions(Canvas *c, const DashboardLayout *L, const TrainSna
         ps.bold = true;
         draw_text(c, tx, ty, buf, ps);
         snprintf(buf, sizeof buf, "truth: %s", CIFAR_TUTORIAL_CLASSES[p->truth]);
-        TextStyle ts = text_style(c, 14, th->text);
+        TextStyle ts = text_style(c, 15, th->text);
         draw_text(c, tx, ty + 19, buf, ts);
         snprintf(buf, sizeof buf, "%s %.0f · %s %.0f", CIFAR_TUTORIAL_CLASSES[p->top[1]], 100.0 * p->prob[1],
                  CIFAR_TUTORIAL_CLASSES[p->top[2]], 100.0 * p->prob[2]);
-        TextStyle ms = text_style(c, 12, th->text_muted);
-        draw_text(c, tx, ty + 36, buf, ms);
+        TextStyle ms = text_style(c, 13, th->text_muted);
+        draw_text(c, tx, ty + 37, buf, ms);
         canvas_pop_clip(c);
         if (s->fmap_image == p->index) dash_outline(c, (Rect){ir.x - 3, ir.y - 3, ir.w + 6, ir.h + 6}, 1.5f, th->input);
         if (dump)
@@ -434,7 +434,7 @@ void dashboard_draw(Canvas *c, const TrainSnapshot *s, const DashboardView *v, c
     }
     if (v->interactive) draw_hints(c, L.hints, s, v);
     if (v->status && v->status[0]) draw_error_box(c, L.loss, v->status);
-    else if (s->state == TS_ERROR && s->message[0]) draw_error_box(c, L.loss, s->message);
+    else if (s->message_error && s->message[0]) draw_error_box(c, L.loss, s->message);
     else if (s->message[0] && v->interactive) draw_status(c, L.hints, s->message);
 }
 
