@@ -93,8 +93,8 @@ static void draw_bugs(ViewCtx *v, const Scene *sc) {
             int k = snprintf(buf, sizeof buf, "%s", cur && e->own_run ? (zh ? "你的选择 · " : "your choice · ") : "");
             k += snprintf(buf + k, sizeof buf - (size_t)k, zh ? "训练了 %s 个小批量" : r->steps == 1 ? "%s mini-batch trained" : "%s mini-batches trained", mb);
             if (r->top_share >= 30 && k < (int)sizeof buf) {
-                if (zh) snprintf(buf + k, sizeof buf - (size_t)k, " · %.1f%% 的测试图像都被预测为“%s”", r->top_share, netview_class(v, r->top_class));
-                else snprintf(buf + k, sizeof buf - (size_t)k, " · predicts %s for %.1f%% of the test images", netview_class(v, r->top_class), r->top_share);
+                if (zh) snprintf(buf + k, sizeof buf - (size_t)k, " · %.1f%% 的测试图像被预测为“%s”", r->top_share, netview_class(v, r->top_class));
+                else snprintf(buf + k, sizeof buf - (size_t)k, " · %.1f%% of the test images → %s", r->top_share, netview_class(v, r->top_class));
             }
             TextStyle ss = text_style(c, th->font_small * 0.95f, th->text_muted);
             draw_text(c, bar_x, y + bar_h + 5, buf, ss);
@@ -115,9 +115,11 @@ static void draw_bugs(ViewCtx *v, const Scene *sc) {
 
     if (e->reference) {
         hs.color = th->text;
-        draw_text(c, a.x, y, zh ? "参考测量（PyTorch，全部 50,000 张训练图像、10,000 张测试图像；不是现场计算）"
-                                : "Reference measurements (PyTorch, all 50,000 training and 10,000 test images; not live)", hs);
-        y += th->font_body * 1.4f;
+        draw_text(c, a.x, y, zh ? "参考测量（不是现场计算）" : "Reference measurements (not live)", hs);
+        y += th->font_body * 1.3f;
+        TextStyle rs = text_style(c, th->font_small, th->text_muted);
+        draw_text(c, a.x, y, zh ? "PyTorch，全部 50,000 张训练图像，10,000 张测试图像" : "PyTorch, all 50,000 training and 10,000 test images", rs);
+        y += th->font_small * 1.6f + 2;
         static const struct { const char *en, *zh; double acc; bool approx; } REF[] = {
             {"break · ReLU(logits) · tutorial", "break · ReLU(logits) · 教程原样", 10.0, true},
             {"no break · plain logits · 2 epochs", "无 break · 原始 logits · 2 轮", 59.1, false},
