@@ -49,6 +49,16 @@ s1=$(step_of)
 sleep 1
 s2=$(step_of)
 [ "$s1" = "$s2" ] || fail "steps advanced while paused: $s1 -> $s2"
+# view keys and clicks must not disturb training state: log scale, zoom, a
+# confusion cell, a picture
+xdotool key --window "$win" g z z g
+xdotool mousemove --window "$win" 160 620 click 1
+xdotool mousemove --window "$win" 800 600 click 1
+xdotool key --window "$win" Escape   # closes the cell's picture list, not the program
+sleep 0.5
+kill -0 $pid 2>/dev/null || fail "the program died on view keys or clicks"
+s3=$(step_of)
+[ "$s3" = "$s1" ] || fail "view keys changed the step: $s1 -> $s3"
 xdotool key --window "$win" F12
 for i in $(seq 1 50); do [ -s "$OUT/shot.png" ] && break; sleep 0.1; done
 [ -s "$OUT/shot.png" ] || fail "F12 wrote no screenshot"
