@@ -248,10 +248,10 @@ static void draw_confusion(Canvas *c, const DashboardLayout *L, const TrainSnaps
     dash_panel(c, L->confusion, "Confusion matrix", NULL);
     Rect g = L->confusion_cells;
     float cell = g.w / 10;
-    TextStyle rl = text_style(c, 14, th->text);
+    TextStyle rl = text_style(c, 15, th->text);
     rl.align = ALIGN_RIGHT;
     rl.vcenter = true;
-    TextStyle cl = text_style(c, 12, th->text_muted);
+    TextStyle cl = text_style(c, 13, th->text_muted);
     cl.align = ALIGN_CENTER;
     for (int k = 0; k < CIFAR_CLASSES; k++) {
         draw_text(c, g.x - 6, g.y + cell * (k + 0.5f), CIFAR_TUTORIAL_CLASSES[k], rl);
