@@ -14,6 +14,10 @@
 
 #define MARGIN 12.0f
 
+static bool dash_lang_zh;  // the language of the dashboard being drawn
+
+const char *dash_tr(const char *en, const char *zh) { return dash_lang_zh ? zh : en; }
+
 // Near-black or white, whichever reads better on fill.
 Rgba dash_text_on(Rgba fill) {
     return rgba_luma(fill) > 0.5f ? (Rgba){17, 17, 17, 255} : (Rgba){255, 255, 255, 255};
@@ -106,7 +110,9 @@ static void draw_progress(Canvas *c, Rect r, const TrainSnapshot *s, const Dashb
     const Theme *th = canvas_theme(c);
     dash_fill(c, r, th->panel);
     dash_outline(c, r, 1, th->panel_border);
-    static const char *const STATE[] = {"READY", "TRAINING", "PAUSED", "FINISHED", "ERROR"};
+    const char *const STATE[] = {dash_tr("READY", "就绪"), dash_tr("TRAINING", "训练中"), dash_tr("PAUSED", "已暂停"),
+                                 dash_tr("FINISHED", "已完成"), dash_tr("ERROR", "错误")};
+    static const char *const STATE_EN[] = {"READY", "TRAINING", "PAUSED", "FINISHED", "ERROR"};
     Rgba scol = s->state == TS_RUNNING ? th->output : s->state == TS_ERROR ? th->error
               : s->state == TS_FINISHED ? th->input : th->kernel;
     // a badge: filled shape + word, so the state never rests on colour alone
@@ -133,13 +139,14 @@ static void draw_progress(Canvas *c, Rect r, const TrainSnapshot *s, const Dashb
     fmt_duration(el, sizeof el, s->elapsed_s);
     fmt_duration(eta, sizeof eta, s->eta_s);
     int epochs = s->config.epochs;
-    snprintf(line, sizeof line, "epoch %d/%d   ·   step %s / %s   ·   %s img/s   ·   elapsed %s   ·   ETA %s",
+    snprintf(line, sizeof line, dash_tr("epoch %d/%d   ·   step %s / %s   ·   %s img/s   ·   elapsed %s   ·   ETA %s",
+                                        "第 %d/%d 轮   ·   第 %s / %s 步   ·   %s 张/秒   ·   已用 %s   ·   剩余 %s"),
              s->epoch, epochs, steps, total, ips, el, eta);
     TextStyle ls = text_style(c, 20, th->text);
     ls.vcenter = true;
     draw_text(c, x, cy, line, ls);
     if (dump) fprintf(dump, "progress epoch=%d/%d step=%ld total=%ld state=%s\n", s->epoch, epochs, s->step,
-                      s->total_steps, STATE[s->state]);
+                      s->total_steps, STATE_EN[s->state]);
 
     // progress bar on the right, with the percentage written on it
     float bw = 200, bh = 22;
@@ -163,20 +170,21 @@ static void draw_progress(Canvas *c, Rect r, const TrainSnapshot *s, const Dashb
 
 static void draw_accuracy(Canvas *c, Rect panel, const TrainSnapshot *s, FILE *dump) {
     const Theme *th = canvas_theme(c);
-    Rect in = dash_panel(c, panel, "Accuracy", NULL);
+    Rect in = dash_panel(c, panel, dash_tr("Accuracy", "准确率"), NULL);
     float tx = in.x + 4, colw = 190;
     TextStyle lab = text_style(c, 15, th->text_muted);
     TextStyle big = text_style(c, 32, th->output);
     big.bold = true;
     char buf[64];
     if (s->has_eval) {
-        snprintf(buf, sizeof buf, s->eval_epoch > 0 ? "test, after epoch %d" : "test (loaded weights)", s->eval_epoch);
+        snprintf(buf, sizeof buf, s->eval_epoch > 0 ? dash_tr("test, after epoch %d", "测试集，第 %d 轮后")
+                                                    : dash_tr("test (loaded weights)", "测试集（载入的权重）"), s->eval_epoch);
         draw_text(c, tx, in.y - 4, buf, lab);
         snprintf(buf, sizeof buf, "%.2f %%", s->eval.accuracy);
         draw_text(c, tx, in.y + 14, buf, big);
         if (dump) fprintf(dump, "accuracy test=%.2f n=%d epoch=%d\n", s->eval.accuracy, s->eval.n, s->eval_epoch);
     } else {
-        draw_text(c, tx, in.y - 4, "test: after epoch 1", lab);
+        draw_text(c, tx, in.y - 4, dash_tr("test: after epoch 1", "测试集：第 1 轮后"), lab);
         TextStyle dim = big;
         dim.color = th->text_muted;
         draw_text(c, tx, in.y + 14, "– %", dim);
@@ -185,13 +193,13 @@ static void draw_accuracy(Canvas *c, Rect panel, const TrainSnapshot *s, FILE *d
     mid.bold = true;
     float y2 = in.y + 58;
     if (s->running_train_acc >= 0) {
-        snprintf(buf, sizeof buf, "training, epoch %d so far", s->epoch);
+        snprintf(buf, sizeof buf, dash_tr("training, epoch %d so far", "训练集，第 %d 轮至今"), s->epoch);
         draw_text(c, tx, y2, buf, lab);
         snprintf(buf, sizeof buf, "%.1f %%", s->running_train_acc);
         draw_text(c, tx, y2 + 18, buf, mid);
         if (dump) fprintf(dump, "accuracy train_running=%.1f epoch=%d\n", s->running_train_acc, s->epoch);
     } else {
-        draw_text(c, tx, y2, "training: not started", lab);
+        draw_text(c, tx, y2, dash_tr("training: not started", "训练：尚未开始"), lab);
     }
     Rect chart = {in.x + colw, in.y - 6, in.w - colw, in.h + 6};
     dash_draw_accuracy_chart(c, chart, s, dump);
@@ -200,9 +208,11 @@ static void draw_accuracy(Canvas *c, Rect panel, const TrainSnapshot *s, FILE *d
 static void draw_classes(Canvas *c, Rect panel, const TrainSnapshot *s, FILE *dump) {
     const Theme *th = canvas_theme(c);
     char sub[64];
-    if (s->has_eval) snprintf(sub, sizeof sub, s->eval_epoch > 0 ? "test set, after epoch %d" : "test set", s->eval_epoch);
-    else snprintf(sub, sizeof sub, "shown after the first epoch");
-    Rect in = dash_panel(c, panel, "Accuracy per class", sub);
+    if (s->has_eval)
+        snprintf(sub, sizeof sub, s->eval_epoch > 0 ? dash_tr("test set, after epoch %d", "测试集，第 %d 轮后") : dash_tr("test set", "测试集"),
+                 s->eval_epoch);
+    else snprintf(sub, sizeof sub, "%s", dash_tr("shown after the first epoch", "第一轮结束后显示"));
+    Rect in = dash_panel(c, panel, dash_tr("Accuracy per class", "各类别准确率"), sub);
     float name_w = 66, row_h = in.h / 10;
     Rect track_all = {in.x + name_w, in.y, in.w - name_w - 4, in.h};
     float fs = fminf(19, row_h * 0.72f);
@@ -245,7 +255,7 @@ static void draw_classes(Canvas *c, Rect panel, const TrainSnapshot *s, FILE *du
 static void draw_confusion(Canvas *c, const DashboardLayout *L, const TrainSnapshot *s, const DashboardView *v,
                            FILE *dump) {
     const Theme *th = canvas_theme(c);
-    dash_panel(c, L->confusion, "Confusion matrix", NULL);
+    dash_panel(c, L->confusion, dash_tr("Confusion matrix", "混淆矩阵"), NULL);
     Rect g = L->confusion_cells;
     float cell = g.w / 10;
     TextStyle rl = text_style(c, 15, th->text);
@@ -285,7 +295,8 @@ static void draw_confusion(Canvas *c, const DashboardLayout *L, const TrainSnaps
     }
     TextStyle cap = text_style(c, 13, th->text_muted);
     draw_text(c, L->confusion.x + 10, L->confusion.y + L->confusion.h - 20,
-              v->interactive ? "rows: true · columns: predicted · click a cell" : "rows: true class · columns: predicted", cap);
+              v->interactive ? dash_tr("rows: true · columns: predicted · click a cell", "行：真实 · 列：预测 · 可点击格子")
+                             : dash_tr("rows: true class · columns: predicted", "行：真实类别 · 列：预测类别"), cap);
 }
 
 /* ==== predictions / a confusion cell's images ============================= */
@@ -303,7 +314,8 @@ int dashboard_cell_images(const TrainSnapshot *s, const Cifar *cifar, int truth,
 
 static void draw_predictions(Canvas *c, const DashboardLayout *L, const TrainSnapshot *s, FILE *dump) {
     const Theme *th = canvas_theme(c);
-    dash_panel(c, L->predictions, "Predictions", "first test pictures: guess, truth, next two");
+    dash_panel(c, L->predictions, dash_tr("Predictions", "预测"),
+               dash_tr("first test pictures: guess, truth, next two", "前几张测试图片：预测、真实、其次两个"));
     for (int i = 0; i < s->n_pred; i++) {
         const Prediction *p = &s->pred[i];
         Rect ir = L->pred_cells[i];
@@ -322,7 +334,7 @@ static void draw_predictions(Canvas *c, const DashboardLayout *L, const TrainSna
         TextStyle ps = text_style(c, 16, col);
         ps.bold = true;
         draw_text(c, tx, ty, buf, ps);
-        snprintf(buf, sizeof buf, "truth: %s", CIFAR_TUTORIAL_CLASSES[p->truth]);
+        snprintf(buf, sizeof buf, dash_tr("truth: %s", "真实：%s"), CIFAR_TUTORIAL_CLASSES[p->truth]);
         TextStyle ts = text_style(c, 15, th->text);
         draw_text(c, tx, ty + 19, buf, ts);
         snprintf(buf, sizeof buf, "%s %.0f · %s %.0f", CIFAR_TUTORIAL_CLASSES[p->top[1]], 100.0 * p->prob[1],
@@ -342,7 +354,7 @@ static void draw_cell_images(Canvas *c, const DashboardLayout *L, const TrainSna
                              const Cifar *cifar) {
     const Theme *th = canvas_theme(c);
     char title[96];
-    snprintf(title, sizeof title, "true %s, predicted %s", CIFAR_TUTORIAL_CLASSES[v->cell_truth],
+    snprintf(title, sizeof title, dash_tr("true %s, predicted %s", "真实 %s，预测 %s"), CIFAR_TUTORIAL_CLASSES[v->cell_truth],
              CIFAR_TUTORIAL_CLASSES[v->cell_pred]);
     Rect in = dash_panel(c, L->predictions, title, NULL);
     int max = L->cell_cols * L->cell_rows;
@@ -351,7 +363,8 @@ static void draw_cell_images(Canvas *c, const DashboardLayout *L, const TrainSna
     int total = dashboard_cell_images(s, cifar, v->cell_truth, v->cell_pred, idx, max * (v->cell_page + 1));
     int first = max * v->cell_page;
     char line[96];
-    snprintf(line, sizeof line, "%d pictures%s  ·  click one: its feature maps  ·  Esc closes", total,
+    snprintf(line, sizeof line, dash_tr("%d pictures%s  ·  click one: its feature maps  ·  Esc closes",
+                                        "%d 张图片%s  ·  点击一张看特征图  ·  Esc 关闭"), total,
              total > max ? " (PgDn/PgUp)" : "");
     TextStyle ls = text_style(c, 13, th->text_muted);
     draw_text(c, in.x, in.y - 4, line, ls);
@@ -373,18 +386,22 @@ static void draw_hints(Canvas *c, Rect r, const TrainSnapshot *s, const Dashboar
     dash_fill(c, r, th->panel);
     dash_outline(c, r, 1, th->panel_border);
     TextStyle ks = text_style(c, 17, th->text);
-    const char *keys = s->state == TS_RUNNING ? "T pause   R reset   S save   O open   G log   Z zoom   Backspace lessons   Q quit"
-                                              : "T train   R reset   S save   O open   G log   Z zoom   Backspace lessons   Q quit";
+    const char *keys = s->state == TS_RUNNING
+                           ? dash_tr("T pause   R reset   S save   O open   G log   Z zoom   Backspace lessons   Q quit",
+                                     "T 暂停   R 重置   S 保存   O 打开   G 对数   Z 放大   Backspace 课程   Q 退出")
+                           : dash_tr("T train   R reset   S save   O open   G log   Z zoom   Backspace lessons   Q quit",
+                                     "T 训练   R 重置   S 保存   O 打开   G 对数   Z 放大   Backspace 课程   Q 退出");
     draw_text(c, r.x + 10, r.y + 5, keys, ks);
     const TrainConfig *k = &v->settings;
     char line[320], mom[32];
-    if (k->optim.kind == OPTIM_ADAM) snprintf(mom, sizeof mom, "– (SGD only)");
+    if (k->optim.kind == OPTIM_ADAM) snprintf(mom, sizeof mom, "%s", dash_tr("– (SGD only)", "–（仅 SGD）"));
     else snprintf(mom, sizeof mom, "%g", (double)k->optim.momentum);
     snprintf(line, sizeof line,
-             "L lr %g   M momentum %s   B batch %d   A %s   E epochs %d   D seed %llu   U relu-logits %s   K break %s%s",
+             dash_tr("L lr %g   M momentum %s   B batch %d   A %s   E epochs %d   D seed %llu   U relu-logits %s   K break %s%s",
+                     "L 学习率 %g   M 动量 %s   B 批大小 %d   A %s   E 轮数 %d   D 种子 %llu   U relu-logits %s   K break %s%s"),
              (double)k->optim.lr, mom, k->batch_size, k->optim.kind == OPTIM_ADAM ? "Adam" : "SGD",
-             k->epochs, (unsigned long long)k->seed, k->relu_logits ? "on" : "off", k->tutorial_break ? "on" : "off",
-             v->settings_locked ? "   (pause to change)" : "   (Shift: back)");
+             k->epochs, (unsigned long long)k->seed, k->relu_logits ? dash_tr("on", "开") : dash_tr("off", "关"), k->tutorial_break ? dash_tr("on", "开") : dash_tr("off", "关"),
+             v->settings_locked ? dash_tr("   (pause to change)", "   （暂停后可改）") : dash_tr("   (Shift: back)", "   （Shift：反向）"));
     TextStyle ss = text_style(c, 16, v->settings_locked ? th->text_muted : th->kernel);
     draw_text(c, r.x + 10, r.y + 29, line, ss);
 }
@@ -421,6 +438,7 @@ static void draw_status(Canvas *c, Rect bar, const char *msg) {
 
 void dashboard_draw(Canvas *c, const TrainSnapshot *s, const DashboardView *v, const Cifar *cifar, FILE *dump) {
     DashboardLayout L;
+    dash_lang_zh = v->zh;
     dashboard_layout(&L, canvas_width(c), canvas_height(c), v);
     draw_progress(c, L.top, s, v, dump);
     dash_draw_loss(c, L.loss, s, v, dump);
@@ -473,6 +491,11 @@ DashboardHit dashboard_hit(const Canvas *c, const TrainSnapshot *s, const Dashbo
 
 int dashboard_write_png(const char *png_path, const char *dump_path, const TrainSnapshot *s, const Cifar *cifar,
                         int w, int h, ClError *err) {
+    return dashboard_write_png_lang(png_path, dump_path, s, cifar, w, h, false, err);
+}
+
+int dashboard_write_png_lang(const char *png_path, const char *dump_path, const TrainSnapshot *s, const Cifar *cifar,
+                             int w, int h, bool zh, ClError *err) {
     if (draw_init_fonts(err) != 0) return -1;
     Theme theme;
     if (theme_load_named(&theme, "light", err) != 0) return -1;
@@ -487,6 +510,7 @@ int dashboard_write_png(const char *png_path, const char *dump_path, const Train
     dashboard_view_init(&v);
     v.interactive = false;
     v.settings = s->config;
+    v.zh = zh;
     canvas_begin_frame(c);
     dashboard_draw(c, s, &v, cifar, dump);
     canvas_end_frame(c);
@@ -499,11 +523,10 @@ int dashboard_write_png(const char *png_path, const char *dump_path, const Train
 // The batch command's hook (app/dashboard_hook.h): the dashboard as it stands
 // at the end of `--batch train ... --dashboard PNG`. Sizes 0 mean 1280x800.
 // CONVLAB_DASHBOARD_DUMP=FILE also writes the numbers drawn (tests compare them
-// with the printout and the CSV). The dashboard's labels are English only.
+// with the printout and the CSV). lang "zh" draws the labels in Chinese.
 int dashboard_render_png(const char *path, const TrainSnapshot *snap, int width, int height, const char *lang,
                          ClError *err) {
-    (void)lang;
     const char *dump = getenv("CONVLAB_DASHBOARD_DUMP");
-    return dashboard_write_png(path, dump && *dump ? dump : NULL, snap, NULL, width > 0 ? width : 1280,
-                               height > 0 ? height : 800, err);
+    return dashboard_write_png_lang(path, dump && *dump ? dump : NULL, snap, NULL, width > 0 ? width : 1280,
+                                    height > 0 ? height : 800, lang && strcmp(lang, "zh") == 0, err);
 }

@@ -33,6 +33,7 @@ typedef struct {
     bool settings_locked;    // training runs: settings hints are greyed out
     TrainConfig settings;    // the settings the next run will use (shown in the hints)
     const char *status;      // a line from the screen (e.g. "no training data"), or NULL
+    bool zh;                 // labels in Chinese (class names stay the tutorial's)
 } DashboardView;
 
 typedef struct {
@@ -71,5 +72,8 @@ int dashboard_cell_images(const TrainSnapshot *s, const Cifar *cifar, int truth,
 // are initialised if needed). dump_path (may be NULL) receives the numbers drawn.
 int dashboard_write_png(const char *png_path, const char *dump_path, const TrainSnapshot *s, const Cifar *cifar,
                         int w, int h, ClError *err);
+// The same with the labels in Chinese when zh is true.
+int dashboard_write_png_lang(const char *png_path, const char *dump_path, const TrainSnapshot *s, const Cifar *cifar,
+                             int w, int h, bool zh, ClError *err);
 
 #endif

@@ -19,6 +19,9 @@ void dash_dashed_vline(Canvas *c, float x, float y0, float y1, float thickness, 
 
 // Near-black or white text, whichever reads better on the fill colour.
 Rgba dash_text_on(Rgba fill);
+// en or zh, by the language of the dashboard being drawn (set by dashboard_draw;
+// drawing happens on one thread).
+const char *dash_tr(const char *en, const char *zh);
 // The colour of run number `run` (0-based) in every chart and legend.
 Rgba dash_run_color(int run);
 // Panel background, border and a bold title with an optional muted subtitle;

@@ -59,12 +59,12 @@ static Rect fit(Rect box, int iw, int ih) {
 
 void dash_draw_features(Canvas *c, Rect panel, const TrainSnapshot *s) {
     const Theme *th = canvas_theme(c);
-    Rect in = dash_panel(c, panel, "Inside the network", "filters, feature maps");
+    Rect in = dash_panel(c, panel, dash_tr("Inside the network", "网络内部"), dash_tr("filters, feature maps", "卷积核与特征图"));
     if (s->n_runs == 0) return;  // no network yet (no data)
     TextStyle lab = text_style(c, 14, th->text_muted);
 
     // conv1 filters: each 5x5x3 rescaled to 0..255 on its own (min..max).
-    draw_text(c, in.x, in.y, "conv1 filters (5×5, RGB)", lab);
+    draw_text(c, in.x, in.y, dash_tr("conv1 filters (5×5, RGB)", "conv1 卷积核（5×5，RGB）"), lab);
     float fy = in.y + 20, fsize = fminf(44, (in.w - 7 * 8) / 8);
     for (int f = 0; f < 8; f++) {
         const float *w = s->conv1_w + f * 75;
@@ -83,7 +83,7 @@ void dash_draw_features(Canvas *c, Rect panel, const TrainSnapshot *s) {
     float my = fy + fsize + 12;
     float img_size = fminf(72, in.y + in.h - my - 36);
     if (img_size < 24 || s->fmaps[0].c == 0) return;
-    draw_text(c, in.x, my, "picture", lab);
+    draw_text(c, in.x, my, dash_tr("picture", "图片"), lab);
     Rect ir = {in.x, my + 18, img_size, img_size};
     {
         uint8_t rgb[32 * 32 * 3];

@@ -184,9 +184,9 @@ static int bucket_points(const LossAxes *a, const RunHistory *h, bool smooth, fl
 
 void dash_draw_loss(Canvas *c, Rect panel, const TrainSnapshot *s, const DashboardView *v, FILE *dump) {
     const Theme *th = canvas_theme(c);
-    Rect content = dash_panel(c, panel, "Training loss",
-                              v->log_scale ? "cross-entropy per logged window · log scale"
-                                           : "cross-entropy, mean of each logged window");
+    Rect content = dash_panel(c, panel, dash_tr("Training loss", "训练损失"),
+                              v->log_scale ? dash_tr("cross-entropy per logged window · log scale", "交叉熵，每个记录窗口的平均 · 对数坐标")
+                                           : dash_tr("cross-entropy, mean of each logged window", "交叉熵，每个记录窗口的平均"));
     const RunHistory *cur = s->n_runs > 0 ? &s->runs[s->n_runs - 1] : NULL;
 
     // the latest value, large, top right
@@ -248,7 +248,7 @@ void dash_draw_loss(Canvas *c, Rect panel, const TrainSnapshot *s, const Dashboa
     }
     TextStyle cap = text_style(c, 17, th->text);
     cap.align = ALIGN_CENTER;
-    draw_text(c, plot.x + plot.w / 2, plot.y + plot.h + 24, "mini-batches", cap);
+    draw_text(c, plot.x + plot.w / 2, plot.y + plot.h + 24, dash_tr("mini-batches", "小批量"), cap);
 
     // epoch marks of the current run
     if (cur && cur->batches_per_epoch > 0) {
@@ -260,7 +260,7 @@ void dash_draw_loss(Canvas *c, Rect panel, const TrainSnapshot *s, const Dashboa
             float x = loss_x(&a, x0);
             dash_dashed_vline(c, x, plot.y, plot.y + plot.h, 1.5f, 6, th->text_muted);
             char buf[32];
-            snprintf(buf, sizeof buf, "end of epoch %d", e);
+            snprintf(buf, sizeof buf, dash_tr("end of epoch %d", "第 %d 轮结束"), e);
             if (cur->config.epochs <= 12 || e == cur->config.epochs) draw_text(c, x - 4, plot.y + 2, buf, el);
         }
     }
@@ -299,10 +299,10 @@ void dash_draw_loss(Canvas *c, Rect panel, const TrainSnapshot *s, const Dashboa
         big.vcenter = true;
         char msg[128];
         int every = cur ? cur->config.log_every : 0;
-        if (s->state == TS_IDLE && v->interactive) snprintf(msg, sizeof msg, "press T to start training");
+        if (s->state == TS_IDLE && v->interactive) snprintf(msg, sizeof msg, "%s", dash_tr("press T to start training", "按 T 开始训练"));
         else if (s->state == TS_RUNNING || s->state == TS_PAUSED)
-            snprintf(msg, sizeof msg, "the first point comes after %d mini-batches", every);
-        else snprintf(msg, sizeof msg, "no logged step");
+            snprintf(msg, sizeof msg, dash_tr("the first point comes after %d mini-batches", "第一个点在 %d 个小批量之后"), every);
+        else snprintf(msg, sizeof msg, "%s", dash_tr("no logged step", "没有记录"));
         draw_text(c, plot.x + plot.w / 2, plot.y + plot.h / 2, msg, big);
     }
 
@@ -313,10 +313,10 @@ void dash_draw_loss(Canvas *c, Rect panel, const TrainSnapshot *s, const Dashboa
         for (int r = 0; r < s->n_runs; r++) {
             const RunHistory *h = &s->runs[r];
             if (h->n_points > 0)
-                snprintf(lines[r], sizeof lines[r], "run %d: %s  (%.3f)", r + 1, h->label,
+                snprintf(lines[r], sizeof lines[r], dash_tr("run %d: %s  (%.3f)", "第 %d 次：%s  (%.3f)"), r + 1, h->label,
                          (double)h->points[h->n_points - 1].smooth);
             else
-                snprintf(lines[r], sizeof lines[r], "run %d: %s", r + 1, h->label);
+                snprintf(lines[r], sizeof lines[r], dash_tr("run %d: %s", "第 %d 次：%s"), r + 1, h->label);
             float w, hh;
             text_measure(c, lines[r], 15, r == s->n_runs - 1, &w, &hh);
             lw = fmaxf(lw, w);
@@ -380,7 +380,7 @@ void dash_draw_accuracy_chart(Canvas *c, Rect r, const TrainSnapshot *s, FILE *d
     TextStyle cl = text_style(c, 12, th->text_muted);
     cl.align = ALIGN_RIGHT;
     cl.align = ALIGN_LEFT;
-    draw_text(c, plot.x + 4, chance - 15, "chance 10%", cl);
+    draw_text(c, plot.x + 4, chance - 15, dash_tr("chance 10%", "随机猜测 10%"), cl);
     TextStyle xl = text_style(c, 13, th->text_muted);
     xl.align = ALIGN_CENTER;
     float dx = plot.w / (float)max_epochs;
@@ -393,7 +393,7 @@ void dash_draw_accuracy_chart(Canvas *c, Rect r, const TrainSnapshot *s, FILE *d
     }
     TextStyle ec = text_style(c, 13, th->text_muted);
     ec.align = ALIGN_RIGHT;
-    draw_text(c, plot.x - 4, plot.y + plot.h + 3, "epoch", ec);
+    draw_text(c, plot.x - 4, plot.y + plot.h + 3, dash_tr("epoch", "轮"), ec);
     for (int i = 0; i < s->n_runs; i++) {
         const RunHistory *h = &s->runs[i];
         float xs[TS_MAX_EPOCHS], ys[TS_MAX_EPOCHS];
