@@ -43,7 +43,7 @@ static float draw_table(ViewCtx *v, const NetworkExt *e, Rect a, bool compact) {
     const Theme *th = v->th;
     bool zh = v->lang == LANG_ZH;
     float fs = compact ? 17 : 18, row_h = compact ? 25 : 40, relu_h = 27;
-    float x_name = a.x + 10, x_mod = a.x + 92, x_out = a.x + (compact ? 150 : 256), x_size = x_out + (compact ? 120 : 100);
+    float x_name = a.x + 10, x_mod = a.x + 92, x_out = a.x + (compact ? 150 : 250), x_size = x_out + (compact ? 120 : 108);
     float x_par = a.x + a.w - 10;
     float y = a.y;
     TextStyle hs = text_style(c, th->font_small, th->text_muted);
@@ -165,7 +165,7 @@ static void draw_network(ViewCtx *v, const Scene *sc) {
     Rect a = v->area;
     bool zh = v->lang == LANG_ZH;
     bool maps = e->have_acts && e->focus != NETWORK_FOCUS_NONE;
-    bool compact = maps;
+    bool compact = maps || (e->no_data && e->focus != NETWORK_FOCUS_NONE); // room for the maps or the "make data" note
     float bottom = draw_table(v, e, (Rect){a.x, a.y, a.w, a.h}, compact);
     if (!maps) {
         float y = bottom + 8 + draw_weights_note(v, e, a.x + 10, bottom + 8, a.w - 20);
