@@ -59,9 +59,12 @@ static int parse_metadata(StFile *f, const cJSON *obj, const char *label, ClErro
     f->meta = cl_calloc((size_t)n, sizeof *f->meta);
     const cJSON *item;
     cJSON_ArrayForEach(item, obj) {
+        // Keys are quoted in one-line messages: check them before quoting (found by fuzzing).
+        if (has_control_chars(item->string))
+            return cl_fail(err, "%s: a metadata key contains control characters; the file is corrupt", label);
         if (!cJSON_IsString(item))
             return cl_fail(err, "%s: metadata value of \"%s\" must be a string", label, item->string);
-        if (has_control_chars(item->string) || has_control_chars(item->valuestring))
+        if (has_control_chars(item->valuestring))
             return cl_fail(err, "%s: a metadata entry contains control characters; the file is corrupt", label);
         StMeta *m = &f->meta[f->n_meta++];
         snprintf(m->key, sizeof m->key, "%s", item->string);
@@ -89,7 +92,7 @@ static int parse_tensor(StTensor *t, const cJSON *entry, const uint8_t *data, si
         if (strcmp(dtype->valuestring, DTYPES[k].name) == 0) break;
     if (k == sizeof DTYPES / sizeof DTYPES[0])
         return cl_fail(err, "%s: tensor \"%s\" has dtype %s; convlab reads F32, I64, I32 and U8", label, name,
-                       dtype->valuestring);
+                       has_control_chars(dtype->valuestring) ? "(unreadable)" : dtype->valuestring);
     t->dtype = DTYPES[k].dtype;
     t->ndim = cJSON_GetArraySize(shape);
     if (t->ndim > ST_MAX_DIMS) return cl_fail(err, "%s: tensor \"%s\" has %d dimensions (at most %d)", label, name, t->ndim, ST_MAX_DIMS);
@@ -99,13 +102,15 @@ static int parse_tensor(StTensor *t, const cJSON *entry, const uint8_t *data, si
         if (!cJSON_IsNumber(d) || d->valuedouble < 0 || d->valuedouble > 1e12 || d->valuedouble != (double)(int64_t)d->valuedouble)
             return cl_fail(err, "%s: tensor \"%s\" has a shape entry that is not a non-negative integer", label, name);
         t->shape[i] = (int64_t)d->valuedouble;
+        // numel stays <= 2^40: test by division so the product never overflows (found by fuzzing).
+        if (t->shape[i] > 0 && numel > ((int64_t)1 << 40) / t->shape[i])
+            return cl_fail(err, "%s: tensor \"%s\" is implausibly large", label, name);
         numel *= t->shape[i];
-        if (numel > (int64_t)1 << 40) return cl_fail(err, "%s: tensor \"%s\" is implausibly large", label, name);
     }
     if (cJSON_GetArraySize(offsets) != 2) return cl_fail(err, "%s: tensor \"%s\": data_offsets must be [begin, end]", label, name);
     double b = cJSON_GetArrayItem(offsets, 0)->valuedouble, e = cJSON_GetArrayItem(offsets, 1)->valuedouble;
     if (!cJSON_IsNumber(cJSON_GetArrayItem(offsets, 0)) || !cJSON_IsNumber(cJSON_GetArrayItem(offsets, 1)) ||
-        b < 0 || e < b || e > (double)data_size)
+        b < 0 || e < b || e > (double)data_size || b != (double)(size_t)b || e != (double)(size_t)e)
         return cl_fail(err, "%s: tensor \"%s\": data_offsets [%.0f, %.0f] lie outside the %zu data bytes; the file is truncated or corrupt",
                        label, name, b, e, data_size);
     t->nbytes = (size_t)(e - b);
