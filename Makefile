@@ -36,7 +36,7 @@ CIFAR10_MD5    ?=
 CIFAR10_SHA256 ?=
 export CIFAR10_URL CIFAR10_MD5 CIFAR10_SHA256
 
-.PHONY: all run deps data test test-unit test-shell check bench clean help
+.PHONY: all run deps data test test-unit test-shell check check-asan check-tsan check-valgrind fuzz fuzz-build bench clean help
 .DEFAULT_GOAL := all
 
 all: convlab
@@ -88,9 +88,51 @@ test-unit: $(BUILD)/test_runner
 test-shell: all
 	@bash tests/run-shell-tests.sh
 
-# The unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
-check:
+# The hardening suite (issue 7): the unit tests under AddressSanitizer and
+# UndefinedBehaviorSanitizer, the live-training exchange under ThreadSanitizer,
+# every libFuzzer target for FUZZ_SECONDS, and valgrind leak runs of a short
+# batch training and of a render.
+check: check-asan check-tsan fuzz check-valgrind
+
+check-asan:
 	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" test-unit
+
+# Criterion cannot start under TSan, so tests/tsan/run.sh builds the
+# train_session tests against a stand-in header (see the script).
+check-tsan:
+	bash tests/tsan/run.sh
+
+# A plain -O1 -g build (no sanitizers: valgrind runs it) for the leak runs.
+check-valgrind:
+	$(MAKE) BUILD=build/valgrind OPT="-O1 -g" build/valgrind/convlab
+	bash tests/valgrind/run.sh build/valgrind/convlab
+
+# ---- libFuzzer targets (tests/fuzz/fuzz_*.c), built with clang --------------
+# The engine, the lesson parser and the flag parser, without SDL; each target
+# links all of them (scene kinds register themselves at start-up).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 30
+FUZZ_DIR     := build/libfuzzer
+FUZZ_SAN     := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS  := $(CSTD) $(WARN) $(FUZZ_SAN) -pthread -Isrc $(shell pkg-config --cflags libcjson 2>/dev/null)
+FUZZ_LIB_SRC := $(ENGINE_SRC) $(wildcard src/lesson/*.c) src/app/flags.c
+FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(FUZZ_DIR)/%.o)
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
+.SECONDARY: $(FUZZ_LIB_OBJ)
+
+$(FUZZ_DIR)/src/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(DEPFLAGS) -c $< -o $@
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(shell pkg-config --libs libcjson 2>/dev/null) -lm
+
+fuzz-build: $(FUZZ_BINS)
+
+# Runs each target FUZZ_SECONDS from its seed corpus; make fuzz FUZZ_SECONDS=600 for a long run.
+fuzz: fuzz-build
+	bash tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 bench: $(BUILD)/bench all
 	$(BUILD)/bench
@@ -104,6 +146,7 @@ help:
 	@echo "make deps       install missing Debian packages (apt-get)"
 	@echo "make data       download and verify CIFAR-10 into data/ (CIFAR10_URL, CIFAR10_MD5/SHA256 override)"
 	@echo "make test       unit tests, then command-line and window tests"
-	@echo "make check      unit tests under ASan + UBSan"
+	@echo "make check      unit tests under ASan + UBSan, TSan, fuzzers, valgrind leak runs"
+	@echo "make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 30)"
 	@echo "make bench      throughput and frame-time benchmarks"
 	@echo "make clean      remove build output"
