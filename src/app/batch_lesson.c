@@ -123,6 +123,14 @@ int batch_render_main(int argc, char **argv) {
             s->draw(s, c);
             if (canvas_save_png(c, a.out, &err) != 0) { fprintf(stderr, "convlab: %s\n", err.msg); rc = 1; }
             canvas_free(c);
+            // A step that cannot be computed (stride 0, a kernel larger than the padded
+            // input, ...) is drawn with its message as the window shows it, but --batch
+            // must not pass it off as a good frame: say it and exit 1 (issue 7).
+            const Scene *sc = player_scene(s);
+            if (rc == 0 && sc && sc->error[0] && !sc->needs_data) {
+                fprintf(stderr, "%s\n", sc->error);
+                rc = 1;
+            }
         }
     }
     s->destroy(s);
