@@ -410,6 +410,17 @@ static void backward_segment_job(void *arg, int t, int threads) {
     }
 }
 
+// A segment without convolutions or pooling whose linear layer is tiny.
+static bool segment_is_small(const Net *net, int lo, int hi, int N) {
+    long macs = 0;
+    for (int i = lo; i <= hi; i++) {
+        const Layer *l = &net->layers[i];
+        if (l->kind == LAYER_CONV2D || l->kind == LAYER_MAXPOOL2D) return false;
+        if (l->kind == LAYER_LINEAR) macs += (long)l->in_features * l->out_features * N;
+    }
+    return macs <= 65536;
+}
+
 static void backward_threaded(Net *net, int N) {
     NetImpl *impl = net->impl;
     SegmentJob job = {{net, N, N < net->threads ? N : net->threads}, net->n_layers - 1, 0, true};
@@ -417,8 +428,20 @@ static void backward_threaded(Net *net, int N) {
         // Down to just above the next linear layer (which heads the next segment).
         job.lo = job.hi;
         while (job.lo > 0 && net->layers[job.lo - 1].kind != LAYER_LINEAR) job.lo--;
-        threadpool_run(impl->pool, backward_segment_job, &job);
-        job.first = false;
+        if (segment_is_small(net, job.lo, job.hi, N)) {
+            // Less work than waking the workers costs (fc2 and its ReLU): all
+            // samples on this thread, with the same per-element order as the
+            // row split, so the result does not depend on the thread count.
+            for (int i = job.hi; i >= job.lo; i--) {
+                const Layer *l = &net->layers[i];
+                if (l->kind == LAYER_LINEAR)
+                    memset(net->grads + l->weight_offset, 0, sizeof(float) * (size_t)l->param_count);
+                net_layer_backward(net, i, net->grads, 0, N);
+            }
+        } else {
+            threadpool_run(impl->pool, backward_segment_job, &job);
+            job.first = false;
+        }
         job.hi = job.lo - 1;
     }
     // net->grads += the other threads' convolution gradients, in thread order.
