@@ -162,8 +162,12 @@ static int loop_compute(Scene *sc, const Lesson *l, const LessonStep *st, const 
                  a[0], a[1], a[2], a[3], (double)e->loss);
         break;
     case PHASE_BACKWARD:
-        snprintf(sc->formula, sizeof sc->formula, "\xE2\x88\x82loss/\xE2\x88\x82" ROLE_KERNEL "%s" ROLE_PLAIN " = " ROLE_OUTPUT "%.6f",
-                 e->param, (double)e->grad);
+    {
+        char g[32];
+        scene_fmt(g, sizeof g, e->grad, 6);
+        snprintf(sc->formula, sizeof sc->formula, "\xE2\x88\x82loss/\xE2\x88\x82" ROLE_KERNEL "%s" ROLE_PLAIN " = " ROLE_OUTPUT "%s",
+                 e->param, g);
+    }
         break;
     case PHASE_STEP:
     case PHASE_ALL:

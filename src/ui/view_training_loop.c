@@ -160,10 +160,13 @@ static void draw_weights_phase(ViewCtx *v, const TrainLoopExt *e, Rect r) {
         snprintf(buf, sizeof buf, zh ? "%s = %.6f，它的 .grad = 0：zero_grad() 清掉上一个小批量留下的梯度。"
                                      : "%s = %.6f and its .grad = 0: zero_grad() clears what the previous mini-batch left.",
                  e->param, (double)e->w_before);
-    else if (e->phase == PHASE_BACKWARD)
-        snprintf(buf, sizeof buf, zh ? "∂loss/∂%s = %.6f：把这个权重增大一点，loss 大约按这个斜率变化。"
-                                     : "∂loss/∂%s = %.6f: nudging this weight up changes the loss at about this slope.",
-                 e->param, (double)e->grad);
+    else if (e->phase == PHASE_BACKWARD) {
+        char gs[32];
+        scene_fmt(gs, sizeof gs, e->grad, 6); // a typographic minus, as everywhere on screen
+        snprintf(buf, sizeof buf, zh ? "∂loss/∂%s = %s：把这个权重增大一点，loss 大约按这个斜率变化。"
+                                     : "∂loss/∂%s = %s: nudging this weight up changes the loss at about this slope.",
+                 e->param, gs);
+    }
     else
         snprintf(buf, sizeof buf, zh ? "%s：%.7f → %.7f（第一步的动量缓冲就是梯度本身，所以变化 = −lr·grad）。同一批图像的 loss：%.5f → %.5f"
                                      : "%s: %.7f → %.7f (on the first step the momentum buffer is the gradient itself, so the change is −lr·grad). Loss on the same batch: %.5f → %.5f",

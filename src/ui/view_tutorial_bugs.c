@@ -65,7 +65,7 @@ static void draw_bugs(ViewCtx *v, const Scene *sc) {
     cs.bold = true;
     draw_text(c, a.x + a.w, y, zh ? "红色虚线：随机猜 = 10 %" : "red dashes: guessing = 10 %", cs);
     y += th->font_small * 1.6f + 4;
-    float label_w = 300, bar_x = a.x + label_w, bar_w = a.w - label_w - 90;
+    float label_w = 312, bar_x = a.x + label_w, bar_w = a.w - label_w - 90;
     float bar_h = e->reference ? 24 : 30;
     float row = e->reference ? 50 : 68;
     float top = y;
@@ -73,7 +73,7 @@ static void draw_bugs(ViewCtx *v, const Scene *sc) {
         const BugRun *r = &e->runs[i];
         bool cur = i == e->n_runs - 1;
         run_label(v, r, buf, sizeof buf);
-        TextStyle ls = text_style(c, e->reference ? th->font_small : th->font_body * 0.85f, th->text);
+        TextStyle ls = text_style(c, th->font_small, th->text);
         ls.bold = cur;
         ls.vcenter = true;
         draw_text(c, a.x + 4, y + 2 + bar_h / 2, buf, ls);
