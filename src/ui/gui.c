@@ -143,6 +143,15 @@ int gui_main(int argc, char **argv) {
         fprintf(stderr, "convlab: cannot open a window: %s; HINT: run under a desktop session or use --batch\n", SDL_GetError());
         return 1;
     }
+    // Without a display SDL 2.26 falls back to its invisible "offscreen" driver: the
+    // app would run unseen until killed. Refuse unless that driver was asked for.
+    const char *driver = SDL_GetCurrentVideoDriver();
+    if (driver && (strcmp(driver, "offscreen") == 0 || strcmp(driver, "dummy") == 0) && !getenv("SDL_VIDEODRIVER")) {
+        fprintf(stderr, "convlab: no display to open a window on (DISPLAY and WAYLAND_DISPLAY are unset); "
+                        "HINT: run it in a desktop session, under xvfb-run, or use --batch\n");
+        SDL_Quit();
+        return 1;
+    }
     phase("SDL_Init (video)", t_start);
     if (draw_init_fonts(&err) != 0) { fprintf(stderr, "convlab: %s\n", err.msg); SDL_Quit(); return 1; }
     phase("fonts (fontconfig, ttf)", t_start);
