@@ -301,3 +301,35 @@ Test(kernels, relu_keeps_nan_zeroes_negative_zero_and_gates_the_gradient) {
         cr_assert(d[i] == want, "relu backward[%d] = %g, want %g", i, d[i], want);
     }
 }
+
+// The optimizer step split across threads (trainer.c) still refuses an update
+// that would overflow, with weights, momentum and step count left as they were.
+Test(threads, threaded_optimizer_refuses_an_overflowing_update_without_trace) {
+    for (int threads = 1; threads <= 3; threads++) {
+        CifarSet set = make_set(40, 13);
+        TrainConfig c = train_config_default();
+        c.threads = threads;
+        c.batch_size = 4;
+        Trainer t;
+        ClError err = {0};
+        cr_assert_eq(trainer_init(&t, &c, &set, &err), 0, "%s", err.msg);
+        float loss;
+        cr_assert_eq(trainer_step(&t, &loss, &err), 1, "%s", err.msg);  // momentum buffers now non-zero
+        // Finite momentum buffers and learning rate whose product overflows to inf.
+        for (long i = 0; i < t.opt.n; i++) t.opt.state1[i] = 1e30f;
+        t.opt.config.lr = 1e10f;
+        float *params = copy_floats(t.net.params, t.net.n_params), *buf = copy_floats(t.opt.state1, t.opt.n);
+        long steps = t.opt.t;
+        cr_assert_eq(trainer_step(&t, &loss, &err), -1, "%d threads: an overflowing update was applied", threads);
+        cr_assert(memcmp(params, t.net.params, sizeof(float) * (size_t)t.net.n_params) == 0, "%d threads: weights changed", threads);
+        cr_assert(memcmp(buf, t.opt.state1, sizeof(float) * (size_t)t.opt.n) == 0, "%d threads: momentum changed", threads);
+        cr_assert_eq(t.opt.t, steps);
+        memset(t.opt.state1, 0, sizeof(float) * (size_t)t.opt.n);
+        t.opt.config.lr = 0.001f;
+        cr_assert_eq(trainer_step(&t, &loss, &err), 1, "%s", err.msg);  // and training goes on
+        cr_assert_eq(t.opt.t, steps + 1);
+        free(params), free(buf);
+        trainer_free(&t);
+        free(set.labels), free(set.pixels);
+    }
+}

@@ -227,6 +227,28 @@ void net_set_threads(Net *net, int threads) {
     }
 }
 
+typedef struct {
+    NetRangeFn fn;
+    void *arg;
+    long n;
+} RangeJob;
+
+static void range_job(void *arg, int t, int threads) {
+    const RangeJob *job = arg;
+    long lo = job->n * t / threads / 16 * 16, hi = t + 1 == threads ? job->n : job->n * (t + 1) / threads / 16 * 16;
+    job->fn(job->arg, t, lo, hi);
+}
+
+void net_parallel_for(Net *net, NetRangeFn fn, void *arg, long n) {
+    NetImpl *impl = net->impl;
+    if (!impl->pool) {
+        fn(arg, 0, 0, n);
+        return;
+    }
+    RangeJob job = {fn, arg, n};
+    threadpool_run(impl->pool, range_job, &job);
+}
+
 // U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases: what
 // kaiming_uniform_(a=sqrt(5)) and the bias init of nn.Conv2d / nn.Linear amount to.
 void net_init_params(Net *net, uint64_t seed) {

@@ -81,6 +81,13 @@ int net_reserve_forward_batch(Net *net, int max_batch, ClError *err);
 // Number of worker threads forward/backward may use (1 = the calling thread only).
 void net_set_threads(Net *net, int threads);
 
+// fn(arg, t, lo, hi) for each thread t of the net over [0, n), split into one
+// contiguous range per thread (boundaries on multiples of 16 elements; the
+// split is fixed for a given n and thread count). Returns when all are done.
+// For elementwise work over the parameters, e.g. the optimizer (trainer.c).
+typedef void (*NetRangeFn)(void *arg, int t, long lo, long hi);
+void net_parallel_for(Net *net, NetRangeFn fn, void *arg, long n);
+
 // PyTorch's default init for Conv2d and Linear: weight and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
 // from the engine's seeded generator.
 void net_init_params(Net *net, uint64_t seed);

@@ -216,7 +216,7 @@ void optimizer_step(Optimizer *opt, float *params, const float *grads) {
     opt->t++;
 }
 
-int optimizer_step_checked(Optimizer *opt, float *params, const float *grads) {
+int optimizer_check(const Optimizer *opt, const float *params, const float *grads) {
     StepScalars s = step_scalars(opt);
     long n = opt->n;
     // Dry run: x*0 is 0 for finite x and NaN for Inf/NaN, so one sum tells
@@ -249,7 +249,11 @@ int optimizer_step_checked(Optimizer *opt, float *params, const float *grads) {
             poison += p_new * 0 + m_new * 0 + v_new * 0;
         }
     }
-    if (poison != 0 || isnan(poison)) return -1;
+    return poison != 0 || isnan(poison) ? -1 : 0;
+}
+
+int optimizer_step_checked(Optimizer *opt, float *params, const float *grads) {
+    if (optimizer_check(opt, params, grads) != 0) return -1;
     optimizer_step(opt, params, grads);
     return 0;
 }

@@ -49,5 +49,10 @@ void optimizer_step(Optimizer *opt, float *params, const float *grads);
 // -1 and changes nothing (params, state, step count) if any new parameter or
 // state value would be NaN or Inf; else applies it and returns 0.
 int optimizer_step_checked(Optimizer *opt, float *params, const float *grads);
+// The dry run of optimizer_step_checked alone: 0 if every new parameter and
+// state value would be finite, else -1. Changes nothing. On a view of a range
+// (n, state pointers offset, same t) it checks that range, so threads can
+// split the check and then the update (trainer.c does).
+int optimizer_check(const Optimizer *opt, const float *params, const float *grads);
 
 #endif

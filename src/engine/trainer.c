@@ -76,6 +76,47 @@ void trainer_free(Trainer *t) {
     t->order = NULL, t->batch_input = NULL, t->batch_labels = NULL, t->batch_pred = NULL;
 }
 
+// ---- the optimizer step on the net's threads ------------------------------------------
+
+#define MAX_SPLIT 256
+
+typedef struct {
+    Optimizer *opt;
+    float *params;
+    const float *grads;
+    bool commit;            // false: check each range; true: update it
+    bool bad[MAX_SPLIT];    // per thread: its range would become non-finite
+} OptimizerJob;
+
+static void optimizer_range(void *arg, int t, long lo, long hi) {
+    OptimizerJob *job = arg;
+    // A view of [lo, hi): the same step count and settings, state offset.
+    Optimizer view = *job->opt;
+    view.n = hi - lo;
+    view.state1 = view.state1 ? view.state1 + lo : NULL;
+    view.state2 = view.state2 ? view.state2 + lo : NULL;
+    if (job->commit) optimizer_step(&view, job->params + lo, job->grads + lo);
+    else job->bad[t] = optimizer_check(&view, job->params + lo, job->grads + lo) != 0;
+}
+
+// optimizer_step_checked split across the net's threads: every range is
+// checked before any is updated, so a refused step still changes nothing.
+// The update is elementwise, so the result is the same as one thread's.
+static int optimizer_step_checked_threaded(Trainer *t) {
+    Net *net = &t->net;
+    if (net->threads <= 1 || net->threads > MAX_SPLIT) return optimizer_step_checked(&t->opt, net->params, net->grads);
+    OptimizerJob job;
+    memset(&job, 0, sizeof job);
+    job.opt = &t->opt, job.params = net->params, job.grads = net->grads;
+    net_parallel_for(net, optimizer_range, &job, net->n_params);
+    for (int i = 0; i < net->threads; i++)
+        if (job.bad[i]) return -1;
+    job.commit = true;
+    net_parallel_for(net, optimizer_range, &job, net->n_params);
+    t->opt.t++;
+    return 0;
+}
+
 // Names the likely cause of a non-finite loss or update. Called only on failure.
 static int divergence_error(const Trainer *t, const char *what, ClError *err) {
     const Net *net = &t->net;
@@ -114,7 +155,7 @@ int trainer_step(Trainer *t, float *loss_out, ClError *err) {
     if (!isfinite(loss)) return divergence_error(t, isnan(loss) ? "loss became NaN" : "loss became infinite", err);
     net_predict(net, count, t->batch_pred);
     net_backward(net, t->batch_labels, count);
-    if (optimizer_step_checked(&t->opt, net->params, net->grads) != 0)
+    if (optimizer_step_checked_threaded(t) != 0)
         return divergence_error(t, "the update would make the weights NaN or infinite", err);
 
     // The step is committed: update the bookkeeping.
