@@ -83,7 +83,7 @@ static int bugs_compute(Scene *sc, const Lesson *l, const LessonStep *st, const 
     const CifarSet *train = netlesson_train_set(env, why, sizeof why);
     if (!train) {
         sc->needs_data = true;
-        snprintf(sc->error, sizeof sc->error, "training images: %s", why);
+        snprintf(sc->error, sizeof sc->error, "training images: %.990s", why);
         return 0;
     }
     if (e->train_n > train->n) e->train_n = train->n;
