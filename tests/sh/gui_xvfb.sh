@@ -40,10 +40,13 @@ xdotool key --window "$win" End
 wait_title "step 10/10" || { kill $pid; exit 1; }
 xdotool key --window "$win" Home
 wait_title "step 1/" || { kill $pid; exit 1; }
+# lesson numbers follow the files in lessons/: read ours from the title
+n=$(title | sed -n 's/.*Lesson \([0-9]*\)\/.*/\1/p')
+[ -n "$n" ] || { echo "no lesson number in '$(title)'"; kill $pid; exit 1; }
 xdotool key --window "$win" Down
-wait_title "Lesson 2/" || { kill $pid; exit 1; }
+wait_title "Lesson $((n + 1))/" || { kill $pid; exit 1; }
 xdotool key --window "$win" Up
-wait_title "Lesson 1/.*step 1/" || { kill $pid; exit 1; }
+wait_title "Lesson $n/.*step 1/" || { kill $pid; exit 1; }
 xdotool key --window "$win" 1
 xdotool key --window "$win" Right
 wait_title "step 2/" || { kill $pid; exit 1; }
