@@ -226,3 +226,19 @@ Test(adjust, bad_declaration_names_file_and_line) {
     scene_free(&sc);
     lesson_free(&L);
 }
+
+Test(adjust, texts_show_current_values) {
+    ClError err;
+    const char *text = "title.en = T\ntitle.zh = 标题\n[step]\nscene = conv\ninput = 1 2; 3 4\nkernel = 1\nstride = 2\n"
+                       "adjust = stride\ncaption.en = a\ncaption.zh = 甲\n";
+    cr_assert_eq(lesson_parse(&L, "t.lesson", text, NULL, &err), 0, "%s", err.msg);
+    const LessonStep *st = &L.steps[0];
+    char out[128];
+    SceneOverrides ov = {0};
+    adjust_expand(out, sizeof out, "stride={stride}, x_{i}, {nokey}", st, &ov);
+    cr_assert_str_eq(out, "stride=2, x_{i}, {nokey}", "markup and unknown keys stay");
+    cr_assert(adjust_key(&ov, &L, st, 's', false));
+    adjust_expand(out, sizeof out, "s = {stride}", st, &ov);
+    cr_assert_str_eq(out, "s = 3", "the student's value");
+    lesson_free(&L);
+}

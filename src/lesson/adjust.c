@@ -144,3 +144,26 @@ void adjust_apply(LessonStep *copy, const LessonStep *st, const SceneOverrides *
         copy->kv[k].value = (char *)ov->kv[i].value; // read-only: the copy is never freed
     }
 }
+
+char *adjust_expand(char *out, size_t n, const char *text, const LessonStep *st, const SceneOverrides *ov) {
+    size_t k = 0;
+    for (const char *p = text; *p && k + 1 < n; p++) {
+        const char *close = *p == '{' ? strchr(p, '}') : NULL;
+        bool markup = p > text && (p[-1] == '_' || p[-1] == '^');
+        if (close && !markup && close - p - 1 > 0 && close - p - 1 < 32) {
+            char key[32];
+            snprintf(key, sizeof key, "%.*s", (int)(close - p - 1), p + 1);
+            const char *v = override_of(ov, key);
+            if (!v) v = lesson_get(st, key, NULL);
+            if (v) {
+                k += (size_t)snprintf(out + k, n - k, "%s", v);
+                if (k >= n) k = n - 1;
+                p = close;
+                continue;
+            }
+        }
+        out[k++] = *p;
+    }
+    out[k] = 0;
+    return out;
+}

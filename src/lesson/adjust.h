@@ -47,4 +47,10 @@ int adjust_set_arg(SceneOverrides *ov, const char *arg, ClError *err);
 // keep the line of their own key, or of `adjust` if the step lacks them.
 void adjust_apply(LessonStep *copy, const LessonStep *st, const SceneOverrides *ov);
 
+// Expands {key} in a caption or text to the step's current value of that
+// scene key (the override if any), so texts of live steps stay true:
+// "stride={stride}". Markup _{x} and ^{x} and unknown keys are left alone.
+// Returns out.
+char *adjust_expand(char *out, size_t n, const char *text, const LessonStep *st, const SceneOverrides *ov);
+
 #endif

@@ -644,17 +644,21 @@ static void player_draw(Screen *s, Canvas *c) {
     float panel_w = text_only ? fminf(W - 2 * th->margin, 980) : fmaxf(W * th->panel_frac, 340);
     Rect panel = text_only ? (Rect){(W - panel_w) / 2, top + 20, panel_w, bottom - top - 40}
                            : (Rect){W - th->margin - panel_w, top, panel_w, bottom - top};
+    // {key} in the texts shows the step's current value of that key (live parameters)
+    static char caption_buf[512], text_buf[4096];
+    const char *caption = adjust_expand(caption_buf, sizeof caption_buf, st->caption[L], st, &p->overrides);
+    const char *text = adjust_expand(text_buf, sizeof text_buf, st->text[L], st, &p->overrides);
     if (text_only) { // as tall as its text (at least 40% of the height), centred
         TextStyle hs = text_style(c, th->font_body * 1.15f, th->title);
         hs.bold = true;
-        float need = draw_text_wrapped(c, 0, 0, panel_w - 36, st->caption[L], hs, 1.25f, false) + 32 +
-                     draw_text_wrapped(c, 0, 0, panel_w - 36, st->text[L], text_style(c, th->font_body * 1.25f, th->text), 1.4f, false) + 60;
+        float need = draw_text_wrapped(c, 0, 0, panel_w - 36, caption, hs, 1.25f, false) + 32 +
+                     draw_text_wrapped(c, 0, 0, panel_w - 36, text, text_style(c, th->font_body * 1.25f, th->text), 1.4f, false) + 60;
         float h = fminf(panel.h, fmaxf(need, panel.h * 0.4f));
         panel.y += (panel.h - h) / 2;
         panel.h = h;
     }
-    Rect in = widget_panel(c, panel, st->caption[L]);
-    float text_h = widget_text_block(c, in, st->text[L], text_only ? th->font_body * 1.25f : th->font_body, 18, th->text);
+    Rect in = widget_panel(c, panel, caption);
+    float text_h = widget_text_block(c, in, text, text_only ? th->font_body * 1.25f : th->font_body, 18, th->text);
     p->text_overflow = text_h > in.h + 0.5f; // clipped even at 18 px: lessons-check reports it
     if (!text_only) {
         Rect area = {th->margin, top, panel.x - th->gap - th->margin, bottom - top};
