@@ -32,19 +32,21 @@ typedef struct {
     int w, h;               // --size
     const char *data_dir;
     bool fullscreen;
+    bool train;             // --train: open on the training screen
 } GuiArgs;
 
 static int usage(const char *msg, const char *arg) {
     fprintf(stderr, "convlab: %s%s%s; usage: convlab [--lesson FILE|N] [--step K] [--lang en|zh] [--theme light|dark] "
-                    "[--size WxH] [--data DIR] [--fullscreen]\n", msg, arg ? " " : "", arg ? arg : "");
+                    "[--size WxH] [--data DIR] [--fullscreen] [--train]\n", msg, arg ? " " : "", arg ? arg : "");
     return 2;
 }
 
 static int parse_args(int argc, char **argv, GuiArgs *a) {
-    *a = (GuiArgs){NULL, 1, LANG_EN, "light", 1280, 800, "data/cifar-10-batches-bin", false};
+    *a = (GuiArgs){NULL, 1, LANG_EN, "light", 1280, 800, "data/cifar-10-batches-bin", false, false};
     for (int i = 1; i < argc; i++) {
         const char *f = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(f, "--fullscreen") == 0) { a->fullscreen = true; continue; }
+        if (strcmp(f, "--train") == 0) { a->train = true; continue; }
         if (!v) return usage("missing value after", f);
         if (strcmp(f, "--lesson") == 0) a->lesson = v;
         else if (strcmp(f, "--step") == 0) {
@@ -173,6 +175,10 @@ int gui_main(int argc, char **argv) {
     if (!lessons) { fprintf(stderr, "convlab: %s\n", err.msg); canvas_free(canvas); SDL_DestroyWindow(win); SDL_Quit(); return 1; }
     Screen *train = NULL, *cur = lessons;
     cur->activate(cur, now_s());
+    if (a.train && train_screen_create) { // the training screen as a screen of its own
+        if (!(train = train_screen_create(&ctx, &err))) fprintf(stderr, "convlab: %s\n", err.msg);
+        else { cur = train; cur->activate(cur, now_s()); }
+    }
     phase("lessons (parse, first scene)", t_start);
 
     bool quit = false, first = true, redraw = true, want_shot = false;

@@ -14,7 +14,7 @@ for f in $flags --lesson --step --out --theme --dump --batch --help; do
 done
 for cmd in "--batch train" "--batch eval --load CKPT" "--batch render --lesson FILE --step K" \
            "--batch lessons-check [FILES...]" "--batch lesson --lesson FILE --dump" \
-           "convlab [--lang en|zh] [--size WxH] [--lesson N]" "--dashboard PNG"; do
+           "convlab [--lesson FILE|N] [--step K] [--lang en|zh]" "--fullscreen" "--train" "--image N" "--dashboard PNG"; do
     printf '%s\n' "$help" | grep -qF -- "$cmd" || die "--help lacks the usage line '$cmd'"
 done
 for word in "Accuracy of plane : 61.2 %" "Finished Training" "EXIT STATUS" "130" "make data" "CIFAR10_URL"; do
