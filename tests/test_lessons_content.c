@@ -67,6 +67,7 @@ Test(lesson01, linear_and_conv_counts) {
     scene_free(&sc);
     compute(&sc, 6, NULL); // CNNNet's conv1 against a Linear layer with the same outputs (no data needed)
     e = sc.ext;
+    cr_assert(!sc.needs_data && !sc.error[0], "the picture only decorates: without data the counts still show");
     cr_assert_eq(e->conv_params, 608);
     cr_assert_eq(e->fc_in, 3 * 32 * 32);
     cr_assert_eq(e->fc_out, 8 * 28 * 28);

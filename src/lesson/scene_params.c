@@ -40,6 +40,11 @@ static int params_compute(Scene *sc, const Lesson *l, const LessonStep *st, cons
     static const char *const MODES[] = {"fc", "both", NULL};
     if (scene_parse_show(l, st, SHOW_FORMULA | SHOW_SIZE | SHOW_IMAGE, &sc->show, err) != 0) return -1;
     if (scene_load_image(sc, l, st, env, err) != 0) return -1;
+    if (sc->needs_data) { // the picture only decorates the counts: without data, the counts alone
+        sc->needs_data = false;
+        sc->error[0] = 0;
+        sc->from_image = false;
+    }
     ParamsScene *e = cl_calloc(1, sizeof *e);
     sc->ext = e;
     sc->ext_free = ext_free;
