@@ -20,7 +20,7 @@
 #include "engine/cifar.h"
 #include "engine/trainer.h"
 
-#define RUNS 3
+#define RUNS 5
 #define BENCH_SECONDS 0.6
 #define DATA_DIR "data/cifar-10-batches-bin"
 #define TRAIN_IMAGES 10000
