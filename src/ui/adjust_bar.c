@@ -3,7 +3,7 @@
  * accent colour and underlined (not colour alone). Chips that do not fit
  * one row wrap to a second (text stays >= 15 px for the projector); the
  * hint "Shift: down · R: reset" is shown when there is room (it is also in
- * the help overlay).
+ * the help overlay). Chips are also buttons: the player clicks them.
  */
 #include "ui/adjust_bar.h"
 
@@ -53,11 +53,12 @@ float adjust_bar_height(const Canvas *c, const Lesson *l, const LessonStep *st) 
     return size * 2.5f * (float)rows;
 }
 
-void adjust_bar_draw(Canvas *c, Rect r, Lang lang, const Lesson *l, const LessonStep *st, const SceneOverrides *ov) {
+int adjust_bar_draw(Canvas *c, Rect r, Lang lang, const Lesson *l, const LessonStep *st, const SceneOverrides *ov,
+                    AdjustChip *chips) {
     const Theme *th = canvas_theme(c);
     AdjustParam ps[ADJUST_MAX];
     int n = adjust_params(l, st, ps, NULL);
-    if (n <= 0) return;
+    if (n <= 0) return 0;
     float size = font_size(c), row_h = size * 2.5f;
     const char *hint = lang == LANG_ZH ? "Shift+键：减小 · R：恢复" : "Shift+key: down · R: reset";
     draw_fill_round_rect(c, r, 8, th->panel);
@@ -86,6 +87,7 @@ void adjust_bar_draw(Canvas *c, Rect r, Lang lang, const Lesson *l, const Lesson
         vs.vcenter = true;
         float vw = draw_text(c, tx, cy, val, vs);
         if (changed) draw_line(c, tx, cy + size * 0.62f, tx + vw, cy + size * 0.62f, 2, th->accent); // not colour alone
+        if (chips) chips[i] = (AdjustChip){{x - 4, cy - row_h / 2, w + 8, row_h}, ps[i].letter};
         x += w + CHIP_GAP;
     }
     // the hint, right-aligned on the last row, if it fits after the chips
@@ -97,4 +99,5 @@ void adjust_bar_draw(Canvas *c, Rect r, Lang lang, const Lesson *l, const Lesson
         hs.align = ALIGN_RIGHT;
         draw_text(c, r.x + r.w - BAR_PAD, cy, hint, hs);
     }
+    return n;
 }

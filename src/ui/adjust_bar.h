@@ -11,7 +11,15 @@
 
 // Height the bar needs (0 if the step declares no parameters).
 float adjust_bar_height(const Canvas *c, const Lesson *l, const LessonStep *st);
-// Draws the bar into r (its bottom strip of the view area).
-void adjust_bar_draw(Canvas *c, Rect r, Lang lang, const Lesson *l, const LessonStep *st, const SceneOverrides *ov);
+// Where a chip was drawn, for mouse clicks (left: up, right: down).
+typedef struct {
+    Rect r;
+    char letter;                // the parameter's key
+} AdjustChip;
+
+// Draws the bar into r (its bottom strip of the view area); fills chips
+// (ADJUST_MAX, may be NULL) and returns how many.
+int adjust_bar_draw(Canvas *c, Rect r, Lang lang, const Lesson *l, const LessonStep *st, const SceneOverrides *ov,
+                    AdjustChip *chips);
 
 #endif

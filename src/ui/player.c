@@ -48,6 +48,8 @@ typedef struct {
     int window_override;        // a clicked window (-1 none); reset on every step change
     int zoom, zoom_cx, zoom_cy; // mouse-wheel zoom into the picture (0 = the lesson's crop); reset likewise
     SceneOverrides overrides;   // live parameters (the step's `adjust` keys); reset likewise
+    AdjustChip chips[ADJUST_MAX]; // where the adjust bar drew its chips (mouse: left up, right down)
+    int n_chips;
     // time
     double now;                 // last update time
     double anim_start;          // < 0: starts at the next update
@@ -269,6 +271,20 @@ static ScreenAction player_event(Screen *s, const SDL_Event *ev, Canvas *c) {
         return SCREEN_HANDLED;
     }
     if (ev->type == SDL_WINDOWEVENT && ev->window.event == SDL_WINDOWEVENT_LEAVE) { p->mouse_in = false; p->dirty = true; return SCREEN_HANDLED; }
+    if (ev->type == SDL_MOUSEBUTTONDOWN && p->cur >= 0 && p->lessons[p->cur].ok) { // a chip of the adjust bar
+        float x, y;
+        canvas_window_to_logical(c, ev->button.x, ev->button.y, &x, &y);
+        const Lesson *les = &p->lessons[p->cur].lesson;
+        for (int i = 0; i < p->n_chips; i++)
+            if (rect_contains(p->chips[i].r, x, y)) {
+                bool down = ev->button.button != SDL_BUTTON_LEFT || (SDL_GetModState() & KMOD_SHIFT);
+                if (adjust_key(&p->overrides, les, &les->steps[p->step], p->chips[i].letter, down)) {
+                    p->window_override = -1;
+                    recompute(p, true);
+                }
+                return SCREEN_HANDLED;
+            }
+    }
     if (ev->type == SDL_MOUSEBUTTONDOWN && ev->button.button == SDL_BUTTON_LEFT) {
         float x, y;
         canvas_window_to_logical(c, ev->button.x, ev->button.y, &x, &y);
@@ -544,7 +560,7 @@ static void draw_help(Player *p, Canvas *c) {
         {"wheel", "over a picture's numbers: zoom in / out", "在图像数值上：放大 / 缩小"},
         {"F / F11", "fullscreen", "全屏"},
         {"F12", "save a screenshot (PNG)", "保存截图（PNG）"},
-        {"K S A D C O …", "change a parameter shown under the view (Shift: down, R: reset)", "改变视图下方列出的参数（Shift：减小，R：恢复）"},
+        {"K S A D C O …", "bar's parameters up; Shift / right-click: down; R: reset", "参数栏的参数增大；Shift / 右键：减小；R：恢复"},
         {"F1 / ?", "this help", "本帮助"},
         {"Esc / Q", "quit (Esc leaves fullscreen first)", "退出（Esc 先退出全屏）"},
     };
@@ -589,6 +605,7 @@ static void player_draw(Screen *s, Canvas *c) {
     Lang L = p->ctx->lang;
     float W = canvas_width(c), H = canvas_height(c);
     p->hits.n = 0;
+    p->n_chips = 0;
     draw_topbar(p, c);
     if (p->cur < 0) {
         draw_index(p, c);
@@ -665,7 +682,8 @@ static void player_draw(Screen *s, Canvas *c) {
         float bar_h = adjust_bar_height(c, &e->lesson, st); // live parameters: a bar under the view
         if (bar_h > 0) {
             area.h -= bar_h + th->gap / 2;
-            adjust_bar_draw(c, (Rect){area.x, area.y + area.h + th->gap / 2, area.w, bar_h}, L, &e->lesson, st, &p->overrides);
+            p->n_chips = adjust_bar_draw(c, (Rect){area.x, area.y + area.h + th->gap / 2, area.w, bar_h}, L, &e->lesson, st,
+                                         &p->overrides, p->chips);
         }
         ViewCtx v = {c, th, L, area, p->have_prev && t < 1 ? &p->prev : NULL, ui_ease(t), &p->hits};
         view_draw_scene(&v, sc);

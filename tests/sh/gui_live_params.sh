@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The real window under Xvfb: on lesson 4's live step, the A key (padding up)
-# changes the frame, R resets it to the lesson's frame exactly, and a step
-# change drops the override (F12 screenshots compared). Skips (77) without
+# changes the frame, R resets it to the lesson's frame exactly, a step change
+# drops the override, and clicking the bar's chip (left up, right down) acts
+# like the key (F12 screenshots compared). Skips (77) without
 # xvfb-run or xdotool.
 cd "$(dirname "$0")/../.." || exit 1
 BIN=${CONVLAB:-./convlab}
@@ -10,6 +11,7 @@ command -v xdotool >/dev/null || { echo "xdotool not installed"; exit 77; }
 [ -x "$BIN" ] || { echo "$BIN not built"; exit 1; }
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+[ -n "$KEEP_SHOTS" ] && trap 'cp "$out"/*.png "$KEEP_SHOTS"/; rm -rf "$out"' EXIT
 
 cat > "$out/drive.sh" <<'EOS'
 #!/usr/bin/env bash
@@ -40,6 +42,15 @@ shot reset
 xdotool key --window "$win" a Right Left
 wait_title "step 8/" || { kill $pid; exit 1; }
 shot back
+# the A chip of the bar (lesson layout at 1280x800: x 44, y 693; the window is 1024x640)
+xdotool mousemove --window "$win" 35 554 click 1
+shot clicked
+xdotool mousemove --window "$win" 35 554 click 3
+shot unclicked
+xdotool mousemove --window "$win" 1000 20
+xdotool key --window "$win" question
+shot help
+xdotool key --window "$win" F1
 xdotool key --window "$win" q
 wait $pid; rc=$?
 [ $rc -eq 0 ] || { echo "exit status $rc"; cat "$OUT/stderr"; exit 1; }
@@ -55,9 +66,12 @@ def pixels(path):  # decode a PNG (8-bit RGB/RGBA, no interlace) into raw rows
         elif typ == b'IDAT': idat += body
     return zlib.decompress(idat)  # filtered rows: equal images give equal bytes from one encoder
 d = sys.argv[1]
-lesson, pad, reset, back = (pixels(f'{d}/{n}.png') for n in ('lesson', 'padding2', 'reset', 'back'))
+lesson, pad, reset, back, clicked, unclicked = (pixels(f'{d}/{n}.png') for n in
+                                                ('lesson', 'padding2', 'reset', 'back', 'clicked', 'unclicked'))
 assert lesson != pad, 'the A key did not change the frame'
 assert lesson == reset, 'R did not restore the lesson frame'
 assert lesson == back, 'a step change did not drop the override'
-print('ok: A changes the frame, R resets, step change drops the override')
+assert clicked == pad, 'a click on the padding chip should raise padding like A'
+assert unclicked == lesson, 'a right-click on the chip should lower it again'
+print('ok: A changes the frame, R resets, step change drops the override, chips click')
 PY
