@@ -153,7 +153,11 @@ static void draw_planes(ViewCtx *v, const Scene *sc, const Conv2dScene *e) {
         draw_window(v, sc, e, &g);
         channel_name(e, ch, buf, sizeof buf);
         Rgba chc = th->input;
-        if (e->from_image) chc = j == 0 ? (Rgba){200, 40, 40, 255} : j == 1 ? (Rgba){30, 140, 60, 255} : (Rgba){40, 80, 210, 255};
+        if (e->from_image) { // the channel's own colour, lighter on a dark theme (contrast)
+            bool dark = rgba_luma(th->bg) < 0.5f;
+            chc = j == 0 ? (Rgba){200, 40, 40, 255} : j == 1 ? (Rgba){30, 140, 60, 255} : (Rgba){40, 80, 210, 255};
+            if (dark) chc = rgba_mix(chc, (Rgba){255, 255, 255, 255}, 0.35f);
+        }
         draw_text(c, x0 + 14, y + (float)pw * cell / 2, buf, style(v, th->font_title, chc, true, ALIGN_CENTER, true));
         char hn[160];
         snprintf(hn, sizeof hn, "%s %s", tr(v, "channel"), buf);
