@@ -91,6 +91,8 @@ typedef struct {
     const CifarSet *train, *test;
     MeasureResult result;
     bool claimed;                   // the worker has taken it (never moved while running)
+    CifarSet own_train, own_test;   // the worker's copies of the subsets: the caller's sets may be
+                                    // freed before the worker stops (the window frees CIFAR on quit)
     uint64_t data_hash;             // of the images used, so a reused pointer never hits a stale entry
 } Entry;
 
@@ -194,13 +196,22 @@ static void *worker_main(void *arg) {
         if (!todo) { pthread_cond_wait(&WAKE, &LOCK); continue; }
         todo->claimed = true;
         MeasureKey key = todo->key;
-        const CifarSet *train = todo->train, *test = todo->test;
+        const CifarSet *train = &todo->own_train, *test = &todo->own_test;
         pthread_mutex_unlock(&LOCK);
         run_measurement(&key, train, test, &todo->result, true); // entries are never moved while running
         pthread_mutex_lock(&LOCK);
     }
     pthread_mutex_unlock(&LOCK);
     return NULL;
+}
+
+// The first n records of src, copied (the worker trains on its own copy).
+static CifarSet copy_records(const CifarSet *src, int n) {
+    if (n > src->n) n = src->n;
+    CifarSet c = {n, cl_malloc((size_t)(n > 0 ? n : 1)), cl_malloc((size_t)(n > 0 ? n : 1) * CIFAR_PIXELS)};
+    memcpy(c.labels, src->labels, (size_t)n);
+    memcpy(c.pixels, src->pixels, (size_t)n * CIFAR_PIXELS);
+    return c;
 }
 
 static void stop_worker(void) {
@@ -210,6 +221,7 @@ static void stop_worker(void) {
     bool started = WORKER_STARTED;
     pthread_mutex_unlock(&LOCK);
     if (started) pthread_join(WORKER, NULL);
+    for (int i = 0; i < N_CACHE; i++) { cifar_set_free(&CACHE[i].own_train); cifar_set_free(&CACHE[i].own_test); }
 }
 
 void measure_get(const MeasureKey *key, const CifarSet *train, const CifarSet *test, bool background,
@@ -231,7 +243,7 @@ void measure_get(const MeasureKey *key, const CifarSet *train, const CifarSet *t
         MeasureResult r;
         run_measurement(key, train, test, &r, false);
         pthread_mutex_lock(&LOCK);
-        if (N_CACHE < CACHE_MAX) CACHE[N_CACHE++] = (Entry){*key, train, test, r, true, hash};
+        if (N_CACHE < CACHE_MAX) CACHE[N_CACHE++] = (Entry){.key = *key, .train = train, .test = test, .result = r, .claimed = true, .data_hash = hash};
         pthread_mutex_unlock(&LOCK);
         *out = r;
         return;
@@ -242,7 +254,11 @@ void measure_get(const MeasureKey *key, const CifarSet *train, const CifarSet *t
         for (int i = 0; i < N_CACHE && !e; i++)
             if (CACHE[i].result.state != MEASURE_RUNNING) e = &CACHE[i];
     if (!e) { memset(out, 0, sizeof *out); out->state = MEASURE_RUNNING; pthread_mutex_unlock(&LOCK); return; }
+    cifar_set_free(&e->own_train); // a reused entry's old copies
+    cifar_set_free(&e->own_test);
     memset(e, 0, sizeof *e);
+    e->own_train = copy_records(train, key->train_n);
+    e->own_test = copy_records(test, key->test_n);
     e->key = *key;
     e->data_hash = hash;
     e->train = train;
