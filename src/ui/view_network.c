@@ -23,7 +23,7 @@ static void module_text(const Layer *l, char *buf, size_t n) {
     switch (l->kind) {
     case LAYER_CONV2D: snprintf(buf, n, "Conv2d(%d, %d, %d)", l->conv.in_channels, l->conv.out_channels, l->conv.kernel_h); break;
     case LAYER_MAXPOOL2D: snprintf(buf, n, "MaxPool2d(%d, %d)", l->pool.kernel_h, l->pool.stride_h); break;
-    case LAYER_FLATTEN: snprintf(buf, n, "torch.flatten(x, 1)"); break;
+    case LAYER_FLATTEN: snprintf(buf, n, "flatten(x, 1)"); break;
     case LAYER_LINEAR: snprintf(buf, n, "Linear(%d, %d)", l->in_features, l->out_features); break;
     case LAYER_RELU: snprintf(buf, n, "F.relu"); break;
     }
@@ -43,8 +43,34 @@ static float draw_table(ViewCtx *v, const NetworkExt *e, Rect a, bool compact) {
     const Theme *th = v->th;
     bool zh = v->lang == LANG_ZH;
     float fs = compact ? 17 : 18, row_h = compact ? 25 : 40, relu_h = 27;
-    float x_name = a.x + 10, x_mod = a.x + 92, x_out = a.x + (compact ? 150 : 250), x_size = x_out + (compact ? 120 : 108);
-    float x_par = a.x + a.w - 10;
+    float x_name = a.x + 10, x_par = a.x + a.w - 10, x_mod = 0, x_out = 0, x_size = 0;
+    // columns from the widest text of each, at the largest font (<= fs) that fits the width
+    for (;; fs -= 1) {
+        float w_name = 0, w_mod = 0, w_out = 0, w_size = 0, w_par = 0, tw, th_;
+        char buf[160];
+        for (int i = 0; i < e->n_layers; i++) {
+            const Layer *l = &e->layers[i];
+            if (is_relu(l)) continue;
+            text_measure(c, l->name, fs, true, &tw, &th_);
+            w_name = fmaxf(w_name, tw + (compact ? 52 : 0)); // room for the "+ReLU" tag
+            module_text(l, buf, sizeof buf);
+            text_measure(c, buf, fs, false, &tw, &th_);
+            w_mod = fmaxf(w_mod, tw);
+            network_shape_text(buf, sizeof buf, l->out_c, l->out_h, l->out_w);
+            text_measure(c, buf, fs, true, &tw, &th_);
+            w_out = fmaxf(w_out, tw);
+            text_measure(c, e->size_formula[i], fs, false, &tw, &th_);
+            w_size = fmaxf(w_size, tw);
+            if (l->param_count && !compact) snprintf(buf, sizeof buf, "%s", e->param_formula[i]);
+            else fmt_thousands(buf, sizeof buf, l->param_count);
+            text_measure(c, buf, fs, true, &tw, &th_);
+            w_par = fmaxf(w_par, tw);
+        }
+        x_mod = x_name + w_name + 16;
+        x_out = compact ? x_mod : x_mod + w_mod + 16;
+        x_size = x_out + w_out + 16;
+        if (x_size + w_size + 20 <= x_par - w_par || fs <= 13) break;
+    }
     float y = a.y;
     TextStyle hs = text_style(c, th->font_small, th->text_muted);
     hs.bold = true;
