@@ -97,6 +97,12 @@ static int loop_compute(Scene *sc, const Lesson *l, const LessonStep *st, const 
         net_free(&net);
         return cl_fail(err, "%s:%d: batch = %d: the loaded set has only %d images", l->path, st->line, e->first, set->n);
     }
+    // N / Shift+N: the next / previous mini-batch of 4 (wrapping inside the set)
+    sc->from_image = true;
+    if (env->image_offset) {
+        long span = set->n - LOOP_BATCH + 1;
+        e->first = (int)((((long)e->first + 4L * env->image_offset) % span + span) % span);
+    }
     int32_t idx[LOOP_BATCH];
     for (int i = 0; i < LOOP_BATCH; i++) {
         idx[i] = e->first + i;
