@@ -2,10 +2,12 @@
  * counts and offsets into one flat parameter block (state_dict order), plus the
  * forward pass that keeps every activation and max-pool argmax, and the backward
  * pass from the mean cross-entropy. Called by trainer.c, checkpoint.c, the UI.
- * Per-layer work runs on a sample range [n0, n1), so the thread pool splits a
- * mini-batch into fixed slices, one per thread: each thread runs every layer on
- * its slice, into its own gradient buffer, and the buffers are summed in thread
- * order. The same batch and thread count therefore give bit-identical results.
+ * Per-layer work runs on a sample range [n0, n1). A mini-batch is cut into
+ * chunks that depend only on its size (never on the thread count); the thread
+ * pool runs chunks on whichever thread is free, each chunk's convolution
+ * gradients go to that chunk's own buffer, and the buffers are summed in chunk
+ * order. Linear layers' weight gradients are split by rows, each row summing
+ * all samples in order. So the results are bit-identical for any thread count.
  */
 #include "engine/net.h"
 
@@ -17,6 +19,8 @@
 #include "engine/layers.h"
 #include "engine/rng.h"
 #include "engine/threadpool.h"
+
+#define NET_RANGES 8   // pieces of net_parallel_for
 
 // ---- the network as data ------------------------------------------------------
 
@@ -97,8 +101,22 @@ typedef struct {
     float *dacts_block;    // every dacts[i], i >= 1
     int32_t *index_block;  // every pool_indices[i]
     ThreadPool *pool;      // net->threads threads, or NULL for 1
-    float *thread_grads;   // (threads - 1, n_params): gradients of threads 1.. (thread 0 uses net->grads)
+    float *chunk_grads;    // (NET_CHUNKS, n_params): each chunk's convolution gradients
+                           // (only the convolutions' ranges are used)
 } NetImpl;
+
+// A mini-batch of N is cut into at most NET_CHUNKS chunks of ceil(N / NET_CHUNKS)
+// samples: enough pieces to balance 2-4 threads, few enough to amortize the
+// kernels' per-call setup. Linear layers' rows go in blocks of ROW_BLOCK.
+#define NET_CHUNKS 16
+#define ROW_BLOCK 8
+
+static int chunk_size(int N) { return (N + NET_CHUNKS - 1) / NET_CHUNKS; }
+static int chunk_count(int N) { return (N + chunk_size(N) - 1) / chunk_size(N); }
+static void chunk_range(int N, int c, int *n0, int *n1) {
+    *n0 = c * chunk_size(N);
+    *n1 = *n0 + chunk_size(N) < N ? *n0 + chunk_size(N) : N;
+}
 
 static void free_activations(Net *net) {
     NetImpl *impl = net->impl;
@@ -171,6 +189,7 @@ static int net_build(Net *net, const LayerSpec *specs, int n_specs, int c, int h
     net->params = cl_calloc((size_t)offset, sizeof(float));
     net->grads = cl_calloc((size_t)offset, sizeof(float));
     net->impl = cl_calloc(1, sizeof(NetImpl));
+    ((NetImpl *)net->impl)->chunk_grads = cl_calloc((size_t)NET_CHUNKS * (size_t)offset, sizeof(float));
     alloc_activations(net, max_batch, max_batch);
     return 0;
 }
@@ -183,13 +202,12 @@ static void free_threads(Net *net) {
     NetImpl *impl = net->impl;
     if (!impl) return;
     threadpool_free(impl->pool);
-    free(impl->thread_grads);
     impl->pool = NULL;
-    impl->thread_grads = NULL;
 }
 
 void net_free(Net *net) {
     free_threads(net);
+    if (net->impl) free(((NetImpl *)net->impl)->chunk_grads);
     free_activations(net);
     free(net->params);
     free(net->grads);
@@ -221,10 +239,16 @@ void net_set_threads(Net *net, int threads) {
     if (threads == net->threads && (threads == 1 || impl->pool)) return;
     free_threads(net);
     net->threads = threads;
-    if (threads > 1) {
-        impl->pool = threadpool_create(threads);
-        impl->thread_grads = cl_malloc(sizeof(float) * (size_t)(threads - 1) * (size_t)net->n_params);
-    }
+    if (threads > 1) impl->pool = threadpool_create(threads);
+}
+
+// Runs fn(arg, item, t) for every item, on the pool if there is one; the
+// caller makes every item's result independent of which thread runs it.
+static void run_items(Net *net, ThreadItemFn fn, void *arg, int items) {
+    NetImpl *impl = net->impl;
+    if (impl->pool) threadpool_run_items(impl->pool, fn, arg, items);
+    else
+        for (int i = 0; i < items; i++) fn(arg, i, 0);
 }
 
 typedef struct {
@@ -233,20 +257,16 @@ typedef struct {
     long n;
 } RangeJob;
 
-static void range_job(void *arg, int t, int threads) {
+static void range_item(void *arg, int item, int t) {
     const RangeJob *job = arg;
-    long lo = job->n * t / threads / 16 * 16, hi = t + 1 == threads ? job->n : job->n * (t + 1) / threads / 16 * 16;
-    job->fn(job->arg, t, lo, hi);
+    long lo = job->n * item / NET_RANGES / 16 * 16;
+    long hi = item + 1 == NET_RANGES ? job->n : job->n * (item + 1) / NET_RANGES / 16 * 16;
+    job->fn(job->arg, item, lo, hi);
 }
 
 void net_parallel_for(Net *net, NetRangeFn fn, void *arg, long n) {
-    NetImpl *impl = net->impl;
-    if (!impl->pool) {
-        fn(arg, 0, 0, n);
-        return;
-    }
     RangeJob job = {fn, arg, n};
-    threadpool_run(impl->pool, range_job, &job);
+    run_items(net, range_item, &job, NET_RANGES);
 }
 
 // U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases: what
@@ -356,83 +376,81 @@ void net_layer_backward(Net *net, int i, float *grads, int n0, int n1) {
 typedef struct {
     Net *net;
     int N;
-    int slices;    // threads that get samples: min(threads, N)
-} BatchJob;
+} ForwardJob;
 
-// Thread t's samples [n0, n1): a fixed function of (N, slices), so a given
-// batch and thread count always split the same way.
-static void slice_of(const BatchJob *job, int t, int *n0, int *n1) {
-    *n0 = (int)((long)job->N * t / job->slices);
-    *n1 = (int)((long)job->N * (t + 1) / job->slices);
+static void forward_item(void *arg, int chunk, int t) {
+    const ForwardJob *job = arg;
+    int n0, n1;
+    chunk_range(job->N, chunk, &n0, &n1);
+    for (int i = 0; i < job->net->n_layers; i++) net_layer_forward(job->net, i, n0, n1);
 }
 
-static void forward_job(void *arg, int t, int threads) {
-    const BatchJob *job = arg;
-    if (t >= job->slices) return;
-    int n0, n1;
-    slice_of(job, t, &n0, &n1);
-    for (int i = 0; i < job->net->n_layers; i++) net_layer_forward(job->net, i, n0, n1);
+const float *net_forward(Net *net, const float *input, int N) {
+    CL_ASSERT(N >= 1 && N <= net->max_batch);
+    if (input != net->acts[0]) memcpy(net->acts[0], input, sizeof(float) * (size_t)(input_size(&net->layers[0]) * N));
+    ForwardJob job = {net, N};
+    run_items(net, forward_item, &job, chunk_count(N));
+    return net_logits(net);
 }
 
 // The backward pass runs in segments of layers, top down. A segment starts at
 // a linear layer (or at the top of the net): its weight gradient needs the
-// output gradient of every sample, so the threads split its ROWS (each row
-// sums over all samples in order, whatever the thread count), and everything
-// else in the segment runs on each thread's own samples. Convolutions, whose
-// few parameters every sample touches, accumulate into per-thread buffers
-// that are summed in thread order at the end.
+// output gradient of every sample, so its rows are work items (each row sums
+// all samples in order); the rest of the segment runs per chunk of samples.
+// Convolutions, whose few parameters every sample touches, accumulate into
+// their chunk's buffer; the buffers are summed in chunk order at the end.
 
 // Parameters of a layer that are not row-split: convolutions (weights + bias).
-static bool per_thread_params(const Layer *l) { return l->param_count > 0 && l->kind != LAYER_LINEAR; }
+static bool per_chunk_params(const Layer *l) { return l->param_count > 0 && l->kind != LAYER_LINEAR; }
 
-static float *thread_grad_buffer(Net *net, int t) {
+static float *chunk_grad_buffer(Net *net, int chunk) {
     NetImpl *impl = net->impl;
-    return t == 0 ? net->grads : impl->thread_grads + (size_t)(t - 1) * (size_t)net->n_params;
+    return impl->chunk_grads + (size_t)chunk * (size_t)net->n_params;
 }
 
 typedef struct {
-    BatchJob batch;
-    int hi, lo;     // the segment: layers hi down to lo
-    bool first;     // the first segment zeroes the per-thread buffers
+    Net *net;
+    int N;
+    int hi, lo;      // the segment: layers hi down to lo
+    int row_items;   // row blocks of the head linear layer (0 if none); then the chunks
 } SegmentJob;
 
-static void backward_segment_job(void *arg, int t, int threads) {
+static void backward_item(void *arg, int item, int t) {
     const SegmentJob *job = arg;
-    Net *net = job->batch.net;
-    int N = job->batch.N;
-    bool has_samples = t < job->batch.slices;
-    int n0 = 0, n1 = 0;
-    if (has_samples) slice_of(&job->batch, t, &n0, &n1);
-    float *grads = thread_grad_buffer(net, t);
-    if (job->first && has_samples)
-        for (int i = 0; i < net->n_layers; i++) {
-            const Layer *l = &net->layers[i];
-            if (per_thread_params(l)) memset(grads + l->weight_offset, 0, sizeof(float) * (size_t)l->param_count);
-        }
+    Net *net = job->net;
+    const Layer *head = &net->layers[job->hi];
+    if (item < job->row_items) {
+        // Rows [r0, r1) of the head's dW and dbias, over all N samples, straight into net->grads.
+        int OUT = head->out_features, IN = head->in_features;
+        int r0 = item * ROW_BLOCK, r1 = r0 + ROW_BLOCK < OUT ? r0 + ROW_BLOCK : OUT;
+        float *dw = net->grads + head->weight_offset, *db = net->grads + head->bias_offset;
+        memset(dw + (size_t)r0 * IN, 0, sizeof(float) * (size_t)(r1 - r0) * (size_t)IN);
+        memset(db + r0, 0, sizeof(float) * (size_t)(r1 - r0));
+        linear_backward_rows(dw, db, net->dacts[job->hi + 1], net->acts[job->hi], job->N, IN, OUT, r0, r1);
+        return;
+    }
+    int chunk = item - job->row_items, n0, n1;
+    chunk_range(job->N, chunk, &n0, &n1);
+    float *grads = chunk_grad_buffer(net, chunk);
     for (int i = job->hi; i >= job->lo; i--) {
         const Layer *l = &net->layers[i];
         if (l->kind != LAYER_LINEAR) {
-            if (has_samples) net_layer_backward(net, i, grads, n0, n1);
+            net_layer_backward(net, i, grads, n0, n1);
             continue;
         }
-        // This thread's rows of dW and dbias, over all N samples, straight into net->grads.
+        // The head's input gradient for this chunk (its weights are done by the row items).
+        CL_ASSERT(i == job->hi);
+        if (!net->dacts[i]) continue;
         int OUT = l->out_features, IN = l->in_features;
-        int r0 = (int)((long)OUT * t / threads), r1 = (int)((long)OUT * (t + 1) / threads);
-        float *dw = net->grads + l->weight_offset, *db = net->grads + l->bias_offset;
-        memset(dw + (size_t)r0 * IN, 0, sizeof(float) * (size_t)(r1 - r0) * (size_t)IN);
-        memset(db + r0, 0, sizeof(float) * (size_t)(r1 - r0));
-        linear_backward_rows(dw, db, net->dacts[i + 1], net->acts[i], N, IN, OUT, r0, r1);
-        // The input gradient of this thread's samples.
-        if (has_samples && net->dacts[i]) {
-            float *din = net->dacts[i] + (size_t)n0 * IN;
-            memset(din, 0, sizeof(float) * (size_t)(n1 - n0) * (size_t)IN);
-            linear_backward(din, NULL, NULL, net->dacts[i + 1] + (size_t)n0 * OUT, net->acts[i] + (size_t)n0 * IN,
-                            net->params + l->weight_offset, n1 - n0, IN, OUT);
-        }
+        float *din = net->dacts[i] + (size_t)n0 * IN;
+        memset(din, 0, sizeof(float) * (size_t)(n1 - n0) * (size_t)IN);
+        linear_backward(din, NULL, NULL, net->dacts[i + 1] + (size_t)n0 * OUT, net->acts[i] + (size_t)n0 * IN,
+                        net->params + l->weight_offset, n1 - n0, IN, OUT);
     }
 }
 
-// A segment without convolutions or pooling whose linear layer is tiny.
+// A segment without convolutions or pooling whose linear layer is tiny: less
+// work than waking the workers costs (fc2 and its ReLU).
 static bool segment_is_small(const Net *net, int lo, int hi, int N) {
     long macs = 0;
     for (int i = lo; i <= hi; i++) {
@@ -443,17 +461,24 @@ static bool segment_is_small(const Net *net, int lo, int hi, int N) {
     return macs <= 65536;
 }
 
-static void backward_threaded(Net *net, int N) {
-    NetImpl *impl = net->impl;
-    SegmentJob job = {{net, N, N < net->threads ? N : net->threads}, net->n_layers - 1, 0, true};
+void net_backward(Net *net, const uint8_t *labels, int N) {
+    CL_ASSERT(N >= 1 && N <= net->max_backward_batch);
+    // The gradient of the mean loss over all N samples, before the batch is cut.
+    cross_entropy_backward(net->dacts[net->n_layers], net_logits(net), labels, N, NET_NUM_CLASSES);
+    int chunks = chunk_count(N);
+    for (int c = 0; c < chunks; c++)
+        for (int i = 0; i < net->n_layers; i++) {
+            const Layer *l = &net->layers[i];
+            if (per_chunk_params(l))
+                memset(chunk_grad_buffer(net, c) + l->weight_offset, 0, sizeof(float) * (size_t)l->param_count);
+        }
+    SegmentJob job = {net, N, net->n_layers - 1, 0, 0};
     while (job.hi >= 0) {
         // Down to just above the next linear layer (which heads the next segment).
         job.lo = job.hi;
         while (job.lo > 0 && net->layers[job.lo - 1].kind != LAYER_LINEAR) job.lo--;
         if (segment_is_small(net, job.lo, job.hi, N)) {
-            // Less work than waking the workers costs (fc2 and its ReLU): all
-            // samples on this thread, with the same per-element order as the
-            // row split, so the result does not depend on the thread count.
+            // All samples on this thread; per element the same order as the row split.
             for (int i = job.hi; i >= job.lo; i--) {
                 const Layer *l = &net->layers[i];
                 if (l->kind == LAYER_LINEAR)
@@ -461,51 +486,27 @@ static void backward_threaded(Net *net, int N) {
                 net_layer_backward(net, i, net->grads, 0, N);
             }
         } else {
-            threadpool_run(impl->pool, backward_segment_job, &job);
-            job.first = false;
+            const Layer *head = &net->layers[job.hi];
+            job.row_items = head->kind == LAYER_LINEAR ? (head->out_features + ROW_BLOCK - 1) / ROW_BLOCK : 0;
+            run_items(net, backward_item, &job, job.row_items + chunks);
         }
         job.hi = job.lo - 1;
     }
-    // net->grads += the other threads' convolution gradients, in thread order.
+    // net->grads of the convolutions = the chunks' buffers summed in chunk order.
     for (int i = 0; i < net->n_layers; i++) {
         const Layer *l = &net->layers[i];
-        if (!per_thread_params(l)) continue;
+        if (!per_chunk_params(l)) continue;
         float *g = net->grads + l->weight_offset;
-        for (int k = 1; k < job.batch.slices; k++) {
-            const float *gk = thread_grad_buffer(net, k) + l->weight_offset;
-            for (long j = 0; j < l->param_count; j++) g[j] += gk[j];
+        memcpy(g, chunk_grad_buffer(net, 0) + l->weight_offset, sizeof(float) * (size_t)l->param_count);
+        for (int c = 1; c < chunks; c++) {
+            const float *gc = chunk_grad_buffer(net, c) + l->weight_offset;
+            for (long j = 0; j < l->param_count; j++) g[j] += gc[j];
         }
     }
-}
-
-const float *net_forward(Net *net, const float *input, int N) {
-    CL_ASSERT(N >= 1 && N <= net->max_batch);
-    if (input != net->acts[0]) memcpy(net->acts[0], input, sizeof(float) * (size_t)(input_size(&net->layers[0]) * N));
-    NetImpl *impl = net->impl;
-    if (impl->pool && N > 1) {
-        BatchJob job = {net, N, N < net->threads ? N : net->threads};
-        threadpool_run(impl->pool, forward_job, &job);
-    } else {
-        for (int i = 0; i < net->n_layers; i++) net_layer_forward(net, i, 0, N);
-    }
-    return net_logits(net);
 }
 
 float net_loss(const Net *net, const uint8_t *labels, int N, float *probs) {
     return cross_entropy_forward(probs, net_logits(net), labels, N, NET_NUM_CLASSES);
-}
-
-void net_backward(Net *net, const uint8_t *labels, int N) {
-    CL_ASSERT(N >= 1 && N <= net->max_backward_batch);
-    // The gradient of the mean loss over all N samples, before the batch is split.
-    cross_entropy_backward(net->dacts[net->n_layers], net_logits(net), labels, N, NET_NUM_CLASSES);
-    NetImpl *impl = net->impl;
-    if (impl->pool && N > 1) {
-        backward_threaded(net, N);
-    } else {
-        memset(net->grads, 0, sizeof(float) * (size_t)net->n_params);
-        for (int i = net->n_layers - 1; i >= 0; i--) net_layer_backward(net, i, net->grads, 0, N);
-    }
 }
 
 float net_train_step(Net *net, Optimizer *opt, const float *input, const uint8_t *labels, int N) {

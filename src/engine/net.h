@@ -81,11 +81,11 @@ int net_reserve_forward_batch(Net *net, int max_batch, ClError *err);
 // Number of worker threads forward/backward may use (1 = the calling thread only).
 void net_set_threads(Net *net, int threads);
 
-// fn(arg, t, lo, hi) for each thread t of the net over [0, n), split into one
-// contiguous range per thread (boundaries on multiples of 16 elements; the
-// split is fixed for a given n and thread count). Returns when all are done.
-// For elementwise work over the parameters, e.g. the optimizer (trainer.c).
-typedef void (*NetRangeFn)(void *arg, int t, long lo, long hi);
+// fn(arg, piece, lo, hi) for 8 pieces [lo, hi) of [0, n) (boundaries on
+// multiples of 16 elements; the same pieces for any thread count), run on the
+// net's threads; returns when all are done. For elementwise work over the
+// parameters, e.g. the optimizer step (trainer.c). piece is in [0, 8).
+typedef void (*NetRangeFn)(void *arg, int piece, long lo, long hi);
 void net_parallel_for(Net *net, NetRangeFn fn, void *arg, long n);
 
 // PyTorch's default init for Conv2d and Linear: weight and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)),

@@ -78,17 +78,17 @@ void trainer_free(Trainer *t) {
 
 // ---- the optimizer step on the net's threads ------------------------------------------
 
-#define MAX_SPLIT 256
+#define MAX_PIECES 8   // net_parallel_for's pieces
 
 typedef struct {
     Optimizer *opt;
     float *params;
     const float *grads;
     bool commit;            // false: check each range; true: update it
-    bool bad[MAX_SPLIT];    // per thread: its range would become non-finite
+    bool bad[MAX_PIECES];   // per piece: its range would become non-finite
 } OptimizerJob;
 
-static void optimizer_range(void *arg, int t, long lo, long hi) {
+static void optimizer_range(void *arg, int piece, long lo, long hi) {
     OptimizerJob *job = arg;
     // A view of [lo, hi): the same step count and settings, state offset.
     Optimizer view = *job->opt;
@@ -96,7 +96,7 @@ static void optimizer_range(void *arg, int t, long lo, long hi) {
     view.state1 = view.state1 ? view.state1 + lo : NULL;
     view.state2 = view.state2 ? view.state2 + lo : NULL;
     if (job->commit) optimizer_step(&view, job->params + lo, job->grads + lo);
-    else job->bad[t] = optimizer_check(&view, job->params + lo, job->grads + lo) != 0;
+    else job->bad[piece] = optimizer_check(&view, job->params + lo, job->grads + lo) != 0;
 }
 
 // optimizer_step_checked split across the net's threads: every range is
@@ -104,12 +104,12 @@ static void optimizer_range(void *arg, int t, long lo, long hi) {
 // The update is elementwise, so the result is the same as one thread's.
 static int optimizer_step_checked_threaded(Trainer *t) {
     Net *net = &t->net;
-    if (net->threads <= 1 || net->threads > MAX_SPLIT) return optimizer_step_checked(&t->opt, net->params, net->grads);
+    if (net->threads <= 1) return optimizer_step_checked(&t->opt, net->params, net->grads);
     OptimizerJob job;
     memset(&job, 0, sizeof job);
     job.opt = &t->opt, job.params = net->params, job.grads = net->grads;
     net_parallel_for(net, optimizer_range, &job, net->n_params);
-    for (int i = 0; i < net->threads; i++)
+    for (int i = 0; i < MAX_PIECES; i++)
         if (job.bad[i]) return -1;
     job.commit = true;
     net_parallel_for(net, optimizer_range, &job, net->n_params);
