@@ -69,7 +69,7 @@ typedef struct {
 // train/test must stay alive until the process exits (see netlesson_train_set).
 void measure_get(const MeasureKey *key, const CifarSet *train, const CifarSet *test, bool background,
                  MeasureResult *out);
-// Increases whenever a background measurement finishes (the player polls it).
+// Increases whenever a background measurement finishes an epoch or ends (the player polls it).
 unsigned measure_generation(void);
 // True while the worker has work.
 bool measure_busy(void);
