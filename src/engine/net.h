@@ -78,7 +78,9 @@ int net_set_max_batch(Net *net, int max_batch, ClError *err);
 // keeping the backward capacity: for inference in big batches (evaluate) without
 // the memory of their gradients. No-op if max_batch fits already.
 int net_reserve_forward_batch(Net *net, int max_batch, ClError *err);
-// Number of worker threads forward/backward may use (1 = the calling thread only).
+// Number of worker threads forward/backward may use (1 = the calling thread
+// only; the GUI keeps a core for itself). Results do not depend on it: the
+// work is cut by the batch size, never by the thread count.
 void net_set_threads(Net *net, int threads);
 
 // fn(arg, piece, lo, hi) for 8 pieces [lo, hi) of [0, n) (boundaries on
