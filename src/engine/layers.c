@@ -61,34 +61,55 @@ void relu_backward(float *din, const float *dout, const float *out, long n) {
 // ---- Linear -------------------------------------------------------------------
 
 #if defined(__AVX512F__)
-// out[n0 + s, o0 + j] for up to 4 samples s and 2 outputs j: 8 chains of
-// 16-lane partial sums, reduced across lanes at the end. NS, NO: how many are real.
+// out[s, j] for S samples and up to J outputs (S * J = 8 chains of 16-lane
+// partial sums, reduced across lanes at the end); NO: how many outputs are real.
 static inline __attribute__((always_inline)) void linear_forward_tile(
-    float *out, const float *in, const float *weight, const float *bias, int NS, int NO, int in_features,
-    int out_features) {
-    __m512 acc[4][2];
+    float *out, const float *in, const float *weight, const float *bias, const int S, const int J, int NO,
+    int in_features, int out_features) {
+    __m512 acc[4][8];
 #pragma GCC unroll 4
-    for (int s = 0; s < 4; s++)
-#pragma GCC unroll 2
-        for (int j = 0; j < 2; j++) acc[s][j] = _mm512_setzero_ps();
+    for (int s = 0; s < S; s++)
+#pragma GCC unroll 8
+        for (int j = 0; j < J; j++) acc[s][j] = _mm512_setzero_ps();
     for (int i = 0; i < in_features; i += 16) {
         __mmask16 m = first_lanes(in_features - i);
-        __m512 w[2], x[4];
-#pragma GCC unroll 2
-        for (int j = 0; j < 2; j++) w[j] = _mm512_maskz_loadu_ps(m, weight + (size_t)(j < NO ? j : 0) * in_features + i);
+        __m512 w[8], x[4];
+#pragma GCC unroll 8
+        for (int j = 0; j < J; j++) w[j] = _mm512_maskz_loadu_ps(m, weight + (size_t)(j < NO ? j : 0) * in_features + i);
 #pragma GCC unroll 4
-        for (int s = 0; s < 4; s++) x[s] = _mm512_maskz_loadu_ps(m, in + (size_t)(s < NS ? s : 0) * in_features + i);
+        for (int s = 0; s < S; s++) x[s] = _mm512_maskz_loadu_ps(m, in + (size_t)s * in_features + i);
 #pragma GCC unroll 4
-        for (int s = 0; s < 4; s++)
-#pragma GCC unroll 2
-            for (int j = 0; j < 2; j++) acc[s][j] = _mm512_fmadd_ps(x[s], w[j], acc[s][j]);
+        for (int s = 0; s < S; s++)
+#pragma GCC unroll 8
+            for (int j = 0; j < J; j++) acc[s][j] = _mm512_fmadd_ps(x[s], w[j], acc[s][j]);
     }
 #pragma GCC unroll 4
-    for (int s = 0; s < 4; s++)
-#pragma GCC unroll 2
-        for (int j = 0; j < 2; j++)
-            if (s < NS && j < NO)
-                out[(size_t)s * out_features + j] = _mm512_reduce_add_ps(acc[s][j]) + (bias ? bias[j] : 0.0f);
+    for (int s = 0; s < S; s++)
+#pragma GCC unroll 8
+        for (int j = 0; j < J; j++)
+            if (j < NO) out[(size_t)s * out_features + j] = _mm512_reduce_add_ps(acc[s][j]) + (bias ? bias[j] : 0.0f);
+}
+
+// S samples against every output row, J rows at a time.
+static inline __attribute__((always_inline)) void linear_forward_samples(
+    float *out, const float *in, const float *weight, const float *bias, const int S, int in_features,
+    int out_features) {
+    const int J = 8 / S;
+    for (int o = 0; o < out_features; o += J) {
+        int no = out_features - o < J ? out_features - o : J;
+        linear_forward_tile(out + o, in, weight + (size_t)o * in_features, bias ? bias + o : NULL, S, J, no,
+                            in_features, out_features);
+    }
+}
+
+static void linear_forward_4(float *out, const float *in, const float *w, const float *b, int IN, int OUT) {
+    linear_forward_samples(out, in, w, b, 4, IN, OUT);
+}
+static void linear_forward_2(float *out, const float *in, const float *w, const float *b, int IN, int OUT) {
+    linear_forward_samples(out, in, w, b, 2, IN, OUT);
+}
+static void linear_forward_1(float *out, const float *in, const float *w, const float *b, int IN, int OUT) {
+    linear_forward_samples(out, in, w, b, 1, IN, OUT);
 }
 #endif
 
@@ -96,17 +117,16 @@ static inline __attribute__((always_inline)) void linear_forward_tile(
 void linear_forward(float *out, const float *in, const float *weight, const float *bias,
                     int N, int in_features, int out_features) {
 #if defined(__AVX512F__)
-    for (int n = 0; n < N; n += 4) {
-        int ns = N - n < 4 ? N - n : 4;
-        for (int o = 0; o < out_features; o += 2) {
-            int no = out_features - o < 2 ? out_features - o : 2;
-            linear_forward_tile(out + (size_t)n * out_features + o, in + (size_t)n * in_features,
-                                weight + (size_t)o * in_features, bias ? bias + o : NULL, ns, no, in_features,
-                                out_features);
-        }
-    }
-    return;
-#endif
+    // Tiles of 4 samples x 2 outputs; a tail of 2 or 1 samples takes more
+    // outputs per tile instead, so no multiply-add is spent on padding.
+    int n = 0;
+    for (; n + 4 <= N; n += 4)
+        linear_forward_4(out + (size_t)n * out_features, in + (size_t)n * in_features, weight, bias, in_features, out_features);
+    for (; n + 2 <= N; n += 2)
+        linear_forward_2(out + (size_t)n * out_features, in + (size_t)n * in_features, weight, bias, in_features, out_features);
+    for (; n < N; n++)
+        linear_forward_1(out + (size_t)n * out_features, in + (size_t)n * in_features, weight, bias, in_features, out_features);
+#else
     for (int n = 0; n < N; n++) {
         const float *x = in + (size_t)n * in_features;
         float *y = out + (size_t)n * out_features;
@@ -117,7 +137,52 @@ void linear_forward(float *out, const float *in, const float *weight, const floa
             y[o] = s + (bias ? bias[o] : 0.0f);
         }
     }
+#endif
 }
+
+#if defined(__AVX512F__)
+// din[n0 .. n0+NS) (IN) += dout (., OUT) @ W (OUT, IN) as a small GEMM: a tile
+// of NS samples x 96 columns (6 zmm each) runs down the rows o of W in order.
+static inline __attribute__((always_inline)) void linear_din_tile(float *din, const float *dout, const float *weight,
+                                                                   int n0, const int NS, int in_features,
+                                                                   int out_features) {
+    for (int i0 = 0; i0 < in_features; i0 += 96) {
+        __mmask16 m[6];
+        __m512 acc[2][6];
+#pragma GCC unroll 6
+        for (int v = 0; v < 6; v++) m[v] = first_lanes(in_features - i0 - 16 * v);
+#pragma GCC unroll 2
+        for (int s = 0; s < NS; s++)
+#pragma GCC unroll 6
+            for (int v = 0; v < 6; v++)
+                acc[s][v] = _mm512_maskz_loadu_ps(m[v], din + (size_t)(n0 + s) * in_features + i0 + 16 * v);
+        for (int o = 0; o < out_features; o++) {
+            const float *w = weight + (size_t)o * in_features + i0;
+            __m512 g[2];
+#pragma GCC unroll 2
+            for (int s = 0; s < NS; s++) g[s] = _mm512_set1_ps(dout[(size_t)(n0 + s) * out_features + o]);
+#pragma GCC unroll 6
+            for (int v = 0; v < 6; v++) {
+                __m512 wv = _mm512_maskz_loadu_ps(m[v], w + 16 * v);
+#pragma GCC unroll 2
+                for (int s = 0; s < NS; s++) acc[s][v] = _mm512_fmadd_ps(g[s], wv, acc[s][v]);
+            }
+        }
+#pragma GCC unroll 2
+        for (int s = 0; s < NS; s++)
+#pragma GCC unroll 6
+            for (int v = 0; v < 6; v++)
+                _mm512_mask_storeu_ps(din + (size_t)(n0 + s) * in_features + i0 + 16 * v, m[v], acc[s][v]);
+    }
+}
+
+static void linear_din_2(float *din, const float *dout, const float *w, int n0, int IN, int OUT) {
+    linear_din_tile(din, dout, w, n0, 2, IN, OUT);
+}
+static void linear_din_1(float *din, const float *dout, const float *w, int n0, int IN, int OUT) {
+    linear_din_tile(din, dout, w, n0, 1, IN, OUT);
+}
+#endif
 
 // dW rows [o_lo, o_hi) += dout^T @ in and their dbias += column sums of dout.
 void linear_backward_rows(float *dweight, float *dbias, const float *dout, const float *in, int N,
@@ -166,40 +231,9 @@ void linear_backward(float *din, float *dweight, float *dbias, const float *dout
     linear_backward_rows(dweight, dbias, dout, in, N, in_features, out_features, 0, out_features);
     if (!din) return;
 #if defined(__AVX512F__)
-    // din (N, IN) += dout (N, OUT) @ W (OUT, IN) as a small GEMM: a tile of
-    // 2 samples x 96 columns (12 zmm) runs down the rows o of W in order.
-    for (int n0 = 0; n0 < N; n0 += 2) {
-        int ns = N - n0 < 2 ? N - n0 : 2;
-        for (int i0 = 0; i0 < in_features; i0 += 96) {
-            __mmask16 m[6];
-            __m512 acc[2][6];
-#pragma GCC unroll 6
-            for (int v = 0; v < 6; v++) m[v] = first_lanes(in_features - i0 - 16 * v);
-#pragma GCC unroll 2
-            for (int s = 0; s < 2; s++)
-#pragma GCC unroll 6
-                for (int v = 0; v < 6; v++)
-                    acc[s][v] = s < ns ? _mm512_maskz_loadu_ps(m[v], din + (size_t)(n0 + s) * in_features + i0 + 16 * v)
-                                       : _mm512_setzero_ps();
-            for (int o = 0; o < out_features; o++) {
-                const float *w = weight + (size_t)o * in_features + i0;
-                __m512 g0 = _mm512_set1_ps(dout[(size_t)n0 * out_features + o]);
-                __m512 g1 = _mm512_set1_ps(ns > 1 ? dout[(size_t)(n0 + 1) * out_features + o] : 0.0f);
-#pragma GCC unroll 6
-                for (int v = 0; v < 6; v++) {
-                    __m512 wv = _mm512_maskz_loadu_ps(m[v], w + 16 * v);
-                    acc[0][v] = _mm512_fmadd_ps(g0, wv, acc[0][v]);
-                    acc[1][v] = _mm512_fmadd_ps(g1, wv, acc[1][v]);
-                }
-            }
-#pragma GCC unroll 2
-            for (int s = 0; s < 2; s++)
-                if (s < ns)
-#pragma GCC unroll 6
-                    for (int v = 0; v < 6; v++)
-                        _mm512_mask_storeu_ps(din + (size_t)(n0 + s) * in_features + i0 + 16 * v, m[v], acc[s][v]);
-        }
-    }
+    int n = 0;
+    for (; n + 2 <= N; n += 2) linear_din_2(din, dout, weight, n, in_features, out_features);
+    if (n < N) linear_din_1(din, dout, weight, n, in_features, out_features);
 #else
     // Each din element accumulates over the outputs in ascending order.
     for (int n = 0; n < N; n++) {

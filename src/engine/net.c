@@ -106,12 +106,18 @@ typedef struct {
 } NetImpl;
 
 // A mini-batch of N is cut into at most NET_CHUNKS chunks of ceil(N / NET_CHUNKS)
-// samples: enough pieces to balance 2-4 threads, few enough to amortize the
-// kernels' per-call setup. Linear layers' rows go in blocks of ROW_BLOCK.
+// samples, but at least 2: enough pieces to balance 2-4 threads, few enough
+// to amortize per-call costs (each chunk streams fc1's 295 KB of weights
+// through the cache once in forward and once in backward). Linear layers'
+// rows go in blocks of ROW_BLOCK.
 #define NET_CHUNKS 16
+#define MIN_CHUNK 2
 #define ROW_BLOCK 8
 
-static int chunk_size(int N) { return (N + NET_CHUNKS - 1) / NET_CHUNKS; }
+static int chunk_size(int N) {
+    int size = (N + NET_CHUNKS - 1) / NET_CHUNKS;
+    return size < MIN_CHUNK ? MIN_CHUNK : size;
+}
 static int chunk_count(int N) { return (N + chunk_size(N) - 1) / chunk_size(N); }
 static void chunk_range(int N, int c, int *n0, int *n1) {
     *n0 = c * chunk_size(N);
