@@ -20,32 +20,13 @@ import tempfile
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gen_model_fixtures import CNNNet  # noqa: E402  (the tutorial's net, no ReLU on the logits by default)
 from st_fixture import save  # noqa: E402
 
 CLASSES = ["plane", "car", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
-
-
-class Net(nn.Module):
-    """The tutorial's CNNNet (no ReLU on the logits)."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 8, 5)
-        self.pool = nn.MaxPool2d(2, 2)
-        self.conv2 = nn.Conv2d(8, 16, 3)
-        self.fc1 = nn.Linear(16 * 6 * 6, 128)
-        self.fc2 = nn.Linear(128, 10)
-
-    def forward(self, x):
-        x = self.pool(F.relu(self.conv1(x)))
-        x = self.pool(F.relu(self.conv2(x)))
-        x = torch.flatten(x, 1)
-        x = F.relu(self.fc1(x))
-        return self.fc2(x)
 
 
 def load_safetensors(path):
@@ -125,7 +106,7 @@ def main():
         print(f"convlab checkpoint: {len(state)} tensors, metadata {meta}")
 
         # 2. into torch, strictly.
-        net = Net()
+        net = CNNNet()
         result = net.load_state_dict(state, strict=True)
         print(f"torch load_state_dict(strict=True): {result}")
         x, labels = read_batch(os.path.join(args.data, "test_batch.bin"), args.n)

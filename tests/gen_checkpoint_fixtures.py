@@ -13,32 +13,12 @@ import os
 import struct
 
 import torch
-import torch.nn as nn
-import torch.nn.functional as F
 
+from gen_model_fixtures import CNNNet, state as state_of  # the engine's twin; CNNNet() has no ReLU on the logits
 from st_fixture import save
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "fixtures")
-
-
-class CNNNet(nn.Module):
-    """The tutorial's network (convlab's CNNNet), without the seed's ReLU on the logits."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 8, 5)
-        self.pool = nn.MaxPool2d(2, 2)
-        self.conv2 = nn.Conv2d(8, 16, 3)
-        self.fc1 = nn.Linear(16 * 6 * 6, 128)
-        self.fc2 = nn.Linear(128, 10)
-
-    def forward(self, x):
-        x = self.pool(F.relu(self.conv1(x)))
-        x = self.pool(F.relu(self.conv2(x)))
-        x = torch.flatten(x, 1)
-        x = F.relu(self.fc1(x))
-        return self.fc2(x)
 
 
 def write_raw(name, header_bytes, data=b"", length=None):
@@ -52,7 +32,7 @@ def write_raw(name, header_bytes, data=b"", length=None):
 def main():
     torch.manual_seed(0)
     net = CNNNet()
-    state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+    state = state_of(net)
     assert list(state) == ["conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias",
                            "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
     save(os.path.join(OUT, "ckpt_torch_cnnnet.safetensors"), state,

@@ -12,29 +12,15 @@ one pass of 2 batches), so a loaded machine cannot stretch the benchmark.
 With arguments `--standalone RUNS` it prints a small table by itself instead.
 Random data of CIFAR-10's shape: throughput does not depend on the values.
 """
+import os
 import sys
 import time
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
-
-class CNNNet(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 8, 5)
-        self.pool = nn.MaxPool2d(2, 2)
-        self.conv2 = nn.Conv2d(8, 16, 3)
-        self.fc1 = nn.Linear(16 * 6 * 6, 128)
-        self.fc2 = nn.Linear(128, 10)
-
-    def forward(self, x):
-        x = self.pool(F.relu(self.conv1(x)))
-        x = self.pool(F.relu(self.conv2(x)))
-        x = torch.flatten(x, 1)
-        x = F.relu(self.fc1(x))
-        return self.fc2(x)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from gen_model_fixtures import CNNNet  # noqa: E402  (the engine's twin, shared with the parity fixtures)
 
 
 torch.manual_seed(0)
