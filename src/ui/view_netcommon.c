@@ -36,6 +36,29 @@ static float title_and_range(ViewCtx *v, Rect r, const char *title, float lo, fl
     return h + mh + 8;
 }
 
+// One heat-map grid of data (rows x cols, top-left at x, y, squares of side
+// `cell`) in the colour range [lo, hi], outlined; returns its spec for the hit map.
+static GridSpec heat_grid(ViewCtx *v, const float *data, int rows, int cols, float x, float y, float cell, HeatMode heat,
+                          float lo, float hi) {
+    GridSpec s;
+    memset(&s, 0, sizeof s);
+    s.v = data;
+    s.rows = rows;
+    s.cols = cols;
+    s.x = x;
+    s.y = y;
+    s.cell = cell;
+    s.heat = heat;
+    s.lo = lo;
+    s.hi = hi;
+    s.strong = v->th->input;
+    s.n_visible = -1;
+    s.values = false;
+    widget_grid(v->c, &s);
+    draw_rect_outline(v->c, grid_rect(&s), 1, v->th->panel_border);
+    return s;
+}
+
 void netview_maps(ViewCtx *v, Rect r, const float *data, int C, int H, int W, HeatMode heat, const char *title,
                   const char *names) {
     const Theme *th = v->th;
@@ -61,22 +84,8 @@ void netview_maps(ViewCtx *v, Rect r, const float *data, int C, int H, int W, He
     (void)rows;
     for (int ch = 0; ch < C; ch++) {
         int rr = ch / cols, cc = ch % cols;
-        GridSpec s;
-        memset(&s, 0, sizeof s);
-        s.v = data + (size_t)ch * H * W;
-        s.rows = H;
-        s.cols = W;
-        s.x = x0 + (float)cc * (side + gap);
-        s.y = y0 + (float)rr * (side + label_h + gap);
-        s.cell = cell;
-        s.heat = heat;
-        s.lo = lo;
-        s.hi = hi;
-        s.strong = th->input;
-        s.n_visible = -1;
-        s.values = false;
-        widget_grid(v->c, &s);
-        draw_rect_outline(v->c, grid_rect(&s), 1, th->panel_border);
+        GridSpec s = heat_grid(v, data + (size_t)ch * H * W, H, W, x0 + (float)cc * (side + gap),
+                               y0 + (float)rr * (side + label_h + gap), cell, heat, lo, hi);
         char buf[16];
         if (names && (int)strlen(names) == C) snprintf(buf, sizeof buf, "%c", names[ch]);
         else snprintf(buf, sizeof buf, "%d", ch);
@@ -92,28 +101,12 @@ void netview_maps(ViewCtx *v, Rect r, const float *data, int C, int H, int W, He
 }
 
 void netview_vector(ViewCtx *v, Rect r, const float *data, int rows, int cols, HeatMode heat, const char *title) {
-    const Theme *th = v->th;
     float lo, hi;
     range_of(data, (long)rows * cols, &lo, &hi);
     float top = title_and_range(v, r, title, lo, hi, heat);
     float cell = floorf(fminf(r.w / (float)cols, (r.h - top - 10) / (float)rows));
     if (cell > 40) cell = 40;
-    GridSpec s;
-    memset(&s, 0, sizeof s);
-    s.v = data;
-    s.rows = rows;
-    s.cols = cols;
-    s.cell = cell;
-    s.x = r.x + (r.w - cell * (float)cols) / 2;
-    s.y = r.y + top + 4;
-    s.heat = heat;
-    s.lo = lo;
-    s.hi = hi;
-    s.strong = th->input;
-    s.n_visible = -1;
-    s.values = false;
-    widget_grid(v->c, &s);
-    draw_rect_outline(v->c, grid_rect(&s), 1, th->panel_border);
+    GridSpec s = heat_grid(v, data, rows, cols, r.x + (r.w - cell * (float)cols) / 2, r.y + top + 4, cell, heat, lo, hi);
     hitmap_add(v->hits, &s, HIT_OTHER, v->lang == LANG_ZH ? "值" : "value", 0, 0);
 }
 
