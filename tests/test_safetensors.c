@@ -28,7 +28,9 @@ Test(safetensors, parses_tensor_and_metadata) {
     cr_assert_eq(st_parse(&f, buf, n, "mem", &err), 0, "%s", err.msg);
     const StTensor *t = st_find(&f, "w");
     cr_assert(t && t->dtype == ST_F32 && t->ndim == 1 && t->shape[0] == 2);
-    cr_assert_eq(((const float *)t->data)[1], -2.0f);
+    float second; // the data of a hand-made file need not be 4-byte aligned
+    memcpy(&second, (const char *)t->data + sizeof second, sizeof second);
+    cr_assert_eq(second, -2.0f);
     cr_assert_str_eq(st_meta(&f, "k"), "v");
     st_free(&f);
 }
