@@ -200,6 +200,9 @@ void dash_draw_loss(Canvas *c, Rect panel, const TrainSnapshot *s, const Dashboa
     }
 
     Rect plot = {content.x + 62, content.y + 6, content.w - 62 - 14, content.h - 6 - 46};
+    // A window shrunk to a few pixels leaves no plot (w <= 0 made max_pts negative
+    // and malloc huge below: found by tests/sh/harden_gui_xvfb.sh under ASan).
+    if (plot.w < 1 || plot.h < 1) return;
     LossAxes a;
     loss_axes(&a, s, v->log_scale, plot);
     dash_fill(c, plot, th->bg);
