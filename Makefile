@@ -36,7 +36,7 @@ CIFAR10_MD5    ?=
 CIFAR10_SHA256 ?=
 export CIFAR10_URL CIFAR10_MD5 CIFAR10_SHA256
 
-.PHONY: all run deps data test test-unit test-shell check check-asan check-tsan check-valgrind fuzz fuzz-build bench clean help
+.PHONY: all run deps data test test-unit test-shell check check-asan check-asan-cli check-tsan check-valgrind fuzz fuzz-build bench clean help
 .DEFAULT_GOAL := all
 
 all: convlab
@@ -92,10 +92,25 @@ test-shell: all
 # UndefinedBehaviorSanitizer, the live-training exchange under ThreadSanitizer,
 # every libFuzzer target for FUZZ_SECONDS, and valgrind leak runs of a short
 # batch training and of a render.
-check: check-asan check-tsan fuzz check-valgrind
+check: check-asan check-asan-cli check-tsan fuzz check-valgrind
 
+ASAN_OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 check-asan:
-	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" test-unit
+	$(MAKE) BUILD=build/asan OPT="$(ASAN_OPT)" test-unit
+
+# The bad-input shell tests (bad flags, bad data and checkpoints, broken lessons,
+# SIGINT/SIGTERM, no display/font, a tiny window) against an ASan+UBSan ./convlab:
+# "never a crash" is checked by the sanitizers too. tests/lsan.supp lists
+# third-party leaks only.
+ASAN_CLI_TESTS := harden_cli harden_gui_xvfb cli_bad_flags cli_data_errors cli_interrupt
+check-asan-cli:
+	$(MAKE) BUILD=build/asan OPT="$(ASAN_OPT)" build/asan/convlab
+	@fail=0; for t in $(ASAN_CLI_TESTS); do \
+	    out=$$(CONVLAB=build/asan/convlab LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
+	           bash tests/sh/$$t.sh 2>&1); rc=$$?; \
+	    if [ $$rc -eq 0 ]; then echo "asan PASS $$t"; elif [ $$rc -eq 77 ]; then echo "asan SKIP $$t: $$(printf '%s\n' "$$out" | tail -n 1)"; \
+	    else fail=1; echo "asan FAIL $$t"; printf '%s\n' "$$out" | tail -n 30 | sed 's/^/    /'; fi; \
+	done; exit $$fail
 
 # Criterion cannot start under TSan, so tests/tsan/run.sh builds the
 # train_session tests against a stand-in header (see the script).
