@@ -158,11 +158,15 @@ static void draw_progress(Canvas *c, Rect r, const TrainSnapshot *s, const Dashb
     dash_outline(c, bar, 1.5f, th->text_muted);
     char pct[16];
     snprintf(pct, sizeof pct, "%.0f %%", 100 * frac);
-    TextStyle ps = text_style(c, 16, frac > 0.5 ? dash_text_on(th->output) : th->text);
+    // Written inside the filled part once it is wide enough, else just after it,
+    // so the text never straddles the fill's edge (half of it would vanish).
+    bool inside = frac > 0.5;
+    TextStyle ps = text_style(c, 16, inside ? dash_text_on(th->output) : th->text);
     ps.bold = true;
-    ps.align = ALIGN_CENTER;
+    ps.align = inside ? ALIGN_RIGHT : ALIGN_LEFT;
     ps.vcenter = true;
-    draw_text(c, bar.x + bar.w / 2, cy, pct, ps);
+    float fill_end = bar.x + bar.w * (float)frac;
+    draw_text(c, inside ? fill_end - 8 : fill_end + 8, cy, pct, ps);
     (void)v;
 }
 
