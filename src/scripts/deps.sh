@@ -10,7 +10,7 @@ PACKAGES=(
     # build
     build-essential pkg-config curl
     libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libcglm-dev libcjson-dev
-    libfontconfig-dev libopenblas-dev
+    libfontconfig-dev
     # fonts for the window and the rendered PNGs (Latin and CJK)
     fonts-dejavu-core fonts-noto-cjk
     # tests: the unit-test framework, then the window tests
