@@ -21,7 +21,7 @@ TEST_CFLAGS   := $(APP_CFLAGS) -Itests $(shell pkg-config --cflags $(TEST_PKGS) 
 TEST_LDLIBS   := $(LDLIBS) $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
 ENGINE_SRC := $(wildcard src/engine/*.c)
-APP_SRC    := $(wildcard src/lesson/*.c src/ui/*.c src/app/*.c)
+APP_SRC    := $(wildcard src/lesson/*.c src/session/*.c src/ui/*.c src/app/*.c)
 TEST_SRC   := $(wildcard tests/*.c)
 BENCH_SRC  := $(wildcard tests/bench/*.c)
 

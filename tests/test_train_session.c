@@ -1,4 +1,4 @@
-/* Tests of the live-training session (src/app/train_session.c) on a tiny
+/* Tests of the live-training session (src/session/train_session.c) on a tiny
  * synthetic CIFAR set: start/pause/resume/quit, configuration only while
  * stopped, reset, save/load, snapshot consistency while a reader thread
  * hammers the exchange, and the recorder's evaluation against the engine's.
@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "app/train_session.h"
+#include "session/train_session.h"
 #include "engine/rng.h"
 
 // A class-dependent tint plus noise, so a few epochs learn something.

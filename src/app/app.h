@@ -1,5 +1,5 @@
 /* The commands of the convlab binary. app_main dispatches:
- *   convlab [--lang en|zh] [--size WxH] ...       the window (gui_main, src/ui/)
+ *   convlab [--lang en|zh] [--size WxH] ...       the window (gui_main, window.c)
  *   convlab --batch train|eval ...                headless training (batch_train.c)
  *   convlab --batch render|lessons-check|lesson   headless lessons (batch_lesson.c)
  * Each returns the process exit status: 0 ok, 1 failure, 2 bad usage,

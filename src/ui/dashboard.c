@@ -5,7 +5,6 @@
  */
 #include "ui/dashboard_internal.h"
 
-#include "app/dashboard_hook.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -523,15 +522,4 @@ int dashboard_write_png_lang(const char *png_path, const char *dump_path, const 
     if (dump && fclose(dump) != 0 && rc == 0) rc = cl_fail(err, "cannot finish writing %s (disk full?)", dump_path);
     canvas_free(c);
     return rc;
-}
-
-// The batch command's hook (app/dashboard_hook.h): the dashboard as it stands
-// at the end of `--batch train ... --dashboard PNG`. Sizes 0 mean 1280x800.
-// CONVLAB_DASHBOARD_DUMP=FILE also writes the numbers drawn (tests compare them
-// with the printout and the CSV). lang "zh" draws the labels in Chinese.
-int dashboard_render_png(const char *path, const TrainSnapshot *snap, int width, int height, const char *lang,
-                         ClError *err) {
-    const char *dump = getenv("CONVLAB_DASHBOARD_DUMP");
-    return dashboard_write_png_lang(path, dump && *dump ? dump : NULL, snap, NULL, width > 0 ? width : 1280,
-                                    height > 0 ? height : 800, lang && strcmp(lang, "zh") == 0, err);
 }

@@ -1,5 +1,5 @@
 /* The training dashboard: every panel of the training screen drawn from one
- * TrainSnapshot (src/app/train_session.h) with the Canvas drawing layer, so the
+ * TrainSnapshot (src/session/train_session.h) with the Canvas drawing layer, so the
  * window (train_screen.c) and `--batch train --dashboard PNG` share the code.
  *
  *   +------------------------------------------------------------------+
@@ -19,7 +19,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
-#include "app/train_session.h"
+#include "session/train_session.h"
 #include "engine/cifar.h"
 #include "ui/draw.h"
 

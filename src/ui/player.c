@@ -351,7 +351,7 @@ static ScreenAction player_event(Screen *s, const SDL_Event *ev, Canvas *c) {
         if (p->cur >= 0 && p->scene.from_image) player_set_image_offset(s, p->image_offset + (shift ? -1 : 1));
         return SCREEN_HANDLED;
     case SDLK_i: go_lesson(p, -1, 0); return SCREEN_HANDLED;
-    case SDLK_t: return train_screen_create ? SCREEN_SHOW_TRAINING : SCREEN_HANDLED;
+    case SDLK_t: return SCREEN_SHOW_TRAINING;
     default: break;
     }
     if (p->cur >= 0 && p->lessons[p->cur].ok && k >= SDLK_a && k <= SDLK_z) { // live parameters (`adjust`)

@@ -1,11 +1,11 @@
-/* A Screen is one full-window view driven by gui.c: the lesson player
- * (player.c) and the training dashboard (dashboard*.c, train_*.c). gui.c owns the
+/* A Screen is one full-window view driven by app/window.c: the lesson player
+ * (player.c) and the training dashboard (dashboard*.c, train_*.c). app/window.c owns the
  * window, the Canvas and the event loop; it forwards every event to the
  * current screen and acts on the returned ScreenAction. Update is separate
  * from draw (raylib's habit): update(now) advances animations and returns
  * whether a redraw is needed; draw(canvas) only draws.
  *
- * Keys gui.c handles itself when a screen returns SCREEN_UNHANDLED:
+ * Keys app/window.c handles itself when a screen returns SCREEN_UNHANDLED:
  *   F / F11 fullscreen, F12 screenshot, Esc (leave fullscreen, else quit), Q quit.
  */
 #ifndef CONVLAB_SCREEN_H
@@ -18,8 +18,8 @@
 #include "ui/draw.h"
 
 typedef enum {
-    SCREEN_UNHANDLED,      // gui.c applies its global keys
-    SCREEN_HANDLED,        // consumed; gui.c calls update/draw as usual
+    SCREEN_UNHANDLED,      // app/window.c applies its global keys
+    SCREEN_HANDLED,        // consumed; app/window.c calls update/draw as usual
     SCREEN_QUIT,           // leave the program (exit status 0)
     SCREEN_SHOW_TRAINING,  // switch to the training screen (T in the player)
     SCREEN_SHOW_LESSONS,   // switch back to the lesson player
@@ -27,7 +27,7 @@ typedef enum {
 
 typedef enum { LANG_EN = 0, LANG_ZH = 1 } Lang;
 
-// What gui.c shares with every screen. Screens may change lang (L key).
+// What app/window.c shares with every screen. Screens may change lang (L key).
 typedef struct {
     Lang lang;                // current UI language
     const char *data_dir;     // CIFAR-10 directory (default data/cifar-10-batches-bin)
@@ -62,8 +62,8 @@ struct Screen {
 // Ownership: destroy through s->destroy.
 Screen *player_screen_create(ScreenContext *ctx, char **files, int n, ClError *err);
 
-// The training screen, provided by the dashboard*.c / train_*.c files. Declared weak so
-// the program links before that screen exists; gui.c checks it for NULL.
-Screen *train_screen_create(ScreenContext *ctx, ClError *err) __attribute__((weak));
+// The training screen (train_screen.c, drawn by dashboard*.c).
+// Ownership: destroy through s->destroy.
+Screen *train_screen_create(ScreenContext *ctx, ClError *err);
 
 #endif

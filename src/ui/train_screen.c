@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/train_session.h"
+#include "session/train_session.h"
 #include "ui/dashboard.h"
 #include "ui/screen.h"
 

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "app/train_session.h"
+#include "session/train_session.h"
 #include "ui/dashboard.h"
 #include "ui/draw.h"
 #include "ui/theme.h"

@@ -175,7 +175,7 @@ int gui_main(int argc, char **argv) {
     if (!lessons) { fprintf(stderr, "convlab: %s\n", err.msg); canvas_free(canvas); SDL_DestroyWindow(win); SDL_Quit(); return 1; }
     Screen *train = NULL, *cur = lessons;
     cur->activate(cur, now_s());
-    if (a.train && train_screen_create) { // the training screen as a screen of its own
+    if (a.train) { // the training screen as a screen of its own
         if (!(train = train_screen_create(&ctx, &err))) fprintf(stderr, "convlab: %s\n", err.msg);
         else { cur = train; cur->activate(cur, now_s()); }
     }
@@ -194,7 +194,7 @@ int gui_main(int argc, char **argv) {
             if (ev.type == SDL_WINDOWEVENT && (ev.window.event == SDL_WINDOWEVENT_SIZE_CHANGED ||
                                                ev.window.event == SDL_WINDOWEVENT_EXPOSED)) redraw = true;
             if (act == SCREEN_QUIT) quit = true;
-            else if (act == SCREEN_SHOW_TRAINING && train_screen_create) {
+            else if (act == SCREEN_SHOW_TRAINING) {
                 if (!train && !(train = train_screen_create(&ctx, &err))) fprintf(stderr, "convlab: %s\n", err.msg);
                 if (train) { cur = train; cur->activate(cur, now_s()); redraw = true; }
             } else if (act == SCREEN_SHOW_LESSONS) {

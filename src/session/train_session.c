@@ -4,7 +4,7 @@
  * Used by the training screen (src/ui/dashboard*.c), by `--batch train
  * --dashboard` and by tests/test_train_session.c. No SDL.
  */
-#include "app/train_session.h"
+#include "session/train_session.h"
 
 #include <errno.h>
 #include <math.h>
