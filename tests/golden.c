@@ -13,6 +13,7 @@
 #include <SDL2/SDL_image.h>
 
 #include "lesson/adjust.h"
+#include "session/lesson_data.h"
 #include "ui/draw.h"
 #include "ui/player.h"
 #include "ui/theme.h"
@@ -24,7 +25,9 @@ SDL_Surface *golden_render(const GoldenFrame *f) {
     cr_assert_eq(draw_init_fonts(&err), 0, "%s", err.msg);
     if (f->dark) theme_default_dark(&THEME);
     else theme_default_light(&THEME);
-    ScreenContext ctx = {f->lang, "", f->cifar, "no data in the render tests", f->dark ? "dark" : "light", 0, NULL};
+    LessonData *data = lesson_data_create("", false); // as --batch render: measurements computed now
+    ScreenContext ctx = {.lang = f->lang, .data_dir = "", .cifar = f->cifar, .cifar_error = "no data in the render tests",
+                         .lesson_data = data, .theme_name = f->dark ? "dark" : "light"};
     Screen *s = player_create_for(&ctx, f->lesson, 0, &err);
     cr_assert_not_null(s, "%s", err.msg);
     player_set_static(s, true);
@@ -41,6 +44,7 @@ SDL_Surface *golden_render(const GoldenFrame *f) {
     SDL_Surface *out = canvas_read_pixels(c);
     canvas_free(c);
     s->destroy(s);
+    lesson_data_free(data);
     cr_assert_not_null(out);
     return out;
 }

@@ -18,6 +18,7 @@
 #include "engine/trainer.h"
 #include "lesson/lesson.h"
 #include "lesson/netlesson.h"
+#include "session/lesson_data.h"
 #include "lesson/scene.h"
 #include "lesson/scene_network.h"
 #include "lesson/scene_training_loop.h"
@@ -65,8 +66,16 @@ static void free_synthetic(Cifar *c) {
     free(c);
 }
 
+// The synchronous LessonData of --batch, over a folder without data_batch_1.bin
+// (each Criterion test runs in its own process, which ends with the test).
+static LessonData *sync_data(void) {
+    static LessonData *d;
+    if (!d) d = lesson_data_create("/nonexistent-convlab-dir", false);
+    return d;
+}
+
 static SceneEnv env_with(const Cifar *c) {
-    return (SceneEnv){.cifar = c, .data_hint = "no data", .window_override = -1, .data_dir = "/nonexistent-convlab-dir"};
+    return (SceneEnv){.cifar = c, .data_hint = "no data", .window_override = -1, .data = sync_data()};
 }
 
 static void compute_ok(Scene *sc, const Lesson *l, int k, const SceneEnv *env) {
@@ -314,8 +323,8 @@ Test(lesson_tutorial_bugs, background_measurement_equals_the_synchronous_one) {
     cr_assert(w->own_run);
     cr_assert_eq(w->runs[0].state, MEASURE_DONE);
     SceneEnv bg = env_with(c);
-    bg.background = true;
-    unsigned gen = measure_generation();
+    bg.data = lesson_data_create("/nonexistent-convlab-dir", true); // the window's: a worker thread
+    unsigned gen = lesson_data_generation(bg.data);
     Scene got;
     compute_ok(&got, &l, 0, &bg);
     cr_assert_eq(((const BugsExt *)got.ext)->runs[0].state, MEASURE_RUNNING, "the window does not wait");
@@ -333,7 +342,7 @@ Test(lesson_tutorial_bugs, background_measurement_equals_the_synchronous_one) {
         nanosleep(&nap, NULL);
     }
     // the last epoch's numbers are published a moment before the run is closed and the generation bumped
-    while (measure_generation() == gen) {
+    while (lesson_data_generation(bg.data) == gen) {
         clock_gettime(CLOCK_MONOTONIC, &now);
         cr_assert_lt(now.tv_sec - start.tv_sec, 60, "finishing must bump the generation the player polls");
         struct timespec nap = {0, 10 * 1000 * 1000};
@@ -346,7 +355,9 @@ Test(lesson_tutorial_bugs, background_measurement_equals_the_synchronous_one) {
     scene_free(&got);
     scene_free(&want);
     lesson_free(&l);
-    // (the sets stay allocated: the worker's cache may still point at them until exit)
+    lesson_data_free(bg.data); // joins the worker, which trains on its own copies
+    free_synthetic(c);
+    free_synthetic(copy);
 }
 
 Test(lesson_tutorial_bugs, errors_name_the_line_and_no_data_asks_for_it) {

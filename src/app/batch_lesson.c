@@ -15,6 +15,7 @@
 #include "lesson/lesson.h"
 #include "lesson/scene.h"
 #include "lesson/adjust.h"
+#include "session/lesson_data.h"
 #include "ui/draw.h"
 #include "ui/player.h"
 #include "ui/theme.h"
@@ -99,8 +100,11 @@ int batch_render_main(int argc, char **argv) {
     char why[1100];
     int have = load_data(&a, &cifar, why, sizeof why);
     if (have < 0) return 1;
-    ScreenContext ctx = {a.lang, a.data, have ? &cifar : NULL, why, a.theme, argc, argv};
+    LessonData *data = lesson_data_create(a.data, false); // --batch: measurements computed now, exactly
+    ScreenContext ctx = {.lang = a.lang, .data_dir = a.data, .cifar = have ? &cifar : NULL, .cifar_error = why,
+                         .lesson_data = data, .theme_name = a.theme, .argc = argc, .argv = argv};
     Screen *s = player_create_for(&ctx, a.lesson, 0, &err);
+    if (!s) lesson_data_free(data);
     if (!s) { fprintf(stderr, "convlab: %s\n", err.msg); return 1; }
     int rc = 0;
     if (player_lesson_error(s)[0]) {
@@ -134,6 +138,7 @@ int batch_render_main(int argc, char **argv) {
         }
     }
     s->destroy(s);
+    lesson_data_free(data);
     draw_shutdown_fonts();
     if (have > 0) cifar_free(&cifar);
     return rc;
@@ -142,13 +147,15 @@ int batch_render_main(int argc, char **argv) {
 // ---- lessons-check --------------------------------------------------------------
 
 static const char *CHECK_DATA_DIR; // --data for the steps that read training images
+static LessonData *CHECK_DATA;     // their training images and measurements, computed now
 
 static Canvas *CHECK_CANVAS;      // 1280x800 offscreen, or NULL without fonts (layout not checked)
 
 // Draws every step in both languages as the window would at 1280x800 and
 // reports explanations that do not fit their panel (a student would see them cut).
 static int check_layout(const char *path, const Lesson *l, const Cifar *cifar, const char *why) {
-    ScreenContext ctx = {LANG_EN, CHECK_DATA_DIR, cifar, why, "light", 0, NULL};
+    ScreenContext ctx = {.lang = LANG_EN, .data_dir = CHECK_DATA_DIR, .cifar = cifar, .cifar_error = why,
+                         .lesson_data = CHECK_DATA, .theme_name = "light"};
     ClError err;
     Screen *s = player_create_for(&ctx, path, 0, &err);
     if (!s) return 0; // already reported by the parser
@@ -186,7 +193,7 @@ static int check_file(const char *path, const Cifar *cifar, const char *why, int
     if (rc != 0) { printf("%s\n", err.msg); return problems + 1; }
     for (int lang = 0; lang < LESSON_LANGS; lang++)
         if (!l.title[lang][0]) { printf("%s:1: empty title.%s\n", path, LESSON_LANG_CODES[lang]); problems++; }
-    SceneEnv env = {.cifar = cifar, .data_hint = why, .window_override = -1, .data_dir = CHECK_DATA_DIR};
+    SceneEnv env = {.cifar = cifar, .data_hint = why, .window_override = -1, .data = CHECK_DATA};
     for (int k = 0; k < l.n_steps; k++) {
         const LessonStep *st = &l.steps[k];
         // both languages: if one has a caption/text the other must too
@@ -234,7 +241,10 @@ int batch_lessons_check_main(int argc, char **argv) {
     theme_default_light(&theme);
     if (draw_init_fonts(&err) == 0) CHECK_CANVAS = canvas_create_offscreen(1280, 800, &theme, &err);
     if (!CHECK_CANVAS) fprintf(stderr, "note: layout not checked: %s\n", err.msg);
+    CHECK_DATA = lesson_data_create(a.data, false);
     for (int i = 0; i < n; i++) problems += check_file(files[i], have ? &cifar : NULL, why, &needs_data, &steps);
+    lesson_data_free(CHECK_DATA);
+    CHECK_DATA = NULL;
     if (CHECK_CANVAS) { canvas_free(CHECK_CANVAS); CHECK_CANVAS = NULL; draw_shutdown_fonts(); }
     if (needs_data) fprintf(stderr, "note: %d steps use CIFAR-10 images, which are not loaded (%s); their numbers were not checked\n", needs_data, why);
     printf("%s: %d lesson files, %d steps, %d problems\n", problems ? "FAILED" : "OK", n, steps, problems);
@@ -258,8 +268,9 @@ int batch_lesson_main(int argc, char **argv) {
     ClError err;
     if (lesson_load(&l, a.lesson, stderr, &err) != 0) { fprintf(stderr, "%s\n", err.msg); return 1; }
     if (a.step > l.n_steps) { lesson_free(&l); return bad_usage("lesson", "--step is beyond the lesson's steps", NULL); }
+    LessonData *data = lesson_data_create(a.data, false);
     SceneEnv env = {.cifar = have ? &cifar : NULL, .data_hint = why, .image_offset = a.image, .window_override = -1,
-                    .data_dir = a.data, .overrides = &a.overrides};
+                    .data = data, .overrides = &a.overrides};
     int rc = 0;
     printf("lesson %s\ntitle.en %s\ntitle.zh %s\nsteps %d\n", a.lesson, l.title[0], l.title[1], l.n_steps);
     for (int k = 0; k < l.n_steps; k++) {
@@ -271,6 +282,7 @@ int batch_lesson_main(int argc, char **argv) {
         scene_free(&sc);
     }
     lesson_free(&l);
+    lesson_data_free(data);
     if (have > 0) cifar_free(&cifar);
     return rc;
 }

@@ -19,6 +19,7 @@
 #include "app/app.h"
 #include "engine/cifar.h"
 #include "lesson/lesson.h"
+#include "session/lesson_data.h"
 #include "ui/draw.h"
 #include "ui/player.h"
 #include "ui/screen.h"
@@ -169,10 +170,12 @@ int gui_main(int argc, char **argv) {
     phase("renderer", t_start);
 
     static Cifar cifar;
-    static char cifar_error[1100] = "CIFAR-10 is loading...";
-    ScreenContext ctx = {a.lang, a.data_dir, NULL, cifar_error, a.theme, argc, argv};
+    static char cifar_error[1100] = "";
+    LessonData *lesson_data = lesson_data_create(a.data_dir, true); // lesson 10's trainings run on a thread
+    ScreenContext ctx = {.lang = a.lang, .data_dir = a.data_dir, .cifar_error = cifar_error, .cifar_loading = true,
+                         .lesson_data = lesson_data, .theme_name = a.theme, .theme = &theme, .argc = argc, .argv = argv};
     Screen *lessons = player_create_for(&ctx, a.lesson, a.step - 1, &err);
-    if (!lessons) { fprintf(stderr, "convlab: %s\n", err.msg); canvas_free(canvas); SDL_DestroyWindow(win); SDL_Quit(); return 1; }
+    if (!lessons) { fprintf(stderr, "convlab: %s\n", err.msg); lesson_data_free(lesson_data); canvas_free(canvas); SDL_DestroyWindow(win); SDL_Quit(); return 1; }
     Screen *train = NULL, *cur = lessons;
     cur->activate(cur, now_s());
     if (a.train) { // the training screen as a screen of its own
@@ -237,12 +240,14 @@ int gui_main(int argc, char **argv) {
             // the data comes after the first frame, so the window appears at once
             if (cifar_load_test(&cifar, a.data_dir, 0, &err) == 0) { ctx.cifar = &cifar; cifar_error[0] = 0; }
             else snprintf(cifar_error, sizeof cifar_error, "%s", err.msg);
+            ctx.cifar_loading = false;
             player_set_image_offset(lessons, 0); // recompute the step with the data
             redraw = true;
         }
     }
     if (train) train->destroy(train);
     lessons->destroy(lessons);
+    lesson_data_free(lesson_data); // after the screens: it stops and joins the measurement worker
     canvas_free(canvas);
     draw_shutdown_fonts();
     SDL_DestroyWindow(win);

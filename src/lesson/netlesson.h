@@ -1,10 +1,11 @@
 /* What lessons 8-10 (the whole network, training, the tutorial's 9 %) share:
  * the `weights` key (seeded init or a checkpoint, with a visible fallback),
- * the training images (data_batch_1, loaded once), and MEASUREMENTS: short
- * trainings with the engine's Trainer evaluated on a test subset, cached per
- * configuration and, in the window only, run on a background thread (the
- * player recomputes the step when one finishes: measure_generation()).
- * No SDL here: --batch and the tests compute the same numbers synchronously.
+ * and the interface to their slow inputs, LessonData: the training images and
+ * MEASUREMENTS (short trainings evaluated on a test subset). A scene reaches
+ * them only through SceneEnv.data, an object its driver owns (the window, the
+ * --batch commands, a test; implemented in src/session/lesson_data.c), so this
+ * layer has no threads, caches or globals and a scene stays a function of its
+ * inputs.
  */
 #ifndef CONVLAB_NETLESSON_H
 #define CONVLAB_NETLESSON_H
@@ -29,14 +30,6 @@ typedef struct {
 // not an error: the weights fall back to init seed 0 and wi->fallback says
 // why. A malformed value is an error (file:line).
 int netlesson_weights(Net *net, const Lesson *l, const LessonStep *st, WeightsInfo *wi, ClError *err);
-
-// ---- training images -------------------------------------------------------------
-
-// The training images for the lessons: env->cifar->train if it holds any,
-// else the first 10,000 of data_batch_1.bin in env->data_dir (default
-// data/cifar-10-batches-bin), read once and kept for the process. NULL if
-// unavailable (why says why). Ownership: the set lives until exit.
-const CifarSet *netlesson_train_set(const SceneEnv *env, char *why, size_t n);
 
 // ---- measurements ----------------------------------------------------------------
 
@@ -64,14 +57,24 @@ typedef struct {
     char error[1024];
 } MeasureResult;
 
-// The result for key: cached, or computed now (background false), or started
-// on the worker thread (background true: *out is MEASURE_RUNNING until done).
-// train/test must stay alive until the process exits (see netlesson_train_set).
-void measure_get(const MeasureKey *key, const CifarSet *train, const CifarSet *test, bool background,
-                 MeasureResult *out);
-// Increases whenever a background measurement finishes an epoch or ends (the player polls it).
-unsigned measure_generation(void);
-// True while the worker has work.
-bool measure_busy(void);
+// The slow inputs of lessons 8-10. Ownership: the driver that puts it into
+// SceneEnv.data creates it before the first scene and frees it after the last.
+struct LessonData {
+    // The training images (the first 10,000 of data_batch_1.bin), or NULL with why.
+    const CifarSet *(*train_set)(LessonData *self, char *why, size_t n);
+    // The measurement for key on the first key->train_n / key->test_n images of
+    // train / test: done, failed, or (a background LessonData) MEASURE_RUNNING
+    // with the epochs measured so far. train/test must outlive the call only.
+    void (*measure)(LessonData *self, const MeasureKey *key, const CifarSet *train, const CifarSet *test,
+                    MeasureResult *out);
+};
+
+// The training images for the lessons: env->cifar->train if it holds any, else
+// env->data's. NULL if unavailable (why says why).
+const CifarSet *netlesson_train_set(const SceneEnv *env, char *why, size_t n);
+
+// env->data's measurement for key; MEASURE_FAILED with a reason without env->data.
+void netlesson_measure(const SceneEnv *env, const MeasureKey *key, const CifarSet *train, const CifarSet *test,
+                       MeasureResult *out);
 
 #endif

@@ -159,9 +159,7 @@ int scene_load_image(Scene *sc, const Lesson *l, const LessonStep *st, const Sce
             return cl_fail(err, "%s:%d: image = %ld is beyond the CIFAR-10 test set; expected 0..9999", l->path, line, idx);
     }
     if (!env->cifar) {
-        sc->needs_data = true;
-        snprintf(sc->error, sizeof sc->error, "%s",
-                 env->data_hint && env->data_hint[0] ? env->data_hint : "CIFAR-10 is not downloaded. Run: make data");
+        scene_set_needs_data(sc, env);
         if (cls >= 0) snprintf(sc->class_name, sizeof sc->class_name, "%s", CLASS_NAMES[cls]);
         return 0;
     }
@@ -308,4 +306,11 @@ void scene_dump(const Scene *sc, FILE *f) {
     char buf[1024];
     if (sc->formula[0]) { scene_strip_roles(buf, sizeof buf, sc->formula); fprintf(f, "formula %s\n", buf); }
     if (sc->size_formula[0]) { scene_strip_roles(buf, sizeof buf, sc->size_formula); fprintf(f, "size %s\n", buf); }
+}
+
+void scene_set_needs_data(Scene *sc, const SceneEnv *env) {
+    sc->needs_data = true;
+    sc->data_loading = env->data_loading;
+    snprintf(sc->error, sizeof sc->error, "%s",
+             env->data_hint && env->data_hint[0] ? env->data_hint : "CIFAR-10 is not downloaded. Run: make data");
 }

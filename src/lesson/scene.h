@@ -53,6 +53,8 @@ typedef struct {
     struct { char key[32]; char value[32]; } kv[SCENE_MAX_OVERRIDES];
 } SceneOverrides;
 
+typedef struct LessonData LessonData;
+
 // Inputs the scene depends on besides the lesson step.
 typedef struct {
     const Cifar *cifar;     // test set, or NULL without data
@@ -61,9 +63,9 @@ typedef struct {
     int window_override;    // >= 0: output cell (row-major) chosen by a mouse click; -1 none
     int zoom;               // > 0: the student zoomed: a zoom x zoom crop of the image replaces `crop`
     int zoom_cx, zoom_cy;   // centre of that crop (image pixels)
-    const char *data_dir;   // CIFAR-10 directory for training images (NULL: data/cifar-10-batches-bin)
-    bool background;        // slow numbers (lesson 10's trainings) may be computed on a thread
-                            // (the window); false: compute them now (--batch, tests: deterministic)
+    bool data_loading;      // cifar is NULL because the driver is still loading it (not missing)
+    LessonData *data;       // lessons 8-10's training images and measurements (lesson/netlesson.h),
+                            // owned by the driver; NULL: those steps say so
     const SceneOverrides *overrides; // live parameter changes (`adjust`), or NULL
 } SceneEnv;
 
@@ -75,6 +77,7 @@ typedef struct {
     unsigned show;              // SHOW_* flags
     char error[1024];           // non-empty: could not compute (shown in place of the visual)
     bool needs_data;            // the error is "no CIFAR data" (not a lesson bug)
+    bool data_loading;          // needs_data only because the driver is still loading it
 
     // ---- input: a literal grid or one channel of a CIFAR crop ----
     Grid input;                 // (H, W) unpadded
@@ -180,5 +183,9 @@ void scene_size_formula(char *buf, size_t n, int H, int W, int pt, int pb, int p
 void scene_products_formula(Scene *sc, const char *result_suffix);
 // The index of class name in the CIFAR class list (also accepts the tutorial's short names), or -1.
 int scene_class_index(const char *name);
+
+// Marks sc as waiting for CIFAR-10: needs_data, data_loading from env, and
+// env->data_hint (or how to get the data) as the error. For scene kinds.
+void scene_set_needs_data(Scene *sc, const SceneEnv *env);
 
 #endif

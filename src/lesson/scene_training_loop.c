@@ -89,8 +89,7 @@ static int loop_compute(Scene *sc, const Lesson *l, const LessonStep *st, const 
     if (!set && env->cifar) set = &env->cifar->test;
     if (!set) {
         net_free(&net);
-        sc->needs_data = true;
-        snprintf(sc->error, sizeof sc->error, "%s", env->data_hint && env->data_hint[0] ? env->data_hint : "CIFAR-10 is not downloaded. Run: make data");
+        scene_set_needs_data(sc, env);
         return 0;
     }
     if (e->first + LOOP_BATCH > set->n) {

@@ -75,8 +75,7 @@ static int bugs_compute(Scene *sc, const Lesson *l, const LessonStep *st, const 
             return cl_fail(err, "%s:%d: runs: %d epochs is more than measured_epochs = %d", l->path, st->line,
                            e->runs[i].epochs, e->measured_epochs);
     if (!env->cifar) {
-        sc->needs_data = true;
-        snprintf(sc->error, sizeof sc->error, "%s", env->data_hint && env->data_hint[0] ? env->data_hint : "CIFAR-10 is not downloaded. Run: make data");
+        scene_set_needs_data(sc, env);
         return 0;
     }
     char why[1024] = "";
@@ -92,7 +91,7 @@ static int bugs_compute(Scene *sc, const Lesson *l, const LessonStep *st, const 
         BugRun *r = &e->runs[i];
         MeasureKey key = {r->tutorial_break, r->relu_logits, e->measured_epochs, e->train_n, e->test_n, (uint64_t)seed};
         MeasureResult m;
-        measure_get(&key, train, &env->cifar->test, env->background, &m);
+        netlesson_measure(env, &key, train, &env->cifar->test, &m);
         r->epochs_done = m.epochs_done;
         if (m.state == MEASURE_FAILED) {
             r->state = MEASURE_FAILED;

@@ -16,6 +16,7 @@
 
 #include "lesson/lesson.h"
 #include "lesson/netlesson.h"
+#include "session/lesson_data.h"
 #include "lesson/scene.h"
 #include "ui/view.h"
 #include "lesson/adjust.h"
@@ -34,6 +35,15 @@ typedef struct {
     char error[1024];           // load error if !ok
 } LessonEntry;
 
+// Where the last frame drew things: player_draw's only output, read by the
+// next events (clicks, the wheel, the tooltip) and by lessons-check.
+typedef struct {
+    HitMap hits;                // grids of the last frame
+    AdjustChip chips[ADJUST_MAX]; // where the adjust bar drew its chips (mouse: left up, right down)
+    int n_chips;
+    bool text_overflow;         // the explanation was clipped (too long for its panel)
+} PlayerFrame;
+
 typedef struct {
     ScreenContext *ctx;
     LessonEntry *lessons;       // (n_lessons)
@@ -48,12 +58,11 @@ typedef struct {
     int window_override;        // a clicked window (-1 none); reset on every step change
     int zoom, zoom_cx, zoom_cy; // mouse-wheel zoom into the picture (0 = the lesson's crop); reset likewise
     SceneOverrides overrides;   // live parameters (the step's `adjust` keys); reset likewise
-    AdjustChip chips[ADJUST_MAX]; // where the adjust bar drew its chips (mouse: left up, right down)
-    int n_chips;
     // time
     double now;                 // last update time
     double anim_start;          // < 0: starts at the next update
-    bool animating;
+    bool animating;             // a step transition runs (prev -> scene), ended by update
+    float anim_t;               // its progress 0..1, set by update
     bool is_static;             // --batch: no animation, no tooltip
     bool autoplay;
     int speed;                  // index into SPEEDS
@@ -61,11 +70,10 @@ typedef struct {
     // overlays and input
     bool help;
     bool dirty;
-    HitMap hits;                // grids of the last frame
     float mouse_x, mouse_y;
     bool mouse_in;
-    bool text_overflow;         // the last frame clipped the explanation (too long for its panel)
-    unsigned measure_gen;       // measure_generation() when the scene was last computed
+    PlayerFrame frame;          // what the last frame drew where (written by draw only)
+    unsigned measure_gen;       // lesson_data_generation() when the scene was last computed
 } Player;
 
 // ---- lesson files ------------------------------------------------------------------
@@ -112,8 +120,8 @@ int player_find_lesson_files(char ***files, int *n, ClError *err) {
 static SceneEnv env_of(Player *p) {
     return (SceneEnv){.cifar = p->ctx->cifar, .data_hint = p->ctx->cifar_error, .image_offset = p->image_offset,
                       .window_override = p->window_override, .zoom = p->zoom, .zoom_cx = p->zoom_cx, .zoom_cy = p->zoom_cy,
-                      .data_dir = p->ctx->data_dir, .overrides = &p->overrides,
-                      .background = !p->is_static}; // the window measures lesson 10 on a thread
+                      .data_loading = p->ctx->cifar_loading, .data = p->ctx->lesson_data,
+                      .overrides = &p->overrides};
 }
 
 static void recompute(Player *p, bool animate) {
@@ -124,6 +132,7 @@ static void recompute(Player *p, bool animate) {
         p->have_prev = true;
         memset(&p->scene, 0, sizeof p->scene);
         p->anim_start = -1;
+        p->anim_t = 0;
         p->animating = true;
     } else {
         scene_free(&p->scene);
@@ -225,7 +234,7 @@ static int window_for_input_cell(const Scene *sc, int r, int c) {
 
 static void click(Player *p, float x, float y) {
     int r, c;
-    const HitGrid *g = hitmap_find(&p->hits, x, y, &r, &c);
+    const HitGrid *g = hitmap_find(&p->frame.hits, x, y, &r, &c);
     if (!g || !p->scene.kind || p->scene.output.rows == 0) return;
     bool windowed = strcmp(p->scene.kind->name, "conv") == 0 || strcmp(p->scene.kind->name, "pool") == 0;
     if (!windowed) return;
@@ -241,7 +250,7 @@ static void click(Player *p, float x, float y) {
 // around the pixel under the mouse; the whole 32x32 picture is the limit.
 static void wheel_zoom(Player *p, float x, float y, int dir) {
     int r, c;
-    const HitGrid *g = hitmap_find(&p->hits, x, y, &r, &c);
+    const HitGrid *g = hitmap_find(&p->frame.hits, x, y, &r, &c);
     if (!g || g->role != HIT_INPUT || !p->scene.from_image || p->scene.needs_data) return;
     if (p->scene.kind && strcmp(p->scene.kind->name, "pool") == 0 && p->scene.kernel.rows) return; // a feature map
     int side = p->scene.input.cols > p->scene.input.rows ? p->scene.input.cols : p->scene.input.rows;
@@ -275,10 +284,10 @@ static ScreenAction player_event(Screen *s, const SDL_Event *ev, Canvas *c) {
         float x, y;
         canvas_window_to_logical(c, ev->button.x, ev->button.y, &x, &y);
         const Lesson *les = &p->lessons[p->cur].lesson;
-        for (int i = 0; i < p->n_chips; i++)
-            if (rect_contains(p->chips[i].r, x, y)) {
+        for (int i = 0; i < p->frame.n_chips; i++)
+            if (rect_contains(p->frame.chips[i].r, x, y)) {
                 bool down = ev->button.button != SDL_BUTTON_LEFT || (SDL_GetModState() & KMOD_SHIFT);
-                if (adjust_key(&p->overrides, les, &les->steps[p->step], p->chips[i].letter, down)) {
+                if (adjust_key(&p->overrides, les, &les->steps[p->step], p->frame.chips[i].letter, down)) {
                     p->window_override = -1;
                     recompute(p, true);
                 }
@@ -376,6 +385,15 @@ static ScreenAction player_event(Screen *s, const SDL_Event *ev, Canvas *c) {
     return SCREEN_UNHANDLED;
 }
 
+// The step transition's progress at now; it ends after the theme's anim_ms.
+static void advance_animation(Player *p, double now, double *wake_after) {
+    if (p->anim_start < 0) p->anim_start = now;
+    double ms = p->ctx->theme ? p->ctx->theme->anim_ms : 300;
+    p->anim_t = (float)fmin(1.0, (now - p->anim_start) * 1000.0 / fmax(ms, 1));
+    if (p->anim_t >= 1) p->animating = false;
+    else *wake_after = 1.0 / 120; // as soon as the next frame can be drawn
+}
+
 static bool player_update(Screen *s, double now, double *wake_after) {
     Player *p = s->self;
     p->now = now;
@@ -383,13 +401,14 @@ static bool player_update(Screen *s, double now, double *wake_after) {
     bool redraw = p->dirty;
     p->dirty = false;
     // a background measurement (lesson 10's trainings) finished: recompute the step to show it
-    unsigned gen = measure_generation();
+    LessonData *data = p->ctx->lesson_data;
+    unsigned gen = data ? lesson_data_generation(data) : 0;
     if (gen != p->measure_gen && !p->animating) {
         p->measure_gen = gen;
         if (p->cur >= 0) recompute(p, false);
         redraw = true;
     }
-    if (measure_busy()) *wake_after = 0.25; // poll while it trains (the worker never touches the UI)
+    if (data && lesson_data_busy(data)) *wake_after = 0.25; // poll while it trains (the worker never touches the UI)
     if (p->autoplay) {
         if (p->cur < 0 || p->step >= n_steps(p) - 1) {
             p->autoplay = p->cur >= 0 && p->step < n_steps(p) - 1; // stops at the last step
@@ -402,11 +421,9 @@ static bool player_update(Screen *s, double now, double *wake_after) {
         }
         if (p->autoplay) *wake_after = fmax(0.0, p->next_auto - now);
     }
-    if (p->animating) { // draw() ends it after theme->anim_ms
-        if (p->anim_start < 0) p->anim_start = now;
-        redraw = true;
-        *wake_after = 1.0 / 120; // as soon as the next frame can be drawn
-    }
+    if (p->animating) advance_animation(p, now, wake_after);
+    if (p->animating || p->have_prev) redraw = true; // the frame that ends it is drawn too
+    if (!p->animating && p->have_prev) { scene_free(&p->prev); p->have_prev = false; }
     return redraw;
 }
 
@@ -430,7 +447,7 @@ static TextStyle ts(Canvas *c, float size, Rgba col, bool bold) {
     return st;
 }
 
-static void draw_topbar(Player *p, Canvas *c) {
+static void draw_topbar(const Player *p, Canvas *c) {
     const Theme *th = canvas_theme(c);
     Lang L = p->ctx->lang;
     float W = canvas_width(c), h = th->topbar_h;
@@ -491,7 +508,7 @@ static void draw_topbar(Player *p, Canvas *c) {
         draw_fill_rect(c, (Rect){0, h - 4, W * (float)(p->step + 1) / (float)n_steps(p), 4}, th->accent);
 }
 
-static void draw_index(Player *p, Canvas *c) {
+static void draw_index(const Player *p, Canvas *c) {
     const Theme *th = canvas_theme(c);
     Lang L = p->ctx->lang;
     float W = canvas_width(c), x = 120, top = th->topbar_h + 40;
@@ -537,7 +554,7 @@ static void draw_index(Player *p, Canvas *c) {
                                            "↑↓ choose · Enter / → open · 1–9 open directly · L language · ? help", hs);
 }
 
-static void draw_help(Player *p, Canvas *c) {
+static void draw_help(const Player *p, Canvas *c) {
     const Theme *th = canvas_theme(c);
     Lang L = p->ctx->lang;
     float W = canvas_width(c), H = canvas_height(c);
@@ -577,10 +594,10 @@ static void draw_help(Player *p, Canvas *c) {
     }
 }
 
-static void draw_tooltip(Player *p, Canvas *c) {
+static void draw_tooltip(const Player *p, Canvas *c) {
     if (!p->mouse_in || p->is_static || p->help) return;
     int r, col;
-    const HitGrid *g = hitmap_find(&p->hits, p->mouse_x, p->mouse_y, &r, &col);
+    const HitGrid *g = hitmap_find(&p->frame.hits, p->mouse_x, p->mouse_y, &r, &col);
     if (!g) return;
     const Theme *th = canvas_theme(c);
     Rect cr = grid_cell_rect(&g->spec, r, col);
@@ -599,70 +616,47 @@ static void draw_tooltip(Player *p, Canvas *c) {
     draw_text(c, x + 10, y + 6, buf, ts(c, th->font_body, th->bg, true));
 }
 
-static void player_draw(Screen *s, Canvas *c) {
-    Player *p = s->self;
+// The formula bar along the bottom: the window's products on the left, the
+// output-size formula on the right. Returns the y where the bar starts (H if none).
+static float draw_formula_bar(Canvas *c, const Scene *sc) {
+    const Theme *th = canvas_theme(c);
+    float W = canvas_width(c), H = canvas_height(c);
+    bool products = (sc->show & SHOW_FORMULA) && sc->formula[0], size = (sc->show & SHOW_SIZE) && sc->size_formula[0];
+    if (sc->error[0] || (!products && !size)) return H;
+    Rect fb = {0, H - th->formula_h, W, th->formula_h};
+    draw_fill_rect(c, fb, th->panel);
+    draw_line(c, 0, fb.y, W, fb.y, 1.5f, th->panel_border);
+    float inner = W - 2 * th->margin, cy = fb.y + fb.h / 2;
+    bool both = products && size;
+    float right_w = 0; // the size formula takes what it needs (at most 40%), the products the rest
+    if (both) {
+        char plain[512];
+        scene_strip_roles(plain, sizeof plain, sc->size_formula);
+        text_measure(c, plain, th->font_formula, false, &right_w, NULL);
+        right_w = fminf(right_w + 4, inner * 0.4f);
+    }
+    if (products)
+        widget_formula(c, th->margin, cy, inner - right_w - (both ? 24 : 0), sc->formula, th->font_formula, 14, ALIGN_LEFT);
+    if (size) {
+        if (both) draw_line(c, W - th->margin - right_w - 12, fb.y + 12, W - th->margin - right_w - 12, fb.y + fb.h - 12, 1.5f, th->panel_border);
+        widget_formula(c, both ? W - th->margin - right_w : th->margin, cy, both ? right_w : inner, sc->size_formula,
+                       th->font_formula, 15, both ? ALIGN_RIGHT : ALIGN_LEFT);
+    }
+    return fb.y;
+}
+
+// The explanation panel (right, or centred across the width for text-only
+// steps) with the step's caption and text, {key} expanded to the live values.
+// Returns the panel; *overflow: the text did not fit even at 18 px.
+static Rect draw_explanation(Canvas *c, const Player *p, const LessonStep *st, bool text_only, float top, float bottom,
+                             bool *overflow) {
     const Theme *th = canvas_theme(c);
     Lang L = p->ctx->lang;
-    float W = canvas_width(c), H = canvas_height(c);
-    p->hits.n = 0;
-    p->n_chips = 0;
-    draw_topbar(p, c);
-    if (p->cur < 0) {
-        draw_index(p, c);
-        if (p->help) draw_help(p, c);
-        return;
-    }
-    const LessonEntry *e = &p->lessons[p->cur];
-    float top = th->topbar_h + th->margin;
-    if (!e->ok) {
-        ViewCtx v = {c, th, L, (Rect){th->margin, top, W - 2 * th->margin, H - top - th->margin}, NULL, 1, &p->hits};
-        view_message(&v, "\xE2\x9A\xA0 lesson file error", e->error, th->error);
-        if (p->help) draw_help(p, c);
-        return;
-    }
-    const Scene *sc = &p->scene;
-    const LessonStep *st = &e->lesson.steps[p->step];
-    // animation progress from the theme's duration
-    float t = 1;
-    if (p->animating && p->have_prev && p->anim_start >= 0) {
-        t = (float)((p->now - p->anim_start) * 1000.0 / fmax(th->anim_ms, 1));
-        if (t >= 1) { t = 1; p->animating = false; }
-    } else if (p->animating) {
-        t = 0;
-    }
-    // formula bar
-    bool has_formula = !sc->error[0] && (((sc->show & SHOW_FORMULA) && sc->formula[0]) || ((sc->show & SHOW_SIZE) && sc->size_formula[0]));
-    float bottom = H - th->margin;
-    if (has_formula) {
-        Rect fb = {0, H - th->formula_h, W, th->formula_h};
-        draw_fill_rect(c, fb, th->panel);
-        draw_line(c, 0, fb.y, W, fb.y, 1.5f, th->panel_border);
-        float inner = W - 2 * th->margin, cy = fb.y + fb.h / 2;
-        bool both = (sc->show & SHOW_FORMULA) && sc->formula[0] && (sc->show & SHOW_SIZE) && sc->size_formula[0];
-        float right_w = 0; // the size formula takes what it needs (at most 40%), the products the rest
-        if (both) {
-            char plain[512];
-            scene_strip_roles(plain, sizeof plain, sc->size_formula);
-            text_measure(c, plain, th->font_formula, false, &right_w, NULL);
-            right_w = fminf(right_w + 4, inner * 0.4f);
-        }
-        if ((sc->show & SHOW_FORMULA) && sc->formula[0])
-            widget_formula(c, th->margin, cy, inner - right_w - (both ? 24 : 0), sc->formula, th->font_formula, 14, ALIGN_LEFT);
-        if ((sc->show & SHOW_SIZE) && sc->size_formula[0]) {
-            if (both) draw_line(c, W - th->margin - right_w - 12, fb.y + 12, W - th->margin - right_w - 12, fb.y + fb.h - 12, 1.5f, th->panel_border);
-            widget_formula(c, both ? W - th->margin - right_w : th->margin, cy, both ? right_w : inner, sc->size_formula,
-                           th->font_formula, 15, both ? ALIGN_RIGHT : ALIGN_LEFT);
-        }
-        bottom = fb.y - th->margin;
-    }
-    // explanation panel (right), or the whole width for text-only steps
-    const SceneView *view = sc->kind ? scene_view_find(sc->kind->name) : NULL;
-    bool text_only = view && view->wide_text && sc->image_index < 0 && !sc->needs_data && !sc->error[0];
+    float W = canvas_width(c);
     float panel_w = text_only ? fminf(W - 2 * th->margin, 980) : fmaxf(W * th->panel_frac, 340);
     Rect panel = text_only ? (Rect){(W - panel_w) / 2, top + 20, panel_w, bottom - top - 40}
                            : (Rect){W - th->margin - panel_w, top, panel_w, bottom - top};
-    // {key} in the texts shows the step's current value of that key (live parameters)
-    static char caption_buf[512], text_buf[4096];
+    char caption_buf[512], text_buf[4096];
     const char *caption = adjust_expand(caption_buf, sizeof caption_buf, st->caption[L], st, &p->overrides);
     const char *text = adjust_expand(text_buf, sizeof text_buf, st->text[L], st, &p->overrides);
     if (text_only) { // as tall as its text (at least 40% of the height), centred
@@ -676,25 +670,60 @@ static void player_draw(Screen *s, Canvas *c) {
     }
     Rect in = widget_panel(c, panel, caption);
     float text_h = widget_text_block(c, in, text, text_only ? th->font_body * 1.25f : th->font_body, 18, th->text);
-    p->text_overflow = text_h > in.h + 0.5f; // clipped even at 18 px: lessons-check reports it
-    if (!text_only) {
-        Rect area = {th->margin, top, panel.x - th->gap - th->margin, bottom - top};
-        float bar_h = adjust_bar_height(c, &e->lesson, st); // live parameters: a bar under the view
-        if (bar_h > 0) {
-            area.h -= bar_h + th->gap / 2;
-            p->n_chips = adjust_bar_draw(c, (Rect){area.x, area.y + area.h + th->gap / 2, area.w, bar_h}, L, &e->lesson, st,
-                                         &p->overrides, p->chips);
-        }
-        ViewCtx v = {c, th, L, area, p->have_prev && t < 1 ? &p->prev : NULL, ui_ease(t), &p->hits};
-        view_draw_scene(&v, sc);
-        if (sc->from_image && !sc->needs_data && !p->is_static) {
-            TextStyle hs = ts(c, th->font_small, th->text_muted, false);
-            hs.align = ALIGN_RIGHT;
-            draw_text(c, area.x + area.w, area.y + area.h - th->font_small * 1.3f, ui_tr(L, "press N for the next image"), hs);
-        }
+    *overflow = text_h > in.h + 0.5f;
+    return panel;
+}
+
+// The step's visual in area, with the adjust bar of live parameters under it;
+// the chips and grids drawn are recorded in f.
+static void draw_visual(Canvas *c, const Player *p, const Lesson *les, const LessonStep *st, Rect area, PlayerFrame *f) {
+    const Theme *th = canvas_theme(c);
+    Lang L = p->ctx->lang;
+    const Scene *sc = &p->scene;
+    float bar_h = adjust_bar_height(c, les, st);
+    if (bar_h > 0) {
+        area.h -= bar_h + th->gap / 2;
+        f->n_chips = adjust_bar_draw(c, (Rect){area.x, area.y + area.h + th->gap / 2, area.w, bar_h}, L, les, st,
+                                     &p->overrides, f->chips);
     }
-    if (!p->animating && p->have_prev) { scene_free(&p->prev); p->have_prev = false; }
-    draw_tooltip(p, c);
+    bool transition = p->animating && p->have_prev;
+    ViewCtx v = {c, th, L, area, transition ? &p->prev : NULL, transition ? ui_ease(p->anim_t) : 1, &f->hits};
+    view_draw_scene(&v, sc);
+    if (sc->from_image && !sc->needs_data && !p->is_static) {
+        TextStyle hs = ts(c, th->font_small, th->text_muted, false);
+        hs.align = ALIGN_RIGHT;
+        draw_text(c, area.x + area.w, area.y + area.h - th->font_small * 1.3f, ui_tr(L, "press N for the next image"), hs);
+    }
+}
+
+// Reads the player's state and draws it; writes only p->frame (where things
+// were drawn, for the next events), never the state.
+static void player_draw(Screen *s, Canvas *c) {
+    const Player *p = s->self;
+    PlayerFrame *f = &((Player *)s->self)->frame;
+    const Theme *th = canvas_theme(c);
+    float W = canvas_width(c), H = canvas_height(c);
+    memset(f, 0, sizeof *f);
+    draw_topbar(p, c);
+    const LessonEntry *e = p->cur >= 0 ? &p->lessons[p->cur] : NULL;
+    float top = th->topbar_h + th->margin;
+    if (!e) {
+        draw_index(p, c);
+    } else if (!e->ok) {
+        ViewCtx v = {c, th, p->ctx->lang, (Rect){th->margin, top, W - 2 * th->margin, H - top - th->margin}, NULL, 1, &f->hits};
+        view_message(&v, "\xE2\x9A\xA0 lesson file error", e->error, th->error);
+    } else {
+        const Scene *sc = &p->scene;
+        const LessonStep *st = &e->lesson.steps[p->step];
+        float bottom = draw_formula_bar(c, sc);
+        bottom = bottom < H ? bottom - th->margin : H - th->margin;
+        const SceneView *view = sc->kind ? scene_view_find(sc->kind->name) : NULL;
+        bool text_only = view && view->wide_text && sc->image_index < 0 && !sc->needs_data && !sc->error[0];
+        Rect panel = draw_explanation(c, p, st, text_only, top, bottom, &f->text_overflow);
+        if (!text_only)
+            draw_visual(c, p, &e->lesson, st, (Rect){th->margin, top, panel.x - th->gap - th->margin, bottom - top}, f);
+        draw_tooltip(p, c);
+    }
     if (p->help) draw_help(p, c);
 }
 
@@ -791,8 +820,8 @@ const Scene *player_scene(Screen *s) { return &((Player *)s->self)->scene; }
 
 bool player_cell_center(Screen *s, int role, int r, int c, float *x, float *y) {
     Player *p = s->self;
-    for (int i = 0; i < p->hits.n; i++) {
-        const HitGrid *g = &p->hits.grids[i];
+    for (int i = 0; i < p->frame.hits.n; i++) {
+        const HitGrid *g = &p->frame.hits.grids[i];
         if ((int)g->role != role || r < 0 || c < 0 || r >= g->spec.rows || c >= g->spec.cols) continue;
         Rect cr = grid_cell_rect(&g->spec, r, c);
         *x = cr.x + cr.w / 2;
@@ -802,4 +831,4 @@ bool player_cell_center(Screen *s, int role, int r, int c, float *x, float *y) {
     return false;
 }
 
-bool player_text_overflow(Screen *s) { return ((Player *)s->self)->text_overflow; }
+bool player_text_overflow(Screen *s) { return ((Player *)s->self)->frame.text_overflow; }

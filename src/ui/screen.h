@@ -15,6 +15,7 @@
 #include <SDL2/SDL.h>
 #include "engine/cifar.h"
 #include "engine/error.h"
+#include "lesson/netlesson.h"
 #include "ui/draw.h"
 
 typedef enum {
@@ -33,7 +34,11 @@ typedef struct {
     const char *data_dir;     // CIFAR-10 directory (default data/cifar-10-batches-bin)
     const Cifar *cifar;       // test set + class names, or NULL without data
     const char *cifar_error;  // why cifar is NULL ("" if loaded)
+    bool cifar_loading;       // cifar is NULL only because it is still being loaded
+    LessonData *lesson_data;  // lessons 8-10's training images and measurements (session/lesson_data.h);
+                              // owned by the driver (window.c, batch_lesson.c), outlives the screens
     const char *theme_name;   // "light" or "dark"
+    const Theme *theme;       // its values (animation timing), or NULL for the defaults
     int argc;                 // the program's arguments (screens may read their flags)
     char **argv;
 } ScreenContext;

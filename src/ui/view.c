@@ -146,7 +146,7 @@ void view_picture(ViewCtx *v, const Scene *sc, Rect dst, Rect to_grid) {
 }
 
 void view_draw_scene(ViewCtx *v, const Scene *sc) {
-    if (sc->needs_data && strstr(sc->error, "loading")) { // the window loads the data after its first frame
+    if (sc->data_loading) { // the window loads the data after its first frame
         TextStyle st = text_style(v->c, v->th->font_body * 1.2f, v->th->text_muted);
         st.align = ALIGN_CENTER;
         st.vcenter = true;
