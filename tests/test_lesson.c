@@ -4,6 +4,7 @@
  * Also: a step's scene is a pure function of (lesson, step, image choice).
  */
 #include <criterion/criterion.h>
+#include <glob.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "lesson/lesson.h"
 #include "lesson/scene.h"
+#include "session/lesson_data.h"
 
 static const char *HEADER = "title.en = T\ntitle.zh = 标题\n";
 
@@ -271,6 +273,59 @@ Test(scene_numbers, a_step_is_a_pure_function_of_the_step) {
     free(a);
     free(b);
     lesson_free(&l);
+}
+
+// Every step of every shipped lesson, with CIFAR-10 and the measurements of
+// lessons 8-10: its dump is the same whatever was computed before it (the
+// forward pass, then backwards with another image chosen in between).
+static char *dump_step(const Lesson *l, int k, const SceneEnv *env) {
+    char *text = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&text, &n);
+    Scene sc;
+    ClError err;
+    if (scene_compute(&sc, l, k, env, &err) != 0) fprintf(f, "error %s\n", err.msg);
+    scene_dump(&sc, f);
+    scene_free(&sc);
+    fclose(f);
+    return text;
+}
+
+Test(scene_numbers, every_shipped_step_is_a_pure_function_of_its_inputs, .timeout = 300) {
+    static Cifar cifar;
+    ClError err;
+    if (cifar_load_test(&cifar, "../data/cifar-10-batches-bin", 0, &err) != 0) cr_skip_test("no CIFAR-10 (make data): %s", err.msg);
+    glob_t g;
+    cr_assert_eq(glob("../lessons/*.lesson", 0, NULL, &g), 0);
+    cr_assert_geq(g.gl_pathc, 10, "all ten lessons");
+    LessonData *data = lesson_data_create("../data/cifar-10-batches-bin", false);
+    SceneEnv env = {.cifar = &cifar, .window_override = -1, .data = data};
+    int measured = 0, steps = 0;
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        Lesson l;
+        cr_assert_eq(lesson_load(&l, g.gl_pathv[i], NULL, &err), 0, "%s", err.msg);
+        char **first = calloc((size_t)l.n_steps, sizeof *first);
+        for (int k = 0; k < l.n_steps; k++) first[k] = dump_step(&l, k, &env);
+        for (int k = l.n_steps - 1; k >= 0; k--) {
+            SceneEnv other = env;
+            other.image_offset = 3; // a different picture just before
+            free(dump_step(&l, (k + 1) % l.n_steps, &other));
+            char *again = dump_step(&l, k, &env);
+            cr_assert_str_eq(again, first[k], "%s step %d depends on what was shown before it", g.gl_pathv[i], k + 1);
+            cr_assert_null(strstr(first[k], "needs-data"), "%s step %d: %s", g.gl_pathv[i], k + 1, first[k]);
+            measured += strstr(first[k], "accuracy") != NULL;
+            steps++;
+            free(again);
+            free(first[k]);
+        }
+        free(first);
+        lesson_free(&l);
+    }
+    cr_assert_gt(measured, 0, "the measured steps of lessons 8-10 were covered");
+    cr_log_info("%d steps, %d with measured accuracies", steps, measured);
+    globfree(&g);
+    lesson_data_free(data);
+    cifar_free(&cifar);
 }
 
 Test(lesson_files, shipped_lessons_load_without_warnings) {
