@@ -1,19 +1,29 @@
 /* Command dispatch: see app.h. */
 #include "app/app.h"
+#include "app/flags.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static const struct {
-    const char *name;
-    int (*run)(int argc, char **argv);
-} BATCH_COMMANDS[] = {
-    {"train", batch_train_main},
-    {"eval", batch_eval_main},
-    {"render", batch_render_main},
-    {"lessons-check", batch_lessons_check_main},
-    {"lesson", batch_lesson_main},
+static const Command *const COMMANDS[] = {
+    &WINDOW_COMMAND, &TRAIN_COMMAND, &EVAL_COMMAND, &RENDER_COMMAND, &LESSONS_CHECK_COMMAND, &LESSON_COMMAND,
 };
+#define N_COMMANDS (int)(sizeof COMMANDS / sizeof COMMANDS[0])
+
+const Command *const *app_commands(int *n) {
+    *n = N_COMMANDS;
+    return COMMANDS;
+}
+
+// "train, eval, render, lessons-check or lesson"
+static const char *batch_names(char *buf, size_t cap) {
+    size_t len = 0;
+    buf[0] = 0;
+    for (int k = 1; k < N_COMMANDS; k++)
+        len += (size_t)snprintf(buf + len, len < cap ? cap - len : 0, "%s%s", COMMANDS[k]->name,
+                                k == N_COMMANDS - 1 ? "" : k == N_COMMANDS - 2 ? " or " : ", ");
+    return buf;
+}
 
 int app_main(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
@@ -23,14 +33,15 @@ int app_main(int argc, char **argv) {
         }
     }
     if (argc >= 2 && strcmp(argv[1], "--batch") == 0) {
+        char names[256];
         if (argc < 3) {
-            fprintf(stderr, "convlab: --batch needs a command: train, eval, render, lessons-check or lesson (see --help)\n");
+            fprintf(stderr, "convlab: --batch needs a command: %s (see --help)\n", batch_names(names, sizeof names));
             return 2;
         }
-        for (size_t k = 0; k < sizeof BATCH_COMMANDS / sizeof BATCH_COMMANDS[0]; k++)
-            if (strcmp(argv[2], BATCH_COMMANDS[k].name) == 0) return BATCH_COMMANDS[k].run(argc - 2, argv + 2);
-        fprintf(stderr, "convlab: unknown batch command '%s'; use train, eval, render, lessons-check or lesson (see --help)\n", argv[2]);
+        for (int k = 1; k < N_COMMANDS; k++)
+            if (strcmp(argv[2], COMMANDS[k]->name) == 0) return COMMANDS[k]->run(argc - 2, argv + 2);
+        fprintf(stderr, "convlab: unknown batch command '%s'; use %s (see --help)\n", argv[2], batch_names(names, sizeof names));
         return 2;
     }
-    return gui_main(argc, argv);
+    return WINDOW_COMMAND.run(argc, argv);
 }

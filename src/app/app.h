@@ -23,4 +23,8 @@ int gui_main(int argc, char **argv);
 // Prints the full --help text to stdout.
 void app_print_help(void);
 
+// Every command, the window first (their option tables: app/flags.h).
+typedef struct Command Command;
+const Command *const *app_commands(int *n);
+
 #endif

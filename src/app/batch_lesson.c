@@ -5,12 +5,14 @@
  * numbers as text: the tests' view of a lesson).
  */
 #include <glob.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "app/app.h"
+#include "app/flags.h"
 #include "engine/cifar.h"
 #include "lesson/lesson.h"
 #include "lesson/scene.h"
@@ -23,56 +25,90 @@
 #define DEFAULT_DATA "data/cifar-10-batches-bin"
 
 typedef struct {
-    const char *lesson, *out, *data, *theme;
+    const char *lesson, *out, *data;
+    int theme;          // index into THEMES
     int step;           // 1-based, 0 = all / not given
-    int w, h, image;
-    Lang lang;
+    int size[2];        // --size W, H
+    int image;
+    int lang;           // a Lang
     bool dump;
     bool data_given;
     SceneOverrides overrides;   // --set KEY=VALUE: live parameters (lesson/adjust.h)
 } BatchArgs;
+
+static const char *const THEMES[] = {"light", "dark"};
+
+static int apply_set(void *args, const char *value, ClError *err) {
+    return adjust_set_arg(&((BatchArgs *)args)->overrides, value, err);
+}
+
+// The rows render and lesson share.
+#define LESSON_FLAG {"--lesson", FLAG_STRING, offsetof(BatchArgs, lesson), .value = "FILE", .help = "the lesson file"}
+#define STEP_FLAG {"--step", FLAG_INT, offsetof(BatchArgs, step), 1, 100000, .value = "K", .help = "the step (1-based)"}
+#define IMAGE_FLAG {"--image", FLAG_INT, offsetof(BatchArgs, image), 0, 9999, .value = "N", \
+    .help = "the step's N-th next image, as pressing N that many times (0 = as written)"}
+#define SET_FLAG {"--set", FLAG_CALL, .apply = apply_set, .value = "KEY=VALUE", \
+    .help = "a live parameter of the step (its `adjust` keys, e.g. stride=2),\nas if changed with its key in the window; repeatable"}
+#define DATA_FLAG {"--data", FLAG_STRING, offsetof(BatchArgs, data), .seen = FLAG_SEEN(BatchArgs, data_given), \
+    .value = "DIR", .help = "CIFAR-10 binary batches (default data/cifar-10-batches-bin)"}
+
+static const Flag RENDER_FLAGS[] = {
+    LESSON_FLAG, STEP_FLAG,
+    {"--out", FLAG_STRING, offsetof(BatchArgs, out), .value = "PNG", .help = "where the frame goes"},
+    {"--size", FLAG_SIZE, offsetof(BatchArgs, size), 320, 8192, .value = "WxH", .help = "the frame's size (default 1280x800)"},
+    {"--lang", FLAG_CHOICE, offsetof(BatchArgs, lang), .choices = "en|zh", .help = "language of the text (default en)"},
+    {"--theme", FLAG_CHOICE, offsetof(BatchArgs, theme), .choices = "light|dark", .value = "NAME",
+     .help = "a theme file from assets/ (colours, sizes, spacing)"},
+    IMAGE_FLAG, SET_FLAG, DATA_FLAG,
+};
+
+const Command RENDER_COMMAND = {
+    .name = "render", .usage = "--lesson FILE --step K [--size WxH] [--lang en|zh] [--theme NAME]\n"
+                               "                       [--image N] [--set KEY=VALUE] [--data DIR] --out PNG",
+    .summary = "Writes exactly the frame the window shows at step K of a lesson into PNG.",
+    .flags = RENDER_FLAGS, .n_flags = FLAG_COUNT(RENDER_FLAGS),
+    .run = batch_render_main,
+};
+
+static const Flag LESSON_FLAGS[] = {
+    LESSON_FLAG,
+    {"--dump", FLAG_BOOL, offsetof(BatchArgs, dump), .help = "print each step's computed numbers (required)"},
+    {"--step", FLAG_INT, offsetof(BatchArgs, step), 1, 100000, .value = "K", .help = "only step K"},
+    IMAGE_FLAG, SET_FLAG, DATA_FLAG,
+};
+
+const Command LESSON_COMMAND = {
+    .name = "lesson", .usage = "--lesson FILE --dump [--step K] [--image N] [--set KEY=VALUE] [--data DIR]",
+    .summary = "Prints each step's computed numbers as text.",
+    .flags = LESSON_FLAGS, .n_flags = FLAG_COUNT(LESSON_FLAGS),
+    .run = batch_lesson_main,
+};
+
+static const Flag CHECK_FLAGS[] = {
+    {"--data", FLAG_STRING, offsetof(BatchArgs, data), .seen = FLAG_SEEN(BatchArgs, data_given), .value = "DIR",
+     .help = "CIFAR-10 for the steps that show its images (default data/cifar-10-batches-bin)"},
+};
+
+const Command LESSONS_CHECK_COMMAND = {
+    .name = "lessons-check", .usage = "[--data DIR] [FILES...]",
+    .summary = "Parses every lesson (default: all in lessons/) and runs every step's computation;\n"
+               "prints one line per problem and exits 1 if there are any.",
+    .flags = CHECK_FLAGS, .n_flags = FLAG_COUNT(CHECK_FLAGS), .max_positional = 4096,
+    .run = batch_lessons_check_main,
+};
 
 static int bad_usage(const char *cmd, const char *msg, const char *arg) {
     fprintf(stderr, "convlab --batch %s: %s%s%s (see convlab --help)\n", cmd, msg, arg ? " " : "", arg ? arg : "");
     return 2;
 }
 
-// Parses the flags shared by render and lesson; returns 0, or 2 after a message.
-static int parse(int argc, char **argv, BatchArgs *a) {
-    *a = (BatchArgs){NULL, NULL, DEFAULT_DATA, "light", 0, 1280, 800, 0, LANG_EN, false, false, {0}};
-    const char *cmd = argv[0];
-    for (int i = 1; i < argc; i++) {
-        const char *f = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(f, "--dump") == 0) { a->dump = true; continue; }
-        if (!v) return bad_usage(cmd, "missing value after", f);
-        char *e;
-        if (strcmp(f, "--lesson") == 0) a->lesson = v;
-        else if (strcmp(f, "--out") == 0) a->out = v;
-        else if (strcmp(f, "--data") == 0) { a->data = v; a->data_given = true; }
-        else if (strcmp(f, "--set") == 0) {
-            ClError serr;
-            if (adjust_set_arg(&a->overrides, v, &serr) != 0) return bad_usage(cmd, serr.msg, NULL);
-        }
-        else if (strcmp(f, "--step") == 0) {
-            long k = strtol(v, &e, 10);
-            if (*e || k < 1) return bad_usage(cmd, "--step needs a step number >= 1, got", v);
-            a->step = (int)k;
-        } else if (strcmp(f, "--image") == 0) {
-            long k = strtol(v, &e, 10);
-            if (*e || k < 0 || k > 9999) return bad_usage(cmd, "--image needs 0..9999 (which image of the step's choice), got", v);
-            a->image = (int)k;
-        } else if (strcmp(f, "--size") == 0) {
-            if (sscanf(v, "%dx%d", &a->w, &a->h) != 2 || a->w < 320 || a->h < 200 || a->w > 8192 || a->h > 8192)
-                return bad_usage(cmd, "--size must be WxH between 320x200 and 8192x8192, got", v);
-        } else if (strcmp(f, "--lang") == 0) {
-            int l = lesson_lang_index(v);
-            if (l < 0) return bad_usage(cmd, "--lang must be en or zh, got", v);
-            a->lang = (Lang)l;
-        } else if (strcmp(f, "--theme") == 0) {
-            if (strcmp(v, "light") != 0 && strcmp(v, "dark") != 0) return bad_usage(cmd, "--theme must be light or dark, got", v);
-            a->theme = v;
-        } else return bad_usage(cmd, "unknown option", f);
-        i++;
+// Parses cmd's flags into a (defaults first); returns 0, or 2 after a message.
+static int parse(const Command *cmd, int argc, char **argv, BatchArgs *a, const char **files, int *n_files) {
+    *a = (BatchArgs){.data = DEFAULT_DATA, .size = {1280, 800}};
+    ClError err;
+    if (flags_parse(cmd, a, argc, argv, 1, files, n_files, &err) != 0) {
+        fprintf(stderr, "convlab --batch %s\n", err.msg);
+        return 2;
     }
     return 0;
 }
@@ -88,21 +124,21 @@ static int load_data(const BatchArgs *a, Cifar *c, char *why, size_t n) {
 
 int batch_render_main(int argc, char **argv) {
     BatchArgs a;
-    if (parse(argc, argv, &a)) return 2;
+    if (parse(&RENDER_COMMAND, argc, argv, &a, NULL, NULL)) return 2;
     if (!a.lesson) return bad_usage("render", "needs --lesson FILE", NULL);
     if (!a.step) return bad_usage("render", "needs --step K", NULL);
     if (!a.out) return bad_usage("render", "needs --out PNG", NULL);
     ClError err;
     static Theme theme;
-    if (theme_load_named(&theme, a.theme, &err) != 0) { fprintf(stderr, "convlab: %s\n", err.msg); return 1; }
+    if (theme_load_named(&theme, THEMES[a.theme], &err) != 0) { fprintf(stderr, "convlab: %s\n", err.msg); return 1; }
     if (draw_init_fonts(&err) != 0) { fprintf(stderr, "convlab: %s\n", err.msg); return 1; }
     static Cifar cifar;
     char why[1100];
     int have = load_data(&a, &cifar, why, sizeof why);
     if (have < 0) return 1;
     LessonData *data = lesson_data_create(a.data, false); // --batch: measurements computed now, exactly
-    ScreenContext ctx = {.lang = a.lang, .data_dir = a.data, .cifar = have ? &cifar : NULL, .cifar_error = why,
-                         .lesson_data = data, .theme_name = a.theme, .argc = argc, .argv = argv};
+    ScreenContext ctx = {.lang = (Lang)a.lang, .data_dir = a.data, .cifar = have ? &cifar : NULL, .cifar_error = why,
+                         .lesson_data = data, .theme_name = THEMES[a.theme], .argc = argc, .argv = argv};
     Screen *s = player_create_for(&ctx, a.lesson, 0, &err);
     if (!s) lesson_data_free(data);
     if (!s) { fprintf(stderr, "convlab: %s\n", err.msg); return 1; }
@@ -116,7 +152,7 @@ int batch_render_main(int argc, char **argv) {
     }
     if (rc == 0) {
         player_set_static(s, true);
-        Canvas *c = canvas_create_offscreen(a.w, a.h, &theme, &err);
+        Canvas *c = canvas_create_offscreen(a.size[0], a.size[1], &theme, &err);
         if (!c) { fprintf(stderr, "convlab: %s\n", err.msg); rc = 1; }
         else {
             // reopen at the step (player_create_for opened step 0), then the image choice
@@ -221,21 +257,20 @@ static int check_file(const char *path, const Cifar *cifar, const char *why, int
 }
 
 int batch_lessons_check_main(int argc, char **argv) {
-    BatchArgs a = {.data = DEFAULT_DATA};
-    int first_file = 1;
-    if (argc >= 3 && strcmp(argv[1], "--data") == 0) { a.data = argv[2]; a.data_given = true; first_file = 3; }
+    BatchArgs a;
+    const char **given = cl_calloc((size_t)argc + 1, sizeof *given);
+    int n_given = 0;
+    if (parse(&LESSONS_CHECK_COMMAND, argc, argv, &a, given, &n_given)) { free(given); return 2; }
     CHECK_DATA_DIR = a.data;
-    for (int i = first_file; i < argc; i++)
-        if (argv[i][0] == '-') return bad_usage("lessons-check", "unknown option (give lesson files, or --data DIR first)", argv[i]);
     char **files = NULL;
     int n = 0;
     ClError err;
-    if (first_file < argc) { files = argv + first_file; n = argc - first_file; }
-    else if (player_find_lesson_files(&files, &n, &err) != 0) { printf("%s\n", err.msg); return 1; }
+    if (n_given > 0) { files = (char **)given; n = n_given; }
+    else if (player_find_lesson_files(&files, &n, &err) != 0) { printf("%s\n", err.msg); free(given); return 1; }
     static Cifar cifar;
     char why[1100];
     int have = load_data(&a, &cifar, why, sizeof why);
-    if (have < 0) return 1;
+    if (have < 0) { if (n_given == 0) player_free_files(files, n); free(given); return 1; }
     int problems = 0, needs_data = 0, steps = 0;
     static Theme theme;
     theme_default_light(&theme);
@@ -248,7 +283,8 @@ int batch_lessons_check_main(int argc, char **argv) {
     if (CHECK_CANVAS) { canvas_free(CHECK_CANVAS); CHECK_CANVAS = NULL; draw_shutdown_fonts(); }
     if (needs_data) fprintf(stderr, "note: %d steps use CIFAR-10 images, which are not loaded (%s); their numbers were not checked\n", needs_data, why);
     printf("%s: %d lesson files, %d steps, %d problems\n", problems ? "FAILED" : "OK", n, steps, problems);
-    if (first_file >= argc) player_free_files(files, n);
+    if (n_given == 0) player_free_files(files, n);
+    free(given);
     if (have > 0) cifar_free(&cifar);
     return problems ? 1 : 0;
 }
@@ -257,7 +293,7 @@ int batch_lessons_check_main(int argc, char **argv) {
 
 int batch_lesson_main(int argc, char **argv) {
     BatchArgs a;
-    if (parse(argc, argv, &a)) return 2;
+    if (parse(&LESSON_COMMAND, argc, argv, &a, NULL, NULL)) return 2;
     if (!a.lesson) return bad_usage("lesson", "needs --lesson FILE", NULL);
     if (!a.dump) return bad_usage("lesson", "needs --dump (print each step's numbers)", NULL);
     static Cifar cifar;

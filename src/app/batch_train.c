@@ -8,6 +8,7 @@
 #include "app/app.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
@@ -154,37 +155,70 @@ typedef struct {
     bool lr_seen, momentum_seen, threads_seen;
 } TrainArgs;
 
+static const Flag TRAIN_FLAGS[] = {
+    {"--data", FLAG_STRING, offsetof(TrainArgs, data_dir), .value = "DIR",
+     .help = "CIFAR-10 binary batches (default data/cifar-10-batches-bin;\n`make data` downloads them there)"},
+    {"--epochs", FLAG_INT, offsetof(TrainArgs, epochs), 1, 100000, .value = "N", .help = "passes over the training set (default 2)"},
+    {"--batch-size", FLAG_INT, offsetof(TrainArgs, batch_size), 1, 4096, .value = "B",
+     .help = "images per mini-batch, 1..4096 (default 4)"},
+    {"--lr", FLAG_FLOAT, offsetof(TrainArgs, lr), 0, 1e6, .seen = FLAG_SEEN(TrainArgs, lr_seen), .value = "X",
+     .help = "learning rate, >= 0 (default 0.001)"},
+    {"--momentum", FLAG_FLOAT, offsetof(TrainArgs, momentum), 0, 1e6, .seen = FLAG_SEEN(TrainArgs, momentum_seen),
+     .value = "X", .help = "SGD momentum, >= 0 (default 0.9; SGD only)"},
+    {"--weight-decay", FLAG_FLOAT, offsetof(TrainArgs, weight_decay), 0, 1e6, .value = "X",
+     .help = "L2 penalty added to the gradient, as torch.optim (default 0)"},
+    {"--nesterov", FLAG_BOOL, offsetof(TrainArgs, nesterov), .help = "Nesterov momentum (SGD only; needs momentum > 0)"},
+    {"--optimizer", FLAG_CHOICE, offsetof(TrainArgs, optimizer), .choices = "sgd|adam",
+     .help = "default sgd; adam uses PyTorch's defaults (betas 0.9, 0.999)"},
+    {"--seed", FLAG_U64, offsetof(TrainArgs, seed), .value = "S", .help = "seeds the initial weights and the shuffling (default 0)"},
+    {"--threads", FLAG_INT, offsetof(TrainArgs, threads), 1, MAX_THREADS, .seen = FLAG_SEEN(TrainArgs, threads_seen),
+     .value = "T", .help = "worker threads (default: all cores)"},
+    {"--train-limit", FLAG_INT, offsetof(TrainArgs, train_limit), 1, 50000, .value = "N",
+     .help = "train on the first N training images only (1..50000)"},
+    {"--test-limit", FLAG_INT, offsetof(TrainArgs, test_limit), 1, 10000, .value = "N",
+     .help = "evaluate on the first N test images only (1..10000)"},
+    {"--no-shuffle", FLAG_BOOL, offsetof(TrainArgs, no_shuffle), .help = "keep the file order instead of reshuffling every epoch"},
+    {"--load", FLAG_STRING, offsetof(TrainArgs, load), .value = "CKPT",
+     .help = "start from the weights of a checkpoint (.safetensors);\nthe optimizer state starts fresh"},
+    {"--save", FLAG_STRING, offsetof(TrainArgs, save), .value = "CKPT",
+     .help = "write the trained weights there (also on Ctrl-C or divergence)"},
+    {"--log-every", FLAG_INT, offsetof(TrainArgs, log_every), 1, 1000000000, .value = "N",
+     .help = "mini-batches per printed loss line (default 2000)"},
+    {"--csv", FLAG_STRING, offsetof(TrainArgs, csv), .value = "FILE",
+     .help = "one row per printed loss line: epoch,step,loss,images_per_sec\n(step counts mini-batches from the start of the run)"},
+    {"--relu-logits", FLAG_BOOL, offsetof(TrainArgs, relu_logits), .help = "the tutorial seed's bug: a ReLU on the output layer"},
+    {"--tutorial-break", FLAG_BOOL, offsetof(TrainArgs, tutorial_break),
+     .help = "the tutorial seed's bug: `break` after the first mini-batch\nof each epoch"},
+    {"--dashboard", FLAG_STRING, offsetof(TrainArgs, dashboard), .value = "PNG",
+     .help = "also draw the training dashboard, as the window shows it at the\nend of the run, into PNG (with --size WxH and --lang en|zh)"},
+    {"--size", FLAG_SIZE, offsetof(TrainArgs, size), 160, 8192, .value = "WxH", .help = "the dashboard PNG's size (default 1280x800)"},
+    {"--lang", FLAG_CHOICE, offsetof(TrainArgs, lang), .choices = "en|zh", .help = "the dashboard's labels (default en)"},
+};
+
+const Command TRAIN_COMMAND = {
+    .name = "train", .usage = "[OPTIONS]",
+    .summary = "Trains the tutorial's CNNNet on CIFAR-10 without a window.",
+    .flags = TRAIN_FLAGS, .n_flags = FLAG_COUNT(TRAIN_FLAGS),
+    .notes = "Output (stdout), in the PyTorch tutorial's format:\n"
+             "  [1,  2000] loss: 2.214                      every --log-every mini-batches:\n"
+             "                                              [epoch, mini-batch] mean loss since the last line\n"
+             "  Finished Training\n"
+             "  Accuracy of the network on the 10000 test images: 55.31 %\n"
+             "  Accuracy of plane : 61.2 %                  one line per class: plane car bird cat\n"
+             "                                              deer dog frog horse ship truck\n"
+             "  Confusion matrix (rows: true class, columns: predicted class):\n"
+             "                                              a 10x10 table of image counts\n"
+             "  Trained 100000 images in 60.0 s: 1667 images/s (2 threads)\n"
+             "Progress notes and errors go to stderr.",
+    .run = batch_train_main,
+};
+
 static int parse_train_args(TrainArgs *a, int argc, char **argv, ClError *err) {
     memset(a, 0, sizeof *a);
     a->data_dir = DEFAULT_DATA;
     a->epochs = 2, a->batch_size = 4, a->lr = 0.001, a->momentum = 0.9, a->log_every = 2000;
     a->size[0] = 1280, a->size[1] = 800; // the dashboard PNG
-    const Flag flags[] = {
-        {.name = "--data", .kind = FLAG_STRING, .target = &a->data_dir},
-        {.name = "--epochs", .kind = FLAG_INT, .target = &a->epochs, .min = 1, .max = 100000},
-        {.name = "--batch-size", .kind = FLAG_INT, .target = &a->batch_size, .min = 1, .max = 4096},
-        {.name = "--lr", .kind = FLAG_FLOAT, .target = &a->lr, .min = 0, .max = 1e6, .seen = &a->lr_seen},
-        {.name = "--momentum", .kind = FLAG_FLOAT, .target = &a->momentum, .min = 0, .max = 1e6, .seen = &a->momentum_seen},
-        {.name = "--weight-decay", .kind = FLAG_FLOAT, .target = &a->weight_decay, .min = 0, .max = 1e6},
-        {.name = "--nesterov", .kind = FLAG_BOOL, .target = &a->nesterov},
-        {.name = "--optimizer", .kind = FLAG_CHOICE, .target = &a->optimizer, .choices = "sgd|adam"},
-        {.name = "--seed", .kind = FLAG_U64, .target = &a->seed},
-        {.name = "--threads", .kind = FLAG_INT, .target = &a->threads, .min = 1, .max = MAX_THREADS, .seen = &a->threads_seen},
-        {.name = "--train-limit", .kind = FLAG_INT, .target = &a->train_limit, .min = 1, .max = 50000},
-        {.name = "--test-limit", .kind = FLAG_INT, .target = &a->test_limit, .min = 1, .max = 10000},
-        {.name = "--no-shuffle", .kind = FLAG_BOOL, .target = &a->no_shuffle},
-        {.name = "--load", .kind = FLAG_STRING, .target = &a->load},
-        {.name = "--save", .kind = FLAG_STRING, .target = &a->save},
-        {.name = "--log-every", .kind = FLAG_INT, .target = &a->log_every, .min = 1, .max = 1000000000},
-        {.name = "--csv", .kind = FLAG_STRING, .target = &a->csv},
-        {.name = "--relu-logits", .kind = FLAG_BOOL, .target = &a->relu_logits},
-        {.name = "--tutorial-break", .kind = FLAG_BOOL, .target = &a->tutorial_break},
-        {.name = "--dashboard", .kind = FLAG_STRING, .target = &a->dashboard},
-        {.name = "--size", .kind = FLAG_SIZE, .target = a->size, .min = 160, .max = 8192},
-        {.name = "--lang", .kind = FLAG_CHOICE, .target = &a->lang, .choices = "en|zh"},
-    };
-    if (flags_parse(flags, (int)(sizeof flags / sizeof flags[0]), argc, argv, 1, NULL, 0, NULL, "train", err) != 0)
-        return -1;
+    if (flags_parse(&TRAIN_COMMAND, a, argc, argv, 1, NULL, NULL, err) != 0) return -1;
     if (!a->threads_seen) a->threads = all_cores();
     if (a->optimizer == 1 && a->momentum_seen)
         return cl_fail(err, "train: --momentum is for --optimizer sgd; Adam uses PyTorch's betas (0.9, 0.999)");
@@ -448,22 +482,40 @@ done:
 
 // ---- eval ------------------------------------------------------------------------------
 
+typedef struct {
+    const char *data_dir, *load;
+    int test_limit, threads;
+    bool relu_logits, relu_seen, threads_seen;
+} EvalArgs;
+
+static const Flag EVAL_FLAGS[] = {
+    {"--load", FLAG_STRING, offsetof(EvalArgs, load), .value = "CKPT", .help = "the checkpoint to evaluate (required)"},
+    {"--data", FLAG_STRING, offsetof(EvalArgs, data_dir), .value = "DIR", .help = "CIFAR-10 binary batches (as for train)"},
+    {"--test-limit", FLAG_INT, offsetof(EvalArgs, test_limit), 1, 10000, .value = "N",
+     .help = "evaluate on the first N test images only"},
+    {"--threads", FLAG_INT, offsetof(EvalArgs, threads), 1, MAX_THREADS, .seen = FLAG_SEEN(EvalArgs, threads_seen),
+     .value = "T", .help = "worker threads (default: all cores)"},
+    {"--relu-logits", FLAG_BOOL, offsetof(EvalArgs, relu_logits), .seen = FLAG_SEEN(EvalArgs, relu_seen),
+     .help = "evaluate with the ReLU on the logits (default: as recorded in the checkpoint)"},
+};
+
+const Command EVAL_COMMAND = {
+    .name = "eval", .usage = "--load CKPT [--data DIR] [--test-limit N] [--threads T] [--relu-logits]",
+    .summary = "Evaluates a checkpoint on the test set and prints the accuracy block above.\n"
+               "A checkpoint saved with --relu-logits is evaluated with it (recorded in the file).",
+    .flags = EVAL_FLAGS, .n_flags = FLAG_COUNT(EVAL_FLAGS),
+    .run = batch_eval_main,
+};
+
 int batch_eval_main(int argc, char **argv) {
-    const char *data_dir = DEFAULT_DATA, *load = NULL;
-    int test_limit = 0, threads = 0;
-    bool relu_logits = false, relu_seen = false, threads_seen = false;
-    const Flag flags[] = {
-        {.name = "--load", .kind = FLAG_STRING, .target = &load},
-        {.name = "--data", .kind = FLAG_STRING, .target = &data_dir},
-        {.name = "--test-limit", .kind = FLAG_INT, .target = &test_limit, .min = 1, .max = 10000},
-        {.name = "--threads", .kind = FLAG_INT, .target = &threads, .min = 1, .max = MAX_THREADS, .seen = &threads_seen},
-        {.name = "--relu-logits", .kind = FLAG_BOOL, .target = &relu_logits, .seen = &relu_seen},
-    };
+    EvalArgs a = {.data_dir = DEFAULT_DATA};
     ClError err = {0};
-    if (flags_parse(flags, (int)(sizeof flags / sizeof flags[0]), argc, argv, 1, NULL, 0, NULL, "eval", &err) != 0)
-        return usage_error(err.msg);
+    if (flags_parse(&EVAL_COMMAND, &a, argc, argv, 1, NULL, NULL, &err) != 0) return usage_error(err.msg);
+    const char *load = a.load, *data_dir = a.data_dir;
+    int test_limit = a.test_limit, threads = a.threads;
+    bool relu_logits = a.relu_logits, relu_seen = a.relu_seen;
     if (!load) return usage_error("eval: --load CKPT is required (a checkpoint written by --batch train --save)");
-    if (!threads_seen) threads = all_cores();
+    if (!a.threads_seen) threads = all_cores();
 
     // The checkpoint records whether it was trained with the ReLU on the
     // logits; that changes the predictions, so it is honoured unless overridden.

@@ -1,4 +1,4 @@
-/* Table-driven flag parser for the batch commands: see flags.h. */
+/* The option table: parsing and --help, see flags.h. */
 #include "app/flags.h"
 
 #include <errno.h>
@@ -24,7 +24,7 @@ static const char *num_str(char *buf, size_t cap, double v) {
     return buf;
 }
 
-static int parse_int(const Flag *f, const char *s, ClError *err) {
+static int parse_int(const Flag *f, void *target, const char *s, ClError *err) {
     char lo[32], hi[32], q[64];
     errno = 0;
     char *end;
@@ -32,11 +32,11 @@ static int parse_int(const Flag *f, const char *s, ClError *err) {
     if (end == s || *end != '\0' || errno == ERANGE || v < (long long)f->min || v > (long long)f->max)
         return cl_fail(err, "%s must be an integer from %s to %s, got '%s'", f->name, num_str(lo, sizeof lo, f->min),
                        num_str(hi, sizeof hi, f->max), shown(q, sizeof q, s));
-    *(int *)f->target = (int)v;
+    *(int *)target = (int)v;
     return 0;
 }
 
-static int parse_u64(const Flag *f, const char *s, ClError *err) {
+static int parse_u64(const Flag *f, void *target, const char *s, ClError *err) {
     char q[64];
     errno = 0;
     char *end;
@@ -45,11 +45,11 @@ static int parse_u64(const Flag *f, const char *s, ClError *err) {
     if (end == s || *end != '\0' || errno == ERANGE || s[0] == '-' || s[0] == '+' || s[0] == ' ')
         return cl_fail(err, "%s must be a whole number from 0 to 18446744073709551615, got '%s'", f->name,
                        shown(q, sizeof q, s));
-    *(uint64_t *)f->target = (uint64_t)v;
+    *(uint64_t *)target = (uint64_t)v;
     return 0;
 }
 
-static int parse_float(const Flag *f, const char *s, ClError *err) {
+static int parse_float(const Flag *f, void *target, const char *s, ClError *err) {
     char lo[32], hi[32], q[64];
     errno = 0;
     char *end;
@@ -61,16 +61,16 @@ static int parse_float(const Flag *f, const char *s, ClError *err) {
         return cl_fail(err, "%s must be between %s and %s, got %s", f->name, num_str(lo, sizeof lo, f->min),
                        num_str(hi, sizeof hi, f->max), shown(q, sizeof q, s));
     }
-    *(double *)f->target = v;
+    *(double *)target = v;
     return 0;
 }
 
-static int parse_choice(const Flag *f, const char *s, ClError *err) {
+static int parse_choice(const Flag *f, void *target, const char *s, ClError *err) {
     int index = 0;
     for (const char *c = f->choices; *c; index++) {
         size_t len = strcspn(c, "|");
         if (strlen(s) == len && strncmp(c, s, len) == 0) {
-            *(int *)f->target = index;
+            *(int *)target = index;
             return 0;
         }
         c += len;
@@ -82,28 +82,30 @@ static int parse_choice(const Flag *f, const char *s, ClError *err) {
     return cl_fail(err, "%s must be one of %s, got '%s'", f->name, list, shown(q, sizeof q, s));
 }
 
-static int parse_size(const Flag *f, const char *s, ClError *err) {
+static int parse_size(const Flag *f, void *target, const char *s, ClError *err) {
     char lo[32], hi[32], q[64];
     int w = 0, h = 0, used = 0;
     if (sscanf(s, "%d%*[xX]%d%n", &w, &h, &used) != 2 || s[used] != '\0' || w < f->min || w > f->max ||
         h < f->min || h > f->max)
         return cl_fail(err, "%s must be WIDTHxHEIGHT with each from %s to %s (e.g. 1280x720), got '%s'", f->name,
                        num_str(lo, sizeof lo, f->min), num_str(hi, sizeof hi, f->max), shown(q, sizeof q, s));
-    ((int *)f->target)[0] = w;
-    ((int *)f->target)[1] = h;
+    ((int *)target)[0] = w;
+    ((int *)target)[1] = h;
     return 0;
 }
 
-static int parse_value(const Flag *f, const char *s, ClError *err) {
+static int parse_value(const Flag *f, void *args, const char *s, ClError *err) {
+    void *target = (char *)args + f->offset;
     switch (f->kind) {
-    case FLAG_INT: return parse_int(f, s, err);
-    case FLAG_U64: return parse_u64(f, s, err);
-    case FLAG_FLOAT: return parse_float(f, s, err);
-    case FLAG_CHOICE: return parse_choice(f, s, err);
-    case FLAG_SIZE: return parse_size(f, s, err);
+    case FLAG_INT: return parse_int(f, target, s, err);
+    case FLAG_U64: return parse_u64(f, target, s, err);
+    case FLAG_FLOAT: return parse_float(f, target, s, err);
+    case FLAG_CHOICE: return parse_choice(f, target, s, err);
+    case FLAG_SIZE: return parse_size(f, target, s, err);
+    case FLAG_CALL: return f->apply(args, s, err);
     case FLAG_STRING:
         if (s[0] == '\0') return cl_fail(err, "%s needs a non-empty value", f->name);
-        *(const char **)f->target = s;
+        *(const char **)target = s;
         return 0;
     case FLAG_BOOL: break;
     }
@@ -117,7 +119,7 @@ static const char *value_hint(const Flag *f) {
     case FLAG_FLOAT: return "a number";
     case FLAG_CHOICE: return f->choices;
     case FLAG_SIZE: return "WIDTHxHEIGHT";
-    default: return "a value";
+    default: return f->value ? f->value : "a value";
     }
 }
 
@@ -155,9 +157,25 @@ static const Flag *closest_flag(const Flag *flags, int n, const char *name) {
 
 // ---- the parser -----------------------------------------------------------------------
 
-int flags_parse(const Flag *flags, int n_flags, int argc, char **argv, int first,
-                const char **positional, int max_positional, int *n_positional,
-                const char *command, ClError *err) {
+// The flag named by arg ("--name" or "--name=value"), or NULL.
+static const Flag *find_flag(const Command *cmd, const char *arg, size_t name_len) {
+    for (int k = 0; k < cmd->n_flags; k++)
+        if (strlen(cmd->flags[k].name) == name_len && strncmp(cmd->flags[k].name, arg, name_len) == 0) return &cmd->flags[k];
+    return NULL;
+}
+
+static int unknown_flag(const Command *cmd, const char *command, const char *arg, size_t name_len, ClError *err) {
+    char name[64], q[64];
+    snprintf(name, sizeof name, "%.*s", (int)(name_len < 60 ? name_len : 60), arg);
+    const Flag *near = closest_flag(cmd->flags, cmd->n_flags, name);
+    shown(q, sizeof q, name);
+    if (near) return cl_fail(err, "%s: unknown option '%s'; did you mean %s? (see convlab --help)", command, q, near->name);
+    return cl_fail(err, "%s: unknown option '%s' (see convlab --help)", command, q);
+}
+
+int flags_parse(const Command *cmd, void *args, int argc, char **argv, int first, const char **positional,
+                int *n_positional, ClError *err) {
+    const char *command = cmd->name ? cmd->name : "convlab";
     if (n_positional) *n_positional = 0;
     for (int i = first; i < argc; i++) {
         const char *arg = argv[i];
@@ -166,37 +184,74 @@ int flags_parse(const Flag *flags, int n_flags, int argc, char **argv, int first
             if (arg[0] == '-' && arg[1] != '\0' && strcmp(arg, "--") != 0)
                 return cl_fail(err, "%s: unknown option '%s' (options start with --; see convlab --help)", command,
                                shown(q, sizeof q, arg));
-            if (n_positional && *n_positional < max_positional) {
+            if (n_positional && *n_positional < cmd->max_positional) {
                 positional[(*n_positional)++] = arg;
                 continue;
             }
             return cl_fail(err, "%s: unexpected argument '%s' (see convlab --help)", command, shown(q, sizeof q, arg));
         }
-        // "--name=value" or "--name value"
         const char *eq = strchr(arg, '=');
         size_t name_len = eq ? (size_t)(eq - arg) : strlen(arg);
-        const Flag *f = NULL;
-        for (int k = 0; k < n_flags && !f; k++)
-            if (strlen(flags[k].name) == name_len && strncmp(flags[k].name, arg, name_len) == 0) f = &flags[k];
-        if (!f) {
-            char name[64];
-            snprintf(name, sizeof name, "%.*s", (int)(name_len < 60 ? name_len : 60), arg);
-            const Flag *near = closest_flag(flags, n_flags, name);
-            shown(q, sizeof q, name);
-            if (near) return cl_fail(err, "%s: unknown option '%s'; did you mean %s? (see convlab --help)", command, q, near->name);
-            return cl_fail(err, "%s: unknown option '%s' (see convlab --help)", command, q);
-        }
+        const Flag *f = find_flag(cmd, arg, name_len);
+        if (!f) return unknown_flag(cmd, command, arg, name_len, err);
         if (f->kind == FLAG_BOOL) {
             if (eq) return cl_fail(err, "%s: %s takes no value", command, f->name);
-            *(bool *)f->target = true;
+            *(bool *)((char *)args + f->offset) = true;
         } else {
             // A following "--flag" is the next option, not this one's value.
             const char *value = eq ? eq + 1 : (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0 ? argv[++i] : NULL);
             if (!value) return cl_fail(err, "%s: %s needs a value (%s)", command, f->name, value_hint(f));
             ClError why;
-            if (parse_value(f, value, &why) != 0) return cl_fail(err, "%s: %s", command, why.msg);
+            if (parse_value(f, args, value, &why) != 0) return cl_fail(err, "%s: %s", command, why.msg);
         }
-        if (f->seen) *f->seen = true;
+        if (f->seen) *(bool *)((char *)args + f->seen - 1) = true;
     }
     return 0;
+}
+
+// ---- --help from the same tables ---------------------------------------------------------
+
+#define HELP_INDENT "      "
+#define HELP_COLUMN 28   // where an option's text starts
+
+// Writes text with each line (split at '\n') after `first`, later lines indented to `indent`.
+static void print_lines(FILE *f, const char *text, const char *indent) {
+    for (const char *line = text; *line;) {
+        size_t n = strcspn(line, "\n");
+        fprintf(f, "%s%.*s\n", line == text ? "" : indent, (int)n, line);
+        line += n;
+        if (*line == '\n') line++;
+    }
+}
+
+static void print_flag(FILE *f, const Flag *fl) {
+    char head[96];
+    const char *value = fl->value ? fl->value : fl->kind == FLAG_CHOICE ? fl->choices : NULL;
+    char choices[64];
+    if (value == fl->choices && value) { // "sgd|adam" as written on the command line
+        snprintf(choices, sizeof choices, "%s", value);
+        value = choices;
+    }
+    snprintf(head, sizeof head, "%s%s%s", fl->name, value ? " " : "", value ? value : "");
+    int pad = HELP_COLUMN - 6 - (int)strlen(head);
+    fprintf(f, HELP_INDENT "%s%*s", head, pad > 1 ? pad : 1, "");
+    if (pad <= 1) fprintf(f, "\n" HELP_INDENT "%*s", HELP_COLUMN - 6, "");
+    print_lines(f, fl->help ? fl->help : "", HELP_INDENT "                      ");
+}
+
+void help_print_commands(FILE *f, const Command *const *cmds, int n) {
+    for (int i = 0; i < n; i++) {
+        const Command *c = cmds[i];
+        if (c->name) fprintf(f, "  convlab --batch %s%s%s\n", c->name, c->usage[0] ? " " : "", c->usage);
+        else fprintf(f, "  convlab %s\n", c->usage);
+        fputs(HELP_INDENT, f);
+        print_lines(f, c->summary, HELP_INDENT);
+        for (int k = 0; k < c->n_flags; k++) print_flag(f, &c->flags[k]);
+        if (c->notes) {
+            fputs("\n", f);
+            fputs(HELP_INDENT, f);
+            print_lines(f, c->notes, HELP_INDENT);
+        }
+        fputs("\n", f);
+    }
 }

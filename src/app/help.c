@@ -1,98 +1,19 @@
-/* The --help text of every convlab command: the window, headless training and
- * evaluation, and the headless lesson commands. Kept in one place so that the
- * CLI test (tests/sh/cli_help.sh) can check that every option is documented.
+/* The --help text: a header, every command's usage, options and notes from
+ * the one option table (each command's Flag rows, see flags.h), then the
+ * sections that belong to no single command. The man page is made from this
+ * text, and tests/sh/cli_help.sh checks that it covers every option.
  */
 #include "app/app.h"
+#include "app/flags.h"
 
 #include <stdio.h>
 
-static const char HELP[] =
+static const char HEADER[] =
 "convlab: watch a convolutional network learn CIFAR-10, step by step.\n"
 "\n"
-"USAGE\n"
-"  convlab [--lesson FILE|N] [--step K] [--lang en|zh] [--theme light|dark] [--size WxH]\n"
-"          [--data DIR] [--fullscreen] [--train]\n"
-"      Opens the window: the lessons, then live training.\n"
-"      --lesson FILE|N   start at lesson N (a number, or a lesson file)\n"
-"      --step K          start at step K of that lesson\n"
-"      --lang en|zh      language of the text (default en; L switches it in the window)\n"
-"      --theme NAME      light (default, for projectors) or dark (assets/theme-NAME.theme)\n"
-"      --size WxH        window size in pixels, e.g. 1280x720 (default 1280x800)\n"
-"      --data DIR        CIFAR-10 binary batches (default data/cifar-10-batches-bin)\n"
-"      --fullscreen      start in fullscreen\n"
-"      --train           open on the training screen instead of the lessons\n"
-"\n"
-"      Lesson keys: Right/Space/PageDown next step; Left/Backspace/PageUp previous;\n"
-"      Down/Up next/previous lesson; 1-9 jump to a lesson; I lesson index; Home/End;\n"
-"      P auto-play, +/- its speed; N/Shift+N next/previous CIFAR image; L language;\n"
-"      mouse: click a grid to move the window, hover for values, wheel to zoom a picture;\n"
-"      letters shown on the adjust bar change a step's live parameters;\n"
-"      T training screen; F/F11 fullscreen; F1/? help; F12 screenshot PNG; Esc/Q quit.\n"
-"      Training-screen keys: T start/pause; R reset (new weights from the seed);\n"
-"      S save / O open a checkpoint (convlab-checkpoint.safetensors, or $CONVLAB_CHECKPOINT);\n"
-"      G log-scale loss; Z loss curve alone; the letters on screen change lr, momentum,\n"
-"      batch size, optimizer, epochs, seed, the ReLU on the logits and the tutorial break\n"
-"      while stopped (Shift goes back); Backspace returns to the lessons.\n"
-"\n"
-"  convlab --batch train [OPTIONS]\n"
-"      Trains the tutorial's CNNNet on CIFAR-10 without a window.\n"
-"      --data DIR            CIFAR-10 binary batches (default data/cifar-10-batches-bin;\n"
-"                            `make data` downloads them there)\n"
-"      --epochs N            passes over the training set (default 2)\n"
-"      --batch-size B        images per mini-batch, 1..4096 (default 4)\n"
-"      --lr X                learning rate, >= 0 (default 0.001)\n"
-"      --momentum X          SGD momentum, >= 0 (default 0.9; SGD only)\n"
-"      --weight-decay X      L2 penalty added to the gradient, as torch.optim (default 0)\n"
-"      --nesterov            Nesterov momentum (SGD only; needs momentum > 0)\n"
-"      --optimizer sgd|adam  default sgd; adam uses PyTorch's defaults (betas 0.9, 0.999)\n"
-"      --seed S              seeds the initial weights and the shuffling (default 0)\n"
-"      --threads T           worker threads (default: all cores)\n"
-"      --train-limit N       train on the first N training images only (1..50000)\n"
-"      --test-limit N        evaluate on the first N test images only (1..10000)\n"
-"      --no-shuffle          keep the file order instead of reshuffling every epoch\n"
-"      --load CKPT           start from the weights of a checkpoint (.safetensors);\n"
-"                            the optimizer state starts fresh\n"
-"      --save CKPT           write the trained weights there (also on Ctrl-C or divergence)\n"
-"      --log-every N         mini-batches per printed loss line (default 2000)\n"
-"      --csv FILE            one row per printed loss line: epoch,step,loss,images_per_sec\n"
-"                            (step counts mini-batches from the start of the run)\n"
-"      --relu-logits         the tutorial seed's bug: a ReLU on the output layer\n"
-"      --tutorial-break      the tutorial seed's bug: `break` after the first mini-batch\n"
-"                            of each epoch\n"
-"      --dashboard PNG       also draw the training dashboard, as the window shows it at the\n"
-"                            end of the run, into PNG (with --size WxH and --lang en|zh)\n"
-"\n"
-"      Output (stdout), in the PyTorch tutorial's format:\n"
-"        [1,  2000] loss: 2.214                      every --log-every mini-batches:\n"
-"                                                    [epoch, mini-batch] mean loss since the last line\n"
-"        Finished Training\n"
-"        Accuracy of the network on the 10000 test images: 55.31 %\n"
-"        Accuracy of plane : 61.2 %                  one line per class: plane car bird cat\n"
-"                                                    deer dog frog horse ship truck\n"
-"        Confusion matrix (rows: true class, columns: predicted class):\n"
-"                                                    a 10x10 table of image counts\n"
-"        Trained 100000 images in 60.0 s: 1667 images/s (2 threads)\n"
-"      Progress notes and errors go to stderr.\n"
-"\n"
-"  convlab --batch eval --load CKPT [--data DIR] [--test-limit N] [--threads T] [--relu-logits]\n"
-"      Evaluates a checkpoint on the test set and prints the accuracy block above.\n"
-"      A checkpoint saved with --relu-logits is evaluated with it (recorded in the file).\n"
-"\n"
-"  convlab --batch render --lesson FILE --step K [--size WxH] [--lang en|zh] [--theme NAME]\n"
-"                         [--image N] [--data DIR] --out PNG\n"
-"      Writes exactly the frame the window shows at step K of a lesson into PNG.\n"
-"      --image N             the step's N-th next image, as pressing N that many times (0 = as written)\n"
-"      --theme NAME          a theme file from assets/ (colours, sizes, spacing)\n"
-"      --set KEY=VALUE       a live parameter of the step (its `adjust` keys, e.g. stride=2),\n"
-"                            as if changed with its key in the window; repeatable; also for lesson --dump\n"
-"\n"
-"  convlab --batch lessons-check [FILES...]\n"
-"      Parses every lesson (default: all in lessons/) and runs every step's computation;\n"
-"      prints one line per problem and exits 1 if there are any.\n"
-"\n"
-"  convlab --batch lesson --lesson FILE --dump\n"
-"      Prints each step's computed numbers as text.\n"
-"\n"
+"USAGE\n";
+
+static const char SECTIONS[] =
 "  convlab --help\n"
 "      This text.\n"
 "\n"
@@ -112,4 +33,10 @@ static const char HELP[] =
 "  CIFAR10_URL      download source (default the official tarball; file:// works)\n"
 "  CIFAR10_SHA256   expected SHA-256 of the tarball; CIFAR10_MD5 expected MD5\n";
 
-void app_print_help(void) { fputs(HELP, stdout); }
+void app_print_help(void) {
+    fputs(HEADER, stdout);
+    int n;
+    const Command *const *cmds = app_commands(&n);
+    help_print_commands(stdout, cmds, n);
+    fputs(SECTIONS, stdout);
+}

@@ -8,6 +8,7 @@
  *           [--size WxH] [--data DIR] [--fullscreen]
  */
 #include <langinfo.h>
+#include <stddef.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <SDL2/SDL.h>
 
 #include "app/app.h"
+#include "app/flags.h"
 #include "engine/cifar.h"
 #include "lesson/lesson.h"
 #include "session/lesson_data.h"
@@ -26,48 +28,60 @@
 #include "ui/theme.h"
 
 typedef struct {
-    const char *lesson;     // --lesson FILE
+    const char *lesson;     // --lesson FILE|N
     int step;               // --step K (1-based)
-    Lang lang;
-    const char *theme;
-    int w, h;               // --size
+    int lang;               // --lang: a Lang
+    int theme;              // --theme: index into THEMES
+    int size[2];            // --size W, H
     const char *data_dir;
     bool fullscreen;
     bool train;             // --train: open on the training screen
 } GuiArgs;
 
-static int usage(const char *msg, const char *arg) {
-    fprintf(stderr, "convlab: %s%s%s; usage: convlab [--lesson FILE|N] [--step K] [--lang en|zh] [--theme light|dark] "
-                    "[--size WxH] [--data DIR] [--fullscreen] [--train]\n", msg, arg ? " " : "", arg ? arg : "");
-    return 2;
-}
+static const char *const THEMES[] = {"light", "dark"};
+
+static const Flag WINDOW_FLAGS[] = {
+    {"--lesson", FLAG_STRING, offsetof(GuiArgs, lesson), .value = "FILE|N",
+     .help = "start at lesson N (a number, or a lesson file)"},
+    {"--step", FLAG_INT, offsetof(GuiArgs, step), 1, 100000, .value = "K", .help = "start at step K of that lesson"},
+    {"--lang", FLAG_CHOICE, offsetof(GuiArgs, lang), .choices = "en|zh",
+     .help = "language of the text (default en; L switches it in the window)"},
+    {"--theme", FLAG_CHOICE, offsetof(GuiArgs, theme), .choices = "light|dark", .value = "NAME",
+     .help = "light (default, for projectors) or dark (assets/theme-NAME.theme)"},
+    {"--size", FLAG_SIZE, offsetof(GuiArgs, size), 320, 16384, .value = "WxH",
+     .help = "window size in pixels, e.g. 1280x720 (default 1280x800)"},
+    {"--data", FLAG_STRING, offsetof(GuiArgs, data_dir), .value = "DIR",
+     .help = "CIFAR-10 binary batches (default data/cifar-10-batches-bin)"},
+    {"--fullscreen", FLAG_BOOL, offsetof(GuiArgs, fullscreen), .help = "start in fullscreen"},
+    {"--train", FLAG_BOOL, offsetof(GuiArgs, train), .help = "open on the training screen instead of the lessons"},
+};
+
+const Command WINDOW_COMMAND = {
+    .name = NULL,
+    .usage = "[--lesson FILE|N] [--step K] [--lang en|zh] [--theme light|dark] [--size WxH]\n"
+             "          [--data DIR] [--fullscreen] [--train]",
+    .summary = "Opens the window: the lessons, then live training.",
+    .flags = WINDOW_FLAGS, .n_flags = FLAG_COUNT(WINDOW_FLAGS),
+    .notes = "Lesson keys: Right/Space/PageDown next step; Left/Backspace/PageUp previous;\n"
+             "Down/Up next/previous lesson; 1-9 jump to a lesson; I lesson index; Home/End;\n"
+             "P auto-play, +/- its speed; N/Shift+N next/previous CIFAR image; L language;\n"
+             "mouse: click a grid to move the window, hover for values, wheel to zoom a picture;\n"
+             "letters shown on the adjust bar change a step's live parameters;\n"
+             "T training screen; F/F11 fullscreen; F1/? help; F12 screenshot PNG; Esc/Q quit.\n"
+             "Training-screen keys: T start/pause; R reset (new weights from the seed);\n"
+             "S save / O open a checkpoint (convlab-checkpoint.safetensors, or $CONVLAB_CHECKPOINT);\n"
+             "G log-scale loss; Z loss curve alone; the letters on screen change lr, momentum,\n"
+             "batch size, optimizer, epochs, seed, the ReLU on the logits and the tutorial break\n"
+             "while stopped (Shift goes back); Backspace returns to the lessons.",
+    .run = gui_main,
+};
 
 static int parse_args(int argc, char **argv, GuiArgs *a) {
-    *a = (GuiArgs){NULL, 1, LANG_EN, "light", 1280, 800, "data/cifar-10-batches-bin", false, false};
-    for (int i = 1; i < argc; i++) {
-        const char *f = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(f, "--fullscreen") == 0) { a->fullscreen = true; continue; }
-        if (strcmp(f, "--train") == 0) { a->train = true; continue; }
-        if (!v) return usage("missing value after", f);
-        if (strcmp(f, "--lesson") == 0) a->lesson = v;
-        else if (strcmp(f, "--step") == 0) {
-            char *e;
-            long k = strtol(v, &e, 10);
-            if (*e || k < 1) return usage("--step needs a step number >= 1, got", v);
-            a->step = (int)k;
-        } else if (strcmp(f, "--lang") == 0) {
-            int l = lesson_lang_index(v);
-            if (l < 0) return usage("--lang must be en or zh, got", v);
-            a->lang = (Lang)l;
-        } else if (strcmp(f, "--theme") == 0) {
-            if (strcmp(v, "light") != 0 && strcmp(v, "dark") != 0) return usage("--theme must be light or dark, got", v);
-            a->theme = v;
-        } else if (strcmp(f, "--size") == 0) {
-            if (sscanf(v, "%dx%d", &a->w, &a->h) != 2 || a->w < 320 || a->h < 200 || a->w > 16384 || a->h > 16384)
-                return usage("--size must be WxH (at least 320x200), got", v);
-        } else if (strcmp(f, "--data") == 0) a->data_dir = v;
-        else return usage("unknown option", f);
-        i++;
+    *a = (GuiArgs){.step = 1, .lang = LANG_EN, .size = {1280, 800}, .data_dir = "data/cifar-10-batches-bin"};
+    ClError err;
+    if (flags_parse(&WINDOW_COMMAND, a, argc, argv, 1, NULL, NULL, &err) != 0) {
+        fprintf(stderr, "convlab: %s\n", err.msg);
+        return 2;
     }
     return 0;
 }
@@ -138,7 +152,7 @@ int gui_main(int argc, char **argv) {
     if (rc) return rc;
     ClError err;
     static Theme theme;
-    if (theme_load_named(&theme, a.theme, &err) != 0) { fprintf(stderr, "convlab: %s\n", err.msg); return 1; }
+    if (theme_load_named(&theme, THEMES[a.theme], &err) != 0) { fprintf(stderr, "convlab: %s\n", err.msg); return 1; }
     // X11 converts the UTF-8 window title through the C library's locale: without
     // a UTF-8 LC_CTYPE the "—" and "·" in the title are lost (only LC_CTYPE changes)
     if (!setlocale(LC_CTYPE, "") || strcmp(nl_langinfo(CODESET), "UTF-8") != 0) setlocale(LC_CTYPE, "C.UTF-8");
@@ -159,7 +173,7 @@ int gui_main(int argc, char **argv) {
     if (draw_init_fonts(&err) != 0) { fprintf(stderr, "convlab: %s\n", err.msg); SDL_Quit(); return 1; }
     phase("fonts (fontconfig, ttf)", t_start);
     SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "1");
-    SDL_Window *win = SDL_CreateWindow("convlab", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, a.w, a.h,
+    SDL_Window *win = SDL_CreateWindow("convlab", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, a.size[0], a.size[1],
                                        SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI |
                                            (a.fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0));
     if (!win) { fprintf(stderr, "convlab: cannot create the window: %s\n", SDL_GetError()); SDL_Quit(); return 1; }
@@ -172,8 +186,8 @@ int gui_main(int argc, char **argv) {
     static Cifar cifar;
     static char cifar_error[1100] = "";
     LessonData *lesson_data = lesson_data_create(a.data_dir, true); // lesson 10's trainings run on a thread
-    ScreenContext ctx = {.lang = a.lang, .data_dir = a.data_dir, .cifar_error = cifar_error, .cifar_loading = true,
-                         .lesson_data = lesson_data, .theme_name = a.theme, .theme = &theme, .argc = argc, .argv = argv};
+    ScreenContext ctx = {.lang = (Lang)a.lang, .data_dir = a.data_dir, .cifar_error = cifar_error, .cifar_loading = true,
+                         .lesson_data = lesson_data, .theme_name = THEMES[a.theme], .theme = &theme, .argc = argc, .argv = argv};
     Screen *lessons = player_create_for(&ctx, a.lesson, a.step - 1, &err);
     if (!lessons) { fprintf(stderr, "convlab: %s\n", err.msg); lesson_data_free(lesson_data); canvas_free(canvas); SDL_DestroyWindow(win); SDL_Quit(); return 1; }
     Screen *train = NULL, *cur = lessons;

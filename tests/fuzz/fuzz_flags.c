@@ -1,5 +1,5 @@
-/* libFuzzer target: the table-driven flag parser (src/app/flags.c) with a table
- * holding every flag kind, as the batch commands use it. The input is split at
+/* libFuzzer target: the option-table parser (src/app/flags.c) with a table
+ * holding every flag kind, as the commands use it. The input is split at
  * NUL bytes into argv. Invariants: a failure gives one non-empty line; a
  * success leaves every numeric target inside its range.
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_DEFAULT_SOURCE -Isrc \
@@ -14,6 +14,33 @@
 
 #define MAX_ARGS 32
 
+typedef struct {
+    int epochs, choice, size[2], n_set;
+    double lr;
+    uint64_t seed;
+    bool flag, lr_seen;
+    const char *path;
+} Args;
+
+static int count_set(void *args, const char *value, ClError *err) {
+    if (!strchr(value, '=')) return cl_fail(err, "--set needs KEY=VALUE");
+    ((Args *)args)->n_set++;
+    return 0;
+}
+
+static const Flag FLAGS[] = {
+    {"--epochs", FLAG_INT, offsetof(Args, epochs), 1, 100000},
+    {"--lr", FLAG_FLOAT, offsetof(Args, lr), 0, 1e6, .seen = FLAG_SEEN(Args, lr_seen)},
+    {"--seed", FLAG_U64, offsetof(Args, seed)},
+    {"--optimizer", FLAG_CHOICE, offsetof(Args, choice), .choices = "sgd|adam"},
+    {"--size", FLAG_SIZE, offsetof(Args, size), 160, 8192},
+    {"--save", FLAG_STRING, offsetof(Args, path)},
+    {"--no-shuffle", FLAG_BOOL, offsetof(Args, flag)},
+    {"--set", FLAG_CALL, .apply = count_set},
+};
+static const Command COMMAND = {.name = "train", .usage = "", .summary = "", .flags = FLAGS, .n_flags = FLAG_COUNT(FLAGS),
+                                .max_positional = 2};
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char *buf = malloc(size + 1);
     memcpy(buf, data, size);
@@ -24,29 +51,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (char *p = buf; p <= buf + size && argc < MAX_ARGS; p += strlen(p) + 1) argv[argc++] = p;
     argv[argc] = NULL;
 
-    int epochs = 2, choice = 0, size2[2] = {0, 0};
-    double lr = 0.001;
-    uint64_t seed = 0;
-    bool flag = false, lr_seen = false;
-    const char *path = NULL, *positional[2];
-    const Flag flags[] = {
-        {.name = "--epochs", .kind = FLAG_INT, .target = &epochs, .min = 1, .max = 100000},
-        {.name = "--lr", .kind = FLAG_FLOAT, .target = &lr, .min = 0, .max = 1e6, .seen = &lr_seen},
-        {.name = "--seed", .kind = FLAG_U64, .target = &seed},
-        {.name = "--optimizer", .kind = FLAG_CHOICE, .target = &choice, .choices = "sgd|adam"},
-        {.name = "--size", .kind = FLAG_SIZE, .target = size2, .min = 160, .max = 8192},
-        {.name = "--save", .kind = FLAG_STRING, .target = &path},
-        {.name = "--no-shuffle", .kind = FLAG_BOOL, .target = &flag},
-    };
+    Args a = {.epochs = 2, .lr = 0.001};
+    const char *positional[2];
     int n_pos = 0;
     ClError err = {{0}};
-    int rc = flags_parse(flags, (int)(sizeof flags / sizeof flags[0]), argc, argv, 1, positional, 2, &n_pos, "train", &err);
+    int rc = flags_parse(&COMMAND, &a, argc, argv, 1, positional, &n_pos, &err);
     if (rc != 0) {
         if (err.msg[0] == '\0' || strchr(err.msg, '\n')) abort();
     } else {
-        if (epochs < 1 || epochs > 100000 || !(lr >= 0 && lr <= 1e6) || !isfinite(lr) || choice < 0 || choice > 1) abort();
-        if ((size2[0] || size2[1]) && (size2[0] < 160 || size2[0] > 8192 || size2[1] < 160 || size2[1] > 8192)) abort();
-        if (path && path[0] == '\0') abort();
+        if (a.epochs < 1 || a.epochs > 100000 || !(a.lr >= 0 && a.lr <= 1e6) || !isfinite(a.lr) || a.choice < 0 || a.choice > 1) abort();
+        if ((a.size[0] || a.size[1]) && (a.size[0] < 160 || a.size[0] > 8192 || a.size[1] < 160 || a.size[1] > 8192)) abort();
+        if (a.path && a.path[0] == '\0') abort();
+        if (a.n_set > 64) abort();
         if (n_pos < 0 || n_pos > 2) abort();
     }
     free(buf);

@@ -1,19 +1,18 @@
 #!/usr/bin/env bash
-# --help exits 0 and documents every option: every flag of the train/eval flag
-# tables (read from the source, so a new flag without help fails here) and the
-# window, render and lesson options.
+# --help exits 0 and documents every option: every row of every command's
+# option table (read from the source, so a new flag without help fails here).
 source tests/sh/cli_lib.bash
 run_cl --help
 [ "$RC" -eq 0 ] || die "--help exit $RC"
 help=$OUT
 [ "$(printf '%s\n' "$help" | wc -l)" -gt 40 ] || die "--help is too short"
-flags=$(grep -o '\.name = "--[a-z-]*"' src/app/batch_train.c | grep -o -- '--[a-z-]*' | sort -u)
-[ -n "$flags" ] || die "found no flags in src/app/batch_train.c"
+flags=$(grep -ho '{"--[a-z-]*", FLAG_' src/app/*.c | grep -o -- '--[a-z-]*' | sort -u)
+[ "$(printf '%s\n' $flags | wc -l)" -ge 30 ] || die "found too few option rows in src/app/*.c: $flags"
 for f in $flags --lesson --step --out --theme --dump --batch --help; do
     printf '%s\n' "$help" | grep -q -- "$f\b" || die "--help does not mention $f"
 done
 for cmd in "--batch train" "--batch eval --load CKPT" "--batch render --lesson FILE --step K" \
-           "--batch lessons-check [FILES...]" "--batch lesson --lesson FILE --dump" \
+           "--batch lessons-check [--data DIR] [FILES...]" "--batch lesson --lesson FILE --dump" \
            "convlab [--lesson FILE|N] [--step K] [--lang en|zh]" "--fullscreen" "--train" "--image N" "--dashboard PNG"; do
     printf '%s\n' "$help" | grep -qF -- "$cmd" || die "--help lacks the usage line '$cmd'"
 done
