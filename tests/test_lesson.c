@@ -339,9 +339,9 @@ Test(lesson_files, shipped_lessons_load_without_warnings) {
         for (int k = 0; k < l.n_steps; k++) {
             Scene sc;
             cr_assert_eq(scene_compute(&sc, &l, k, &env, &err), 0, "%s step %d: %s", files[i], k + 1, err.msg);
-            for (int lang = 0; lang < LESSON_LANGS; lang++)
+            for (int lang = 0; lang < LANG_COUNT; lang++)
                 cr_assert(l.steps[k].caption[lang][0] && l.steps[k].text[lang][0], "%s step %d lacks %s text", files[i], k + 1,
-                          LESSON_LANG_CODES[lang]);
+                          LANG_CODES[lang]);
             scene_free(&sc);
         }
         lesson_free(&l);

@@ -197,7 +197,7 @@ static int check_layout(const char *path, const Lesson *l, const Cifar *cifar, c
     if (!s) return 0; // already reported by the parser
     player_set_static(s, true);
     int problems = 0, pos = player_current_lesson(s);
-    for (int lang = 0; lang < LESSON_LANGS; lang++) {
+    for (int lang = 0; lang < LANG_COUNT; lang++) {
         ctx.lang = (Lang)lang;
         for (int k = 0; k < l->n_steps; k++) {
             player_open(s, pos, k);
@@ -205,7 +205,7 @@ static int check_layout(const char *path, const Lesson *l, const Cifar *cifar, c
             s->draw(s, CHECK_CANVAS);
             if (player_text_overflow(s)) {
                 printf("%s:%d: step %d (%s): the explanation does not fit its panel at 1280x800; shorten it or split the step\n",
-                       path, l->steps[k].line, k + 1, LESSON_LANG_CODES[lang]);
+                       path, l->steps[k].line, k + 1, LANG_CODES[lang]);
                 problems++;
             }
         }
@@ -227,20 +227,20 @@ static int check_file(const char *path, const Cifar *cifar, const char *why, int
     if (wlen) { fputs(wbuf, stdout); for (size_t i = 0; i < wlen; i++) problems += wbuf[i] == '\n'; }
     free(wbuf);
     if (rc != 0) { printf("%s\n", err.msg); return problems + 1; }
-    for (int lang = 0; lang < LESSON_LANGS; lang++)
-        if (!l.title[lang][0]) { printf("%s:1: empty title.%s\n", path, LESSON_LANG_CODES[lang]); problems++; }
+    for (int lang = 0; lang < LANG_COUNT; lang++)
+        if (!l.title[lang][0]) { printf("%s:1: empty title.%s\n", path, LANG_CODES[lang]); problems++; }
     SceneEnv env = {.cifar = cifar, .data_hint = why, .window_override = -1, .data = CHECK_DATA};
     for (int k = 0; k < l.n_steps; k++) {
         const LessonStep *st = &l.steps[k];
         // both languages: if one has a caption/text the other must too
-        for (int lang = 0; lang < LESSON_LANGS; lang++) {
+        for (int lang = 0; lang < LANG_COUNT; lang++) {
             int other = 1 - lang;
             if (!st->caption[lang][0] && st->caption[other][0]) {
-                printf("%s:%d: step %d has caption.%s but no caption.%s\n", path, st->line, k + 1, LESSON_LANG_CODES[other], LESSON_LANG_CODES[lang]);
+                printf("%s:%d: step %d has caption.%s but no caption.%s\n", path, st->line, k + 1, LANG_CODES[other], LANG_CODES[lang]);
                 problems++;
             }
             if (!st->text[lang][0] && st->text[other][0]) {
-                printf("%s:%d: step %d has text.%s but no text.%s\n", path, st->line, k + 1, LESSON_LANG_CODES[other], LESSON_LANG_CODES[lang]);
+                printf("%s:%d: step %d has text.%s but no text.%s\n", path, st->line, k + 1, LANG_CODES[other], LANG_CODES[lang]);
                 problems++;
             }
         }

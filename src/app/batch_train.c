@@ -151,7 +151,7 @@ typedef struct {
     const char *load, *save, *csv, *dashboard;
     int log_every;
     int size[2];              // dashboard PNG size (default 1280x800)
-    int lang;                 // 0 en, 1 zh
+    int lang;                 // a Lang (the index of --lang en|zh)
     bool lr_seen, momentum_seen, threads_seen;
 } TrainArgs;
 
@@ -338,8 +338,8 @@ static int render_dashboard(RunState *rs, const Trainer *t, const TrainArgs *a) 
     // CONVLAB_DASHBOARD_DUMP=FILE also writes the numbers drawn (tests compare
     // them with the printout and the CSV).
     const char *dump = getenv("CONVLAB_DASHBOARD_DUMP");
-    int rc = dashboard_write_png_lang(a->dashboard, dump && *dump ? dump : NULL, &snap, NULL, a->size[0],
-                                      a->size[1], a->lang == 1, &err);
+    int rc = dashboard_write_png(a->dashboard, dump && *dump ? dump : NULL, &snap, NULL, a->size[0], a->size[1],
+                                 (Lang)a->lang, &err);
     train_snapshot_free(&snap);
     if (rc != 0) {
         fprintf(stderr, "convlab: %s\n", err.msg);

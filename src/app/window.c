@@ -80,7 +80,7 @@ static int parse_args(int argc, char **argv, GuiArgs *a) {
     *a = (GuiArgs){.step = 1, .lang = LANG_EN, .size = {1280, 800}, .data_dir = "data/cifar-10-batches-bin"};
     ClError err;
     if (flags_parse(&WINDOW_COMMAND, a, argc, argv, 1, NULL, NULL, &err) != 0) {
-        fprintf(stderr, "convlab: %s\n", err.msg);
+        fprintf(stderr, "%s\n", err.msg); // "convlab: ..."
         return 2;
     }
     return 0;

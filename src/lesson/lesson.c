@@ -13,11 +13,11 @@
 
 #include "lesson/scene.h"
 
-const char *const LESSON_LANG_CODES[LESSON_LANGS] = {"en", "zh"};
+const char *const LANG_CODES[LANG_COUNT] = {"en", "zh"};
 
-int lesson_lang_index(const char *code) {
-    for (int i = 0; i < LESSON_LANGS; i++)
-        if (strcmp(code, LESSON_LANG_CODES[i]) == 0) return i;
+int lang_from_code(const char *code) {
+    for (int i = 0; i < LANG_COUNT; i++)
+        if (strcmp(code, LANG_CODES[i]) == 0) return i;
     return -1;
 }
 
@@ -79,10 +79,10 @@ static bool valid_utf8(const char *s) {
 }
 
 void lesson_free(Lesson *l) {
-    for (int i = 0; i < LESSON_LANGS; i++) free(l->title[i]);
+    for (int i = 0; i < LANG_COUNT; i++) free(l->title[i]);
     for (int s = 0; s < l->n_steps; s++) {
         LessonStep *st = &l->steps[s];
-        for (int i = 0; i < LESSON_LANGS; i++) { free(st->caption[i]); free(st->text[i]); }
+        for (int i = 0; i < LANG_COUNT; i++) { free(st->caption[i]); free(st->text[i]); }
         for (int k = 0; k < st->n_kv; k++) free(st->kv[k].value);
     }
     free(l->steps);
@@ -114,7 +114,7 @@ static int finish_step(Lesson *l, LessonStep *st, ClError *err) {
         if (l->n_steps > 1) snprintf(st->kind, sizeof st->kind, "%s", l->steps[l->n_steps - 2].kind);
         else snprintf(st->kind, sizeof st->kind, "text");
     }
-    for (int i = 0; i < LESSON_LANGS; i++) {
+    for (int i = 0; i < LANG_COUNT; i++) {
         if (!st->caption[i]) st->caption[i] = xstrdup("");
         if (!st->text[i]) st->text[i] = xstrdup("");
     }
@@ -175,7 +175,7 @@ int lesson_parse(Lesson *l, const char *name, const char *text, FILE *warn, ClEr
         if (!*key) { lesson_free(l); return cl_fail(err, "%s:%d: expected a key before '='", name, lineno); }
         // language-suffixed text keys: title.en, caption.zh, text.en ...
         const char *dot = strchr(key, '.');
-        int lang = dot ? lesson_lang_index(dot + 1) : -1;
+        int lang = dot ? lang_from_code(dot + 1) : -1;
         size_t stem = dot ? (size_t)(dot - key) : strlen(key);
         if (dot && lang < 0) {
             lesson_free(l);
@@ -236,18 +236,18 @@ int lesson_parse(Lesson *l, const char *name, const char *text, FILE *warn, ClEr
         cont = &kv->value;
     }
     if (cur && finish_step(l, cur, err) != 0) { lesson_free(l); return -1; }
-    for (int i = 0; i < LESSON_LANGS; i++)
+    for (int i = 0; i < LANG_COUNT; i++)
         if (!l->title[i]) {
             lesson_free(l);
-            return cl_fail(err, "%s:1: missing title.%s in the header (before the first [step])", name, LESSON_LANG_CODES[i]);
+            return cl_fail(err, "%s:1: missing title.%s in the header (before the first [step])", name, LANG_CODES[i]);
         }
     if (l->n_steps == 0) { lesson_free(l); return cl_fail(err, "%s:%d: expected at least one [step]", name, lineno); }
     // Text keys: "\n" escapes. Scene keys: unknown ones are warned about
     // (only where written, so an inherited key is not reported twice).
-    for (int i = 0; i < LESSON_LANGS; i++) unescape_newlines(l->title[i]);
+    for (int i = 0; i < LANG_COUNT; i++) unescape_newlines(l->title[i]);
     for (int s = 0; s < l->n_steps; s++) {
         LessonStep *st = &l->steps[s];
-        for (int i = 0; i < LESSON_LANGS; i++) { unescape_newlines(st->caption[i]); unescape_newlines(st->text[i]); }
+        for (int i = 0; i < LANG_COUNT; i++) { unescape_newlines(st->caption[i]); unescape_newlines(st->text[i]); }
         const SceneKind *k = scene_kind_find(st->kind);
         for (int j = 0; j < st->n_kv; j++) {
             if (st->kv[j].inherited || scene_kind_knows(k, st->kv[j].key)) continue;

@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include "engine/error.h"
 
-#define LESSON_LANGS 2          // 0 = en, 1 = zh
+// The one language type: every lesson text, screen label and message comes in
+// each of these (LANG_CODES gives "en", "zh").
+typedef enum { LANG_EN, LANG_ZH, LANG_COUNT } Lang;
 #define LESSON_MAX_KV 48        // keys per step (own + inherited)
 
 typedef struct {
@@ -24,8 +26,8 @@ typedef struct {
 
 typedef struct {
     int line;                   // line of the [step] header
-    char *caption[LESSON_LANGS];// one line shown above the visual ("" if none)
-    char *text[LESSON_LANGS];   // the explanation panel (markup: **bold**, _{sub}, ^{sup})
+    char *caption[LANG_COUNT];// one line shown above the visual ("" if none)
+    char *text[LANG_COUNT];   // the explanation panel (markup: **bold**, _{sub}, ^{sup})
     char kind[32];              // scene kind ("conv", "pool", ...): see scene.h
     LessonKV kv[LESSON_MAX_KV]; // scene keys
     int n_kv;
@@ -33,7 +35,7 @@ typedef struct {
 
 typedef struct {
     char path[512];             // as given to lesson_load
-    char *title[LESSON_LANGS];
+    char *title[LANG_COUNT];
     int number;                 // NN from the file name (0 if none)
     LessonStep *steps;          // (n_steps)
     int n_steps;
@@ -69,8 +71,8 @@ int lesson_get_choice(const Lesson *l, const LessonStep *st, const char *key, co
 // Whether the space-separated list `key` contains word.
 bool lesson_list_has(const LessonStep *st, const char *key, const char *word);
 
-// Language codes "en" / "zh" <-> 0 / 1; -1 if unknown.
-int lesson_lang_index(const char *code);
-extern const char *const LESSON_LANG_CODES[LESSON_LANGS];
+// The Lang of a code ("en", "zh"), or -1 if unknown.
+int lang_from_code(const char *code);
+extern const char *const LANG_CODES[LANG_COUNT];
 
 #endif

@@ -442,7 +442,7 @@ static void draw_status(Canvas *c, Rect bar, const char *msg) {
 
 void dashboard_draw(Canvas *c, const TrainSnapshot *s, const DashboardView *v, const Cifar *cifar, FILE *dump) {
     DashboardLayout L;
-    dash_lang_zh = v->zh;
+    dash_lang_zh = v->lang == LANG_ZH;
     dashboard_layout(&L, canvas_width(c), canvas_height(c), v);
     draw_progress(c, L.top, s, v, dump);
     dash_draw_loss(c, L.loss, s, v, dump);
@@ -494,12 +494,7 @@ DashboardHit dashboard_hit(const Canvas *c, const TrainSnapshot *s, const Dashbo
 }
 
 int dashboard_write_png(const char *png_path, const char *dump_path, const TrainSnapshot *s, const Cifar *cifar,
-                        int w, int h, ClError *err) {
-    return dashboard_write_png_lang(png_path, dump_path, s, cifar, w, h, false, err);
-}
-
-int dashboard_write_png_lang(const char *png_path, const char *dump_path, const TrainSnapshot *s, const Cifar *cifar,
-                             int w, int h, bool zh, ClError *err) {
+                        int w, int h, Lang lang, ClError *err) {
     if (draw_init_fonts(err) != 0) return -1;
     Theme theme;
     if (theme_load_named(&theme, "light", err) != 0) return -1;
@@ -514,7 +509,7 @@ int dashboard_write_png_lang(const char *png_path, const char *dump_path, const 
     dashboard_view_init(&v);
     v.interactive = false;
     v.settings = s->config;
-    v.zh = zh;
+    v.lang = lang;
     canvas_begin_frame(c);
     dashboard_draw(c, s, &v, cifar, dump);
     canvas_end_frame(c);

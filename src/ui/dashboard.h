@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include "session/train_session.h"
 #include "engine/cifar.h"
+#include "lesson/lesson.h"
 #include "ui/draw.h"
 
 // What the screen adds to the snapshot: view options and selections.
@@ -33,7 +34,7 @@ typedef struct {
     bool settings_locked;    // training runs: settings hints are greyed out
     TrainConfig settings;    // the settings the next run will use (shown in the hints)
     const char *status;      // a line from the screen (e.g. "no training data"), or NULL
-    bool zh;                 // labels in Chinese (class names stay the tutorial's)
+    Lang lang;               // language of the labels (class names stay the tutorial's)
 } DashboardView;
 
 typedef struct {
@@ -69,11 +70,9 @@ DashboardHit dashboard_hit(const Canvas *c, const TrainSnapshot *s, const Dashbo
 int dashboard_cell_images(const TrainSnapshot *s, const Cifar *cifar, int truth, int pred, int *idx, int max);
 
 // Renders the dashboard into a w x h PNG offscreen with the light theme (fonts
-// are initialised if needed). dump_path (may be NULL) receives the numbers drawn.
+// are initialised if needed), labels in lang. dump_path (may be NULL) receives
+// the numbers drawn.
 int dashboard_write_png(const char *png_path, const char *dump_path, const TrainSnapshot *s, const Cifar *cifar,
-                        int w, int h, ClError *err);
-// The same with the labels in Chinese when zh is true.
-int dashboard_write_png_lang(const char *png_path, const char *dump_path, const TrainSnapshot *s, const Cifar *cifar,
-                             int w, int h, bool zh, ClError *err);
+                        int w, int h, Lang lang, ClError *err);
 
 #endif

@@ -15,6 +15,7 @@
 #include <SDL2/SDL.h>
 #include "engine/cifar.h"
 #include "engine/error.h"
+#include "lesson/lesson.h"
 #include "lesson/netlesson.h"
 #include "ui/draw.h"
 
@@ -25,8 +26,6 @@ typedef enum {
     SCREEN_SHOW_TRAINING,  // switch to the training screen (T in the player)
     SCREEN_SHOW_LESSONS,   // switch back to the lesson player
 } ScreenAction;
-
-typedef enum { LANG_EN = 0, LANG_ZH = 1 } Lang;
 
 // What app/window.c shares with every screen. Screens may change lang (L key).
 typedef struct {

@@ -201,7 +201,7 @@ static bool train_update(Screen *s, double now, double *wake_after) {
 static void train_draw(Screen *s, Canvas *c) {
     TrainScreen *t = s->self;
     t->view.status = t->status;
-    t->view.zh = t->ctx->lang == LANG_ZH;  // follows the language chosen in the lessons
+    t->view.lang = t->ctx->lang;  // follows the language chosen in the lessons
     dashboard_draw(c, t->snap, &t->view, t->have_data ? &t->cifar : NULL, NULL);
     t->drawn_version = t->snap->version;
     t->dirty = false;
