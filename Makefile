@@ -125,14 +125,14 @@ check-valgrind:
 	bash tests/valgrind/run.sh build/valgrind/convlab
 
 # ---- libFuzzer targets (tests/fuzz/fuzz_*.c), built with clang --------------
-# The engine, the lesson parser and the flag parser, without SDL; each target
+# The engine, the lessons, the session layer and the flag parser, without SDL; each target
 # links all of them (scene kinds register themselves at start-up).
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
 FUZZ_DIR     := build/libfuzzer
 FUZZ_SAN     := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS  := $(CSTD) $(WARN) $(FUZZ_SAN) -pthread -Isrc $(shell pkg-config --cflags libcjson 2>/dev/null)
-FUZZ_LIB_SRC := $(ENGINE_SRC) $(wildcard src/lesson/*.c) src/app/flags.c
+FUZZ_LIB_SRC := $(ENGINE_SRC) $(wildcard src/lesson/*.c src/session/*.c) src/app/flags.c
 FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(FUZZ_DIR)/%.o)
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)

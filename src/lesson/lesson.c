@@ -2,6 +2,7 @@
  * darknet's cfg: "[step]" opens a section, "key = value" sets a key,
  * indented lines continue the previous value, '#' starts a comment line.
  * Errors name file:line and what was expected; unknown keys are warnings.
+ * The lines come from the project's one text reader (engine/textfile.h).
  */
 #include "lesson/lesson.h"
 
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/textfile.h"
 #include "lesson/scene.h"
 
 const char *const LANG_CODES[LANG_COUNT] = {"en", "zh"};
@@ -26,13 +28,6 @@ static char *xstrdup(const char *s) {
     char *d = cl_malloc(n);
     memcpy(d, s, n);
     return d;
-}
-
-static char *trim(char *s) {
-    while (*s == ' ' || *s == '\t' || *s == '\r') s++;
-    char *e = s + strlen(s);
-    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n')) *--e = 0;
-    return s;
 }
 
 // True if the UTF-8 sequence ending before p (or starting at p) is CJK: such
@@ -64,18 +59,6 @@ static void unescape_newlines(char *s) {
         else *w++ = *r;
     }
     *w = 0;
-}
-
-static bool valid_utf8(const char *s) {
-    const unsigned char *u = (const unsigned char *)s;
-    while (*u) {
-        int n = *u < 0x80 ? 0 : (*u & 0xE0) == 0xC0 ? 1 : (*u & 0xF0) == 0xE0 ? 2 : (*u & 0xF8) == 0xF0 ? 3 : -1;
-        if (n < 0) return false;
-        u++;
-        for (int i = 0; i < n; i++, u++)
-            if ((*u & 0xC0) != 0x80) return false;
-    }
-    return true;
 }
 
 void lesson_free(Lesson *l) {
@@ -122,157 +105,156 @@ static int finish_step(Lesson *l, LessonStep *st, ClError *err) {
     return 0;
 }
 
+// ---- the parser: one TextLine at a time ------------------------------------------
+
+typedef struct {
+    Lesson *l;
+    const char *name;           // the file, for messages
+    FILE *warn;                 // warnings go here (may be NULL)
+    LessonStep *cur;            // the step being read; NULL in the header
+    char **cont;                // the value an indented line continues, or NULL
+    int cap;                    // steps allocated
+} LessonParser;
+
+static void warn_at(LessonParser *ps, int line, const char *fmt, const char *a, const char *b) {
+    ps->l->n_warnings++;
+    if (!ps->warn) return;
+    fprintf(ps->warn, "%s:%d: warning: ", ps->name, line);
+    fprintf(ps->warn, fmt, a, b);
+    fputc('\n', ps->warn);
+}
+
+// "[step]": finishes the current step and opens the next.
+static int parse_section(LessonParser *ps, const TextLine *ln, ClError *err) {
+    Lesson *l = ps->l;
+    if (strcmp(ln->text, "[step]") != 0)
+        return cl_fail(err, "%s:%d: expected a section header '[step]', got '%s'", ps->name, ln->number, ln->text);
+    if (ps->cur && finish_step(l, ps->cur, err) != 0) return -1;
+    if (l->n_steps == ps->cap) {
+        ps->cap = ps->cap ? 2 * ps->cap : 16;
+        l->steps = realloc(l->steps, sizeof *l->steps * (size_t)ps->cap);
+        CL_ASSERT(l->steps);
+    }
+    ps->cur = &l->steps[l->n_steps++];
+    memset(ps->cur, 0, sizeof *ps->cur);
+    ps->cur->line = ln->number;
+    return 0;
+}
+
+// A language-suffixed text key (title.en, caption.zh, text.en): its slot, or
+// NULL if the key is not one in this place.
+static char **text_slot(LessonParser *ps, const char *key, int lang) {
+    size_t stem = strcspn(key, ".");
+    if (!ps->cur) return stem == 5 && strncmp(key, "title", 5) == 0 ? &ps->l->title[lang] : NULL;
+    if (stem == 7 && strncmp(key, "caption", 7) == 0) return &ps->cur->caption[lang];
+    if (stem == 4 && strncmp(key, "text", 4) == 0) return &ps->cur->text[lang];
+    return NULL;
+}
+
+static int parse_text_key(LessonParser *ps, const TextLine *ln, int lang, ClError *err) {
+    char **slot = text_slot(ps, ln->key, lang);
+    if (!slot) {
+        if (!ps->cur) warn_at(ps, ln->number, "unknown header key '%s' (expected title.en, title.zh or a [step])%s", ln->key, "");
+        else warn_at(ps, ln->number, "unknown key '%s' (text keys are caption.en/zh and text.en/zh)%s", ln->key, "");
+        return 0;
+    }
+    if (*slot && ps->cur) return cl_fail(err, "%s:%d: '%s' given twice in this step", ps->name, ln->number, ln->key);
+    free(*slot);
+    *slot = xstrdup(ln->value);
+    ps->cont = slot;
+    return 0;
+}
+
+// A scene key of the current step ("scene = conv", "stride = 2", ...).
+static int parse_scene_key(LessonParser *ps, const TextLine *ln, ClError *err) {
+    LessonStep *cur = ps->cur;
+    const char *key = ln->key;
+    if (strcmp(key, "scene") == 0) {
+        if (!scene_kind_find(ln->value)) {
+            char names[256];
+            scene_kind_names(names, sizeof names);
+            return cl_fail(err, "%s:%d: unknown scene kind '%s'; expected one of: %s", ps->name, ln->number, ln->value, names);
+        }
+        snprintf(cur->kind, sizeof cur->kind, "%s", ln->value);
+        return 0;
+    }
+    if (strlen(key) >= sizeof cur->kv[0].key) return cl_fail(err, "%s:%d: key '%s' is too long", ps->name, ln->number, key);
+    if (kv_find(cur, key)) return cl_fail(err, "%s:%d: '%s' given twice in this step", ps->name, ln->number, key);
+    if (cur->n_kv == LESSON_MAX_KV)
+        return cl_fail(err, "%s:%d: more than %d scene keys in one step", ps->name, ln->number, LESSON_MAX_KV);
+    LessonKV *kv = &cur->kv[cur->n_kv++];
+    snprintf(kv->key, sizeof kv->key, "%s", key);
+    kv->value = xstrdup(ln->value);
+    kv->line = ln->number;
+    ps->cont = &kv->value;
+    return 0;
+}
+
+static int parse_line(LessonParser *ps, const TextLine *ln, ClError *err) {
+    if (ln->blank) { ps->cont = NULL; return 0; }
+    if (ln->indented && ps->cont) { append_continuation(ps->cont, ln->text); return 0; }
+    ps->cont = NULL;
+    if (ln->text[0] == '[') return parse_section(ps, ln, err);
+    if (!ln->key) return cl_fail(err, "%s:%d: expected 'key = value' or '[step]', got '%s'", ps->name, ln->number, ln->text);
+    if (!ln->key[0]) return cl_fail(err, "%s:%d: expected a key before '='", ps->name, ln->number);
+    const char *dot = strchr(ln->key, '.');
+    if (dot) {
+        int lang = lang_from_code(dot + 1);
+        if (lang < 0) return cl_fail(err, "%s:%d: '%s': expected a language suffix .en or .zh", ps->name, ln->number, ln->key);
+        return parse_text_key(ps, ln, lang, err);
+    }
+    if (!ps->cur) {
+        warn_at(ps, ln->number, "unknown header key '%s' (expected title.en, title.zh or a [step])%s", ln->key, "");
+        return 0;
+    }
+    return parse_scene_key(ps, ln, err);
+}
+
+// After the last line: the titles and at least one step must be there; "\n"
+// escapes in texts; unknown scene keys are warned about where written (an
+// inherited key is not reported twice).
+static int finish_lesson(LessonParser *ps, int last_line, ClError *err) {
+    Lesson *l = ps->l;
+    if (ps->cur && finish_step(l, ps->cur, err) != 0) return -1;
+    for (int i = 0; i < LANG_COUNT; i++)
+        if (!l->title[i])
+            return cl_fail(err, "%s:1: missing title.%s in the header (before the first [step])", ps->name, LANG_CODES[i]);
+    if (l->n_steps == 0) return cl_fail(err, "%s:%d: expected at least one [step]", ps->name, last_line);
+    for (int i = 0; i < LANG_COUNT; i++) unescape_newlines(l->title[i]);
+    for (int s = 0; s < l->n_steps; s++) {
+        LessonStep *st = &l->steps[s];
+        for (int i = 0; i < LANG_COUNT; i++) { unescape_newlines(st->caption[i]); unescape_newlines(st->text[i]); }
+        const SceneKind *k = scene_kind_find(st->kind);
+        for (int j = 0; j < st->n_kv; j++)
+            if (!st->kv[j].inherited && !scene_kind_knows(k, st->kv[j].key))
+                warn_at(ps, st->kv[j].line, "unknown key '%s' for scene '%s' (ignored)", st->kv[j].key, st->kind);
+    }
+    return 0;
+}
+
 int lesson_parse(Lesson *l, const char *name, const char *text, FILE *warn, ClError *err) {
     memset(l, 0, sizeof *l);
     snprintf(l->path, sizeof l->path, "%s", name);
     const char *base = strrchr(name, '/');
     base = base ? base + 1 : name;
     if (isdigit((unsigned char)base[0])) l->number = atoi(base);
-    if (!valid_utf8(text)) return cl_fail(err, "%s: not valid UTF-8; HINT: save the file as UTF-8", name);
-
-    int cap = 0, lineno = 0;
-    char **cont = NULL;         // value a continuation line appends to
-    LessonStep *cur = NULL;     // NULL while in the header
-    const char *p = text;
-    char line[4096];
-    while (*p) {
-        const char *e = strchr(p, '\n');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        lineno++;
-        if (n >= sizeof line) { lesson_free(l); return cl_fail(err, "%s:%d: line longer than %zu bytes", name, lineno, sizeof line - 1); }
-        memcpy(line, p, n);
-        line[n] = 0;
-        p = e ? e + 1 : p + n;
-        bool indented = line[0] == ' ' || line[0] == '\t';
-        char *s = trim(line);
-        if (!*s) { cont = NULL; continue; }
-        if (*s == '#') continue;
-        if (indented && cont) { append_continuation(cont, s); continue; }
-        cont = NULL;
-        if (*s == '[') {
-            if (strcmp(s, "[step]") != 0) {
-                lesson_free(l);
-                return cl_fail(err, "%s:%d: expected a section header '[step]', got '%s'", name, lineno, s);
-            }
-            if (cur && finish_step(l, cur, err) != 0) { lesson_free(l); return -1; }
-            if (l->n_steps == cap) {
-                cap = cap ? 2 * cap : 16;
-                l->steps = realloc(l->steps, sizeof *l->steps * (size_t)cap);
-                CL_ASSERT(l->steps);
-            }
-            cur = &l->steps[l->n_steps++];
-            memset(cur, 0, sizeof *cur);
-            cur->line = lineno;
-            continue;
-        }
-        char *eq = strchr(s, '=');
-        if (!eq) {
-            lesson_free(l);
-            return cl_fail(err, "%s:%d: expected 'key = value' or '[step]', got '%s'", name, lineno, s);
-        }
-        *eq = 0;
-        char *key = trim(s), *val = trim(eq + 1);
-        if (!*key) { lesson_free(l); return cl_fail(err, "%s:%d: expected a key before '='", name, lineno); }
-        // language-suffixed text keys: title.en, caption.zh, text.en ...
-        const char *dot = strchr(key, '.');
-        int lang = dot ? lang_from_code(dot + 1) : -1;
-        size_t stem = dot ? (size_t)(dot - key) : strlen(key);
-        if (dot && lang < 0) {
-            lesson_free(l);
-            return cl_fail(err, "%s:%d: '%s': expected a language suffix .en or .zh", name, lineno, key);
-        }
-        if (!cur) { // header
-            if (lang >= 0 && stem == 5 && strncmp(key, "title", 5) == 0) {
-                free(l->title[lang]);
-                l->title[lang] = xstrdup(val);
-                cont = &l->title[lang];
-            } else {
-                l->n_warnings++;
-                if (warn) fprintf(warn, "%s:%d: warning: unknown header key '%s' (expected title.en, title.zh or a [step])\n", name, lineno, key);
-            }
-            continue;
-        }
-        if (lang >= 0 && ((stem == 7 && strncmp(key, "caption", 7) == 0) || (stem == 4 && strncmp(key, "text", 4) == 0))) {
-            char **slot = key[0] == 'c' ? &cur->caption[lang] : &cur->text[lang];
-            if (*slot) {
-                lesson_free(l);
-                return cl_fail(err, "%s:%d: '%s' given twice in this step", name, lineno, key);
-            }
-            *slot = xstrdup(val);
-            cont = slot;
-            continue;
-        }
-        if (lang >= 0) {
-            l->n_warnings++;
-            if (warn) fprintf(warn, "%s:%d: warning: unknown key '%s' (text keys are caption.en/zh and text.en/zh)\n", name, lineno, key);
-            continue;
-        }
-        if (strcmp(key, "scene") == 0) {
-            if (!scene_kind_find(val)) {
-                char names[256];
-                scene_kind_names(names, sizeof names);
-                lesson_free(l);
-                return cl_fail(err, "%s:%d: unknown scene kind '%s'; expected one of: %s", name, lineno, val, names);
-            }
-            snprintf(cur->kind, sizeof cur->kind, "%s", val);
-            continue;
-        }
-        if (strlen(key) >= sizeof cur->kv[0].key) {
-            lesson_free(l);
-            return cl_fail(err, "%s:%d: key '%s' is too long", name, lineno, key);
-        }
-        if (kv_find(cur, key)) {
-            lesson_free(l);
-            return cl_fail(err, "%s:%d: '%s' given twice in this step", name, lineno, key);
-        }
-        if (cur->n_kv == LESSON_MAX_KV) {
-            lesson_free(l);
-            return cl_fail(err, "%s:%d: more than %d scene keys in one step", name, lineno, LESSON_MAX_KV);
-        }
-        LessonKV *kv = &cur->kv[cur->n_kv++];
-        snprintf(kv->key, sizeof kv->key, "%s", key);
-        kv->value = xstrdup(val);
-        kv->line = lineno;
-        cont = &kv->value;
-    }
-    if (cur && finish_step(l, cur, err) != 0) { lesson_free(l); return -1; }
-    for (int i = 0; i < LANG_COUNT; i++)
-        if (!l->title[i]) {
-            lesson_free(l);
-            return cl_fail(err, "%s:1: missing title.%s in the header (before the first [step])", name, LANG_CODES[i]);
-        }
-    if (l->n_steps == 0) { lesson_free(l); return cl_fail(err, "%s:%d: expected at least one [step]", name, lineno); }
-    // Text keys: "\n" escapes. Scene keys: unknown ones are warned about
-    // (only where written, so an inherited key is not reported twice).
-    for (int i = 0; i < LANG_COUNT; i++) unescape_newlines(l->title[i]);
-    for (int s = 0; s < l->n_steps; s++) {
-        LessonStep *st = &l->steps[s];
-        for (int i = 0; i < LANG_COUNT; i++) { unescape_newlines(st->caption[i]); unescape_newlines(st->text[i]); }
-        const SceneKind *k = scene_kind_find(st->kind);
-        for (int j = 0; j < st->n_kv; j++) {
-            if (st->kv[j].inherited || scene_kind_knows(k, st->kv[j].key)) continue;
-            l->n_warnings++;
-            if (warn) fprintf(warn, "%s:%d: warning: unknown key '%s' for scene '%s' (ignored)\n", name, st->kv[j].line, st->kv[j].key, st->kind);
-        }
-    }
-    return 0;
+    if (!text_valid_utf8(text)) return cl_fail(err, "%s: not valid UTF-8; HINT: save the file as UTF-8", name);
+    LessonParser ps = {.l = l, .name = name, .warn = warn};
+    TextReader r;
+    text_reader_init(&r, name, text);
+    TextLine ln;
+    int rc;
+    while ((rc = text_reader_next(&r, &ln, err)) == 1 && (rc = parse_line(&ps, &ln, err)) == 0) {}
+    if (rc == 0) rc = finish_lesson(&ps, r.number, err);
+    if (rc != 0) lesson_free(l); // the one exit for every error: nothing half-built is kept
+    return rc;
 }
 
 int lesson_load(Lesson *l, const char *path, FILE *warn, ClError *err) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return cl_fail(err, "%s: cannot open lesson file: %s", path, strerror(errno));
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    if (n < 0 || n > (1 << 22)) { fclose(f); return cl_fail(err, "%s: not a lesson file (size %ld)", path, n); }
-    char *buf = cl_malloc((size_t)n + 1);
-    size_t got = fread(buf, 1, (size_t)n, f);
-    fclose(f);
-    if (got != (size_t)n) { free(buf); return cl_fail(err, "%s: short read", path); }
-    buf[n] = 0;
-    if (memchr(buf, 0, (size_t)n)) { free(buf); return cl_fail(err, "%s: contains NUL bytes; not a text file", path); }
-    int rc = lesson_parse(l, path, buf, warn, err);
-    free(buf);
+    char *text;
+    if (text_file_read(path, "lesson file", 1 << 22, &text, err) != 0) return -1;
+    int rc = lesson_parse(l, path, text, warn, err);
+    free(text);
     return rc;
 }
 

@@ -5,6 +5,8 @@
  */
 #include "ui/theme.h"
 
+#include "engine/textfile.h"
+
 #include <ctype.h>
 #include <math.h>
 #include <stddef.h>
@@ -81,50 +83,45 @@ static int parse_color(const char *s, Rgba *out) {
     return 0;
 }
 
-static char *trim(char *s) {
-    while (isspace((unsigned char)*s)) s++;
-    char *e = s + strlen(s);
-    while (e > s && isspace((unsigned char)e[-1])) *--e = 0;
-    return s;
+// Sets the theme field `key` from val; unknown keys only warn (a newer theme
+// file still loads).
+static int theme_set(Theme *t, const char *path, int line, const char *key, const char *val, ClError *err) {
+    if (strcmp(key, "name") == 0) { snprintf(t->name, sizeof t->name, "%s", val); return 0; }
+    size_t k = 0, nf = sizeof FIELDS / sizeof FIELDS[0];
+    while (k < nf && strcmp(FIELDS[k].key, key) != 0) k++;
+    if (k == nf) { fprintf(stderr, "%s:%d: warning: unknown theme key '%s' (ignored)\n", path, line, key); return 0; }
+    if (FIELDS[k].kind == F_COLOR) {
+        if (parse_color(val, (Rgba *)((char *)t + FIELDS[k].off)) != 0)
+            return cl_fail(err, "%s:%d: %s: expected a colour #rrggbb or #rrggbbaa, got '%s'", path, line, key, val);
+        return 0;
+    }
+    char *end;
+    float v = strtof(val, &end);
+    if (end == val || *text_trim(end) || !(v >= FIELDS[k].lo && v <= FIELDS[k].hi))
+        return cl_fail(err, "%s:%d: %s: expected a number in [%g, %g], got '%s'", path, line, key, FIELDS[k].lo,
+                       FIELDS[k].hi, val);
+    *(float *)((char *)t + FIELDS[k].off) = v;
+    return 0;
 }
 
 int theme_load(Theme *t, const char *path, ClError *err) {
-    FILE *f = fopen(path, "r");
-    if (!f) return cl_fail(err, "%s: cannot open theme file; HINT: use --theme light|dark or restore assets/", path);
-    char line[512];
-    int lineno = 0;
-    while (fgets(line, sizeof line, f)) {
-        lineno++;
-        char *s = trim(line);
-        if (!*s || *s == '#') continue; // blank or comment; " #" after a value is a comment too
-        char *eq = strchr(s, '=');
-        if (!eq) { fclose(f); return cl_fail(err, "%s:%d: expected 'key = value', got '%s'", path, lineno, s); }
-        *eq = 0;
-        char *key = trim(s), *val = trim(eq + 1);
-        char *cmt = strstr(val, " #");
-        if (cmt) { *cmt = 0; val = trim(val); }
-        if (strcmp(key, "name") == 0) { snprintf(t->name, sizeof t->name, "%s", val); continue; }
-        size_t k = 0, nf = sizeof FIELDS / sizeof FIELDS[0];
-        while (k < nf && strcmp(FIELDS[k].key, key) != 0) k++;
-        if (k == nf) { fprintf(stderr, "%s:%d: warning: unknown theme key '%s' (ignored)\n", path, lineno, key); continue; }
-        if (FIELDS[k].kind == F_COLOR) {
-            if (parse_color(val, (Rgba *)((char *)t + FIELDS[k].off)) != 0) {
-                fclose(f);
-                return cl_fail(err, "%s:%d: %s: expected a colour #rrggbb or #rrggbbaa, got '%s'", path, lineno, key, val);
-            }
-        } else {
-            char *end;
-            float v = strtof(val, &end);
-            if (end == val || *trim(end) || !(v >= FIELDS[k].lo && v <= FIELDS[k].hi)) {
-                fclose(f);
-                return cl_fail(err, "%s:%d: %s: expected a number in [%g, %g], got '%s'", path, lineno, key,
-                               FIELDS[k].lo, FIELDS[k].hi, val);
-            }
-            *(float *)((char *)t + FIELDS[k].off) = v;
-        }
+    char *text;
+    ClError why;
+    if (text_file_read(path, "theme file", 1 << 16, &text, &why) != 0)
+        return cl_fail(err, "%s; HINT: use --theme light|dark or restore assets/", why.msg);
+    TextReader r;
+    text_reader_init(&r, path, text);
+    TextLine ln;
+    int rc;
+    while ((rc = text_reader_next(&r, &ln, err)) == 1) {
+        if (ln.blank) continue;
+        if (!ln.key) { rc = cl_fail(err, "%s:%d: expected 'key = value', got '%s'", path, ln.number, ln.text); break; }
+        char *cmt = strstr(ln.value, " #"); // " #" after a value starts a comment
+        if (cmt) { *cmt = 0; text_trim(ln.value); }
+        if ((rc = theme_set(t, path, ln.number, ln.key, ln.value, err)) != 0) break;
     }
-    fclose(f);
-    return 0;
+    free(text);
+    return rc < 0 ? -1 : 0;
 }
 
 // Looks for assets/ under the cwd, then next to the executable (../ of build dirs too).

@@ -12,6 +12,7 @@
 
 #include "lesson/lesson.h"
 #include "lesson/scene.h"
+#include "session/lesson_data.h"
 
 #define FAKE_TEST_IMAGES 20
 
@@ -43,8 +44,9 @@ static void check_one_line(const char *msg) {
 }
 
 static void compute_all(const Lesson *l, const Cifar *cifar) {
-    SceneEnv env = {.cifar = cifar, .data_hint = "no data", .window_override = -1,
-                    .data_dir = "/nonexistent-convlab-fuzz", .background = false};
+    static LessonData *data; // --batch's: measurements computed now (kept for the whole run)
+    if (!data) data = lesson_data_create("/nonexistent-convlab-fuzz", false);
+    SceneEnv env = {.cifar = cifar, .data_hint = "no data", .window_override = -1, .data = data};
     for (int k = 0; k < l->n_steps; k++) {
         Scene sc;
         ClError err = {{0}};
