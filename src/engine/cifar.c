@@ -42,14 +42,10 @@ static int check_file_size(const char *path, ClError *err) {
 }
 
 // Grows set's arrays to hold `more` records after set->n (set->n unchanged).
-static int reserve_records(CifarSet *set, int more, const char *label, ClError *err) {
+static void reserve_records(CifarSet *set, int more) {
     int n = set->n + more;
-    uint8_t *labels = realloc(set->labels, (size_t)(n > 0 ? n : 1));
-    if (labels) set->labels = labels;
-    uint8_t *pixels = realloc(set->pixels, (size_t)(n > 0 ? n : 1) * CIFAR_PIXELS);
-    if (pixels) set->pixels = pixels;
-    if (!labels || !pixels) return cl_fail(err, "%s: out of memory for %d records", label, n);
-    return 0;
+    set->labels = cl_realloc(set->labels, (size_t)(n > 0 ? n : 1));
+    set->pixels = cl_realloc(set->pixels, (size_t)(n > 0 ? n : 1) * CIFAR_PIXELS);
 }
 
 // Checks the labels of n_records records at bytes (numbered from first_record
@@ -77,7 +73,7 @@ int cifar_parse_records(CifarSet *set, const uint8_t *bytes, size_t size, int ma
     if (size / CIFAR_RECORD > (size_t)1 << 24) return cl_fail(err, "%s: implausibly many records", label);
     int n = (int)(size / CIFAR_RECORD);
     int take = (max_records <= 0 || max_records > n) ? n : max_records;
-    if (reserve_records(set, take, label, err) != 0) return -1;
+    reserve_records(set, take);
     if (parse_chunk(set, bytes, n, 0, take, label, err) != 0) return -1;
     set->n += take;
     return 0;
@@ -88,10 +84,7 @@ int cifar_read_file(CifarSet *set, const char *path, int max_records, ClError *e
     int take = (max_records <= 0 || max_records > CIFAR_RECORDS_PER_FILE) ? CIFAR_RECORDS_PER_FILE : max_records;
     FILE *fp = fopen(path, "rb");
     if (!fp) return cl_fail(err, "%s: cannot open (%s); " FIX, path, strerror(errno));
-    if (reserve_records(set, take, path, err) != 0) {
-        fclose(fp);
-        return -1;
-    }
+    reserve_records(set, take);
     // Read in chunks (no 30 MB buffer); every label of the file is checked, even
     // past `take`, because a bad label anywhere means the file is corrupt.
     enum { CHUNK = 500 };

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int cl_fail(ClError *err, const char *fmt, ...) {
     if (err) {
@@ -24,20 +25,32 @@ void cl_assert_fail(const char *cond, const char *file, int line) {
     abort();
 }
 
-void *cl_malloc(size_t bytes) {
+static void out_of_memory(size_t bytes, const char *file, int line) {
+    fprintf(stderr, "convlab: out of memory allocating %zu bytes at %s:%d\n", bytes, file, line);
+    abort();
+}
+
+void *cl_malloc_at(size_t bytes, const char *file, int line) {
     void *p = malloc(bytes ? bytes : 1);
-    if (!p) {
-        fprintf(stderr, "convlab: out of memory allocating %zu bytes\n", bytes);
-        abort();
-    }
+    if (!p) out_of_memory(bytes, file, line);
     return p;
 }
 
-void *cl_calloc(size_t count, size_t size) {
+void *cl_calloc_at(size_t count, size_t size, const char *file, int line) {
     void *p = calloc(count ? count : 1, size ? size : 1);
-    if (!p) {
-        fprintf(stderr, "convlab: out of memory allocating %zu x %zu bytes\n", count, size);
-        abort();
-    }
+    if (!p) out_of_memory(count * size, file, line);
     return p;
+}
+
+void *cl_realloc_at(void *ptr, size_t bytes, const char *file, int line) {
+    void *p = realloc(ptr, bytes ? bytes : 1);
+    if (!p) out_of_memory(bytes, file, line);
+    return p;
+}
+
+char *cl_strdup_at(const char *s, const char *file, int line) {
+    size_t n = strlen(s) + 1;
+    char *d = cl_malloc_at(n, file, line);
+    memcpy(d, s, n);
+    return d;
 }

@@ -27,8 +27,17 @@ void cl_error_clear(ClError *err);
 void cl_assert_fail(const char *cond, const char *file, int line) __attribute__((noreturn));
 #define CL_ASSERT(cond) ((cond) ? (void)0 : cl_assert_fail(#cond, __FILE__, __LINE__))
 
-// malloc/calloc that abort with a clear message when memory runs out.
-void *cl_malloc(size_t bytes);
-void *cl_calloc(size_t count, size_t size);
+// The one allocation policy of the project: running out of memory is not a
+// recoverable error here (every buffer is small next to the machine), so these
+// abort with the size and the caller's file:line instead of returning NULL.
+// Ownership: the caller frees the result with free().
+#define cl_malloc(bytes) cl_malloc_at((bytes), __FILE__, __LINE__)
+#define cl_calloc(count, size) cl_calloc_at((count), (size), __FILE__, __LINE__)
+#define cl_realloc(ptr, bytes) cl_realloc_at((ptr), (bytes), __FILE__, __LINE__)
+#define cl_strdup(s) cl_strdup_at((s), __FILE__, __LINE__)
+void *cl_malloc_at(size_t bytes, const char *file, int line);
+void *cl_calloc_at(size_t count, size_t size, const char *file, int line);
+void *cl_realloc_at(void *ptr, size_t bytes, const char *file, int line);
+char *cl_strdup_at(const char *s, const char *file, int line);
 
 #endif

@@ -23,13 +23,6 @@ int lang_from_code(const char *code) {
     return -1;
 }
 
-static char *xstrdup(const char *s) {
-    size_t n = strlen(s) + 1;
-    char *d = cl_malloc(n);
-    memcpy(d, s, n);
-    return d;
-}
-
 // True if the UTF-8 sequence ending before p (or starting at p) is CJK: such
 // continuation lines are joined without a space.
 static bool cjk_lead_byte(unsigned char c) { return c >= 0xE2 && c <= 0xEF; }
@@ -86,7 +79,7 @@ static void inherit(LessonStep *st, const LessonStep *prev) {
         if (st->n_kv == LESSON_MAX_KV) break;
         LessonKV *d = &st->kv[st->n_kv++];
         *d = prev->kv[k];
-        d->value = xstrdup(prev->kv[k].value);
+        d->value = cl_strdup(prev->kv[k].value);
         d->inherited = true;
     }
 }
@@ -98,8 +91,8 @@ static int finish_step(Lesson *l, LessonStep *st, ClError *err) {
         else snprintf(st->kind, sizeof st->kind, "text");
     }
     for (int i = 0; i < LANG_COUNT; i++) {
-        if (!st->caption[i]) st->caption[i] = xstrdup("");
-        if (!st->text[i]) st->text[i] = xstrdup("");
+        if (!st->caption[i]) st->caption[i] = cl_strdup("");
+        if (!st->text[i]) st->text[i] = cl_strdup("");
     }
     inherit(st, l->n_steps > 1 ? &l->steps[l->n_steps - 2] : NULL);
     return 0;
@@ -132,8 +125,7 @@ static int parse_section(LessonParser *ps, const TextLine *ln, ClError *err) {
     if (ps->cur && finish_step(l, ps->cur, err) != 0) return -1;
     if (l->n_steps == ps->cap) {
         ps->cap = ps->cap ? 2 * ps->cap : 16;
-        l->steps = realloc(l->steps, sizeof *l->steps * (size_t)ps->cap);
-        CL_ASSERT(l->steps);
+        l->steps = cl_realloc(l->steps, sizeof *l->steps * (size_t)ps->cap);
     }
     ps->cur = &l->steps[l->n_steps++];
     memset(ps->cur, 0, sizeof *ps->cur);
@@ -160,7 +152,7 @@ static int parse_text_key(LessonParser *ps, const TextLine *ln, int lang, ClErro
     }
     if (*slot && ps->cur) return cl_fail(err, "%s:%d: '%s' given twice in this step", ps->name, ln->number, ln->key);
     free(*slot);
-    *slot = xstrdup(ln->value);
+    *slot = cl_strdup(ln->value);
     ps->cont = slot;
     return 0;
 }
@@ -184,7 +176,7 @@ static int parse_scene_key(LessonParser *ps, const TextLine *ln, ClError *err) {
         return cl_fail(err, "%s:%d: more than %d scene keys in one step", ps->name, ln->number, LESSON_MAX_KV);
     LessonKV *kv = &cur->kv[cur->n_kv++];
     snprintf(kv->key, sizeof kv->key, "%s", key);
-    kv->value = xstrdup(ln->value);
+    kv->value = cl_strdup(ln->value);
     kv->line = ln->number;
     ps->cont = &kv->value;
     return 0;
@@ -390,7 +382,7 @@ int lesson_get_grid(const Lesson *l, const LessonStep *st, const char *key, floa
             free(out);
             return cl_fail(err, "%s:%d: %s: expected a number at '%.12s'", l->path, line, key, p);
         }
-        if (n == cap) { cap *= 2; out = realloc(out, sizeof(float) * (size_t)cap); CL_ASSERT(out); }
+        if (n == cap) { cap *= 2; out = cl_realloc(out, sizeof(float) * (size_t)cap); }
         out[n++] = neg ? -x : x;
         c_in_row++;
         p = e;

@@ -38,8 +38,7 @@ static void run_history_copy(RunHistory *dst, const RunHistory *src) {
     int cap = dst->cap_points;
     if (cap < src->n_points) {
         cap = src->n_points + 64;
-        pts = realloc(pts, (size_t)cap * sizeof *pts);
-        CL_ASSERT(pts != NULL);
+        pts = cl_realloc(pts, (size_t)cap * sizeof *pts);
     }
     *dst = *src;
     dst->points = pts;
@@ -73,8 +72,7 @@ void train_snapshot_copy(TrainSnapshot *dst, const TrainSnapshot *src) {
         else dst->runs[i].n_points = 0;
     }
     if (old_n_test < src->n_test || test_pred == NULL) {
-        test_pred = realloc(test_pred, (size_t)(src->n_test > 0 ? src->n_test : 1));
-        CL_ASSERT(test_pred != NULL);
+        test_pred = cl_realloc(test_pred, (size_t)(src->n_test > 0 ? src->n_test : 1));
     }
     dst->test_pred = test_pred;
     if (src->n_test > 0 && src->test_pred) memcpy(test_pred, src->test_pred, (size_t)src->n_test);
@@ -82,8 +80,7 @@ void train_snapshot_copy(TrainSnapshot *dst, const TrainSnapshot *src) {
         int n = src->fmaps[i].c * src->fmaps[i].h * src->fmaps[i].w;
         float *d = fdata[i];
         if (fsize[i] < n || d == NULL) {
-            d = realloc(d, (size_t)(n > 0 ? n : 1) * sizeof *d);
-            CL_ASSERT(d != NULL);
+            d = cl_realloc(d, (size_t)(n > 0 ? n : 1) * sizeof *d);
         }
         dst->fmaps[i].data = d;
         if (n > 0 && src->fmaps[i].data) memcpy(d, src->fmaps[i].data, (size_t)n * sizeof *d);
@@ -178,8 +175,7 @@ void train_recorder_log(TrainRecorder *r, const Trainer *t, float mean_loss, dou
     RunHistory *h = &r->runs[r->n_runs - 1];
     if (h->n_points == h->cap_points) {
         h->cap_points = h->cap_points ? 2 * h->cap_points : 256;
-        h->points = realloc(h->points, (size_t)h->cap_points * sizeof *h->points);
-        CL_ASSERT(h->points != NULL);
+        h->points = cl_realloc(h->points, (size_t)h->cap_points * sizeof *h->points);
     }
     // TensorBoard's smoothing: an EMA started at 0, divided by (1 - w^n) so the
     // first points are not pulled towards 0.
@@ -274,8 +270,7 @@ static void copy_feature_map(FeatureMap *fm, const Net *net, const char *name, i
     int li = (int)(l - net->layers);
     int n = l->out_c * l->out_h * l->out_w;
     if (fm->data == NULL || fm->c * fm->h * fm->w < n) {
-        fm->data = realloc(fm->data, (size_t)n * sizeof(float));
-        CL_ASSERT(fm->data != NULL);
+        fm->data = cl_realloc(fm->data, (size_t)n * sizeof(float));
     }
     snprintf(fm->name, sizeof fm->name, "%s", name);
     fm->c = l->out_c;
@@ -293,8 +288,7 @@ void train_recorder_fill(TrainRecorder *r, const Trainer *t, int fmap_image, Tra
     }
     int n_test = r->test ? r->test->n : 0;
     if (out->test_pred == NULL || out->n_test < n_test) {
-        out->test_pred = realloc(out->test_pred, (size_t)(n_test > 0 ? n_test : 1));
-        CL_ASSERT(out->test_pred != NULL);
+        out->test_pred = cl_realloc(out->test_pred, (size_t)(n_test > 0 ? n_test : 1));
     }
     out->n_test = n_test;
     out->has_eval = r->has_eval;

@@ -362,8 +362,7 @@ static void draw_cell_images(Canvas *c, const DashboardLayout *L, const TrainSna
     Rect in = dash_panel(c, L->predictions, title, NULL);
     int max = L->cell_cols * L->cell_rows;
     if (max <= 0) return; // a window shrunk to a few pixels has no room for images
-    int *idx = malloc(sizeof(int) * (size_t)(max * (v->cell_page + 1)));
-    if (!idx) return;
+    int *idx = cl_malloc(sizeof(int) * (size_t)(max * (v->cell_page + 1)));
     int total = dashboard_cell_images(s, cifar, v->cell_truth, v->cell_pred, idx, max * (v->cell_page + 1));
     int first = max * v->cell_page;
     char line[96];

@@ -29,8 +29,7 @@ void dash_planar_rgb(const uint8_t *p, uint8_t rgb[32 * 32 * 3]) {
 static uint8_t *tile_map(const Theme *th, const FeatureMap *fm, int cols, Rgba gap, int *out_w, int *out_h) {
     int rows = (fm->c + cols - 1) / cols;
     int W = cols * (fm->w + 1) - 1, H = rows * (fm->h + 1) - 1;
-    uint8_t *img = malloc((size_t)W * H * 3);
-    if (!img) return NULL;
+    uint8_t *img = cl_malloc((size_t)W * H * 3);
     for (int i = 0; i < W * H; i++) img[3 * i] = gap.r, img[3 * i + 1] = gap.g, img[3 * i + 2] = gap.b;
     bool signed_map = strncmp(fm->name, "conv", 4) == 0;
     int n = fm->c * fm->h * fm->w;

@@ -55,9 +55,8 @@ void dash_polyline(Canvas *c, const float *xs, const float *ys, int n, float thi
     if (n < 2) return;
     float s = canvas_scale(c);
     float half = fmaxf(thickness, 1.0f / s) * 0.5f;
-    SDL_Vertex *v = malloc(sizeof(SDL_Vertex) * 4 * (size_t)(n - 1));
-    int *idx = malloc(sizeof(int) * 6 * (size_t)(n - 1));
-    if (!v || !idx) { free(v); free(idx); return; }
+    SDL_Vertex *v = cl_malloc(sizeof(SDL_Vertex) * 4 * (size_t)(n - 1));
+    int *idx = cl_malloc(sizeof(int) * 6 * (size_t)(n - 1));
     int nv = 0, ni = 0;
     SDL_Color sc = {col.r, col.g, col.b, col.a};
     for (int i = 0; i + 1 < n; i++) {
@@ -271,7 +270,7 @@ void dash_draw_loss(Canvas *c, Rect panel, const TrainSnapshot *s, const Dashboa
     // the curves: older runs first, the current one on top
     canvas_push_clip(c, plot);
     int max_pts = (int)plot.w + 2;
-    float *xs = malloc(sizeof(float) * (size_t)max_pts), *ys = malloc(sizeof(float) * (size_t)max_pts);
+    float *xs = cl_malloc(sizeof(float) * (size_t)max_pts), *ys = cl_malloc(sizeof(float) * (size_t)max_pts);
     for (int r = 0; r < s->n_runs; r++) {
         const RunHistory *h = &s->runs[r];
         Rgba col = dash_run_color(r);

@@ -174,7 +174,7 @@ static ScreenAction train_handle_event(Screen *s, const SDL_Event *ev, Canvas *c
             train_session_choose_image(t->session, h.test_index);
         } else if (h.kind == HIT_CELL_IMAGE && t->session) {
             int want = h.test_index, n = want + 1;
-            int *idx = malloc(sizeof(int) * (size_t)n);
+            int *idx = cl_malloc(sizeof(int) * (size_t)n);
             if (idx && dashboard_cell_images(t->snap, &t->cifar, t->view.cell_truth, t->view.cell_pred, idx, n) > want)
                 train_session_choose_image(t->session, idx[want]);
             free(idx);
