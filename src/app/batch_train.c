@@ -69,11 +69,6 @@ static void restore_stop_handlers(const struct sigaction *old_int, const struct 
 
 // ---- small helpers ------------------------------------------------------------------
 
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static int all_cores(void) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -284,21 +279,16 @@ typedef struct {
     bool csv_failed;
     TrainRecorder rec;
     bool use_rec;
-    double t_start, t_last_log;
-    long steps_at_last_log;
-    long images_at_last_log, images_total;
+    double t_start;
+    TrainProgress progress;   // images trained, images/s between log lines
 } RunState;
 
 // After each step: the tutorial's log line, the CSV row, the dashboard's record.
 static void after_step(RunState *rs, Trainer *t) {
-    rs->images_total += t->last_batch_n;
+    train_progress_step(&rs->progress, t->last_batch_n);
     float mean;
     if (trainer_take_log(t, &mean)) {
-        double now = now_seconds();
-        double dt = now - rs->t_last_log;
-        double ips = dt > 0 ? (double)(rs->images_total - rs->images_at_last_log) / dt : 0;
-        rs->t_last_log = now;
-        rs->images_at_last_log = rs->images_total;
+        double ips = train_progress_log(&rs->progress);
         printf("[%d, %5d] loss: %.3f\n", t->epoch + 1, t->batch_in_epoch, mean);
         fflush(stdout);
         if (rs->csv && fprintf(rs->csv, "%d,%ld,%.6f,%.1f\n", t->epoch + 1, t->global_step, mean, ips) < 0)
@@ -329,9 +319,9 @@ static int render_dashboard(RunState *rs, const Trainer *t, const TrainArgs *a) 
     snap.batch_in_epoch = t->batch_in_epoch;
     snap.batches_per_epoch = t->batches_per_epoch;
     snap.step = snap.total_steps = t->global_step;
-    snap.elapsed_s = now_seconds() - rs->t_start;
-    snap.images_per_sec = snap.elapsed_s > 0 ? (double)rs->images_total / snap.elapsed_s : 0;
-    snap.images_trained = rs->images_total;
+    snap.elapsed_s = train_clock_seconds() - rs->t_start;
+    snap.images_per_sec = snap.elapsed_s > 0 ? (double)rs->progress.images / snap.elapsed_s : 0;
+    snap.images_trained = rs->progress.images;
     snap.eta_s = 0;
     snap.running_train_acc = t->epoch_seen > 0 ? 100.0 * (double)t->epoch_correct / (double)t->epoch_seen : -1;
     ClError err = {0};
@@ -351,7 +341,8 @@ static int render_dashboard(RunState *rs, const Trainer *t, const TrainArgs *a) 
 
 // Trains until done, a divergence or a stop signal. Returns the exit status.
 static int run_training(Trainer *t, RunState *rs, const TrainArgs *a, const Cifar *data) {
-    rs->t_start = rs->t_last_log = now_seconds();
+    rs->t_start = train_clock_seconds();
+    train_progress_resume(&rs->progress);
     ClError err = {0};
     for (;;) {
         if (stop_signal) {
@@ -373,7 +364,7 @@ static int run_training(Trainer *t, RunState *rs, const TrainArgs *a, const Cifa
         }
         after_step(rs, t);
     }
-    double train_s = now_seconds() - rs->t_start;
+    double train_s = train_clock_seconds() - rs->t_start;
     printf("Finished Training\n");
     fflush(stdout);
     int status = 0;
@@ -388,8 +379,8 @@ static int run_training(Trainer *t, RunState *rs, const TrainArgs *a, const Cifa
         return failure(err.msg);
     }
     print_eval(&eval);
-    printf("Trained %ld images in %.1f s: %.0f images/s (%d thread%s)\n", rs->images_total, train_s,
-           train_s > 0 ? (double)rs->images_total / train_s : 0.0, t->config.threads, t->config.threads > 1 ? "s" : "");
+    printf("Trained %ld images in %.1f s: %.0f images/s (%d thread%s)\n", rs->progress.images, train_s,
+           train_s > 0 ? (double)rs->progress.images / train_s : 0.0, t->config.threads, t->config.threads > 1 ? "s" : "");
     fflush(stdout);
     if (rs->use_rec && render_dashboard(rs, t, a) != 0) status = 1;
     if (stop_signal) return 130; // interrupted during the evaluation: results are out, weights saved

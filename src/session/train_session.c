@@ -19,10 +19,25 @@
 
 #define EVAL_BATCH 100
 
-static double now_seconds(void) {
+double train_clock_seconds(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void train_progress_resume(TrainProgress *p) {
+    p->log_t = train_clock_seconds();
+    p->log_images = p->images;
+}
+
+void train_progress_step(TrainProgress *p, int n) { p->images += n; }
+
+double train_progress_log(TrainProgress *p) {
+    double now = train_clock_seconds(), dt = now - p->log_t;
+    double ips = dt > 0 ? (double)(p->images - p->log_images) / dt : 0;
+    p->log_t = now;
+    p->log_images = p->images;
+    return ips;
 }
 
 /* ==== snapshots ============================================================ */
@@ -375,10 +390,8 @@ struct TrainSession {
     double last_tick;               // for elapsed
     double last_publish;
     long images_at_publish;
-    long images_trained;
+    TrainProgress progress;         // images of this run, images/s between log points
     double ips;                     // images/s over the last publish interval
-    double log_ips_t;               // for the per-log-point images/s
-    long log_ips_images;
     int evaluated_epochs;           // epochs already evaluated in this run
 
     // ---- the exchange: three buffers, swapped under xchg
@@ -419,17 +432,17 @@ void train_snapshot_fill_progress(TrainSnapshot *out, const Trainer *t, double e
 // Fills the back buffer from the thread's state and swaps it into middle.
 static void publish(TrainSession *s) {
     TrainSnapshot *b = s->back;
-    double now = now_seconds();
+    double now = train_clock_seconds();
     if (s->trainer_ok) train_recorder_fill(&s->rec, &s->trainer, s->fmap_thread, b);
     const Trainer *t = &s->trainer;
     b->state = s->state;
     snprintf(b->message, sizeof b->message, "%s", s->message);
     b->message_error = s->message_error || s->state == TS_ERROR;
     double dt = now - s->last_publish;
-    if (s->state == TS_RUNNING && dt > 0.05) s->ips = (double)(s->images_trained - s->images_at_publish) / dt;
+    if (s->state == TS_RUNNING && dt > 0.05) s->ips = (double)(s->progress.images - s->images_at_publish) / dt;
     if (s->state != TS_RUNNING && s->state != TS_FINISHED) s->ips = 0.0;
     s->last_publish = now;
-    s->images_at_publish = s->images_trained;
+    s->images_at_publish = s->progress.images;
     if (s->trainer_ok) {
         train_snapshot_fill_progress(b, t, s->elapsed, s->ips);
     } else {
@@ -440,7 +453,7 @@ static void publish(TrainSession *s) {
         b->running_train_acc = -1;
         b->n_pred = 0;
     }
-    b->images_trained = s->images_trained;
+    b->images_trained = s->progress.images;
     if (s->state == TS_FINISHED) b->eta_s = 0;
 
     pthread_mutex_lock(&s->xchg);
@@ -478,7 +491,7 @@ static void new_run(TrainSession *s, const TrainConfig *config_in) {
     train_recorder_begin_run(&s->rec, &s->trainer);
     s->state = TS_IDLE;
     s->elapsed = 0;
-    s->images_trained = 0;
+    s->progress = (TrainProgress){0};
     s->images_at_publish = 0;
     s->ips = 0;
     s->evaluated_epochs = 0;
@@ -550,37 +563,32 @@ static bool train_one_step(TrainSession *s) {
     }
     int e1, b1;
     last_step_position(t, &e1, &b1);
-    s->images_trained += t->last_batch_n;  // the last mini-batch of an epoch may be short
+    train_progress_step(&s->progress, t->last_batch_n); // the last mini-batch of an epoch may be short
 
     float mean;
     bool logged = false;
     if (trainer_take_log(t, &mean)) {
-        double now = now_seconds();
-        double dt = now - s->log_ips_t;
-        double ips = dt > 0 ? (double)(s->images_trained - s->log_ips_images) / dt : 0;
-        s->log_ips_t = now;
-        s->log_ips_images = s->images_trained;
-        train_recorder_log(&s->rec, t, mean, ips);
+        train_recorder_log(&s->rec, t, mean, train_progress_log(&s->progress));
         logged = true;
     }
     bool epoch_done = b1 == t->batches_per_epoch && e1 > s->evaluated_epochs;
     if (epoch_done) {
         // Evaluation time is not training time.
-        double t0 = now_seconds();
+        double t0 = train_clock_seconds();
         s->elapsed += t0 - s->last_tick;
         announce_evaluation(s);
         train_recorder_epoch_end(&s->rec, t, e1);
         s->message[0] = 0;
         s->evaluated_epochs = e1;
-        s->last_tick = now_seconds();
+        s->last_tick = train_clock_seconds();
     }
     if (t->finished) {
         s->state = TS_FINISHED;
         snprintf(s->message, sizeof s->message, "Finished Training");
         run_ended(s);
     }
-    if (logged || epoch_done || t->finished || now_seconds() - s->last_publish >= TS_PUBLISH_SECONDS) {
-        double now = now_seconds();
+    if (logged || epoch_done || t->finished || train_clock_seconds() - s->last_publish >= TS_PUBLISH_SECONDS) {
+        double now = train_clock_seconds();
         s->elapsed += now - s->last_tick;
         s->last_tick = now;
         publish(s);
@@ -610,17 +618,17 @@ static void *session_thread(void *arg) {
             s->state = TS_RUNNING;
             s->message[0] = 0;
             s->message_error = false;
-            s->last_tick = s->log_ips_t = now_seconds();
-            s->log_ips_images = s->images_trained;
+            s->last_tick = train_clock_seconds();
+            train_progress_resume(&s->progress);
             s->last_publish = s->last_tick;
-            s->images_at_publish = s->images_trained;
+            s->images_at_publish = s->progress.images;
             changed = true;
         } else if (run && (s->state == TS_FINISHED || s->state == TS_ERROR)) {
             if (s->state == TS_FINISHED) snprintf(s->message, sizeof s->message, "finished: press R for a new run");
             run_ended(s);  // the request is answered
             changed = true;
         } else if (!run && s->state == TS_RUNNING) {
-            s->elapsed += now_seconds() - s->last_tick;
+            s->elapsed += train_clock_seconds() - s->last_tick;
             s->state = TS_PAUSED;
             changed = true;
         }
@@ -664,7 +672,7 @@ TrainSession *train_session_create(const TrainConfig *config, const Cifar *cifar
         train_session_destroy(s);
         return NULL;
     }
-    s->last_publish = now_seconds();
+    s->last_publish = train_clock_seconds();
     publish(s);
     train_session_snapshot(s);  // the UI's first snapshot, before the thread exists
     if (pthread_create(&s->thread, NULL, session_thread, s) != 0) {

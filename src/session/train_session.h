@@ -208,4 +208,23 @@ const TrainSnapshot *train_session_snapshot(TrainSession *s);
 // timeout_s passes (tests and batch use; not the UI). Returns the newest.
 const TrainSnapshot *train_session_wait(TrainSession *s, uint64_t after_version, double timeout_s);
 
+// ---- progress: the one bookkeeper of a run's images and throughput ----------------
+// --batch train (its log lines and CSV) and the training screen count the same
+// way, so the images/s they print and draw mean the same thing.
+
+typedef struct {
+    long images;            // images trained in the run so far
+    double log_t;           // train_clock_seconds() at the last log point (or the resume)
+    long log_images;        // images at that point
+} TrainProgress;
+
+// Monotonic seconds (CLOCK_MONOTONIC), the clock of every duration above.
+double train_clock_seconds(void);
+// Starts (or resumes) counting now: the next throughput is measured from here.
+void train_progress_resume(TrainProgress *p);
+// A mini-batch of n images was trained.
+void train_progress_step(TrainProgress *p, int n);
+// A log point: images/s since the previous one (0 if no time passed); the next starts now.
+double train_progress_log(TrainProgress *p);
+
 #endif
