@@ -314,3 +314,9 @@ void scene_set_needs_data(Scene *sc, const SceneEnv *env) {
     snprintf(sc->error, sizeof sc->error, "%s",
              env->data_hint && env->data_hint[0] ? env->data_hint : "CIFAR-10 is not downloaded. Run: make data");
 }
+
+bool scene_window(const Scene *sc, SceneWindow *w) {
+    if (!sc->kind || !sc->kind->window || sc->output.rows == 0) return false;
+    sc->kind->window(sc, w);
+    return true;
+}

@@ -71,6 +71,12 @@ typedef struct {
 
 typedef struct SceneKind SceneKind;
 
+// Where a sliding window sits: output cell (oy, ox) reads the input rows
+// oy*stride_h - pad_top ... + field_h - 1 (field = dilation*(kernel-1)+1).
+typedef struct {
+    int stride_h, stride_w, pad_top, pad_left, field_h, field_w;
+} SceneWindow;
+
 typedef struct {
     const SceneKind *kind;
     int step;                   // 0-based
@@ -83,6 +89,7 @@ typedef struct {
     Grid input;                 // (H, W) unpadded
     char input_name[64];        // "input", "red channel" ... (English; UI translates roles)
     bool from_image;            // input comes from a CIFAR image
+    bool input_is_feature;      // ... through a feature kernel: its cells are not the picture's pixels
     int image_index;            // test-set index, -1 if none
     int image_label;            // 0..9
     char class_name[32];        // "cat"
@@ -126,6 +133,8 @@ struct SceneKind {
     int (*compute)(Scene *sc, const Lesson *l, const LessonStep *st, const SceneEnv *env, ClError *err);
     // Prints the numbers (tests' view), one item per line.
     void (*dump)(const Scene *sc, FILE *f);
+    // Kinds with a sliding window: its geometry for the computed sc (NULL: none).
+    void (*window)(const Scene *sc, SceneWindow *w);
 };
 
 // ---- the registry ---------------------------------------------------------------
@@ -183,6 +192,9 @@ void scene_size_formula(char *buf, size_t n, int H, int W, int pt, int pb, int p
 void scene_products_formula(Scene *sc, const char *result_suffix);
 // The index of class name in the CIFAR class list (also accepts the tutorial's short names), or -1.
 int scene_class_index(const char *name);
+
+// The sliding window of sc's kind, if it has one (conv, pool).
+bool scene_window(const Scene *sc, SceneWindow *w);
 
 // Marks sc as waiting for CIFAR-10: needs_data, data_loading from env, and
 // env->data_hint (or how to get the data) as the error. For scene kinds.

@@ -159,5 +159,11 @@ static void conv_dump(const Scene *sc, FILE *f) {
     }
 }
 
-static const SceneKind SCENE_CONV = {"conv", CONV_KEYS, conv_compute, conv_dump};
+static void conv_window(const Scene *sc, SceneWindow *w) {
+    const Conv2dConfig *c = &sc->conv;
+    *w = (SceneWindow){c->stride_h, c->stride_w, c->pad_top, c->pad_left, c->dilation_h * (c->kernel_h - 1) + 1,
+                       c->dilation_w * (c->kernel_w - 1) + 1};
+}
+
+static const SceneKind SCENE_CONV = {.name = "conv", .keys = CONV_KEYS, .compute = conv_compute, .dump = conv_dump, .window = conv_window};
 SCENE_KIND_REGISTER(SCENE_CONV)

@@ -291,5 +291,5 @@ static void conv2d_dump(const Scene *sc, FILE *f) {
     }
 }
 
-static const SceneKind SCENE_CONV2D = {"conv2d", CONV2D_KEYS, conv2d_compute, conv2d_dump};
+static const SceneKind SCENE_CONV2D = {.name = "conv2d", .keys = CONV2D_KEYS, .compute = conv2d_compute, .dump = conv2d_dump};
 SCENE_KIND_REGISTER(SCENE_CONV2D)

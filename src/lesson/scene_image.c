@@ -24,7 +24,7 @@ static void image_dump(const Scene *sc, FILE *f) {
     if (sc->input.rows) grid_dump(sc->input_name, &sc->input, f);
 }
 
-static const SceneKind SCENE_TEXT = {"text", NO_KEYS, text_compute, image_dump};
-static const SceneKind SCENE_IMAGE = {"image", NO_KEYS, image_compute, image_dump};
+static const SceneKind SCENE_TEXT = {.name = "text", .keys = NO_KEYS, .compute = text_compute, .dump = image_dump};
+static const SceneKind SCENE_IMAGE = {.name = "image", .keys = NO_KEYS, .compute = image_compute, .dump = image_dump};
 SCENE_KIND_REGISTER(SCENE_TEXT)
 SCENE_KIND_REGISTER(SCENE_IMAGE)

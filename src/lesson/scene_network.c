@@ -233,5 +233,5 @@ static void network_dump(const Scene *sc, FILE *f) {
     }
 }
 
-static const SceneKind SCENE_NETWORK = {"network", KEYS, network_compute, network_dump};
+static const SceneKind SCENE_NETWORK = {.name = "network", .keys = KEYS, .compute = network_compute, .dump = network_dump};
 SCENE_KIND_REGISTER(SCENE_NETWORK)

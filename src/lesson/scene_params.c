@@ -153,5 +153,5 @@ static void params_dump(const Scene *sc, FILE *f) {
     }
 }
 
-static const SceneKind SCENE_PARAMS = {"params", PARAMS_KEYS, params_compute, params_dump};
+static const SceneKind SCENE_PARAMS = {.name = "params", .keys = PARAMS_KEYS, .compute = params_compute, .dump = params_dump};
 SCENE_KIND_REGISTER(SCENE_PARAMS)

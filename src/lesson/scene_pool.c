@@ -28,6 +28,7 @@ static int make_feature_map(Scene *sc, const Lesson *l, const LessonStep *st, Cl
     Grid fm = grid_alloc(OH, OW);
     conv2d_forward(fm.v, sc->input.v, sc->kernel.v, NULL, &c, 1, sc->input.rows, sc->input.cols);
     relu_forward(fm.v, fm.v, (long)OH * OW);
+    sc->input_is_feature = true;
     grid_free(&sc->input);
     sc->input = fm;
     snprintf(sc->input_name, sizeof sc->input_name, "feature map");
@@ -155,5 +156,13 @@ static void pool_dump(const Scene *sc, FILE *f) {
     if (sc->win_oy >= 0) fprintf(f, "window %d %d value %g\n", sc->win_oy, sc->win_ox, (double)sc->window_value);
 }
 
-static const SceneKind SCENE_POOL = {"pool", POOL_KEYS, pool_compute, pool_dump};
+// A global pool's window is the whole input, once.
+static void pool_window(const Scene *sc, SceneWindow *w) {
+    const Pool2dConfig *c = &sc->pool;
+    if (sc->pool_kind == 2) *w = (SceneWindow){1, 1, 0, 0, sc->input.rows, sc->input.cols};
+    else *w = (SceneWindow){c->stride_h, c->stride_w, c->pad_h, c->pad_w, c->dilation_h * (c->kernel_h - 1) + 1,
+                            c->dilation_w * (c->kernel_w - 1) + 1};
+}
+
+static const SceneKind SCENE_POOL = {.name = "pool", .keys = POOL_KEYS, .compute = pool_compute, .dump = pool_dump, .window = pool_window};
 SCENE_KIND_REGISTER(SCENE_POOL)

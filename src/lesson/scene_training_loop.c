@@ -206,5 +206,5 @@ static void loop_dump(const Scene *sc, FILE *f) {
             (double)e->grad, (double)e->w_after, (double)e->lr, (double)e->momentum);
 }
 
-static const SceneKind SCENE_TRAINING_LOOP = {"training_loop", KEYS, loop_compute, loop_dump};
+static const SceneKind SCENE_TRAINING_LOOP = {.name = "training_loop", .keys = KEYS, .compute = loop_compute, .dump = loop_dump};
 SCENE_KIND_REGISTER(SCENE_TRAINING_LOOP)

@@ -129,5 +129,5 @@ static void bugs_dump(const Scene *sc, FILE *f) {
     if (e->reference) fprintf(f, "reference (PyTorch, full data): 2 epochs 59.1 %%, 10 epochs 62.6 %%, relu-logits 10 epochs 62.8 %%, break+relu-logits about 10 %%\n");
 }
 
-static const SceneKind SCENE_TUTORIAL_BUGS = {"tutorial_bugs", KEYS, bugs_compute, bugs_dump};
+static const SceneKind SCENE_TUTORIAL_BUGS = {.name = "tutorial_bugs", .keys = KEYS, .compute = bugs_compute, .dump = bugs_dump};
 SCENE_KIND_REGISTER(SCENE_TUTORIAL_BUGS)

@@ -288,6 +288,7 @@ static void copy_feature_map(FeatureMap *fm, const Net *net, const char *name, i
         fm->data = cl_realloc(fm->data, (size_t)n * sizeof(float));
     }
     snprintf(fm->name, sizeof fm->name, "%s", name);
+    fm->signed_values = l->kind == LAYER_CONV2D || l->kind == LAYER_LINEAR; // raw outputs; a ReLU (and a pool of it) is >= 0
     fm->c = l->out_c;
     fm->h = l->out_h;
     fm->w = l->out_w;

@@ -71,7 +71,8 @@ typedef struct {
 typedef struct {
     char name[16];           // "conv1", "pool1", "conv2", "pool2"
     int c, h, w;
-    float *data;             // (c, h, w) owned; conv maps are pre-ReLU (signed)
+    float *data;             // (c, h, w) owned
+    bool signed_values;      // may be negative (a convolution's output, before its ReLU)
 } FeatureMap;
 
 #define TS_FMAPS 4

@@ -31,7 +31,7 @@ static uint8_t *tile_map(const Theme *th, const FeatureMap *fm, int cols, Rgba g
     int W = cols * (fm->w + 1) - 1, H = rows * (fm->h + 1) - 1;
     uint8_t *img = cl_malloc((size_t)W * H * 3);
     for (int i = 0; i < W * H; i++) img[3 * i] = gap.r, img[3 * i + 1] = gap.g, img[3 * i + 2] = gap.b;
-    bool signed_map = strncmp(fm->name, "conv", 4) == 0;
+    bool signed_map = fm->signed_values;
     int n = fm->c * fm->h * fm->w;
     float mx = 1e-12f;
     for (int i = 0; i < n; i++) mx = fmaxf(mx, fabsf(fm->data[i]));

@@ -211,21 +211,13 @@ const char *player_lesson_error(Screen *s) {
 // ---- events -------------------------------------------------------------------
 
 // The output cell whose window is centred nearest the input cell (r, c).
-static int window_for_input_cell(const Scene *sc, int r, int c) {
-    int sh, sw, pt, pl, fh, fw;
-    if (strcmp(sc->kind->name, "pool") == 0) {
-        if (sc->pool_kind == 2) return 0;
-        sh = sc->pool.stride_h; sw = sc->pool.stride_w; pt = sc->pool.pad_h; pl = sc->pool.pad_w;
-        fh = sc->pool.dilation_h * (sc->pool.kernel_h - 1) + 1; fw = sc->pool.dilation_w * (sc->pool.kernel_w - 1) + 1;
-    } else {
-        sh = sc->conv.stride_h; sw = sc->conv.stride_w; pt = sc->conv.pad_top; pl = sc->conv.pad_left;
-        fh = sc->conv.dilation_h * (sc->conv.kernel_h - 1) + 1; fw = sc->conv.dilation_w * (sc->conv.kernel_w - 1) + 1;
-    }
+static int window_for_input_cell(const Scene *sc, const SceneWindow *w, int r, int c) {
     int best = 0;
     float best_d = INFINITY;
     for (int oy = 0; oy < sc->output.rows; oy++)
         for (int ox = 0; ox < sc->output.cols; ox++) {
-            float cy = (float)(oy * sh - pt) + (float)(fh - 1) / 2, cx = (float)(ox * sw - pl) + (float)(fw - 1) / 2;
+            float cy = (float)(oy * w->stride_h - w->pad_top) + (float)(w->field_h - 1) / 2;
+            float cx = (float)(ox * w->stride_w - w->pad_left) + (float)(w->field_w - 1) / 2;
             float d = (cy - (float)r) * (cy - (float)r) + (cx - (float)c) * (cx - (float)c);
             if (d < best_d - 1e-4f) { best_d = d; best = oy * sc->output.cols + ox; }
         }
@@ -235,11 +227,10 @@ static int window_for_input_cell(const Scene *sc, int r, int c) {
 static void click(Player *p, float x, float y) {
     int r, c;
     const HitGrid *g = hitmap_find(&p->frame.hits, x, y, &r, &c);
-    if (!g || !p->scene.kind || p->scene.output.rows == 0) return;
-    bool windowed = strcmp(p->scene.kind->name, "conv") == 0 || strcmp(p->scene.kind->name, "pool") == 0;
-    if (!windowed) return;
+    SceneWindow w;
+    if (!g || !scene_window(&p->scene, &w)) return;
     int target;
-    if (g->role == HIT_INPUT) target = window_for_input_cell(&p->scene, r, c);
+    if (g->role == HIT_INPUT) target = window_for_input_cell(&p->scene, &w, r, c);
     else if (g->role == HIT_OUTPUT) target = r * p->scene.output.cols + c;
     else return;
     p->window_override = target;
@@ -252,7 +243,7 @@ static void wheel_zoom(Player *p, float x, float y, int dir) {
     int r, c;
     const HitGrid *g = hitmap_find(&p->frame.hits, x, y, &r, &c);
     if (!g || g->role != HIT_INPUT || !p->scene.from_image || p->scene.needs_data) return;
-    if (p->scene.kind && strcmp(p->scene.kind->name, "pool") == 0 && p->scene.kernel.rows) return; // a feature map
+    if (p->scene.input_is_feature) return; // a feature map, not the picture's pixels
     int side = p->scene.input.cols > p->scene.input.rows ? p->scene.input.cols : p->scene.input.rows;
     int next = dir > 0 ? side / 2 : side * 2;
     if (next < 4) next = 4;

@@ -115,8 +115,7 @@ void view_picture(ViewCtx *v, const Scene *sc, Rect dst, Rect to_grid) {
     char cap[96];
     snprintf(cap, sizeof cap, "%s  #%d", ui_tr(v->lang, sc->class_name), sc->image_index);
     widget_image(c, dst, sc->image_rgb, 32, 32, cap);
-    bool feature_map = sc->kind && strcmp(sc->kind->name, "pool") == 0 && sc->kernel.rows; // not the picture's pixels
-    if (sc->input.rows && !sc->needs_data && !feature_map) {
+    if (sc->input.rows && !sc->needs_data && !sc->input_is_feature) {
         // the pixels under the crop are the input's cells: hover shows a pixel's
         // value, the mouse wheel zooms into it, a click moves the window there
         GridSpec px;
