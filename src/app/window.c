@@ -98,30 +98,47 @@ static void phase(const char *what, double t_start) {
     last = t;
 }
 
-// Renders the current screen offscreen at the window's pixel size and saves it.
-// A short message at the bottom of the window (e.g. where a screenshot went).
-static char TOAST[1100];
-static double TOAST_UNTIL;
+// ---- the window's state ----------------------------------------------------------------
 
-static void draw_toast(Canvas *c, double now) {
-    if (now >= TOAST_UNTIL || !TOAST[0]) return;
+// Everything the window owns from start to exit (one per process).
+typedef struct {
+    GuiArgs args;
+    double t_start;             // launch time (CONVLAB_TIMING phases)
+    Theme theme;
+    SDL_Window *win;
+    Canvas *canvas;
+    Cifar cifar;                // the test set, loaded after the first frame
+    char cifar_error[1100];     // why it is not there ("" if loaded)
+    LessonData *lesson_data;    // lessons 8-10's images and measurements (worker thread)
+    ScreenContext ctx;          // what every screen shares (points into this struct)
+    Screen *lessons, *train, *cur; // the lesson player, the training screen (made on first use), the current one
+    char toast[1100];           // a short message at the bottom (where a screenshot went)
+    double toast_until;
+    bool quit, redraw, want_shot;
+    char title[256];            // the title set last
+} Window;
+
+static void draw_toast(const Window *w, Canvas *c, double now) {
+    if (now >= w->toast_until || !w->toast[0]) return;
     const Theme *th = canvas_theme(c);
-    float w, h;
-    text_measure(c, TOAST, th->font_body, false, &w, &h);
+    float tw, h;
+    text_measure(c, w->toast, th->font_body, false, &tw, &h);
     float W = canvas_width(c), H = canvas_height(c);
-    Rect box = {(W - w) / 2 - 16, H - th->formula_h - h - 40, w + 32, h + 16};
+    Rect box = {(W - tw) / 2 - 16, H - th->formula_h - h - 40, tw + 32, h + 16};
     draw_fill_round_rect(c, box, 8, th->title);
-    draw_text(c, box.x + 16, box.y + 8, TOAST, text_style(c, th->font_body, th->bg));
+    draw_text(c, box.x + 16, box.y + 8, w->toast, text_style(c, th->font_body, th->bg));
 }
 
-static void screenshot(Screen *s, Canvas *win_canvas, const Theme *theme) {
-    int w, h;
-    SDL_GetRendererOutputSize(canvas_renderer(win_canvas), &w, &h);
+// Renders the current screen offscreen at the window's pixel size and saves it
+// (CONVLAB_SCREENSHOT, else convlab-DATE-TIME.png); the toast says where.
+static void screenshot(Window *w) {
+    int pw, ph;
+    SDL_GetRendererOutputSize(canvas_renderer(w->canvas), &pw, &ph);
     ClError err;
-    Canvas *off = canvas_create_offscreen(w, h, theme, &err);
+    Canvas *off = canvas_create_offscreen(pw, ph, &w->theme, &err);
     if (!off) { fprintf(stderr, "convlab: screenshot: %s\n", err.msg); return; }
     canvas_begin_frame(off);
-    s->draw(s, off);
+    w->cur->draw(w->cur, off);
     char path[512];
     const char *fixed = getenv("CONVLAB_SCREENSHOT");
     if (fixed && *fixed) snprintf(path, sizeof path, "%s", fixed);
@@ -133,26 +150,24 @@ static void screenshot(Screen *s, Canvas *win_canvas, const Theme *theme) {
     }
     if (canvas_save_png(off, path, &err) != 0) {
         fprintf(stderr, "convlab: %s\n", err.msg);
-        snprintf(TOAST, sizeof TOAST, "\xE2\x9A\xA0 %s", err.msg);
+        snprintf(w->toast, sizeof w->toast, "\xE2\x9A\xA0 %s", err.msg);
     } else {
         char full[4096];
         if (!realpath(path, full)) snprintf(full, sizeof full, "%s", path);
         printf("screenshot: %s\n", full);
-        snprintf(TOAST, sizeof TOAST, "screenshot: %.1000s", full);
+        snprintf(w->toast, sizeof w->toast, "screenshot: %.1000s", full);
     }
-    TOAST_UNTIL = now_s() + 2.5;
+    w->toast_until = now_s() + 2.5;
     fflush(stdout);
     canvas_free(off);
 }
 
-int gui_main(int argc, char **argv) {
-    double t_start = now_s();
-    GuiArgs a;
-    int rc = parse_args(argc, argv, &a);
-    if (rc) return rc;
+// ---- start and end ---------------------------------------------------------------------
+
+// SDL, the fonts, the window and its renderer. Returns 0, or 1 after a message
+// (everything opened so far is closed again).
+static int open_display(Window *w) {
     ClError err;
-    static Theme theme;
-    if (theme_load_named(&theme, THEMES[a.theme], &err) != 0) { fprintf(stderr, "convlab: %s\n", err.msg); return 1; }
     // X11 converts the UTF-8 window title through the C library's locale: without
     // a UTF-8 LC_CTYPE the "—" and "·" in the title are lost (only LC_CTYPE changes)
     if (!setlocale(LC_CTYPE, "") || strcmp(nl_langinfo(CODESET), "UTF-8") != 0) setlocale(LC_CTYPE, "C.UTF-8");
@@ -169,103 +184,160 @@ int gui_main(int argc, char **argv) {
         SDL_Quit();
         return 1;
     }
-    phase("SDL_Init (video)", t_start);
+    phase("SDL_Init (video)", w->t_start);
     if (draw_init_fonts(&err) != 0) { fprintf(stderr, "convlab: %s\n", err.msg); SDL_Quit(); return 1; }
-    phase("fonts (fontconfig, ttf)", t_start);
+    phase("fonts (fontconfig, ttf)", w->t_start);
     SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "1");
-    SDL_Window *win = SDL_CreateWindow("convlab", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, a.size[0], a.size[1],
-                                       SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI |
-                                           (a.fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0));
-    if (!win) { fprintf(stderr, "convlab: cannot create the window: %s\n", SDL_GetError()); SDL_Quit(); return 1; }
-    SDL_SetWindowMinimumSize(win, 640, 400);
-    phase("window", t_start);
-    Canvas *canvas = canvas_create_window(win, &theme, &err);
-    if (!canvas) { fprintf(stderr, "convlab: %s\n", err.msg); SDL_DestroyWindow(win); SDL_Quit(); return 1; }
-    phase("renderer", t_start);
-
-    static Cifar cifar;
-    static char cifar_error[1100] = "";
-    LessonData *lesson_data = lesson_data_create(a.data_dir, true); // lesson 10's trainings run on a thread
-    ScreenContext ctx = {.lang = (Lang)a.lang, .data_dir = a.data_dir, .cifar_error = cifar_error, .cifar_loading = true,
-                         .lesson_data = lesson_data, .theme_name = THEMES[a.theme], .theme = &theme, .argc = argc, .argv = argv};
-    Screen *lessons = player_create_for(&ctx, a.lesson, a.step - 1, &err);
-    if (!lessons) { fprintf(stderr, "convlab: %s\n", err.msg); lesson_data_free(lesson_data); canvas_free(canvas); SDL_DestroyWindow(win); SDL_Quit(); return 1; }
-    Screen *train = NULL, *cur = lessons;
-    cur->activate(cur, now_s());
-    if (a.train) { // the training screen as a screen of its own
-        if (!(train = train_screen_create(&ctx, &err))) fprintf(stderr, "convlab: %s\n", err.msg);
-        else { cur = train; cur->activate(cur, now_s()); }
+    w->win = SDL_CreateWindow("convlab", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w->args.size[0], w->args.size[1],
+                              SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI |
+                                  (w->args.fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0));
+    if (!w->win) { fprintf(stderr, "convlab: cannot create the window: %s\n", SDL_GetError()); SDL_Quit(); return 1; }
+    SDL_SetWindowMinimumSize(w->win, 640, 400);
+    phase("window", w->t_start);
+    if (!(w->canvas = canvas_create_window(w->win, &w->theme, &err))) {
+        fprintf(stderr, "convlab: %s\n", err.msg);
+        SDL_DestroyWindow(w->win);
+        SDL_Quit();
+        return 1;
     }
-    phase("lessons (parse, first scene)", t_start);
+    phase("renderer", w->t_start);
+    return 0;
+}
 
-    bool quit = false, first = true, redraw = true, want_shot = false;
-    char title[256] = "";
+static void close_display(Window *w) {
+    canvas_free(w->canvas);
+    draw_shutdown_fonts();
+    SDL_DestroyWindow(w->win);
+    SDL_Quit();
+}
+
+static void show(Window *w, Screen *s) {
+    w->cur = s;
+    s->activate(s, now_s());
+    w->redraw = true;
+}
+
+// The lesson player (and, with --train, the training screen); the screens may
+// read their own flags from argv. Returns 0 or 1.
+static int open_screens(Window *w, int argc, char **argv) {
+    ClError err;
+    w->lesson_data = lesson_data_create(w->args.data_dir, true); // lesson 10's trainings run on a thread
+    w->ctx = (ScreenContext){.lang = (Lang)w->args.lang, .data_dir = w->args.data_dir, .cifar_error = w->cifar_error,
+                             .cifar_loading = true, .lesson_data = w->lesson_data, .theme_name = THEMES[w->args.theme],
+                             .theme = &w->theme, .argc = argc, .argv = argv};
+    if (!(w->lessons = player_create_for(&w->ctx, w->args.lesson, w->args.step - 1, &err))) {
+        fprintf(stderr, "convlab: %s\n", err.msg);
+        lesson_data_free(w->lesson_data);
+        return 1;
+    }
+    show(w, w->lessons);
+    if (w->args.train) { // the training screen as a screen of its own
+        if (!(w->train = train_screen_create(&w->ctx, &err))) fprintf(stderr, "convlab: %s\n", err.msg);
+        else show(w, w->train);
+    }
+    phase("lessons (parse, first scene)", w->t_start);
+    return 0;
+}
+
+static void close_screens(Window *w) {
+    if (w->train) w->train->destroy(w->train);
+    w->lessons->destroy(w->lessons);
+    lesson_data_free(w->lesson_data); // after the screens: it stops and joins the measurement worker
+    if (w->ctx.cifar) cifar_free(&w->cifar);
+}
+
+// After the first frame, so that the window appears at once.
+static void load_data(Window *w) {
+    ClError err;
+    if (cifar_load_test(&w->cifar, w->args.data_dir, 0, &err) == 0) { w->ctx.cifar = &w->cifar; w->cifar_error[0] = 0; }
+    else snprintf(w->cifar_error, sizeof w->cifar_error, "%s", err.msg);
+    w->ctx.cifar_loading = false;
+    player_set_image_offset(w->lessons, 0); // recompute the step with the data
+    w->redraw = true;
+}
+
+// ---- events and frames -------------------------------------------------------------------
+
+// The keys no screen took: F/F11 fullscreen, F12 screenshot, Esc (leaves
+// fullscreen first), Q quit.
+static void global_key(Window *w, SDL_Keycode k) {
+    bool fs = SDL_GetWindowFlags(w->win) & (SDL_WINDOW_FULLSCREEN | SDL_WINDOW_FULLSCREEN_DESKTOP);
+    if (k == SDLK_f || k == SDLK_F11) { SDL_SetWindowFullscreen(w->win, fs ? 0 : SDL_WINDOW_FULLSCREEN_DESKTOP); w->redraw = true; }
+    else if (k == SDLK_F12) w->want_shot = true;
+    else if (k == SDLK_ESCAPE) { if (fs) { SDL_SetWindowFullscreen(w->win, 0); w->redraw = true; } else w->quit = true; }
+    else if (k == SDLK_q) w->quit = true;
+}
+
+static void handle_event(Window *w, const SDL_Event *ev) {
+    ScreenAction act = w->cur->handle_event(w->cur, ev, w->canvas);
+    if (ev->type == SDL_QUIT) w->quit = true;
+    if (ev->type == SDL_WINDOWEVENT &&
+        (ev->window.event == SDL_WINDOWEVENT_SIZE_CHANGED || ev->window.event == SDL_WINDOWEVENT_EXPOSED))
+        w->redraw = true;
+    ClError err;
+    switch (act) {
+    case SCREEN_QUIT: w->quit = true; break;
+    case SCREEN_SHOW_TRAINING:
+        if (!w->train && !(w->train = train_screen_create(&w->ctx, &err))) fprintf(stderr, "convlab: %s\n", err.msg);
+        if (w->train) show(w, w->train);
+        break;
+    case SCREEN_SHOW_LESSONS: show(w, w->lessons); break;
+    case SCREEN_UNHANDLED: if (ev->type == SDL_KEYDOWN) global_key(w, ev->key.keysym.sym); break;
+    case SCREEN_HANDLED: break;
+    }
+}
+
+static void draw_frame(Window *w) {
+    canvas_begin_frame(w->canvas);
+    w->cur->draw(w->cur, w->canvas);
+    draw_toast(w, w->canvas, now_s());
+    canvas_end_frame(w->canvas);
+    w->redraw = false;
+    char t[256];
+    w->cur->title(w->cur, t, sizeof t);
+    if (strcmp(t, w->title) != 0) { SDL_SetWindowTitle(w->win, t); snprintf(w->title, sizeof w->title, "%s", t); }
+}
+
+// Waits for events (or until the current screen wants an update), handles
+// them, updates, draws when something changed. Returns when asked to quit.
+static void run(Window *w) {
+    bool first = true;
     double wake = 0;
-    while (!quit) {
+    while (!w->quit) {
         SDL_Event ev;
-        int timeout = redraw ? 0 : wake < 0 ? -1 : (int)(wake * 1000.0 + 0.5);
-        int got = timeout < 0 ? SDL_WaitEvent(&ev) : SDL_WaitEventTimeout(&ev, timeout);
-        while (got) {
-            ScreenAction act = cur->handle_event(cur, &ev, canvas);
-            if (ev.type == SDL_QUIT) quit = true;
-            if (ev.type == SDL_WINDOWEVENT && (ev.window.event == SDL_WINDOWEVENT_SIZE_CHANGED ||
-                                               ev.window.event == SDL_WINDOWEVENT_EXPOSED)) redraw = true;
-            if (act == SCREEN_QUIT) quit = true;
-            else if (act == SCREEN_SHOW_TRAINING) {
-                if (!train && !(train = train_screen_create(&ctx, &err))) fprintf(stderr, "convlab: %s\n", err.msg);
-                if (train) { cur = train; cur->activate(cur, now_s()); redraw = true; }
-            } else if (act == SCREEN_SHOW_LESSONS) {
-                cur = lessons;
-                cur->activate(cur, now_s());
-                redraw = true;
-            } else if (act == SCREEN_UNHANDLED && ev.type == SDL_KEYDOWN) {
-                SDL_Keycode k = ev.key.keysym.sym;
-                bool fs = SDL_GetWindowFlags(win) & (SDL_WINDOW_FULLSCREEN | SDL_WINDOW_FULLSCREEN_DESKTOP);
-                if (k == SDLK_f || k == SDLK_F11) { SDL_SetWindowFullscreen(win, fs ? 0 : SDL_WINDOW_FULLSCREEN_DESKTOP); redraw = true; }
-                else if (k == SDLK_F12) want_shot = true;
-                else if (k == SDLK_ESCAPE) { if (fs) { SDL_SetWindowFullscreen(win, 0); redraw = true; } else quit = true; }
-                else if (k == SDLK_q) quit = true;
-            }
-            got = SDL_PollEvent(&ev);
-        }
-        if (quit) break;
-        if (cur->update(cur, now_s(), &wake)) redraw = true;
-        if (redraw) {
-            canvas_begin_frame(canvas);
-            cur->draw(cur, canvas);
-            draw_toast(canvas, now_s());
-            canvas_end_frame(canvas);
-            redraw = false;
-            char t[256];
-            cur->title(cur, t, sizeof t);
-            if (strcmp(t, title) != 0) { SDL_SetWindowTitle(win, t); snprintf(title, sizeof title, "%s", t); }
-        }
-        if (want_shot) { screenshot(cur, canvas, &theme); want_shot = false; redraw = true; }
-        if (TOAST[0] && now_s() >= TOAST_UNTIL) { TOAST[0] = 0; redraw = true; } // take the message away
-        if (TOAST[0] && (wake < 0 || wake > TOAST_UNTIL - now_s())) wake = TOAST_UNTIL - now_s();
+        int timeout = w->redraw ? 0 : wake < 0 ? -1 : (int)(wake * 1000.0 + 0.5);
+        for (int got = timeout < 0 ? SDL_WaitEvent(&ev) : SDL_WaitEventTimeout(&ev, timeout); got; got = SDL_PollEvent(&ev))
+            handle_event(w, &ev);
+        if (w->quit) break;
+        if (w->cur->update(w->cur, now_s(), &wake)) w->redraw = true;
+        if (w->redraw) draw_frame(w);
+        if (w->want_shot) { screenshot(w); w->want_shot = false; w->redraw = true; }
+        if (w->toast[0] && now_s() >= w->toast_until) { w->toast[0] = 0; w->redraw = true; } // take the message away
+        if (w->toast[0] && (wake < 0 || wake > w->toast_until - now_s())) wake = w->toast_until - now_s();
         if (first) {
             first = false;
-            phase("first frame drawn+presented", t_start);
+            phase("first frame drawn+presented", w->t_start);
             if (getenv("CONVLAB_EXIT_AFTER_FIRST_FRAME")) { // make bench: launch-to-first-frame, without the teardown
                 fflush(stdout);
                 fflush(stderr);
                 _exit(0);
             }
-            // the data comes after the first frame, so the window appears at once
-            if (cifar_load_test(&cifar, a.data_dir, 0, &err) == 0) { ctx.cifar = &cifar; cifar_error[0] = 0; }
-            else snprintf(cifar_error, sizeof cifar_error, "%s", err.msg);
-            ctx.cifar_loading = false;
-            player_set_image_offset(lessons, 0); // recompute the step with the data
-            redraw = true;
+            load_data(w);
         }
     }
-    if (train) train->destroy(train);
-    lessons->destroy(lessons);
-    lesson_data_free(lesson_data); // after the screens: it stops and joins the measurement worker
-    canvas_free(canvas);
-    draw_shutdown_fonts();
-    SDL_DestroyWindow(win);
-    SDL_Quit();
-    if (ctx.cifar) cifar_free(&cifar);
+}
+
+int gui_main(int argc, char **argv) {
+    static Window w; // large (the test set); one per process
+    w.t_start = now_s();
+    int rc = parse_args(argc, argv, &w.args);
+    if (rc) return rc;
+    ClError err;
+    if (theme_load_named(&w.theme, THEMES[w.args.theme], &err) != 0) { fprintf(stderr, "convlab: %s\n", err.msg); return 1; }
+    if (open_display(&w) != 0) return 1;
+    if (open_screens(&w, argc, argv) != 0) { close_display(&w); return 1; }
+    run(&w);
+    close_screens(&w);
+    close_display(&w);
     return 0;
 }
