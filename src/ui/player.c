@@ -262,87 +262,108 @@ static void toggle_autoplay(Player *p) {
     p->dirty = true;
 }
 
-static ScreenAction player_event(Screen *s, const SDL_Event *ev, Canvas *c) {
-    Player *p = s->self;
-    if (ev->type == SDL_MOUSEMOTION) {
+// A click on a chip of the adjust bar: its parameter up (left) or down (right, Shift).
+static bool click_chip(Player *p, float x, float y, const SDL_MouseButtonEvent *b) {
+    const Lesson *les = &p->lessons[p->cur].lesson;
+    for (int i = 0; i < p->frame.n_chips; i++) {
+        if (!rect_contains(p->frame.chips[i].r, x, y)) continue;
+        bool down = b->button != SDL_BUTTON_LEFT || (SDL_GetModState() & KMOD_SHIFT);
+        if (adjust_key(&p->overrides, les, &les->steps[p->step], p->frame.chips[i].letter, down)) {
+            p->window_override = -1;
+            recompute(p, true);
+        }
+        return true;
+    }
+    return false;
+}
+
+static ScreenAction player_mouse(Player *p, const SDL_Event *ev, Canvas *c) {
+    float x, y;
+    switch (ev->type) {
+    case SDL_MOUSEMOTION:
         canvas_window_to_logical(c, ev->motion.x, ev->motion.y, &p->mouse_x, &p->mouse_y);
         p->mouse_in = true;
         p->dirty = true; // the tooltip follows the mouse
         return SCREEN_HANDLED;
-    }
-    if (ev->type == SDL_WINDOWEVENT && ev->window.event == SDL_WINDOWEVENT_LEAVE) { p->mouse_in = false; p->dirty = true; return SCREEN_HANDLED; }
-    if (ev->type == SDL_MOUSEBUTTONDOWN && p->cur >= 0 && p->lessons[p->cur].ok) { // a chip of the adjust bar
-        float x, y;
+    case SDL_MOUSEBUTTONDOWN:
         canvas_window_to_logical(c, ev->button.x, ev->button.y, &x, &y);
-        const Lesson *les = &p->lessons[p->cur].lesson;
-        for (int i = 0; i < p->frame.n_chips; i++)
-            if (rect_contains(p->frame.chips[i].r, x, y)) {
-                bool down = ev->button.button != SDL_BUTTON_LEFT || (SDL_GetModState() & KMOD_SHIFT);
-                if (adjust_key(&p->overrides, les, &les->steps[p->step], p->frame.chips[i].letter, down)) {
-                    p->window_override = -1;
-                    recompute(p, true);
-                }
-                return SCREEN_HANDLED;
-            }
-    }
-    if (ev->type == SDL_MOUSEBUTTONDOWN && ev->button.button == SDL_BUTTON_LEFT) {
-        float x, y;
-        canvas_window_to_logical(c, ev->button.x, ev->button.y, &x, &y);
-        if (p->cur < 0) { // click a row of the index
-            float row_h = INDEX_ROW_H, top = canvas_theme(c)->topbar_h + INDEX_TOP;
-            int i = (int)floorf((y - top) / row_h);
+        if (p->cur >= 0 && p->lessons[p->cur].ok && click_chip(p, x, y, &ev->button)) return SCREEN_HANDLED;
+        if (ev->button.button != SDL_BUTTON_LEFT) return SCREEN_UNHANDLED;
+        if (p->cur < 0) { // a row of the index
+            float top = canvas_theme(c)->topbar_h + INDEX_TOP;
+            int i = (int)floorf((y - top) / INDEX_ROW_H);
             if (i >= 0 && i < p->n_lessons) go_lesson(p, i, 0);
         } else {
             click(p, x, y);
         }
         return SCREEN_HANDLED;
-    }
-    if (ev->type == SDL_MOUSEWHEEL && p->cur >= 0 && ev->wheel.y != 0) {
+    case SDL_MOUSEWHEEL:
+        if (p->cur < 0 || ev->wheel.y == 0) return SCREEN_UNHANDLED;
         wheel_zoom(p, p->mouse_x, p->mouse_y, ev->wheel.y > 0 ? 1 : -1);
         return SCREEN_HANDLED;
+    default:
+        return SCREEN_UNHANDLED;
     }
-    if (ev->type != SDL_KEYDOWN) return SCREEN_UNHANDLED;
-    SDL_Keycode k = ev->key.keysym.sym;
-    bool shift = ev->key.keysym.mod & KMOD_SHIFT;
-    if (p->help && (k == SDLK_ESCAPE || k == SDLK_F1 || k == SDLK_SLASH || k == SDLK_QUESTION)) {
-        p->help = false;
-        p->dirty = true;
-        return SCREEN_HANDLED;
-    }
+}
+
+static void change_speed(Player *p, int delta) {
+    int next = p->speed + delta;
+    if (next >= 0 && next < N_SPEEDS) p->speed = next;
+    p->next_auto = p->now + AUTOPLAY_BASE_S / SPEEDS[p->speed];
+    p->dirty = true;
+}
+
+// Steps, lessons and the index: Right/Space/PageDown/Enter, Left/Backspace/
+// PageUp, Down/Up, Home/End, I, 1-9. Returns false if k is none of them.
+static bool navigation_key(Player *p, SDL_Keycode k) {
     switch (k) {
-    case SDLK_RIGHT: case SDLK_SPACE: case SDLK_PAGEDOWN:
+    case SDLK_RIGHT: case SDLK_SPACE: case SDLK_PAGEDOWN: case SDLK_RETURN: case SDLK_KP_ENTER:
         if (p->cur < 0) go_lesson(p, p->index_sel, 0);
         else go_step(p, p->step + 1);
-        return SCREEN_HANDLED;
-    case SDLK_RETURN: case SDLK_KP_ENTER:
-        if (p->cur < 0) go_lesson(p, p->index_sel, 0);
-        else go_step(p, p->step + 1);
-        return SCREEN_HANDLED;
+        return true;
     case SDLK_LEFT: case SDLK_BACKSPACE: case SDLK_PAGEUP:
         if (p->cur >= 0) go_step(p, p->step - 1);
-        return SCREEN_HANDLED;
+        return true;
     case SDLK_DOWN:
         if (p->cur < 0) { if (p->index_sel < p->n_lessons - 1) p->index_sel++; p->dirty = true; }
         else if (p->cur < p->n_lessons - 1) go_lesson(p, p->cur + 1, 0);
-        return SCREEN_HANDLED;
+        return true;
     case SDLK_UP:
         if (p->cur < 0) { if (p->index_sel > 0) p->index_sel--; p->dirty = true; }
         else if (p->cur > 0) go_lesson(p, p->cur - 1, 0);
-        return SCREEN_HANDLED;
-    case SDLK_HOME: if (p->cur >= 0) go_step(p, 0); return SCREEN_HANDLED;
-    case SDLK_END: if (p->cur >= 0) go_step(p, n_steps(p) - 1); return SCREEN_HANDLED;
+        return true;
+    case SDLK_HOME: if (p->cur >= 0) go_step(p, 0); return true;
+    case SDLK_END: if (p->cur >= 0) go_step(p, n_steps(p) - 1); return true;
+    case SDLK_i: go_lesson(p, -1, 0); return true;
+    default: break;
+    }
+    int digit = k >= SDLK_1 && k <= SDLK_9 ? (int)(k - SDLK_1) : k >= SDLK_KP_1 && k <= SDLK_KP_9 ? (int)(k - SDLK_KP_1) : -1;
+    if (digit < 0) return false;
+    if (digit < p->n_lessons) go_lesson(p, digit, 0);
+    return true;
+}
+
+// The letters of the adjust bar (live parameters; R resets them).
+static bool adjust_letter(Player *p, SDL_Keycode k, bool shift) {
+    if (p->cur < 0 || !p->lessons[p->cur].ok || k < SDLK_a || k > SDLK_z) return false;
+    const Lesson *les = &p->lessons[p->cur].lesson;
+    if (k == SDLK_r && p->overrides.n > 0) { p->overrides.n = 0; recompute(p, false); return true; }
+    if (!adjust_key(&p->overrides, les, &les->steps[p->step], (char)k, shift)) return false;
+    p->window_override = -1;
+    recompute(p, true);
+    return true;
+}
+
+static ScreenAction player_key(Screen *s, Player *p, const SDL_KeyboardEvent *key) {
+    SDL_Keycode k = key->keysym.sym;
+    bool shift = key->keysym.mod & KMOD_SHIFT, help_key = k == SDLK_F1 || k == SDLK_SLASH || k == SDLK_QUESTION;
+    if (p->help && (k == SDLK_ESCAPE || help_key)) { p->help = false; p->dirty = true; return SCREEN_HANDLED; }
+    if (help_key) { p->help = true; p->dirty = true; return SCREEN_HANDLED; }
+    if (navigation_key(p, k)) return SCREEN_HANDLED;
+    switch (k) {
     case SDLK_p: toggle_autoplay(p); return SCREEN_HANDLED;
-    case SDLK_PLUS: case SDLK_EQUALS: case SDLK_KP_PLUS:
-        if (p->speed < N_SPEEDS - 1) p->speed++;
-        p->next_auto = p->now + AUTOPLAY_BASE_S / SPEEDS[p->speed];
-        p->dirty = true;
-        return SCREEN_HANDLED;
-    case SDLK_MINUS: case SDLK_KP_MINUS:
-        if (p->speed > 0) p->speed--;
-        p->next_auto = p->now + AUTOPLAY_BASE_S / SPEEDS[p->speed];
-        p->dirty = true;
-        return SCREEN_HANDLED;
-    case SDLK_F1: case SDLK_SLASH: case SDLK_QUESTION: p->help = true; p->dirty = true; return SCREEN_HANDLED;
+    case SDLK_PLUS: case SDLK_EQUALS: case SDLK_KP_PLUS: change_speed(p, +1); return SCREEN_HANDLED;
+    case SDLK_MINUS: case SDLK_KP_MINUS: change_speed(p, -1); return SCREEN_HANDLED;
     case SDLK_l:
         p->ctx->lang = p->ctx->lang == LANG_EN ? LANG_ZH : LANG_EN;
         p->dirty = true;
@@ -350,30 +371,21 @@ static ScreenAction player_event(Screen *s, const SDL_Event *ev, Canvas *c) {
     case SDLK_n:
         if (p->cur >= 0 && p->scene.from_image) player_set_image_offset(s, p->image_offset + (shift ? -1 : 1));
         return SCREEN_HANDLED;
-    case SDLK_i: go_lesson(p, -1, 0); return SCREEN_HANDLED;
     case SDLK_t: return SCREEN_SHOW_TRAINING;
     default: break;
     }
-    if (p->cur >= 0 && p->lessons[p->cur].ok && k >= SDLK_a && k <= SDLK_z) { // live parameters (`adjust`)
-        const Lesson *les = &p->lessons[p->cur].lesson;
-        if (k == SDLK_r && p->overrides.n > 0) { p->overrides.n = 0; recompute(p, false); return SCREEN_HANDLED; }
-        if (adjust_key(&p->overrides, les, &les->steps[p->step], (char)k, shift)) {
-            p->window_override = -1;
-            recompute(p, true);
-            return SCREEN_HANDLED;
-        }
-    }
-    if (k >= SDLK_1 && k <= SDLK_9) {
-        int i = (int)(k - SDLK_1);
-        if (i < p->n_lessons) go_lesson(p, i, 0);
+    return adjust_letter(p, k, shift) ? SCREEN_HANDLED : SCREEN_UNHANDLED;
+}
+
+static ScreenAction player_event(Screen *s, const SDL_Event *ev, Canvas *c) {
+    Player *p = s->self;
+    if (ev->type == SDL_WINDOWEVENT && ev->window.event == SDL_WINDOWEVENT_LEAVE) {
+        p->mouse_in = false;
+        p->dirty = true;
         return SCREEN_HANDLED;
     }
-    if (k >= SDLK_KP_1 && k <= SDLK_KP_9) {
-        int i = (int)(k - SDLK_KP_1);
-        if (i < p->n_lessons) go_lesson(p, i, 0);
-        return SCREEN_HANDLED;
-    }
-    return SCREEN_UNHANDLED;
+    if (ev->type == SDL_KEYDOWN) return player_key(s, p, &ev->key);
+    return player_mouse(p, ev, c);
 }
 
 // The step transition's progress at now; it ends after the theme's anim_ms.
