@@ -17,6 +17,7 @@
 #include "lesson/lesson.h"
 #include "lesson/scene.h"
 #include "lesson/adjust.h"
+#include "lesson/expect.h"
 #include "session/lesson_data.h"
 #include "ui/draw.h"
 #include "ui/player.h"
@@ -214,7 +215,7 @@ static int check_layout(const char *path, const Lesson *l, const Cifar *cifar, c
     return problems;
 }
 
-static int check_file(const char *path, const Cifar *cifar, const char *why, int *needs_data, int *n_steps) {
+static int check_file(const char *path, const Cifar *cifar, const char *why, int *needs_data, int *n_steps, int *n_claims) {
     int problems = 0;
     Lesson l;
     ClError err;
@@ -246,8 +247,11 @@ static int check_file(const char *path, const Cifar *cifar, const char *why, int
         }
         if (!st->caption[0][0] && !st->text[0][0]) { printf("%s:%d: step %d has no caption or text\n", path, st->line, k + 1); problems++; }
         Scene sc;
+        int checked = 0;
         if (scene_compute(&sc, &l, k, &env, &err) != 0) { printf("%s\n", err.msg); problems++; }
         else if (sc.needs_data) (*needs_data)++;
+        else problems += expect_check(&l, k, &sc, stdout, &checked);
+        *n_claims += checked;
         scene_free(&sc);
     }
     *n_steps += l.n_steps;
@@ -271,18 +275,19 @@ int batch_lessons_check_main(int argc, char **argv) {
     char why[1100];
     int have = load_data(&a, &cifar, why, sizeof why);
     if (have < 0) { if (n_given == 0) player_free_files(files, n); free(given); return 1; }
-    int problems = 0, needs_data = 0, steps = 0;
+    int problems = 0, needs_data = 0, steps = 0, claims = 0;
     static Theme theme;
     theme_default_light(&theme);
     if (draw_init_fonts(&err) == 0) CHECK_CANVAS = canvas_create_offscreen(1280, 800, &theme, &err);
     if (!CHECK_CANVAS) fprintf(stderr, "note: layout not checked: %s\n", err.msg);
     CHECK_DATA = lesson_data_create(a.data, false);
-    for (int i = 0; i < n; i++) problems += check_file(files[i], have ? &cifar : NULL, why, &needs_data, &steps);
+    for (int i = 0; i < n; i++) problems += check_file(files[i], have ? &cifar : NULL, why, &needs_data, &steps, &claims);
     lesson_data_free(CHECK_DATA);
     CHECK_DATA = NULL;
     if (CHECK_CANVAS) { canvas_free(CHECK_CANVAS); CHECK_CANVAS = NULL; draw_shutdown_fonts(); }
     if (needs_data) fprintf(stderr, "note: %d steps use CIFAR-10 images, which are not loaded (%s); their numbers were not checked\n", needs_data, why);
-    printf("%s: %d lesson files, %d steps, %d problems\n", problems ? "FAILED" : "OK", n, steps, problems);
+    printf("%s: %d lesson files, %d steps, %d claims checked, %d problems\n", problems ? "FAILED" : "OK", n, steps, claims,
+           problems);
     if (n_given == 0) player_free_files(files, n);
     free(given);
     if (have > 0) cifar_free(&cifar);

@@ -1,0 +1,36 @@
+/* Claims a lesson makes about its computed scene, checked by lessons-check.
+ * A step's `expect` key holds claims separated by ';', each a comparison of
+ * two expressions over the numbers of the step's dump (scene_dump, the text
+ * `--batch lesson --dump` prints), e.g.
+ *
+ *   expect = count(indices, 6) == 3; cell(output, 1, 1) == 5
+ *
+ * The language (lessons/README.md has the reference):
+ *   numbers        12, -0.5, 1e-3
+ *   cell(G, r, c)  grid G's cell at row r, column c (0-based; G as the dump
+ *                  names it: input, kernel, output, out[0] ...)
+ *   rows(G) cols(G) sum(G) min(G) max(G) count(G, v)
+ *                  a grid's size, sum, extremes, and how many cells equal v;
+ *                  a dump line of numbers only ("indices 6 6 3") is a 1xN grid
+ *   value(L, W)    the number after the word W on the dump line that starts
+ *                  with the word L (L:K: the line whose second word is K, e.g.
+ *                  value(layer:conv1, params))
+ *   item(L, k)     the k-th number (0-based) on that line
+ *   + - * / ( )    arithmetic
+ *   == != < <= > >=  the comparison; == and != allow the 6 significant digits
+ *                  the dump prints
+ */
+#ifndef CONVLAB_EXPECT_H
+#define CONVLAB_EXPECT_H
+
+#include <stdio.h>
+#include "lesson/lesson.h"
+#include "lesson/scene.h"
+
+// Checks step k's claims against sc, its computed scene. Writes one line per
+// false or malformed claim to report ("path:line: step K: expect '...' is
+// false: 3 vs 1") and returns how many there were; *n_checked (may be NULL)
+// gets the number of claims.
+int expect_check(const Lesson *l, int k, const Scene *sc, FILE *report, int *n_checked);
+
+#endif
