@@ -8,14 +8,21 @@ __metadata__. References are computed in float64 from float32 inputs, so they
 measure only convlab's float32 rounding. Invalid configurations become
 convt_invalid_<name> fixtures with PyTorch's error text and a key phrase that
 convlab's message must contain. Read by tests/test_conv_transpose2d.c.
+
+Also convt_lesson<NN>_step<K>: every step of lessons 11 and 12, with the grids
+read from `./convlab --batch lesson --dump` (build convlab first) and PyTorch's
+Conv2d gradients (lesson 11) or ConvTranspose2d output (lesson 12), read by
+tests/test_lessons_backward.c.
 (Separate from gen_op_fixtures.py, which deletes every op_* file it rewrites.)
 """
 import os
+import subprocess
 import sys
 import warnings
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import st_fixture  # noqa: E402
@@ -88,7 +95,7 @@ def valid_fixtures():
     case("k1_stride2", 1, 2, 2, 3, 3, 1, stride=2, output_padding=1)
     case("pad_crops_all_but_centre", 1, 1, 1, 2, 2, 3, padding=1)
     case("g2_s2_p1_op1_d2", 2, 4, 4, 3, 4, 3, stride=2, padding=1, output_padding=1, dilation=2, groups=2)
-    case("lesson_s2_p1_op1", 1, 1, 1, 3, 3, 3, stride=2, padding=1, output_padding=1)
+    case("s2_p1_op1_3x3", 1, 1, 1, 3, 3, 3, stride=2, padding=1, output_padding=1)
 
 
 def torch_error(fn):
@@ -129,6 +136,61 @@ def invalid_fixtures():
     invalid("output_zero", "Output size is too small", 1, 1, 1, 1, 2, padding=1)
 
 
+# ---- the lessons' own grids ---------------------------------------------------------
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def dump_steps(lesson):
+    """Each step of `convlab --batch lesson --dump` as {grid name: tensor, 'line': {...}}."""
+    out = subprocess.run([os.path.join(ROOT, "convlab"), "--batch", "lesson", "--lesson", lesson, "--dump"],
+                         cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    steps, cur, grid, rows = [], None, None, []
+    for line in out.splitlines():
+        if line.startswith("== step"):
+            cur = {}
+            steps.append(cur)
+            continue
+        if cur is None:
+            continue
+        if line.startswith("  ") and grid:
+            rows.append([float(v) for v in line.split()])
+            if len(rows) == grid[1]:
+                cur[grid[0]] = torch.tensor(rows, dtype=torch.float64)
+                grid = None
+            continue
+        words = line.split()
+        if len(words) == 2 and words[1].endswith(":") and "x" in words[1]:
+            r, c = words[1][:-1].split("x")
+            grid, rows = (words[0], int(r)), []
+        elif words and words[0] == "stride":
+            cur["config"] = dict(zip(words[0::3], zip(map(int, words[1::3]), map(int, words[2::3]))))
+    return steps
+
+
+def lesson11_fixtures():
+    for k, st in enumerate(dump_steps("lessons/11_conv_backward.lesson"), 1):
+        cfg = st["config"]
+        x = st["input"].view(1, 1, *st["input"].shape).requires_grad_()
+        w = st["kernel"].view(1, 1, *st["kernel"].shape).requires_grad_()
+        out = F.conv2d(x, w, None, cfg["stride"], cfg["padding"], cfg["dilation"])
+        dout = st["dout"].view_as(out)
+        (out * dout).sum().backward()
+        save(f"lesson11_step{k}", {"x": x, "weight": w, "out": out, "dout": dout, "dx": x.grad, "dweight": w.grad},
+             dict(step=k, stride=cfg["stride"][0], padding=cfg["padding"][0], dilation=cfg["dilation"][0]))
+
+
+def lesson12_fixtures():
+    for k, st in enumerate(dump_steps("lessons/12_conv_transpose.lesson"), 1):
+        cfg = st["config"]
+        x = st["input"].view(1, 1, *st["input"].shape)
+        w = st["kernel"].view(1, 1, *st["kernel"].shape)
+        out = F.conv_transpose2d(x, w, None, cfg["stride"], cfg["padding"], cfg["output_padding"], 1, cfg["dilation"])
+        save(f"lesson12_step{k}", {"x": x, "weight": w, "out": out},
+             dict(step=k, stride=cfg["stride"][0], padding=cfg["padding"][0], output_padding=cfg["output_padding"][0],
+                  dilation=cfg["dilation"][0]))
+
+
 def main():
     os.makedirs(OUT_DIR, exist_ok=True)
     for old in os.listdir(OUT_DIR):
@@ -136,6 +198,8 @@ def main():
             os.remove(os.path.join(OUT_DIR, old))
     valid_fixtures()
     invalid_fixtures()
+    lesson11_fixtures()
+    lesson12_fixtures()
     total = sum(os.path.getsize(p) for p in written)
     print(f"wrote {len(written)} fixtures, {total / 1024:.1f} KiB in all")
 

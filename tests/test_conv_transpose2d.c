@@ -99,7 +99,8 @@ Test(conv_transpose2d, pytorch_fixtures) {
     double worst[4] = {0};
     int valid = 0;
     for (int i = 0; i < n; i++) {
-        if (strncmp(names[i], "convt_invalid_", 14) != 0) check_fixture(names[i], worst), valid++;
+        bool config_case = strncmp(names[i], "convt_invalid_", 14) != 0 && strncmp(names[i], "convt_lesson1", 13) != 0;
+        if (config_case) check_fixture(names[i], worst), valid++;
         free(names[i]);
     }
     free(names);
