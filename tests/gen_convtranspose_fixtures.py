@@ -9,9 +9,10 @@ measure only convlab's float32 rounding. Invalid configurations become
 convt_invalid_<name> fixtures with PyTorch's error text and a key phrase that
 convlab's message must contain. Read by tests/test_conv_transpose2d.c.
 
-Also convt_lesson<NN>_step<K>: every step of lessons 11 and 12, with the grids
+Also convt_lesson<NN>_step<K>: every step of lessons 11, 12 and 13, with the grids
 read from `./convlab --batch lesson --dump` (build convlab first) and PyTorch's
-Conv2d gradients (lesson 11) or ConvTranspose2d output (lesson 12), read by
+Conv2d gradients (lesson 11), ConvTranspose2d output (lesson 12) or MaxPool2d/ReLU
+gradients (lesson 13), read by
 tests/test_lessons_backward.c.
 (Separate from gen_op_fixtures.py, which deletes every op_* file it rewrites.)
 """
@@ -163,8 +164,10 @@ def dump_steps(lesson):
         if len(words) == 2 and words[1].endswith(":") and "x" in words[1]:
             r, c = words[1][:-1].split("x")
             grid, rows = (words[0], int(r)), []
-        elif words and words[0] == "stride":
+        elif words and words[0] in ("stride", "kernel_size"):
             cur["config"] = dict(zip(words[0::3], zip(map(int, words[1::3]), map(int, words[2::3]))))
+        elif words and words[0] == "op":
+            cur["op"] = words[1]
     return steps
 
 
@@ -191,6 +194,19 @@ def lesson12_fixtures():
                   dilation=cfg["dilation"][0]))
 
 
+def lesson13_fixtures():
+    for k, st in enumerate(dump_steps("lessons/13_pool_relu_backward.lesson"), 1):
+        x = st["input"].view(1, 1, *st["input"].shape).requires_grad_()
+        if st["op"] == "maxpool":
+            cfg = st["config"]
+            out = F.max_pool2d(x, cfg["kernel_size"], cfg["stride"])
+        else:
+            out = torch.relu(x)
+        dout = st["dout"].view_as(out)
+        (out * dout).sum().backward()
+        save(f"lesson13_step{k}", {"x": x, "out": out, "dout": dout, "dx": x.grad}, dict(step=k, op=st["op"]))
+
+
 def main():
     os.makedirs(OUT_DIR, exist_ok=True)
     for old in os.listdir(OUT_DIR):
@@ -200,6 +216,7 @@ def main():
     invalid_fixtures()
     lesson11_fixtures()
     lesson12_fixtures()
+    lesson13_fixtures()
     total = sum(os.path.getsize(p) for p in written)
     print(f"wrote {len(written)} fixtures, {total / 1024:.1f} KiB in all")
 

@@ -6,7 +6,8 @@
  * formula's terms add up to the engine's value; the finite-difference step's
  * change is ε·gradient up to the squared loss's ε² term; lesson 12's outputs
  * equal PyTorch's ConvTranspose2d, step 1 reproduces lesson 11's dL/dinput,
- * and an invalid live setting carries PyTorch's message.
+ * an invalid live setting carries PyTorch's message; lesson 13 (pool_backward):
+ * MaxPool2d/ReLU gradients equal PyTorch's and go to the argmax / x > 0 only.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -20,6 +21,7 @@
 #include "lesson/scene.h"
 #include "lesson/scene_conv_backward.h"
 #include "lesson/scene_conv_transpose.h"
+#include "lesson/scene_pool_backward.h"
 #include "testutil.h"
 
 static Lesson L;
@@ -229,5 +231,48 @@ Test(lesson12, invalid_live_settings_show_pytorch_errors) {
     e = sc.ext;
     cr_expect(strstr(e->error, "Output size is too small") != NULL, "padding 4: %s", e->error);
     scene_free(&sc);
+    lesson_free(&L);
+}
+
+// ---- lesson 13 -----------------------------------------------------------------------
+
+// Every step's ∂L/∂x equals PyTorch's for the same grids (MaxPool2d or ReLU), and the
+// claims: max-pool gradients land on argmax cells only; ReLU passes none where x <= 0.
+Test(lesson13, pool_and_relu_gradients_are_pytorch) {
+    load("13_pool_relu_backward.lesson");
+    int n_relu = 0, n_overlap_sum = 0;
+    for (int k = 1; k <= L.n_steps; k++) {
+        Scene sc;
+        cr_assert_eq(compute(&sc, k, NULL), 0, "step %d: %s", k, sc.error);
+        const PoolBackScene *e = sc.ext;
+        char name[64];
+        snprintf(name, sizeof name, "convt_lesson13_step%d.safetensors", k);
+        StFile f;
+        fixture_open(&f, name);
+        int64_t n;
+        const float *x = fixture_f32(&f, "x", &n), *dx = fixture_f32(&f, "dx", NULL);
+        int HW = sc.input.rows * sc.input.cols;
+        cr_assert_eq(n, HW, "step %d: input size", k);
+        cr_expect(same(sc.input.v, x, HW, 0, "input"), "step %d: the lesson's input changed; regenerate the fixtures", k);
+        cr_expect(same(e->dinput.v, dx, HW, 1e-6f, "dinput vs PyTorch"), "step %d: dL/dx differs from PyTorch", k);
+        for (int i = 0; i < HW; i++) {
+            bool is_arg = false;
+            for (int j = 0; sc.indices && j < sc.output.rows * sc.output.cols; j++) is_arg |= sc.indices[j] == i;
+            if (e->op == PB_MAXPOOL && !is_arg) cr_expect_float_eq(e->dinput.v[i], 0, 0, "step %d: gradient off the argmax at %d", k, i);
+            if (e->op == PB_RELU && sc.input.v[i] <= 0) cr_expect_float_eq(e->dinput.v[i], 0, 0, "step %d: ReLU passed at x <= 0", k);
+        }
+        n_relu += e->op == PB_RELU;
+        if (e->op == PB_MAXPOOL && e->cell_r >= 0 && e->n_receivers > 1) {
+            double s = 0; // the overlapping step's claim: the winner gets the sum of its windows' gradients
+            for (int j = 0; j < sc.output.rows * sc.output.cols; j++)
+                if (sc.indices[j] == e->arg_r * sc.input.cols + e->arg_c) s += e->dout.v[j];
+            cr_expect_float_eq(e->dinput.v[e->arg_r * sc.input.cols + e->arg_c], (float)s, 1e-6f, "step %d: sum", k);
+            n_overlap_sum++;
+        }
+        st_free(&f);
+        scene_free(&sc);
+    }
+    cr_expect_geq(n_relu, 1);
+    cr_expect_geq(n_overlap_sum, 1, "no step where one input wins several windows");
     lesson_free(&L);
 }

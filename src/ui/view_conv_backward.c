@@ -28,24 +28,6 @@ static void name_grid(char *buf, size_t n, const char *name, const Grid *g) {
 
 // ---- two rows: the forward pass above, the gradients below ----------------------------------
 
-// Row-2 panel q under row-1 panel p: same cells, no padding ring.
-static void place_under(Panel *q, const Panel *p, float y) {
-    GridSpec s = p->spec;
-    s.v = q->g->v;
-    s.rows = q->g->rows;
-    s.cols = q->g->cols;
-    s.x += (float)p->pad * s.cell;
-    s.y = y;
-    s.pad_t = s.pad_b = s.pad_l = s.pad_r = 0;
-    s.fill = q->fill;
-    s.strong = q->strong;
-    s.decimals = grid_decimals(q->g);
-    s.n_visible = q->n_visible;
-    s.mark = q->mark;
-    s.mark_fill = q->mark_fill;
-    q->spec = s;
-}
-
 // The finite-difference numbers in two lines under the rows (both computed by the engine).
 static void draw_fd_lines(ViewCtx *v, const ConvBackScene *e, float y) {
     char a[160], b[160];
@@ -112,7 +94,7 @@ static void draw_two_rows(ViewCtx *v, const Scene *sc, const ConvBackScene *e) {
     float row_h = (a.h - fd_h - 24) / 2;
     gradrow_layout(v, p, 3, (Rect){a.x, a.y, a.w, row_h}, GAP_ROWS, MAX_CELL);
     float y2 = floorf(a.y + row_h + 24 + th->font_body * 1.3f + 10) + 0.25f;
-    for (int i = 0; i < 3; i++) place_under(&q[i], &p[i], y2 + (float)p[i].pad * p[i].spec.cell);
+    for (int i = 0; i < 3; i++) gradrow_place_under(&q[i], &p[i], y2 + (float)p[i].pad * p[i].spec.cell);
     Panel shown[3] = {q[0], q[1], q[2]};
     if (!show_dx) shown[0].g = NULL;
     if (!show_dk) shown[1].g = NULL;

@@ -96,6 +96,23 @@ void gradrow_draw(ViewCtx *v, Panel *p, int n) {
     }
 }
 
+void gradrow_place_under(Panel *q, const Panel *p, float y) {
+    GridSpec s = p->spec;
+    s.v = q->g->v;
+    s.rows = q->g->rows;
+    s.cols = q->g->cols;
+    s.x += (float)p->pad * s.cell;
+    s.y = y;
+    s.pad_t = s.pad_b = s.pad_l = s.pad_r = 0;
+    s.fill = q->fill;
+    s.strong = q->strong;
+    s.decimals = grid_decimals(q->g);
+    s.n_visible = q->n_visible;
+    s.mark = q->mark;
+    s.mark_fill = q->mark_fill;
+    q->spec = s;
+}
+
 void gradrow_symbol(ViewCtx *v, const Panel *a, const Panel *b, const char *sym) {
     if (!a->g || !b->g) return;
     Rect ra = grid_rect(&a->spec), rb = grid_rect(&b->spec);

@@ -34,6 +34,8 @@ typedef struct {
 float gradrow_layout(ViewCtx *v, Panel *p, int n, Rect r, float gap, float max_cell);
 // Draws the panels, their labels, outlines and windows, and records them in the hit map.
 void gradrow_draw(ViewCtx *v, Panel *p, int n);
+// Places q (laid out by nobody) under p at height y: same cell size, under p's unpadded cells.
+void gradrow_place_under(Panel *q, const Panel *p, float y);
 // A symbol (⊛, =, →) centred between two panels.
 void gradrow_symbol(ViewCtx *v, const Panel *a, const Panel *b, const char *sym);
 // An arrow from panel a to panel b with a text above it (the direction of the data).
