@@ -7,7 +7,8 @@
  * change is ε·gradient up to the squared loss's ε² term; lesson 12's outputs
  * equal PyTorch's ConvTranspose2d, step 1 reproduces lesson 11's dL/dinput,
  * an invalid live setting carries PyTorch's message; lesson 13 (pool_backward):
- * MaxPool2d/ReLU gradients equal PyTorch's and go to the argmax / x > 0 only.
+ * MaxPool2d/ReLU gradients equal PyTorch's and go to the argmax / x > 0 only; lesson 14:
+ * the receptive field from a one-hot backward equals the size formula.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -22,6 +23,7 @@
 #include "lesson/scene_conv_backward.h"
 #include "lesson/scene_conv_transpose.h"
 #include "lesson/scene_pool_backward.h"
+#include "lesson/scene_receptive_field.h"
 #include "testutil.h"
 
 static Lesson L;
@@ -274,5 +276,33 @@ Test(lesson13, pool_and_relu_gradients_are_pytorch) {
     }
     cr_expect_geq(n_relu, 1);
     cr_expect_geq(n_overlap_sum, 1, "no step where one input wins several windows");
+    lesson_free(&L);
+}
+
+// ---- lesson 14 -----------------------------------------------------------------------
+
+// The field found by the engine's backward of a one-hot equals the size formula
+// (5, 6, 10, 12 for conv1, pool1, conv2, pool2) and sits where the cell's windows start.
+Test(lesson14, backward_field_is_the_size_formula) {
+    load("14_receptive_field.lesson");
+    const int want[RF_LAYERS] = {5, 6, 10, 12}, jump[RF_LAYERS] = {1, 2, 2, 4};
+    int seen = 0;
+    for (int k = 1; k <= L.n_steps; k++) {
+        Scene sc;
+        cr_assert_eq(compute(&sc, k, NULL), 0, "step %d: %s", k, sc.error);
+        const ReceptiveFieldScene *e = sc.ext;
+        cr_assert_not_null(e);
+        cr_expect_eq(e->rf[e->layer], want[e->layer], "step %d: formula %d", k, e->rf[e->layer]);
+        cr_expect(e->h == want[e->layer] && e->w == want[e->layer], "step %d: backward field %dx%d, want %d", k, e->h, e->w, want[e->layer]);
+        cr_expect(e->y0 == e->cell_r * jump[e->layer] && e->x0 == e->cell_c * jump[e->layer], "step %d: field at %d,%d", k, e->y0, e->x0);
+        for (int y = 0; y < 32; y++) // every pixel inside the box is reached, none outside
+            for (int x = 0; x < 32; x++) {
+                bool in = y >= e->y0 && y < e->y0 + e->h && x >= e->x0 && x < e->x0 + e->w;
+                cr_expect_eq(e->paths[y * 32 + x] > 0, in, "step %d: pixel %d,%d", k, y, x);
+            }
+        seen |= 1 << e->layer;
+        scene_free(&sc);
+    }
+    cr_expect_eq(seen, 15, "lesson 14 should show conv1, pool1, conv2 and pool2");
     lesson_free(&L);
 }

@@ -78,3 +78,7 @@ Test(network_golden, comparison_detects_another_layer) {
     SDL_FreeSurface(got);
     SDL_FreeSurface(want);
 }
+
+// Lesson 14: the receptive field of pool2 / pool1 cells drawn on the picture.
+Test(network_golden, receptive_field_pool2_en) { golden("14_step4_en", "golden/14_receptive_field.lesson", 4, LANG_EN, true); }
+Test(network_golden, receptive_field_pool1_zh) { golden("14_step2_zh", "golden/14_receptive_field.lesson", 2, LANG_ZH, true); }
