@@ -8,7 +8,8 @@
  * equal PyTorch's ConvTranspose2d, step 1 reproduces lesson 11's dL/dinput,
  * an invalid live setting carries PyTorch's message; lesson 13 (pool_backward):
  * MaxPool2d/ReLU gradients equal PyTorch's and go to the argmax / x > 0 only; lesson 14:
- * the receptive field from a one-hot backward equals the size formula.
+ * the receptive field from a one-hot backward equals the size formula; lesson 15:
+ * conv1's gradients are net_backward's; the largest passes a finite-difference check.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -24,6 +25,8 @@
 #include "lesson/scene_conv_transpose.h"
 #include "lesson/scene_pool_backward.h"
 #include "lesson/scene_receptive_field.h"
+#include "lesson/scene_filter_grads.h"
+#include "engine/net.h"
 #include "testutil.h"
 
 static Lesson L;
@@ -304,5 +307,71 @@ Test(lesson14, backward_field_is_the_size_formula) {
         scene_free(&sc);
     }
     cr_expect_eq(seen, 15, "lesson 14 should show conv1, pool1, conv2 and pool2");
+    lesson_free(&L);
+}
+
+// ---- lesson 15 -----------------------------------------------------------------------
+
+// A tiny deterministic "CIFAR" (random pixels): the scene's training images without the data files.
+static Cifar *tiny_cifar(void) {
+    static Cifar c;
+    static bool made;
+    if (made) return &c;
+    uint64_t s = 12345;
+    CifarSet *sets[2] = {&c.train, &c.test};
+    for (int k = 0; k < 2; k++) {
+        CifarSet *t = sets[k];
+        t->n = 8;
+        t->labels = malloc(8);
+        t->pixels = malloc((size_t)8 * CIFAR_PIXELS);
+        for (int i = 0; i < 8; i++) t->labels[i] = (uint8_t)((i * 7 + k) % CIFAR_CLASSES);
+        for (long i = 0; i < 8L * CIFAR_PIXELS; i++) { s = s * 6364136223846793005ull + 1442695040888963407ull; t->pixels[i] = (uint8_t)(s >> 56); }
+    }
+    made = true;
+    return &c;
+}
+
+// The scene's conv1 gradients are net_backward's for the same 4 images, and a central
+// finite difference of the network's loss agrees with the largest of them.
+Test(lesson15, conv1_gradients_are_the_nets_and_pass_fd) {
+    load("15_conv1_gradients.lesson");
+    Cifar *cf = tiny_cifar();
+    SceneEnv env = {.cifar = cf, .data_hint = "", .window_override = -1};
+    Scene sc;
+    ClError err;
+    cr_assert_eq(scene_compute(&sc, &L, 0, &env, &err), 0, "%s", err.msg);
+    const FilterGradsExt *e = sc.ext;
+    cr_assert(e->from_train && e->first == 0);
+    Net net;
+    cr_assert_eq(net_build_cnnnet(&net, false, FG_BATCH, &err), 0, "%s", err.msg);
+    net_init_params(&net, 0);
+    const Layer *c1 = net_find_layer(&net, "conv1");
+    cr_expect(same(e->w, net.params + c1->weight_offset, FG_FILTERS * FG_TAPS, 0, "conv1.weight"), "weights differ from init seed 0");
+    int32_t idx[FG_BATCH] = {0, 1, 2, 3};
+    uint8_t labels[FG_BATCH];
+    float *x = malloc(sizeof(float) * FG_BATCH * CIFAR_PIXELS);
+    cifar_normalize_batch(x, labels, &cf->train, idx, FG_BATCH);
+    net_forward(&net, x, FG_BATCH);
+    float loss = net_loss(&net, labels, FG_BATCH, NULL);
+    net_backward(&net, labels, FG_BATCH);
+    cr_expect_float_eq(e->loss, loss, 1e-6f);
+    cr_expect(same(e->g, net.grads + c1->weight_offset, FG_FILTERS * FG_TAPS, 0, "conv1 grad"), "gradients differ from net_backward");
+    // the largest gradient entry (float loss: small entries drown in rounding; test_net checks the rest)
+    int big = 0;
+    for (int i = 1; i < FG_FILTERS * FG_TAPS; i++) big = fabsf(e->g[i]) > fabsf(e->g[big]) ? i : big;
+    float *w = net.params + c1->weight_offset + big, w0 = *w, eps = 3e-3f;
+    *w = w0 + eps;
+    net_forward(&net, x, FG_BATCH);
+    double lp = net_loss(&net, labels, FG_BATCH, NULL);
+    *w = w0 - eps;
+    net_forward(&net, x, FG_BATCH);
+    double lm = net_loss(&net, labels, FG_BATCH, NULL);
+    *w = w0;
+    double fd = (lp - lm) / (2 * eps), g = e->g[big];
+    cr_log_info("lesson 15 FD of conv1.weight flat %d: %g, gradient %g", big, fd, g);
+    cr_expect(fabs(fd - g) <= 0.05 * fabs(g), "weight %d: finite difference %g, gradient %g", big, fd, g);
+    free(x);
+    net_free(&net);
+    scene_free(&sc);
     lesson_free(&L);
 }
