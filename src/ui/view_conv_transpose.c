@@ -82,6 +82,7 @@ static void draw_conv_transpose(ViewCtx *v, const Scene *sc) {
     p[2].gap_before = 200; // the arrow and its "ConvTranspose2d" label
     Rect area = v->area;
     area.h -= th->font_body * 3.2f; // room for the notes under the grids
+    if (!e->error[0]) mark_focus(sc, e, p); // before the layout, which copies the marks into the grids
     gradrow_layout(v, p, 3, area, GAP, MAX_CELL);
     if (e->error[0]) { // input and kernel on the left, the error where the output would be
         Panel two[2] = {p[0], p[1]};
@@ -100,7 +101,6 @@ static void draw_conv_transpose(ViewCtx *v, const Scene *sc) {
         for (int x = 0; x < FW; x++)
             dim_out[y * FW + x] = y < c->pad_h || x < c->pad_w || y >= c->pad_h + sc->output.rows || x >= c->pad_w + sc->output.cols;
     p[2].dim = dim_out;
-    mark_focus(sc, e, p);
     if (e->stamp_r >= 0 && c->dilation_h == 1 && c->dilation_w == 1)
         p[2].window = (Rect){(float)(e->stamp_c * c->stride_w), (float)(e->stamp_r * c->stride_h), (float)c->kernel_w, (float)c->kernel_h};
     gradrow_draw(v, p, 3);
