@@ -59,6 +59,42 @@ static void mark_focus(const Scene *sc, const ConvTransposeScene *e, Panel p[3])
     p[0].mark = mark_in, p[1].mark = mark_k, p[2].mark = mark_out;
 }
 
+// The real output framed inside the full result, the output_padding rows/columns dashed, and
+// notes under the grid saying what is faded and what output_padding kept.
+static void draw_crop_and_notes(ViewCtx *v, const Scene *sc, const ConvTransposeScene *e, const Panel *out) {
+    const Theme *th = v->th;
+    const ConvTranspose2dConfig *c = &e->cfg;
+    Rect orr = grid_rect(&out->spec);
+    float cell = out->spec.cell, t = th->window_thick;
+    Rect real = {orr.x + (float)c->pad_w * cell - t / 2, orr.y + (float)c->pad_h * cell - t / 2,
+                 (float)sc->output.cols * cell + t, (float)sc->output.rows * cell + t};
+    if (c->pad_h || c->pad_w) draw_rect_outline(v->c, real, t, th->output);
+    // the last output_padding rows and columns of the output exist only because of it: dashed
+    float bx = real.x + t / 2, by = real.y + t / 2, bw = real.w - t, bh = real.h - t;
+    if (c->out_pad_h) {
+        float y0 = by + bh - (float)c->out_pad_h * cell;
+        draw_dashed_line(v->c, bx + 4, y0, bx + bw - 4, y0, th->line_thick, 8, th->output);
+    }
+    if (c->out_pad_w) {
+        float x0 = bx + bw - (float)c->out_pad_w * cell;
+        draw_dashed_line(v->c, x0, by + 4, x0, by + bh - 4, th->line_thick, 8, th->output);
+    }
+    // notes: what is faded, and what output_padding added
+    char note[256] = "";
+    int k = 0;
+    if (c->pad_h || c->pad_w)
+        k += snprintf(note, sizeof note, gradrow_tr(v, "hatched: cut off by padding = %d", "\xE6\x96\x9C\xE7\xBA\xBF\xE6\xA0\xBC\xEF\xBC\x9A\xE8\xA2\xAB padding = %d \xE8\xA3\x81\xE6\x8E\x89"), c->pad_h);
+    if ((c->out_pad_h || c->out_pad_w) && k < (int)sizeof note)
+        snprintf(note + k, sizeof note - (size_t)k, gradrow_tr(v, "%soutput_padding = %d: the last %d row/column (past the dashed line) is kept",
+                                                               "%soutput_padding = %d\xEF\xBC\x9A\xE8\x99\x9A\xE7\xBA\xBF\xE5\xA4\x96\xE7\x9A\x84\xE6\x9C\x80\xE5\x90\x8E %d \xE8\xA1\x8C/\xE5\x88\x97\xE8\xA2\xAB\xE4\xBF\x9D\xE7\x95\x99"),
+                 k ? "\n" : "", c->out_pad_h, c->out_pad_h);
+    if (note[0] && (c->pad_h || c->pad_w || c->out_pad_h || c->out_pad_w)) {
+        TextStyle st = text_style(v->c, th->font_body * 0.9f, th->text);
+        float w = fminf(v->area.x + v->area.w - orr.x, fmaxf(orr.w, 360));
+        draw_text_wrapped(v->c, fminf(orr.x, v->area.x + v->area.w - w), orr.y + orr.h + 10, w, note, st, 1.3f, true);
+    }
+}
+
 static void draw_conv_transpose(ViewCtx *v, const Scene *sc) {
     const ConvTransposeScene *e = sc->ext;
     const Theme *th = v->th;
@@ -106,35 +142,7 @@ static void draw_conv_transpose(ViewCtx *v, const Scene *sc) {
     gradrow_draw(v, p, 3);
     gradrow_symbol(v, &p[0], &p[1], "\xC3\x97");
     gradrow_arrow(v, &p[1], &p[2], "ConvTranspose2d", th->text_muted);
-    Rect orr = grid_rect(&p[2].spec);
-    float cell = p[2].spec.cell, t = th->window_thick;
-    Rect real = {orr.x + (float)c->pad_w * cell - t / 2, orr.y + (float)c->pad_h * cell - t / 2,
-                 (float)sc->output.cols * cell + t, (float)sc->output.rows * cell + t};
-    if (c->pad_h || c->pad_w) draw_rect_outline(v->c, real, t, th->output);
-    // the last output_padding rows and columns of the output exist only because of it: dashed
-    float bx = real.x + t / 2, by = real.y + t / 2, bw = real.w - t, bh = real.h - t;
-    if (c->out_pad_h) {
-        float y0 = by + bh - (float)c->out_pad_h * cell;
-        draw_dashed_line(v->c, bx + 4, y0, bx + bw - 4, y0, th->line_thick, 8, th->output);
-    }
-    if (c->out_pad_w) {
-        float x0 = bx + bw - (float)c->out_pad_w * cell;
-        draw_dashed_line(v->c, x0, by + 4, x0, by + bh - 4, th->line_thick, 8, th->output);
-    }
-    // notes: what is faded, and what output_padding added
-    char note[256] = "";
-    int k = 0;
-    if (c->pad_h || c->pad_w)
-        k += snprintf(note, sizeof note, gradrow_tr(v, "hatched: cut off by padding = %d", "\xE6\x96\x9C\xE7\xBA\xBF\xE6\xA0\xBC\xEF\xBC\x9A\xE8\xA2\xAB padding = %d \xE8\xA3\x81\xE6\x8E\x89"), c->pad_h);
-    if ((c->out_pad_h || c->out_pad_w) && k < (int)sizeof note)
-        snprintf(note + k, sizeof note - (size_t)k, gradrow_tr(v, "%soutput_padding = %d: the last %d row/column (past the dashed line) is kept",
-                                                               "%soutput_padding = %d\xEF\xBC\x9A\xE8\x99\x9A\xE7\xBA\xBF\xE5\xA4\x96\xE7\x9A\x84\xE6\x9C\x80\xE5\x90\x8E %d \xE8\xA1\x8C/\xE5\x88\x97\xE8\xA2\xAB\xE4\xBF\x9D\xE7\x95\x99"),
-                 k ? "\n" : "", c->out_pad_h, c->out_pad_h);
-    if (note[0] && (c->pad_h || c->pad_w || c->out_pad_h || c->out_pad_w)) {
-        TextStyle st = text_style(v->c, th->font_body * 0.9f, th->text);
-        float w = fminf(v->area.x + v->area.w - orr.x, fmaxf(orr.w, 360));
-        draw_text_wrapped(v->c, fminf(orr.x, v->area.x + v->area.w - w), orr.y + orr.h + 10, w, note, st, 1.3f, true);
-    }
+    draw_crop_and_notes(v, sc, e, &p[2]);
 }
 
 static const SceneView VIEW_CONV_TRANSPOSE = {"conv_transpose", draw_conv_transpose, false};
