@@ -78,3 +78,9 @@ Test(network_golden, comparison_detects_another_layer) {
     SDL_FreeSurface(got);
     SDL_FreeSurface(want);
 }
+
+// Lesson 14: the receptive field of pool2 / pool1 cells drawn on the picture.
+Test(network_golden, receptive_field_pool2_en) { golden("14_step4_en", "golden/14_receptive_field.lesson", 4, LANG_EN, true); }
+Test(network_golden, receptive_field_pool1_zh) { golden("14_step2_zh", "golden/14_receptive_field.lesson", 2, LANG_ZH, true); }
+// Lesson 15: conv1's filters and their gradients after one backward on the synthetic mini-batch.
+Test(network_golden, conv1_gradients_en) { golden("15_step1_en", "golden/15_conv1_gradients.lesson", 1, LANG_EN, true); }

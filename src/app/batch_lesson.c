@@ -215,6 +215,27 @@ static int check_layout(const char *path, const Lesson *l, const Cifar *cifar, c
     return problems;
 }
 
+// A {key} in a caption or text that names no scene key of its step would reach the screen
+// as written: expand the step's keys (adjust_expand) and report what is left (not _{x} / ^{x}).
+static int check_placeholders(const char *path, const LessonStep *st, int k) {
+    int problems = 0;
+    for (int lang = 0; lang < LANG_COUNT; lang++) {
+        const char *src[2] = {st->caption[lang], st->text[lang]};
+        for (int i = 0; i < 2; i++) {
+            static char buf[8192];
+            adjust_expand(buf, sizeof buf, src[i], st, NULL);
+            for (const char *q = strchr(buf, '{'); q; q = strchr(q + 1, '{')) {
+                if (q > buf && (q[-1] == '_' || q[-1] == '^')) continue;
+                const char *end = strchr(q, '}');
+                printf("%s:%d: step %d (%s): '%.*s' names no scene key of this step; give the key a value in the step\n",
+                       path, st->line, k + 1, LANG_CODES[lang], end ? (int)(end - q + 1) : 1, q);
+                problems++;
+            }
+        }
+    }
+    return problems;
+}
+
 static int check_file(const char *path, const Cifar *cifar, const char *why, int *needs_data, int *n_steps, int *n_claims) {
     int problems = 0;
     Lesson l;
@@ -246,6 +267,7 @@ static int check_file(const char *path, const Cifar *cifar, const char *why, int
             }
         }
         if (!st->caption[0][0] && !st->text[0][0]) { printf("%s:%d: step %d has no caption or text\n", path, st->line, k + 1); problems++; }
+        problems += check_placeholders(path, st, k);
         Scene sc;
         int checked = 0;
         if (scene_compute(&sc, &l, k, &env, &err) != 0) { printf("%s\n", err.msg); problems++; }

@@ -16,6 +16,7 @@ static const AdjustParam PARAMS[] = {
     {"stride", 's', 1, 4, 1, false},
     {"padding", 'a', 0, 4, 0, false},
     {"dilation", 'd', 1, 3, 1, false},
+    {"output_padding", 'y', 0, 3, 0, false}, // ConvTranspose2d (lesson 12)
     {"in_channels", 'c', 1, 8, 1, false},
     {"out_channels", 'o', 1, 8, 1, false},
     {"groups", 'g', 1, 8, 1, false},

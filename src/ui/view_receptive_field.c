@@ -1,0 +1,80 @@
+/* View of the "receptive_field" scene kind (lesson/scene_receptive_field.h):
+ * the CIFAR picture large with the receptive field of one cell drawn on it
+ * (pixels tinted by how many paths reach the cell, the field framed in the
+ * kernel colour), the layer's feature map with that cell marked, and the four
+ * layers' field sizes with the focus in bold. Drawing only.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lesson/scene_receptive_field.h"
+#include "ui/view_gradrow.h"
+
+static const char *const NAMES[RF_LAYERS] = {"conv1", "pool1", "conv2", "pool2"};
+
+// The field on the picture: the pixels outside it veiled, the field framed (its pixels untouched).
+static void draw_field(ViewCtx *v, const ReceptiveFieldScene *e, Rect img) {
+    const Theme *th = v->th;
+    float px = img.w / 32;
+    Rgba veil = th->bg;
+    veil.a = 175;
+    for (int y = 0; y < 32; y++)
+        for (int x = 0; x < 32; x++)
+            if (e->paths[y * 32 + x] <= 0) draw_fill_rect(v->c, (Rect){img.x + (float)x * px, img.y + (float)y * px, px, px}, veil);
+    Rect box = {img.x + (float)e->x0 * px, img.y + (float)e->y0 * px, (float)e->w * px, (float)e->h * px};
+    float t = th->window_thick;
+    draw_rect_outline(v->c, (Rect){box.x - t / 2, box.y - t / 2, box.w + t, box.h + t}, t, th->kernel);
+}
+
+// The layer's map as a grid of empty cells with the one-hot cell filled.
+static void draw_map(ViewCtx *v, const ReceptiveFieldScene *e, Rect r) {
+    const Theme *th = v->th;
+    float cell = floorf(fminf(r.w / (float)e->map_w, r.h / (float)e->map_h));
+    Rect g = {r.x, r.y, cell * (float)e->map_w, cell * (float)e->map_h};
+    draw_fill_rect(v->c, g, th->output_cell);
+    Rgba line = th->grid_line;
+    for (int i = 1; i < e->map_w && cell >= 6; i++) draw_fill_rect(v->c, (Rect){g.x + (float)i * cell, g.y, 1, g.h}, line);
+    for (int i = 1; i < e->map_h && cell >= 6; i++) draw_fill_rect(v->c, (Rect){g.x, g.y + (float)i * cell, g.w, 1}, line);
+    Rect c = {g.x + (float)e->cell_c * cell, g.y + (float)e->cell_r * cell, cell, cell};
+    draw_fill_rect(v->c, c, th->output);
+    draw_rect_outline(v->c, (Rect){c.x - 2, c.y - 2, c.w + 4, c.h + 4}, 3, th->text);
+    draw_rect_outline(v->c, g, 2, th->output);
+    char buf[96];
+    snprintf(buf, sizeof buf, "%s %d\xC3\x97%d, %s [%d,%d]", NAMES[e->layer], e->map_h, e->map_w,
+             gradrow_tr(v, "cell", "\xE6\xA0\xBC"), e->cell_r, e->cell_c);
+    widget_label_above(v->c, g, buf, th->output, th->font_body);
+}
+
+// "conv1 5×5 · pool1 6×6 · conv2 10×10 · pool2 12×12", one per line, the focus bold.
+static void draw_sizes(ViewCtx *v, const ReceptiveFieldScene *e, float x, float y) {
+    const Theme *th = v->th;
+    char buf[128];
+    for (int i = 0; i < RF_LAYERS; i++) {
+        TextStyle st = text_style(v->c, th->font_body, i == e->layer ? th->kernel : th->text);
+        st.bold = i == e->layer;
+        snprintf(buf, sizeof buf, gradrow_tr(v, "%s: %d\xC3\x97%d px, j = %d", "%s\xEF\xBC\x9A%d\xC3\x97%d \xE5\x83\x8F\xE7\xB4\xA0\xEF\xBC\x8Cj = %d"),
+                 NAMES[i], e->rf[i], e->rf[i], e->jump[i]);
+        draw_text(v->c, x, y + (float)i * th->font_body * 1.5f, buf, st);
+    }
+}
+
+static void draw_receptive_field(ViewCtx *v, const Scene *sc) {
+    const ReceptiveFieldScene *e = sc->ext;
+    const Theme *th = v->th;
+    if (!e) return;
+    Rect a = v->area;
+    float side = floorf(fminf(a.h - th->font_body * 3, a.w * 0.5f) / 32) * 32;
+    Rect img = {a.x + 12, a.y + (a.h - side - th->font_body * 2) / 2, side, side};
+    char cap[96];
+    snprintf(cap, sizeof cap, "%s  #%d", ui_tr(v->lang, sc->class_name), sc->image_index);
+    widget_image(v->c, img, sc->image_rgb, 32, 32, cap);
+    draw_field(v, e, img);
+    float rx = img.x + img.w + 40, rw = a.x + a.w - rx - 8;
+    Rect map = {rx, img.y + th->font_body * 1.6f, fminf(rw, 220), fminf(rw, 220)};
+    draw_map(v, e, map);
+    draw_sizes(v, e, rx, map.y + map.h + th->font_body * 1.5f);
+}
+
+static const SceneView VIEW_RECEPTIVE_FIELD = {"receptive_field", draw_receptive_field, false};
+SCENE_VIEW_REGISTER(VIEW_RECEPTIVE_FIELD)
