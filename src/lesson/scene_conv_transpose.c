@@ -137,6 +137,14 @@ static int ct_compute(Scene *sc, const Lesson *l, const LessonStep *st, const Sc
         snprintf(e->error, sizeof e->error, "%s", ce.msg); // shown in place of the output, as PyTorch would raise it
         return 0;
     }
+    if (OH + 2 * e->cfg.pad_h > 64 || OW + 2 * e->cfg.pad_w > 64) { // the view draws at most 64x64 cells
+        if (!sc->adjusted)
+            return cl_fail(err, "%s:%d: conv_transpose: the output before cropping would be %dx%d, more than 64x64; use a "
+                           "smaller input, kernel or stride", l->path, kline, OH + 2 * e->cfg.pad_h, OW + 2 * e->cfg.pad_w);
+        snprintf(e->error, sizeof e->error, "the output before cropping would be %dx%d; this lesson draws at most 64x64",
+                 OH + 2 * e->cfg.pad_h, OW + 2 * e->cfg.pad_w);
+        return 0;
+    }
     sc->output = grid_alloc(OH, OW);
     conv_transpose2d_forward(sc->output.v, sc->input.v, sc->kernel.v, e->cfg.has_bias ? &sc->bias : NULL, &e->cfg, 1, H, W);
     ConvTranspose2dConfig c0 = e->cfg;
