@@ -137,8 +137,15 @@ static void draw_conv_transpose(ViewCtx *v, const Scene *sc) {
         for (int x = 0; x < FW; x++)
             dim_out[y * FW + x] = y < c->pad_h || x < c->pad_w || y >= c->pad_h + sc->output.rows || x >= c->pad_w + sc->output.cols;
     p[2].dim = dim_out;
-    if (e->stamp_r >= 0 && c->dilation_h == 1 && c->dilation_w == 1)
+    if (e->stamp_r >= 0 && c->dilation_h == 1 && c->dilation_w == 1) {
         p[2].window = (Rect){(float)(e->stamp_c * c->stride_w), (float)(e->stamp_r * c->stride_h), (float)c->kernel_w, (float)c->kernel_h};
+        const ConvTransposeScene *pe = v->prev && v->prev->kind == sc->kind ? v->prev->ext : NULL;
+        if (pe && pe->stamp_r >= 0 && pe->full.rows == e->full.rows && pe->full.cols == e->full.cols && v->t < 1) {
+            p[2].window_from = (Rect){(float)(pe->stamp_c * pe->cfg.stride_w), (float)(pe->stamp_r * pe->cfg.stride_h),
+                                      p[2].window.w, p[2].window.h};
+            p[2].t = v->t;
+        }
+    }
     gradrow_draw(v, p, 3);
     gradrow_symbol(v, &p[0], &p[1], "\xC3\x97");
     gradrow_arrow(v, &p[1], &p[2], "ConvTranspose2d", th->text_muted);
