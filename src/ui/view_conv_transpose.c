@@ -89,9 +89,18 @@ static void draw_crop_and_notes(ViewCtx *v, const Scene *sc, const ConvTranspose
                                                                "%soutput_padding = %d\xEF\xBC\x9A\xE8\x99\x9A\xE7\xBA\xBF\xE5\xA4\x96\xE7\x9A\x84\xE6\x9C\x80\xE5\x90\x8E %d \xE8\xA1\x8C/\xE5\x88\x97\xE8\xA2\xAB\xE4\xBF\x9D\xE7\x95\x99"),
                  k ? "\n" : "", c->out_pad_h, c->out_pad_h);
     if (note[0] && (c->pad_h || c->pad_w || c->out_pad_h || c->out_pad_w)) {
+        // one line each across the whole area, right-aligned under the output (the space the layout kept)
         TextStyle st = text_style(v->c, th->font_body * 0.9f, th->text);
-        float w = fminf(v->area.x + v->area.w - orr.x, fmaxf(orr.w, 360));
-        draw_text_wrapped(v->c, fminf(orr.x, v->area.x + v->area.w - w), orr.y + orr.h + 10, w, note, st, 1.3f, true);
+        float y = orr.y + orr.h + 8;
+        for (char *line = note, *nl; line; line = nl ? nl + 1 : NULL) {
+            nl = strchr(line, '\n');
+            if (nl) *nl = 0;
+            float w;
+            text_measure(v->c, line, st.size, false, &w, NULL);
+            float x = fminf(orr.x + orr.w - w, v->area.x + v->area.w - w - 8);
+            draw_text(v->c, fmaxf(x, v->area.x + 8), y, line, st);
+            y += th->font_body * 1.25f;
+        }
     }
 }
 
