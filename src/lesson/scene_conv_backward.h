@@ -12,7 +12,7 @@
 
 typedef enum { CB_FORWARD, CB_CHAIN, CB_DKERNEL, CB_DINPUT, CB_FD, CB_ALL } ConvBackFocus;
 
-#define CB_MAX_TERMS 64
+#define CB_MAX_TERMS 144             // a dL/dk cell of a 12x12 input with a 1x1 kernel: every output
 
 typedef struct {
     ConvBackFocus focus;        // what the step looks at (the `focus` key)

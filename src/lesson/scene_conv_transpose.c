@@ -15,7 +15,7 @@
 
 #include "lesson/scene_conv_transpose.h"
 
-static const char *const CT_KEYS[] = {"kernel", "bias", "stride", "padding", "output_padding", "dilation", "stamp",
+static const char *const CT_KEYS[] = {"kernel", "kernel_size", "bias", "stride", "padding", "output_padding", "dilation", "stamp",
                                       "window", NULL};
 
 static void ct_free(void *p) {
@@ -42,8 +42,25 @@ static int parse_cell(const Lesson *l, const LessonStep *st, const char *key, in
     return 0;
 }
 
+// `kernel_size = k` uses the top-left k x k of the `kernel` grid (so the key can be live).
+static int crop_kernel(Scene *sc, const Lesson *l, const LessonStep *st, ClError *err) {
+    int line, k;
+    if (!lesson_get(st, "kernel_size", &line)) return 0;
+    if (lesson_get_int(l, st, "kernel_size", 1, 1, 8, &k, err) != 0) return -1;
+    if (k > sc->kernel.rows || k > sc->kernel.cols)
+        return cl_fail(err, "%s:%d: kernel_size = %d but the kernel grid is only %dx%d; give a larger kernel grid", l->path,
+                       line, k, sc->kernel.rows, sc->kernel.cols);
+    Grid g = grid_alloc(k, k);
+    for (int y = 0; y < k; y++)
+        for (int x = 0; x < k; x++) g.v[y * k + x] = sc->kernel.v[y * sc->kernel.cols + x];
+    grid_free(&sc->kernel);
+    sc->kernel = g;
+    return 0;
+}
+
 static int read_config(Scene *sc, ConvTransposeScene *e, const Lesson *l, const LessonStep *st, ClError *err) {
     int sh, sw, ph, pw, oph, opw, dh, dw;
+    if (crop_kernel(sc, l, st, err) != 0) return -1;
     if (lesson_get_int2(l, st, "stride", 1, 1, 8, &sh, &sw, err) != 0) return -1;
     if (lesson_get_int2(l, st, "padding", 0, 0, 8, &ph, &pw, err) != 0) return -1;
     if (lesson_get_int2(l, st, "output_padding", 0, 0, 8, &oph, &opw, err) != 0) return -1;
@@ -135,6 +152,14 @@ static int ct_compute(Scene *sc, const Lesson *l, const LessonStep *st, const Sc
     ClError ce;
     if (conv_transpose2d_output_size(&e->cfg, H, W, &OH, &OW, &ce) != 0) {
         snprintf(e->error, sizeof e->error, "%s", ce.msg); // shown in place of the output, as PyTorch would raise it
+        return 0;
+    }
+    if (OH + 2 * e->cfg.pad_h > 64 || OW + 2 * e->cfg.pad_w > 64) { // the view draws at most 64x64 cells
+        if (!sc->adjusted)
+            return cl_fail(err, "%s:%d: conv_transpose: the output before cropping would be %dx%d, more than 64x64; use a "
+                           "smaller input, kernel or stride", l->path, kline, OH + 2 * e->cfg.pad_h, OW + 2 * e->cfg.pad_w);
+        snprintf(e->error, sizeof e->error, "the output before cropping would be %dx%d; this lesson draws at most 64x64",
+                 OH + 2 * e->cfg.pad_h, OW + 2 * e->cfg.pad_w);
         return 0;
     }
     sc->output = grid_alloc(OH, OW);

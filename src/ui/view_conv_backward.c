@@ -184,6 +184,11 @@ static void draw_dinput(ViewCtx *v, const Scene *sc, const ConvBackScene *e) {
     p[1].mark = mark_b;
     int dh = sc->conv.dilation_h, dw = sc->conv.dilation_w;
     p[0].window = (Rect){(float)e->cell_c, (float)e->cell_r, (float)(dw * (KW - 1) + 1), (float)(dh * (KH - 1) + 1)};
+    const ConvBackScene *pe = v->prev && v->prev->kind == sc->kind ? v->prev->ext : NULL;
+    if (pe && pe->focus == CB_DINPUT && pe->full.rows == e->full.rows && pe->full.cols == e->full.cols && v->t < 1) {
+        p[0].window_from = (Rect){(float)pe->cell_c, (float)pe->cell_r, p[0].window.w, p[0].window.h};
+        p[0].t = v->t;
+    }
     outline(&p[2], e->cell_r, e->cell_c);
     gradrow_layout(v, p, 3, v->area, GAP, MAX_CELL);
     gradrow_draw(v, p, 3);

@@ -89,9 +89,18 @@ static void draw_crop_and_notes(ViewCtx *v, const Scene *sc, const ConvTranspose
                                                                "%soutput_padding = %d\xEF\xBC\x9A\xE8\x99\x9A\xE7\xBA\xBF\xE5\xA4\x96\xE7\x9A\x84\xE6\x9C\x80\xE5\x90\x8E %d \xE8\xA1\x8C/\xE5\x88\x97\xE8\xA2\xAB\xE4\xBF\x9D\xE7\x95\x99"),
                  k ? "\n" : "", c->out_pad_h, c->out_pad_h);
     if (note[0] && (c->pad_h || c->pad_w || c->out_pad_h || c->out_pad_w)) {
+        // one line each across the whole area, right-aligned under the output (the space the layout kept)
         TextStyle st = text_style(v->c, th->font_body * 0.9f, th->text);
-        float w = fminf(v->area.x + v->area.w - orr.x, fmaxf(orr.w, 360));
-        draw_text_wrapped(v->c, fminf(orr.x, v->area.x + v->area.w - w), orr.y + orr.h + 10, w, note, st, 1.3f, true);
+        float y = orr.y + orr.h + 8;
+        for (char *line = note, *nl; line; line = nl ? nl + 1 : NULL) {
+            nl = strchr(line, '\n');
+            if (nl) *nl = 0;
+            float w;
+            text_measure(v->c, line, st.size, false, &w, NULL);
+            float x = fminf(orr.x + orr.w - w, v->area.x + v->area.w - w - 8);
+            draw_text(v->c, fmaxf(x, v->area.x + 8), y, line, st);
+            y += th->font_body * 1.25f;
+        }
     }
 }
 
@@ -137,8 +146,15 @@ static void draw_conv_transpose(ViewCtx *v, const Scene *sc) {
         for (int x = 0; x < FW; x++)
             dim_out[y * FW + x] = y < c->pad_h || x < c->pad_w || y >= c->pad_h + sc->output.rows || x >= c->pad_w + sc->output.cols;
     p[2].dim = dim_out;
-    if (e->stamp_r >= 0 && c->dilation_h == 1 && c->dilation_w == 1)
+    if (e->stamp_r >= 0 && c->dilation_h == 1 && c->dilation_w == 1) {
         p[2].window = (Rect){(float)(e->stamp_c * c->stride_w), (float)(e->stamp_r * c->stride_h), (float)c->kernel_w, (float)c->kernel_h};
+        const ConvTransposeScene *pe = v->prev && v->prev->kind == sc->kind ? v->prev->ext : NULL;
+        if (pe && pe->stamp_r >= 0 && pe->full.rows == e->full.rows && pe->full.cols == e->full.cols && v->t < 1) {
+            p[2].window_from = (Rect){(float)(pe->stamp_c * pe->cfg.stride_w), (float)(pe->stamp_r * pe->cfg.stride_h),
+                                      p[2].window.w, p[2].window.h};
+            p[2].t = v->t;
+        }
+    }
     gradrow_draw(v, p, 3);
     gradrow_symbol(v, &p[0], &p[1], "\xC3\x97");
     gradrow_arrow(v, &p[1], &p[2], "ConvTranspose2d", th->text_muted);

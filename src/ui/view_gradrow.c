@@ -88,9 +88,12 @@ void gradrow_draw(ViewCtx *v, Panel *p, int n) {
             Rect cr = grid_cell_rect(&p[i].spec, p[i].oy[k], p[i].ox[k]);
             draw_rect_outline(v->c, (Rect){cr.x - t / 2, cr.y - t / 2, cr.w + t, cr.h + t}, t, p[i].strong);
         }
-        if (p[i].window.w > 0) {
-            Rect a = grid_cell_rect(&p[i].spec, (int)p[i].window.y, (int)p[i].window.x);
-            Rect wr = {a.x - t / 2, a.y - t / 2, p[i].window.w * p[i].spec.cell + t, p[i].window.h * p[i].spec.cell + t};
+        if (p[i].window.w > 0) { // slides from the previous step's window (cglm lerp), as the conv view's
+            Rect w = p[i].window;
+            if (p[i].window_from.w > 0 && p[i].t < 1) w = rect_lerp(p[i].window_from, w, p[i].t);
+            Rect c00 = grid_cell_rect(&p[i].spec, 0, 0);
+            float cs = p[i].spec.cell;
+            Rect wr = {c00.x + w.x * cs - t / 2, c00.y + w.y * cs - t / 2, w.w * cs + t, w.h * cs + t};
             draw_rect_outline(v->c, wr, t, th->kernel);
         }
     }

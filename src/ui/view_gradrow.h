@@ -24,6 +24,8 @@ typedef struct {
     int n_outline;              // cells outlined in `strong` (thick): the result cell, the window
     int oy[GR_MAX_OUTLINES], ox[GR_MAX_OUTLINES];
     Rect window;                // an extra thick outline (kernel colour) in cell units: x, y, w, h; w 0 = none
+    Rect window_from;           // while animating: the previous step's window (cell units), w 0 = none
+    float t;                    // eased progress 0..1 from window_from to window
     HitRole hit;
     float gap_before;           // > 0: the gap before this panel instead of the row's gap (room for a label)
     GridSpec spec;              // filled by gradrow_layout

@@ -23,6 +23,8 @@ for g in input kernel output; do grep -q "^$g [0-9]*x[0-9]*:" "$t/d" || fail "le
 grep -q "^stride 2 2 padding 1 1 output_padding 1 1 dilation 1 1$" "$t/d" || fail "lesson 12: no stride-2 output_padding step"
 "$BIN" --batch lesson --lesson lessons/12_conv_transpose.lesson --step 7 --set output_padding=2 --dump >"$t/d" || fail "exit $?"
 grep -q "^pytorch-error ConvTranspose2d: output padding must be smaller than either stride or dilation" "$t/d" || fail "output_padding=2: $(grep error "$t/d")"
+"$BIN" --batch lesson --lesson lessons/12_conv_transpose.lesson --step 7 --set kernel_size=5 --dump >"$t/d" || fail "exit $?"
+grep -q "^kernel 5x5:" "$t/d" && grep -q "^output 8x8:" "$t/d" || fail "kernel_size=5: (3-1)*2 - 2 + 4 + 1 + 1 = 8: $(grep -E '^(kernel|output) ' "$t/d")"
 
 "$BIN" --batch lesson --lesson lessons/13_pool_relu_backward.lesson --step 3 --dump >"$t/d" || fail "dump exit $?"
 grep -q "receivers 4" "$t/d" || fail "lesson 13 step 3: the 9 should win all four windows"
