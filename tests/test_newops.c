@@ -1,0 +1,313 @@
+/* Tests of the ops the net files add: src/engine/activations.c (LeakyReLU, Tanh,
+ * Sigmoid), dropout.c and batchnorm2d.c. PyTorch fixtures (newop_* from
+ * tests/gen_newops_fixtures.py), PyTorch's rejections, exact values at the
+ * edges, Dropout's mask statistics and reproducibility (PyTorch's generator is
+ * not ours, so its fixtures give the mask), and finite-difference checks of
+ * every backward.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/activations.h"
+#include "engine/batchnorm2d.h"
+#include "engine/dropout.h"
+#include "engine/rng.h"
+#include "testutil.h"
+
+// The references are float64 from float32 inputs: these bound convlab's float32 rounding.
+#define ACT_ATOL 1e-6f
+#define ACT_RTOL 1e-6f
+#define BN_ATOL 1e-5f
+#define BN_RTOL 1e-5f
+
+// ---- helpers ----------------------------------------------------------------------------
+
+static double max_abs_diff(const float *a, const float *b, long n) {
+    double m = 0;
+    for (long i = 0; i < n; i++) m = fmax(m, fabs((double)a[i] - b[i]));
+    return m;
+}
+
+// Compares and records the largest |error| in *worst; what names the fixture and tensor.
+static void expect_close(const float *got, const float *want, long n, float atol, float rtol, const char *name,
+                         const char *tensor, double *worst) {
+    char what[256];
+    snprintf(what, sizeof what, "%s %s", name, tensor);
+    cr_expect(allclose(got, want, n, atol, rtol, what), "%s: %s differs from PyTorch", name, tensor);
+    if (worst) *worst = fmax(*worst, max_abs_diff(got, want, n));
+}
+
+static double meta_double(const StFile *f, const char *key) {
+    const char *v = st_meta(f, key);
+    cr_assert(v != NULL, "fixture has no metadata \"%s\"", key);
+    return strtod(v, NULL);
+}
+
+static float *zeros(long n) { return calloc((size_t)n, sizeof(float)); }
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+// Uniform in [-1, 1); deterministic (xorshift64*).
+static float rand_sym(void) {
+    rng_state ^= rng_state >> 12, rng_state ^= rng_state << 25, rng_state ^= rng_state >> 27;
+    return (float)((rng_state * 0x2545F4914F6CDD1Dull) >> 40) / (float)(1 << 24) * 2.0f - 1.0f;
+}
+
+static float *rand_buf(long n, float scale) {
+    float *p = malloc(sizeof(float) * (size_t)n);
+    for (long i = 0; i < n; i++) p[i] = scale * rand_sym();
+    return p;
+}
+
+// ---- activations: PyTorch fixtures ------------------------------------------------------------
+
+typedef enum { ACT_LEAKY, ACT_TANH, ACT_SIGMOID } ActKind;
+
+static void act_forward(ActKind k, float *out, const float *x, float slope, long n) {
+    if (k == ACT_LEAKY) leaky_relu_forward(out, x, slope, n);
+    else if (k == ACT_TANH) tanh_forward(out, x, n);
+    else sigmoid_forward(out, x, n);
+}
+
+// LeakyReLU's backward reads the input, Tanh's and Sigmoid's the output (as PyTorch's).
+static void act_backward(ActKind k, float *dx, const float *dout, const float *x, const float *out, float slope,
+                         long n) {
+    if (k == ACT_LEAKY) leaky_relu_backward(dx, dout, x, slope, n);
+    else if (k == ACT_TANH) tanh_backward(dx, dout, out, n);
+    else sigmoid_backward(dx, dout, out, n);
+}
+
+static void check_activation_fixtures(ActKind kind, const char *prefix, int min_count) {
+    char **names;
+    int n = fixture_list(prefix, &names);
+    cr_assert_geq(n, min_count, "expected the %s* fixtures (run tests/gen_newops_fixtures.py), found %d", prefix, n);
+    double worst[2] = {0};
+    for (int i = 0; i < n; i++) {
+        StFile f;
+        fixture_open(&f, names[i]);
+        int64_t nx;
+        const float *x = fixture_f32(&f, "x", &nx), *want = fixture_f32(&f, "out", NULL);
+        const float *dout = fixture_f32(&f, "dout", NULL), *want_dx = fixture_f32(&f, "dx", NULL);
+        float slope = kind == ACT_LEAKY ? (float)meta_double(&f, "negative_slope") : 0.0f;
+        cr_assert_eq(nx, fixture_meta_int(&f, "n"), "%s: sizes", names[i]);
+        float *out = malloc(sizeof(float) * (size_t)nx), *dx = zeros(nx);
+        act_forward(kind, out, x, slope, nx);
+        expect_close(out, want, nx, ACT_ATOL, ACT_RTOL, names[i], "out", &worst[0]);
+        act_backward(kind, dx, dout, x, out, slope, nx);
+        expect_close(dx, want_dx, nx, ACT_ATOL, ACT_RTOL, names[i], "dx", &worst[1]);
+        act_backward(kind, dx, dout, x, out, slope, nx);   // accumulates: exactly twice the gradient
+        for (long j = 0; j < nx; j++) dx[j] *= 0.5f;
+        expect_close(dx, want_dx, nx, ACT_ATOL, ACT_RTOL, names[i], "dx accumulated/2", NULL);
+        act_forward(kind, out, out, slope, 0);              // n = 0 touches nothing
+        memcpy(dx, x, sizeof(float) * (size_t)nx);
+        act_forward(kind, dx, dx, slope, nx);              // in place
+        cr_expect(memcmp(dx, out, sizeof(float) * (size_t)nx) == 0, "%s: in-place forward differs", names[i]);
+        free(out), free(dx);
+        st_free(&f);
+        free(names[i]);
+    }
+    free(names);
+    cr_log_info("%s*: %d PyTorch fixtures, max |err| out %.3g dx %.3g", prefix, n, worst[0], worst[1]);
+}
+
+Test(newops, leaky_relu_pytorch_fixtures) { check_activation_fixtures(ACT_LEAKY, "newop_leakyrelu_", 5); }
+Test(newops, tanh_pytorch_fixtures) { check_activation_fixtures(ACT_TANH, "newop_tanh_", 3); }
+Test(newops, sigmoid_pytorch_fixtures) { check_activation_fixtures(ACT_SIGMOID, "newop_sigmoid_", 3); }
+
+// ---- activations: exact values ----------------------------------------------------------------
+
+Test(newops, leaky_relu_exact) {
+    float x[5] = {-2.0f, 0.0f, 3.0f, -0.0f, NAN}, out[5], dx[5] = {0}, dout[5] = {1, 1, 1, 1, 1};
+    leaky_relu_forward(out, x, 0.25f, 5);
+    cr_expect(out[0] == -0.5f && out[1] == 0 && out[2] == 3 && out[3] == 0 && signbit(out[3]),
+              "leaky_relu: %g %g %g %g", out[0], out[1], out[2], out[3]);
+    cr_expect(isnan(out[4]), "leaky_relu(nan) is nan, got %g", out[4]);
+    // PyTorch 1.13: x > 0 ? grad : grad * slope, so x = 0 and x = NaN take the slope.
+    leaky_relu_backward(dx, dout, x, 0.25f, 5);
+    cr_expect(dx[0] == 0.25f && dx[1] == 0.25f && dx[2] == 1 && dx[3] == 0.25f && dx[4] == 0.25f,
+              "leaky_relu grad: %g %g %g %g %g", dx[0], dx[1], dx[2], dx[3], dx[4]);
+    // A negative slope flips negative inputs; slope 0 is ReLU except at x = 0 in backward.
+    leaky_relu_forward(out, x, -1.0f, 3);
+    cr_expect(out[0] == 2 && out[2] == 3, "slope -1: %g %g", out[0], out[2]);
+}
+
+Test(newops, tanh_sigmoid_exact) {
+    float x[5] = {0.0f, 20.0f, -20.0f, 100.0f, -100.0f}, y[5], dx[5] = {0}, dout[5] = {1, 1, 1, 1, 1};
+    tanh_forward(y, x, 5);
+    cr_expect(y[0] == 0 && y[1] == 1 && y[2] == -1 && y[3] == 1 && y[4] == -1, "tanh: %g %g %g", y[0], y[1], y[2]);
+    tanh_backward(dx, dout, y, 5);
+    cr_expect(dx[0] == 1 && dx[1] == 0 && dx[2] == 0, "tanh grad: %g %g %g", dx[0], dx[1], dx[2]);
+    sigmoid_forward(y, x, 5);
+    // expf(100) overflows to inf: 1 / (1 + inf) = 0, never NaN.
+    cr_expect(y[0] == 0.5f && y[3] == 1 && y[4] == 0 && !isnan(y[4]), "sigmoid: %g %g %g", y[0], y[3], y[4]);
+    memset(dx, 0, sizeof dx);
+    sigmoid_backward(dx, dout, y, 5);
+    cr_expect(dx[0] == 0.25f && dx[3] == 0 && dx[4] == 0, "sigmoid grad: %g %g %g", dx[0], dx[3], dx[4]);
+    float nan_in = NAN, nan_out;
+    sigmoid_forward(&nan_out, &nan_in, 1);
+    cr_expect(isnan(nan_out), "sigmoid(nan) is nan");
+    tanh_forward(&nan_out, &nan_in, 1);
+    cr_expect(isnan(nan_out), "tanh(nan) is nan");
+}
+
+// ---- Dropout: PyTorch fixtures (mask given) ----------------------------------------------------
+
+// PyTorch's own F.dropout in float32 with its mask read back: out and dx must
+// match bit for bit (the same float multiply by the same rounded scale).
+Test(newops, dropout_pytorch_fixtures_given_mask) {
+    char **names;
+    int n = fixture_list("newop_dropout_", &names);
+    cr_assert_geq(n, 6, "expected the newop_dropout_* fixtures, found %d", n);
+    for (int i = 0; i < n; i++) {
+        StFile f;
+        fixture_open(&f, names[i]);
+        int64_t nx;
+        const float *x = fixture_f32(&f, "x", &nx), *want = fixture_f32(&f, "out", NULL);
+        const float *dout = fixture_f32(&f, "dout", NULL), *want_dx = fixture_f32(&f, "dx", NULL);
+        const StTensor *m = st_find(&f, "mask");
+        cr_assert(m && m->dtype == ST_U8 && st_numel(m) == nx, "%s: mask must be U8 (n)", names[i]);
+        const uint8_t *mask = m->data;
+        double p = meta_double(&f, "p");
+        cr_assert_eq(dropout_check(p, NULL), 0, "%s: p %g refused", names[i], p);
+        float *out = malloc(sizeof(float) * (size_t)nx), *dx = zeros(nx);
+        dropout_forward(out, x, mask, p, nx);
+        expect_close(out, want, nx, 0, 0, names[i], "out", NULL);
+        dropout_backward(dx, dout, mask, p, nx);
+        expect_close(dx, want_dx, nx, 0, 0, names[i], "dx", NULL);
+        // p = 0 and p = 1 draw nothing: our own mask for them is PyTorch's.
+        if (p == 0.0 || p == 1.0) {
+            uint8_t *own = malloc((size_t)nx);
+            Rng r;
+            rng_seed(&r, 1);
+            dropout_sample_mask(own, &r, p, nx);
+            cr_expect(memcmp(own, mask, (size_t)nx) == 0, "%s: mask for p = %g differs", names[i], p);
+            free(own);
+        }
+        free(out), free(dx);
+        st_free(&f);
+        free(names[i]);
+    }
+    free(names);
+}
+
+// ---- Dropout: our generator --------------------------------------------------------------------
+
+#define DROP_N 1000000L
+
+// Over 10^6 elements the kept fraction is 1 - p within 5 standard deviations
+// (sqrt(p(1-p)/n) <= 5e-4): a mask of the wrong probability (p for 1 - p, or a
+// constant) is far outside. The seed is fixed, so this cannot flake.
+Test(newops, dropout_mask_fraction) {
+    uint8_t *mask = malloc(DROP_N);
+    const double ps[] = {0.1, 0.25, 0.5, 0.8, 0.95};
+    for (size_t k = 0; k < sizeof ps / sizeof ps[0]; k++) {
+        Rng r;
+        rng_seed(&r, 42 + k);
+        dropout_sample_mask(mask, &r, ps[k], DROP_N);
+        long kept = 0, runs = 1;
+        for (long i = 0; i < DROP_N; i++) kept += mask[i] == 1, runs += i > 0 && mask[i] != mask[i - 1];
+        for (long i = 0; i < DROP_N; i++) cr_assert(mask[i] <= 1, "mask[%ld] = %d", i, mask[i]);
+        double frac = (double)kept / DROP_N, sd = sqrt(ps[k] * (1 - ps[k]) / DROP_N);
+        cr_expect(fabs(frac - (1 - ps[k])) < 5 * sd, "p %g: kept %.5f, want %.5f +- %.5f", ps[k], frac, 1 - ps[k], 5 * sd);
+        // Independent draws: runs of equal values number 2 n p (1 - p) + 1 on average.
+        double want_runs = 2.0 * DROP_N * ps[k] * (1 - ps[k]) + 1;
+        cr_expect(fabs(runs - want_runs) < 0.02 * want_runs, "p %g: %ld runs, want about %.0f", ps[k], runs, want_runs);
+    }
+    free(mask);
+}
+
+// Kept values are in * scale exactly (scale = 1.0f / (float)(1 - p)), dropped
+// ones 0; backward passes dout * scale through the same elements only.
+Test(newops, dropout_scale_and_backward_use_the_mask) {
+    const long n = 4096;
+    const double p = 0.3;
+    float *x = rand_buf(n, 2.0f), *out = zeros(n), *dout = rand_buf(n, 1.0f), *dx = zeros(n);
+    for (long i = 0; i < n; i++) x[i] = copysignf(fabsf(x[i]) + 0.01f, x[i]);   // no zeros
+    uint8_t *mask = malloc((size_t)n);
+    Rng r;
+    rng_seed(&r, 7);
+    dropout_sample_mask(mask, &r, p, n);
+    const float scale = 1.0f / (float)(1.0 - p);
+    cr_expect_eq(dropout_scale(p), scale, "scale %.9g, want %.9g", dropout_scale(p), scale);
+    dropout_forward(out, x, mask, p, n);
+    dropout_backward(dx, dout, mask, p, n);
+    for (long i = 0; i < n; i++) {
+        float want = mask[i] ? x[i] * scale : 0.0f, want_d = mask[i] ? dout[i] * scale : 0.0f;
+        cr_assert(out[i] == want && dx[i] == want_d, "[%ld] mask %d: out %.9g want %.9g, dx %.9g want %.9g", i, mask[i],
+                  out[i], want, dx[i], want_d);
+        cr_assert_eq(out[i] != 0.0f, mask[i] == 1, "[%ld]: zero where kept or kept where dropped", i);
+    }
+    dropout_forward(x, x, mask, p, n);   // in place
+    cr_expect(memcmp(x, out, sizeof(float) * (size_t)n) == 0, "in-place dropout differs");
+    free(x), free(out), free(dout), free(dx), free(mask);
+}
+
+// Same seed, same mask; another seed, another mask; a mask drawn in two pieces
+// in index order is the mask drawn at once (a batch split changes nothing).
+Test(newops, dropout_mask_reproducible) {
+    const long n = 10000;
+    uint8_t *a = malloc((size_t)n), *b = malloc((size_t)n), *c = malloc((size_t)n);
+    Rng r1, r2, r3;
+    rng_seed(&r1, 2024), rng_seed(&r2, 2024), rng_seed(&r3, 2025);
+    dropout_sample_mask(a, &r1, 0.5, n);
+    dropout_sample_mask(b, &r2, 0.5, 3000);
+    dropout_sample_mask(b + 3000, &r2, 0.5, n - 3000);
+    dropout_sample_mask(c, &r3, 0.5, n);
+    cr_expect(memcmp(a, b, (size_t)n) == 0, "same seed, different masks");
+    cr_expect(memcmp(a, c, (size_t)n) != 0, "different seeds, same mask");
+    // The next mask of a run is a new one.
+    dropout_sample_mask(b, &r1, 0.5, n);
+    cr_expect(memcmp(a, b, (size_t)n) != 0, "two draws gave the same mask");
+    free(a), free(b), free(c);
+}
+
+// Eval (mask NULL) and p = 0 are the identity, bit for bit, NaN included;
+// p = 1 zeroes everything (in * 0, so NaN stays NaN) and draws nothing.
+Test(newops, dropout_eval_and_edge_probabilities) {
+    float x[4] = {1.5f, -2.0f, NAN, 0.0f}, out[4], dx[4] = {0}, dout[4] = {1, 2, 3, 4};
+    uint8_t ones[4] = {1, 1, 1, 1};
+    dropout_forward(out, x, NULL, 0.5, 4);
+    cr_expect(memcmp(out, x, sizeof x) == 0, "eval is not the identity");
+    dropout_backward(dx, dout, NULL, 0.5, 4);
+    cr_expect(dx[0] == 1 && dx[1] == 2 && dx[2] == 3 && dx[3] == 4, "eval backward is not the identity");
+    dropout_forward(out, x, ones, 0.0, 4);
+    cr_expect(memcmp(out, x, sizeof x) == 0, "p = 0 is not the identity");
+    dropout_forward(out, x, ones, 1.0, 4);   // even a mask of ones: p = 1 keeps nothing
+    cr_expect(out[0] == 0 && out[1] == 0 && signbit(out[1]) && isnan(out[2]) && out[3] == 0,
+              "p = 1: %g %g %g %g", out[0], out[1], out[2], out[3]);
+    memset(dx, 0, sizeof dx);
+    dropout_backward(dx, dout, ones, 1.0, 4);
+    cr_expect(dx[0] == 0 && dx[1] == 0 && dx[2] == 0 && dx[3] == 0, "p = 1 backward passes a gradient");
+    Rng r, before;
+    rng_seed(&r, 9);
+    before = r;
+    uint8_t m[4];
+    dropout_sample_mask(m, &r, 0.0, 4);
+    dropout_sample_mask(m, &r, 1.0, 4);
+    cr_expect(memcmp(&r, &before, sizeof r) == 0, "p = 0 or 1 drew random numbers");
+    cr_expect_eq(dropout_scale(1.0), 0.0f);
+    cr_expect_eq(dropout_scale(0.0), 1.0f);
+    cr_expect_eq(dropout_scale(0.5), 2.0f);
+}
+
+Test(newops, dropout_rejects_what_pytorch_rejects) {
+    char **names;
+    int n = fixture_list("newop_invalid_dropout_", &names);
+    cr_assert_geq(n, 2, "expected the newop_invalid_dropout_* fixtures, found %d", n);
+    for (int i = 0; i < n; i++) {
+        StFile f;
+        fixture_open(&f, names[i]);
+        ClError err = {0};
+        const char *key = fixture_meta_str(&f, "key_phrase", "?");
+        cr_expect_eq(dropout_check(meta_double(&f, "p"), &err), -1, "%s: accepted", names[i]);
+        cr_expect(strstr(err.msg, key) != NULL, "%s: message \"%s\" lacks PyTorch's \"%s\"", names[i], err.msg, key);
+        st_free(&f);
+        free(names[i]);
+    }
+    free(names);
+    ClError err = {0};
+    cr_expect_eq(dropout_check(NAN, &err), -1, "NaN accepted");
+    cr_expect(dropout_check(0.0, NULL) == 0 && dropout_check(1.0, NULL) == 0, "0 and 1 refused");
+}
