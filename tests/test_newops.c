@@ -311,3 +311,289 @@ Test(newops, dropout_rejects_what_pytorch_rejects) {
     cr_expect_eq(dropout_check(NAN, &err), -1, "NaN accepted");
     cr_expect(dropout_check(0.0, NULL) == 0 && dropout_check(1.0, NULL) == 0, "0 and 1 refused");
 }
+
+// ---- BatchNorm2d: PyTorch fixtures -------------------------------------------------------------
+
+static BatchNorm2dConfig bn_config_from_meta(const StFile *f) {
+    BatchNorm2dConfig c = batchnorm2d_config(fixture_meta_int(f, "C"));
+    c.eps = meta_double(f, "eps");
+    const char *mom = fixture_meta_str(f, "momentum", "?");
+    c.cumulative = strcmp(mom, "None") == 0;
+    if (!c.cumulative) c.momentum = strtod(mom, NULL);
+    c.affine = fixture_meta_int(f, "affine") != 0;
+    c.track_running_stats = fixture_meta_int(f, "track_running_stats") != 0;
+    return c;
+}
+
+// The state one fixture's layer holds, as a net layer would hold it.
+typedef struct {
+    BatchNorm2dConfig c;
+    int N, C, H, W;
+    long n;                      // N*C*H*W
+    const float *weight, *bias;  // (C) or NULL
+    float *running_mean, *running_var; // (C) or NULL
+    int64_t num_batches_tracked;
+    float *save_mean, *save_invstd;    // (C)
+    double worst[5];             // max |err|: out, dx, dweight, dbias, running stats
+} BnRun;
+
+// One forward in the given mode and its backward, compared with the fixture's
+// <prefix>out, <prefix>dx, <prefix>dweight, <prefix>dbias.
+static void bn_check_step(BnRun *b, const StFile *f, const char *name, const char *prefix, bool training) {
+    char key[64];
+    snprintf(key, sizeof key, "%sx", prefix);
+    int64_t nx;
+    const float *x = fixture_f32(f, key, &nx);
+    cr_assert_eq(nx, b->n, "%s: %s has %lld values", name, key, (long long)nx);
+    ClError err = {0};
+    cr_assert_eq(batchnorm2d_check_input(&b->c, b->N, b->C, b->H, b->W, training, &err), 0, "%s: %s", name, err.msg);
+    float *out = zeros(b->n), *dx = zeros(b->n), *dw = zeros(b->C), *db = zeros(b->C);
+    batchnorm2d_forward(out, b->save_mean, b->save_invstd, b->running_mean, b->running_var, &b->num_batches_tracked,
+                        x, b->weight, b->bias, &b->c, training, b->N, b->C, b->H, b->W);
+    snprintf(key, sizeof key, "%sout", prefix);
+    expect_close(out, fixture_f32(f, key, NULL), b->n, BN_ATOL, BN_RTOL, name, key, &b->worst[0]);
+    snprintf(key, sizeof key, "%sdout", prefix);
+    const float *dout = fixture_f32(f, key, NULL);
+    bool batch = batchnorm2d_uses_batch_stats(&b->c, training);
+    batchnorm2d_backward(dx, b->c.affine ? dw : NULL, b->c.affine ? db : NULL, dout, x, b->weight, b->save_mean,
+                         b->save_invstd, batch, b->N, b->C, b->H, b->W);
+    snprintf(key, sizeof key, "%sdx", prefix);
+    expect_close(dx, fixture_f32(f, key, NULL), b->n, BN_ATOL, BN_RTOL, name, key, &b->worst[1]);
+    if (b->c.affine) {
+        snprintf(key, sizeof key, "%sdweight", prefix);
+        expect_close(dw, fixture_f32(f, key, NULL), b->C, BN_ATOL, BN_RTOL, name, key, &b->worst[2]);
+        snprintf(key, sizeof key, "%sdbias", prefix);
+        expect_close(db, fixture_f32(f, key, NULL), b->C, BN_ATOL, BN_RTOL, name, key, &b->worst[3]);
+    }
+    free(out), free(dx), free(dw), free(db);
+}
+
+static void bn_check_running(BnRun *b, const StFile *f, const char *name, int step) {
+    if (!b->c.track_running_stats) return;
+    char key[64];
+    snprintf(key, sizeof key, "running_mean_%d", step);
+    expect_close(b->running_mean, fixture_f32(f, key, NULL), b->C, BN_ATOL, BN_RTOL, name, key, &b->worst[4]);
+    snprintf(key, sizeof key, "running_var_%d", step);
+    expect_close(b->running_var, fixture_f32(f, key, NULL), b->C, BN_ATOL, BN_RTOL, name, key, &b->worst[4]);
+}
+
+// Three training steps (forward and backward on the first, the running
+// statistics after each), then eval with what they left.
+static void bn_check_fixture(const char *name, double *worst) {
+    StFile f;
+    fixture_open(&f, name);
+    BnRun b = {.c = bn_config_from_meta(&f), .N = fixture_meta_int(&f, "N"), .C = fixture_meta_int(&f, "C"),
+               .H = fixture_meta_int(&f, "H"), .W = fixture_meta_int(&f, "W")};
+    b.n = (long)b.N * b.C * b.H * b.W;
+    ClError err = {0};
+    cr_assert_eq(batchnorm2d_check_config(&b.c, &err), 0, "%s: %s", name, err.msg);
+    if (b.c.affine) b.weight = fixture_f32(&f, "weight", NULL), b.bias = fixture_f32(&f, "bias", NULL);
+    if (b.c.track_running_stats) {
+        b.running_mean = zeros(b.C), b.running_var = zeros(b.C);
+        memcpy(b.running_mean, fixture_f32(&f, "running_mean_0", NULL), sizeof(float) * (size_t)b.C);
+        memcpy(b.running_var, fixture_f32(&f, "running_var_0", NULL), sizeof(float) * (size_t)b.C);
+    }
+    b.save_mean = zeros(b.C), b.save_invstd = zeros(b.C);
+    bn_check_step(&b, &f, name, "train_", true);
+    bn_check_running(&b, &f, name, 1);
+    float *out = zeros(b.n);
+    for (int step = 2; step <= 3; step++) {
+        char key[16];
+        snprintf(key, sizeof key, "x%d", step);
+        batchnorm2d_forward(out, b.save_mean, b.save_invstd, b.running_mean, b.running_var, &b.num_batches_tracked,
+                            fixture_f32(&f, key, NULL), b.weight, b.bias, &b.c, true, b.N, b.C, b.H, b.W);
+        bn_check_running(&b, &f, name, step);
+    }
+    if (b.c.track_running_stats) {
+        int64_t want;
+        memcpy(&want, fixture_i64(&f, "num_batches_tracked", NULL), sizeof want);
+        cr_expect_eq(b.num_batches_tracked, want, "%s: num_batches_tracked %lld, PyTorch %lld", name,
+                     (long long)b.num_batches_tracked, (long long)want);
+    } else {
+        cr_expect_eq(b.num_batches_tracked, 0, "%s: untracked layer counted batches", name);
+    }
+    bn_check_step(&b, &f, name, "eval_", false);
+    cr_expect_eq(b.num_batches_tracked, b.c.track_running_stats ? 3 : 0, "%s: eval counted a batch", name);
+    for (int k = 0; k < 5; k++) worst[k] = fmax(worst[k], b.worst[k]);
+    free(out), free(b.running_mean), free(b.running_var), free(b.save_mean), free(b.save_invstd);
+    st_free(&f);
+}
+
+Test(newops, batchnorm2d_pytorch_fixtures) {
+    char **names;
+    int n = fixture_list("newop_batchnorm2d_", &names);
+    cr_assert_geq(n, 12, "expected the newop_batchnorm2d_* fixtures, found %d", n);
+    double worst[5] = {0};
+    for (int i = 0; i < n; i++) {
+        bn_check_fixture(names[i], worst);
+        free(names[i]);
+    }
+    free(names);
+    cr_log_info("batchnorm2d: %d PyTorch fixtures (3 training steps, then eval), max |err| out %.3g dx %.3g "
+                "dweight %.3g dbias %.3g running stats %.3g", n, worst[0], worst[1], worst[2], worst[3], worst[4]);
+}
+
+Test(newops, batchnorm2d_rejects_what_pytorch_rejects) {
+    char **names;
+    int n = fixture_list("newop_invalid_batchnorm2d_", &names);
+    cr_assert_geq(n, 5, "expected the newop_invalid_batchnorm2d_* fixtures, found %d", n);
+    for (int i = 0; i < n; i++) {
+        StFile f;
+        fixture_open(&f, names[i]);
+        BatchNorm2dConfig c = batchnorm2d_config(fixture_meta_int(&f, "num_features"));
+        c.affine = fixture_meta_int(&f, "affine") != 0;
+        c.track_running_stats = fixture_meta_int(&f, "track_running_stats") != 0;
+        ClError err = {0};
+        int rc = batchnorm2d_check_input(&c, fixture_meta_int(&f, "N"), fixture_meta_int(&f, "C"),
+                                         fixture_meta_int(&f, "H"), fixture_meta_int(&f, "W"),
+                                         fixture_meta_int(&f, "training") != 0, &err);
+        const char *key = fixture_meta_str(&f, "key_phrase", "?");
+        cr_expect_eq(rc, -1, "%s: accepted, but PyTorch says \"%s\"", names[i], fixture_meta_str(&f, "torch_error", "?"));
+        cr_expect(strstr(err.msg, key) != NULL, "%s: message \"%s\" lacks PyTorch's \"%s\"", names[i], err.msg, key);
+        st_free(&f);
+        free(names[i]);
+    }
+    free(names);
+    // What PyTorch accepts: any channel count without weights or running stats.
+    BatchNorm2dConfig bare = batchnorm2d_config(3);
+    bare.affine = bare.track_running_stats = false;
+    cr_expect_eq(batchnorm2d_check_input(&bare, 2, 5, 3, 3, true, NULL), 0, "PyTorch accepts this input");
+    BatchNorm2dConfig c = batchnorm2d_config(3);
+    cr_expect_eq(batchnorm2d_check_input(&c, 1, 3, 1, 1, false, NULL), 0, "eval with running stats takes 1 value");
+}
+
+// ---- BatchNorm2d: exact values ------------------------------------------------------------------
+
+// x = 1 2 3 4 in one channel: mean 2.5, biased variance 1.25 normalises, the
+// unbiased 5/3 enters the running variance: 0.9 * 1 + 0.1 * 5/3 (momentum 0.1).
+Test(newops, batchnorm2d_exact_biased_and_unbiased_variance) {
+    const float x[4] = {1, 2, 3, 4};
+    float out[4], mean, invstd, rm = 0, rv = 1;
+    int64_t nbt = 0;
+    BatchNorm2dConfig c = batchnorm2d_config(1);
+    c.eps = 0, c.affine = false;
+    batchnorm2d_forward(out, &mean, &invstd, &rm, &rv, &nbt, x, NULL, NULL, &c, true, 1, 1, 1, 4);
+    for (int i = 0; i < 4; i++) {
+        double want = (x[i] - 2.5) / sqrt(1.25);
+        cr_expect_float_eq(out[i], (float)want, 1e-6, "out[%d] = %.7g, want %.7g", i, out[i], want);
+    }
+    cr_expect(mean == 2.5f && nbt == 1, "save_mean %g, num_batches_tracked %lld", mean, (long long)nbt);
+    cr_expect_float_eq(invstd, (float)(1 / sqrt(1.25)), 1e-7, "save_invstd %g", invstd);
+    cr_expect_float_eq(rm, 0.25f, 1e-7, "running_mean %.8g, want 0.25", rm);
+    cr_expect_float_eq(rv, (float)(0.9 + 0.1 * 5.0 / 3.0), 1e-7, "running_var %.8g, want 0.9 + 0.1 * 5/3", rv);
+    // momentum=None: the first batch's statistics become the running ones.
+    c.cumulative = true, rm = 0, rv = 1, nbt = 0;
+    batchnorm2d_forward(out, &mean, &invstd, &rm, &rv, &nbt, x, NULL, NULL, &c, true, 1, 1, 1, 4);
+    cr_expect(rm == 2.5f && rv == (float)(5.0 / 3.0), "cumulative: running %.8g %.8g, want 2.5 5/3", rm, rv);
+    // The second of two batches weighs 1/2: running_mean = (2.5 + 12.5) / 2.
+    const float y[4] = {11, 12, 13, 14};
+    batchnorm2d_forward(out, &mean, &invstd, &rm, &rv, &nbt, y, NULL, NULL, &c, true, 1, 1, 1, 4);
+    cr_expect(nbt == 2 && rm == 7.5f && rv == (float)(5.0 / 3.0), "cumulative step 2: %lld %.8g %.8g",
+              (long long)nbt, rm, rv);
+}
+
+// Eval with running_mean 1, running_var 4, eps 0, weight 2, bias 1:
+// out = (x - 1) / 2 * 2 + 1 = x; backward din = dout * invstd * weight = dout.
+Test(newops, batchnorm2d_exact_eval) {
+    const float x[3] = {-1.5f, 0.25f, 7}, w = 2, b = 1, dout[3] = {1, -2, 3};
+    float out[3], din[3] = {0}, dw = 0, db = 0, mean, invstd, rm = 1, rv = 4;
+    int64_t nbt = 5;
+    BatchNorm2dConfig c = batchnorm2d_config(1);
+    c.eps = 0;
+    batchnorm2d_forward(out, &mean, &invstd, &rm, &rv, &nbt, x, &w, &b, &c, false, 3, 1, 1, 1);
+    for (int i = 0; i < 3; i++) cr_expect_eq(out[i], x[i], "out[%d] = %g, want %g", i, out[i], x[i]);
+    cr_expect(rm == 1 && rv == 4 && nbt == 5, "eval changed the running statistics");
+    cr_expect(mean == 1 && invstd == 0.5f, "eval saved %g %g, want the running 1 and 1/sqrt(4)", mean, invstd);
+    batchnorm2d_backward(din, &dw, &db, dout, x, &w, &mean, &invstd, false, 3, 1, 1, 1);
+    for (int i = 0; i < 3; i++) cr_expect_eq(din[i], dout[i], "din[%d] = %g, want %g", i, din[i], dout[i]);
+    // dweight = sum(dout * (x - 1) / 2), dbias = sum(dout).
+    cr_expect(dw == (float)((1 * -2.5 - 2 * -0.75 + 3 * 6) / 2) && db == 2, "dweight %g dbias %g", dw, db);
+}
+
+// A constant channel has variance 0: it maps to the bias (with eps = 0 too,
+// PyTorch's InvStd gives 0 instead of NaN); without tracking, eval normalises
+// with the batch's statistics and touches no running buffer (NULL here).
+Test(newops, batchnorm2d_constant_channel_and_untracked) {
+    const float x[6] = {3, 3, 3, 1, 2, 6}, w[2] = {2, 2}, b[2] = {0.5f, -1};
+    float out[6], out_eval[6], mean[2], invstd[2];
+    BatchNorm2dConfig c = batchnorm2d_config(2);
+    c.track_running_stats = false;
+    for (int k = 0; k < 2; k++) {
+        c.eps = k == 0 ? 1e-5 : 0.0;
+        batchnorm2d_forward(out, mean, invstd, NULL, NULL, NULL, x, w, b, &c, true, 1, 2, 1, 3);
+        for (int i = 0; i < 3; i++) cr_expect_eq(out[i], 0.5f, "eps %g: constant channel out[%d] = %g", c.eps, i, out[i]);
+        cr_expect(k == 0 || invstd[0] == 0, "eps 0: invstd %g, want 0 (PyTorch's InvStd)", invstd[0]);
+        batchnorm2d_forward(out_eval, mean, invstd, NULL, NULL, NULL, x, w, b, &c, false, 1, 2, 1, 3);
+        cr_expect(memcmp(out, out_eval, sizeof out) == 0, "untracked eval differs from training");
+    }
+    cr_expect(batchnorm2d_uses_batch_stats(&c, false) && batchnorm2d_uses_batch_stats(&c, true));
+    c.track_running_stats = true;
+    cr_expect(!batchnorm2d_uses_batch_stats(&c, false) && batchnorm2d_uses_batch_stats(&c, true));
+}
+
+// Per channel a training output has mean bias and variance weight^2 * var / (var + eps).
+Test(newops, batchnorm2d_training_output_is_normalised) {
+    enum { N = 3, C = 4, H = 5, W = 6, HW = H * W };
+    float *x = rand_buf(N * C * HW, 3.0f), out[N * C * HW], mean[C], invstd[C], rm[C], rv[C];
+    float w[C] = {1, 2, 0.5f, -1}, b[C] = {0, 1, -2, 0.25f};
+    int64_t nbt;
+    batchnorm2d_init_running(rm, rv, &nbt, C);
+    BatchNorm2dConfig c = batchnorm2d_config(C);
+    batchnorm2d_forward(out, mean, invstd, rm, rv, &nbt, x, w, b, &c, true, N, C, H, W);
+    for (int ch = 0; ch < C; ch++) {
+        double s = 0, ss = 0;
+        for (int n = 0; n < N; n++)
+            for (int i = 0; i < HW; i++) s += out[(n * C + ch) * HW + i];
+        double m = s / (N * HW);
+        for (int n = 0; n < N; n++)
+            for (int i = 0; i < HW; i++) ss += pow(out[(n * C + ch) * HW + i] - m, 2);
+        double var_in = 1.0 / ((double)invstd[ch] * invstd[ch]) - c.eps;
+        double want_var = (double)w[ch] * w[ch] * var_in / (var_in + c.eps);
+        cr_expect(fabs(m - b[ch]) < 1e-6, "channel %d: mean %g, want %g", ch, m, b[ch]);
+        cr_expect(fabs(ss / (N * HW) - want_var) < 1e-5, "channel %d: var %g, want %g", ch, ss / (N * HW), want_var);
+    }
+    // Same input, same bits: nothing depends on state beyond the arguments.
+    float again[N * C * HW];
+    batchnorm2d_forward(again, mean, invstd, rm, rv, &nbt, x, w, b, &c, true, N, C, H, W);
+    cr_expect(memcmp(out, again, sizeof out) == 0 && nbt == 2, "a second forward differs");
+    free(x);
+}
+
+// Eval normalises each sample with fixed statistics: a batch split into pieces
+// gives the bits of the whole (a net may run eval per sample range).
+Test(newops, batchnorm2d_eval_split_is_bit_identical) {
+    enum { N = 4, C = 3, H = 2, W = 5, S = C * H * W };
+    float *x = rand_buf(N * S, 2.0f), whole[N * S], parts[N * S], mean[C], invstd[C];
+    float rm[C] = {0.5f, -1, 2}, rv[C] = {0.7f, 1.9f, 0.2f}, w[C] = {1, -2, 3}, b[C] = {0, 1, -1};
+    int64_t nbt = 3;
+    BatchNorm2dConfig c = batchnorm2d_config(C);
+    batchnorm2d_forward(whole, mean, invstd, rm, rv, &nbt, x, w, b, &c, false, N, C, H, W);
+    batchnorm2d_forward(parts, mean, invstd, rm, rv, &nbt, x, w, b, &c, false, 1, C, H, W);
+    batchnorm2d_forward(parts + S, mean, invstd, rm, rv, &nbt, x + S, w, b, &c, false, 3, C, H, W);
+    cr_expect(memcmp(whole, parts, sizeof whole) == 0, "eval on pieces differs from eval on the batch");
+    free(x);
+}
+
+Test(newops, batchnorm2d_config_checks) {
+    BatchNorm2dConfig c = batchnorm2d_config(8);
+    cr_expect(c.eps == 1e-5 && c.momentum == 0.1 && c.affine && c.track_running_stats && !c.cumulative,
+              "defaults differ from PyTorch's");
+    ClError err = {0};
+    cr_expect_eq(batchnorm2d_check_config(&c, &err), 0, "%s", err.msg);
+    BatchNorm2dConfig bad = c;
+    bad.num_features = 0;
+    cr_expect(batchnorm2d_check_config(&bad, &err) == -1 && strstr(err.msg, "num_features"), "%s", err.msg);
+    bad = c, bad.eps = -1e-3;
+    cr_expect(batchnorm2d_check_config(&bad, &err) == -1 && strstr(err.msg, "eps"), "%s", err.msg);
+    bad = c, bad.eps = NAN;
+    cr_expect(batchnorm2d_check_config(&bad, &err) == -1 && strstr(err.msg, "eps"), "%s", err.msg);
+    bad = c, bad.momentum = 1.5;
+    cr_expect(batchnorm2d_check_config(&bad, &err) == -1 && strstr(err.msg, "momentum"), "%s", err.msg);
+    bad.cumulative = true;   // momentum=None: the number is unused
+    cr_expect_eq(batchnorm2d_check_config(&bad, &err), 0, "%s", err.msg);
+    float w[2], b[2], rm[2], rv[2];
+    int64_t nbt = 7;
+    batchnorm2d_init_params(w, b, 2);
+    batchnorm2d_init_running(rm, rv, &nbt, 2);
+    cr_expect(w[1] == 1 && b[1] == 0 && rm[1] == 0 && rv[1] == 1 && nbt == 0, "initial state differs from PyTorch's");
+}
