@@ -597,3 +597,130 @@ Test(newops, batchnorm2d_config_checks) {
     batchnorm2d_init_running(rm, rv, &nbt, 2);
     cr_expect(w[1] == 1 && b[1] == 0 && rm[1] == 0 && rv[1] == 1 && nbt == 0, "initial state differs from PyTorch's");
 }
+
+// ---- finite differences ---------------------------------------------------------------------------
+
+typedef enum { FD_LEAKY, FD_TANH, FD_SIGMOID, FD_DROPOUT, FD_BN } FdKind;
+
+typedef struct {
+    FdKind kind;
+    long n;                          // values of x and out
+    float *x, *r, *out;              // (n) input, random upstream weights, output
+    float slope;                     // LeakyReLU
+    const uint8_t *mask;             // Dropout (n)
+    double p;
+    BatchNorm2dConfig c;             // BatchNorm2d
+    bool training;
+    int N, C, H, W;
+    float *w, *b, *rm, *rv, *mean, *invstd; // (C) each; w, b NULL without affine
+    int64_t nbt;
+} OpLoss;
+
+// sum(out * r) in double: its gradient w.r.t. x is the backward of dout = r.
+static double op_loss(void *ctx) {
+    OpLoss *L = ctx;
+    switch (L->kind) {
+    case FD_LEAKY: leaky_relu_forward(L->out, L->x, L->slope, L->n); break;
+    case FD_TANH: tanh_forward(L->out, L->x, L->n); break;
+    case FD_SIGMOID: sigmoid_forward(L->out, L->x, L->n); break;
+    case FD_DROPOUT: dropout_forward(L->out, L->x, L->mask, L->p, L->n); break;
+    case FD_BN:
+        batchnorm2d_forward(L->out, L->mean, L->invstd, L->rm, L->rv, &L->nbt, L->x, L->w, L->b, &L->c, L->training,
+                            L->N, L->C, L->H, L->W);
+        break;
+    }
+    double s = 0;
+    for (long i = 0; i < L->n; i++) s += (double)L->out[i] * L->r[i];
+    return s;
+}
+
+static OpLoss op_loss_new(FdKind kind, long n, float x_scale) {
+    OpLoss L = {.kind = kind, .n = n};
+    L.x = rand_buf(n, x_scale), L.r = rand_buf(n, 1.0f), L.out = zeros(n);
+    return L;
+}
+
+static void op_loss_free(OpLoss *L) { free(L->x), free(L->r), free(L->out); }
+
+// The activations at points >= 0.05 from LeakyReLU's kink (step 1e-3), Dropout
+// with a sampled mask (linear in x: any step).
+Test(newops, finite_differences_activations_dropout) {
+    const float slopes[3] = {0.01f, -0.5f, 1.5f};
+    for (int k = 0; k < 3; k++) {
+        OpLoss L = op_loss_new(FD_LEAKY, 60, 1.0f);
+        L.slope = slopes[k];
+        for (long i = 0; i < L.n; i++) L.x[i] = copysignf(fabsf(L.x[i]) + 0.05f, L.x[i]);
+        float *dx = zeros(L.n);
+        leaky_relu_backward(dx, L.r, L.x, L.slope, L.n);
+        double e = finite_diff_max_error(op_loss, &L, L.x, L.n, dx, 1e-3f);
+        cr_expect_lt(e, 1e-3, "leaky_relu (slope %g) finite-difference error %g", L.slope, e);
+        cr_log_info("finite differences: leaky_relu slope %g max error %.2g", L.slope, e);
+        free(dx), op_loss_free(&L);
+    }
+    for (FdKind kind = FD_TANH; kind <= FD_SIGMOID; kind++) {
+        OpLoss L = op_loss_new(kind, 60, 3.0f);
+        float *dx = zeros(L.n);
+        op_loss(&L);
+        if (kind == FD_TANH) tanh_backward(dx, L.r, L.out, L.n);
+        else sigmoid_backward(dx, L.r, L.out, L.n);
+        double e = finite_diff_max_error(op_loss, &L, L.x, L.n, dx, 1e-3f);
+        cr_expect_lt(e, 1e-3, "%s finite-difference error %g", kind == FD_TANH ? "tanh" : "sigmoid", e);
+        cr_log_info("finite differences: %s max error %.2g", kind == FD_TANH ? "tanh" : "sigmoid", e);
+        free(dx), op_loss_free(&L);
+    }
+    OpLoss D = op_loss_new(FD_DROPOUT, 200, 1.0f);
+    uint8_t mask[200];
+    Rng rng;
+    rng_seed(&rng, 5);
+    D.p = 0.4, D.mask = mask;
+    dropout_sample_mask(mask, &rng, D.p, D.n);
+    float dx[200] = {0};
+    dropout_backward(dx, D.r, mask, D.p, D.n);
+    double e = finite_diff_max_error(op_loss, &D, D.x, D.n, dx, 1e-2f);
+    cr_expect_lt(e, 1e-4, "dropout finite-difference error %g", e);
+    cr_log_info("finite differences: dropout p 0.4 max error %.2g", e);
+    op_loss_free(&D);
+}
+
+// BatchNorm2d w.r.t. x, weight and bias, with batch statistics (where the
+// mean and variance depend on x) and with running ones.
+static double bn_fd(BatchNorm2dConfig c, bool training, int N, int H, int W) {
+    const int C = c.num_features;
+    OpLoss L = op_loss_new(FD_BN, (long)N * C * H * W, 2.0f);
+    L.c = c, L.training = training, L.N = N, L.C = C, L.H = H, L.W = W;
+    L.rm = rand_buf(C, 1.0f), L.rv = zeros(C), L.mean = zeros(C), L.invstd = zeros(C);
+    for (int i = 0; i < C; i++) L.rv[i] = 0.5f + fabsf(rand_sym());
+    if (c.affine) {
+        L.w = rand_buf(C, 1.0f), L.b = rand_buf(C, 1.0f);
+        for (int i = 0; i < C; i++) L.w[i] += copysignf(0.5f, L.w[i]);
+    }
+    float *dx = zeros(L.n), *dw = zeros(C), *db = zeros(C);
+    op_loss(&L);
+    batchnorm2d_backward(dx, dw, db, L.r, L.x, L.w, L.mean, L.invstd, batchnorm2d_uses_batch_stats(&c, training), N, C,
+                         H, W);
+    double e = finite_diff_max_error(op_loss, &L, L.x, L.n, dx, 1e-2f);
+    if (c.affine) {
+        e = fmax(e, finite_diff_max_error(op_loss, &L, L.w, C, dw, 1e-2f));
+        e = fmax(e, finite_diff_max_error(op_loss, &L, L.b, C, db, 1e-2f));
+    }
+    free(dx), free(dw), free(db), free(L.rm), free(L.rv), free(L.mean), free(L.invstd), free(L.w), free(L.b);
+    op_loss_free(&L);
+    return e;
+}
+
+Test(newops, finite_differences_batchnorm2d) {
+    BatchNorm2dConfig c = batchnorm2d_config(3);
+    const struct { const char *what; int affine, track, training, N, H, W; double eps, momentum; } cases[] = {
+        {"training", 1, 1, 1, 2, 3, 4, 1e-5, 0.1}, {"training N=1", 1, 1, 1, 1, 2, 5, 1e-5, 0.1},
+        {"training 1x1 maps", 1, 1, 1, 4, 1, 1, 1e-3, 0.1}, {"training no affine", 0, 1, 1, 3, 2, 2, 1e-5, 0.3},
+        {"eval", 1, 1, 0, 2, 3, 4, 1e-5, 0.1}, {"eval no affine", 0, 1, 0, 2, 2, 3, 0.1, 0.1},
+        {"eval untracked (batch statistics)", 1, 0, 0, 2, 3, 2, 1e-5, 0.1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        c.affine = cases[i].affine, c.track_running_stats = cases[i].track;
+        c.eps = cases[i].eps, c.momentum = cases[i].momentum;
+        double e = bn_fd(c, cases[i].training, cases[i].N, cases[i].H, cases[i].W);
+        cr_expect_lt(e, 1e-3, "batchnorm2d %s: finite-difference error %g", cases[i].what, e);
+        cr_log_info("finite differences: batchnorm2d %s max error %.2g", cases[i].what, e);
+    }
+}
