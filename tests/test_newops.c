@@ -724,3 +724,40 @@ Test(newops, finite_differences_batchnorm2d) {
         cr_log_info("finite differences: batchnorm2d %s max error %.2g", cases[i].what, e);
     }
 }
+
+// A network that splits a batch across threads: statistics and gradient sums
+// on the whole batch, then normalize / backward_input on sample ranges, must
+// give the bits of batchnorm2d_forward / batchnorm2d_backward.
+Test(newops, batchnorm2d_pieces_are_bit_identical_to_the_whole) {
+    enum { N = 5, C = 3, H = 3, W = 4, S = C * H * W };
+    float *x = rand_buf(N * S, 2.0f), *dout = rand_buf(N * S, 1.0f);
+    float w[C] = {1.5f, -0.5f, 2}, b[C] = {0.1f, 0, -1};
+    for (int training = 0; training <= 1; training++) {
+        BatchNorm2dConfig c = batchnorm2d_config(C);
+        float rm[2][C], rv[2][C], mean[2][C], invstd[2][C], out[2][N * S], din[2][N * S] = {{0}}, dw[2][C] = {{0}},
+              db[2][C] = {{0}};
+        int64_t nbt[2];
+        for (int k = 0; k < 2; k++) batchnorm2d_init_running(rm[k], rv[k], &nbt[k], C), rm[k][1] = 0.5f, rv[k][2] = 3;
+        batchnorm2d_forward(out[0], mean[0], invstd[0], rm[0], rv[0], &nbt[0], x, w, b, &c, training, N, C, H, W);
+        batchnorm2d_backward(din[0], dw[0], db[0], dout, x, w, mean[0], invstd[0], training, N, C, H, W);
+        batchnorm2d_statistics(mean[1], invstd[1], rm[1], rv[1], &nbt[1], x, &c, training, N, C, H, W);
+        const int cuts[3] = {0, 2, N};   // samples [0, 2) and [2, 5)
+        for (int p = 0; p < 2; p++)
+            batchnorm2d_normalize(out[1] + cuts[p] * S, x + cuts[p] * S, mean[1], invstd[1], w, b, cuts[p + 1] - cuts[p],
+                                  C, H, W);
+        double sg[C], sgx[C];
+        batchnorm2d_backward_sums(sg, sgx, dout, x, mean[1], N, C, H, W);
+        batchnorm2d_backward_params(dw[1], db[1], sg, sgx, invstd[1], C);
+        for (int p = 0; p < 2; p++)
+            batchnorm2d_backward_input(din[1] + cuts[p] * S, dout + cuts[p] * S, x + cuts[p] * S, w, mean[1], invstd[1],
+                                       sg, sgx, training, N, cuts[p + 1] - cuts[p], C, H, W);
+        const char *mode = training ? "training" : "eval";
+        cr_expect(memcmp(out[0], out[1], sizeof out[0]) == 0, "%s: pieces' out differs", mode);
+        cr_expect(memcmp(din[0], din[1], sizeof din[0]) == 0, "%s: pieces' din differs", mode);
+        cr_expect(memcmp(dw[0], dw[1], sizeof dw[0]) == 0 && memcmp(db[0], db[1], sizeof db[0]) == 0,
+                  "%s: pieces' dweight/dbias differ", mode);
+        cr_expect(memcmp(rm[0], rm[1], sizeof rm[0]) == 0 && memcmp(rv[0], rv[1], sizeof rv[0]) == 0 &&
+                  nbt[0] == nbt[1] && nbt[0] == training, "%s: running statistics differ", mode);
+    }
+    free(x), free(dout);
+}

@@ -4,6 +4,8 @@
  * pixels), so the result does not depend on anything but the input. The
  * statistics are two-pass (mean, then the sum of squared deviations) in
  * double: no cancellation when a channel's mean is large next to its spread.
+ * The normalisation reads the saved float mean and invstd, as PyTorch's does,
+ * so that a piece of the batch is normalised exactly as the whole.
  */
 #include "engine/batchnorm2d.h"
 
@@ -93,27 +95,26 @@ static void update_running(float *running_mean, float *running_var, int ch, doub
     running_var[ch] = (float)(m * (var_sum / (double)(n - 1)) + (1.0 - m) * running_var[ch]);
 }
 
-// out[., ch] = (in - mean) * invstd * weight + bias over one channel.
-static void normalize_channel(float *out, const float *in, double mean, double invstd, double weight, double bias,
+// out[., ch] = (in - mean) * invstd * weight + bias over one channel, from the
+// saved (float) statistics so that any piece of the batch gives the same bits.
+static void normalize_channel(float *out, const float *in, float mean, float invstd, double weight, double bias,
                               int N, int C, long hw, int ch) {
-    const double a = invstd * weight;
+    const double a = (double)invstd * weight;
     for (int n = 0; n < N; n++) {
         const size_t base = ((size_t)n * C + ch) * hw;
-        for (long i = 0; i < hw; i++) out[base + i] = (float)((in[base + i] - mean) * a + bias);
+        for (long i = 0; i < hw; i++) out[base + i] = (float)((in[base + i] - (double)mean) * a + bias);
     }
 }
 
-void batchnorm2d_forward(float *out, float *save_mean, float *save_invstd, float *running_mean,
-                         float *running_var, int64_t *num_batches_tracked, const float *in,
-                         const float *weight, const float *bias, const BatchNorm2dConfig *c,
-                         bool training, int N, int C, int H, int W) {
+void batchnorm2d_statistics(float *save_mean, float *save_invstd, float *running_mean, float *running_var,
+                            int64_t *num_batches_tracked, const float *in, const BatchNorm2dConfig *c,
+                            bool training, int N, int C, int H, int W) {
     CL_ASSERT(N > 0 && C > 0 && H > 0 && W > 0);
     const long hw = (long)H * W, n = N * hw;
     const bool batch = batchnorm2d_uses_batch_stats(c, training);
     const bool update = training && c->track_running_stats;
     CL_ASSERT(!batch || n > 1);
     CL_ASSERT(!c->track_running_stats || (running_mean && running_var && num_batches_tracked));
-    CL_ASSERT(!c->affine || (weight && bias));
     double momentum = c->momentum;
     if (update) {
         *num_batches_tracked += 1;
@@ -132,41 +133,101 @@ void batchnorm2d_forward(float *out, float *save_mean, float *save_invstd, float
         }
         save_mean[ch] = (float)mean;
         save_invstd[ch] = (float)invstd;
-        normalize_channel(out, in, mean, invstd, weight ? weight[ch] : 1.0, bias ? bias[ch] : 0.0, N, C, hw, ch);
     }
+}
+
+void batchnorm2d_normalize(float *out, const float *in, const float *save_mean, const float *save_invstd,
+                           const float *weight, const float *bias, int N, int C, int H, int W) {
+    for (int ch = 0; ch < C; ch++)
+        normalize_channel(out, in, save_mean[ch], save_invstd[ch], weight ? weight[ch] : 1.0, bias ? bias[ch] : 0.0,
+                          N, C, (long)H * W, ch);
+}
+
+void batchnorm2d_forward(float *out, float *save_mean, float *save_invstd, float *running_mean,
+                         float *running_var, int64_t *num_batches_tracked, const float *in,
+                         const float *weight, const float *bias, const BatchNorm2dConfig *c,
+                         bool training, int N, int C, int H, int W) {
+    CL_ASSERT(!c->affine || (weight && bias));
+    batchnorm2d_statistics(save_mean, save_invstd, running_mean, running_var, num_batches_tracked, in, c, training, N,
+                           C, H, W);
+    batchnorm2d_normalize(out, in, save_mean, save_invstd, weight, bias, N, C, H, W);
 }
 
 // ---- backward ---------------------------------------------------------------------------
 
 // With xhat = (x - mean) * invstd and n = N*H*W, per channel:
-//   dbias = sum(g), dweight = sum(g * xhat) = dotp * invstd, dotp = sum(g * (x - mean));
-//   batch statistics: din = (g - sum(g)/n - (x - mean) * dotp * invstd^2 / n) * invstd * w
+//   dbias = sum(g), dweight = sum(g * xhat) = sum(g * (x - mean)) * invstd;
+//   batch statistics: din = (g - sum(g)/n - (x - mean) * sum(g * (x - mean)) * invstd^2 / n) * invstd * w
 //   running statistics: din = g * invstd * w
+
+// sum(g) and sum(g * (x - mean)) of channel ch, samples in order.
+static void channel_grad_sums(double *sum_g, double *sum_gx, const float *dout, const float *in, double mean, int N,
+                              int C, long hw, int ch) {
+    double sg = 0.0, sgx = 0.0;
+    for (int s = 0; s < N; s++) {
+        const size_t base = ((size_t)s * C + ch) * hw;
+        for (long i = 0; i < hw; i++) {
+            sg += dout[base + i];
+            sgx += (in[base + i] - mean) * dout[base + i];
+        }
+    }
+    *sum_g = sg;
+    *sum_gx = sgx;
+}
+
+// din of channel ch for N samples of a batch whose channel holds n values.
+static void channel_input_grad(float *din, const float *dout, const float *in, double weight, double mean,
+                               double invstd, double sum_g, double sum_gx, bool batch_stats, double n, int N, int C,
+                               long hw, int ch) {
+    const double scale = invstd * weight;
+    const double k = batch_stats ? sum_gx * invstd * invstd / n : 0.0;
+    const double g_mean = batch_stats ? sum_g / n : 0.0;
+    for (int s = 0; s < N; s++) {
+        const size_t base = ((size_t)s * C + ch) * hw;
+        for (long i = 0; i < hw; i++)
+            din[base + i] += (float)((dout[base + i] - g_mean - (in[base + i] - mean) * k) * scale);
+    }
+}
+
+void batchnorm2d_backward_sums(double *sum_dout, double *sum_dout_xmu, const float *dout, const float *in,
+                               const float *save_mean, int N, int C, int H, int W) {
+    CL_ASSERT(N > 0 && C > 0 && H > 0 && W > 0);
+    for (int ch = 0; ch < C; ch++)
+        channel_grad_sums(&sum_dout[ch], &sum_dout_xmu[ch], dout, in, save_mean[ch], N, C, (long)H * W, ch);
+}
+
+void batchnorm2d_backward_params(float *dweight, float *dbias, const double *sum_dout, const double *sum_dout_xmu,
+                                 const float *save_invstd, int C) {
+    for (int ch = 0; ch < C; ch++) {
+        if (dbias) dbias[ch] += (float)sum_dout[ch];
+        if (dweight) dweight[ch] += (float)(sum_dout_xmu[ch] * save_invstd[ch]);
+    }
+}
+
+void batchnorm2d_backward_input(float *din, const float *dout, const float *in, const float *weight,
+                                const float *save_mean, const float *save_invstd, const double *sum_dout,
+                                const double *sum_dout_xmu, bool batch_stats, int batch_N, int N, int C, int H,
+                                int W) {
+    CL_ASSERT(N > 0 && N <= batch_N && C > 0 && H > 0 && W > 0);
+    const long hw = (long)H * W;
+    for (int ch = 0; ch < C; ch++)
+        channel_input_grad(din, dout, in, weight ? weight[ch] : 1.0, save_mean[ch], save_invstd[ch], sum_dout[ch],
+                           sum_dout_xmu[ch], batch_stats, (double)batch_N * hw, N, C, hw, ch);
+}
+
+// The three parts one channel at a time: two doubles of scratch, no allocation.
 void batchnorm2d_backward(float *din, float *dweight, float *dbias, const float *dout, const float *in,
                           const float *weight, const float *save_mean, const float *save_invstd,
                           bool batch_stats, int N, int C, int H, int W) {
     CL_ASSERT(N > 0 && C > 0 && H > 0 && W > 0);
-    const long hw = (long)H * W, n = N * hw;
+    const long hw = (long)H * W;
     for (int ch = 0; ch < C; ch++) {
-        const double mean = save_mean[ch], invstd = save_invstd[ch], w = weight ? weight[ch] : 1.0;
-        double sum_g = 0.0, dotp = 0.0;
-        for (int s = 0; s < N; s++) {
-            const size_t base = ((size_t)s * C + ch) * hw;
-            for (long i = 0; i < hw; i++) {
-                sum_g += dout[base + i];
-                dotp += (in[base + i] - mean) * dout[base + i];
-            }
-        }
-        if (dbias) dbias[ch] += (float)sum_g;
-        if (dweight) dweight[ch] += (float)(dotp * invstd);
-        if (!din) continue;
-        const double scale = invstd * w;
-        const double k = batch_stats ? dotp * invstd * invstd / (double)n : 0.0;
-        const double g_mean = batch_stats ? sum_g / (double)n : 0.0;
-        for (int s = 0; s < N; s++) {
-            const size_t base = ((size_t)s * C + ch) * hw;
-            for (long i = 0; i < hw; i++)
-                din[base + i] += (float)((dout[base + i] - g_mean - (in[base + i] - mean) * k) * scale);
-        }
+        double sg, sgx;
+        channel_grad_sums(&sg, &sgx, dout, in, save_mean[ch], N, C, hw, ch);
+        batchnorm2d_backward_params(dweight ? dweight + ch : NULL, dbias ? dbias + ch : NULL, &sg, &sgx,
+                                    save_invstd + ch, 1);
+        if (din)
+            channel_input_grad(din, dout, in, weight ? weight[ch] : 1.0, save_mean[ch], save_invstd[ch], sg, sgx,
+                               batch_stats, (double)N * hw, N, C, hw, ch);
     }
 }

@@ -10,7 +10,7 @@
  * momentum = 1 / num_batches_tracked for momentum=None (a cumulative average).
  * Eval with track_running_stats: mean_c, var_c are running_mean, running_var.
  * A batch-statistics forward or backward reads the whole batch: call it once
- * per mini-batch, not per sample.
+ * per mini-batch, or split it with the functions at the end of this header.
  */
 #ifndef CONVLAB_BATCHNORM2D_H
 #define CONVLAB_BATCHNORM2D_H
@@ -73,5 +73,36 @@ void batchnorm2d_forward(float *out, float *save_mean, float *save_invstd, float
 void batchnorm2d_backward(float *din, float *dweight, float *dbias, const float *dout, const float *in,
                           const float *weight, const float *save_mean, const float *save_invstd,
                           bool batch_stats, int N, int C, int H, int W);
+
+// ---- the same in pieces, for a network that splits a batch across threads ----
+// batchnorm2d_forward is batchnorm2d_statistics on the whole batch, then
+// batchnorm2d_normalize; batchnorm2d_backward is batchnorm2d_backward_sums on
+// the whole batch, then batchnorm2d_backward_params and batchnorm2d_backward_input.
+// normalize and backward_input work on any range of samples: pieces give the
+// bits of the whole, however the batch is split.
+
+// The statistics half of batchnorm2d_forward (same arguments, no out): reads
+// the whole batch in (N, C, H, W), writes save_mean, save_invstd (C) and
+// updates the running statistics as batchnorm2d_forward does.
+void batchnorm2d_statistics(float *save_mean, float *save_invstd, float *running_mean, float *running_var,
+                            int64_t *num_batches_tracked, const float *in, const BatchNorm2dConfig *c,
+                            bool training, int N, int C, int H, int W);
+// out (N, C, H, W) = (in - save_mean) * save_invstd * weight + bias, for N
+// samples that may be any range of the batch (weight, bias NULL: 1 and 0).
+void batchnorm2d_normalize(float *out, const float *in, const float *save_mean, const float *save_invstd,
+                           const float *weight, const float *bias, int N, int C, int H, int W);
+// Per channel over the whole batch, in double: sum_dout (C) = sum(dout),
+// sum_dout_xmu (C) = sum(dout * (in - save_mean)).
+void batchnorm2d_backward_sums(double *sum_dout, double *sum_dout_xmu, const float *dout, const float *in,
+                               const float *save_mean, int N, int C, int H, int W);
+// dweight (C) += sum_dout_xmu * save_invstd, dbias (C) += sum_dout; either may be NULL.
+void batchnorm2d_backward_params(float *dweight, float *dbias, const double *sum_dout, const double *sum_dout_xmu,
+                                 const float *save_invstd, int C);
+// din (N, C, H, W) += the input gradient of batchnorm2d_backward for N samples
+// (any range) of a batch of batch_N samples, from that batch's sums.
+void batchnorm2d_backward_input(float *din, const float *dout, const float *in, const float *weight,
+                                const float *save_mean, const float *save_invstd, const double *sum_dout,
+                                const double *sum_dout_xmu, bool batch_stats, int batch_N, int N, int C, int H,
+                                int W);
 
 #endif
