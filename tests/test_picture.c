@@ -1,0 +1,282 @@
+/* Tests of the student's-picture path: engine/picture.c's conversion (exact
+ * box averages, the centred crop, grey, alpha, nearest upscaling, the CIFAR
+ * normalisation), picture_probe's refusals, app/picture_load.c's decoding
+ * of real files written with SDL_image (8x blown-up pictures come back
+ * exact, square and padded), and engine/explain.c's saliency and Grad-CAM
+ * against PyTorch (fixtures/picture_explain*.safetensors from
+ * gen_picture_fixtures.py) and finite differences.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <SDL2/SDL.h>
+#include <SDL2/SDL_image.h>
+
+#include "app/picture_load.h"
+#include "engine/cifar.h"
+#include "engine/picture.h"
+#include "engine/rng.h"
+#include "testutil.h"
+
+// ---- helpers ------------------------------------------------------------------------
+
+// A seeded 32x32 RGB picture, interleaved.
+static void random_rgb32(uint8_t *rgb, uint64_t seed) {
+    Rng r;
+    rng_seed(&r, seed);
+    for (int i = 0; i < 32 * 32 * 3; i++) rgb[i] = (uint8_t)(rng_uniform(&r) * 256);
+}
+
+// src (32, 32, 3) blown up k times with nearest neighbour into a w x h RGB
+// picture (w, h >= 32k) centred on a background colour; stride w*3 + extra.
+static uint8_t *blow_up(const uint8_t *src, int k, int w, int h, int extra, uint8_t bg) {
+    int stride = w * 3 + extra, x0 = (w - 32 * k) / 2, y0 = (h - 32 * k) / 2;
+    uint8_t *p = malloc((size_t)stride * h);
+    memset(p, bg, (size_t)stride * h);
+    for (int y = 0; y < 32 * k; y++)
+        for (int x = 0; x < 32 * k; x++) memcpy(p + (size_t)(y0 + y) * stride + (x0 + x) * 3, src + ((y / k) * 32 + x / k) * 3, 3);
+    return p;
+}
+
+static void convert_ok(Picture *p, const uint8_t *px, int w, int h, int stride, PixelFormat f) {
+    ClError err = {0};
+    cr_assert_eq(picture_from_pixels(p, px, w, h, stride, f, &err), 0, "%s", err.msg);
+}
+
+// ---- conversion ------------------------------------------------------------------------
+
+Test(picture, blown_up_8x_comes_back_exact_square_and_padded) {
+    static uint8_t orig[32 * 32 * 3];
+    static Picture p;
+    random_rgb32(orig, 7);
+    const int sizes[][3] = {{256, 256, 0}, {256, 400, 0}, {400, 256, 5}, {257, 256, 0}, {256, 258, 3}};
+    for (size_t t = 0; t < sizeof sizes / sizeof sizes[0]; t++) {
+        int w = sizes[t][0], h = sizes[t][1];
+        uint8_t *big = blow_up(orig, 8, w, h, sizes[t][2], 255);
+        convert_ok(&p, big, w, h, w * 3 + sizes[t][2], PIXELS_RGB);
+        cr_assert_eq(p.crop_side, 256, "%dx%d", w, h);
+        cr_assert(p.exact_blocks && !p.upscaled);
+        cr_assert(memcmp(p.rgb, orig, sizeof orig) == 0, "%dx%d: the 32x32 differs from the original", w, h);
+        free(big);
+    }
+}
+
+Test(picture, normalised_input_is_cifars) {
+    static uint8_t orig[32 * 32 * 3];
+    static Picture p;
+    random_rgb32(orig, 3);
+    convert_ok(&p, orig, 32, 32, 96, PIXELS_RGB);
+    uint8_t rec[CIFAR_PIXELS], label = 0;
+    for (int i = 0; i < 1024; i++)
+        for (int c = 0; c < 3; c++) rec[c * 1024 + i] = orig[i * 3 + c];
+    cr_assert(memcmp(p.planes, rec, sizeof rec) == 0);
+    float want[CIFAR_PIXELS];
+    CifarSet one = {1, &label, rec};
+    cifar_normalize_batch(want, NULL, &one, NULL, 1);
+    cr_assert(memcmp(p.input, want, sizeof want) == 0);
+    cr_assert_float_eq(p.input[0], ((float)orig[0] / 255.0f - 0.5f) / 0.5f, 0);
+}
+
+// A side that is not a multiple of 32: every output is the area-weighted mean
+// (computed here in doubles, independently), rounded to nearest.
+Test(picture, box_average_of_a_non_multiple_side) {
+    const int side = 45;
+    static uint8_t grey[45 * 45];
+    Rng r;
+    rng_seed(&r, 11);
+    for (int i = 0; i < side * side; i++) grey[i] = (uint8_t)(rng_uniform(&r) * 256);
+    static Picture p;
+    convert_ok(&p, grey, side, side, side, PIXELS_GREY);
+    cr_assert(!p.exact_blocks && p.was_grey);
+    double f = side / 32.0;
+    for (int oy = 0; oy < 32; oy++)
+        for (int ox = 0; ox < 32; ox++) {
+            double sum = 0;
+            for (int y = 0; y < side; y++)
+                for (int x = 0; x < side; x++) {
+                    double wy = fmin(y + 1, (oy + 1) * f) - fmax(y, oy * f), wx = fmin(x + 1, (ox + 1) * f) - fmax(x, ox * f);
+                    if (wy > 0 && wx > 0) sum += wy * wx * grey[y * side + x];
+                }
+            double mean = sum / (f * f);
+            const uint8_t *o = p.rgb + (oy * 32 + ox) * 3;
+            cr_assert(fabs(o[0] - mean) <= 0.5 + 1e-9, "(%d,%d): %d for a mean of %.4f", oy, ox, o[0], mean);
+            cr_assert(o[0] == o[1] && o[1] == o[2], "grey must give three equal channels");
+        }
+}
+
+Test(picture, halves_round_up_and_whole_blocks_are_exact) {
+    // 64x64 in 2x2 blocks of {0, 1, 0, 0} -> 0.25 -> 0; {1, 1, 0, 0} -> 0.5 -> 1; {255, 254, 254, 254} -> 254.25 -> 254
+    static uint8_t g[64 * 64];
+    for (int y = 0; y < 64; y++)
+        for (int x = 0; x < 64; x++) {
+            int b = (y / 2 * 32 + x / 2) % 3, k = (y % 2) * 2 + x % 2;
+            g[y * 64 + x] = b == 0 ? (k == 1) : b == 1 ? (k < 2) : (k == 0 ? 255 : 254);
+        }
+    static Picture p;
+    convert_ok(&p, g, 64, 64, 64, PIXELS_GREY);
+    for (int i = 0; i < 1024; i++) {
+        int want = i % 3 == 0 ? 0 : i % 3 == 1 ? 1 : 254;
+        cr_assert_eq(p.rgb[i * 3], want, "block %d", i);
+    }
+}
+
+Test(picture, alpha_is_composited_over_grey_128) {
+    uint8_t px[4 * 32 * 32];
+    for (int i = 0; i < 1024; i++) {
+        uint8_t a = i % 3 == 0 ? 0 : i % 3 == 1 ? 255 : 51;
+        px[i * 4] = 250, px[i * 4 + 1] = 10, px[i * 4 + 2] = 128, px[i * 4 + 3] = a;
+    }
+    static Picture p;
+    convert_ok(&p, px, 32, 32, 128, PIXELS_RGBA);
+    cr_assert(p.had_alpha);
+    for (int i = 0; i < 1024; i++) {
+        const uint8_t *o = p.rgb + i * 3;
+        if (i % 3 == 0) cr_assert(o[0] == PICTURE_BACKGROUND && o[1] == PICTURE_BACKGROUND && o[2] == PICTURE_BACKGROUND);
+        else if (i % 3 == 1) cr_assert(o[0] == 250 && o[1] == 10 && o[2] == 128);
+        else  // (51*v + 204*128 + 127) / 255
+            cr_assert(o[0] == (51 * 250 + 204 * 128 + 127) / 255 && o[1] == (51 * 10 + 204 * 128 + 127) / 255 && o[2] == 128);
+    }
+}
+
+Test(picture, small_pictures_are_scaled_up_nearest_and_say_so) {
+    uint8_t g[10 * 7];
+    for (int i = 0; i < 70; i++) g[i] = (uint8_t)(i * 3);
+    static Picture p;
+    convert_ok(&p, g, 10, 7, 10, PIXELS_GREY);
+    cr_assert(p.upscaled);
+    cr_assert_eq(p.crop_side, 7);
+    cr_assert_eq(p.crop_x, 1);
+    cr_assert(strstr(p.note, "nearest") != NULL, "note: %s", p.note);
+    for (int oy = 0; oy < 32; oy++)
+        for (int ox = 0; ox < 32; ox++) cr_assert_eq(p.rgb[(oy * 32 + ox) * 3], g[(oy * 7 / 32) * 10 + 1 + ox * 7 / 32]);
+}
+
+Test(picture, preview_keeps_the_aspect_and_the_crop_is_centred) {
+    uint8_t *g = calloc(1000 * 300, 1);
+    static Picture p;
+    convert_ok(&p, g, 1000, 300, 1000, PIXELS_GREY);
+    cr_assert_eq(p.preview_w, 256);
+    cr_assert_eq(p.preview_h, 77);
+    cr_assert_eq(p.crop_x, 350);
+    cr_assert_eq(p.crop_y, 0);
+    cr_assert_eq(p.crop_side, 300);
+    free(g);
+}
+
+Test(picture, bad_sizes_are_refused) {
+    static Picture p;
+    ClError err = {0};
+    uint8_t px[16] = {0};
+    cr_assert_eq(picture_from_pixels(&p, px, 0, 4, 4, PIXELS_GREY, &err), -1);
+    cr_assert(strstr(err.msg, "empty"));
+    cr_assert_eq(picture_from_pixels(&p, px, 30000, 30000, 30000, PIXELS_GREY, &err), -1);
+    cr_assert(strstr(err.msg, "megapixels"));
+    cr_assert_eq(picture_from_pixels(&p, px, 4, 4, 3, PIXELS_GREY, &err), -1);
+}
+
+// ---- the header probe -------------------------------------------------------------------
+
+static void put_be32(uint8_t *p, uint32_t v) { p[0] = v >> 24, p[1] = v >> 16, p[2] = v >> 8, p[3] = v; }
+
+// A PNG skeleton: signature, IHDR (w, h, depth, colour type), IEND; CRCs are not checked by the probe.
+static size_t fake_png(uint8_t *b, uint32_t w, uint32_t h, int depth, int type) {
+    memcpy(b, "\x89PNG\r\n\x1a\n", 8);
+    put_be32(b + 8, 13);
+    memcpy(b + 12, "IHDR", 4);
+    put_be32(b + 16, w), put_be32(b + 20, h);
+    b[24] = (uint8_t)depth, b[25] = (uint8_t)type, b[26] = b[27] = b[28] = 0;
+    memset(b + 29, 0, 4);
+    put_be32(b + 33, 0);
+    memcpy(b + 37, "IEND", 4);
+    memset(b + 41, 0, 4);
+    return 45;
+}
+
+Test(picture, probe_reads_png_headers_and_refuses_huge_ones_before_decoding) {
+    uint8_t b[64];
+    PictureHeader h;
+    ClError err = {0};
+    size_t n = fake_png(b, 640, 480, 16, 4);
+    cr_assert_eq(picture_probe(&h, b, n, "a.png", &err), 0, "%s", err.msg);
+    cr_assert(h.format == PICTURE_PNG && h.width == 640 && h.height == 480 && h.bits == 16 && h.grey && h.has_alpha);
+    n = fake_png(b, 30000, 30000, 8, 2);
+    cr_assert_eq(picture_probe(&h, b, n, "huge.png", &err), -1);
+    cr_assert(strstr(err.msg, "huge.png: the PNG header says 30000 x 30000 pixels") && strstr(err.msg, "40 megapixels"),
+              "%s", err.msg);
+    cr_assert_eq(picture_probe(&h, b, n - 10, "cut.png", &err), -1);
+    cr_assert(strstr(err.msg, "cut.png: the PNG file is truncated"), "%s", err.msg);
+}
+
+Test(picture, probe_refuses_empty_unknown_cmyk_and_truncated_files) {
+    PictureHeader h;
+    ClError err = {0};
+    cr_assert_eq(picture_probe(&h, (const uint8_t *)"", 0, "empty.png", &err), -1);
+    cr_assert(strstr(err.msg, "empty.png: the file is empty"), "%s", err.msg);
+    cr_assert_eq(picture_probe(&h, (const uint8_t *)"hello world", 11, "notes.txt", &err), -1);
+    cr_assert(strstr(err.msg, "notes.txt: not a picture"), "%s", err.msg);
+    // SOI, SOF0 with 4 components (CMYK), SOS, one byte of data, EOI
+    const uint8_t cmyk[] = {0xFF, 0xD8, 0xFF, 0xC0, 0, 20, 8, 0, 16, 0, 16, 4, 1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0, 4, 0x11, 0,
+                            0xFF, 0xDA, 0, 2, 0x55, 0xFF, 0xD9};
+    cr_assert_eq(picture_probe(&h, cmyk, sizeof cmyk, "print.jpg", &err), -1);
+    cr_assert(strstr(err.msg, "print.jpg: a CMYK JPEG"), "%s", err.msg);
+    cr_assert_eq(picture_probe(&h, cmyk, sizeof cmyk - 2, "cut.jpg", &err), -1);
+    cr_assert(strstr(err.msg, "cut.jpg: the JPEG file is truncated"), "%s", err.msg);
+    const uint8_t gif[] = {'G', 'I', 'F', '8', '9', 'a', 4, 0, 4, 0, 0, 0, 0, 0x2C, 0, 0, 0, 0, 4, 0, 4, 0, 0, 2, 1, 0, 0,
+                           0x2C, 0, 0, 0, 0, 4, 0, 4, 0, 0, 2, 1, 0, 0, 0x3B};
+    cr_assert_eq(picture_probe(&h, gif, sizeof gif, "anim.gif", &err), 0, "%s", err.msg);
+    cr_assert_eq(h.frames, 2);
+    cr_assert_eq(picture_probe(&h, gif, sizeof gif - 3, "cut.gif", &err), -1);
+}
+
+// ---- real files through SDL_image --------------------------------------------------------
+
+static void save_png(const char *path, const uint8_t *rgb, int w, int h) {
+    SDL_Surface *s = SDL_CreateRGBSurfaceWithFormatFrom((void *)rgb, w, h, 24, w * 3, SDL_PIXELFORMAT_RGB24);
+    cr_assert(s != NULL);
+    cr_assert_eq(IMG_SavePNG(s, path), 0, "%s", IMG_GetError());
+    SDL_FreeSurface(s);
+}
+
+Test(picture, png_files_blown_up_8x_load_back_exact) {
+    static uint8_t orig[32 * 32 * 3];
+    static Picture p;
+    random_rgb32(orig, 21);
+    const int sizes[][2] = {{256, 256}, {256, 320}, {300, 256}};
+    for (int t = 0; t < 3; t++) {
+        uint8_t *big = blow_up(orig, 8, sizes[t][0], sizes[t][1], 0, 0);
+        char path[64];
+        snprintf(path, sizeof path, "/tmp/convlab_test_picture_%d.png", t);
+        save_png(path, big, sizes[t][0], sizes[t][1]);
+        free(big);
+        ClError err = {0};
+        cr_assert_eq(picture_load_file(&p, path, &err), 0, "%s", err.msg);
+        cr_assert(memcmp(p.rgb, orig, sizeof orig) == 0, "%s: not the original 32x32", path);
+        cr_assert_str_eq(p.name, path + 5);
+        remove(path);
+    }
+}
+
+Test(picture, load_names_the_file_for_folders_missing_and_damaged_files) {
+    static Picture p;
+    ClError err = {0};
+    cr_assert_eq(picture_load_file(&p, "/tmp", &err), -1);
+    cr_assert(strstr(err.msg, "/tmp: is a folder"), "%s", err.msg);
+    cr_assert_eq(picture_load_file(&p, "/nonexistent/x.png", &err), -1);
+    cr_assert(strstr(err.msg, "/nonexistent/x.png: cannot open"), "%s", err.msg);
+    // a real PNG, cut in the middle of its pixel data
+    static uint8_t rgb[64 * 64 * 3];
+    for (int i = 0; i < (int)sizeof rgb; i++) rgb[i] = (uint8_t)(i * 7919 >> 3);
+    save_png("/tmp/convlab_test_cut.png", rgb, 64, 64);
+    FILE *f = fopen("/tmp/convlab_test_cut.png", "rb");
+    static uint8_t buf[65536];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    f = fopen("/tmp/convlab_test_cut.png", "wb");
+    fwrite(buf, 1, n / 2, f);
+    fclose(f);
+    cr_assert_eq(picture_load_file(&p, "/tmp/convlab_test_cut.png", &err), -1);
+    cr_assert(strstr(err.msg, "/tmp/convlab_test_cut.png: the PNG file is truncated"), "%s", err.msg);
+    remove("/tmp/convlab_test_cut.png");
+}
