@@ -16,6 +16,7 @@
 
 #include "app/picture_load.h"
 #include "engine/cifar.h"
+#include "engine/explain.h"
 #include "engine/picture.h"
 #include "engine/rng.h"
 #include "testutil.h"
@@ -279,4 +280,160 @@ Test(picture, load_names_the_file_for_folders_missing_and_damaged_files) {
     cr_assert_eq(picture_load_file(&p, "/tmp/convlab_test_cut.png", &err), -1);
     cr_assert(strstr(err.msg, "/tmp/convlab_test_cut.png: the PNG file is truncated"), "%s", err.msg);
     remove("/tmp/convlab_test_cut.png");
+}
+
+// ---- saliency and Grad-CAM ------------------------------------------------------------------
+
+static float max_abs_diff(const float *a, const float *b, long n) {
+    float m = 0;
+    for (long i = 0; i < n; i++) m = fmaxf(m, fabsf(a[i] - b[i]));
+    return m;
+}
+
+static void explain_fixture_net(Net *net, StFile *f) {
+    ClError err = {0};
+    cr_assert_eq(net_build_cnnnet(net, false, 1, &err), 0, "%s", err.msg);
+    fixture_open(f, "picture_explain.safetensors");
+    NetTensor ts[NET_MAX_TENSORS];
+    int n = net_tensors(net, ts);
+    for (int k = 0; k < n; k++) {
+        int64_t numel;
+        const float *v = fixture_f32(f, ts[k].name, &numel);
+        cr_assert_eq(numel, ts[k].numel, "%s", ts[k].name);
+        memcpy(net->params + ts[k].offset, v, sizeof(float) * (size_t)numel);
+    }
+}
+
+static void fixture_input(float *input, const StFile *f, int i) {
+    int64_t numel;
+    const StTensor *t = st_find(f, "pixels");
+    cr_assert(t != NULL && t->dtype == ST_U8);
+    numel = t->shape[1] * t->shape[2] * t->shape[3];
+    cr_assert_eq(numel, CIFAR_PIXELS);
+    uint8_t label = 0;
+    CifarSet one = {1, &label, (uint8_t *)t->data + (size_t)i * CIFAR_PIXELS};
+    cifar_normalize_batch(input, NULL, &one, NULL, 1);
+}
+
+static const float *want(const StFile *f, int i, const char *what, long n) {
+    char name[64];
+    snprintf(name, sizeof name, "%d.%s", i, what);
+    int64_t numel;
+    const float *v = fixture_f32(f, name, &numel);
+    cr_assert_eq(numel, n, "%s", name);
+    return v;
+}
+
+Test(picture, saliency_and_gradcam_match_pytorch) {
+    Net net;
+    StFile f;
+    explain_fixture_net(&net, &f);
+    int pictures = fixture_meta_int(&f, "pictures");
+    const int targets[] = {-1, -1, 3, 8};
+    float worst[5] = {0};
+    for (int i = 0; i < pictures; i++) {
+        static float input[CIFAR_PIXELS];
+        static Explanation ex;
+        ClError err = {0};
+        fixture_input(input, &f, i);
+        cr_assert_eq(net_explain(&ex, &net, input, targets[i], &err), 0, "%s", err.msg);
+        char name[32];
+        snprintf(name, sizeof name, "%d.target", i);
+        int64_t nt;
+        cr_assert_eq(ex.target, (int)fixture_i64(&f, name, &nt)[0]);
+        cr_assert_str_eq(ex.cam_layer, "conv2");
+        cr_assert(ex.cam_c == 16 && ex.cam_h == 12 && ex.cam_w == 12);
+        cr_assert(allclose(ex.logits, want(&f, i, "logits", 10), 10, 1e-5f, 1e-4f, "logits"));
+        cr_assert(allclose(ex.input_grad, want(&f, i, "input_grad", 3072), 3072, 1e-6f, 1e-4f, "input gradient"));
+        cr_assert(allclose(ex.saliency, want(&f, i, "saliency", 1024), 1024, 1e-6f, 1e-4f, "saliency"));
+        cr_assert(allclose(ex.cam_weights, want(&f, i, "cam_weights", 16), 16, 1e-7f, 1e-4f, "Grad-CAM weights"));
+        cr_assert(allclose(ex.cam, want(&f, i, "cam", 144), 144, 1e-7f, 1e-4f, "Grad-CAM at 12x12"));
+        cr_assert(allclose(ex.gradcam, want(&f, i, "gradcam", 1024), 1024, 1e-7f, 1e-4f, "Grad-CAM at 32x32"));
+        worst[0] = fmaxf(worst[0], max_abs_diff(ex.input_grad, want(&f, i, "input_grad", 3072), 3072));
+        worst[1] = fmaxf(worst[1], max_abs_diff(ex.saliency, want(&f, i, "saliency", 1024), 1024));
+        worst[2] = fmaxf(worst[2], max_abs_diff(ex.cam_weights, want(&f, i, "cam_weights", 16), 16));
+        worst[3] = fmaxf(worst[3], max_abs_diff(ex.cam, want(&f, i, "cam", 144), 144));
+        worst[4] = fmaxf(worst[4], max_abs_diff(ex.gradcam, want(&f, i, "gradcam", 1024), 1024));
+    }
+    fprintf(stderr, "picture explain vs PyTorch, max |diff|: input_grad %.3g, saliency %.3g, cam weights %.3g, "
+                    "cam %.3g, gradcam %.3g\n", worst[0], worst[1], worst[2], worst[3], worst[4]);
+    st_free(&f);
+    net_free(&net);
+}
+
+typedef struct {
+    Net *net;
+    float *input;
+    int k;
+} LogitCtx;
+
+static double logit_of_input(void *arg) {
+    LogitCtx *c = arg;
+    return net_forward(c->net, c->input, 1)[c->k];
+}
+
+// d logit / d input by central differences (doubles of a float net: eps 1e-3 on inputs in [-1, 1]).
+Test(picture, input_gradient_matches_finite_differences) {
+    Net net;
+    StFile f;
+    explain_fixture_net(&net, &f);
+    static float input[CIFAR_PIXELS];
+    static Explanation ex;
+    ClError err = {0};
+    fixture_input(input, &f, 1);
+    cr_assert_eq(net_explain(&ex, &net, input, 5, &err), 0, "%s", err.msg);
+    LogitCtx ctx = {&net, input, 5};
+    double e = finite_diff_max_error(logit_of_input, &ctx, input, CIFAR_PIXELS, ex.input_grad, 1e-3f);
+    fprintf(stderr, "picture input gradient vs finite differences: max relative error %.3g\n", e);
+    cr_assert(e < 2e-3, "finite differences disagree: %g", e);
+    st_free(&f);
+    net_free(&net);
+}
+
+Test(picture, bilinear_resize_is_half_pixel_and_clamped) {
+    const float src[4] = {0, 1, 2, 3};  // 2x2
+    float dst[16];
+    resize_bilinear(dst, 4, 4, src, 2, 2);
+    // x: source (ox + 0.5) / 2 - 0.5 = -0.25 -> 0, 0.25, 0.75, 1.25 -> clamped at the last pixel
+    const float row0[4] = {0, 0.25f, 0.75f, 1};
+    for (int x = 0; x < 4; x++) cr_assert_float_eq(dst[x], row0[x], 1e-6);
+    cr_assert_float_eq(dst[15], 3, 1e-6);
+    cr_assert_float_eq(dst[5], 0.25f * 2 + 0.25f, 1e-6);  // (y 0.25, x 0.25)
+}
+
+// ---- real CIFAR test images, blown up 8x, through the whole path ---------------------------
+
+// Test images blown up 8x (square, and padded to 256x320 / 300x256 with white)
+// and written as PNG come back as the exact record, and the net's logits for
+// them are bit-identical to the record's (the predictions cannot differ).
+Test(picture, cifar_images_blown_up_8x_predict_as_the_originals) {
+    static Cifar cifar;
+    ClError err = {0};
+    if (cifar_load_test(&cifar, "../data/cifar-10-batches-bin", 20, &err) != 0) cr_skip_test("no CIFAR-10 (make data): %s", err.msg);
+    Net net;
+    cr_assert_eq(net_build_cnnnet(&net, false, 1, &err), 0);
+    net_init_params(&net, 5);
+    const int sizes[][2] = {{256, 256}, {256, 320}, {300, 256}};
+    static Picture p;
+    for (int i = 0; i < 20; i += 3) {
+        uint8_t orig[32 * 32 * 3];
+        const uint8_t *rec = cifar.test.pixels + (size_t)i * CIFAR_PIXELS;
+        for (int k = 0; k < 1024; k++)
+            for (int c = 0; c < 3; c++) orig[k * 3 + c] = rec[c * 1024 + k];
+        float want_in[CIFAR_PIXELS], want_logits[10];
+        cifar_normalize_batch(want_in, NULL, &cifar.test, &(int32_t){i}, 1);
+        memcpy(want_logits, net_forward(&net, want_in, 1), sizeof want_logits);
+        for (int t = 0; t < 3; t++) {
+            uint8_t *big = blow_up(orig, 8, sizes[t][0], sizes[t][1], 0, 255);
+            save_png("/tmp/convlab_test_cifar8x.png", big, sizes[t][0], sizes[t][1]);
+            free(big);
+            cr_assert_eq(picture_load_file(&p, "/tmp/convlab_test_cifar8x.png", &err), 0, "%s", err.msg);
+            cr_assert(memcmp(p.planes, rec, CIFAR_PIXELS) == 0, "test image %d at %dx%d: not the record", i, sizes[t][0],
+                      sizes[t][1]);
+            cr_assert(memcmp(net_forward(&net, p.input, 1), want_logits, sizeof want_logits) == 0);
+        }
+    }
+    remove("/tmp/convlab_test_cifar8x.png");
+    net_free(&net);
+    cifar_free(&cifar);
 }

@@ -7,14 +7,15 @@ run_cl --help
 [ "$RC" -eq 0 ] || die "--help exit $RC"
 help=$OUT
 [ "$(printf '%s\n' "$help" | wc -l)" -gt 40 ] || die "--help is too short"
-flags=$(grep -o '\.name = "--[a-z-]*"' src/app/batch_train.c | grep -o -- '--[a-z-]*' | sort -u)
+flags=$(grep -o '\.name = "--[a-z-]*"' src/app/batch_train.c src/app/batch_predict.c | grep -o -- '--[a-z-]*' | sort -u)
 [ -n "$flags" ] || die "found no flags in src/app/batch_train.c"
 for f in $flags --lesson --step --out --theme --dump --batch --help; do
     printf '%s\n' "$help" | grep -q -- "$f\b" || die "--help does not mention $f"
 done
 for cmd in "--batch train" "--batch eval --load CKPT" "--batch render --lesson FILE --step K" \
            "--batch lessons-check [FILES...]" "--batch lesson --lesson FILE --dump" \
-           "convlab [--lesson FILE|N] [--step K] [--lang en|zh]" "--fullscreen" "--train" "--image N" "--dashboard PNG"; do
+           "convlab [--lesson FILE|N] [--step K] [--lang en|zh]" "--fullscreen" "--train" "--image N" "--dashboard PNG" \
+           "--batch predict --load CKPT --image FILE..." "--explain PNG"; do
     printf '%s\n' "$help" | grep -qF -- "$cmd" || die "--help lacks the usage line '$cmd'"
 done
 for word in "Accuracy of plane : 61.2 %" "Finished Training" "EXIT STATUS" "130" "make data" "CIFAR10_URL"; do
