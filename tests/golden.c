@@ -24,7 +24,7 @@ SDL_Surface *golden_render(const GoldenFrame *f) {
     cr_assert_eq(draw_init_fonts(&err), 0, "%s", err.msg);
     if (f->dark) theme_default_dark(&THEME);
     else theme_default_light(&THEME);
-    ScreenContext ctx = {f->lang, "", f->cifar, "no data in the render tests", f->dark ? "dark" : "light", 0, NULL};
+    ScreenContext ctx = {f->lang, "", f->cifar, "no data in the render tests", f->dark ? "dark" : "light", 0, NULL, NULL, false};
     Screen *s = player_create_for(&ctx, f->lesson, 0, &err);
     cr_assert_not_null(s, "%s", err.msg);
     player_set_static(s, true);

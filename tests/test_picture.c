@@ -14,7 +14,7 @@
 #include <SDL2/SDL.h>
 #include <SDL2/SDL_image.h>
 
-#include "app/picture_load.h"
+#include "ui/picture_load.h"
 #include "engine/cifar.h"
 #include "engine/explain.h"
 #include "engine/picture.h"
@@ -436,4 +436,51 @@ Test(picture, cifar_images_blown_up_8x_predict_as_the_originals) {
     remove("/tmp/convlab_test_cifar8x.png");
     net_free(&net);
     cifar_free(&cifar);
+}
+
+// ---- files dropped on the window ------------------------------------------------------------
+
+#include "ui/picture_drop.h"
+
+static SDL_Event drop_event(Uint32 type, const char *file) {
+    SDL_Event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = type;
+    ev.drop.file = file ? SDL_strdup(file) : NULL;
+    return ev;
+}
+
+Test(picture, a_dropped_file_loads_and_folders_or_several_files_say_why) {
+    static uint8_t rgb[64 * 64 * 3];
+    for (int i = 0; i < (int)sizeof rgb; i++) rgb[i] = (uint8_t)i;
+    save_png("/tmp/convlab_test_drop.png", rgb, 64, 64);
+    static Picture p;
+    PictureDrop d = {0};
+    char msg[1100];
+    SDL_Event ev;
+    // begin, one file, complete: loaded
+    ev = drop_event(SDL_DROPBEGIN, NULL);
+    cr_assert_eq(picture_drop_event(&d, &ev, &p, msg, sizeof msg), 0);
+    ev = drop_event(SDL_DROPFILE, "/tmp/convlab_test_drop.png");
+    cr_assert_eq(picture_drop_event(&d, &ev, &p, msg, sizeof msg), 0);
+    ev = drop_event(SDL_DROPCOMPLETE, NULL);
+    cr_assert_eq(picture_drop_event(&d, &ev, &p, msg, sizeof msg), 1);
+    cr_assert(p.src_w == 64 && strstr(msg, "convlab_test_drop.png"), "%s", msg);
+    // two files at once: refused, the picture kept
+    ev = drop_event(SDL_DROPBEGIN, NULL);
+    picture_drop_event(&d, &ev, &p, msg, sizeof msg);
+    for (int i = 0; i < 2; i++) {
+        ev = drop_event(SDL_DROPFILE, "/tmp/convlab_test_drop.png");
+        picture_drop_event(&d, &ev, &p, msg, sizeof msg);
+    }
+    ev = drop_event(SDL_DROPCOMPLETE, NULL);
+    cr_assert_eq(picture_drop_event(&d, &ev, &p, msg, sizeof msg), 0);
+    cr_assert(strstr(msg, "2 files dropped at once"), "%s", msg);
+    cr_assert_eq(p.src_w, 64);
+    // a folder, without begin/complete (older backends): refused with its name
+    ev = drop_event(SDL_DROPFILE, "/tmp");
+    cr_assert_eq(picture_drop_event(&d, &ev, &p, msg, sizeof msg), 0);
+    cr_assert(strstr(msg, "/tmp: is a folder"), "%s", msg);
+    cr_assert_eq(p.src_w, 64);
+    remove("/tmp/convlab_test_drop.png");
 }

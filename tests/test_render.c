@@ -64,7 +64,7 @@ Test(render_frames, hidpi_is_the_same_layout_scaled) {
     ClError err;
     cr_assert_eq(draw_init_fonts(&err), 0, "%s", err.msg);
     theme_default_light(&THEME);
-    ScreenContext ctx = {LANG_EN, "", NULL, "", "light", 0, NULL};
+    ScreenContext ctx = {LANG_EN, "", NULL, "", "light", 0, NULL, NULL, false};
     Screen *s = player_create_for(&ctx, "../lessons/03_stride.lesson", 2, &err);
     player_set_static(s, true);
     Canvas *c = canvas_create_offscreen(2 * W, 2 * H, &THEME, &err);

@@ -20,7 +20,7 @@ static Screen *open_player(const char *lesson, int step) {
     ClError err;
     cr_assert_eq(draw_init_fonts(&err), 0, "%s", err.msg);
     theme_default_light(&THEME);
-    CTX = (ScreenContext){LANG_EN, "", NULL, "no data", "light", 0, NULL};
+    CTX = (ScreenContext){LANG_EN, "", NULL, "no data", "light", 0, NULL, NULL, false};
     Screen *s = player_create_for(&CTX, lesson, step, &err);
     cr_assert_not_null(s, "%s", err.msg);
     CANVAS = canvas_create_offscreen(1280, 800, &THEME, &err);

@@ -16,6 +16,7 @@
 #include "lesson/scene.h"
 #include "lesson/adjust.h"
 #include "ui/draw.h"
+#include "ui/picture_load.h"
 #include "ui/player.h"
 #include "ui/theme.h"
 
@@ -25,6 +26,7 @@ typedef struct {
     const char *lesson, *out, *data, *theme;
     int step;           // 1-based, 0 = all / not given
     int w, h, image;
+    const char *picture;        // --image FILE: the student's picture in place of the step's CIFAR image
     Lang lang;
     bool dump;
     bool data_given;
@@ -38,7 +40,7 @@ static int bad_usage(const char *cmd, const char *msg, const char *arg) {
 
 // Parses the flags shared by render and lesson; returns 0, or 2 after a message.
 static int parse(int argc, char **argv, BatchArgs *a) {
-    *a = (BatchArgs){NULL, NULL, DEFAULT_DATA, "light", 0, 1280, 800, 0, LANG_EN, false, false, {0}};
+    *a = (BatchArgs){NULL, NULL, DEFAULT_DATA, "light", 0, 1280, 800, 0, NULL, LANG_EN, false, false, {0}};
     const char *cmd = argv[0];
     for (int i = 1; i < argc; i++) {
         const char *f = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -57,9 +59,11 @@ static int parse(int argc, char **argv, BatchArgs *a) {
             if (*e || k < 1) return bad_usage(cmd, "--step needs a step number >= 1, got", v);
             a->step = (int)k;
         } else if (strcmp(f, "--image") == 0) {
+            // a number is which image of the step's choice; anything else a picture file (./12 for a file named 12)
             long k = strtol(v, &e, 10);
-            if (*e || k < 0 || k > 9999) return bad_usage(cmd, "--image needs 0..9999 (which image of the step's choice), got", v);
-            a->image = (int)k;
+            if (e == v || *e) a->picture = v;
+            else if (k < 0 || k > 9999) return bad_usage(cmd, "--image needs 0..9999 (which image of the step's choice) or a picture file, got", v);
+            else a->image = (int)k;
         } else if (strcmp(f, "--size") == 0) {
             if (sscanf(v, "%dx%d", &a->w, &a->h) != 2 || a->w < 320 || a->h < 200 || a->w > 8192 || a->h > 8192)
                 return bad_usage(cmd, "--size must be WxH between 320x200 and 8192x8192, got", v);
@@ -99,7 +103,17 @@ int batch_render_main(int argc, char **argv) {
     char why[1100];
     int have = load_data(&a, &cifar, why, sizeof why);
     if (have < 0) return 1;
-    ScreenContext ctx = {a.lang, a.data, have ? &cifar : NULL, why, a.theme, argc, argv};
+    ScreenContext ctx = {a.lang, a.data, have ? &cifar : NULL, why, a.theme, argc, argv, NULL, false};
+    static Picture picture;
+    if (a.picture) {
+        if (picture_load_file(&picture, a.picture, &err) != 0) {
+            fprintf(stderr, "convlab: %s\n", err.msg);
+            if (have > 0) cifar_free(&cifar);
+            return 1;
+        }
+        if (picture.note[0]) fprintf(stderr, "convlab: %s: %s\n", a.picture, picture.note);
+        ctx.picture = &picture, ctx.use_picture = true;
+    }
     Screen *s = player_create_for(&ctx, a.lesson, 0, &err);
     if (!s) { fprintf(stderr, "convlab: %s\n", err.msg); return 1; }
     int rc = 0;
@@ -148,7 +162,7 @@ static Canvas *CHECK_CANVAS;      // 1280x800 offscreen, or NULL without fonts (
 // Draws every step in both languages as the window would at 1280x800 and
 // reports explanations that do not fit their panel (a student would see them cut).
 static int check_layout(const char *path, const Lesson *l, const Cifar *cifar, const char *why) {
-    ScreenContext ctx = {LANG_EN, CHECK_DATA_DIR, cifar, why, "light", 0, NULL};
+    ScreenContext ctx = {LANG_EN, CHECK_DATA_DIR, cifar, why, "light", 0, NULL, NULL, false};
     ClError err;
     Screen *s = player_create_for(&ctx, path, 0, &err);
     if (!s) return 0; // already reported by the parser

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "app/flags.h"
-#include "app/picture_load.h"
+#include "ui/picture_load.h"
 #include "engine/checkpoint.h"
 #include "engine/cifar.h"
 #include "engine/explain.h"

@@ -20,6 +20,8 @@
 #include "engine/cifar.h"
 #include "lesson/lesson.h"
 #include "ui/draw.h"
+#include "ui/picture_drop.h"
+#include "ui/picture_load.h"
 #include "ui/player.h"
 #include "ui/screen.h"
 #include "ui/theme.h"
@@ -33,16 +35,17 @@ typedef struct {
     const char *data_dir;
     bool fullscreen;
     bool train;             // --train: open on the training screen
+    const char *image;      // --image FILE: the student's own picture
 } GuiArgs;
 
 static int usage(const char *msg, const char *arg) {
     fprintf(stderr, "convlab: %s%s%s; usage: convlab [--lesson FILE|N] [--step K] [--lang en|zh] [--theme light|dark] "
-                    "[--size WxH] [--data DIR] [--fullscreen] [--train]\n", msg, arg ? " " : "", arg ? arg : "");
+                    "[--size WxH] [--data DIR] [--fullscreen] [--train] [--image FILE]\n", msg, arg ? " " : "", arg ? arg : "");
     return 2;
 }
 
 static int parse_args(int argc, char **argv, GuiArgs *a) {
-    *a = (GuiArgs){NULL, 1, LANG_EN, "light", 1280, 800, "data/cifar-10-batches-bin", false, false};
+    *a = (GuiArgs){NULL, 1, LANG_EN, "light", 1280, 800, "data/cifar-10-batches-bin", false, false, NULL};
     for (int i = 1; i < argc; i++) {
         const char *f = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(f, "--fullscreen") == 0) { a->fullscreen = true; continue; }
@@ -65,6 +68,7 @@ static int parse_args(int argc, char **argv, GuiArgs *a) {
             if (sscanf(v, "%dx%d", &a->w, &a->h) != 2 || a->w < 320 || a->h < 200 || a->w > 16384 || a->h > 16384)
                 return usage("--size must be WxH (at least 320x200), got", v);
         } else if (strcmp(f, "--data") == 0) a->data_dir = v;
+        else if (strcmp(f, "--image") == 0) a->image = v;
         else return usage("unknown option", f);
         i++;
     }
@@ -138,6 +142,9 @@ int gui_main(int argc, char **argv) {
     ClError err;
     static Theme theme;
     if (theme_load_named(&theme, a.theme, &err) != 0) { fprintf(stderr, "convlab: %s\n", err.msg); return 1; }
+    static Picture picture;  // --image FILE or a dropped file
+    if (a.image && picture_load_file(&picture, a.image, &err) != 0) { fprintf(stderr, "convlab: %s\n", err.msg); return 1; }
+    if (a.image && picture.note[0]) fprintf(stderr, "convlab: %s: %s\n", a.image, picture.note);
     // X11 converts the UTF-8 window title through the C library's locale: without
     // a UTF-8 LC_CTYPE the "—" and "·" in the title are lost (only LC_CTYPE changes)
     if (!setlocale(LC_CTYPE, "") || strcmp(nl_langinfo(CODESET), "UTF-8") != 0) setlocale(LC_CTYPE, "C.UTF-8");
@@ -170,7 +177,9 @@ int gui_main(int argc, char **argv) {
 
     static Cifar cifar;
     static char cifar_error[1100] = "CIFAR-10 is loading...";
-    ScreenContext ctx = {a.lang, a.data_dir, NULL, cifar_error, a.theme, argc, argv};
+    ScreenContext ctx = {a.lang, a.data_dir, NULL, cifar_error, a.theme, argc, argv, NULL, false};
+    if (a.image) ctx.picture = &picture, ctx.use_picture = true;
+    PictureDrop drop = {0};
     Screen *lessons = player_create_for(&ctx, a.lesson, a.step - 1, &err);
     if (!lessons) { fprintf(stderr, "convlab: %s\n", err.msg); canvas_free(canvas); SDL_DestroyWindow(win); SDL_Quit(); return 1; }
     Screen *train = NULL, *cur = lessons;
@@ -189,6 +198,12 @@ int gui_main(int argc, char **argv) {
         int timeout = redraw ? 0 : wake < 0 ? -1 : (int)(wake * 1000.0 + 0.5);
         int got = timeout < 0 ? SDL_WaitEvent(&ev) : SDL_WaitEventTimeout(&ev, timeout);
         while (got) {
+            char drop_msg[sizeof TOAST];
+            if (picture_drop_event(&drop, &ev, &picture, drop_msg, sizeof drop_msg)) {
+                ctx.picture = &picture, ctx.use_picture = true;
+                player_picture_changed(lessons);
+            }
+            if (drop_msg[0]) snprintf(TOAST, sizeof TOAST, "%s", drop_msg), TOAST_UNTIL = now_s() + 6, redraw = true;
             ScreenAction act = cur->handle_event(cur, &ev, canvas);
             if (ev.type == SDL_QUIT) quit = true;
             if (ev.type == SDL_WINDOWEVENT && (ev.window.event == SDL_WINDOWEVENT_SIZE_CHANGED ||

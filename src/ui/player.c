@@ -111,6 +111,7 @@ int player_find_lesson_files(char ***files, int *n, ClError *err) {
 
 static SceneEnv env_of(Player *p) {
     return (SceneEnv){.cifar = p->ctx->cifar, .data_hint = p->ctx->cifar_error, .image_offset = p->image_offset,
+                      .picture = p->ctx->picture, .use_picture = p->ctx->use_picture,
                       .window_override = p->window_override, .zoom = p->zoom, .zoom_cx = p->zoom_cx, .zoom_cy = p->zoom_cy,
                       .data_dir = p->ctx->data_dir, .overrides = &p->overrides,
                       .background = !p->is_static}; // the window measures lesson 10 on a thread
@@ -173,6 +174,12 @@ int player_open(Screen *s, int lesson, int step) {
     if (lesson < -1 || lesson >= p->n_lessons) return -1;
     go_lesson(p, lesson, step);
     return 0;
+}
+
+void player_picture_changed(Screen *s) {
+    Player *p = s->self;
+    if (p->cur >= 0) recompute(p, false);
+    p->dirty = true;
 }
 
 void player_set_image_offset(Screen *s, int offset) {
@@ -347,8 +354,15 @@ static ScreenAction player_event(Screen *s, const SDL_Event *ev, Canvas *c) {
         p->ctx->lang = p->ctx->lang == LANG_EN ? LANG_ZH : LANG_EN;
         p->dirty = true;
         return SCREEN_HANDLED;
-    case SDLK_n:
-        if (p->cur >= 0 && p->scene.from_image) player_set_image_offset(s, p->image_offset + (shift ? -1 : 1));
+    case SDLK_n: // walks CIFAR (and leaves the student's picture for it)
+        if (p->cur >= 0 && p->scene.from_image) {
+            p->ctx->use_picture = false;
+            player_set_image_offset(s, p->image_offset + (shift ? -1 : 1));
+        }
+        return SCREEN_HANDLED;
+    case SDLK_v: // the student's picture <-> the step's CIFAR image
+        if (p->ctx->picture) p->ctx->use_picture = !p->ctx->use_picture;
+        player_picture_changed(s);
         return SCREEN_HANDLED;
     case SDLK_i: go_lesson(p, -1, 0); return SCREEN_HANDLED;
     case SDLK_t: return train_screen_create ? SCREEN_SHOW_TRAINING : SCREEN_HANDLED;

@@ -15,6 +15,7 @@
 #include <SDL2/SDL.h>
 #include "engine/cifar.h"
 #include "engine/error.h"
+#include "engine/picture.h"
 #include "ui/draw.h"
 
 typedef enum {
@@ -36,6 +37,8 @@ typedef struct {
     const char *theme_name;   // "light" or "dark"
     int argc;                 // the program's arguments (screens may read their flags)
     char **argv;
+    const Picture *picture;   // the student's own picture (--image FILE, a dropped file), or NULL
+    bool use_picture;         // lesson steps show it in place of their CIFAR image (V toggles)
 } ScreenContext;
 
 typedef struct Screen Screen;

@@ -109,11 +109,20 @@ void view_message(ViewCtx *v, const char *heading, const char *body, Rgba headin
     draw_text_wrapped(c, box.x + 24, box.y + 22 + hh + 14, w - 48, body, bs, 1.45f, true);
 }
 
+void view_image_caption(char *buf, size_t n, const ViewCtx *v, const Scene *sc, bool short_form) {
+    if (sc->image_index == SCENE_PICTURE_INDEX && short_form)
+        snprintf(buf, n, "%s", sc->class_name);
+    else if (sc->image_index == SCENE_PICTURE_INDEX)
+        snprintf(buf, n, "%s: %s", v->lang == LANG_ZH ? "你的图片" : "your picture", sc->class_name);
+    else
+        snprintf(buf, n, "%s  #%d", ui_tr(v->lang, sc->class_name), sc->image_index);
+}
+
 void view_picture(ViewCtx *v, const Scene *sc, Rect dst, Rect to_grid) {
     Canvas *c = v->c;
     const Theme *th = v->th;
     char cap[96];
-    snprintf(cap, sizeof cap, "%s  #%d", ui_tr(v->lang, sc->class_name), sc->image_index);
+    view_image_caption(cap, sizeof cap, v, sc, false);
     widget_image(c, dst, sc->image_rgb, 32, 32, cap);
     bool feature_map = sc->kind && strcmp(sc->kind->name, "pool") == 0 && sc->kernel.rows; // not the picture's pixels
     if (sc->input.rows && !sc->needs_data && !feature_map) {

@@ -2,7 +2,7 @@
  * decode with SDL2_image from memory, convert to RGBA32, hand the pixels to
  * the engine's conversion, and say what was done in the picture's note.
  */
-#include "app/picture_load.h"
+#include "ui/picture_load.h"
 
 #include <errno.h>
 #include <stdio.h>
