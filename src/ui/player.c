@@ -704,7 +704,8 @@ static void player_draw(Screen *s, Canvas *c) {
         if (sc->from_image && !sc->needs_data && !p->is_static) {
             TextStyle hs = ts(c, th->font_small, th->text_muted, false);
             hs.align = ALIGN_RIGHT;
-            draw_text(c, area.x + area.w, area.y + area.h - th->font_small * 1.3f, ui_tr(L, "press N for the next image"), hs);
+            draw_text(c, area.x + area.w, area.y + area.h - th->font_small * 1.3f, 
+                      ui_tr(L, p->ctx->picture ? "V: your picture / CIFAR · N: next CIFAR image" : "press N for the next image"), hs);
         }
     }
     if (!p->animating && p->have_prev) { scene_free(&p->prev); p->have_prev = false; }

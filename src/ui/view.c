@@ -79,6 +79,7 @@ static const char *const TR[][2] = {
     {"no view for this scene kind", "此场景类型没有视图"},
     {"R", "R（红）"}, {"G", "G（绿）"}, {"B", "B（蓝）"},
     {"press N for the next image", "按 N 换下一张图像"},
+    {"V: your picture / CIFAR · N: next CIFAR image", "V：你的图片 / CIFAR · N：下一张 CIFAR 图像"},
     {"max", "最大值"},
     {"argmax (return_indices)", "最大值位置（return_indices）"},
 };
