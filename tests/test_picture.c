@@ -484,3 +484,59 @@ Test(picture, a_dropped_file_loads_and_folders_or_several_files_say_why) {
     cr_assert_eq(p.src_w, 64);
     remove("/tmp/convlab_test_drop.png");
 }
+
+// ---- the lessons with a picture ------------------------------------------------------------
+
+#include "lesson/scene_picture.h"
+
+// Lesson 11 with a picture in SceneEnv: the conversion step shows that
+// picture's crop and numbers, the explanation step the same numbers as
+// net_explain on the untrained net it falls back to (init seed 0); and a
+// CIFAR step (lesson 5) shows the picture in place of its image.
+Test(picture, lesson_steps_use_the_picture_from_scene_env) {
+    static uint8_t rgb[96 * 64 * 3];
+    for (int i = 0; i < (int)sizeof rgb; i++) rgb[i] = (uint8_t)(i * 31 >> 2);
+    static Picture pic;
+    convert_ok(&pic, rgb, 96, 64, 96 * 3, PIXELS_RGB);
+    snprintf(pic.name, sizeof pic.name, "mine.png");
+    SceneEnv env = {.image_offset = 0, .window_override = -1, .picture = &pic, .use_picture = true};
+    Lesson l;
+    ClError err = {0};
+    cr_assert_eq(lesson_load(&l, "../lessons/11_your_picture.lesson", NULL, &err), 0, "%s", err.msg);
+    Scene sc;
+    cr_assert_eq(scene_compute(&sc, &l, 3, &env, &err), 0, "%s", err.msg);  // focus = numbers
+    const PictureScene *e = sc.ext;
+    cr_assert(e->own && e->pic.crop_x == 16 && e->pic.crop_side == 64);
+    cr_assert_eq(sc.image_index, SCENE_PICTURE_INDEX);
+    for (int y = 0; y < PICTURE_NUMBERS_SIDE; y++)
+        for (int x = 0; x < PICTURE_NUMBERS_SIDE; x++)
+            cr_assert_eq(sc.input.v[y * PICTURE_NUMBERS_SIDE + x], pic.input[(e->numbers_y + y) * 32 + e->numbers_x + x]);
+    scene_free(&sc);
+    cr_assert_eq(scene_compute(&sc, &l, 5, &env, &err), 0, "%s", err.msg);  // focus = gradcam
+    e = sc.ext;
+    cr_assert(e->have_explanation);
+    cr_assert(e->weights.fallback[0], "no checkpoint in tests/: the weights fall back, visibly");
+    Net net;
+    cr_assert_eq(net_build_cnnnet(&net, false, 1, &err), 0);
+    net_init_params(&net, 0);
+    static Explanation want;
+    cr_assert_eq(net_explain(&want, &net, pic.input, -1, &err), 0);
+    cr_assert_eq(e->ex.target, want.target);
+    cr_assert(memcmp(e->ex.gradcam, want.gradcam, sizeof want.gradcam) == 0);
+    cr_assert(memcmp(e->ex.saliency, want.saliency, sizeof want.saliency) == 0);
+    net_free(&net);
+    scene_free(&sc);
+    lesson_free(&l);
+    // lesson 5's first step shows a CIFAR image: with the picture, the picture (no CIFAR needed)
+    cr_assert_eq(lesson_load(&l, "../lessons/05_multichannel.lesson", NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(scene_compute(&sc, &l, 0, &env, &err), 0, "%s", err.msg);
+    cr_assert_eq(sc.image_index, SCENE_PICTURE_INDEX);
+    cr_assert(memcmp(sc.image_rgb, pic.rgb, sizeof pic.rgb) == 0);
+    cr_assert_str_eq(sc.class_name, "mine.png");
+    scene_free(&sc);
+    env.use_picture = false;  // V: back to CIFAR (here: none loaded -> the data hint)
+    cr_assert_eq(scene_compute(&sc, &l, 0, &env, &err), 0, "%s", err.msg);
+    cr_assert(sc.needs_data);
+    scene_free(&sc);
+    lesson_free(&l);
+}
