@@ -3,7 +3,8 @@
 # through lesson 5 (the picture and its R, G, B planes), V toggles to the
 # CIFAR image and back, lesson 8 runs it through the network, and the
 # training screen opens; each state is captured with `import` and checked for
-# the picture's magenta (present with the picture, absent with CIFAR).
+# the picture's magenta (present with the picture, absent with CIFAR); the
+# training screen's "Inside the network" shows it with its saliency and Grad-CAM.
 # PICTURE_SHOTS=DIR keeps the screenshots. Skips (77) without xvfb-run,
 # xdotool or ImageMagick.
 cd "$(dirname "$0")/../.." || exit 1
@@ -45,7 +46,8 @@ for i in 1 2 3 4 5; do xdotool key --window "$win" Right; done
 wait_title "step 6/"
 shot lesson8_conv2
 xdotool key --window "$win" t
-sleep 1
+wait_title "Training"
+sleep 1.5   # the session publishes the picture's maps after the screen activates
 shot training
 kill -0 $pid 2>/dev/null || fail "the window died"
 xdotool key --window "$win" q
@@ -53,11 +55,13 @@ for i in $(seq 1 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
 kill -0 $pid 2>/dev/null && fail "Q did not quit"
 wait $pid || { cat "$OUT/stderr"; echo "exit status $?"; exit 1; }
 a=$(magenta lesson5_picture) b=$(magenta lesson5_cifar) c=$(magenta lesson5_picture_again) d=$(magenta lesson8_conv2)
-echo "magenta pixels: picture $a, CIFAR $b, picture again $c, lesson 8 $d"
+e=$(magenta training)
+echo "magenta pixels: picture $a, CIFAR $b, picture again $c, lesson 8 $d, training screen $e"
 [ "$a" -gt 20000 ] || fail "lesson 5 does not show the picture ($a magenta pixels)"
 [ "$b" -lt 200 ] || fail "V did not switch to CIFAR ($b magenta pixels)"
 [ "$c" -eq "$a" ] || fail "V back did not restore the picture ($c vs $a)"
 [ "$d" -gt 2000 ] || fail "lesson 8 does not show the picture ($d magenta pixels)"
+[ "$e" -gt 500 ] || fail "the training screen does not show the picture ($e magenta pixels)"
 echo "ok: --image through lessons 5 and 8, V toggles, training screen, quit 0"
 EOS
 xvfb-run -a -s "-screen 0 1280x800x24" bash "$out/drive.sh" "$BIN" "$out"
