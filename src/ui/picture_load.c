@@ -87,6 +87,9 @@ static int decode_probed(Picture *out, const uint8_t *bytes, size_t n, const Pic
     if (check_decoder(h->format, path, err) != 0) return -1;
     SDL_RWops *rw = SDL_RWFromConstMem(bytes, (int)n);
     SDL_Surface *s = rw ? IMG_LoadTyped_RW(rw, 1, sdl_type(h->format)) : NULL;
+    if (!s && h->format == PICTURE_WEBP && h->frames > 1)
+        return cl_fail(err, "%s: an animated WebP, which this SDL2_image cannot read; take its first frame: "
+                            "`convert 'FILE[0]' first.png`", path);
     if (!s)
         return cl_fail(err, "%s: cannot decode the %s (%s); save it again or convert it to PNG", path,
                        picture_format_name(h->format), IMG_GetError());

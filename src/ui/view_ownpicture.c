@@ -58,6 +58,8 @@ static void draw_conversion(ViewCtx *v, const Scene *sc, const PictureScene *e, 
     if (p->upscaled)
         snprintf(buf, sizeof buf, tr(v, "scaled UP from %d×%d (nearest neighbour): pixels repeat",
                                      "从 %d×%d 放大（最近邻）：像素会重复"), p->crop_side, p->crop_side);
+    else if (p->crop_side == 32)
+        snprintf(buf, sizeof buf, "%s", tr(v, "already 32×32: taken as it is", "已经是 32×32：原样使用"));
     else if (p->exact_blocks)
         snprintf(buf, sizeof buf, tr(v, "each pixel = the mean of %d×%d pixels of the square",
                                      "每个像素 = 正方形中 %d×%d 个像素的平均"), p->crop_side / 32, p->crop_side / 32);
@@ -85,7 +87,7 @@ static void draw_conversion(ViewCtx *v, const Scene *sc, const PictureScene *e, 
         const char *msg = e->own ? p->note
                                  : tr(v, "No picture of yours yet: start with --image FILE or drop a picture on the window.",
                                       "还没有你的图片：用 --image FILE 启动，或把图片拖到窗口上。");
-        draw_text_wrapped(v->c, a.x + 20, a.y + a.h - th->font_small * 3, a.w - 40, msg, st, 1.3f, true);
+        draw_text_wrapped(v->c, a.x + 20, a.y + a.h - th->font_small * 5, a.w - 40, msg, st, 1.3f, true);
     }
 }
 
@@ -137,7 +139,7 @@ static void draw_explanation(ViewCtx *v, const PictureScene *e, Rect a) {
                                                  : tr(v, "untrained weights (random init): the maps mean little until the net is trained",
                                                       "未训练的权重（随机初始化）：训练之前这些图意义不大");
     TextStyle ws = text_style(v->c, th->font_small, th->text_muted);
-    draw_text_wrapped(v->c, a.x + 20, a.y + a.h - th->font_small * 3, a.w - 40, w, ws, 1.3f, true);
+    draw_text_wrapped(v->c, a.x + 20, a.y + a.h - th->font_small * 5, a.w - 40, w, ws, 1.3f, true);
 }
 
 static void draw_picture_scene(ViewCtx *v, const Scene *sc) {

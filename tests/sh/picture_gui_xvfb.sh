@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The window under Xvfb with --image FILE: a magenta-and-green picture goes
 # through lesson 5 (the picture and its R, G, B planes), V toggles to the
-# CIFAR image and back, lesson 8 runs it through the network, and the
+# CIFAR image and back, lesson 8 runs it through the network, lesson 11
+# shows its conversion and Grad-CAM, and the
 # training screen opens; each state is captured with `import` and checked for
 # the picture's magenta (present with the picture, absent with CIFAR); the
 # training screen's "Inside the network" shows it with its saliency and Grad-CAM.
@@ -45,6 +46,12 @@ wait_title "Lesson 8/"
 for i in 1 2 3 4 5; do xdotool key --window "$win" Right; done
 wait_title "step 6/"
 shot lesson8_conv2
+xdotool key --window "$win" Down Down Down
+wait_title "Lesson 11/.*step 1/"
+shot lesson11_original
+xdotool key --window "$win" End
+wait_title "Lesson 11/.*step 6/"
+shot lesson11_gradcam
 xdotool key --window "$win" t
 wait_title "Training"
 sleep 1.5   # the session publishes the picture's maps after the screen activates
@@ -55,12 +62,13 @@ for i in $(seq 1 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
 kill -0 $pid 2>/dev/null && fail "Q did not quit"
 wait $pid || { cat "$OUT/stderr"; echo "exit status $?"; exit 1; }
 a=$(magenta lesson5_picture) b=$(magenta lesson5_cifar) c=$(magenta lesson5_picture_again) d=$(magenta lesson8_conv2)
-e=$(magenta training)
-echo "magenta pixels: picture $a, CIFAR $b, picture again $c, lesson 8 $d, training screen $e"
+e=$(magenta training) f=$(magenta lesson11_original)
+echo "magenta pixels: picture $a, CIFAR $b, picture again $c, lesson 8 $d, lesson 11 $f, training screen $e"
 [ "$a" -gt 20000 ] || fail "lesson 5 does not show the picture ($a magenta pixels)"
 [ "$b" -lt 200 ] || fail "V did not switch to CIFAR ($b magenta pixels)"
 [ "$c" -eq "$a" ] || fail "V back did not restore the picture ($c vs $a)"
 [ "$d" -gt 2000 ] || fail "lesson 8 does not show the picture ($d magenta pixels)"
+[ "$f" -gt 5000 ] || fail "lesson 11 does not show the picture ($f magenta pixels)"
 [ "$e" -gt 500 ] || fail "the training screen does not show the picture ($e magenta pixels)"
 echo "ok: --image through lessons 5 and 8, V toggles, training screen, quit 0"
 EOS

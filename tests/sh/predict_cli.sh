@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # --batch predict: CIFAR test images blown up 8x with ImageMagick (PNG, BMP,
-# TGA; square and padded to non-square) give exactly the originals'
+# TGA, lossless WebP; square and padded to non-square) give exactly the originals'
 # probabilities; the line format; --explain writes a PNG; and every bad
 # picture (not a picture, empty, truncated PNG/JPEG, a 30000x30000 header,
 # CMYK JPEG, a folder, a missing file) gets one line naming it, exit 1, while
@@ -23,6 +23,7 @@ for i in 0 1 2 3; do
     # TGA written by hand (ImageMagick 6 flags its TGAs bottom-up but stores
     # the top row first): 24-bit uncompressed, 256x256, origin top-left (0x20).
     { printf '\0\0\2\0\0\0\0\0\0\0\0\0\0\1\0\1\30\40'; convert "$W/big$i.png" bgr:-; } > "$W/big$i.tga"
+    convert "$W/big$i.png" -define webp:lossless=true "$W/big$i.webp"
 done
 
 run_cl --batch predict --load "$CKPT" --image "$W"/orig{0,1,2,3}.png
@@ -31,8 +32,8 @@ want=$OUT
 [ "$(printf '%s\n' "$want" | wc -l)" -eq 4 ] || die "expected 4 lines, got: $want"
 printf '%s\n' "$want" | grep -Eq "^$W/orig0.png: [a-z]+ [0-9]+\.[0-9] %, [a-z]+ [0-9]+\.[0-9] %, [a-z]+ [0-9]+\.[0-9] %$" \
     || die "line format: $want"
-for kind in big tall wide tga; do
-    case $kind in big) f=big%d.png ;; tall) f=tall%d.png ;; wide) f=wide%d.bmp ;; tga) f=big%d.tga ;; esac
+for kind in big tall wide tga webp; do
+    case $kind in big) f=big%d.png ;; tall) f=tall%d.png ;; wide) f=wide%d.bmp ;; tga) f=big%d.tga ;; webp) f=big%d.webp ;; esac
     files=$(for i in 0 1 2 3; do printf "$W/$f " "$i"; done)
     # shellcheck disable=SC2086
     run_cl --batch predict --load "$CKPT" --image $files
@@ -55,9 +56,10 @@ head -c 2000 "$W/ok.jpg" > "$W/cut.jpg"
 convert "$W/big0.png" -colorspace CMYK "$W/cmyk.jpg"
 printf '\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x00\x75\x30\x00\x00\x75\x30\x08\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00IEND\xaeB`\x82' > "$W/huge.png"
 mkdir -p "$W/folder.png"
+convert -delay 10 "$W/orig0.png" "$W/orig1.png" -define webp:lossless=true "$W/anim.webp"
 for case in "empty.png:the file is empty" "notes.png:not a picture" "cut.png:the PNG file is truncated" \
             "cut.jpg:the JPEG file is truncated" "cmyk.jpg:a CMYK JPEG" "huge.png:the PNG header says 30000 x 30000 pixels, above" \
-            "folder.png:is a folder" "missing.png:cannot open"; do
+            "folder.png:is a folder" "missing.png:cannot open" "anim.webp:an animated WebP"; do
     f=${case%%:*} frag=${case#*:}
     run_cl --batch predict --load "$CKPT" --image "$W/$f" "$W/orig0.png"
     [ "$RC" -eq 1 ] || die "$f: exit $RC, expected 1"
