@@ -89,6 +89,18 @@ static int load_data(const BatchArgs *a, Cifar *c, char *why, size_t n) {
     return 0;
 }
 
+// --image FILE: the student's picture into *p (a note on stderr); 0, or -1 after the message.
+static int load_picture_arg(const BatchArgs *a, Picture *p) {
+    if (!a->picture) return 0;
+    ClError err;
+    if (picture_load_file(p, a->picture, &err) != 0) {
+        fprintf(stderr, "convlab: %s\n", err.msg);
+        return -1;
+    }
+    if (p->note[0]) fprintf(stderr, "convlab: %s: %s\n", a->picture, p->note);
+    return 0;
+}
+
 int batch_render_main(int argc, char **argv) {
     BatchArgs a;
     if (parse(argc, argv, &a)) return 2;
@@ -105,15 +117,11 @@ int batch_render_main(int argc, char **argv) {
     if (have < 0) return 1;
     ScreenContext ctx = {a.lang, a.data, have ? &cifar : NULL, why, a.theme, argc, argv, NULL, false};
     static Picture picture;
-    if (a.picture) {
-        if (picture_load_file(&picture, a.picture, &err) != 0) {
-            fprintf(stderr, "convlab: %s\n", err.msg);
-            if (have > 0) cifar_free(&cifar);
-            return 1;
-        }
-        if (picture.note[0]) fprintf(stderr, "convlab: %s: %s\n", a.picture, picture.note);
-        ctx.picture = &picture, ctx.use_picture = true;
+    if (load_picture_arg(&a, &picture) != 0) {
+        if (have > 0) cifar_free(&cifar);
+        return 1;
     }
+    if (a.picture) ctx.picture = &picture, ctx.use_picture = true;
     Screen *s = player_create_for(&ctx, a.lesson, 0, &err);
     if (!s) { fprintf(stderr, "convlab: %s\n", err.msg); return 1; }
     int rc = 0;
@@ -272,8 +280,15 @@ int batch_lesson_main(int argc, char **argv) {
     ClError err;
     if (lesson_load(&l, a.lesson, stderr, &err) != 0) { fprintf(stderr, "%s\n", err.msg); return 1; }
     if (a.step > l.n_steps) { lesson_free(&l); return bad_usage("lesson", "--step is beyond the lesson's steps", NULL); }
+    static Picture picture;
+    if (load_picture_arg(&a, &picture) != 0) {
+        lesson_free(&l);
+        if (have > 0) cifar_free(&cifar);
+        return 1;
+    }
     SceneEnv env = {.cifar = have ? &cifar : NULL, .data_hint = why, .image_offset = a.image, .window_override = -1,
-                    .data_dir = a.data, .overrides = &a.overrides};
+                    .data_dir = a.data, .overrides = &a.overrides, .picture = a.picture ? &picture : NULL,
+                    .use_picture = a.picture != NULL};
     int rc = 0;
     printf("lesson %s\ntitle.en %s\ntitle.zh %s\nsteps %d\n", a.lesson, l.title[0], l.title[1], l.n_steps);
     for (int k = 0; k < l.n_steps; k++) {
