@@ -5,7 +5,8 @@
 # shows its conversion and Grad-CAM, and the
 # training screen opens; each state is captured with `import` and checked for
 # the picture's magenta (present with the picture, absent with CIFAR); the
-# training screen's "Inside the network" shows it with its saliency and Grad-CAM.
+# training screen's "Inside the network" and predictions show it with its
+# saliency and Grad-CAM, also while it trains for a few seconds.
 # PICTURE_SHOTS=DIR keeps the screenshots. Skips (77) without xvfb-run,
 # xdotool or ImageMagick.
 cd "$(dirname "$0")/../.." || exit 1
@@ -56,13 +57,17 @@ xdotool key --window "$win" t
 wait_title "Training"
 sleep 1.5   # the session publishes the picture's maps after the screen activates
 shot training
+xdotool key --window "$win" t   # train a few seconds: the picture's maps follow the weights
+sleep 5
+shot training_running
+xdotool key --window "$win" t
 kill -0 $pid 2>/dev/null || fail "the window died"
 xdotool key --window "$win" q
 for i in $(seq 1 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
 kill -0 $pid 2>/dev/null && fail "Q did not quit"
 wait $pid || { cat "$OUT/stderr"; echo "exit status $?"; exit 1; }
 a=$(magenta lesson5_picture) b=$(magenta lesson5_cifar) c=$(magenta lesson5_picture_again) d=$(magenta lesson8_conv2)
-e=$(magenta training) f=$(magenta lesson11_original)
+e=$(magenta training) f=$(magenta lesson11_original) g=$(magenta training_running)
 echo "magenta pixels: picture $a, CIFAR $b, picture again $c, lesson 8 $d, lesson 11 $f, training screen $e"
 [ "$a" -gt 20000 ] || fail "lesson 5 does not show the picture ($a magenta pixels)"
 [ "$b" -lt 200 ] || fail "V did not switch to CIFAR ($b magenta pixels)"
@@ -70,6 +75,7 @@ echo "magenta pixels: picture $a, CIFAR $b, picture again $c, lesson 8 $d, lesso
 [ "$d" -gt 2000 ] || fail "lesson 8 does not show the picture ($d magenta pixels)"
 [ "$f" -gt 5000 ] || fail "lesson 11 does not show the picture ($f magenta pixels)"
 [ "$e" -gt 500 ] || fail "the training screen does not show the picture ($e magenta pixels)"
+[ "$g" -gt 500 ] || fail "the training screen lost the picture while training ($g magenta pixels)"
 echo "ok: --image through lessons 5 and 8, V toggles, training screen, quit 0"
 EOS
 xvfb-run -a -s "-screen 0 1280x800x24" bash "$out/drive.sh" "$BIN" "$out"
