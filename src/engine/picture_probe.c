@@ -113,7 +113,8 @@ static int probe_gif(PictureHeader *h, const uint8_t *b, size_t n, const char *n
         if (kind == 0x3B) break;                                   // trailer
         if (kind == 0x21) {                                        // extension: label, sub-blocks
             if (pos >= n) return truncated(name, "GIF", err);
-            if (b[pos] == 0xF9) h->has_alpha = h->has_alpha || (pos + 3 < n && (b[pos + 3] & 1));
+            // graphic control extension: label F9, size 4, packed fields (bit 0: transparency)
+            if (b[pos] == 0xF9) h->has_alpha = h->has_alpha || (pos + 2 < n && (b[pos + 2] & 1));
             pos++;
             if (!skip_sub_blocks(b, n, &pos)) return truncated(name, "GIF", err);
         } else if (kind == 0x2C) {                                 // image: descriptor, table, LZW data

@@ -74,9 +74,10 @@ convert "$W/big0.png" -colorspace Gray "$W/grey.png"
 convert "$W/big0.png" -alpha set -channel A -evaluate set 50% "$W/alpha.png"
 convert -delay 10 "$W/orig0.png" "$W/orig1.png" "$W/anim.gif"
 convert "$W/orig0.png" -resize 20x20 "$W/small.png"
+convert -size 64x64 xc:white -fill red -draw 'circle 32,32 32,10' -transparent white "$W/clear.gif"
 for case in "deep.png:16 bits per channel, reduced to 8" "grey.png:grey: the same value" \
             "alpha.png:transparent parts shown over grey 128" "anim.gif:animated GIF (2 frames): the first frame" \
-            "small.png:scaled up with nearest neighbour" "ok.jpg:"; do
+            "small.png:scaled up with nearest neighbour" "clear.gif:transparent parts shown over grey 128" "ok.jpg:"; do
     f=${case%%:*} frag=${case#*:}
     run_cl --batch predict --load "$CKPT" --image "$W/$f"
     [ "$RC" -eq 0 ] || die "$f: exit $RC: $ERR"
