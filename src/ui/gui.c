@@ -202,6 +202,7 @@ int gui_main(int argc, char **argv) {
             if (picture_drop_event(&drop, &ev, &picture, drop_msg, sizeof drop_msg)) {
                 ctx.picture = &picture, ctx.use_picture = true;
                 player_picture_changed(lessons);
+                if (train) train->activate(train, now_s()); // hands the new picture to the training session
             }
             if (drop_msg[0]) snprintf(TOAST, sizeof TOAST, "%s", drop_msg), TOAST_UNTIL = now_s() + 6, redraw = true;
             ScreenAction act = cur->handle_event(cur, &ev, canvas);
