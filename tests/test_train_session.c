@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "session/train_session.h"
+#include "engine/explain.h"
 #include "engine/rng.h"
 
 // A class-dependent tint plus noise, so a few epochs learn something.
@@ -465,3 +466,82 @@ Test(train_session, dashboard_draws_the_snapshot_numbers) {
     cifar_free(&c);
 }
 #endif
+
+// The student's picture in the recorder: the snapshot's "Inside the network"
+// maps are the picture's (fmap_image -1, its pixels), with its top class,
+// saliency and Grad-CAM from the current weights (engine/explain.h); clearing
+// it brings back the chosen test image.
+Test(train_session, recorder_explains_the_students_picture) {
+    Cifar c;
+    make_cifar(&c, 40, 30);
+    TrainConfig cfg = tiny_config(1);
+    ClError err;
+    Trainer t;
+    cr_assert_eq(trainer_init(&t, &cfg, &c.train, &err), 0, "%s", err.msg);
+    TrainRecorder rec;
+    cr_assert_eq(train_recorder_init(&rec, &c.test, &err), 0, "%s", err.msg);
+    train_recorder_begin_run(&rec, &t);
+    float loss;
+    for (int i = 0; i < 5; i++) cr_assert_eq(trainer_step(&t, &loss, &err), 1);
+    static uint8_t rgb[40 * 40 * 3];
+    for (int i = 0; i < (int)sizeof rgb; i++) rgb[i] = (uint8_t)(i * 13);
+    static Picture pic;
+    cr_assert_eq(picture_from_pixels(&pic, rgb, 40, 40, 120, PIXELS_RGB, &err), 0, "%s", err.msg);
+    train_recorder_set_picture(&rec, &pic);
+    static TrainSnapshot snap;
+    train_recorder_fill(&rec, &t, 3, &snap);
+    cr_assert(snap.has_picture);
+    cr_assert_eq(snap.fmap_image, -1);
+    cr_assert(memcmp(snap.fmap_pixels, pic.planes, CIFAR_PIXELS) == 0);
+    static Explanation want;
+    cr_assert_eq(net_explain(&want, &t.net, pic.input, -1, &err), 0, "%s", err.msg);
+    cr_assert_eq(snap.picture_pred.top[0], want.target);
+    cr_assert(memcmp(snap.picture_saliency, want.saliency, sizeof want.saliency) == 0);
+    cr_assert(memcmp(snap.picture_gradcam, want.gradcam, sizeof want.gradcam) == 0);
+    // the conv1 maps are the picture's: the trainer's net on it gives the same numbers
+    net_forward(&t.net, pic.input, 1);
+    const FeatureMap *fm = &snap.fmaps[0];
+    cr_assert(memcmp(fm->data, t.net.acts[1], sizeof(float) * (size_t)(fm->c * fm->h * fm->w)) == 0);
+    train_recorder_set_picture(&rec, NULL);
+    train_recorder_fill(&rec, &t, 3, &snap);
+    cr_assert(!snap.has_picture);
+    cr_assert_eq(snap.fmap_image, 3);
+    train_snapshot_free(&snap);
+    train_recorder_free(&rec);
+    trainer_free(&t);
+    cifar_free(&c);
+}
+
+static bool has_picture(const TrainSnapshot *s, void *ctx) { return s->has_picture == *(bool *)ctx; }
+
+// train_session_set_picture from the UI thread while it trains (TSan checks
+// the hand-over); the picture shows in a snapshot, choosing a test image or
+// NULL takes it away again.
+Test(train_session, picture_reaches_the_snapshots_while_training) {
+    Cifar c;
+    make_cifar(&c, 40, 20);
+    TrainConfig cfg = tiny_config(3);
+    ClError err;
+    TrainSession *s = train_session_create(&cfg, &c, &err);
+    cr_assert(s != NULL, "%s", err.msg);
+    static uint8_t grey[64 * 64];
+    for (int i = 0; i < (int)sizeof grey; i++) grey[i] = (uint8_t)(i % 251);
+    static Picture pic;
+    cr_assert_eq(picture_from_pixels(&pic, grey, 64, 64, 64, PIXELS_GREY, &err), 0, "%s", err.msg);
+    train_session_start(s);
+    train_session_set_picture(s, &pic);
+    bool yes = true, no = false;
+    const TrainSnapshot *snap = wait_for(s, has_picture, &yes);
+    cr_assert(snap->has_picture, "the picture never reached a snapshot");
+    cr_assert(memcmp(snap->fmap_pixels, pic.planes, CIFAR_PIXELS) == 0);
+    train_session_choose_image(s, 2);
+    snap = wait_for(s, has_picture, &no);
+    cr_assert(!snap->has_picture);
+    train_session_set_picture(s, &pic);
+    snap = wait_for(s, has_picture, &yes);
+    train_session_set_picture(s, NULL);
+    snap = wait_for(s, has_picture, &no);
+    cr_assert(!snap->has_picture);
+    train_session_destroy(s);
+    cifar_free(&c);
+}

@@ -2,6 +2,7 @@
  *   convlab [--lang en|zh] [--size WxH] ...       the window (gui_main, window.c)
  *   convlab --batch train|eval ...                headless training (batch_train.c)
  *   convlab --batch render|lessons-check|lesson   headless lessons (batch_lesson.c)
+ *   convlab --batch predict ...                   the student's own pictures (batch_predict.c)
  * Each returns the process exit status: 0 ok, 1 failure, 2 bad usage,
  * 130 interrupted.
  */
@@ -16,6 +17,7 @@ int batch_eval_main(int argc, char **argv);
 int batch_render_main(int argc, char **argv);
 int batch_lessons_check_main(int argc, char **argv);
 int batch_lesson_main(int argc, char **argv);
+int batch_predict_main(int argc, char **argv);   // batch_predict.c
 
 // The window. argv as given to the program (without --batch).
 int gui_main(int argc, char **argv);

@@ -20,6 +20,7 @@
 #include "lesson/expect.h"
 #include "session/lesson_data.h"
 #include "ui/draw.h"
+#include "ui/picture_load.h"
 #include "ui/player.h"
 #include "ui/theme.h"
 
@@ -30,7 +31,8 @@ typedef struct {
     int theme;          // index into THEMES
     int step;           // 1-based, 0 = all / not given
     int size[2];        // --size W, H
-    int image;
+    int image;          // --image N: which image of the step's choice
+    const char *picture;        // --image FILE: the student's picture in place of the step's CIFAR image
     int lang;           // a Lang
     bool dump;
     bool data_given;
@@ -39,6 +41,18 @@ typedef struct {
 
 static const char *const THEMES[] = {"light", "dark"};
 
+// --image N (which image of the step's choice) or --image FILE (the student's picture).
+static int apply_image(void *args, const char *value, ClError *err) {
+    BatchArgs *a = args;
+    char *end;
+    long k = strtol(value, &end, 10);
+    if (end == value || *end) { a->picture = value; return 0; }
+    if (k < 0 || k > 9999)
+        return cl_fail(err, "--image needs 0..9999 (which image of the step's choice) or a picture file, got '%s'", value);
+    a->image = (int)k;
+    return 0;
+}
+
 static int apply_set(void *args, const char *value, ClError *err) {
     return adjust_set_arg(&((BatchArgs *)args)->overrides, value, err);
 }
@@ -46,8 +60,9 @@ static int apply_set(void *args, const char *value, ClError *err) {
 // The rows render and lesson share.
 #define LESSON_FLAG {"--lesson", FLAG_STRING, offsetof(BatchArgs, lesson), .value = "FILE", .help = "the lesson file"}
 #define STEP_FLAG {"--step", FLAG_INT, offsetof(BatchArgs, step), 1, 100000, .value = "K", .help = "the step (1-based)"}
-#define IMAGE_FLAG {"--image", FLAG_INT, offsetof(BatchArgs, image), 0, 9999, .value = "N", \
-    .help = "the step's N-th next image, as pressing N that many times (0 = as written)"}
+#define IMAGE_FLAG {"--image", FLAG_CALL, .apply = apply_image, .value = "N|FILE", \
+    .help = "N: the step's N-th next image, as pressing N that many times (0 = as written);\n" \
+            "FILE: your own picture (PNG, JPEG, ...) in place of the step's CIFAR image\n(./12 for a file named 12)"}
 #define SET_FLAG {"--set", FLAG_CALL, .apply = apply_set, .value = "KEY=VALUE", \
     .help = "a live parameter of the step (its `adjust` keys, e.g. stride=2),\nas if changed with its key in the window; repeatable"}
 #define DATA_FLAG {"--data", FLAG_STRING, offsetof(BatchArgs, data), .seen = FLAG_SEEN(BatchArgs, data_given), \
@@ -65,7 +80,7 @@ static const Flag RENDER_FLAGS[] = {
 
 const Command RENDER_COMMAND = {
     .name = "render", .usage = "--lesson FILE --step K [--size WxH] [--lang en|zh] [--theme NAME]\n"
-                               "                       [--image N] [--set KEY=VALUE] [--data DIR] --out PNG",
+                               "                       [--image N|FILE] [--set KEY=VALUE] [--data DIR] --out PNG",
     .summary = "Writes exactly the frame the window shows at step K of a lesson into PNG.",
     .flags = RENDER_FLAGS, .n_flags = FLAG_COUNT(RENDER_FLAGS),
     .run = batch_render_main,
@@ -79,7 +94,7 @@ static const Flag LESSON_FLAGS[] = {
 };
 
 const Command LESSON_COMMAND = {
-    .name = "lesson", .usage = "--lesson FILE --dump [--step K] [--image N] [--set KEY=VALUE] [--data DIR]",
+    .name = "lesson", .usage = "--lesson FILE --dump [--step K] [--image N|FILE] [--set KEY=VALUE] [--data DIR]",
     .summary = "Prints each step's computed numbers as text.",
     .flags = LESSON_FLAGS, .n_flags = FLAG_COUNT(LESSON_FLAGS),
     .run = batch_lesson_main,
@@ -123,6 +138,18 @@ static int load_data(const BatchArgs *a, Cifar *c, char *why, size_t n) {
     return 0;
 }
 
+// --image FILE: the student's picture into *p (a note on stderr); 0, or -1 after the message.
+static int load_picture_arg(const BatchArgs *a, Picture *p) {
+    if (!a->picture) return 0;
+    ClError err;
+    if (picture_load_file(p, a->picture, &err) != 0) {
+        fprintf(stderr, "convlab: %s\n", err.msg);
+        return -1;
+    }
+    if (p->note[0]) fprintf(stderr, "convlab: %s: %s\n", a->picture, p->note);
+    return 0;
+}
+
 int batch_render_main(int argc, char **argv) {
     BatchArgs a;
     if (parse(&RENDER_COMMAND, argc, argv, &a, NULL, NULL)) return 2;
@@ -140,6 +167,13 @@ int batch_render_main(int argc, char **argv) {
     LessonData *data = lesson_data_create(a.data, false); // --batch: measurements computed now, exactly
     ScreenContext ctx = {.lang = (Lang)a.lang, .data_dir = a.data, .cifar = have ? &cifar : NULL, .cifar_error = why,
                          .lesson_data = data, .theme_name = THEMES[a.theme], .argc = argc, .argv = argv};
+    static Picture picture;
+    if (load_picture_arg(&a, &picture) != 0) {
+        lesson_data_free(data);
+        if (have > 0) cifar_free(&cifar);
+        return 1;
+    }
+    if (a.picture) ctx.picture = &picture, ctx.use_picture = true;
     Screen *s = player_create_for(&ctx, a.lesson, 0, &err);
     if (!s) lesson_data_free(data);
     if (!s) { fprintf(stderr, "convlab: %s\n", err.msg); return 1; }
@@ -331,9 +365,16 @@ int batch_lesson_main(int argc, char **argv) {
     ClError err;
     if (lesson_load(&l, a.lesson, stderr, &err) != 0) { fprintf(stderr, "%s\n", err.msg); return 1; }
     if (a.step > l.n_steps) { lesson_free(&l); return bad_usage("lesson", "--step is beyond the lesson's steps", NULL); }
+    static Picture picture;
+    if (load_picture_arg(&a, &picture) != 0) {
+        lesson_free(&l);
+        if (have > 0) cifar_free(&cifar);
+        return 1;
+    }
     LessonData *data = lesson_data_create(a.data, false);
     SceneEnv env = {.cifar = have ? &cifar : NULL, .data_hint = why, .image_offset = a.image, .window_override = -1,
-                    .data = data, .overrides = &a.overrides};
+                    .data = data, .overrides = &a.overrides, .picture = a.picture ? &picture : NULL,
+                    .use_picture = a.picture != NULL};
     int rc = 0;
     printf("lesson %s\ntitle.en %s\ntitle.zh %s\nsteps %d\n", a.lesson, l.title[0], l.title[1], l.n_steps);
     for (int k = 0; k < l.n_steps; k++) {

@@ -59,7 +59,8 @@ typedef struct Command {
 } Command;
 
 // The commands, defined beside their code (window.c, batch_train.c, batch_lesson.c).
-extern const Command WINDOW_COMMAND, TRAIN_COMMAND, EVAL_COMMAND, RENDER_COMMAND, LESSONS_CHECK_COMMAND, LESSON_COMMAND;
+extern const Command WINDOW_COMMAND, TRAIN_COMMAND, EVAL_COMMAND, RENDER_COMMAND, LESSONS_CHECK_COMMAND, LESSON_COMMAND,
+    PREDICT_COMMAND;
 
 // The number of entries of a static Flag array.
 #define FLAG_COUNT(array) ((int)(sizeof(array) / sizeof((array)[0])))

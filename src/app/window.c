@@ -23,6 +23,8 @@
 #include "lesson/lesson.h"
 #include "session/lesson_data.h"
 #include "ui/draw.h"
+#include "ui/picture_drop.h"
+#include "ui/picture_load.h"
 #include "ui/player.h"
 #include "ui/screen.h"
 #include "ui/theme.h"
@@ -36,6 +38,7 @@ typedef struct {
     const char *data_dir;
     bool fullscreen;
     bool train;             // --train: open on the training screen
+    const char *image;      // --image FILE: the student's own picture
 } GuiArgs;
 
 static const char *const THEMES[] = {"light", "dark"};
@@ -54,17 +57,20 @@ static const Flag WINDOW_FLAGS[] = {
      .help = "CIFAR-10 binary batches (default data/cifar-10-batches-bin)"},
     {"--fullscreen", FLAG_BOOL, offsetof(GuiArgs, fullscreen), .help = "start in fullscreen"},
     {"--train", FLAG_BOOL, offsetof(GuiArgs, train), .help = "open on the training screen instead of the lessons"},
+    {"--image", FLAG_STRING, offsetof(GuiArgs, image), .value = "FILE",
+     .help = "your own picture: lesson steps show it in place of their CIFAR image\n(V toggles; dropping a picture file on the window loads it too)"},
 };
 
 const Command WINDOW_COMMAND = {
     .name = NULL,
     .usage = "[--lesson FILE|N] [--step K] [--lang en|zh] [--theme light|dark] [--size WxH]\n"
-             "          [--data DIR] [--fullscreen] [--train]",
+             "          [--data DIR] [--fullscreen] [--train] [--image FILE]",
     .summary = "Opens the window: the lessons, then live training.",
     .flags = WINDOW_FLAGS, .n_flags = FLAG_COUNT(WINDOW_FLAGS),
     .notes = "Lesson keys: Right/Space/PageDown next step; Left/Backspace/PageUp previous;\n"
              "Down/Up next/previous lesson; 1-9 jump to a lesson; I lesson index; Home/End;\n"
-             "P auto-play, +/- its speed; N/Shift+N next/previous CIFAR image; L language;\n"
+             "P auto-play, +/- its speed; N/Shift+N next/previous CIFAR image; V your picture / CIFAR;\n"
+             "L language;\n"
              "mouse: click a grid to move the window, hover for values, wheel to zoom a picture;\n"
              "letters shown on the adjust bar change a step's live parameters;\n"
              "T training screen; F/F11 fullscreen; F1/? help; F12 screenshot PNG; Esc/Q quit.\n"
@@ -110,6 +116,8 @@ typedef struct {
     Cifar cifar;                // the test set, loaded after the first frame
     char cifar_error[1100];     // why it is not there ("" if loaded)
     LessonData *lesson_data;    // lessons 8-10's images and measurements (worker thread)
+    Picture picture;            // the student's own picture (--image FILE or a dropped file)
+    PictureDrop drop;           // files dropped on the window
     ScreenContext ctx;          // what every screen shares (points into this struct)
     Screen *lessons, *train, *cur; // the lesson player, the training screen (made on first use), the current one
     char toast[1100];           // a short message at the bottom (where a screenshot went)
@@ -225,6 +233,7 @@ static int open_screens(Window *w, int argc, char **argv) {
     w->ctx = (ScreenContext){.lang = (Lang)w->args.lang, .data_dir = w->args.data_dir, .cifar_error = w->cifar_error,
                              .cifar_loading = true, .lesson_data = w->lesson_data, .theme_name = THEMES[w->args.theme],
                              .theme = &w->theme, .argc = argc, .argv = argv};
+    if (w->args.image) w->ctx.picture = &w->picture, w->ctx.use_picture = true;
     if (!(w->lessons = player_create_for(&w->ctx, w->args.lesson, w->args.step - 1, &err))) {
         fprintf(stderr, "convlab: %s\n", err.msg);
         lesson_data_free(w->lesson_data);
@@ -268,7 +277,24 @@ static void global_key(Window *w, SDL_Keycode k) {
     else if (k == SDLK_q) w->quit = true;
 }
 
+// A picture file dropped on the window replaces the student's picture; a
+// folder, text or several files say why not (the toast).
+static void handle_drop(Window *w, const SDL_Event *ev) {
+    char msg[sizeof w->toast];
+    if (picture_drop_event(&w->drop, ev, &w->picture, msg, sizeof msg)) {
+        w->ctx.picture = &w->picture, w->ctx.use_picture = true;
+        player_picture_changed(w->lessons);
+        if (w->train) w->train->activate(w->train, now_s()); // hands the new picture to the training session
+    }
+    if (msg[0]) {
+        snprintf(w->toast, sizeof w->toast, "%s", msg);
+        w->toast_until = now_s() + 6;
+        w->redraw = true;
+    }
+}
+
 static void handle_event(Window *w, const SDL_Event *ev) {
+    handle_drop(w, ev);
     ScreenAction act = w->cur->handle_event(w->cur, ev, w->canvas);
     if (ev->type == SDL_QUIT) w->quit = true;
     if (ev->type == SDL_WINDOWEVENT &&
@@ -334,6 +360,8 @@ int gui_main(int argc, char **argv) {
     if (rc) return rc;
     ClError err;
     if (theme_load_named(&w.theme, THEMES[w.args.theme], &err) != 0) { fprintf(stderr, "convlab: %s\n", err.msg); return 1; }
+    if (w.args.image && picture_load_file(&w.picture, w.args.image, &err) != 0) { fprintf(stderr, "convlab: %s\n", err.msg); return 1; }
+    if (w.args.image && w.picture.note[0]) fprintf(stderr, "convlab: %s: %s\n", w.args.image, w.picture.note);
     if (open_display(&w) != 0) return 1;
     if (open_screens(&w, argc, argv) != 0) { close_display(&w); return 1; }
     run(&w);

@@ -158,6 +158,13 @@ int scene_load_image(Scene *sc, const Lesson *l, const LessonStep *st, const Sce
         if (idx < 0 || idx >= CIFAR_RECORDS_PER_FILE)
             return cl_fail(err, "%s:%d: image = %ld is beyond the CIFAR-10 test set; expected 0..9999", l->path, line, idx);
     }
+    if (env->use_picture && env->picture) { // the student's picture stands in for the CIFAR image
+        sc->image_index = SCENE_PICTURE_INDEX;
+        sc->image_label = -1;
+        snprintf(sc->class_name, sizeof sc->class_name, "%.31s", env->picture->name[0] ? env->picture->name : "picture");
+        memcpy(sc->image_rgb, env->picture->rgb, sizeof sc->image_rgb);
+        return 0;
+    }
     if (!env->cifar) {
         scene_set_needs_data(sc, env);
         if (cls >= 0) snprintf(sc->class_name, sizeof sc->class_name, "%s", CLASS_NAMES[cls]);
@@ -239,9 +246,7 @@ int scene_load_input(Scene *sc, const Lesson *l, const LessonStep *st, const Sce
     if (sc->needs_data) return 0; // zeros; the view shows how to get the data
     // Normalized values come from the engine's transform (cifar_normalize_batch).
     float norm[CIFAR_PIXELS];
-    int32_t idx = sc->image_index;
-    uint8_t lab;
-    cifar_normalize_batch(norm, &lab, &env->cifar->test, &idx, 1);
+    scene_image_input(norm, sc, env);
     for (int y = 0; y < ch; y++)
         for (int x = 0; x < cw; x++) {
             int p = (cy + y) * 32 + (cx + x);
@@ -255,6 +260,17 @@ int scene_load_input(Scene *sc, const Lesson *l, const LessonStep *st, const Sce
             sc->input.v[y * cw + x] = v;
         }
     return 0;
+}
+
+void scene_image_input(float *out, const Scene *sc, const SceneEnv *env) {
+    if (sc->image_index == SCENE_PICTURE_INDEX) {
+        CL_ASSERT(env->picture);
+        memcpy(out, env->picture->input, sizeof env->picture->input);
+        return;
+    }
+    int32_t idx = sc->image_index;
+    CL_ASSERT(env->cifar && idx >= 0 && idx < env->cifar->test.n);
+    cifar_normalize_batch(out, NULL, &env->cifar->test, &idx, 1);
 }
 
 // ---- driver -------------------------------------------------------------------
@@ -300,8 +316,12 @@ int scene_compute(Scene *sc, const Lesson *l, int k, const SceneEnv *env, ClErro
 void scene_dump(const Scene *sc, FILE *f) {
     fprintf(f, "kind %s\n", sc->kind ? sc->kind->name : "?");
     if (sc->error[0]) fprintf(f, "%s %s\n", sc->needs_data ? "needs-data" : "error", sc->error);
-    if (sc->image_index >= 0) fprintf(f, "image %d %s channel %d crop %d %d %s\n", sc->image_index, sc->class_name,
-                                      sc->channel, sc->crop_x, sc->crop_y, sc->normalized ? "normalized" : "raw");
+    if (sc->image_index == SCENE_PICTURE_INDEX)
+        fprintf(f, "image picture %s channel %d crop %d %d %s\n", sc->class_name, sc->channel, sc->crop_x, sc->crop_y,
+                sc->normalized ? "normalized" : "raw");
+    else if (sc->image_index >= 0)
+        fprintf(f, "image %d %s channel %d crop %d %d %s\n", sc->image_index, sc->class_name, sc->channel, sc->crop_x,
+                sc->crop_y, sc->normalized ? "normalized" : "raw");
     if (sc->kind && sc->kind->dump && !sc->error[0]) sc->kind->dump(sc, f);
     char buf[1024];
     if (sc->formula[0]) { scene_strip_roles(buf, sizeof buf, sc->formula); fprintf(f, "formula %s\n", buf); }

@@ -16,10 +16,12 @@
 #include <stdio.h>
 #include "engine/cifar.h"
 #include "engine/conv2d.h"
+#include "engine/picture.h"
 #include "engine/pool2d.h"
 #include "lesson/lesson.h"
 
 #define SCENE_MAX_TERMS 64          // products listed for one window (kernel cells)
+#define SCENE_PICTURE_INDEX CIFAR_RECORDS_PER_FILE // Scene.image_index of the student's own picture
 
 // Formula strings may carry role markers that the UI colours and dump strips:
 #define ROLE_INPUT  "\x01"          // following text in the input colour
@@ -67,6 +69,8 @@ typedef struct {
     LessonData *data;       // lessons 8-10's training images and measurements (lesson/netlesson.h),
                             // owned by the driver; NULL: those steps say so
     const SceneOverrides *overrides; // live parameter changes (`adjust`), or NULL
+    const Picture *picture;     // the student's own picture (--image FILE, a dropped file), or NULL
+    bool use_picture;           // steps that show a CIFAR image show the picture instead
 } SceneEnv;
 
 typedef struct SceneKind SceneKind;
@@ -90,8 +94,8 @@ typedef struct {
     char input_name[64];        // "input", "red channel" ... (English; UI translates roles)
     bool from_image;            // input comes from a CIFAR image
     bool input_is_feature;      // ... through a feature kernel: its cells are not the picture's pixels
-    int image_index;            // test-set index, -1 if none
-    int image_label;            // 0..9
+    int image_index;            // test-set index, SCENE_PICTURE_INDEX for the student's picture, -1 if none
+    int image_label;            // 0..9; -1 for the student's picture (no known class)
     char class_name[32];        // "cat"
     uint8_t image_rgb[32 * 32 * 3]; // interleaved RGB for the image view
     int channel;                // 0 R, 1 G, 2 B, 3 gray (mean)
@@ -169,7 +173,11 @@ int scene_parse_show(const Lesson *l, const LessonStep *st, unsigned fallback, u
 int scene_load_input(Scene *sc, const Lesson *l, const LessonStep *st, const SceneEnv *env, bool need_input,
                      ClError *err);
 // Loads only the picture (image key) into sc->image_*; no key -> image_index = -1.
+// With env->use_picture and a picture, a step's image is the student's picture.
 int scene_load_image(Scene *sc, const Lesson *l, const LessonStep *st, const SceneEnv *env, ClError *err);
+// The loaded image as the network sees it: out (3, 32, 32), normalised as the tutorial
+// (the CIFAR record through cifar_normalize_batch, or the picture's own input).
+void scene_image_input(float *out, const Scene *sc, const SceneEnv *env);
 Grid grid_alloc(int rows, int cols);
 void grid_free(Grid *g);
 // Prints "name RxC:" and the rows (%g) to f.

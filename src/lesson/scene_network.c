@@ -130,9 +130,7 @@ static int network_compute(Scene *sc, const Lesson *l, const LessonStep *st, con
     }
     if (sc->image_index >= 0) {
         float input[CIFAR_PIXELS];
-        uint8_t label;
-        int32_t idx = sc->image_index;
-        cifar_normalize_batch(input, &label, &env->cifar->test, &idx, 1);
+        scene_image_input(input, sc, env);
         net_forward(&net, input, 1);
         e->have_acts = true;
         e->acts_n[0] = CIFAR_PIXELS;
@@ -145,6 +143,7 @@ static int network_compute(Scene *sc, const Lesson *l, const LessonStep *st, con
             e->acts[i + 1] = cl_malloc(sizeof(float) * (size_t)n);
             memcpy(e->acts[i + 1], net.acts[i + 1], sizeof(float) * (size_t)n);
         }
+        uint8_t label = sc->image_label >= 0 ? (uint8_t)sc->image_label : 0;  // probs do not depend on it
         cross_entropy_forward(e->probs, net_logits(&net), &label, 1, NET_NUM_CLASSES);
         uint8_t pred;
         net_predict(&net, 1, &pred);

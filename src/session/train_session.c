@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "engine/checkpoint.h"
+#include "engine/explain.h"
 
 #define EVAL_BATCH 100
 
@@ -295,6 +296,34 @@ static void copy_feature_map(FeatureMap *fm, const Net *net, const char *name, i
     memcpy(fm->data, net->acts[li + 1] + (size_t)sample * n, (size_t)n * sizeof(float));
 }
 
+void train_recorder_set_picture(TrainRecorder *r, const Picture *p) {
+    r->has_picture = p != NULL;
+    if (!p) return;
+    memcpy(r->picture_pixels, p->planes, sizeof r->picture_pixels);
+    memcpy(r->picture_input, p->input, sizeof r->picture_input);
+}
+
+// The picture's part of a snapshot (after the feature maps, which were its):
+// its top three and saliency / Grad-CAM with the eval net's current weights.
+static void fill_picture(TrainRecorder *r, TrainSnapshot *out) {
+    out->has_picture = r->has_picture;
+    if (!r->has_picture) return;
+    memcpy(out->fmap_pixels, r->picture_pixels, sizeof out->fmap_pixels);
+    out->fmap_image = -1;
+    out->fmap_truth = 255;
+    static Explanation ex;  // the recorder's thread only
+    ClError err;
+    if (net_explain(&ex, &r->eval_net, r->picture_input, -1, &err) != 0) {
+        out->has_picture = false;
+        return;
+    }
+    out->picture_pred.index = -1;
+    out->picture_pred.truth = 255;
+    softmax_top3(ex.logits, &out->picture_pred);
+    memcpy(out->picture_saliency, ex.saliency, sizeof out->picture_saliency);
+    memcpy(out->picture_gradcam, ex.gradcam, sizeof out->picture_gradcam);
+}
+
 void train_recorder_fill(TrainRecorder *r, const Trainer *t, int fmap_image, TrainSnapshot *out) {
     out->config = t->config;
     out->n_runs = r->n_runs;
@@ -333,6 +362,7 @@ void train_recorder_fill(TrainRecorder *r, const Trainer *t, int fmap_image, Tra
     idx[n_pred] = fmap_image;
     float *input = cl_malloc((size_t)(n_pred + 1) * CIFAR_PIXELS * sizeof(float));
     cifar_normalize_batch(input, labels, r->test, idx, n_pred + 1);
+    if (r->has_picture) memcpy(input + (size_t)n_pred * CIFAR_PIXELS, r->picture_input, sizeof r->picture_input);
     const float *logits = net_forward(&r->eval_net, input, n_pred + 1);
     free(input);
     for (int i = 0; i < n_pred; i++) {
@@ -348,6 +378,7 @@ void train_recorder_fill(TrainRecorder *r, const Trainer *t, int fmap_image, Tra
     out->fmap_truth = labels[n_pred];
     static const char *const names[TS_FMAPS] = {"conv1", "pool1", "conv2", "pool2"};
     for (int i = 0; i < TS_FMAPS; i++) copy_feature_map(&out->fmaps[i], &r->eval_net, names[i], n_pred);
+    fill_picture(r, out);
 }
 
 /* ==== session ============================================================== */
@@ -375,6 +406,8 @@ struct TrainSession {
     bool want_run;                  // T toggles; the thread clears it when a run ends
     int fmap_image;                 // chosen test image for the feature maps
     bool fmap_changed;
+    Picture *picture;               // the student's picture (owned copy), or NULL
+    bool picture_changed;
     Commands cmd;                   // pending one-shot requests
     unsigned long requests;         // counts every request, so the thread never sleeps through one
     TrainConfig config;             // the configuration the UI last set
@@ -606,9 +639,11 @@ static void *session_thread(void *arg) {
         cmd.config = cmd.set_config ? cmd.config : s->config;
         unsigned long seen = s->requests;
         bool run = s->want_run;
-        bool changed = s->fmap_changed;
+        bool changed = s->fmap_changed || s->picture_changed;
         s->fmap_changed = false;
         s->fmap_thread = s->fmap_image;
+        if (s->picture_changed) train_recorder_set_picture(&s->rec, s->picture);
+        s->picture_changed = false;
         pthread_mutex_unlock(&s->ctl);
 
         if (cmd.reset || cmd.set_config || cmd.save || cmd.load) {
@@ -699,6 +734,7 @@ void train_session_destroy(TrainSession *s) {
     if (s->trainer_ok) trainer_free(&s->trainer);
     train_recorder_free(&s->rec);
     for (int i = 0; i < 3; i++) train_snapshot_free(&s->bufs[i]);
+    free(s->picture);
     pthread_mutex_destroy(&s->ctl);
     pthread_cond_destroy(&s->ctl_cond);
     pthread_mutex_destroy(&s->xchg);
@@ -750,6 +786,26 @@ void train_session_choose_image(TrainSession *s, int test_index) {
     pthread_mutex_lock(&s->ctl);
     s->fmap_image = test_index;
     s->fmap_changed = true;
+    if (s->picture) { // a chosen test image takes the picture's place until the screen is entered again
+        free(s->picture);
+        s->picture = NULL;
+        s->picture_changed = true;
+    }
+    s->requests++;
+    pthread_cond_signal(&s->ctl_cond);
+    pthread_mutex_unlock(&s->ctl);
+}
+
+void train_session_set_picture(TrainSession *s, const Picture *p) {
+    pthread_mutex_lock(&s->ctl);
+    if (p) {
+        if (!s->picture) s->picture = cl_malloc(sizeof *s->picture);
+        *s->picture = *p;
+    } else {
+        free(s->picture);
+        s->picture = NULL;
+    }
+    s->picture_changed = true;
     s->requests++;
     pthread_cond_signal(&s->ctl_cond);
     pthread_mutex_unlock(&s->ctl);

@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include "engine/cifar.h"
 #include "engine/error.h"
+#include "engine/picture.h"
 #include "engine/trainer.h"
 
 #define TS_MAX_RUNS 6          // runs kept for the overlaid loss curves (oldest dropped)
@@ -119,7 +120,14 @@ typedef struct {
     int fmap_image;
     uint8_t fmap_truth;
     uint8_t fmap_pixels[CIFAR_PIXELS]; // (3, 32, 32) raw picture
-    FeatureMap fmaps[TS_FMAPS];
+    FeatureMap fmaps[TS_FMAPS];        // of the student's picture instead when has_picture
+
+    // the student's picture (train_session_set_picture), judged by the current weights:
+    // the feature maps above are its maps (fmap_image = -1), and these explain the top class
+    bool has_picture;
+    Prediction picture_pred;           // index -1, truth 255 (unknown)
+    float picture_saliency[32 * 32];   // (32, 32) max_c |d logit / d input| (engine/explain.h)
+    float picture_gradcam[32 * 32];    // (32, 32) Grad-CAM at conv2
 } TrainSnapshot;
 
 // Frees the arrays a snapshot owns and zeroes it.
@@ -145,6 +153,9 @@ typedef struct {
     uint8_t *test_pred;      // (test->n)
     float *probs;            // scratch (eval batch, 10)
     const volatile int *cancel; // if set and *cancel != 0, an evaluation stops early (quitting)
+    bool has_picture;        // the student's picture replaces the chosen test image
+    uint8_t picture_pixels[CIFAR_PIXELS]; // (3, 32, 32) its 32x32 planes
+    float picture_input[CIFAR_PIXELS];    // (3, 32, 32) normalised
 } TrainRecorder;
 
 // test may have n == 0 (no evaluation then). Ownership: free with train_recorder_free.
@@ -159,6 +170,8 @@ void train_recorder_log(TrainRecorder *r, const Trainer *t, float mean_loss, dou
 // records test and training accuracy. Returns the evaluation (owned by r),
 // which the batch command prints.
 const EvalResult *train_recorder_epoch_end(TrainRecorder *r, const Trainer *t, int epoch);
+// The student's picture for the feature maps and explanations (NULL: back to the test image).
+void train_recorder_set_picture(TrainRecorder *r, const Picture *p);
 // Fills everything except version/state/message/progress timing: runs, the
 // last evaluation, predictions, filters, the feature maps of test image fmap_image.
 void train_recorder_fill(TrainRecorder *r, const Trainer *t, int fmap_image, TrainSnapshot *out);
@@ -191,6 +204,7 @@ void train_session_reset(TrainSession *s);   // R: a new run, new initial weight
 void train_session_save(TrainSession *s, const char *path);  // S: checkpoint_save
 void train_session_load(TrainSession *s, const char *path);  // O: checkpoint_load, then evaluate
 void train_session_choose_image(TrainSession *s, int test_index); // feature maps of this image
+void train_session_set_picture(TrainSession *s, const Picture *p); // copied; NULL: none (the test image)
 
 // Changes the configuration; only while not running. Starts a new run with
 // the new settings (the previous curve stays in the legend). Returns -1 with

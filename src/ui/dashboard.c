@@ -315,11 +315,41 @@ int dashboard_cell_images(const TrainSnapshot *s, const Cifar *cifar, int truth,
     return count;
 }
 
+// The student's picture in the predictions grid: what the net says now (no truth to check against).
+static void draw_picture_prediction(Canvas *c, const DashboardLayout *L, const TrainSnapshot *s, Rect ir, FILE *dump) {
+    const Theme *th = canvas_theme(c);
+    const Prediction *p = &s->picture_pred;
+    uint8_t rgb[32 * 32 * 3];
+    dash_planar_rgb(s->fmap_pixels, rgb);
+    draw_image_rgb(c, ir, rgb, 32, 32);
+    dash_outline(c, ir, 2.5f, th->input);
+    float tx = ir.x, ty = ir.y + ir.h + 2;
+    canvas_push_clip(c, (Rect){tx, ir.y, (L->predictions.w - 16) / 4 - 4, L->predictions.y + L->predictions.h - ir.y});
+    char buf[96];
+    snprintf(buf, sizeof buf, "%s %.0f%%", CIFAR_TUTORIAL_CLASSES[p->top[0]], 100.0 * p->prob[0]);
+    TextStyle ps = text_style(c, 16, th->input);
+    ps.bold = true;
+    draw_text(c, tx, ty, buf, ps);
+    draw_text(c, tx, ty + 19, dash_tr("your picture", "你的图片"), text_style(c, 15, th->text));
+    snprintf(buf, sizeof buf, "%s %.0f · %s %.0f", CIFAR_TUTORIAL_CLASSES[p->top[1]], 100.0 * p->prob[1],
+             CIFAR_TUTORIAL_CLASSES[p->top[2]], 100.0 * p->prob[2]);
+    draw_text(c, tx, ty + 37, buf, text_style(c, 13, th->text_muted));
+    canvas_pop_clip(c);
+    if (dump)
+        fprintf(dump, "pred picture top=%s:%.3f,%s:%.3f,%s:%.3f\n", CIFAR_TUTORIAL_CLASSES[p->top[0]], (double)p->prob[0],
+                CIFAR_TUTORIAL_CLASSES[p->top[1]], (double)p->prob[1], CIFAR_TUTORIAL_CLASSES[p->top[2]], (double)p->prob[2]);
+}
+
 static void draw_predictions(Canvas *c, const DashboardLayout *L, const TrainSnapshot *s, FILE *dump) {
     const Theme *th = canvas_theme(c);
     dash_panel(c, L->predictions, dash_tr("Predictions", "预测"),
-               dash_tr("first test pictures: guess, truth, next two", "前几张测试图片：预测、真实、其次两个"));
+               s->has_picture ? dash_tr("test pictures, then yours: guess, truth, next two", "测试图片和你的图片：预测、真实、其次两个")
+                              : dash_tr("first test pictures: guess, truth, next two", "前几张测试图片：预测、真实、其次两个"));
     for (int i = 0; i < s->n_pred; i++) {
+        if (s->has_picture && i == s->n_pred - 1) { // the last cell: the student's picture
+            draw_picture_prediction(c, L, s, L->pred_cells[i], dump);
+            continue;
+        }
         const Prediction *p = &s->pred[i];
         Rect ir = L->pred_cells[i];
         uint8_t rgb[32 * 32 * 3];
@@ -482,6 +512,7 @@ DashboardHit dashboard_hit(const Canvas *c, const TrainSnapshot *s, const Dashbo
     }
     for (int i = 0; i < s->n_pred; i++) {
         Rect r = L.pred_cells[i];
+        if (s->has_picture && i == s->n_pred - 1) continue;  // the student's picture, not a test image
         if (x >= r.x && y >= r.y && x < r.x + r.w && y < r.y + r.h) {
             h.kind = HIT_PREDICTION;
             h.test_index = s->pred[i].index;

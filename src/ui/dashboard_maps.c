@@ -6,6 +6,7 @@
  * map centred on 0; pooled maps (after ReLU, >= 0) use viridis.
  */
 #include "ui/dashboard_internal.h"
+#include "ui/explain_view.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -56,6 +57,25 @@ static Rect fit(Rect box, int iw, int ih) {
     return r;
 }
 
+// Saliency and Grad-CAM of the student's picture in a column at x (height h
+// from y), stacked; returns the column's right edge.
+static float draw_picture_explanation(Canvas *c, const TrainSnapshot *s, float x, float y, float h, float img_size) {
+    const Theme *th = canvas_theme(c);
+    TextStyle lab = text_style(c, 14, th->text_muted);
+    float side = fminf(img_size * 0.8f, (h - 2 * 18) / 2);
+    uint8_t pic[32 * 32 * 3], sal[32 * 32 * 3], cam[32 * 32 * 3];
+    dash_planar_rgb(s->fmap_pixels, pic);
+    explain_colour_map(sal, s->picture_saliency, NULL);
+    explain_colour_map(cam, s->picture_gradcam, pic);
+    draw_text(c, x, y, dash_tr("saliency", "显著图"), lab);
+    draw_image_rgb(c, (Rect){x, y + 18, side, side}, sal, 32, 32);
+    draw_text(c, x, y + 18 + side + 2, "Grad-CAM", lab);
+    draw_image_rgb(c, (Rect){x, y + 2 * 18 + side + 2, side, side}, cam, 32, 32);
+    float w;
+    text_measure(c, "Grad-CAM", 14, false, &w, NULL);
+    return x + fmaxf(side, w);
+}
+
 void dash_draw_features(Canvas *c, Rect panel, const TrainSnapshot *s) {
     const Theme *th = canvas_theme(c);
     Rect in = dash_panel(c, panel, dash_tr("Inside the network", "网络内部"), dash_tr("filters, feature maps", "卷积核与特征图"));
@@ -90,13 +110,21 @@ void dash_draw_features(Canvas *c, Rect panel, const TrainSnapshot *s) {
         draw_image_rgb(c, ir, rgb, 32, 32);
         dash_outline(c, ir, 1.5f, th->input);
         TextStyle nm = text_style(c, 15, th->text);
-        draw_text(c, in.x, ir.y + ir.h + 3, CIFAR_TUTORIAL_CLASSES[s->fmap_truth], nm);
-        char buf[32];
-        snprintf(buf, sizeof buf, "#%d", s->fmap_image);
-        draw_text(c, in.x, ir.y + ir.h + 21, buf, lab);
+        char buf[48];
+        if (s->has_picture) { // the student's picture: what the net says now (it changes as it trains)
+            snprintf(buf, sizeof buf, "%s %.0f %%", CIFAR_TUTORIAL_CLASSES[s->picture_pred.top[0]], 100 * s->picture_pred.prob[0]);
+            draw_text(c, in.x, ir.y + ir.h + 3, buf, nm);
+            draw_text(c, in.x, ir.y + ir.h + 21, dash_tr("your picture", "你的图片"), lab);
+        } else {
+            draw_text(c, in.x, ir.y + ir.h + 3, CIFAR_TUTORIAL_CLASSES[s->fmap_truth], nm);
+            snprintf(buf, sizeof buf, "#%d", s->fmap_image);
+            draw_text(c, in.x, ir.y + ir.h + 21, buf, lab);
+        }
     }
+    float bx = in.x + img_size + 14;
+    if (s->has_picture) bx = draw_picture_explanation(c, s, in.x + img_size + 10, my, in.y + in.h - my, img_size) + 14;
     // 2 x 2 boxes for conv1, pool1 / conv2, pool2
-    float bx = in.x + img_size + 14, bw = (in.x + in.w - bx - 10) / 2;
+    float bw = (in.x + in.w - bx - 10) / 2;
     float bh = (in.y + in.h - my) / 2;
     static const int cols[TS_FMAPS] = {4, 4, 8, 8};
     for (int k = 0; k < TS_FMAPS; k++) {

@@ -119,6 +119,7 @@ int player_find_lesson_files(char ***files, int *n, ClError *err) {
 
 static SceneEnv env_of(Player *p) {
     return (SceneEnv){.cifar = p->ctx->cifar, .data_hint = p->ctx->cifar_error, .image_offset = p->image_offset,
+                      .picture = p->ctx->picture, .use_picture = p->ctx->use_picture,
                       .window_override = p->window_override, .zoom = p->zoom, .zoom_cx = p->zoom_cx, .zoom_cy = p->zoom_cy,
                       .data_loading = p->ctx->cifar_loading, .data = p->ctx->lesson_data,
                       .overrides = &p->overrides};
@@ -182,6 +183,12 @@ int player_open(Screen *s, int lesson, int step) {
     if (lesson < -1 || lesson >= p->n_lessons) return -1;
     go_lesson(p, lesson, step);
     return 0;
+}
+
+void player_picture_changed(Screen *s) {
+    Player *p = s->self;
+    if (p->cur >= 0) recompute(p, false);
+    p->dirty = true;
 }
 
 void player_set_image_offset(Screen *s, int offset) {
@@ -368,8 +375,15 @@ static ScreenAction player_key(Screen *s, Player *p, const SDL_KeyboardEvent *ke
         p->ctx->lang = p->ctx->lang == LANG_EN ? LANG_ZH : LANG_EN;
         p->dirty = true;
         return SCREEN_HANDLED;
-    case SDLK_n:
-        if (p->cur >= 0 && p->scene.from_image) player_set_image_offset(s, p->image_offset + (shift ? -1 : 1));
+    case SDLK_n: // walks CIFAR (and leaves the student's picture for it)
+        if (p->cur >= 0 && p->scene.from_image) {
+            p->ctx->use_picture = false;
+            player_set_image_offset(s, p->image_offset + (shift ? -1 : 1));
+        }
+        return SCREEN_HANDLED;
+    case SDLK_v: // the student's picture <-> the step's CIFAR image
+        if (p->ctx->picture) p->ctx->use_picture = !p->ctx->use_picture;
+        player_picture_changed(s);
         return SCREEN_HANDLED;
     case SDLK_t: return SCREEN_SHOW_TRAINING;
     default: break;
@@ -695,7 +709,8 @@ static void draw_visual(Canvas *c, const Player *p, const Lesson *les, const Les
     if (sc->from_image && !sc->needs_data && !p->is_static) {
         TextStyle hs = ts(c, th->font_small, th->text_muted, false);
         hs.align = ALIGN_RIGHT;
-        draw_text(c, area.x + area.w, area.y + area.h - th->font_small * 1.3f, ui_tr(L, "press N for the next image"), hs);
+        draw_text(c, area.x + area.w, area.y + area.h - th->font_small * 1.3f,
+                  ui_tr(L, p->ctx->picture ? "V: your picture / CIFAR · N: next CIFAR image" : "press N for the next image"), hs);
     }
 }
 

@@ -23,6 +23,8 @@ Screen *player_create_for(ScreenContext *ctx, const char *lesson_file, int step,
 // Opens lesson `lesson` (0-based position, -1 = the index) at step `step`
 // (0-based; clamped). Without animation. Returns -1 if lesson is out of range.
 int player_open(Screen *s, int lesson, int step);
+// Recomputes the open step after ctx->picture / ctx->use_picture changed.
+void player_picture_changed(Screen *s);
 // N / Shift+N: which image of the step's choice is shown.
 void player_set_image_offset(Screen *s, int offset);
 // Live parameters (a step's `adjust` keys, lesson/adjust.h) for the open step;

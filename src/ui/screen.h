@@ -17,6 +17,7 @@
 #include "engine/error.h"
 #include "lesson/lesson.h"
 #include "lesson/netlesson.h"
+#include "engine/picture.h"
 #include "ui/draw.h"
 
 typedef enum {
@@ -40,6 +41,8 @@ typedef struct {
     const Theme *theme;       // its values (animation timing), or NULL for the defaults
     int argc;                 // the program's arguments (screens may read their flags)
     char **argv;
+    const Picture *picture;   // the student's own picture (--image FILE, a dropped file), or NULL
+    bool use_picture;         // lesson steps show it in place of their CIFAR image (V toggles)
 } ScreenContext;
 
 typedef struct Screen Screen;

@@ -218,6 +218,8 @@ static void train_title(Screen *s, char *buf, int n) {
 static void train_activate(Screen *s, double now) {
     TrainScreen *t = s->self;
     (void)now;
+    // the student's picture, as the lessons last showed it, goes into "Inside the network"
+    if (t->session) train_session_set_picture(t->session, t->ctx->use_picture ? t->ctx->picture : NULL);
     t->dirty = true;
 }
 

@@ -79,6 +79,7 @@ static const char *const TR[][2] = {
     {"no view for this scene kind", "此场景类型没有视图"},
     {"R", "R（红）"}, {"G", "G（绿）"}, {"B", "B（蓝）"},
     {"press N for the next image", "按 N 换下一张图像"},
+    {"V: your picture / CIFAR · N: next CIFAR image", "V：你的图片 / CIFAR · N：下一张 CIFAR 图像"},
     {"max", "最大值"},
     {"argmax (return_indices)", "最大值位置（return_indices）"},
 };
@@ -109,11 +110,20 @@ void view_message(ViewCtx *v, const char *heading, const char *body, Rgba headin
     draw_text_wrapped(c, box.x + 24, box.y + 22 + hh + 14, w - 48, body, bs, 1.45f, true);
 }
 
+void view_image_caption(char *buf, size_t n, const ViewCtx *v, const Scene *sc, bool short_form) {
+    if (sc->image_index == SCENE_PICTURE_INDEX && short_form)
+        snprintf(buf, n, "%s", sc->class_name);
+    else if (sc->image_index == SCENE_PICTURE_INDEX)
+        snprintf(buf, n, "%s: %s", v->lang == LANG_ZH ? "你的图片" : "your picture", sc->class_name);
+    else
+        snprintf(buf, n, "%s  #%d", ui_tr(v->lang, sc->class_name), sc->image_index);
+}
+
 void view_picture(ViewCtx *v, const Scene *sc, Rect dst, Rect to_grid) {
     Canvas *c = v->c;
     const Theme *th = v->th;
     char cap[96];
-    snprintf(cap, sizeof cap, "%s  #%d", ui_tr(v->lang, sc->class_name), sc->image_index);
+    view_image_caption(cap, sizeof cap, v, sc, false);
     widget_image(c, dst, sc->image_rgb, 32, 32, cap);
     if (sc->input.rows && !sc->needs_data && !sc->input_is_feature) {
         // the pixels under the crop are the input's cells: hover shows a pixel's

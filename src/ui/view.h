@@ -64,6 +64,9 @@ const char *ui_tr(Lang lang, const char *en);
 // Shared pieces of the conv/pool views: the CIFAR picture with its crop
 // marked, and zoom lines from the crop to the grid drawn at `to`.
 void view_picture(ViewCtx *v, const Scene *sc, Rect dst, Rect to_grid);
+// The caption under a step's image: "cat  #12", or the student's picture's file name
+// ("your picture: NAME" unless short_form).
+void view_image_caption(char *buf, size_t n, const ViewCtx *v, const Scene *sc, bool short_form);
 // Centre message in the area (errors, missing data), with a heading.
 void view_message(ViewCtx *v, const char *heading, const char *body, Rgba heading_color);
 

@@ -216,7 +216,7 @@ static void draw_network(ViewCtx *v, const Scene *sc) {
     float side = fminf(fminf(rest.h - th->font_body * 2.2f, 160), a.w * 0.22f);
     side = fmaxf(64, floorf(side / 32) * 32);
     char cap[96];
-    snprintf(cap, sizeof cap, "%s  #%d", ui_tr(v->lang, sc->class_name), sc->image_index);
+    view_image_caption(cap, sizeof cap, v, sc, true);
     widget_image(c, (Rect){rest.x + 6, rest.y + 24, side, side}, sc->image_rgb, 32, 32, cap);
     Rect m = {rest.x + side + 36, rest.y, rest.x + rest.w - (rest.x + side + 36), rest.h};
     draw_arrow(c, rest.x + side + 10, rest.y + 24 + side / 2, m.x - 4, rest.y + 24 + side / 2, th->line_thick, 10, th->text_muted);

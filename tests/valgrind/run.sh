@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Leak check (issue 7): valgrind runs of a short batch training (with --save
-# and --csv, then an eval of the saved checkpoint) and of --batch render of
-# lesson steps, each required to be free of memory errors and of definite leaks.
+# and --csv, then an eval of the saved checkpoint, a predict of a picture with
+# --explain) and of --batch render of lesson steps (one with a picture), each required to be free of memory errors and of definite leaks.
 # The training runs are skipped (said so) when data/ holds no CIFAR-10.
 # Usage: bash tests/valgrind/run.sh BIN   (from the repo root; BIN built -O1 -g, no sanitizers)
 set -u
@@ -37,6 +37,13 @@ if [ -f data/cifar-10-batches-bin/test_batch.bin ]; then
     vg train --batch train --train-limit 200 --test-limit 100 --epochs 1 --log-every 25 --threads 2 \
         --save "$WORK/c.safetensors" --csv "$WORK/log.csv"
     vg eval --batch eval --load "$WORK/c.safetensors" --test-limit 100
+    # the student's picture: decoding, conversion, explanation and the --explain PNG
+    if command -v convert >/dev/null; then
+        convert -size 300x200 gradient:'#ff8000-#0040ff' "$WORK/pic.png"
+        vg predict --batch predict --load "$WORK/c.safetensors" --image "$WORK/pic.png" --explain "$WORK/ex.png"
+        vg render-picture --batch render --lesson lessons/16_your_picture.lesson --step 6 --image "$WORK/pic.png" \
+            --out "$WORK/d.png"
+    fi
 else
     echo "valgrind train/eval: skipped, no CIFAR-10 in data/ (make data)"
 fi
