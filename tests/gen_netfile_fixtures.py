@@ -209,6 +209,41 @@ def check_errors():
     return block
 
 
+def read_safetensors(path):
+    """A safetensors file's F32 tensors as a state_dict (the format: u64 header size, JSON, data)."""
+    import json
+    import struct
+    with open(path, "rb") as f:
+        blob = f.read()
+    n = struct.unpack("<Q", blob[:8])[0]
+    header = json.loads(blob[8:8 + n])
+    out = {}
+    for name, t in header.items():
+        if name == "__metadata__":
+            continue
+        assert t["dtype"] == "F32", name
+        a, b = t["data_offsets"]
+        out[name] = torch.frombuffer(bytearray(blob[8 + n + a:8 + n + b]), dtype=torch.float32).reshape(t["shape"])
+    return out
+
+
+def check_convlab_checkpoint():
+    """A checkpoint written by convlab loads strictly into the export of cnnnet.net."""
+    data = os.path.join(ROOT, "data/cifar-10-batches-bin")
+    if not os.path.isdir(data):
+        print("skip: no CIFAR-10 for a convlab checkpoint (make data)")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        ckpt = os.path.join(tmp, "c.safetensors")
+        rc, _, err = run("train", "--epochs", "1", "--train-limit", "8", "--test-limit", "10", "--save", ckpt, "--data", data)
+        assert rc == 0, err
+        rc, source, err = run("export-pytorch", "--net", os.path.join(ROOT, "assets/nets/cnnnet.net"))
+        scope = {"__name__": "convlab_export"}
+        exec(source, scope)
+        scope["Net"]().load_state_dict(read_safetensors(ckpt), strict=True)
+    print("ok a convlab checkpoint loads into the export of cnnnet.net with strict=True")
+
+
 def main():
     if not os.access(CONVLAB, os.X_OK):
         sys.exit("build ./convlab first (make)")
@@ -220,6 +255,7 @@ def main():
         print(f"ok {os.path.relpath(path, ROOT)}: {lines[-(len(lines) - lines.index([l for l in lines if l.startswith('net ')][-1]))]}")
     with open(os.path.join(ROOT, "tests/fixtures/netfile_shapes.txt"), "w") as f:
         f.write(head + "# net FILE TOTAL / layer LINE SHAPE PARAMS / tensor NAME DTYPE SHAPE / end\n" + "\n".join(lines) + "\n")
+    check_convlab_checkpoint()
     errors = check_errors()
     with open(os.path.join(ROOT, "tests/fixtures/netfile_errors.txt"), "w") as f:
         f.write(head + "# case NAME / line N / torch MESSAGE / text NET (\\n between lines)\n" + "\n".join(errors) + "\n")
