@@ -220,6 +220,8 @@ Test(netfile, syntax_errors_name_the_column) {
                  "or ')'; a layer line looks like (conv1): Conv2d(3, 6, 5)");
     expect_error("(c): Conv2d(3, 6, 5) x\n", "t.net:1: invalid syntax at column 22 (near 'x'): expected the end of the line "
                  "after ')'; a layer line looks like (conv1): Conv2d(3, 6, 5)");
+    expect_error("  \t(c): Conv2d(3, 6, 5) x\n", "t.net:1: invalid syntax at column 25 (near 'x'): expected the end of the "
+                 "line after ')'; a layer line looks like (conv1): Conv2d(3, 6, 5)");
     expect_error("(c): Conv2d(3, 6, kernel_size=5, 1)\n", "t.net:1: positional argument follows keyword argument");
     expect_error("(c): Conv2d(3, 6, 5, stride=1, stride=2)\n", "t.net:1: keyword argument repeated: stride");
     expect_error("(c): Conv2d(3, 6, 05)\n", "t.net:1: leading zeros in decimal integer literals are not permitted (05)");

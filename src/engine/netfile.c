@@ -21,6 +21,7 @@ typedef struct {
     const char *path;
     int line;
     ClError *err;
+    int indent;        // characters before the trimmed line: columns count from the line's start
 } Where;
 
 // "path:line: " + the message; returns -1.
@@ -138,7 +139,7 @@ static int syntax_error(Lex *x, const char *expected) {
     char near[24];
     snprintf(near, sizeof near, "%.20s", *x->p ? x->p : "the end of the line");
     return fail_at(x->w, "invalid syntax at column %d (near '%s'): expected %s; a layer line looks like "
-                   "(conv1): Conv2d(3, 6, 5)", (int)(x->p - x->start) + 1, near, expected);
+                   "(conv1): Conv2d(3, 6, 5)", x->w->indent + (int)(x->p - x->start) + 1, near, expected);
 }
 
 typedef struct {
@@ -792,7 +793,7 @@ bool netfile_layer_has_state(const LayerSpec *l) {
 // name may repeat, as the same module (the same constructor call).
 static int check_name(NetSpec *spec, int i, ClError *err) {
     LayerSpec *l = &spec->layers[i];
-    Where w = {spec->path, l->line, err};
+    Where w = {spec->path, l->line, err, 0};
     l->first_use = true;
     if (!l->name[0]) {
         if (!netfile_layer_has_state(l)) return 0;
@@ -828,7 +829,7 @@ int netfile_parse(NetSpec *spec, const char *path, const char *text, int batch, 
     while ((rc = text_reader_next(&rd, &line, err)) == 1) {
         cut_comment(buf, sizeof buf, line.text);
         if (!buf[0]) continue;
-        Where w = {spec->path, line.number, err};
+        Where w = {spec->path, line.number, err, (int)(line.text - rd.buf)};
         if (spec->n_layers == NETFILE_MAX_LAYERS)
             return fail_at(&w, "more than %d layers (convlab's limit)", NETFILE_MAX_LAYERS);
         if (strlen(buf) >= NETFILE_TEXT_MAX) return fail_at(&w, "a layer line longer than %d characters", NETFILE_TEXT_MAX - 1);
