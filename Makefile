@@ -101,10 +101,10 @@ check-asan:
 	$(MAKE) BUILD=build/asan OPT="$(ASAN_OPT)" test-unit
 
 # The bad-input shell tests (bad flags, bad data and checkpoints, broken lessons,
-# SIGINT/SIGTERM, no display/font, a tiny window) against an ASan+UBSan ./convlab:
+# SIGINT/SIGTERM, no display/font, a tiny window, bad net files) against an ASan+UBSan ./convlab:
 # "never a crash" is checked by the sanitizers too. tests/lsan.supp lists
 # third-party leaks only.
-ASAN_CLI_TESTS := harden_cli harden_gui_xvfb cli_bad_flags cli_data_errors cli_interrupt predict_cli picture_render
+ASAN_CLI_TESTS := harden_cli harden_gui_xvfb cli_bad_flags cli_data_errors cli_interrupt predict_cli picture_render cli_netfile
 check-asan-cli:
 	$(MAKE) BUILD=build/asan OPT="$(ASAN_OPT)" build/asan/convlab
 	@fail=0; for t in $(ASAN_CLI_TESTS); do \

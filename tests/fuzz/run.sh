@@ -10,7 +10,7 @@ bin=${1:?usage: run.sh BIN_DIR SECONDS [TARGET...]}
 secs=${2:-30}
 shift 2
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(cifar flags lesson safetensors checkpoint picture)
+[ ${#targets[@]} -gt 0 ] || targets=(cifar flags lesson safetensors checkpoint picture netfile)
 mkdir -p "$bin/artifacts"
 failed=()
 for t in "${targets[@]}"; do
