@@ -31,6 +31,11 @@ TEST_OBJ   := $(TEST_SRC:%.c=$(BUILD)/%.o)
 BENCH_OBJ  := $(BENCH_SRC:%.c=$(BUILD)/%.o)
 LIB_OBJ    := $(ENGINE_OBJ) $(APP_OBJ)
 
+# Where `make install` puts convlab; the binary also looks for its lessons and
+# assets under PREFIX/share/convlab (src/engine/paths.h).
+PREFIX  ?= /usr/local
+DESTDIR ?=
+
 CIFAR10_URL    ?= https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz
 CIFAR10_MD5    ?=
 CIFAR10_SHA256 ?=
@@ -52,6 +57,16 @@ $(BUILD)/test_runner: $(LIB_OBJ) $(TEST_OBJ)
 
 $(BUILD)/bench: $(LIB_OBJ) $(BENCH_OBJ)
 	$(CC) $(OPT) -o $@ $^ $(LDLIBS)
+
+# PREFIX baked into the binary: rewritten only when it changes, so a different
+# PREFIX rebuilds paths.o and nothing else.
+$(BUILD)/paths_config.h: FORCE
+	@mkdir -p $(@D)
+	@printf '#define CONVLAB_PREFIX "%s"\n' '$(PREFIX)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
+$(BUILD)/src/engine/paths.o: $(BUILD)/paths_config.h
+$(BUILD)/src/engine/paths.o: ENGINE_CFLAGS += -I$(BUILD)
+FORCE:
 
 $(BUILD)/src/engine/%.o: src/engine/%.c
 	@mkdir -p $(@D)

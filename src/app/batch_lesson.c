@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "engine/paths.h"
 #include "app/app.h"
 #include "engine/cifar.h"
 #include "lesson/lesson.h"
@@ -19,7 +20,7 @@
 #include "ui/player.h"
 #include "ui/theme.h"
 
-#define DEFAULT_DATA "data/cifar-10-batches-bin"
+#define DEFAULT_DATA paths_data_dir(NULL)
 
 typedef struct {
     const char *lesson, *out, *data, *theme;

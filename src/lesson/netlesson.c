@@ -6,6 +6,7 @@
  * bit-identical for any thread count), so the window's background result
  * equals the --batch one.
  */
+#include "engine/paths.h"
 #include "lesson/netlesson.h"
 
 #include <pthread.h>
@@ -57,7 +58,7 @@ static void free_train_set(void) { cifar_set_free(&TRAIN_SET); }
 
 const CifarSet *netlesson_train_set(const SceneEnv *env, char *why, size_t n) {
     if (env->cifar && env->cifar->train.n > 0) return &env->cifar->train;
-    const char *dir = env->data_dir && env->data_dir[0] ? env->data_dir : "data/cifar-10-batches-bin";
+    const char *dir = paths_data_dir(env->data_dir);
     const CifarSet *out = NULL;
     pthread_mutex_lock(&TRAIN_LOCK);
     if (strcmp(dir, TRAIN_DIR) != 0) { // first use, or another directory

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <SDL2/SDL.h>
 
+#include "engine/paths.h"
 #include "app/app.h"
 #include "engine/cifar.h"
 #include "lesson/lesson.h"
@@ -42,7 +43,7 @@ static int usage(const char *msg, const char *arg) {
 }
 
 static int parse_args(int argc, char **argv, GuiArgs *a) {
-    *a = (GuiArgs){NULL, 1, LANG_EN, "light", 1280, 800, "data/cifar-10-batches-bin", false, false};
+    *a = (GuiArgs){NULL, 1, LANG_EN, "light", 1280, 800, paths_data_dir(NULL), false, false};
     for (int i = 1; i < argc; i++) {
         const char *f = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(f, "--fullscreen") == 0) { a->fullscreen = true; continue; }

@@ -5,6 +5,7 @@
  * scene_compute(lesson, step, image choice): history never matters, except
  * that a forward step animates from the previous scene for anim_ms.
  */
+#include "engine/paths.h"
 #include "ui/player.h"
 
 #include <glob.h>
@@ -78,24 +79,14 @@ void player_free_files(char **files, int n) {
 int player_find_lesson_files(char ***files, int *n, ClError *err) {
     *files = NULL;
     *n = 0;
-    char pattern[600] = "lessons/*.lesson";
+    char pattern[4200];
     glob_t g;
-    int rc = glob(pattern, 0, NULL, &g);
-    if (rc != 0) {
-        char exe[512];
-        ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-        if (len > 0) {
-            exe[len] = 0;
-            for (int up = 0; up < 4 && rc != 0; up++) {
-                char *slash = strrchr(exe, '/');
-                if (!slash) break;
-                *slash = 0;
-                snprintf(pattern, sizeof pattern, "%s/lessons/*.lesson", exe);
-                rc = glob(pattern, 0, NULL, &g);
-            }
-        }
+    int rc = paths_find_resource(pattern, sizeof pattern - 9, "lessons") == 0 ? 0 : GLOB_NOMATCH;
+    if (rc == 0) {
+        strcat(pattern, "/*.lesson");
+        rc = glob(pattern, 0, NULL, &g);
     }
-    if (rc != 0) return cl_fail(err, "no lessons found (lessons/*.lesson); HINT: run convlab from the project directory");
+    if (rc != 0) return cl_fail(err, "no lessons found (lessons/*.lesson next to the program, in the current folder or under PREFIX/share/convlab); HINT: run make install, or run convlab from the source tree");
     *files = cl_calloc(g.gl_pathc, sizeof(char *));
     for (size_t i = 0; i < g.gl_pathc; i++) {
         size_t l = strlen(g.gl_pathv[i]) + 1;

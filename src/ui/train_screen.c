@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/paths.h"
 #include "app/train_session.h"
 #include "ui/dashboard.h"
 #include "ui/screen.h"
@@ -239,7 +240,7 @@ Screen *train_screen_create(ScreenContext *ctx, ClError *err) {
     snprintf(t->checkpoint, sizeof t->checkpoint, "%s", ck && *ck ? ck : "convlab-checkpoint.safetensors");
     // The screen trains on the whole training set; the lessons only load the test set.
     ClError derr;
-    const char *dir = ctx->data_dir ? ctx->data_dir : "data/cifar-10-batches-bin";
+    const char *dir = ctx->data_dir ? ctx->data_dir : paths_data_dir(NULL);
     if (cifar_load(&t->cifar, dir, 0, 0, &derr) == 0) {
         t->have_data = true;
         t->session = train_session_create(&t->view.settings, &t->cifar, &derr);
