@@ -41,7 +41,7 @@ CIFAR10_MD5    ?=
 CIFAR10_SHA256 ?=
 export CIFAR10_URL CIFAR10_MD5 CIFAR10_SHA256
 
-.PHONY: all run deps data test test-unit test-shell check check-asan check-asan-cli check-tsan check-valgrind fuzz fuzz-build bench clean help
+.PHONY: all run deps data install uninstall deb man test test-unit test-shell check check-asan check-asan-cli check-tsan check-valgrind fuzz fuzz-build bench clean help
 .DEFAULT_GOAL := all
 
 all: convlab
@@ -169,6 +169,43 @@ fuzz: fuzz-build
 bench: $(BUILD)/bench all
 	$(BUILD)/bench
 
+# ---- install, uninstall, Debian package ------------------------------------
+# Everything installed is listed here once, so uninstall removes exactly it.
+VERSION     := $(shell sed -n 's/^\#define CONVLAB_VERSION "\(.*\)"/\1/p' src/app/version.h)
+SHARE_DIR   := $(PREFIX)/share/convlab
+INST_LESSONS := $(wildcard lessons/*.lesson) lessons/README.md
+INST_ASSETS  := $(wildcard assets/theme-*.theme)
+INST_FILES   := $(PREFIX)/bin/convlab \
+    $(INST_LESSONS:%=$(SHARE_DIR)/%) $(INST_ASSETS:%=$(SHARE_DIR)/%) \
+    $(SHARE_DIR)/scripts/fetch-cifar10.sh \
+    $(PREFIX)/share/man/man1/convlab.1 \
+    $(PREFIX)/share/applications/convlab.desktop \
+    $(PREFIX)/share/icons/hicolor/scalable/apps/convlab.svg
+INST_DIRS    := $(SHARE_DIR)/lessons $(SHARE_DIR)/assets $(SHARE_DIR)/scripts $(SHARE_DIR)
+
+# The man page comes from --help (the same text), by help2man.
+man: build/convlab.1
+build/convlab.1: $(BUILD)/convlab assets/convlab.h2m
+	@mkdir -p $(@D)
+	@command -v help2man >/dev/null || { echo "make man: help2man is not installed; run make deps (or apt-get install help2man)" >&2; exit 1; }
+	help2man --no-info --no-discard-stderr --section=1 --version-string=$(VERSION) --include=assets/convlab.h2m \
+	    --name="watch a convolutional network learn CIFAR-10, step by step" -o $@.tmp $(BUILD)/convlab
+	mv -f $@.tmp $@
+
+install: $(BUILD)/convlab build/convlab.1
+	install -D -m 755 $(BUILD)/convlab $(DESTDIR)$(PREFIX)/bin/convlab
+	install -d $(DESTDIR)$(SHARE_DIR)/lessons $(DESTDIR)$(SHARE_DIR)/assets $(DESTDIR)$(SHARE_DIR)/scripts
+	install -m 644 $(INST_LESSONS) $(DESTDIR)$(SHARE_DIR)/lessons/
+	install -m 644 $(INST_ASSETS) $(DESTDIR)$(SHARE_DIR)/assets/
+	install -m 755 src/scripts/fetch-cifar10.sh $(DESTDIR)$(SHARE_DIR)/scripts/
+	install -D -m 644 build/convlab.1 $(DESTDIR)$(PREFIX)/share/man/man1/convlab.1
+	install -D -m 644 assets/convlab.desktop $(DESTDIR)$(PREFIX)/share/applications/convlab.desktop
+	install -D -m 644 assets/convlab.svg $(DESTDIR)$(PREFIX)/share/icons/hicolor/scalable/apps/convlab.svg
+
+uninstall:
+	rm -f $(INST_FILES:%=$(DESTDIR)%)
+	-rmdir $(INST_DIRS:%=$(DESTDIR)%) 2>/dev/null
+
 clean:
 	rm -rf build convlab
 
@@ -181,4 +218,7 @@ help:
 	@echo "make check      unit tests under ASan + UBSan, TSan, fuzzers, valgrind leak runs"
 	@echo "make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 30)"
 	@echo "make bench      throughput and frame-time benchmarks"
+	@echo "make install    install into PREFIX (default /usr/local; DESTDIR for staging)"
+	@echo "make uninstall  remove exactly what make install put there"
+	@echo "make deb        build/convlab_VERSION_ARCH.deb (dpkg-deb over a staging install)"
 	@echo "make clean      remove build output"

@@ -1,5 +1,6 @@
 /* Command dispatch: see app.h. */
 #include "app/app.h"
+#include "app/version.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,10 @@ static const struct {
 };
 
 int app_main(int argc, char **argv) {
+    if (argc == 2 && strcmp(argv[1], "--version") == 0) { // minimal; issue 12 adds the kernels line
+        printf("convlab %s\n", CONVLAB_VERSION);
+        return 0;
+    }
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             app_print_help();

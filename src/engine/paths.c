@@ -1,6 +1,7 @@
 /* Resource and data lookup: see paths.h. */
 #include "engine/paths.h"
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +57,10 @@ static bool find_near_exe(char *out, size_t n) {
     snprintf(share, sizeof share, "%s/../share/convlab", exe);
     for (int up = 0; up < 4; up++) {
         if (is_root(exe)) return copy_str(out, n, exe);
-        if (up == 0 && is_root(share)) return copy_str(out, n, share);
+        if (up == 0 && is_root(share)) { // as /opt/x/share/convlab in messages, not /opt/x/bin/../share/...
+            char real[PATH_MAX];
+            return copy_str(out, n, realpath(share, real) ? real : share);
+        }
         slash = strrchr(exe, '/');
         if (!slash || slash == exe) break;
         *slash = 0;
