@@ -206,6 +206,32 @@ uninstall:
 	rm -f $(INST_FILES:%=$(DESTDIR)%)
 	-rmdir $(INST_DIRS:%=$(DESTDIR)%) 2>/dev/null
 
+# A Debian package over a staging install (PREFIX=/usr). Built portable
+# (DEB_OPT, no -march=native: the package runs on other x86-64 machines; the
+# AVX-512 kernels are then compiled out) in its own build directory. The
+# library dependencies come from dpkg-shlibdeps; the control file is
+# assets/debian/control.in.
+DEB_OPT  ?= -O2
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
+DEB_DIR  := build/deb
+DEB_FILE := build/convlab_$(VERSION)_$(DEB_ARCH).deb
+deb: $(DEB_FILE)
+$(DEB_FILE): FORCE
+	@command -v dpkg-deb >/dev/null && command -v dpkg-shlibdeps >/dev/null || { echo "make deb: dpkg-deb/dpkg-shlibdeps missing; run make deps (dpkg-dev)" >&2; exit 1; }
+	rm -rf $(DEB_DIR)
+	$(MAKE) --no-print-directory BUILD=build/debobj OPT="$(DEB_OPT)" PREFIX=/usr DESTDIR=$(CURDIR)/$(DEB_DIR)/root install
+	gzip -9nf $(DEB_DIR)/root/usr/share/man/man1/convlab.1
+	mkdir -p $(DEB_DIR)/debian $(DEB_DIR)/root/DEBIAN
+	printf 'Source: convlab\n\nPackage: convlab\nArchitecture: any\n' > $(DEB_DIR)/debian/control
+	cd $(DEB_DIR) && dpkg-shlibdeps -O root/usr/bin/convlab 2>/dev/null | sed -n 's/^shlibs:Depends=//p' > shlibs
+	@[ -s $(DEB_DIR)/shlibs ] || { echo "make deb: dpkg-shlibdeps found no library dependencies" >&2; exit 1; }
+	sed -e 's/@VERSION@/$(VERSION)/' -e 's/@ARCH@/$(DEB_ARCH)/' \
+	    -e "s/@SIZE@/$$(du -sk $(DEB_DIR)/root/usr | cut -f1)/" -e "s/@SHLIBS@/$$(cat $(DEB_DIR)/shlibs)/" \
+	    assets/debian/control.in > $(DEB_DIR)/root/DEBIAN/control
+	dpkg-deb --root-owner-group -Zxz --build $(DEB_DIR)/root $@.tmp >/dev/null
+	mv -f $@.tmp $@
+	@echo "built $@ ($$(stat -c %s $@) bytes)"
+
 clean:
 	rm -rf build convlab
 
