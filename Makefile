@@ -11,12 +11,13 @@ DEPFLAGS = -MMD -MP
 
 # The engine sees only its own headers and cJSON: it cannot include SDL.
 ENGINE_PKGS := libcjson
-UI_PKGS     := sdl2 SDL2_ttf SDL2_image cglm fontconfig libcjson
+UI_PKGS     := sdl2 SDL2_ttf SDL2_image cglm fontconfig libcjson cairo pangocairo imagequant
 TEST_PKGS   := criterion
 
 ENGINE_CFLAGS := $(CSTD) $(WARN) $(OPT) -pthread -Isrc $(shell pkg-config --cflags $(ENGINE_PKGS) 2>/dev/null)
 APP_CFLAGS    := $(CSTD) $(WARN) $(OPT) -pthread -Isrc $(shell pkg-config --cflags $(UI_PKGS) 2>/dev/null)
-LDLIBS        := $(shell pkg-config --libs $(UI_PKGS) 2>/dev/null) -lm -pthread
+# giflib ships no pkg-config file on Debian: -lgif directly.
+LDLIBS        := $(shell pkg-config --libs $(UI_PKGS) 2>/dev/null) -lgif -lm -pthread
 TEST_CFLAGS   := $(APP_CFLAGS) -Itests $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LDLIBS   := $(LDLIBS) $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 

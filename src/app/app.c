@@ -15,6 +15,7 @@ static const struct {
     {"lessons-check", batch_lessons_check_main},
     {"lesson", batch_lesson_main},
     {"fetch-data", batch_fetch_data_main},
+    {"export", batch_export_main},
 };
 
 int app_main(int argc, char **argv) {
@@ -30,12 +31,12 @@ int app_main(int argc, char **argv) {
     }
     if (argc >= 2 && strcmp(argv[1], "--batch") == 0) {
         if (argc < 3) {
-            fprintf(stderr, "convlab: --batch needs a command: train, eval, render, lessons-check, lesson or fetch-data (see --help)\n");
+            fprintf(stderr, "convlab: --batch needs a command: train, eval, render, lessons-check, lesson, export or fetch-data (see --help)\n");
             return 2;
         }
         for (size_t k = 0; k < sizeof BATCH_COMMANDS / sizeof BATCH_COMMANDS[0]; k++)
             if (strcmp(argv[2], BATCH_COMMANDS[k].name) == 0) return BATCH_COMMANDS[k].run(argc - 2, argv + 2);
-        fprintf(stderr, "convlab: unknown batch command '%s'; use train, eval, render, lessons-check, lesson or fetch-data (see --help)\n", argv[2]);
+        fprintf(stderr, "convlab: unknown batch command '%s'; use train, eval, render, lessons-check, lesson, export or fetch-data (see --help)\n", argv[2]);
         return 2;
     }
     return gui_main(argc, argv);

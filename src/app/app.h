@@ -18,6 +18,8 @@ int batch_lessons_check_main(int argc, char **argv);
 int batch_lesson_main(int argc, char **argv);
 // Downloads CIFAR-10 (batch_fetch.c).
 int batch_fetch_data_main(int argc, char **argv);
+// A lesson as GIF, PDF or PNGs (export.c).
+int batch_export_main(int argc, char **argv);
 
 // The window. argv as given to the program (without --batch).
 int gui_main(int argc, char **argv);

@@ -12,7 +12,7 @@ PACKAGES=(
     libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libcglm-dev libcjson-dev
     libfontconfig-dev
     # export for slides: GIF (giflib), PDF with selectable text (cairo + pango)
-    libgif-dev libcairo2-dev libpango1.0-dev
+    libgif-dev libimagequant-dev libcairo2-dev libpango1.0-dev
     # make install / make deb: the man page, the .desktop check, dpkg-shlibdeps
     help2man desktop-file-utils dpkg-dev fakeroot
     # fonts for the window and the rendered PNGs (Latin and CJK)

@@ -178,6 +178,12 @@ void player_set_overrides(Screen *s, const SceneOverrides *ov) {
     recompute(p, false);
 }
 
+void player_set_window(Screen *s, int cell) {
+    Player *p = s->self;
+    p->window_override = cell < 0 ? -1 : cell;
+    recompute(p, false);
+}
+
 void player_set_static(Screen *s, bool is_static) { ((Player *)s->self)->is_static = is_static; }
 int player_current_lesson(Screen *s) { return ((Player *)s->self)->cur; }
 int player_lesson_count(Screen *s) { return ((Player *)s->self)->n_lessons; }
