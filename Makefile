@@ -21,6 +21,11 @@ LDLIBS        := $(shell pkg-config --libs $(UI_PKGS) 2>/dev/null) -lgif -lm -pt
 TEST_CFLAGS   := $(APP_CFLAGS) -Itests $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LDLIBS   := $(LDLIBS) $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
+# `make` alone needs only a C compiler, pkg-config and the libraries; it never
+# calls apt (only `make deps` does). Checked lazily, before the first compile.
+PKG_MISSING = $(foreach p,$(UI_PKGS),$(if $(shell pkg-config --exists $(p) 2>/dev/null && echo y),,$(p))) \
+              $(if $(shell printf '\043include <gif_lib.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 && echo y),,giflib)
+
 ENGINE_SRC := $(wildcard src/engine/*.c)
 APP_SRC    := $(wildcard src/lesson/*.c src/ui/*.c src/app/*.c)
 TEST_SRC   := $(wildcard tests/*.c)
@@ -68,6 +73,11 @@ $(BUILD)/paths_config.h: FORCE
 $(BUILD)/src/engine/paths.o: $(BUILD)/paths_config.h
 $(BUILD)/src/engine/paths.o: ENGINE_CFLAGS += -I$(BUILD)
 FORCE:
+
+.PHONY: pkgcheck
+pkgcheck:
+	@missing="$(strip $(PKG_MISSING))"; [ -z "$$missing" ] || { echo "make: not found by pkg-config: $$missing; run make deps (Debian/Ubuntu: apt) or install their development packages" >&2; exit 1; }
+$(LIB_OBJ) $(BUILD)/src/main.o: | pkgcheck
 
 $(BUILD)/src/engine/%.o: src/engine/%.c
 	@mkdir -p $(@D)

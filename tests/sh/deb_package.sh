@@ -12,7 +12,7 @@ deb="build/convlab_${version}_$(dpkg --print-architecture).deb"
 [ -s "$deb" ] || die "$deb was not built"
 info=$(dpkg-deb -f "$deb" Package Version Architecture Depends)
 printf '%s' "$info" | grep -q "^Version: $version$" || die "control Version: $info"
-for dep in libc6 libsdl2-2.0-0 libsdl2-ttf-2.0-0 libsdl2-image-2.0-0 libcjson1 libfontconfig1 curl fonts-dejavu-core; do
+for dep in libc6 libsdl2-2.0-0 libsdl2-ttf-2.0-0 libsdl2-image-2.0-0 libcjson1 libfontconfig1 libcairo2 libpangocairo-1.0-0 libgif7 libimagequant0 curl fonts-dejavu-core; do
     printf '%s' "$info" | grep -q "Depends:.*\b$dep\b" || die "Depends lacks $dep: $info"
 done
 list=$(dpkg-deb -c "$deb")
