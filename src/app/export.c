@@ -25,10 +25,10 @@
 #include "lesson/lesson.h"
 #include "ui/draw.h"
 #include "ui/player.h"
+#include "ui/sweep_gif.h"
 #include "ui/theme.h"
 
 enum { FMT_GIF, FMT_PDF, FMT_PNG };
-#define STEP_HOLD_CS 200   // a step's last GIF frame stays 2 s, to be read
 
 typedef struct {
     const char *lesson, *out, *data;
@@ -188,13 +188,6 @@ static int emit(Export *x, Canvas *c, int step, int delay_cs, ClError *err) {
     return rc;
 }
 
-// conv and pool steps with a current window: the GIF sweeps all OH*OW positions.
-static int sweep_positions(const Scene *sc) {
-    if (!sc || !sc->kind || sc->error[0] || sc->win_oy < 0 || sc->output.rows <= 0) return 0;
-    if (strcmp(sc->kind->name, "conv") != 0 && strcmp(sc->kind->name, "pool") != 0) return 0;
-    return sc->output.rows * sc->output.cols;
-}
-
 static void draw_frame(Screen *s, Canvas *c) {
     canvas_begin_frame(c);
     s->draw(s, c);
@@ -207,13 +200,13 @@ static int export_steps(Export *x, Screen *s, Canvas *c, ClError *err) {
         player_open(s, pos, k);
         const Scene *sc = player_scene(s);
         if (sc && sc->error[0] && !sc->needs_data) return cl_fail(err, "%s", sc->error);
-        int sweep = x->a->format == FMT_GIF ? sweep_positions(sc) : 0;
+        int sweep = x->a->format == FMT_GIF ? sweep_gif_positions(sc) : 0;
         for (int cell = 0; cell < (sweep ? sweep : 1); cell++) {
             if (INTERRUPTED) return cl_fail(err, "interrupted; nothing was written to %s", x->a->out);
             if (sweep) player_set_window(s, cell);
             draw_frame(s, c);
             bool last = !sweep || cell == sweep - 1;
-            if (emit(x, c, k, last && frame_cs < STEP_HOLD_CS ? STEP_HOLD_CS : frame_cs, err) != 0) return -1;
+            if (emit(x, c, k, last && frame_cs < SWEEP_HOLD_CS ? SWEEP_HOLD_CS : frame_cs, err) != 0) return -1;
         }
     }
     return 0;

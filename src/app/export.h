@@ -12,20 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "engine/error.h"
-
-// ---- GIF (giflib; palette per frame by libimagequant) -------------------------
-
-typedef struct GifOut GifOut;
-
-// Starts a looping w x h animated GIF on f (not closed by the writer).
-GifOut *gif_out_open(FILE *f, int w, int h, ClError *err);
-// Adds a frame: rgba (h, w, 4) tightly packed, shown delay_cs hundredths of a
-// second. Only the rectangle that differs from the previous frame is encoded,
-// with its own 256-colour palette chosen for it (no fixed palette: heat maps
-// keep their gradients).
-int gif_out_add(GifOut *g, const uint8_t *rgba, int delay_cs, ClError *err);
-// Writes the trailer and frees g (also after an error; then returns -1).
-int gif_out_close(GifOut *g, ClError *err);
+#include "ui/gif_out.h"   // the GIF writer (the window uses it too)
 
 // ---- PDF (cairo + pango) -------------------------------------------------------
 

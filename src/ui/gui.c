@@ -20,6 +20,7 @@
 #include "app/app.h"
 #include "engine/cifar.h"
 #include "lesson/lesson.h"
+#include "ui/sweep_gif.h"
 #include "ui/draw.h"
 #include "ui/player.h"
 #include "ui/screen.h"
@@ -131,6 +132,30 @@ static void screenshot(Screen *s, Canvas *win_canvas, const Theme *theme) {
     canvas_free(off);
 }
 
+// Shift+F12: the current step's window sweep as a GIF next to the screenshots.
+static void save_sweep_gif(Screen *s, Canvas *win_canvas, const Theme *theme) {
+    int w, h;
+    SDL_GetRendererOutputSize(canvas_renderer(win_canvas), &w, &h);
+    char path[512];
+    const char *fixed = getenv("CONVLAB_SWEEP_GIF");
+    time_t t = time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    if (fixed && *fixed) snprintf(path, sizeof path, "%s", fixed);
+    else strftime(path, sizeof path, "convlab-%Y%m%d-%H%M%S.gif", &tm);
+    ClError err;
+    int n = sweep_gif_write(s, theme, w, h, 2, path, &err);
+    char full[4096];
+    if (n < 0) { fprintf(stderr, "convlab: %s\n", err.msg); snprintf(TOAST, sizeof TOAST, "\xE2\x9A\xA0 %s", err.msg); }
+    else {
+        if (!realpath(path, full)) snprintf(full, sizeof full, "%s", path);
+        printf("sweep GIF: %s (%d frames)\n", full, n);
+        snprintf(TOAST, sizeof TOAST, "GIF: %.1000s (%d frames)", full, n);
+    }
+    TOAST_UNTIL = now_s() + 3.5;
+    fflush(stdout);
+}
+
 int gui_main(int argc, char **argv) {
     double t_start = now_s();
     GuiArgs a;
@@ -182,7 +207,7 @@ int gui_main(int argc, char **argv) {
     }
     phase("lessons (parse, first scene)", t_start);
 
-    bool quit = false, first = true, redraw = true, want_shot = false;
+    bool quit = false, first = true, redraw = true, want_shot = false, want_gif = false;
     char title[256] = "";
     double wake = 0;
     while (!quit) {
@@ -206,6 +231,7 @@ int gui_main(int argc, char **argv) {
                 SDL_Keycode k = ev.key.keysym.sym;
                 bool fs = SDL_GetWindowFlags(win) & (SDL_WINDOW_FULLSCREEN | SDL_WINDOW_FULLSCREEN_DESKTOP);
                 if (k == SDLK_f || k == SDLK_F11) { SDL_SetWindowFullscreen(win, fs ? 0 : SDL_WINDOW_FULLSCREEN_DESKTOP); redraw = true; }
+                else if (k == SDLK_F12 && (ev.key.keysym.mod & KMOD_SHIFT) && cur == lessons) want_gif = true;
                 else if (k == SDLK_F12) want_shot = true;
                 else if (k == SDLK_ESCAPE) { if (fs) { SDL_SetWindowFullscreen(win, 0); redraw = true; } else quit = true; }
                 else if (k == SDLK_q) quit = true;
@@ -225,6 +251,7 @@ int gui_main(int argc, char **argv) {
             if (strcmp(t, title) != 0) { SDL_SetWindowTitle(win, t); snprintf(title, sizeof title, "%s", t); }
         }
         if (want_shot) { screenshot(cur, canvas, &theme); want_shot = false; redraw = true; }
+        if (want_gif) { save_sweep_gif(cur, canvas, &theme); want_gif = false; redraw = true; }
         if (TOAST[0] && now_s() >= TOAST_UNTIL) { TOAST[0] = 0; redraw = true; } // take the message away
         if (TOAST[0] && (wake < 0 || wake > TOAST_UNTIL - now_s())) wake = TOAST_UNTIL - now_s();
         if (first) {

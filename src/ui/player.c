@@ -557,6 +557,7 @@ static void draw_help(Player *p, Canvas *c) {
         {"wheel", "over a picture's numbers: zoom in / out", "在图像数值上：放大 / 缩小"},
         {"F / F11", "fullscreen", "全屏"},
         {"F12", "save a screenshot (PNG)", "保存截图（PNG）"},
+        {"Shift+F12", "save this step's window sweep (GIF)", "保存本步窗口滑动动画（GIF）"},
         {"K S A D C O …", "bar's parameters up; Shift / right-click: down; R: reset", "参数栏的参数增大；Shift / 右键：减小；R：恢复"},
         {"F1 / ?", "this help", "本帮助"},
         {"Esc / Q", "quit (Esc leaves fullscreen first)", "退出（Esc 先退出全屏）"},

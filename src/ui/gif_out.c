@@ -1,4 +1,4 @@
-/* The GIF writer of --batch export: see export.h. giflib writes the file
+/* The GIF writer: see gif_out.h. giflib writes the file
  * (LZW, the NETSCAPE2.0 loop extension); libimagequant picks each frame's
  * palette (a median cut refined by k-means, with dithering only where the
  * colours need more than 256 levels), so gradients such as viridis heat maps
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/export.h"
+#include "ui/gif_out.h"
 
 struct GifOut {
     GifFileType *gif;
