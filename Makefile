@@ -11,14 +11,20 @@ DEPFLAGS = -MMD -MP
 
 # The engine sees only its own headers and cJSON: it cannot include SDL.
 ENGINE_PKGS := libcjson
-UI_PKGS     := sdl2 SDL2_ttf SDL2_image cglm fontconfig libcjson
+UI_PKGS     := sdl2 SDL2_ttf SDL2_image cglm fontconfig libcjson cairo pangocairo imagequant
 TEST_PKGS   := criterion
 
 ENGINE_CFLAGS := $(CSTD) $(WARN) $(OPT) -pthread -Isrc $(shell pkg-config --cflags $(ENGINE_PKGS) 2>/dev/null)
 APP_CFLAGS    := $(CSTD) $(WARN) $(OPT) -pthread -Isrc $(shell pkg-config --cflags $(UI_PKGS) 2>/dev/null)
-LDLIBS        := $(shell pkg-config --libs $(UI_PKGS) 2>/dev/null) -lm -pthread
+# giflib ships no pkg-config file on Debian: -lgif directly.
+LDLIBS        := $(shell pkg-config --libs $(UI_PKGS) 2>/dev/null) -lgif -lm -pthread
 TEST_CFLAGS   := $(APP_CFLAGS) -Itests $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LDLIBS   := $(LDLIBS) $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+
+# `make` alone needs only a C compiler, pkg-config and the libraries; it never
+# calls apt (only `make deps` does). Checked lazily, before the first compile.
+PKG_MISSING = $(foreach p,$(UI_PKGS),$(if $(shell pkg-config --exists $(p) 2>/dev/null && echo y),,$(p))) \
+              $(if $(shell printf '\043include <gif_lib.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 && echo y),,giflib)
 
 ENGINE_SRC := $(wildcard src/engine/*.c)
 APP_SRC    := $(wildcard src/lesson/*.c src/session/*.c src/ui/*.c src/app/*.c)
@@ -31,12 +37,17 @@ TEST_OBJ   := $(TEST_SRC:%.c=$(BUILD)/%.o)
 BENCH_OBJ  := $(BENCH_SRC:%.c=$(BUILD)/%.o)
 LIB_OBJ    := $(ENGINE_OBJ) $(APP_OBJ)
 
+# Where `make install` puts convlab; the binary also looks for its lessons and
+# assets under PREFIX/share/convlab (src/engine/paths.h).
+PREFIX  ?= /usr/local
+DESTDIR ?=
+
 CIFAR10_URL    ?= https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz
 CIFAR10_MD5    ?=
 CIFAR10_SHA256 ?=
 export CIFAR10_URL CIFAR10_MD5 CIFAR10_SHA256
 
-.PHONY: all run deps data test test-unit test-shell check check-asan check-asan-cli check-tsan check-valgrind fuzz fuzz-build bench clean help
+.PHONY: all run deps data install uninstall deb man test test-unit test-shell check check-asan check-asan-cli check-tsan check-valgrind fuzz fuzz-build bench clean help
 .DEFAULT_GOAL := all
 
 all: convlab
@@ -52,6 +63,21 @@ $(BUILD)/test_runner: $(LIB_OBJ) $(TEST_OBJ)
 
 $(BUILD)/bench: $(LIB_OBJ) $(BENCH_OBJ)
 	$(CC) $(OPT) -o $@ $^ $(LDLIBS)
+
+# PREFIX baked into the binary: rewritten only when it changes, so a different
+# PREFIX rebuilds paths.o and nothing else.
+$(BUILD)/paths_config.h: FORCE
+	@mkdir -p $(@D)
+	@printf '#define CONVLAB_PREFIX "%s"\n' '$(PREFIX)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
+$(BUILD)/src/engine/paths.o: $(BUILD)/paths_config.h
+$(BUILD)/src/engine/paths.o: ENGINE_CFLAGS += -I$(BUILD)
+FORCE:
+
+.PHONY: pkgcheck
+pkgcheck:
+	@missing="$(strip $(PKG_MISSING))"; [ -z "$$missing" ] || { echo "make: not found by pkg-config: $$missing; run make deps (Debian/Ubuntu: apt) or install their development packages" >&2; exit 1; }
+$(LIB_OBJ) $(BUILD)/src/main.o: | pkgcheck
 
 $(BUILD)/src/engine/%.o: src/engine/%.c
 	@mkdir -p $(@D)
@@ -154,6 +180,69 @@ fuzz: fuzz-build
 bench: $(BUILD)/bench all
 	$(BUILD)/bench
 
+# ---- install, uninstall, Debian package ------------------------------------
+# Everything installed is listed here once, so uninstall removes exactly it.
+VERSION     := $(shell sed -n 's/^\#define CONVLAB_VERSION "\(.*\)"/\1/p' src/app/version.h)
+SHARE_DIR   := $(PREFIX)/share/convlab
+INST_LESSONS := $(wildcard lessons/*.lesson) lessons/README.md
+INST_ASSETS  := $(wildcard assets/theme-*.theme)
+INST_FILES   := $(PREFIX)/bin/convlab \
+    $(INST_LESSONS:%=$(SHARE_DIR)/%) $(INST_ASSETS:%=$(SHARE_DIR)/%) \
+    $(SHARE_DIR)/scripts/fetch-cifar10.sh \
+    $(PREFIX)/share/man/man1/convlab.1 \
+    $(PREFIX)/share/applications/convlab.desktop \
+    $(PREFIX)/share/icons/hicolor/scalable/apps/convlab.svg
+INST_DIRS    := $(SHARE_DIR)/lessons $(SHARE_DIR)/assets $(SHARE_DIR)/scripts $(SHARE_DIR)
+
+# The man page comes from --help (the same text), by help2man.
+man: build/convlab.1
+build/convlab.1: $(BUILD)/convlab assets/convlab.h2m
+	@mkdir -p $(@D)
+	@command -v help2man >/dev/null || { echo "make man: help2man is not installed; run make deps (or apt-get install help2man)" >&2; exit 1; }
+	help2man --no-info --no-discard-stderr --section=1 --version-string=$(VERSION) --include=assets/convlab.h2m \
+	    --name="watch a convolutional network learn CIFAR-10, step by step" -o $@.tmp $(BUILD)/convlab
+	mv -f $@.tmp $@
+
+install: $(BUILD)/convlab build/convlab.1
+	install -D -m 755 $(BUILD)/convlab $(DESTDIR)$(PREFIX)/bin/convlab
+	install -d $(DESTDIR)$(SHARE_DIR)/lessons $(DESTDIR)$(SHARE_DIR)/assets $(DESTDIR)$(SHARE_DIR)/scripts
+	install -m 644 $(INST_LESSONS) $(DESTDIR)$(SHARE_DIR)/lessons/
+	install -m 644 $(INST_ASSETS) $(DESTDIR)$(SHARE_DIR)/assets/
+	install -m 755 src/scripts/fetch-cifar10.sh $(DESTDIR)$(SHARE_DIR)/scripts/
+	install -D -m 644 build/convlab.1 $(DESTDIR)$(PREFIX)/share/man/man1/convlab.1
+	install -D -m 644 assets/convlab.desktop $(DESTDIR)$(PREFIX)/share/applications/convlab.desktop
+	install -D -m 644 assets/convlab.svg $(DESTDIR)$(PREFIX)/share/icons/hicolor/scalable/apps/convlab.svg
+
+uninstall:
+	rm -f $(INST_FILES:%=$(DESTDIR)%)
+	-rmdir $(INST_DIRS:%=$(DESTDIR)%) 2>/dev/null
+
+# A Debian package over a staging install (PREFIX=/usr). Built portable
+# (DEB_OPT, no -march=native: the package runs on other x86-64 machines; the
+# AVX-512 kernels are then compiled out) in its own build directory. The
+# library dependencies come from dpkg-shlibdeps; the control file is
+# assets/debian/control.in.
+DEB_OPT  ?= -O2
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
+DEB_DIR  := build/deb
+DEB_FILE := build/convlab_$(VERSION)_$(DEB_ARCH).deb
+deb: $(DEB_FILE)
+$(DEB_FILE): FORCE
+	@command -v dpkg-deb >/dev/null && command -v dpkg-shlibdeps >/dev/null || { echo "make deb: dpkg-deb/dpkg-shlibdeps missing; run make deps (dpkg-dev)" >&2; exit 1; }
+	rm -rf $(DEB_DIR)
+	$(MAKE) --no-print-directory BUILD=build/debobj OPT="$(DEB_OPT)" PREFIX=/usr DESTDIR=$(CURDIR)/$(DEB_DIR)/root install
+	gzip -9nf $(DEB_DIR)/root/usr/share/man/man1/convlab.1
+	mkdir -p $(DEB_DIR)/debian $(DEB_DIR)/root/DEBIAN
+	printf 'Source: convlab\n\nPackage: convlab\nArchitecture: any\n' > $(DEB_DIR)/debian/control
+	cd $(DEB_DIR) && dpkg-shlibdeps -O root/usr/bin/convlab 2>/dev/null | sed -n 's/^shlibs:Depends=//p' > shlibs
+	@[ -s $(DEB_DIR)/shlibs ] || { echo "make deb: dpkg-shlibdeps found no library dependencies" >&2; exit 1; }
+	sed -e 's/@VERSION@/$(VERSION)/' -e 's/@ARCH@/$(DEB_ARCH)/' \
+	    -e "s/@SIZE@/$$(du -sk $(DEB_DIR)/root/usr | cut -f1)/" -e "s/@SHLIBS@/$$(cat $(DEB_DIR)/shlibs)/" \
+	    assets/debian/control.in > $(DEB_DIR)/root/DEBIAN/control
+	dpkg-deb --root-owner-group -Zxz --build $(DEB_DIR)/root $@.tmp >/dev/null
+	mv -f $@.tmp $@
+	@echo "built $@ ($$(stat -c %s $@) bytes)"
+
 clean:
 	rm -rf build convlab
 
@@ -166,4 +255,7 @@ help:
 	@echo "make check      unit tests under ASan + UBSan, TSan, fuzzers, valgrind leak runs"
 	@echo "make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 30)"
 	@echo "make bench      throughput and frame-time benchmarks"
+	@echo "make install    install into PREFIX (default /usr/local; DESTDIR for staging)"
+	@echo "make uninstall  remove exactly what make install put there"
+	@echo "make deb        build/convlab_VERSION_ARCH.deb (dpkg-deb over a staging install)"
 	@echo "make clean      remove build output"

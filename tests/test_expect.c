@@ -24,7 +24,7 @@ static int check(const char *steps, int k, char **report, int *checked) {
     cr_assert_eq(scene_compute(&sc, &l, k, &env, &err), 0, "%s", err.msg);
     size_t n = 0;
     FILE *f = open_memstream(report, &n);
-    int failures = expect_check(&l, k, &sc, f, checked);
+    int failures = expect_check(&l, k, &sc, false, f, checked);
     fclose(f);
     scene_free(&sc);
     lesson_free(&l);

@@ -1,13 +1,14 @@
 /* Command dispatch: see app.h. */
 #include "app/app.h"
 #include "app/flags.h"
+#include "app/version.h"
 
 #include <stdio.h>
 #include <string.h>
 
 static const Command *const COMMANDS[] = {
     &WINDOW_COMMAND, &TRAIN_COMMAND, &EVAL_COMMAND, &RENDER_COMMAND, &LESSONS_CHECK_COMMAND, &LESSON_COMMAND,
-    &PREDICT_COMMAND, &NET_INFO_COMMAND, &EXPORT_PYTORCH_COMMAND,
+    &PREDICT_COMMAND, &NET_INFO_COMMAND, &EXPORT_PYTORCH_COMMAND, &EXPORT_COMMAND, &FETCH_DATA_COMMAND,
 };
 #define N_COMMANDS (int)(sizeof COMMANDS / sizeof COMMANDS[0])
 
@@ -27,6 +28,10 @@ static const char *batch_names(char *buf, size_t cap) {
 }
 
 int app_main(int argc, char **argv) {
+    if (argc == 2 && strcmp(argv[1], "--version") == 0) { // minimal; issue 12 adds the kernels line
+        printf("convlab %s\n", CONVLAB_VERSION);
+        return 0;
+    }
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             app_print_help();

@@ -18,6 +18,10 @@ int batch_render_main(int argc, char **argv);
 int batch_lessons_check_main(int argc, char **argv);
 int batch_lesson_main(int argc, char **argv);
 int batch_predict_main(int argc, char **argv);   // batch_predict.c
+// Downloads CIFAR-10 (batch_fetch.c).
+int batch_fetch_data_main(int argc, char **argv);
+// A lesson as GIF, PDF or PNGs (export.c).
+int batch_export_main(int argc, char **argv);
 
 // The window. argv as given to the program (without --batch).
 int gui_main(int argc, char **argv);

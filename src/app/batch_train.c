@@ -5,6 +5,7 @@
  * Exit status: 0 ok, 1 failure (data, checkpoint, divergence), 2 bad usage,
  * 130 interrupted (SIGINT/SIGTERM: the current step finishes, --save is written).
  */
+#include "engine/paths.h"
 #include "app/app.h"
 
 #include <errno.h>
@@ -24,7 +25,7 @@
 #include "engine/cifar.h"
 #include "engine/trainer.h"
 
-#define DEFAULT_DATA "data/cifar-10-batches-bin"
+#define DEFAULT_DATA paths_data_dir(NULL)
 #define EVAL_BATCH 100   // evaluation only: per-image results do not depend on it
 #define MAX_THREADS 256
 

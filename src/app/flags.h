@@ -58,9 +58,9 @@ typedef struct Command {
     int (*run)(int argc, char **argv); // argv[0] is the command's name
 } Command;
 
-// The commands, defined beside their code (window.c, batch_train.c, batch_lesson.c, batch_predict.c, batch_net.c).
+// The commands, defined beside their code (window.c, batch_*.c, export.c).
 extern const Command WINDOW_COMMAND, TRAIN_COMMAND, EVAL_COMMAND, RENDER_COMMAND, LESSONS_CHECK_COMMAND, LESSON_COMMAND;
-extern const Command PREDICT_COMMAND, NET_INFO_COMMAND, EXPORT_PYTORCH_COMMAND;
+extern const Command PREDICT_COMMAND, NET_INFO_COMMAND, EXPORT_PYTORCH_COMMAND, EXPORT_COMMAND, FETCH_DATA_COMMAND;
 
 // The number of entries of a static Flag array.
 #define FLAG_COUNT(array) ((int)(sizeof(array) / sizeof((array)[0])))

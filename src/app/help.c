@@ -11,25 +11,37 @@
 static const char HEADER[] =
 "convlab: watch a convolutional network learn CIFAR-10, step by step.\n"
 "\n"
-"USAGE\n";
+"USAGE:\n";
 
 static const char SECTIONS[] =
 "  convlab --help\n"
 "      This text.\n"
 "\n"
-"CHECKPOINTS\n"
+"  convlab --version\n"
+"      The version and the kernels in use.\n"
+"\n"
+"CHECKPOINTS:\n"
 "  safetensors files with PyTorch's state_dict names and shapes (conv1.weight [8,3,5,5],\n"
 "  conv1.bias [8], conv2.weight [16,8,3,3], conv2.bias [16], fc1.weight [128,576],\n"
 "  fc1.bias [128], fc2.weight [10,128], fc2.bias [10]), so they load into\n"
 "  torch's load_state_dict and back. Saves are atomic: an interrupted save never\n"
 "  damages the previous file.\n"
 "\n"
-"EXIT STATUS\n"
+"EXIT STATUS:\n"
 "  0 success; 1 failure (missing data, bad checkpoint, the loss became NaN);\n"
 "  2 bad usage (unknown option, bad value); 130 interrupted (Ctrl-C or SIGTERM:\n"
 "  training finishes the current mini-batch and writes --save first).\n"
 "\n"
-"ENVIRONMENT (make data)\n"
+"DATA:\n"
+"  CIFAR-10 is read from the first that exists of: --data DIR, $CONVLAB_DATA,\n"
+"  ./data/cifar-10-batches-bin (the source tree), $XDG_DATA_HOME/convlab/cifar-10-batches-bin\n"
+"  (default ~/.local/share/convlab/cifar-10-batches-bin). Lessons and themes come from\n"
+"  the folder of the program (the source tree) or PREFIX/share/convlab (make install).\n"
+"\n"
+"ENVIRONMENT:\n"
+"  CONVLAB_DATA     the CIFAR-10 folder when --data is not given\n"
+"  XDG_DATA_HOME    where fetch-data puts CIFAR-10 (default ~/.local/share)\n"
+"  (fetch-data, make data:)\n"
 "  CIFAR10_URL      download source (default the official tarball; file:// works)\n"
 "  CIFAR10_SHA256   expected SHA-256 of the tarball; CIFAR10_MD5 expected MD5\n";
 

@@ -20,12 +20,14 @@
 #include "app/app.h"
 #include "app/flags.h"
 #include "engine/cifar.h"
+#include "engine/paths.h"
 #include "lesson/lesson.h"
 #include "session/lesson_data.h"
 #include "ui/draw.h"
 #include "ui/picture_drop.h"
 #include "ui/picture_load.h"
 #include "ui/player.h"
+#include "ui/sweep_gif.h"
 #include "ui/screen.h"
 #include "ui/theme.h"
 
@@ -54,7 +56,7 @@ static const Flag WINDOW_FLAGS[] = {
     {"--size", FLAG_SIZE, offsetof(GuiArgs, size), 320, 16384, .value = "WxH",
      .help = "window size in pixels, e.g. 1280x720 (default 1280x800)"},
     {"--data", FLAG_STRING, offsetof(GuiArgs, data_dir), .value = "DIR",
-     .help = "CIFAR-10 binary batches (default data/cifar-10-batches-bin)"},
+     .help = "CIFAR-10 binary batches (default: see DATA below)"},
     {"--fullscreen", FLAG_BOOL, offsetof(GuiArgs, fullscreen), .help = "start in fullscreen"},
     {"--train", FLAG_BOOL, offsetof(GuiArgs, train), .help = "open on the training screen instead of the lessons"},
     {"--image", FLAG_STRING, offsetof(GuiArgs, image), .value = "FILE",
@@ -73,7 +75,8 @@ const Command WINDOW_COMMAND = {
              "L language;\n"
              "mouse: click a grid to move the window, hover for values, wheel to zoom a picture;\n"
              "letters shown on the adjust bar change a step's live parameters;\n"
-             "T training screen; F/F11 fullscreen; F1/? help; F12 screenshot PNG; Esc/Q quit.\n"
+             "T training screen; F/F11 fullscreen; F1/? help; F12 screenshot PNG; Shift+F12 the\n"
+             "step's window sweep as a GIF (next to the screenshots); Esc/Q quit.\n"
              "Training-screen keys: T start/pause; R reset (new weights from the seed);\n"
              "S save / O open a checkpoint (convlab-checkpoint.safetensors, or $CONVLAB_CHECKPOINT);\n"
              "G log-scale loss; Z loss curve alone; the letters on screen change lr, momentum,\n"
@@ -83,7 +86,7 @@ const Command WINDOW_COMMAND = {
 };
 
 static int parse_args(int argc, char **argv, GuiArgs *a) {
-    *a = (GuiArgs){.step = 1, .lang = LANG_EN, .size = {1280, 800}, .data_dir = "data/cifar-10-batches-bin"};
+    *a = (GuiArgs){.step = 1, .lang = LANG_EN, .size = {1280, 800}, .data_dir = paths_data_dir(NULL)};
     ClError err;
     if (flags_parse(&WINDOW_COMMAND, a, argc, argv, 1, NULL, NULL, &err) != 0) {
         fprintf(stderr, "%s\n", err.msg); // "convlab: ..."
@@ -122,7 +125,7 @@ typedef struct {
     Screen *lessons, *train, *cur; // the lesson player, the training screen (made on first use), the current one
     char toast[1100];           // a short message at the bottom (where a screenshot went)
     double toast_until;
-    bool quit, redraw, want_shot;
+    bool quit, redraw, want_shot, want_gif;
     char title[256];            // the title set last
 } Window;
 
@@ -168,6 +171,33 @@ static void screenshot(Window *w) {
     w->toast_until = now_s() + 2.5;
     fflush(stdout);
     canvas_free(off);
+}
+
+// Shift+F12: the current step's window sweep as a GIF next to the screenshots
+// (CONVLAB_SWEEP_GIF, else convlab-DATE-TIME.gif); the toast says where.
+static void save_sweep_gif(Window *w) {
+    int pw, ph;
+    SDL_GetRendererOutputSize(canvas_renderer(w->canvas), &pw, &ph);
+    char path[512];
+    const char *fixed = getenv("CONVLAB_SWEEP_GIF");
+    time_t t = time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    if (fixed && *fixed) snprintf(path, sizeof path, "%s", fixed);
+    else strftime(path, sizeof path, "convlab-%Y%m%d-%H%M%S.gif", &tm);
+    ClError err;
+    int n = sweep_gif_write(w->cur, &w->theme, pw, ph, 2, path, &err);
+    char full[4096];
+    if (n < 0) {
+        fprintf(stderr, "convlab: %s\n", err.msg);
+        snprintf(w->toast, sizeof w->toast, "\xE2\x9A\xA0 %s", err.msg);
+    } else {
+        if (!realpath(path, full)) snprintf(full, sizeof full, "%s", path);
+        printf("sweep GIF: %s (%d frames)\n", full, n);
+        snprintf(w->toast, sizeof w->toast, "GIF: %.1000s (%d frames)", full, n);
+    }
+    w->toast_until = now_s() + 3.5;
+    fflush(stdout);
 }
 
 // ---- start and end ---------------------------------------------------------------------
@@ -267,11 +297,12 @@ static void load_data(Window *w) {
 
 // ---- events and frames -------------------------------------------------------------------
 
-// The keys no screen took: F/F11 fullscreen, F12 screenshot, Esc (leaves
-// fullscreen first), Q quit.
-static void global_key(Window *w, SDL_Keycode k) {
+// The keys no screen took: F/F11 fullscreen, F12 screenshot, Shift+F12 sweep
+// GIF, Esc (leaves fullscreen first), Q quit.
+static void global_key(Window *w, SDL_Keycode k, Uint16 mod) {
     bool fs = SDL_GetWindowFlags(w->win) & (SDL_WINDOW_FULLSCREEN | SDL_WINDOW_FULLSCREEN_DESKTOP);
     if (k == SDLK_f || k == SDLK_F11) { SDL_SetWindowFullscreen(w->win, fs ? 0 : SDL_WINDOW_FULLSCREEN_DESKTOP); w->redraw = true; }
+    else if (k == SDLK_F12 && (mod & KMOD_SHIFT) && w->cur == w->lessons) w->want_gif = true;
     else if (k == SDLK_F12) w->want_shot = true;
     else if (k == SDLK_ESCAPE) { if (fs) { SDL_SetWindowFullscreen(w->win, 0); w->redraw = true; } else w->quit = true; }
     else if (k == SDLK_q) w->quit = true;
@@ -308,7 +339,7 @@ static void handle_event(Window *w, const SDL_Event *ev) {
         if (w->train) show(w, w->train);
         break;
     case SCREEN_SHOW_LESSONS: show(w, w->lessons); break;
-    case SCREEN_UNHANDLED: if (ev->type == SDL_KEYDOWN) global_key(w, ev->key.keysym.sym); break;
+    case SCREEN_UNHANDLED: if (ev->type == SDL_KEYDOWN) global_key(w, ev->key.keysym.sym, ev->key.keysym.mod); break;
     case SCREEN_HANDLED: break;
     }
 }
@@ -338,6 +369,7 @@ static void run(Window *w) {
         if (w->cur->update(w->cur, now_s(), &wake)) w->redraw = true;
         if (w->redraw) draw_frame(w);
         if (w->want_shot) { screenshot(w); w->want_shot = false; w->redraw = true; }
+        if (w->want_gif) { save_sweep_gif(w); w->want_gif = false; w->redraw = true; }
         if (w->toast[0] && now_s() >= w->toast_until) { w->toast[0] = 0; w->redraw = true; } // take the message away
         if (w->toast[0] && (wake < 0 || wake > w->toast_until - now_s())) wake = w->toast_until - now_s();
         if (first) {

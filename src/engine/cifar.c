@@ -4,6 +4,7 @@
  * -1 with one line naming the file and the fix (`make data`); nothing aborts.
  */
 #include "engine/cifar.h"
+#include "engine/paths.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -20,7 +21,7 @@
 #error "cifar_normalize_batch needs float arithmetic in float precision to match torchvision bit for bit"
 #endif
 
-#define FIX "run `make data` to download and verify CIFAR-10 again"
+#define FIX "run `convlab --batch fetch-data` (or `make data` in the source tree) to download and verify CIFAR-10 again"
 
 const char *const CIFAR_TUTORIAL_CLASSES[CIFAR_CLASSES] = {
     "plane", "car", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
@@ -121,8 +122,8 @@ void cifar_free(Cifar *c) {
 static int check_dir(const char *dir, ClError *err) {
     struct stat st;
     if (stat(dir, &st) != 0)
-        return cl_fail(err, "%s: no such directory (%s): CIFAR-10 is not there; run `make data` to download it",
-                       dir, strerror(errno));
+        return cl_fail(err, "%s: no such directory (%s): CIFAR-10 is not there (%s); " PATHS_DATA_FIX,
+                       dir, strerror(errno), paths_data_lookup_text());
     if (!S_ISDIR(st.st_mode)) return cl_fail(err, "%s: is not a directory; " FIX, dir);
     return 0;
 }

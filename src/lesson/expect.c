@@ -308,7 +308,7 @@ static int eval_claim(const Dump *d, const char *claim, double *lhs, double *rhs
 
 // ---- checking a step -------------------------------------------------------------------
 
-int expect_check(const Lesson *l, int k, const Scene *sc, FILE *report, int *n_checked) {
+int expect_check(const Lesson *l, int k, const Scene *sc, bool no_data, FILE *report, int *n_checked) {
     int line = l->steps[k].line, failures = 0, checked = 0;
     const char *claims = lesson_get(&l->steps[k], "expect", &line);
     if (n_checked) *n_checked = 0;
@@ -324,10 +324,11 @@ int expect_check(const Lesson *l, int k, const Scene *sc, FILE *report, int *n_c
     for (char *claim = strtok(all, ";"); claim; claim = strtok(NULL, ";")) {
         while (*claim == ' ') claim++;
         if (!*claim) continue;
-        checked++;
         double a = 0, b = 0;
         char why[320];
         int r = eval_claim(&d, claim, &a, &b, why, sizeof why);
+        if (r < 0 && no_data && strncmp(why, "the dump has no ", 16) == 0) continue; // a number of the images
+        checked++;
         if (r == 1) continue;
         failures++;
         if (r < 0) fprintf(report, "%s:%d: step %d: expect '%s': %s\n", l->path, line, k + 1, claim, why);

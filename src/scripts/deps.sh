@@ -11,11 +11,17 @@ PACKAGES=(
     build-essential pkg-config curl
     libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libcglm-dev libcjson-dev
     libfontconfig-dev
+    # export for slides: GIF (giflib), PDF with selectable text (cairo + pango)
+    libgif-dev libimagequant-dev libcairo2-dev libpango1.0-dev
+    # make install / make deb: the man page, the .desktop check, dpkg-shlibdeps
+    help2man desktop-file-utils dpkg-dev fakeroot
     # fonts for the window and the rendered PNGs (Latin and CJK)
     fonts-dejavu-core fonts-noto-cjk
     # tests: the unit-test framework, then the window tests
     libcriterion-dev
     xvfb xauth xdotool imagemagick
+    # the export tests read the PDFs (pdfinfo, pdftotext, pdftoppm)
+    poppler-utils
     # make check: libFuzzer targets (clang + its runtime) and the leak run
     clang libclang-rt-14-dev valgrind
 )

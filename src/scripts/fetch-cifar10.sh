@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# fetch-cifar10.sh DEST_DIR: downloads CIFAR-10 (binary version) with curl,
+# fetch-cifar10.sh DEST_DIR [NAME]: downloads CIFAR-10 (binary version) with curl,
 # verifies its checksum, unpacks it into a temporary directory inside DEST_DIR,
-# checks every file and only then renames it to DEST_DIR/cifar-10-batches-bin.
-# So a directory of that name is always complete; anything half-done is hidden.
+# checks every file and only then renames it to DEST_DIR/NAME (default
+# cifar-10-batches-bin). So a directory of that name is always complete;
+# anything half-done is hidden. `make data` and `convlab --batch fetch-data`
+# both run this script (the installed copy lives in PREFIX/share/convlab/scripts/).
 #
 #   CIFAR10_URL     source (default: the official tarball; file:// works)
 #   CIFAR10_SHA256  expected SHA-256 of the tarball (wins over CIFAR10_MD5)
 #   CIFAR10_MD5     expected MD5 (default: the official tarball's)
+#   CONVLAB_FETCH_CMD  the command named in "run ... again" (default make data)
 #
 # Every failure prints one line that says what went wrong and how to fix it.
 # A failed transfer keeps the partial download so the next run resumes it; a
@@ -22,8 +25,10 @@ SUBDIR="cifar-10-batches-bin"
 me="fetch-cifar10"
 fail() { echo "$me: $*" >&2; exit 1; }
 
-[ $# -eq 1 ] || { echo "usage: $0 DEST_DIR   (e.g. $0 data; env CIFAR10_URL, CIFAR10_SHA256, CIFAR10_MD5)" >&2; exit 2; }
+[ $# -eq 1 ] || [ $# -eq 2 ] || { echo "usage: $0 DEST_DIR [NAME]  (e.g. $0 data; env CIFAR10_URL, CIFAR10_SHA256, CIFAR10_MD5)" >&2; exit 2; }
 dest=$1
+name=${2:-$SUBDIR}
+again=${CONVLAB_FETCH_CMD:-make data}
 url=${CIFAR10_URL:-$DEFAULT_URL}
 if [ -n "${CIFAR10_SHA256:-}" ]; then
     algo=sha256; want=${CIFAR10_SHA256,,}
@@ -31,7 +36,7 @@ else
     algo=md5; want=${CIFAR10_MD5:-$DEFAULT_MD5}; want=${want,,}
 fi
 
-final="$dest/$SUBDIR"
+final="$dest/$name"
 tarball="$dest/cifar-10-binary.tar.gz"   # complete download, not yet verified
 part="$tarball.part"                      # transfer in progress (resumable)
 
@@ -88,8 +93,8 @@ if [ ! -f "$tarball" ]; then
     if [ $rc -ne 0 ] && ! { [ "$http_code" = 416 ] && [ -s "$part" ]; }; then
         [ -s "$part" ] || rm -f "$part"
         if [ -s "$part" ]; then keep="the partial download is kept and resumes"; else keep="nothing was kept"; fi
-        [ $rc -eq 23 ] && fail "writing $part failed (curl exit 23: ${msg#curl: (23) }); the disk may be full: free about 350 MB and run 'make data' again ($keep)"
-        fail "download of $url failed (curl exit $rc${msg:+: ${msg#curl: ($rc) }}); check the network or CIFAR10_URL and run 'make data' again ($keep)"
+        [ $rc -eq 23 ] && fail "writing $part failed (curl exit 23: ${msg#curl: (23) }); the disk may be full: free about 350 MB and run '$again' again ($keep)"
+        fail "download of $url failed (curl exit $rc${msg:+: ${msg#curl: ($rc) }}); check the network or CIFAR10_URL and run '$again' again ($keep)"
     fi
     mv -f "$part" "$tarball" || fail "cannot rename $part to $tarball; check $dest"
 fi
@@ -98,18 +103,18 @@ fi
 
 echo "$me: verifying the $algo checksum of $tarball" >&2
 # A missing tool must not look like a mismatch (which would delete a good download).
-command -v "${algo}sum" >/dev/null 2>&1 || fail "${algo}sum is not installed; install coreutils and run 'make data' again"
+command -v "${algo}sum" >/dev/null 2>&1 || fail "${algo}sum is not installed; install coreutils and run '$again' again"
 got=$(${algo}sum "$tarball" 2>/dev/null | cut -d' ' -f1)
 if [ "$got" != "$want" ]; then
     rm -f "$tarball"
-    fail "$tarball has $algo $got, expected $want; it was deleted: run 'make data' again, or check CIFAR10_URL and CIFAR10_SHA256/CIFAR10_MD5"
+    fail "$tarball has $algo $got, expected $want; it was deleted: run '$again' again, or check CIFAR10_URL and CIFAR10_SHA256/CIFAR10_MD5"
 fi
 
 # ---- unpack into a hidden temporary directory, check, then rename --------------
 
 tmp=$(mktemp -d "$dest/.unpack.XXXXXX") || fail "cannot create a temporary directory in $dest; check free space and permissions"
 trap 'rm -rf "$tmp"' EXIT
-trap 'rm -rf "$tmp"; echo "$me: interrupted; nothing was installed, run make data again" >&2; exit 130' INT TERM
+trap 'rm -rf "$tmp"; echo "$me: interrupted; nothing was installed, run $again again" >&2; exit 130' INT TERM
 
 echo "$me: unpacking" >&2
 tar_err=$(tar -xzf "$tarball" -C "$tmp" 2>&1 >/dev/null)
@@ -118,10 +123,10 @@ if [ $rc -ne 0 ]; then
     rm -rf "$tmp"
     first=$(printf '%s\n' "$tar_err" | grep -v '^[[:space:]]*$' | head -n 1)
     if printf '%s' "$tar_err" | grep -qi 'no space left'; then
-        fail "unpacking $tarball failed: the disk is full ($first); free some space (about 180 MB) and run 'make data' again"
+        fail "unpacking $tarball failed: the disk is full ($first); free some space (about 180 MB) and run '$again' again"
     fi
     rm -f "$tarball"
-    fail "unpacking $tarball failed (${first:-tar exit $rc}); the archive is corrupt and was deleted: check CIFAR10_URL and run 'make data' again"
+    fail "unpacking $tarball failed (${first:-tar exit $rc}); the archive is corrupt and was deleted: check CIFAR10_URL and run '$again' again"
 fi
 
 problem=$(check_dir "$tmp/$SUBDIR")
@@ -134,7 +139,7 @@ fi
 # Swap in atomically: rename(2) within one directory. A broken old copy is moved
 # aside first and deleted after.
 if [ -e "$final" ]; then
-    mv "$final" "$tmp/old" || fail "cannot move the broken $final aside; remove it by hand and run 'make data' again"
+    mv "$final" "$tmp/old" || fail "cannot move the broken $final aside; remove it by hand and run '$again' again"
 fi
 mv "$tmp/$SUBDIR" "$final" || fail "cannot rename the unpacked data to $final; check permissions of $dest"
 rm -rf "$tmp"

@@ -5,6 +5,7 @@
  * scene_compute(lesson, step, image choice): history never matters, except
  * that a forward step animates from the previous scene for anim_ms.
  */
+#include "engine/paths.h"
 #include "ui/player.h"
 
 #include <glob.h>
@@ -86,24 +87,14 @@ void player_free_files(char **files, int n) {
 int player_find_lesson_files(char ***files, int *n, ClError *err) {
     *files = NULL;
     *n = 0;
-    char pattern[600] = "lessons/*.lesson";
+    char pattern[4200];
     glob_t g;
-    int rc = glob(pattern, 0, NULL, &g);
-    if (rc != 0) {
-        char exe[512];
-        ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-        if (len > 0) {
-            exe[len] = 0;
-            for (int up = 0; up < 4 && rc != 0; up++) {
-                char *slash = strrchr(exe, '/');
-                if (!slash) break;
-                *slash = 0;
-                snprintf(pattern, sizeof pattern, "%s/lessons/*.lesson", exe);
-                rc = glob(pattern, 0, NULL, &g);
-            }
-        }
+    int rc = paths_find_resource(pattern, sizeof pattern - 9, "lessons") == 0 ? 0 : GLOB_NOMATCH;
+    if (rc == 0) {
+        strcat(pattern, "/*.lesson");
+        rc = glob(pattern, 0, NULL, &g);
     }
-    if (rc != 0) return cl_fail(err, "no lessons found (lessons/*.lesson); HINT: run convlab from the project directory");
+    if (rc != 0) return cl_fail(err, "no lessons found (lessons/*.lesson next to the program, in the current folder or under PREFIX/share/convlab); HINT: run make install, or run convlab from the source tree");
     *files = cl_calloc(g.gl_pathc, sizeof(char *));
     for (size_t i = 0; i < g.gl_pathc; i++) {
         size_t l = strlen(g.gl_pathv[i]) + 1;
@@ -200,6 +191,12 @@ void player_set_image_offset(Screen *s, int offset) {
 void player_set_overrides(Screen *s, const SceneOverrides *ov) {
     Player *p = s->self;
     p->overrides = *ov;
+    recompute(p, false);
+}
+
+void player_set_window(Screen *s, int cell) {
+    Player *p = s->self;
+    p->window_override = cell < 0 ? -1 : cell;
     recompute(p, false);
 }
 
@@ -594,6 +591,7 @@ static void draw_help(const Player *p, Canvas *c) {
         {"wheel", "over a picture's numbers: zoom in / out", "在图像数值上：放大 / 缩小"},
         {"F / F11", "fullscreen", "全屏"},
         {"F12", "save a screenshot (PNG)", "保存截图（PNG）"},
+        {"Shift+F12", "save this step's window sweep (GIF)", "保存本步窗口滑动动画（GIF）"},
         {"K S A D C O …", "bar's parameters up; Shift / right-click: down; R: reset", "参数栏的参数增大；Shift / 右键：减小；R：恢复"},
         {"F1 / ?", "this help", "本帮助"},
         {"Esc / Q", "quit (Esc leaves fullscreen first)", "退出（Esc 先退出全屏）"},

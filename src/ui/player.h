@@ -30,6 +30,9 @@ void player_set_image_offset(Screen *s, int offset);
 // Live parameters (a step's `adjust` keys, lesson/adjust.h) for the open step;
 // reset by any step or lesson change. (--batch render --set, tests.)
 void player_set_overrides(Screen *s, const SceneOverrides *ov);
+// The window at output cell `cell` (row-major; -1: as the step says), as a
+// click on that cell does; reset by any step change (--batch export's sweeps).
+void player_set_window(Screen *s, int cell);
 // Disables animations and the hover tooltip (for --batch render and tests).
 void player_set_static(Screen *s, bool is_static);
 // The open lesson's position (-1 = the index).

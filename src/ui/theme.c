@@ -3,6 +3,7 @@
  * file:line; unknown keys are warnings. Colour maps: viridis and a
  * blue-white-red diverging map (both readable with red-green colour blindness).
  */
+#include "engine/paths.h"
 #include "ui/theme.h"
 
 #include "engine/textfile.h"
@@ -124,23 +125,8 @@ int theme_load(Theme *t, const char *path, ClError *err) {
     return rc < 0 ? -1 : 0;
 }
 
-// Looks for assets/ under the cwd, then next to the executable (../ of build dirs too).
-static int find_asset(char *out, size_t n, const char *rel) {
-    snprintf(out, n, "%s", rel);
-    if (access(out, R_OK) == 0) return 0;
-    char exe[512];
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len <= 0) return -1;
-    exe[len] = 0;
-    for (int up = 0; up < 4; up++) {
-        char *slash = strrchr(exe, '/');
-        if (!slash) break;
-        *slash = 0;
-        snprintf(out, n, "%s/%s", exe, rel);
-        if (access(out, R_OK) == 0) return 0;
-    }
-    return -1;
-}
+// assets/ of the resource root (engine/paths.h: the source tree or the install).
+static int find_asset(char *out, size_t n, const char *rel) { return paths_find_resource(out, n, rel); }
 
 int theme_load_named(Theme *t, const char *name, ClError *err) {
     if (strcmp(name, "light") == 0) theme_default_light(t);

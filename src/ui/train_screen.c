@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "session/train_session.h"
+#include "engine/paths.h"
 #include "ui/dashboard.h"
 #include "ui/screen.h"
 
@@ -241,7 +242,7 @@ Screen *train_screen_create(ScreenContext *ctx, ClError *err) {
     snprintf(t->checkpoint, sizeof t->checkpoint, "%s", ck && *ck ? ck : "convlab-checkpoint.safetensors");
     // The screen trains on the whole training set; the lessons only load the test set.
     ClError derr;
-    const char *dir = ctx->data_dir ? ctx->data_dir : "data/cifar-10-batches-bin";
+    const char *dir = ctx->data_dir ? ctx->data_dir : paths_data_dir(NULL);
     if (cifar_load(&t->cifar, dir, 0, 0, &derr) == 0) {
         t->have_data = true;
         t->session = train_session_create(&t->view.settings, &t->cifar, &derr);

@@ -67,7 +67,8 @@ expect_fail 1 "$WORK/nodata: no such directory" --batch render --lesson lessons/
 printf '%s' "$ERR" | grep -q "make data" || die "no fix in: $ERR"
 # ... and the default one missing: the step shows how to get it (as the window does), exit 0
 here=$PWD bin=$(cd "$(dirname "$CONVLAB")" && pwd)/$(basename "$CONVLAB")
-(cd "$WORK" && "$bin" --batch lesson --lesson "$here/lessons/05_multichannel.lesson" --dump --step 1) >"$WORK/out" 2>&1 ||
+# (from another folder the default is the XDG place: engine/paths.h)
+(cd "$WORK" && env -u CONVLAB_DATA XDG_DATA_HOME="$WORK/xdg" "$bin" --batch lesson --lesson "$here/lessons/05_multichannel.lesson" --dump --step 1) >"$WORK/out" 2>&1 ||
     die "dump without data failed: $(cat "$WORK/out")"
-grep -q "^needs-data data/cifar-10-batches-bin: no such directory.*make data" "$WORK/out" || die "needs-data line: $(cat "$WORK/out")"
+grep -q "^needs-data $WORK/xdg/convlab/cifar-10-batches-bin: no such directory.*fetch-data.*make data" "$WORK/out" || die "needs-data line: $(cat "$WORK/out")"
 echo ok
