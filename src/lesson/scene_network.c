@@ -17,18 +17,6 @@
 
 static const char *const KEYS[] = {"layer", "weights", "extractor", NULL};
 
-void fmt_thousands(char *buf, size_t n, long v) {
-    char tmp[32];
-    snprintf(tmp, sizeof tmp, "%ld", v < 0 ? -v : v);
-    size_t len = strlen(tmp), k = 0;
-    if (v < 0 && k + 1 < n) buf[k++] = '-';
-    for (size_t i = 0; i < len && k + 2 < n; i++) {
-        buf[k++] = tmp[i];
-        if ((len - i - 1) % 3 == 0 && i + 1 < len) buf[k++] = ',';
-    }
-    buf[k] = 0;
-}
-
 // "28×28×8" as the tutorial writes shapes (H×W×C); a vector is just its length.
 void network_shape_text(char *buf, size_t n, int c, int h, int w) {
     if (h == 1 && w == 1) snprintf(buf, n, "%d", c);

@@ -24,18 +24,6 @@ static void ext_free(void *p) {
     free(e);
 }
 
-// 19273856 -> "19,273,856"
-void params_fmt_count(char *buf, size_t n, long v) {
-    char tmp[32];
-    snprintf(tmp, sizeof tmp, "%ld", v);
-    size_t len = strlen(tmp), k = 0;
-    for (size_t i = 0; i < len && k + 2 < n; i++) {
-        buf[k++] = tmp[i];
-        if ((len - i - 1) % 3 == 0 && i + 1 < len) buf[k++] = ',';
-    }
-    buf[k] = 0;
-}
-
 // The step's layer settings: the convolution's and, for the Linear layer, how many outputs.
 typedef struct {
     int n, f, ic, oc;   // input size, kernel size, channels
@@ -82,16 +70,16 @@ static int count_params(ParamsScene *e, const ParamsKeys *k, const Lesson *l, co
 static void write_params_formulas(Scene *sc, const ParamsScene *e, const ParamsKeys *k) {
     char a[32], b[32], c[32];
     int oc = k->oc, ic = k->ic, f = k->f;
-    params_fmt_count(a, sizeof a, e->fc_in);
-    params_fmt_count(b, sizeof b, e->fc_out);
-    params_fmt_count(c, sizeof c, e->fc_params);
+    fmt_thousands(a, sizeof a, e->fc_in);
+    fmt_thousands(b, sizeof b, e->fc_out);
+    fmt_thousands(c, sizeof c, e->fc_params);
     if (k->bias)
         snprintf(sc->formula, sizeof sc->formula, "Linear: " ROLE_INPUT "%s" ROLE_PLAIN " \xC3\x97 " ROLE_OUTPUT "%s" ROLE_PLAIN
                  " + " ROLE_OUTPUT "%s" ROLE_PLAIN " = " ROLE_KERNEL "%s" ROLE_PLAIN, a, b, b, c);
     else
         snprintf(sc->formula, sizeof sc->formula, "Linear: " ROLE_INPUT "%s" ROLE_PLAIN " \xC3\x97 " ROLE_OUTPUT "%s" ROLE_PLAIN
                  " = " ROLE_KERNEL "%s" ROLE_PLAIN, a, b, c);
-    params_fmt_count(c, sizeof c, e->conv_params);
+    fmt_thousands(c, sizeof c, e->conv_params);
     if (k->bias)
         snprintf(sc->size_formula, sizeof sc->size_formula, "Conv2d: %d \xC3\x97 %d \xC3\x97 %d\xC3\x97%d + %d = " ROLE_KERNEL "%s" ROLE_PLAIN,
                  oc, ic, f, f, oc, c);

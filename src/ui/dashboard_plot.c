@@ -5,6 +5,8 @@
  */
 #include "ui/dashboard_internal.h"
 
+#include "lesson/scene.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,18 +95,8 @@ double dash_nice_step(double range, int target) {
     return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * p;
 }
 
-// "12,500"
-void dash_fmt_int(char *out, int n, long v) {
-    char tmp[32];
-    snprintf(tmp, sizeof tmp, "%ld", v < 0 ? -v : v);
-    int len = (int)strlen(tmp), o = 0;
-    if (v < 0 && o < n - 1) out[o++] = '-';
-    for (int i = 0; i < len && o < n - 1; i++) {
-        out[o++] = tmp[i];
-        if ((len - i - 1) % 3 == 0 && i < len - 1 && o < n - 1) out[o++] = ',';
-    }
-    out[o] = 0;
-}
+// "12,500" (the dashboard's name for fmt_thousands)
+void dash_fmt_int(char *out, int n, long v) { fmt_thousands(out, (size_t)n, v); }
 
 // "12,500" or "12.5k" for axis labels
 static void fmt_axis_steps(char *out, int n, double v) {

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lesson/scene_network.h"
 #include "lesson/scene_tutorial_bugs.h"
 #include "ui/view.h"
 #include "ui/view_netcommon.h"
