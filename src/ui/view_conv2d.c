@@ -41,23 +41,13 @@ static TextStyle style(ViewCtx *v, float size, Rgba col, bool bold, TextAlign al
 
 // A plane of the input volume as a grid spec (heat gray for pixels, role fill for small integers).
 static GridSpec plane_spec(ViewCtx *v, const Conv2dScene *e, int ch, float x, float y, float cell) {
-    GridSpec g;
-    memset(&g, 0, sizeof g);
-    g.v = e->in + (size_t)ch * e->H * e->W;
-    g.rows = e->H;
-    g.cols = e->W;
+    GridSpec g = grid_spec(e->in + (size_t)ch * e->H * e->W, e->H, e->W, x, y, cell, v->th->input);
     g.pad_t = g.pad_b = e->cfg.pad_top;
     g.pad_l = g.pad_r = e->cfg.pad_left;
-    g.x = x;
-    g.y = y;
-    g.cell = cell;
     g.fill = v->th->input_cell;
-    g.strong = v->th->input;
     g.heat = e->from_image ? HEAT_GRAY : HEAT_NONE;
     g.lo = 0;
     g.hi = 255;
-    g.n_visible = -1;
-    g.values = true;
     Grid tmp = {e->H, e->W, (float *)g.v};
     g.decimals = grid_decimals(&tmp);
     return g;
@@ -92,19 +82,9 @@ static void draw_window(ViewCtx *v, const Scene *sc, const Conv2dScene *e, const
 }
 
 static GridSpec output_spec(ViewCtx *v, const Scene *sc, float x, float y, float cell) {
-    GridSpec g;
-    memset(&g, 0, sizeof g);
-    g.v = sc->output.v;
-    g.rows = sc->output.rows;
-    g.cols = sc->output.cols;
-    g.x = x;
-    g.y = y;
-    g.cell = cell;
+    GridSpec g = grid_spec(sc->output.v, sc->output.rows, sc->output.cols, x, y, cell, v->th->output);
     g.fill = v->th->output_cell;
-    g.strong = v->th->output;
-    g.heat = HEAT_NONE;
     g.n_visible = sc->n_filled;
-    g.values = true;
     g.decimals = grid_decimals(&sc->output);
     return g;
 }
@@ -181,18 +161,9 @@ static void draw_kernel_slice(ViewCtx *v, const Conv2dScene *e, const PlanesLayo
     const Theme *th = v->th;
     int k = P->k;
     draw_text(v->c, P->gx + (float)P->pw * P->cell + 28, mid, "\xE2\x8A\x9B", style(v, th->font_title, th->text_muted, false, ALIGN_CENTER, true));
-    GridSpec kg;
-    memset(&kg, 0, sizeof kg);
     Grid kgrid = {k, k, e->weight + ((size_t)e->filter * e->cfg.in_channels / e->cfg.groups + (size_t)j) * k * k};
-    kg.v = kgrid.v;
-    kg.rows = kg.cols = k;
-    kg.x = P->kx;
-    kg.y = mid - (float)k * P->kcell / 2;
-    kg.cell = P->kcell;
+    GridSpec kg = grid_spec(kgrid.v, k, k, P->kx, mid - (float)k * P->kcell / 2, P->kcell, th->kernel);
     kg.fill = th->kernel_cell;
-    kg.strong = th->kernel;
-    kg.n_visible = -1;
-    kg.values = true;
     kg.decimals = grid_decimals(&kgrid);
     widget_grid(v->c, &kg);
     hitmap_add(v->hits, &kg, HIT_KERNEL, tr(v, "kernel"), 0, 0);

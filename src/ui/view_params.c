@@ -49,15 +49,8 @@ static Rect mini_grids(ViewCtx *v, Rect r, const float *w, int m, int n, bool di
     float x0 = r.x + (r.w - bw) / 2, y0 = r.y + (r.h - bh) / 2;
     static uint8_t mark[64];
     for (int o = 0; o < m; o++) {
-        GridSpec g;
-        memset(&g, 0, sizeof g);
-        g.v = w + (size_t)o * n * n;
-        g.rows = g.cols = n;
-        g.x = x0 + (float)(o % cols) * ((float)n * cell + gap);
-        g.y = y0 + (float)(o / cols) * ((float)n * cell + gap);
-        g.cell = cell;
-        g.strong = th->kernel;
-        g.n_visible = -1;
+        GridSpec g = grid_spec(w + (size_t)o * n * n, n, n, x0 + (float)(o % cols) * ((float)n * cell + gap),
+                               y0 + (float)(o / cols) * ((float)n * cell + gap), cell, th->kernel);
         if (diverging) { // a Linear layer's weights: every one its own colour, no numbers
             g.heat = HEAT_DIVERGING;
             g.lo = -1;
@@ -69,7 +62,6 @@ static Rect mini_grids(ViewCtx *v, Rect r, const float *w, int m, int n, bool di
             for (int i = 0; i < n * n && i < 64; i++) mark[i] = g.v[i] != 0;
             g.mark = mark;
             g.mark_fill = th->kernel_cell;
-            g.values = true;
             Grid tmp = {n, n, (float *)g.v};
             g.decimals = grid_decimals(&tmp);
         }
@@ -98,18 +90,11 @@ static void draw_small(ViewCtx *v, const Scene *sc, const ParamsScene *e) {
     if (e->mode == 0) {
         // input -> one weight grid per output -> outputs
         float cell = fminf(56, a.w * 0.22f / (float)n);
-        GridSpec in;
-        memset(&in, 0, sizeof in);
         static float ones[64];
         for (int i = 0; i < 64; i++) ones[i] = 0;
-        in.v = ones;
-        in.rows = in.cols = n;
-        in.cell = cell;
-        in.x = a.x + 70; // room for the label above
-        in.y = a.y + (a.h - count_h - (float)n * cell) / 2;
+        // x: room for the label above
+        GridSpec in = grid_spec(ones, n, n, a.x + 70, a.y + (a.h - count_h - (float)n * cell) / 2, cell, th->input);
         in.fill = th->input_cell;
-        in.strong = th->input;
-        in.n_visible = -1;
         in.values = false;
         widget_grid(c, &in);
         snprintf(buf, sizeof buf, "%s %d\xC3\x97%d = %ld %s", trv(v, "input"), n, n, e->fc_in, trv(v, "numbers"));
