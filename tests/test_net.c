@@ -1,6 +1,6 @@
 /* Tests of net.c: the CNNNet layer table (names, shapes, parameter counts,
  * state_dict offsets), PyTorch's default init, the kept activations, one
- * forward/backward and 50 SGD steps against the PyTorch twin
+ * forward/backward and 50 SGD steps of the Trainer against the PyTorch twin
  * (fixtures/model_*.safetensors from gen_model_fixtures.py), and a finite-
  * difference check of the whole net's gradient away from ReLU/max-pool kinks.
  */
@@ -12,6 +12,7 @@
 
 #include "engine/cifar.h"
 #include "engine/net.h"
+#include "engine/trainer.h"
 #include "testutil.h"
 
 // ---- helpers ------------------------------------------------------------------------
@@ -288,45 +289,62 @@ static void check_one_step(bool relu_logits, const char *fixture) {
 Test(net, forward_backward_matches_pytorch) { check_one_step(false, "model_grads.safetensors"); }
 Test(net, forward_backward_with_relu_logits_matches_pytorch) { check_one_step(true, "model_grads_relu_logits.safetensors"); }
 
-Test(net, fifty_sgd_steps_match_pytorch) {
+// The 50 steps go through trainer_step, the step --batch train and the
+// training screen run (normalize, forward, loss, backward, the checked and
+// threaded optimizer step), not a test-only loop. The fixture's 10 batches of
+// 4 become a 40-image training set in file order, so epoch e's mini-batch i is
+// fixture batch i, as step s uses batch s % 10 in the PyTorch twin.
+static void check_fifty_trainer_steps(int threads) {
     StFile f;
     fixture_open(&f, "model_sgd50.safetensors");
     int steps = fixture_meta_int(&f, "steps"), distinct = fixture_meta_int(&f, "distinct_batches");
     const float *want_losses = fixture_f32(&f, "losses", NULL);
-    Net net;
-    build(&net, false, 4);
-    load_by_name(&net, net.params, &f, "init.");
-    OptimizerConfig c = optimizer_default_config(OPTIM_SGD);
-    c.lr = 0.001f, c.momentum = 0.9f;
-    Optimizer opt;
-    optimizer_init(&opt, &c, net.n_params);
-    float x[4 * CIFAR_PIXELS];
-    uint8_t labels[4];
+    const StTensor *pt = st_find(&f, "pixels"), *lt = st_find(&f, "labels");
+    cr_assert(pt && lt && pt->dtype == ST_U8 && lt->dtype == ST_U8);
+    int batch = (int)lt->shape[1];
+    cr_assert_eq(batch, 4);
+    cr_assert_eq(steps % distinct, 0, "the fixture's steps must be whole epochs");
+    CifarSet train = {distinct * batch, (uint8_t *)lt->data, (uint8_t *)pt->data};
+
+    TrainConfig c = train_config_default();   // SGD lr 0.001 momentum 0.9, batch 4, as the fixture
+    c.epochs = steps / distinct;
+    c.shuffle = false;
+    c.threads = threads;
+    Trainer t;
+    ClError err = {0};
+    cr_assert_eq(trainer_init(&t, &c, &train, &err), 0, "%s", err.msg);
+    cr_assert_eq(t.batches_per_epoch, distinct);
+    load_by_name(&t.net, t.net.params, &f, "init.");
     float worst_loss = 0;
     int worst_step = 0;
     for (int s = 0; s < steps; s++) {
-        fixture_batch(&f, s % distinct, x, labels);
-        float loss = net_train_step(&net, &opt, x, labels, 4);
+        float loss = NAN;
+        cr_assert_eq(trainer_step(&t, &loss, &err), 1, "step %d: %s", s + 1, err.msg);
         float d = fabsf(loss - want_losses[s]);
         if (d > worst_loss || isnan(d)) worst_loss = d, worst_step = s;
     }
-    float *want = malloc(sizeof(float) * (size_t)net.n_params);
-    load_by_name(&net, want, &f, "final.");
+    cr_assert(t.finished, "the trainer should be done after %d steps", steps);
+    float *want = malloc(sizeof(float) * (size_t)t.net.n_params);
+    load_by_name(&t.net, want, &f, "final.");
     long where = 0;
-    float worst_w = max_abs_diff(net.params, want, net.n_params, &where);
-    fprintf(stderr, "net 50 SGD steps: max |loss diff| %.3g (step %d), max |weight diff| %.3g (param %ld: %.9g vs %.9g)\n",
-            worst_loss, worst_step + 1, worst_w, where, net.params[where], want[where]);
+    float worst_w = max_abs_diff(t.net.params, want, t.net.n_params, &where);
+    fprintf(stderr, "trainer 50 SGD steps (%d threads): max |loss diff| %.3g (step %d), max |weight diff| %.3g "
+            "(param %ld: %.9g vs %.9g)\n", threads, worst_loss, worst_step + 1, worst_w, where,
+            t.net.params[where], want[where]);
     cr_assert(worst_loss < 1e-5f, "loss at step %d differs from PyTorch by %g", worst_step + 1, worst_loss);
-    cr_assert(allclose(net.params, want, net.n_params, 1e-6f, 1e-4f, "final weights after 50 SGD steps"));
+    cr_assert(allclose(t.net.params, want, t.net.n_params, 1e-6f, 1e-4f, "final weights after 50 SGD steps"));
     // and the run actually moved the weights (the comparison is not trivially true)
     const float *init = fixture_f32(&f, "init.fc1.weight", NULL);
-    const Layer *fc1 = net_find_layer(&net, "fc1");
-    cr_assert(max_abs_diff(net.params + fc1->weight_offset, init, 576 * 128, &where) > 1e-4f);
+    const Layer *fc1 = net_find_layer(&t.net, "fc1");
+    cr_assert(max_abs_diff(t.net.params + fc1->weight_offset, init, 576 * 128, &where) > 1e-4f);
     free(want);
-    optimizer_free(&opt);
-    net_free(&net);
+    trainer_free(&t);
     st_free(&f);
 }
+
+// One thread: optimizer_step_checked; two: the threaded check-then-commit update.
+Test(net, fifty_trainer_sgd_steps_match_pytorch) { check_fifty_trainer_steps(1); }
+Test(net, fifty_trainer_sgd_steps_on_two_threads_match_pytorch) { check_fifty_trainer_steps(2); }
 
 // ---- finite differences over the whole net ------------------------------------------------
 

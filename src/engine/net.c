@@ -515,15 +515,6 @@ float net_loss(const Net *net, const uint8_t *labels, int N, float *probs) {
     return cross_entropy_forward(probs, net_logits(net), labels, N, NET_NUM_CLASSES);
 }
 
-float net_train_step(Net *net, Optimizer *opt, const float *input, const uint8_t *labels, int N) {
-    CL_ASSERT(opt->n == net->n_params);
-    net_forward(net, input, N);
-    float loss = net_loss(net, labels, N, NULL);
-    net_backward(net, labels, N);
-    optimizer_step(opt, net->params, net->grads);
-    return loss;
-}
-
 // torch.max(outputs, 1): the first maximal index; a NaN counts as the maximum.
 void net_predict(const Net *net, int N, uint8_t *pred) {
     const float *logits = net_logits(net);

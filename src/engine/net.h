@@ -123,9 +123,6 @@ void net_backward(Net *net, const uint8_t *labels, int N);
 void net_layer_forward(Net *net, int i, int n0, int n1);
 void net_layer_backward(Net *net, int i, float *grads, int n0, int n1);
 
-// zero_grad, forward, loss, backward, step: returns the loss.
-float net_train_step(Net *net, Optimizer *opt, const float *input, const uint8_t *labels, int N);
-
 // Index of the largest logit per sample into pred (N).
 void net_predict(const Net *net, int N, uint8_t *pred);
 

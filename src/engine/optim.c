@@ -1,6 +1,6 @@
 /* torch.optim.SGD and torch.optim.Adam over one flat parameter block, with the
  * update rules of PyTorch 1.13's _single_tensor_sgd / _single_tensor_adam
- * (the formulas are in optim.h). Called by net_train_step and trainer.c.
+ * (the formulas are in optim.h). Called by trainer.c.
  * optimizer_step_checked computes the whole update before committing any of
  * it, so a diverging step can be refused with the state left untouched.
  */

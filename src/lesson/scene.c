@@ -67,6 +67,19 @@ char *scene_fmt(char *buf, size_t n, float v, int decimals) {
     return buf;
 }
 
+// 19273856 -> "19,273,856"; a negative value gets an ASCII minus.
+void fmt_thousands(char *buf, size_t n, long v) {
+    char tmp[32];
+    snprintf(tmp, sizeof tmp, "%ld", v < 0 ? -v : v);
+    size_t len = strlen(tmp), k = 0;
+    if (v < 0 && k + 1 < n) buf[k++] = '-';
+    for (size_t i = 0; i < len && k + 2 < n; i++) {
+        buf[k++] = tmp[i];
+        if ((len - i - 1) % 3 == 0 && i + 1 < len) buf[k++] = ',';
+    }
+    buf[k] = 0;
+}
+
 // 0 for integers, 1 if every value is exact with one decimal (3.5), else 2
 // (1 when values reach 10, to keep cells narrow).
 int grid_decimals(const Grid *g) {

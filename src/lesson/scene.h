@@ -185,6 +185,8 @@ void grid_dump(const char *name, const Grid *g, FILE *f);
 // Formats v for a cell with `decimals` (0: "6"; 2: "6.00", so a column aligns); a negative
 // value gets the typographic minus U+2212. Returns buf.
 char *scene_fmt(char *buf, size_t n, float v, int decimals);
+// 76922 -> "76,922": parameter and image counts (lessons, views and the dashboard).
+void fmt_thousands(char *buf, size_t n, long v);
 // Decimals a grid needs (0 if all integers, else 1 or 2).
 int grid_decimals(const Grid *g);
 // Copies s into out without ROLE_* markers.

@@ -117,122 +117,152 @@ static int load_volume(Scene *sc, Conv2dScene *e, const Lesson *l, const LessonS
     return 0;
 }
 
-static int conv2d_compute(Scene *sc, const Lesson *l, const LessonStep *st, const SceneEnv *env, ClError *err) {
-    static const char *const VIEWS[] = {"volume", "planes", "params", NULL};
-    if (scene_parse_show(l, st, SHOW_FORMULA | SHOW_SIZE, &sc->show, err) != 0) return -1;
-    Conv2dScene *e = cl_calloc(1, sizeof *e);
-    sc->ext = e;
-    sc->ext_free = ext_free;
-    e->filter = 0;
-    int ic, oc, k, s, p, d, g, seed, view;
+// The nn.Conv2d constructor's arguments as the step's keys give them.
+typedef struct {
+    int ic, oc, k, stride, pad, dil, groups;
+    int seed;                          // the built-in weights and bias
     bool bias;
-    if (lesson_get_choice(l, st, "view", VIEWS, 0, &view, err) != 0) return -1;
-    e->view = view;
-    if (lesson_get_int(l, st, "in_channels", 3, 1, 16, &ic, err) != 0) return -1;
-    if (lesson_get_int(l, st, "out_channels", 1, 1, 16, &oc, err) != 0) return -1;
-    if (lesson_get_int(l, st, "kernel_size", 3, 1, 9, &k, err) != 0) return -1;
-    if (lesson_get_int(l, st, "stride", 1, 1, 8, &s, err) != 0) return -1;
-    if (lesson_get_int(l, st, "padding", 0, 0, 8, &p, err) != 0) return -1;
-    if (lesson_get_int(l, st, "dilation", 1, 1, 8, &d, err) != 0) return -1;
-    if (lesson_get_int(l, st, "groups", 1, 1, 16, &g, err) != 0) return -1;
-    if (lesson_get_int(l, st, "seed", 1, 0, 1 << 30, &seed, err) != 0) return -1;
-    if (lesson_get_bool(l, st, "bias", true, &bias, err) != 0) return -1;
-    if (load_volume(sc, e, l, st, env, ic, err) != 0) return -1;
-    if (sc->needs_data) return 0;
-    Conv2dConfig c = conv2d_config(ic, oc, k, k);
-    c.stride_h = c.stride_w = s;
-    c.dilation_h = c.dilation_w = d;
-    c.groups = g;
-    c.has_bias = bias;
-    conv2d_set_padding(&c, p, p);
-    e->cfg = c;
-    e->params = conv2d_param_count(&c);
-    // PyTorch checks the module first (constructor), then the input at forward time.
+} Conv2dKeys;
+
+static int read_conv2d_keys(Conv2dKeys *kk, const Lesson *l, const LessonStep *st, ClError *err) {
+    if (lesson_get_int(l, st, "in_channels", 3, 1, 16, &kk->ic, err) != 0) return -1;
+    if (lesson_get_int(l, st, "out_channels", 1, 1, 16, &kk->oc, err) != 0) return -1;
+    if (lesson_get_int(l, st, "kernel_size", 3, 1, 9, &kk->k, err) != 0) return -1;
+    if (lesson_get_int(l, st, "stride", 1, 1, 8, &kk->stride, err) != 0) return -1;
+    if (lesson_get_int(l, st, "padding", 0, 0, 8, &kk->pad, err) != 0) return -1;
+    if (lesson_get_int(l, st, "dilation", 1, 1, 8, &kk->dil, err) != 0) return -1;
+    if (lesson_get_int(l, st, "groups", 1, 1, 16, &kk->groups, err) != 0) return -1;
+    if (lesson_get_int(l, st, "seed", 1, 0, 1 << 30, &kk->seed, err) != 0) return -1;
+    return lesson_get_bool(l, st, "bias", true, &kk->bias, err);
+}
+
+static Conv2dConfig conv2d_config_of(const Conv2dKeys *kk) {
+    Conv2dConfig c = conv2d_config(kk->ic, kk->oc, kk->k, kk->k);
+    c.stride_h = c.stride_w = kk->stride;
+    c.dilation_h = c.dilation_w = kk->dil;
+    c.groups = kk->groups;
+    c.has_bias = kk->bias;
+    conv2d_set_padding(&c, kk->pad, kk->pad);
+    return c;
+}
+
+// Keeps what PyTorch would raise for this setting in e->error and returns
+// true; else sets the output size. PyTorch checks the module first
+// (constructor), then the input at forward time, so the messages come in that order.
+static bool find_conv2d_error(Conv2dScene *e, const Conv2dKeys *kk) {
     ClError ce;
     int OH = 0, OW = 0;
-    if (conv2d_output_size(&c, e->H, e->W, &OH, &OW, &ce) != 0) {
+    if (conv2d_output_size(&e->cfg, e->H, e->W, &OH, &OW, &ce) != 0) {
         snprintf(e->error, sizeof e->error, "%s", ce.msg);
-        e->params = ic % g == 0 && oc % g == 0 ? e->params : -1; // no module exists to count
-        return 0;
+        bool divisible = kk->ic % kk->groups == 0 && kk->oc % kk->groups == 0;
+        e->params = divisible ? e->params : -1; // no module exists to count
+        return true;
     }
-    if (e->C != ic) { // RuntimeError from F.conv2d, word for word
+    if (e->C != kk->ic) { // RuntimeError from F.conv2d, word for word
         snprintf(e->error, sizeof e->error,
                  "RuntimeError: Given groups=%d, weight of size [%d, %d, %d, %d], expected input[1, %d, %d, %d] to have "
-                 "%d channels, but got %d channels instead", g, oc, ic / g, k, k, e->C, e->H, e->W, ic, e->C);
-        return 0;
+                 "%d channels, but got %d channels instead", kk->groups, kk->oc, kk->ic / kk->groups, kk->k, kk->k,
+                 e->C, e->H, e->W, kk->ic, e->C);
+        return true;
     }
     e->OH = OH;
     e->OW = OW;
-    // weights (OC, IC/g, k, k): the `kernel` key's filters, the rest seeded small integers
-    int slices = ic / g;
-    long nw = (long)oc * slices * k * k;
+    return false;
+}
+
+// `bias_values = 1 -2 ...`: as many as given, the rest stay seeded.
+static int parse_bias_values(float *bias, int oc, const Lesson *l, const LessonStep *st, ClError *err) {
+    int bline;
+    const char *bv = lesson_get(st, "bias_values", &bline);
+    if (!bv) return 0;
+    const char *q = bv;
+    for (int i = 0; i < oc && *q; i++) {
+        char *end;
+        float x = strtof(q, &end);
+        if (end == q) return cl_fail(err, "%s:%d: bias_values: expected numbers, got '%s'", l->path, bline, bv);
+        bias[i] = x;
+        q = end;
+    }
+    return 0;
+}
+
+// Weights (OC, IC/g, k, k): the `kernel` key's filters, the rest seeded
+// -1/0/1 so sums stay readable; then the bias from the same stream (seeded
+// -2..2, or `bias_values`).
+static int fill_conv2d_params(Conv2dScene *e, const Conv2dKeys *kk, const Lesson *l, const LessonStep *st,
+                              ClError *err) {
+    int slices = kk->ic / kk->groups;
+    long nw = (long)kk->oc * slices * kk->k * kk->k;
     e->weight = cl_calloc((size_t)nw, sizeof(float));
     Rng r;
-    rng_seed(&r, (uint64_t)seed * 7919u + 17u);
-    for (long i = 0; i < nw; i++) e->weight[i] = (float)((int)rng_below(&r, 3) - 1); // -1, 0, 1
+    rng_seed(&r, (uint64_t)kk->seed * 7919u + 17u);
+    for (long i = 0; i < nw; i++) e->weight[i] = (float)((int)rng_below(&r, 3) - 1);
     int kline;
     const char *kv = lesson_get(st, "kernel", &kline);
     if (kv) {
         int nf;
-        if (parse_slices(l, kline, kv, e->weight, oc, slices, k, &nf, err) < 0) return -1;
+        if (parse_slices(l, kline, kv, e->weight, kk->oc, slices, kk->k, &nf, err) < 0) return -1;
     }
-    if (bias) {
-        e->bias = cl_calloc((size_t)oc, sizeof(float));
-        for (int i = 0; i < oc; i++) e->bias[i] = (float)((int)rng_below(&r, 5) - 2);
-        int bline;
-        const char *bv = lesson_get(st, "bias_values", &bline);
-        if (bv) {
-            const char *q = bv;
-            for (int i = 0; i < oc && *q; i++) {
-                char *end;
-                float x = strtof(q, &end);
-                if (end == q) return cl_fail(err, "%s:%d: bias_values: expected numbers, got '%s'", l->path, bline, bv);
-                e->bias[i] = x;
-                q = end;
-            }
-        }
-    }
-    e->out = cl_calloc((size_t)oc * OH * OW, sizeof(float));
-    conv2d_forward(e->out, e->in, e->weight, e->bias, &c, 1, e->H, e->W);
+    if (!kk->bias) return 0;
+    e->bias = cl_calloc((size_t)kk->oc, sizeof(float));
+    for (int i = 0; i < kk->oc; i++) e->bias[i] = (float)((int)rng_below(&r, 5) - 2);
+    return parse_bias_values(e->bias, kk->oc, l, st, err);
+}
+
+// The output channel shown. Out of range is an error in the file; after a
+// live change (out_channels lowered below it) it clamps instead.
+static int pick_filter(Conv2dScene *e, int oc, const Lesson *l, const LessonStep *st, const SceneEnv *env,
+                       ClError *err) {
     if (lesson_get_int(l, st, "filter", 0, 0, 15, &e->filter, err) != 0) return -1;
-    if (e->filter >= oc) {
-        if (!(env->overrides && env->overrides->n)) {
-            int fl;
-            lesson_get(st, "filter", &fl);
-            return cl_fail(err, "%s:%d: filter %d: expected 0..%d (out_channels - 1)", l->path, fl, e->filter, oc - 1);
-        }
-        e->filter = oc - 1;
+    if (e->filter < oc) return 0;
+    if (!(env->overrides && env->overrides->n)) {
+        int fl;
+        lesson_get(st, "filter", &fl);
+        return cl_fail(err, "%s:%d: filter %d: expected 0..%d (out_channels - 1)", l->path, fl, e->filter, oc - 1);
     }
-    sc->output = grid_alloc(OH, OW);
-    memcpy(sc->output.v, e->out + (size_t)e->filter * OH * OW, sizeof(float) * (size_t)OH * OW);
-    if (scene_parse_window(l, st, env, OH, OW, &sc->win_oy, &sc->win_ox, &sc->n_filled, err) != 0) return -1;
-    // the size formula, with the dilation term when it matters (torch.nn.Conv2d's docs)
+    e->filter = oc - 1;
+    return 0;
+}
+
+// The size formula, with the dilation term when it matters (torch.nn.Conv2d's docs).
+static void write_size_formula(Scene *sc, const Conv2dScene *e, const Conv2dKeys *kk) {
     const char *M = "\xE2\x88\x92";
-    if (d == 1)
+    if (kk->dil == 1)
         snprintf(sc->size_formula, sizeof sc->size_formula, "out = \xE2\x8C\x8A(%d + 2\xC2\xB7%d %s %d)/%d\xE2\x8C\x8B + 1 = %d",
-                 e->H, p, M, k, s, OH);
+                 e->H, kk->pad, M, kk->k, kk->stride, e->OH);
     else
         snprintf(sc->size_formula, sizeof sc->size_formula,
-                 "out = \xE2\x8C\x8A(%d + 2\xC2\xB7%d %s %d\xC2\xB7(%d %s 1) %s 1)/%d\xE2\x8C\x8B + 1 = %d", e->H, p, M, d, k, M, M, s, OH);
-    if (sc->win_oy < 0) return 0;
-    // per-slice sums of the window: conv2d_forward on one input channel and one kernel slice
-    int per_group_out = oc / g, g0 = (e->filter / per_group_out) * slices;
+                 "out = \xE2\x8C\x8A(%d + 2\xC2\xB7%d %s %d\xC2\xB7(%d %s 1) %s 1)/%d\xE2\x8C\x8B + 1 = %d", e->H, kk->pad, M,
+                 kk->dil, kk->k, M, M, kk->stride, e->OH);
+}
+
+// Per-slice sums of the window: conv2d_forward on one input channel and one
+// kernel slice, so each Σ on screen is the engine's own number.
+static void compute_slice_sums(Conv2dScene *e, int win_oy, int win_ox) {
+    const Conv2dConfig *c = &e->cfg;
+    int slices = c->in_channels / c->groups, k = c->kernel_h;
+    int per_group_out = c->out_channels / c->groups, g0 = (e->filter / per_group_out) * slices;
     e->n_slices = slices < CONV2D_MAX_SLICES ? slices : CONV2D_MAX_SLICES;
     e->first_channel = g0;
-    Conv2dConfig c1 = c;
+    Conv2dConfig c1 = *c;
     c1.in_channels = c1.out_channels = 1;
     c1.groups = 1;
     c1.has_bias = false;
-    float *tmp = cl_malloc(sizeof(float) * (size_t)OH * OW);
+    float *tmp = cl_malloc(sizeof(float) * (size_t)e->OH * e->OW);
     for (int j = 0; j < e->n_slices; j++) {
         conv2d_forward(tmp, e->in + (size_t)(g0 + j) * e->H * e->W, e->weight + ((size_t)e->filter * slices + j) * k * k,
                        NULL, &c1, 1, e->H, e->W);
-        e->slice_sum[j] = tmp[sc->win_oy * OW + sc->win_ox];
+        e->slice_sum[j] = tmp[win_oy * e->OW + win_ox];
     }
     free(tmp);
-    sc->window_value = sc->output.v[sc->win_oy * OW + sc->win_ox];
-    // formula: Σ_R + Σ_G + Σ_B + b = 145 + (−32) + 17 + 1 = 131
+}
+
+// formula: ΣR + ΣG + ΣB + b = 145 + (−32) + 17 + 1 = 131 (slices named by
+// colour for an image, by channel index otherwise; negatives in parentheses).
+static void write_sum_formula(Scene *sc, const Conv2dScene *e) {
     static const char *const RGB[3] = {"R", "G", "B"};
+    bool bias = e->cfg.has_bias;
+    int g0 = e->first_channel;
     char *f = sc->formula, t[64];
     size_t cap = sizeof sc->formula, len = 0;
     for (int j = 0; j < e->n_slices && len < cap; j++) {
@@ -252,14 +282,45 @@ static int conv2d_compute(Scene *sc, const Lesson *l, const LessonStep *st, cons
         len += (size_t)snprintf(f + len, cap - len, "%s" ROLE_INPUT "%s%s%s" ROLE_PLAIN, j ? " + " : "", neg ? "(" : "", t, neg ? ")" : "");
     }
     if (bias && len < cap) {
-        scene_fmt(t, sizeof t, e->bias[e->filter], fabsf(e->bias[e->filter] - roundf(e->bias[e->filter])) > 1e-4f ? 2 : 0);
-        bool neg = e->bias[e->filter] < 0;
+        float b = e->bias[e->filter];
+        scene_fmt(t, sizeof t, b, fabsf(b - roundf(b)) > 1e-4f ? 2 : 0);
+        bool neg = b < 0;
         len += (size_t)snprintf(f + len, cap - len, " + " ROLE_KERNEL "%s%s%s" ROLE_PLAIN, neg ? "(" : "", t, neg ? ")" : "");
     }
     if (len < cap) {
         scene_fmt(t, sizeof t, sc->window_value, dec);
         snprintf(f + len, cap - len, " = " ROLE_OUTPUT "%s" ROLE_PLAIN, t);
     }
+}
+
+static int conv2d_compute(Scene *sc, const Lesson *l, const LessonStep *st, const SceneEnv *env, ClError *err) {
+    if (scene_parse_show(l, st, SHOW_FORMULA | SHOW_SIZE, &sc->show, err) != 0) return -1;
+    Conv2dScene *e = cl_calloc(1, sizeof *e);
+    sc->ext = e;
+    sc->ext_free = ext_free;
+    e->filter = 0;
+    static const char *const VIEWS[] = {"volume", "planes", "params", NULL};
+    if (lesson_get_choice(l, st, "view", VIEWS, 0, &e->view, err) != 0) return -1;
+    Conv2dKeys kk;
+    if (read_conv2d_keys(&kk, l, st, err) != 0) return -1;
+    if (load_volume(sc, e, l, st, env, kk.ic, err) != 0) return -1;
+    if (sc->needs_data) return 0;
+    e->cfg = conv2d_config_of(&kk);
+    e->params = conv2d_param_count(&e->cfg);
+    if (find_conv2d_error(e, &kk)) return 0;  // the view shows the error in place of the output
+    if (fill_conv2d_params(e, &kk, l, st, err) != 0) return -1;
+    int OH = e->OH, OW = e->OW;
+    e->out = cl_calloc((size_t)kk.oc * OH * OW, sizeof(float));
+    conv2d_forward(e->out, e->in, e->weight, e->bias, &e->cfg, 1, e->H, e->W);
+    if (pick_filter(e, kk.oc, l, st, env, err) != 0) return -1;
+    sc->output = grid_alloc(OH, OW);
+    memcpy(sc->output.v, e->out + (size_t)e->filter * OH * OW, sizeof(float) * (size_t)OH * OW);
+    if (scene_parse_window(l, st, env, OH, OW, &sc->win_oy, &sc->win_ox, &sc->n_filled, err) != 0) return -1;
+    write_size_formula(sc, e, &kk);
+    if (sc->win_oy < 0) return 0;
+    compute_slice_sums(e, sc->win_oy, sc->win_ox);
+    sc->window_value = sc->output.v[sc->win_oy * OW + sc->win_ox];
+    write_sum_formula(sc, e);
     return 0;
 }
 

@@ -17,18 +17,6 @@
 
 static const char *const KEYS[] = {"layer", "weights", "extractor", NULL};
 
-void fmt_thousands(char *buf, size_t n, long v) {
-    char tmp[32];
-    snprintf(tmp, sizeof tmp, "%ld", v < 0 ? -v : v);
-    size_t len = strlen(tmp), k = 0;
-    if (v < 0 && k + 1 < n) buf[k++] = '-';
-    for (size_t i = 0; i < len && k + 2 < n; i++) {
-        buf[k++] = tmp[i];
-        if ((len - i - 1) % 3 == 0 && i + 1 < len) buf[k++] = ',';
-    }
-    buf[k] = 0;
-}
-
 // "28×28×8" as the tutorial writes shapes (H×W×C); a vector is just its length.
 void network_shape_text(char *buf, size_t n, int c, int h, int w) {
     if (h == 1 && w == 1) snprintf(buf, n, "%d", c);
@@ -74,53 +62,130 @@ static void layer_formulas(const Layer *l, char *size, size_t ns, char *params, 
     }
 }
 
-static int network_compute(Scene *sc, const Lesson *l, const LessonStep *st, const SceneEnv *env, ClError *err) {
-    if (scene_parse_show(l, st, SHOW_FORMULA | SHOW_SIZE | SHOW_IMAGE, &sc->show, err) != 0) return -1;
-    NetworkExt *e = cl_calloc(1, sizeof *e);
-    sc->ext = e;
-    sc->ext_free = network_free;
-    Net net;
-    if (net_build_cnnnet(&net, false, 1, err) != 0) return -1;
-    e->n_layers = net.n_layers;
-    memcpy(e->layers, net.layers, sizeof net.layers);
-    e->n_params = net.n_params;
-    for (int i = 0; i < net.n_layers; i++)
-        layer_formulas(&net.layers[i], e->size_formula[i], sizeof e->size_formula[i], e->param_formula[i], sizeof e->param_formula[i]);
-    // total: "608 + 1,168 + 73,856 + 1,290 = 76,922" from the learnable layers
+// The layer table from the engine's net: each layer with its size and
+// parameter formulas, and the total "608 + 1,168 + 73,856 + 1,290 = 76,922"
+// over the learnable layers.
+static void fill_layer_table(NetworkExt *e, const Net *net) {
+    e->n_layers = net->n_layers;
+    memcpy(e->layers, net->layers, sizeof net->layers);
+    e->n_params = net->n_params;
+    for (int i = 0; i < net->n_layers; i++)
+        layer_formulas(&net->layers[i], e->size_formula[i], sizeof e->size_formula[i], e->param_formula[i], sizeof e->param_formula[i]);
     size_t k = 0;
-    for (int i = 0; i < net.n_layers; i++) {
-        if (net.layers[i].param_count == 0) continue;
+    for (int i = 0; i < net->n_layers; i++) {
+        if (net->layers[i].param_count == 0) continue;
         char t[32];
-        fmt_thousands(t, sizeof t, net.layers[i].param_count);
+        fmt_thousands(t, sizeof t, net->layers[i].param_count);
         k += (size_t)snprintf(e->total_formula + k, sizeof e->total_formula - k, "%s%s", k ? " + " : "", t);
         if (k >= sizeof e->total_formula) k = sizeof e->total_formula - 1;
     }
     char tot[32];
-    fmt_thousands(tot, sizeof tot, net.n_params);
+    fmt_thousands(tot, sizeof tot, net->n_params);
     snprintf(e->total_formula + k, sizeof e->total_formula - k, " = %s", tot);
+}
 
-    // which layer the step is about
+// `layer = NAME | input | none`: which row the step is about.
+static int read_focus(NetworkExt *e, const Net *net, const Lesson *l, const LessonStep *st, ClError *err) {
     int line;
     const char *focus = lesson_get(st, "layer", &line);
     e->focus = NETWORK_FOCUS_NONE;
-    if (focus && strcmp(focus, "input") == 0) e->focus = NETWORK_FOCUS_INPUT;
-    else if (focus && strcmp(focus, "none") != 0) {
-        const Layer *fl = net_find_layer(&net, focus);
-        if (!fl) {
-            net_free(&net);
-            char names[256] = "input";
-            for (int i = 0; i < e->n_layers; i++) { strncat(names, ", ", sizeof names - strlen(names) - 1); strncat(names, e->layers[i].name, sizeof names - strlen(names) - 1); }
-            return cl_fail(err, "%s:%d: layer: unknown layer '%s'; expected none, %s", l->path, line, focus, names);
-        }
-        e->focus = (int)(fl - net.layers);
+    if (!focus || strcmp(focus, "none") == 0) return 0;
+    if (strcmp(focus, "input") == 0) {
+        e->focus = NETWORK_FOCUS_INPUT;
+        return 0;
     }
-    bool extractor;
-    if (lesson_get_bool(l, st, "extractor", false, &extractor, err) != 0) { net_free(&net); return -1; }
-    e->extractor = extractor;
-    if (netlesson_weights(&net, l, st, &e->weights, err) != 0) { net_free(&net); return -1; }
+    const Layer *fl = net_find_layer(net, focus);
+    if (!fl) {
+        char names[256] = "input";
+        for (int i = 0; i < e->n_layers; i++) { strncat(names, ", ", sizeof names - strlen(names) - 1); strncat(names, e->layers[i].name, sizeof names - strlen(names) - 1); }
+        return cl_fail(err, "%s:%d: layer: unknown layer '%s'; expected none, %s", l->path, line, focus, names);
+    }
+    e->focus = (int)(fl - net->layers);
+    return 0;
+}
 
-    // the picture through the net
-    if (scene_load_image(sc, l, st, env, err) != 0) { net_free(&net); return -1; }
+// Copies of every activation of the forward pass (acts[0] is the input),
+// since the net is freed when the step is computed.
+static void keep_activations(NetworkExt *e, const Net *net, const float *input) {
+    e->have_acts = true;
+    e->acts_n[0] = CIFAR_PIXELS;
+    e->acts[0] = cl_malloc(sizeof(float) * CIFAR_PIXELS);
+    memcpy(e->acts[0], input, sizeof(float) * CIFAR_PIXELS);
+    for (int i = 0; i < net->n_layers; i++) {
+        const Layer *ly = &net->layers[i];
+        long n = (long)ly->out_c * ly->out_h * ly->out_w;
+        e->acts_n[i + 1] = n;
+        e->acts[i + 1] = cl_malloc(sizeof(float) * (size_t)n);
+        memcpy(e->acts[i + 1], net->acts[i + 1], sizeof(float) * (size_t)n);
+    }
+}
+
+// The tutorial's nn.Sequential(conv1, pool1, conv2, pool2): the same engine
+// ops with no ReLU in between, and how far its output is from the real
+// pool2 (the tutorial's point: the children are not the forward pass).
+static void run_extractor(NetworkExt *e, const Net *net, const float *input) {
+    const Layer *c1 = net_find_layer(net, "conv1"), *p1 = net_find_layer(net, "pool1");
+    const Layer *c2 = net_find_layer(net, "conv2"), *p2 = net_find_layer(net, "pool2");
+    float *a1 = cl_malloc(sizeof(float) * (size_t)(c1->out_c * c1->out_h * c1->out_w));
+    float *b1 = cl_malloc(sizeof(float) * (size_t)(p1->out_c * p1->out_h * p1->out_w));
+    float *a2 = cl_malloc(sizeof(float) * (size_t)(c2->out_c * c2->out_h * c2->out_w));
+    int32_t *ix = cl_malloc(sizeof(int32_t) * (size_t)(c1->out_c * c1->out_h * c1->out_w));
+    long n2 = (long)p2->out_c * p2->out_h * p2->out_w;
+    e->extract = cl_malloc(sizeof(float) * (size_t)n2);
+    e->extract_n = n2;
+    conv2d_forward(a1, input, net->params + c1->weight_offset, net->params + c1->bias_offset, &c1->conv, 1, 32, 32);
+    maxpool2d_forward(b1, ix, a1, &p1->pool, 1, p1->in_c, p1->in_h, p1->in_w);
+    conv2d_forward(a2, b1, net->params + c2->weight_offset, net->params + c2->bias_offset, &c2->conv, 1, c2->in_h, c2->in_w);
+    maxpool2d_forward(e->extract, ix, a2, &p2->pool, 1, p2->in_c, p2->in_h, p2->in_w);
+    const float *pool2 = e->acts[(p2 - net->layers) + 1];
+    for (long i = 0; i < n2; i++) {
+        e->extract_diff += fabsf(e->extract[i] - pool2[i]) > 1e-6f;
+        e->extract_negative += e->extract[i] < 0;
+    }
+    free(a1), free(b1), free(a2), free(ix);
+}
+
+// The step's test image through the net: activations, softmax, prediction.
+static void forward_image(NetworkExt *e, Net *net, const Scene *sc, const SceneEnv *env) {
+    float input[CIFAR_PIXELS];
+    scene_image_input(input, sc, env); // a CIFAR image or the student's picture
+    uint8_t label = sc->image_label >= 0 ? (uint8_t)sc->image_label : 0; // probs do not depend on it
+    net_forward(net, input, 1);
+    keep_activations(e, net, input);
+    cross_entropy_forward(e->probs, net_logits(net), &label, 1, NET_NUM_CLASSES);
+    uint8_t pred;
+    net_predict(net, 1, &pred);
+    e->pred = pred;
+    if (e->extractor) run_extractor(e, net, input);
+}
+
+// Formula bar: the focused layer's size and parameter formulas, else the total.
+static void write_network_formulas(Scene *sc, const NetworkExt *e) {
+    if (e->focus < 0) {
+        snprintf(sc->size_formula, sizeof sc->size_formula, ROLE_KERNEL "params" ROLE_PLAIN " = %s", e->total_formula);
+        return;
+    }
+    const Layer *fl = &e->layers[e->focus];
+    char shape[48];
+    network_shape_text(shape, sizeof shape, fl->out_c, fl->out_h, fl->out_w);
+    snprintf(sc->formula, sizeof sc->formula, ROLE_OUTPUT "%s" ROLE_PLAIN ": %s  \xE2\x86\x92  " ROLE_OUTPUT "%s",
+             fl->name, e->size_formula[e->focus], shape);
+    if (fl->param_count > 0)
+        snprintf(sc->size_formula, sizeof sc->size_formula, ROLE_KERNEL "params" ROLE_PLAIN " = %s", e->param_formula[e->focus]);
+    else
+        snprintf(sc->size_formula, sizeof sc->size_formula, ROLE_KERNEL "params" ROLE_PLAIN " = 0");
+}
+
+// Everything that needs the net, which is freed on every path out.
+static int compute_with_net(Scene *sc, NetworkExt *e, Net *net, const Lesson *l, const LessonStep *st,
+                            const SceneEnv *env, ClError *err) {
+    fill_layer_table(e, net);
+    if (read_focus(e, net, l, st, err) != 0) return -1;
+    bool extractor;
+    if (lesson_get_bool(l, st, "extractor", false, &extractor, err) != 0) return -1;
+    e->extractor = extractor;
+    if (netlesson_weights(net, l, st, &e->weights, err) != 0) return -1;
+    if (scene_load_image(sc, l, st, env, err) != 0) return -1;
     if (sc->needs_data) { // the table and the formulas need no data: keep them, say how to get the maps
         e->no_data = true;
         snprintf(e->data_hint, sizeof e->data_hint, "%s", sc->error);
@@ -128,64 +193,21 @@ static int network_compute(Scene *sc, const Lesson *l, const LessonStep *st, con
         sc->error[0] = 0;
         sc->image_index = -1;
     }
-    if (sc->image_index >= 0) {
-        float input[CIFAR_PIXELS];
-        scene_image_input(input, sc, env);
-        net_forward(&net, input, 1);
-        e->have_acts = true;
-        e->acts_n[0] = CIFAR_PIXELS;
-        e->acts[0] = cl_malloc(sizeof(float) * CIFAR_PIXELS);
-        memcpy(e->acts[0], input, sizeof input);
-        for (int i = 0; i < net.n_layers; i++) {
-            const Layer *ly = &net.layers[i];
-            long n = (long)ly->out_c * ly->out_h * ly->out_w;
-            e->acts_n[i + 1] = n;
-            e->acts[i + 1] = cl_malloc(sizeof(float) * (size_t)n);
-            memcpy(e->acts[i + 1], net.acts[i + 1], sizeof(float) * (size_t)n);
-        }
-        uint8_t label = sc->image_label >= 0 ? (uint8_t)sc->image_label : 0;  // probs do not depend on it
-        cross_entropy_forward(e->probs, net_logits(&net), &label, 1, NET_NUM_CLASSES);
-        uint8_t pred;
-        net_predict(&net, 1, &pred);
-        e->pred = pred;
-        if (extractor) { // nn.Sequential(conv1, pool1, conv2, pool2): the same engine ops, no ReLU in between
-            const Layer *c1 = net_find_layer(&net, "conv1"), *p1 = net_find_layer(&net, "pool1");
-            const Layer *c2 = net_find_layer(&net, "conv2"), *p2 = net_find_layer(&net, "pool2");
-            float *a1 = cl_malloc(sizeof(float) * (size_t)(c1->out_c * c1->out_h * c1->out_w));
-            float *b1 = cl_malloc(sizeof(float) * (size_t)(p1->out_c * p1->out_h * p1->out_w));
-            float *a2 = cl_malloc(sizeof(float) * (size_t)(c2->out_c * c2->out_h * c2->out_w));
-            int32_t *ix = cl_malloc(sizeof(int32_t) * (size_t)(c1->out_c * c1->out_h * c1->out_w));
-            long n2 = (long)p2->out_c * p2->out_h * p2->out_w;
-            e->extract = cl_malloc(sizeof(float) * (size_t)n2);
-            e->extract_n = n2;
-            conv2d_forward(a1, input, net.params + c1->weight_offset, net.params + c1->bias_offset, &c1->conv, 1, 32, 32);
-            maxpool2d_forward(b1, ix, a1, &p1->pool, 1, p1->in_c, p1->in_h, p1->in_w);
-            conv2d_forward(a2, b1, net.params + c2->weight_offset, net.params + c2->bias_offset, &c2->conv, 1, c2->in_h, c2->in_w);
-            maxpool2d_forward(e->extract, ix, a2, &p2->pool, 1, p2->in_c, p2->in_h, p2->in_w);
-            const float *pool2 = e->acts[(p2 - net.layers) + 1];
-            for (long i = 0; i < n2; i++) {
-                e->extract_diff += fabsf(e->extract[i] - pool2[i]) > 1e-6f;
-                e->extract_negative += e->extract[i] < 0;
-            }
-            free(a1), free(b1), free(a2), free(ix);
-        }
-    }
-    net_free(&net);
+    if (sc->image_index >= 0) forward_image(e, net, sc, env);
+    return 0;
+}
 
-    // formula bar: the focused layer's size and parameter formulas
-    if (e->focus >= 0) {
-        const Layer *fl = &e->layers[e->focus];
-        char shape[48];
-        network_shape_text(shape, sizeof shape, fl->out_c, fl->out_h, fl->out_w);
-        snprintf(sc->formula, sizeof sc->formula, ROLE_OUTPUT "%s" ROLE_PLAIN ": %s  \xE2\x86\x92  " ROLE_OUTPUT "%s",
-                 fl->name, e->size_formula[e->focus], shape);
-        if (fl->param_count > 0)
-            snprintf(sc->size_formula, sizeof sc->size_formula, ROLE_KERNEL "params" ROLE_PLAIN " = %s", e->param_formula[e->focus]);
-        else
-            snprintf(sc->size_formula, sizeof sc->size_formula, ROLE_KERNEL "params" ROLE_PLAIN " = 0");
-    } else {
-        snprintf(sc->size_formula, sizeof sc->size_formula, ROLE_KERNEL "params" ROLE_PLAIN " = %s", e->total_formula);
-    }
+static int network_compute(Scene *sc, const Lesson *l, const LessonStep *st, const SceneEnv *env, ClError *err) {
+    if (scene_parse_show(l, st, SHOW_FORMULA | SHOW_SIZE | SHOW_IMAGE, &sc->show, err) != 0) return -1;
+    NetworkExt *e = cl_calloc(1, sizeof *e);
+    sc->ext = e;
+    sc->ext_free = network_free;
+    Net net;
+    if (net_build_cnnnet(&net, false, 1, err) != 0) return -1;
+    int rc = compute_with_net(sc, e, &net, l, st, env, err);
+    net_free(&net);
+    if (rc != 0) return -1;
+    write_network_formulas(sc, e);
     return 0;
 }
 

@@ -23,7 +23,5 @@ typedef struct {
     long conv_nonzero;          // non-zero entries of that matrix (OH·OW·f·f without padding)
 } ParamsScene;
 
-// 19273856 -> "19,273,856"
-void params_fmt_count(char *buf, size_t n, long v);
 
 #endif

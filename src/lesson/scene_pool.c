@@ -35,60 +35,63 @@ static int make_feature_map(Scene *sc, const Lesson *l, const LessonStep *st, Cl
     return 0;
 }
 
-static int pool_compute(Scene *sc, const Lesson *l, const LessonStep *st, const SceneEnv *env, ClError *err) {
-    static const char *const KINDS[] = {"max", "avg", "global", NULL};
-    if (scene_parse_show(l, st, SHOW_INPUT | SHOW_OUTPUT | SHOW_FORMULA, &sc->show, err) != 0) return -1;
-    if (scene_load_input(sc, l, st, env, true, err) != 0) return -1;
-    if (lesson_get(st, "feature", NULL) && make_feature_map(sc, l, st, err) != 0) return -1;
-    if (lesson_get_choice(l, st, "pool", KINDS, 0, &sc->pool_kind, err) != 0) return -1;
-    int H = sc->input.rows, W = sc->input.cols, OH, OW;
-    int kline = st->line;
-    if (!lesson_get(st, "kernel_size", &kline)) lesson_get(st, "pool", &kline);
-    if (sc->pool_kind == 2) { // global max: one window covering the plane
-        sc->pool = pool2d_config(H, W);
-        OH = OW = 1;
-        sc->output = grid_alloc(1, 1);
-        sc->indices = cl_malloc(sizeof(int32_t));
-        global_maxpool_forward(sc->output.v, sc->indices, sc->input.v, 1, 1, H, W);
-        snprintf(sc->size_formula, sizeof sc->size_formula, "%d\xC3\x97%d \xE2\x86\x92 1\xC3\x97" "1", H, W);
-    } else {
-        int kh, kw, sh, sw, ph, pw, dh, dw;
-        if (lesson_get_int2(l, st, "kernel_size", 2, 1, 32, &kh, &kw, err) != 0) return -1;
-        if (lesson_get_int2(l, st, "stride", 0, 1, 32, &sh, &sw, err) != 0) return -1;
-        if (lesson_get_int2(l, st, "padding", 0, 0, 16, &ph, &pw, err) != 0) return -1;
-        if (lesson_get_int2(l, st, "dilation", 1, 1, 16, &dh, &dw, err) != 0) return -1;
-        Pool2dConfig c = pool2d_config(kh, kw);
-        if (sh > 0) { c.stride_h = sh; c.stride_w = sw; } // absent: PyTorch's stride = kernel_size
-        c.pad_h = ph; c.pad_w = pw;
-        c.dilation_h = dh; c.dilation_w = dw;
-        if (lesson_get_bool(l, st, "ceil_mode", false, &c.ceil_mode, err) != 0) return -1;
-        if (lesson_get_bool(l, st, "count_include_pad", true, &c.count_include_pad, err) != 0) return -1;
-        sc->pool = c;
-        ClError e2;
-        int rc = sc->pool_kind == 0 ? maxpool2d_output_size(&c, H, W, &OH, &OW, &e2)
-                                    : avgpool2d_output_size(&c, H, W, &OH, &OW, &e2);
-        if (rc != 0) return cl_fail(err, "%s:%d: %s (input %dx%d)", l->path, kline, e2.msg, H, W);
-        sc->output = grid_alloc(OH, OW);
-        if (sc->pool_kind == 0) {
-            sc->indices = cl_malloc(sizeof(int32_t) * (size_t)(OH * OW));
-            maxpool2d_forward(sc->output.v, sc->indices, sc->input.v, &c, 1, 1, H, W);
-        } else {
-            avgpool2d_forward(sc->output.v, sc->input.v, &c, 1, 1, H, W);
-        }
-        scene_size_formula(sc->size_formula, sizeof sc->size_formula, H, W, ph, ph, pw, pw, kh, kw, c.stride_h,
-                           c.stride_w, dh, dw, OH, OW);
-        if (c.ceil_mode) { // ceil_mode rounds up: ⌊ ⌋ -> ⌈ ⌉ (same byte length in UTF-8)
-            for (char *q = sc->size_formula; (q = strstr(q, "\xE2\x8C")); q += 3) {
-                if ((unsigned char)q[2] == 0x8A) q[2] = (char)0x88;
-                else if ((unsigned char)q[2] == 0x8B) q[2] = (char)0x89;
-            }
-        }
+// Global max pooling: one window covering the plane.
+static void compute_global_pool(Scene *sc, int H, int W) {
+    sc->pool = pool2d_config(H, W);
+    sc->output = grid_alloc(1, 1);
+    sc->indices = cl_malloc(sizeof(int32_t));
+    global_maxpool_forward(sc->output.v, sc->indices, sc->input.v, 1, 1, H, W);
+    snprintf(sc->size_formula, sizeof sc->size_formula, "%d\xC3\x97%d \xE2\x86\x92 1\xC3\x97" "1", H, W);
+}
+
+// ceil_mode rounds up: ⌊ ⌋ -> ⌈ ⌉ in place (the same byte length in UTF-8).
+static void floor_to_ceil_brackets(char *s) {
+    for (char *q = s; (q = strstr(q, "\xE2\x8C")); q += 3) {
+        if ((unsigned char)q[2] == 0x8A) q[2] = (char)0x88;
+        else if ((unsigned char)q[2] == 0x8B) q[2] = (char)0x89;
     }
-    if (scene_parse_window(l, st, env, OH, OW, &sc->win_oy, &sc->win_ox, &sc->n_filled, err) != 0) return -1;
-    if (sc->win_oy < 0) return 0;
-    sc->window_value = sc->output.v[sc->win_oy * OW + sc->win_ox];
-    // the window's cells (padding included) for the view and the formula
+}
+
+// MaxPool2d (with its argmax) or AvgPool2d from the step's keys; a setting
+// PyTorch rejects is an error at kline (the kernel_size or pool line).
+static int compute_window_pool(Scene *sc, const Lesson *l, const LessonStep *st, int kline, int *OH, int *OW,
+                               ClError *err) {
+    int H = sc->input.rows, W = sc->input.cols;
+    int kh, kw, sh, sw, ph, pw, dh, dw;
+    if (lesson_get_int2(l, st, "kernel_size", 2, 1, 32, &kh, &kw, err) != 0) return -1;
+    if (lesson_get_int2(l, st, "stride", 0, 1, 32, &sh, &sw, err) != 0) return -1;
+    if (lesson_get_int2(l, st, "padding", 0, 0, 16, &ph, &pw, err) != 0) return -1;
+    if (lesson_get_int2(l, st, "dilation", 1, 1, 16, &dh, &dw, err) != 0) return -1;
+    Pool2dConfig c = pool2d_config(kh, kw);
+    if (sh > 0) { c.stride_h = sh; c.stride_w = sw; } // absent: PyTorch's stride = kernel_size
+    c.pad_h = ph; c.pad_w = pw;
+    c.dilation_h = dh; c.dilation_w = dw;
+    if (lesson_get_bool(l, st, "ceil_mode", false, &c.ceil_mode, err) != 0) return -1;
+    if (lesson_get_bool(l, st, "count_include_pad", true, &c.count_include_pad, err) != 0) return -1;
+    sc->pool = c;
+    ClError e2;
+    int rc = sc->pool_kind == 0 ? maxpool2d_output_size(&c, H, W, OH, OW, &e2)
+                                : avgpool2d_output_size(&c, H, W, OH, OW, &e2);
+    if (rc != 0) return cl_fail(err, "%s:%d: %s (input %dx%d)", l->path, kline, e2.msg, H, W);
+    sc->output = grid_alloc(*OH, *OW);
+    if (sc->pool_kind == 0) {
+        sc->indices = cl_malloc(sizeof(int32_t) * (size_t)(*OH * *OW));
+        maxpool2d_forward(sc->output.v, sc->indices, sc->input.v, &c, 1, 1, H, W);
+    } else {
+        avgpool2d_forward(sc->output.v, sc->input.v, &c, 1, 1, H, W);
+    }
+    scene_size_formula(sc->size_formula, sizeof sc->size_formula, H, W, ph, ph, pw, pw, kh, kw, c.stride_h,
+                       c.stride_w, dh, dw, *OH, *OW);
+    if (c.ceil_mode) floor_to_ceil_brackets(sc->size_formula);
+    return 0;
+}
+
+// The window's cells (padding included) for the view and the formula.
+// Padding reads as −∞ for max (PyTorch pads max pooling with −inf) and 0 for
+// average; cells of a ceil_mode overhang past the padding are not read at all.
+static void collect_window_terms(Scene *sc) {
     const Pool2dConfig *c = &sc->pool;
+    int H = sc->input.rows, W = sc->input.cols;
     int kh = sc->pool_kind == 2 ? H : c->kernel_h, kw = sc->pool_kind == 2 ? W : c->kernel_w;
     for (int ky = 0; ky < kh; ky++)
         for (int kx = 0; kx < kw; kx++) {
@@ -96,46 +99,72 @@ static int pool_compute(Scene *sc, const Lesson *l, const LessonStep *st, const 
             int ix = sc->pool_kind == 2 ? kx : sc->win_ox * c->stride_w - c->pad_w + kx * c->dilation_w;
             if (sc->n_terms == SCENE_MAX_TERMS) break;
             bool inside = iy >= 0 && iy < H && ix >= 0 && ix < W;
-            if (!inside && (iy >= H + c->pad_h || ix >= W + c->pad_w)) continue; // ceil_mode overhang
+            if (!inside && (iy >= H + c->pad_h || ix >= W + c->pad_w)) continue;
             int t = sc->n_terms++;
             sc->term_iy[t] = iy;
             sc->term_ix[t] = ix;
             sc->term_in[t] = inside ? sc->input.v[iy * W + ix] : (sc->pool_kind == 0 ? -INFINITY : 0.0f);
             sc->term_w[t] = 1;
         }
+}
+
+// The divisor PyTorch's AvgPool2d uses: the window clipped to the padded
+// input (count_include_pad) or to the input.
+static int avg_divisor(const Scene *sc) {
+    int H = sc->input.rows, W = sc->input.cols, div = 0;
+    for (int i = 0; i < sc->n_terms; i++) {
+        bool inside = sc->term_iy[i] >= 0 && sc->term_iy[i] < H && sc->term_ix[i] >= 0 && sc->term_ix[i] < W;
+        div += inside || sc->pool.count_include_pad;
+    }
+    return div;
+}
+
+// "max(1, 3, 0, 2) = 3" with the argmax in the kernel colour, or
+// "(1 + 3 + 0 + 2)/4 = 1.5"; a long window shows its first 4 and last 3 terms.
+static void write_pool_formula(Scene *sc) {
+    int H = sc->input.rows, W = sc->input.cols, OW = sc->output.cols;
+    bool max = sc->pool_kind != 1;
     char *f = sc->formula, t[64];
     size_t cap = sizeof sc->formula, len = 0;
     int dec = grid_decimals(&sc->input), dec_out = grid_decimals(&sc->output);
-    {
-        len += (size_t)snprintf(f, cap, sc->pool_kind != 1 ? "max(" : "(");
-        for (int i = 0; i < sc->n_terms && len < cap; i++) {
-            if (sc->n_terms > 9 && i == 4) {
-                len += (size_t)snprintf(f + len, cap - len, sc->pool_kind != 1 ? ", \xE2\x80\xA6" : " + \xE2\x80\xA6");
-                i = sc->n_terms - 3;
-                continue;
-            }
-            if (isinf(sc->term_in[i])) snprintf(t, sizeof t, "\xE2\x88\x92\xE2\x88\x9E");
-            else scene_fmt(t, sizeof t, sc->term_in[i], dec);
-            bool is_arg = sc->pool_kind != 1 && sc->term_iy[i] * W + sc->term_ix[i] == sc->indices[sc->win_oy * OW + sc->win_ox] &&
-                          sc->term_iy[i] >= 0 && sc->term_ix[i] >= 0 && sc->term_iy[i] < H && sc->term_ix[i] < W;
-            len += (size_t)snprintf(f + len, cap - len, "%s%s%s" ROLE_PLAIN, i ? (sc->pool_kind != 1 ? ", " : " + ") : "",
-                                    is_arg ? ROLE_KERNEL : ROLE_INPUT, t);
+    len += (size_t)snprintf(f, cap, max ? "max(" : "(");
+    for (int i = 0; i < sc->n_terms && len < cap; i++) {
+        if (sc->n_terms > 9 && i == 4) {
+            len += (size_t)snprintf(f + len, cap - len, max ? ", \xE2\x80\xA6" : " + \xE2\x80\xA6");
+            i = sc->n_terms - 3;
+            continue;
         }
-        if (sc->pool_kind != 1) len += (size_t)snprintf(f + len, cap - len, ") = ");
-        else {
-            // the divisor PyTorch uses: the window clipped to the padded input (count_include_pad) or to the input
-            int div = 0;
-            for (int i = 0; i < sc->n_terms; i++) {
-                bool inside = sc->term_iy[i] >= 0 && sc->term_iy[i] < H && sc->term_ix[i] >= 0 && sc->term_ix[i] < W;
-                div += inside || c->count_include_pad;
-            }
-            len += (size_t)snprintf(f + len, cap - len, ")/%d = ", div);
-        }
+        if (isinf(sc->term_in[i])) snprintf(t, sizeof t, "\xE2\x88\x92\xE2\x88\x9E");
+        else scene_fmt(t, sizeof t, sc->term_in[i], dec);
+        bool is_arg = max && sc->term_iy[i] * W + sc->term_ix[i] == sc->indices[sc->win_oy * OW + sc->win_ox] &&
+                      sc->term_iy[i] >= 0 && sc->term_ix[i] >= 0 && sc->term_iy[i] < H && sc->term_ix[i] < W;
+        len += (size_t)snprintf(f + len, cap - len, "%s%s%s" ROLE_PLAIN, i ? (max ? ", " : " + ") : "",
+                                is_arg ? ROLE_KERNEL : ROLE_INPUT, t);
     }
+    if (max) len += (size_t)snprintf(f + len, cap - len, ") = ");
+    else len += (size_t)snprintf(f + len, cap - len, ")/%d = ", avg_divisor(sc));
     if (len < cap) {
         scene_fmt(t, sizeof t, sc->window_value, dec_out ? dec_out : 0);
         snprintf(f + len, cap - len, ROLE_OUTPUT "%s" ROLE_PLAIN, t);
     }
+}
+
+static int pool_compute(Scene *sc, const Lesson *l, const LessonStep *st, const SceneEnv *env, ClError *err) {
+    static const char *const KINDS[] = {"max", "avg", "global", NULL};
+    if (scene_parse_show(l, st, SHOW_INPUT | SHOW_OUTPUT | SHOW_FORMULA, &sc->show, err) != 0) return -1;
+    if (scene_load_input(sc, l, st, env, true, err) != 0) return -1;
+    if (lesson_get(st, "feature", NULL) && make_feature_map(sc, l, st, err) != 0) return -1;
+    if (lesson_get_choice(l, st, "pool", KINDS, 0, &sc->pool_kind, err) != 0) return -1;
+    int OH = 1, OW = 1;
+    int kline = st->line;
+    if (!lesson_get(st, "kernel_size", &kline)) lesson_get(st, "pool", &kline);
+    if (sc->pool_kind == 2) compute_global_pool(sc, sc->input.rows, sc->input.cols);
+    else if (compute_window_pool(sc, l, st, kline, &OH, &OW, err) != 0) return -1;
+    if (scene_parse_window(l, st, env, OH, OW, &sc->win_oy, &sc->win_ox, &sc->n_filled, err) != 0) return -1;
+    if (sc->win_oy < 0) return 0;
+    sc->window_value = sc->output.v[sc->win_oy * OW + sc->win_ox];
+    collect_window_terms(sc);
+    write_pool_formula(sc);
     return 0;
 }
 

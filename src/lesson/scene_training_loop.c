@@ -51,11 +51,8 @@ static int find_param(const Net *net, const char *spec, NetTensor *t_out, long *
     return -1;
 }
 
-static int loop_compute(Scene *sc, const Lesson *l, const LessonStep *st, const SceneEnv *env, ClError *err) {
-    if (scene_parse_show(l, st, SHOW_FORMULA, &sc->show, err) != 0) return -1;
-    TrainLoopExt *e = cl_calloc(1, sizeof *e);
-    sc->ext = e;
-    sc->ext_free = free;
+// phase, batch, lr, momentum and param (the weight whose update is shown).
+static int read_loop_keys(TrainLoopExt *e, const Lesson *l, const LessonStep *st, ClError *err) {
     int phase;
     if (lesson_get_choice(l, st, "phase", PHASES, PHASE_ALL, &phase, err) != 0) return -1;
     e->phase = (LoopPhase)phase;
@@ -68,40 +65,37 @@ static int loop_compute(Scene *sc, const Lesson *l, const LessonStep *st, const 
         return cl_fail(err, "%s:%d: lr and momentum must be numbers >= 0", l->path, line ? line : st->line);
     const char *param = lesson_get(st, "param", &line);
     snprintf(e->param, sizeof e->param, "%s", param ? param : "conv1.weight[0,0,0,0]");
+    return 0;
+}
 
-    Net net;
-    if (net_build_cnnnet(&net, false, LOOP_BATCH, err) != 0) return -1;
-    NetTensor pt;
-    long poff;
-    int pidx[4];
-    if (find_param(&net, e->param, &pt, &poff, pidx) != 0) {
-        net_free(&net);
-        return cl_fail(err, "%s:%d: param: '%s' is not a weight of CNNNet; expected NAME[i,j,...] with NAME one of "
-                            "conv1.weight, conv1.bias, conv2.weight, conv2.bias, fc1.weight, fc1.bias, fc2.weight, fc2.bias "
-                            "and indices inside its shape", l->path, param ? line : st->line, e->param);
-    }
-    if (netlesson_weights(&net, l, st, &e->weights, err) != 0) { net_free(&net); return -1; }
-
-    // the mini-batch: training images if they can be read, else the test set (the view says which)
+// The mini-batch's set: training images if they can be read, else the test
+// set (the view says which); NULL with sc->needs_data when there is no data.
+// N / Shift+N move to the next / previous mini-batch of 4, wrapping inside the set.
+static const CifarSet *pick_loop_set(Scene *sc, TrainLoopExt *e, const Lesson *l, const LessonStep *st,
+                                     const SceneEnv *env, ClError *err) {
     char why[1024] = "";
     const CifarSet *set = env->cifar ? netlesson_train_set(env, why, sizeof why) : NULL;
     e->from_train = set != NULL;
     if (!set && env->cifar) set = &env->cifar->test;
     if (!set) {
-        net_free(&net);
         scene_set_needs_data(sc, env);
-        return 0;
+        return NULL;
     }
     if (e->first + LOOP_BATCH > set->n) {
-        net_free(&net);
-        return cl_fail(err, "%s:%d: batch = %d: the loaded set has only %d images", l->path, st->line, e->first, set->n);
+        cl_fail(err, "%s:%d: batch = %d: the loaded set has only %d images", l->path, st->line, e->first, set->n);
+        return NULL;
     }
-    // N / Shift+N: the next / previous mini-batch of 4 (wrapping inside the set)
     sc->from_image = true;
     if (env->image_offset) {
         long span = set->n - LOOP_BATCH + 1;
         e->first = (int)((((long)e->first + 4L * env->image_offset) % span + span) % span);
     }
+    return set;
+}
+
+// The batch's pictures (interleaved RGB for the view) and, into input, the
+// tensor the trainer would feed: (4, 3, 32, 32), normalized.
+static void load_loop_batch(TrainLoopExt *e, const CifarSet *set, float *input) {
     int32_t idx[LOOP_BATCH];
     for (int i = 0; i < LOOP_BATCH; i++) {
         idx[i] = e->first + i;
@@ -110,48 +104,56 @@ static int loop_compute(Scene *sc, const Lesson *l, const LessonStep *st, const 
         for (int p = 0; p < 32 * 32; p++)
             for (int ch = 0; ch < 3; ch++) e->rgb[i][3 * p + ch] = px[ch * 1024 + p];
     }
-    float *input = cl_malloc(sizeof(float) * LOOP_BATCH * CIFAR_PIXELS);
     cifar_normalize_batch(input, e->labels, set, idx, LOOP_BATCH);
+}
 
-    // the loop body, as trainer_step runs it
-    const float *logits = net_forward(&net, input, LOOP_BATCH);          // outputs = net(inputs)
+// Where the kernel slice [o, c, :, :] around the weight starts in the flat block.
+static long slice_base(const NetTensor *pt, const int pidx[4]) {
+    return pt->offset + ((long)pidx[0] * pt->shape[1] + pidx[1]) * pt->shape[2] * pt->shape[3];
+}
+
+// The loop body, as trainer_step runs it, with the shown weight (and, for a
+// conv weight, its kernel slice) read before and after optimizer.step().
+static void run_loop_body(TrainLoopExt *e, Net *net, const float *input, const NetTensor *pt, long poff,
+                          const int pidx[4]) {
+    const float *logits = net_forward(net, input, LOOP_BATCH);           // outputs = net(inputs)
     memcpy(e->logits, logits, sizeof e->logits);
-    e->loss = net_loss(&net, e->labels, LOOP_BATCH, e->probs);           // loss = criterion(outputs, labels)
-    net_predict(&net, LOOP_BATCH, e->pred);
+    e->loss = net_loss(net, e->labels, LOOP_BATCH, e->probs);            // loss = criterion(outputs, labels)
+    net_predict(net, LOOP_BATCH, e->pred);
     for (int i = 0; i < LOOP_BATCH; i++) e->nll[i] = -logf(e->probs[i * NET_NUM_CLASSES + e->labels[i]]);
-    net_backward(&net, e->labels, LOOP_BATCH);                           // zero_grad(); loss.backward()
-    e->w_before = net.params[poff];
-    e->grad = net.grads[poff];
+    net_backward(net, e->labels, LOOP_BATCH);                            // zero_grad(); loss.backward()
+    e->w_before = net->params[poff];
+    e->grad = net->grads[poff];
     e->slice_at = -1;
-    if (pt.ndim == 4) { // the kernel slice [o, c, :, :] around the weight
-        e->slice_rows = (int)pt.shape[2];
-        e->slice_cols = (int)pt.shape[3];
-        long base = pt.offset + ((long)pidx[0] * pt.shape[1] + pidx[1]) * pt.shape[2] * pt.shape[3];
+    if (pt->ndim == 4) {
+        e->slice_rows = (int)pt->shape[2];
+        e->slice_cols = (int)pt->shape[3];
+        long base = slice_base(pt, pidx);
         for (int i = 0; i < e->slice_rows * e->slice_cols && i < 64; i++) {
-            e->slice_w[i] = net.params[base + i];
-            e->slice_g[i] = net.grads[base + i];
+            e->slice_w[i] = net->params[base + i];
+            e->slice_g[i] = net->grads[base + i];
         }
         e->slice_at = pidx[2] * e->slice_cols + pidx[3];
-        snprintf(e->slice_name, sizeof e->slice_name, "%s[%d,%d,:,:]", pt.name, pidx[0], pidx[1]);
+        snprintf(e->slice_name, sizeof e->slice_name, "%s[%d,%d,:,:]", pt->name, pidx[0], pidx[1]);
     }
     OptimizerConfig oc = optimizer_default_config(OPTIM_SGD);
     oc.lr = e->lr;
     oc.momentum = e->momentum;
     Optimizer opt;
-    optimizer_init(&opt, &oc, net.n_params);
-    optimizer_step(&opt, net.params, net.grads);                         // optimizer.step()
+    optimizer_init(&opt, &oc, net->n_params);
+    optimizer_step(&opt, net->params, net->grads);                       // optimizer.step()
     optimizer_free(&opt);
-    e->w_after = net.params[poff];
-    if (pt.ndim == 4) {
-        long base = pt.offset + ((long)pidx[0] * pt.shape[1] + pidx[1]) * pt.shape[2] * pt.shape[3];
-        for (int i = 0; i < e->slice_rows * e->slice_cols && i < 64; i++) e->slice_after[i] = net.params[base + i];
+    e->w_after = net->params[poff];
+    if (pt->ndim == 4) {
+        long base = slice_base(pt, pidx);
+        for (int i = 0; i < e->slice_rows * e->slice_cols && i < 64; i++) e->slice_after[i] = net->params[base + i];
     }
-    net_forward(&net, input, LOOP_BATCH);                                // the same batch once more
-    e->loss_after = net_loss(&net, e->labels, LOOP_BATCH, NULL);
-    free(input);
-    net_free(&net);
+    net_forward(net, input, LOOP_BATCH);                                 // the same batch once more
+    e->loss_after = net_loss(net, e->labels, LOOP_BATCH, NULL);
+}
 
-    // formula bar: the phase's arithmetic
+// The formula bar: the arithmetic of the phase shown.
+static void write_loop_formula(Scene *sc, const TrainLoopExt *e) {
     char a[4][32];
     switch (e->phase) {
     case PHASE_ZERO_GRAD:
@@ -186,6 +188,39 @@ static int loop_compute(Scene *sc, const Lesson *l, const LessonStep *st, const 
     }
         break;
     }
+}
+
+static int loop_compute(Scene *sc, const Lesson *l, const LessonStep *st, const SceneEnv *env, ClError *err) {
+    if (scene_parse_show(l, st, SHOW_FORMULA, &sc->show, err) != 0) return -1;
+    TrainLoopExt *e = cl_calloc(1, sizeof *e);
+    sc->ext = e;
+    sc->ext_free = free;
+    if (read_loop_keys(e, l, st, err) != 0) return -1;
+    Net net;
+    if (net_build_cnnnet(&net, false, LOOP_BATCH, err) != 0) return -1;
+    NetTensor pt;
+    long poff;
+    int pidx[4];
+    if (find_param(&net, e->param, &pt, &poff, pidx) != 0) {
+        net_free(&net);
+        int line;
+        bool given = lesson_get(st, "param", &line) != NULL;
+        return cl_fail(err, "%s:%d: param: '%s' is not a weight of CNNNet; expected NAME[i,j,...] with NAME one of "
+                            "conv1.weight, conv1.bias, conv2.weight, conv2.bias, fc1.weight, fc1.bias, fc2.weight, fc2.bias "
+                            "and indices inside its shape", l->path, given ? line : st->line, e->param);
+    }
+    if (netlesson_weights(&net, l, st, &e->weights, err) != 0) { net_free(&net); return -1; }
+    const CifarSet *set = pick_loop_set(sc, e, l, st, env, err);
+    if (!set) {
+        net_free(&net);
+        return sc->needs_data ? 0 : -1;
+    }
+    float *input = cl_malloc(sizeof(float) * LOOP_BATCH * CIFAR_PIXELS);
+    load_loop_batch(e, set, input);
+    run_loop_body(e, &net, input, &pt, poff, pidx);
+    free(input);
+    net_free(&net);
+    write_loop_formula(sc, e);
     return 0;
 }
 

@@ -51,6 +51,134 @@ static void style_values(GridSpec *g, const Grid *src, HeatMode heat) {
     }
 }
 
+// Sizes in cells and in pixels that the layout steps pass along.
+typedef struct {
+    int pt, pb, pl, pr;          // padding drawn around the input
+    int in_w, in_h;              // padded input, in cells
+    int out_w, out_h, kw, kh;    // output and kernel, in cells (0 when hidden)
+    int kstack;                  // kernel rows, twice with the products grid below it
+    float kstack_extra;          // the products grid's label and gap
+    float cell, kcell;           // input/output cell and kernel/products cell (px)
+    float img_side, img_block;   // the picture, and it with its caption and the grid's label
+} ConvSizes;
+
+// Grid sizes in cells: the input with the padding the op uses (none for
+// global pooling), output and kernel when shown.
+static void measure_cells(ConvSizes *z, const Scene *sc, bool is_pool, const ConvLayout *L) {
+    z->pt = is_pool ? 0 : sc->conv.pad_top, z->pb = is_pool ? 0 : sc->conv.pad_bottom;
+    z->pl = is_pool ? 0 : sc->conv.pad_left, z->pr = is_pool ? 0 : sc->conv.pad_right;
+    if (is_pool && sc->pool_kind != 2) { z->pt = z->pb = sc->pool.pad_h; z->pl = z->pr = sc->pool.pad_w; }
+    z->in_w = sc->input.cols + z->pl + z->pr, z->in_h = sc->input.rows + z->pt + z->pb;
+    z->out_w = L->has_out ? sc->output.cols : 0, z->out_h = L->has_out ? sc->output.rows : 0;
+    z->kw = L->has_kern ? sc->kernel.cols : 0, z->kh = L->has_kern ? sc->kernel.rows : 0;
+    z->kstack = z->kh * (L->has_prod ? 2 : 1);
+    z->kstack_extra = L->has_prod ? L->label_h + 8 : 0;
+}
+
+// The gap before the output: for pooling the arrow carries "max pooling /
+// 2×2, stride 2", so it is as wide as that text.
+static float output_gap(ViewCtx *v, const Scene *sc, bool is_pool) {
+    if (!is_pool) return COL_GAP;
+    float w1, w2;
+    char buf[96];
+    text_measure(v->c, ui_tr(v->lang, POOL_NAMES[sc->pool_kind]), v->th->font_small, true, &w1, NULL);
+    pool_params(v, sc, buf, sizeof buf);
+    text_measure(v->c, buf, v->th->font_small, false, &w2, NULL);
+    return fmaxf(COL_GAP, fmaxf(w1, w2) + 28);
+}
+
+// Cell sizes that fit the area. The picture shrinks (in whole multiples of
+// 32 px) while the numbers would be too small to read: cells of
+// READABLE_CELL hold "−0.53" at >= 14 px. Cells are uniform if they stay
+// large, else kernel/products keep MIN_KCELL.
+static void choose_cells(ConvSizes *z, ViewCtx *v, const ConvLayout *L, Rect a, float img_side) {
+    const Theme *th = v->th;
+    int n_cols = 1 + L->has_kern + L->has_out;
+    float avail_w = a.w - COL_GAP * (float)(n_cols - 1) - (L->gap_out - COL_GAP) - 16;
+    float avail_h = a.h - L->label_h - 30;
+    z->cell = z->kcell = z->img_block = 0;
+    z->img_side = img_side;
+    for (float side = img_side; ; side -= 32) {
+        float blk = L->has_img ? side + th->font_body * 1.6f + 24 + L->label_h : 0;
+        float ce = fminf(MAX_CELL, avail_w / (float)(z->in_w + z->out_w + z->kw));
+        ce = fminf(ce, (avail_h - blk - 24) / (float)z->in_h);
+        if (z->out_h) ce = fminf(ce, avail_h / (float)z->out_h);
+        if (z->kstack) ce = fminf(ce, (avail_h - z->kstack_extra) / (float)z->kstack);
+        float kc = ce;
+        if (L->has_kern && ce < MIN_KCELL) {
+            kc = fminf(MIN_KCELL, (avail_h - z->kstack_extra) / (float)z->kstack);
+            ce = fminf((avail_w - (float)z->kw * kc) / (float)(z->in_w + z->out_w), (avail_h - blk - 24) / (float)z->in_h);
+            if (z->out_h) ce = fminf(ce, avail_h / (float)z->out_h);
+        }
+        bool first = side == img_side;
+        if (first || ce >= READABLE_CELL) { z->cell = ce; z->kcell = kc; z->img_block = blk; z->img_side = side; }
+        if (!L->has_img || ce >= READABLE_CELL || side <= 96) break; // too-small numbers stay hidden anyway
+    }
+}
+
+// The input grid (column 1) at x, top edge in_y; picture colours use fixed
+// ranges so they mean the same in every crop. Returns the heat mode the
+// output of a pooling shares.
+static HeatMode place_input(ViewCtx *v, const Scene *sc, bool is_pool, ConvLayout *L, const ConvSizes *z, float x,
+                            float col1_w, float in_y) {
+    const Theme *th = v->th;
+    HeatMode heat = sc->from_image ? (sc->normalized ? HEAT_DIVERGING : HEAT_GRAY) : HEAT_NONE;
+    if (is_pool && sc->kernel.rows) heat = HEAT_VIRIDIS; // a ReLU feature map is >= 0
+    style_values(&L->in, &sc->input, heat);
+    if (sc->from_image && !(is_pool && sc->kernel.rows)) {
+        L->in.lo = sc->normalized ? -1 : 0;
+        L->in.hi = sc->normalized ? 1 : 255;
+    }
+    L->in.pad_t = z->pt; L->in.pad_b = z->pb; L->in.pad_l = z->pl; L->in.pad_r = z->pr;
+    L->in.x = x + (col1_w - (float)z->in_w * z->cell) / 2;
+    L->in.y = in_y;
+    L->in.cell = z->cell;
+    L->in.fill = th->input_cell;
+    L->in.strong = th->input;
+    return heat;
+}
+
+// The kernel (and the products under it) centred on the input's middle row
+// mid, never above the labels.
+static void place_kernel(ViewCtx *v, const Scene *sc, ConvLayout *L, const ConvSizes *z, float x, float mid,
+                         float k_px_h) {
+    const Theme *th = v->th;
+    Rect a = v->area;
+    style_values(&L->kern, &sc->kernel, HEAT_NONE);
+    L->kern.cell = z->kcell;
+    L->kern.x = x;
+    L->kern.y = L->has_prod ? mid - k_px_h / 2 : mid - (float)z->kh * z->kcell / 2;
+    if (L->kern.y < a.y + L->label_h) L->kern.y = a.y + L->label_h;
+    L->kern.fill = th->kernel_cell;
+    L->kern.strong = th->kernel;
+    if (L->has_prod) {
+        L->prod = L->kern;
+        L->prod.y = L->kern.y + (float)z->kh * z->kcell + L->label_h + 8;
+        L->prod.fill = th->panel;
+        L->prod.strong = th->text_muted;
+    }
+}
+
+// The output, centred on mid; a pooling of a picture keeps the input's colour scale.
+static void place_output(ViewCtx *v, const Scene *sc, bool is_pool, ConvLayout *L, const ConvSizes *z, float x,
+                         float mid, HeatMode heat) {
+    const Theme *th = v->th;
+    Rect a = v->area;
+    HeatMode oh = HEAT_NONE;
+    if (sc->from_image) oh = is_pool ? heat : HEAT_DIVERGING;
+    style_values(&L->out, &sc->output, oh);
+    if (is_pool && sc->from_image) { L->out.lo = L->in.lo; L->out.hi = L->in.hi; }
+    L->out.cell = z->cell;
+    L->out.x = x;
+    L->out.y = mid - (float)z->out_h * z->cell / 2;
+    if (L->out.y < a.y + L->label_h) L->out.y = a.y + L->label_h;
+    L->out.fill = th->output_cell;
+    L->out.strong = th->output;
+    L->out.n_visible = sc->n_filled;
+}
+
+// Columns [picture over input] ⊛ [kernel over products] → [output], centred
+// in the area; grids are centred on the input grid's middle row.
 static void layout(ViewCtx *v, const Scene *sc, bool is_pool, ConvLayout *L) {
     const Theme *th = v->th;
     memset(L, 0, sizeof *L);
@@ -60,104 +188,30 @@ static void layout(ViewCtx *v, const Scene *sc, bool is_pool, ConvLayout *L) {
     L->has_kern = !is_pool && (sc->show & SHOW_KERNEL) && sc->kernel.rows > 0;
     L->has_prod = L->has_kern && (sc->show & SHOW_PRODUCTS) && sc->win_oy >= 0;
     L->has_out = (sc->show & SHOW_OUTPUT) && sc->output.rows > 0;
-    int pt = is_pool ? 0 : sc->conv.pad_top, pb = is_pool ? 0 : sc->conv.pad_bottom;
-    int pl = is_pool ? 0 : sc->conv.pad_left, pr = is_pool ? 0 : sc->conv.pad_right;
-    if (is_pool && sc->pool_kind != 2) { pt = pb = sc->pool.pad_h; pl = pr = sc->pool.pad_w; }
-    int in_w = sc->input.cols + pl + pr, in_h = sc->input.rows + pt + pb;
-    int out_w = L->has_out ? sc->output.cols : 0, out_h = L->has_out ? sc->output.rows : 0;
-    int kw = L->has_kern ? sc->kernel.cols : 0, kh = L->has_kern ? sc->kernel.rows : 0;
-    int kstack = kh * (L->has_prod ? 2 : 1);
-    // the picture sits above the input grid (column 1), with zoom lines down to it
-    float img_side = L->has_img ? floorf(fminf(a.h * 0.3f, 200) / 32) * 32 : 0;
-    float img_block = 0, cell = 0, kcell = 0, chosen = img_side;
+    L->gap_out = output_gap(v, sc, is_pool);
+    ConvSizes z;
+    measure_cells(&z, sc, is_pool, L);
+    choose_cells(&z, v, L, a, L->has_img ? floorf(fminf(a.h * 0.3f, 200) / 32) * 32 : 0);
     int n_cols = 1 + L->has_kern + L->has_out;
-    L->gap_out = COL_GAP;
-    if (is_pool) { // the arrow between input and output carries "max pooling / 2×2, stride 2"
-        float w1, w2;
-        char buf[96];
-        text_measure(v->c, ui_tr(v->lang, POOL_NAMES[sc->pool_kind]), th->font_small, true, &w1, NULL);
-        pool_params(v, sc, buf, sizeof buf);
-        text_measure(v->c, buf, th->font_small, false, &w2, NULL);
-        L->gap_out = fmaxf(COL_GAP, fmaxf(w1, w2) + 28);
-    }
-    float avail_w = a.w - COL_GAP * (float)(n_cols - 1) - (L->gap_out - COL_GAP) - 16;
-    float avail_h = a.h - L->label_h - 30;
-    float kstack_extra = L->has_prod ? L->label_h + 8 : 0;
-    // The picture shrinks (in whole multiples of 32 px) while the numbers
-    // would be too small to read: cells of READABLE_CELL hold "−0.53" at >= 14 px.
-    for (float side = img_side; ; side -= 32) {
-        float blk = L->has_img ? side + th->font_body * 1.6f + 24 + L->label_h : 0; // picture + caption + the grid's label
-        // uniform cells if they stay large, else kernel/products keep MIN_KCELL
-        float ce = fminf(MAX_CELL, avail_w / (float)(in_w + out_w + kw));
-        ce = fminf(ce, (avail_h - blk - 24) / (float)in_h);
-        if (out_h) ce = fminf(ce, avail_h / (float)out_h);
-        if (kstack) ce = fminf(ce, (avail_h - kstack_extra) / (float)kstack);
-        float kc = ce;
-        if (L->has_kern && ce < MIN_KCELL) {
-            kc = fminf(MIN_KCELL, (avail_h - kstack_extra) / (float)kstack);
-            ce = fminf((avail_w - (float)kw * kc) / (float)(in_w + out_w), (avail_h - blk - 24) / (float)in_h);
-            if (out_h) ce = fminf(ce, avail_h / (float)out_h);
-        }
-        bool first = side == img_side;
-        if (first || ce >= READABLE_CELL) { cell = ce; kcell = kc; img_block = blk; chosen = side; }
-        if (!L->has_img || ce >= READABLE_CELL || side <= 96) break; // too-small numbers stay hidden anyway
-    }
-    img_side = chosen;
-    float in_px_h = (float)in_h * cell, out_px_h = (float)out_h * cell;
-    float col1_h = img_block + in_px_h + (sc->from_image ? 24 : 0);
-    float k_px_h = (float)kh * kcell * (L->has_prod ? 2 : 1) + kstack_extra;
+    float in_px_h = (float)z.in_h * z.cell, out_px_h = (float)z.out_h * z.cell;
+    float col1_h = z.img_block + in_px_h + (sc->from_image ? 24 : 0);
+    float k_px_h = (float)z.kh * z.kcell * (L->has_prod ? 2 : 1) + z.kstack_extra;
     float content_h = fmaxf(fmaxf(col1_h, out_px_h), k_px_h);
-    float col1_w = fmaxf((float)in_w * cell, img_side);
-    float total_w = col1_w + (float)kw * kcell + (float)out_w * cell + COL_GAP * (float)(n_cols - 1) + (L->gap_out - COL_GAP);
+    float col1_w = fmaxf((float)z.in_w * z.cell, z.img_side);
+    float total_w = col1_w + (float)z.kw * z.kcell + (float)z.out_w * z.cell + COL_GAP * (float)(n_cols - 1) +
+                    (L->gap_out - COL_GAP);
     float x = a.x + (a.w - total_w) / 2;
     float top = a.y + L->label_h + (a.h - L->label_h - content_h) / 2;
-    // grids are centred on the input grid's middle row, the picture above it
-    float in_y = top + (content_h - col1_h) / 2 + img_block;
+    float in_y = top + (content_h - col1_h) / 2 + z.img_block;
     float mid = in_y + in_px_h / 2;
-    if (L->has_img) L->img = (Rect){x + (col1_w - img_side) / 2, in_y - img_block + 4, img_side, img_side};
-    HeatMode heat = sc->from_image ? (sc->normalized ? HEAT_DIVERGING : HEAT_GRAY) : HEAT_NONE;
-    if (is_pool && sc->kernel.rows) heat = HEAT_VIRIDIS; // a ReLU feature map is >= 0
-    style_values(&L->in, &sc->input, heat);
-    if (sc->from_image && !(is_pool && sc->kernel.rows)) { // fixed ranges: colours mean the same in every crop
-        L->in.lo = sc->normalized ? -1 : 0;
-        L->in.hi = sc->normalized ? 1 : 255;
-    }
-    L->in.pad_t = pt; L->in.pad_b = pb; L->in.pad_l = pl; L->in.pad_r = pr;
-    L->in.x = x + (col1_w - (float)in_w * cell) / 2;
-    L->in.y = in_y;
-    L->in.cell = cell;
-    L->in.fill = th->input_cell;
-    L->in.strong = th->input;
+    if (L->has_img) L->img = (Rect){x + (col1_w - z.img_side) / 2, in_y - z.img_block + 4, z.img_side, z.img_side};
+    HeatMode heat = place_input(v, sc, is_pool, L, &z, x, col1_w, in_y);
     x += col1_w + (L->has_kern ? COL_GAP : L->gap_out);
     if (L->has_kern) {
-        style_values(&L->kern, &sc->kernel, HEAT_NONE);
-        L->kern.cell = kcell;
-        L->kern.x = x;
-        L->kern.y = L->has_prod ? mid - k_px_h / 2 : mid - (float)kh * kcell / 2;
-        if (L->kern.y < a.y + L->label_h) L->kern.y = a.y + L->label_h;
-        L->kern.fill = th->kernel_cell;
-        L->kern.strong = th->kernel;
-        if (L->has_prod) {
-            L->prod = L->kern;
-            L->prod.y = L->kern.y + (float)kh * kcell + L->label_h + 8;
-            L->prod.fill = th->panel;
-            L->prod.strong = th->text_muted;
-        }
-        x += (float)kw * kcell + COL_GAP;
+        place_kernel(v, sc, L, &z, x, mid, k_px_h);
+        x += (float)z.kw * z.kcell + COL_GAP;
     }
-    if (L->has_out) {
-        HeatMode oh = HEAT_NONE;
-        if (sc->from_image) oh = is_pool ? heat : HEAT_DIVERGING;
-        style_values(&L->out, &sc->output, oh);
-        if (is_pool && sc->from_image) { L->out.lo = L->in.lo; L->out.hi = L->in.hi; } // pooled values share the input's scale
-        L->out.cell = cell;
-        L->out.x = x;
-        L->out.y = mid - out_px_h / 2;
-        if (L->out.y < a.y + L->label_h) L->out.y = a.y + L->label_h;
-        L->out.fill = th->output_cell;
-        L->out.strong = th->output;
-        L->out.n_visible = sc->n_filled;
-    }
+    if (L->has_out) place_output(v, sc, is_pool, L, &z, x, mid, heat);
 }
 
 // Bounding rect (on the input grid) of the cells a window reads.

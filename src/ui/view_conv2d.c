@@ -41,23 +41,13 @@ static TextStyle style(ViewCtx *v, float size, Rgba col, bool bold, TextAlign al
 
 // A plane of the input volume as a grid spec (heat gray for pixels, role fill for small integers).
 static GridSpec plane_spec(ViewCtx *v, const Conv2dScene *e, int ch, float x, float y, float cell) {
-    GridSpec g;
-    memset(&g, 0, sizeof g);
-    g.v = e->in + (size_t)ch * e->H * e->W;
-    g.rows = e->H;
-    g.cols = e->W;
+    GridSpec g = grid_spec(e->in + (size_t)ch * e->H * e->W, e->H, e->W, x, y, cell, v->th->input);
     g.pad_t = g.pad_b = e->cfg.pad_top;
     g.pad_l = g.pad_r = e->cfg.pad_left;
-    g.x = x;
-    g.y = y;
-    g.cell = cell;
     g.fill = v->th->input_cell;
-    g.strong = v->th->input;
     g.heat = e->from_image ? HEAT_GRAY : HEAT_NONE;
     g.lo = 0;
     g.hi = 255;
-    g.n_visible = -1;
-    g.values = true;
     Grid tmp = {e->H, e->W, (float *)g.v};
     g.decimals = grid_decimals(&tmp);
     return g;
@@ -92,19 +82,9 @@ static void draw_window(ViewCtx *v, const Scene *sc, const Conv2dScene *e, const
 }
 
 static GridSpec output_spec(ViewCtx *v, const Scene *sc, float x, float y, float cell) {
-    GridSpec g;
-    memset(&g, 0, sizeof g);
-    g.v = sc->output.v;
-    g.rows = sc->output.rows;
-    g.cols = sc->output.cols;
-    g.x = x;
-    g.y = y;
-    g.cell = cell;
+    GridSpec g = grid_spec(sc->output.v, sc->output.rows, sc->output.cols, x, y, cell, v->th->output);
     g.fill = v->th->output_cell;
-    g.strong = v->th->output;
-    g.heat = HEAT_NONE;
     g.n_visible = sc->n_filled;
-    g.values = true;
     g.decimals = grid_decimals(&sc->output);
     return g;
 }
@@ -122,101 +102,150 @@ static void channel_name(const Conv2dScene *e, int ch, char *buf, size_t n) {
 
 // ---- planes: R ⊛ slice = Σ, G ⊛ slice = Σ, B ⊛ slice = Σ, then + b -> output ----
 
-static void draw_planes(ViewCtx *v, const Scene *sc, const Conv2dScene *e) {
-    Canvas *c = v->c;
+// Sizes and column positions of the planes layout, shared by its parts.
+typedef struct {
+    int n;                      // rows drawn: the filter's slices, at most 4
+    int k, pw;                  // kernel size; padded plane size in cells
+    float head, row_gap;        // column-head height; gap between rows
+    float cell, kcell, ocell;   // plane, kernel and output cell sizes
+    float sum_w, out_w;         // the Σ box's width; the output's width
+    float x0, top;              // left edge; top of the first row
+    float gx, kx, sx, ox;       // columns: planes, kernel slices, sums, output
+} PlanesLayout;
+
+// Cells as large as the rows allow (kernel and output stay readable), the
+// whole centred in the area.
+static PlanesLayout planes_layout(ViewCtx *v, const Scene *sc, const Conv2dScene *e) {
     const Theme *th = v->th;
     Rect a = v->area;
-    int n = e->n_slices > 0 ? e->n_slices : (e->C < 3 ? e->C : 3);
-    if (n > 4) n = 4;
-    int k = e->cfg.kernel_h, pw = e->H + 2 * e->cfg.pad_top;
-    float head = th->font_body * 1.6f;
-    float row_gap = 18;
-    float cell = fminf(48, (a.h - head - row_gap * (float)(n - 1) - 10) / (float)(n * pw));
-    float kcell = fmaxf(cell, 30);
-    float sum_w = 96, ocell = fminf(54, fmaxf(cell, 40));
-    float out_w = (float)sc->output.cols * ocell;
-    float total = 40 + (float)pw * cell + 56 + (float)k * kcell + 46 + sum_w + 120 + out_w;
-    float x0 = a.x + fmaxf(0, (a.w - total) / 2), top = a.y + head + fmaxf(0, (a.h - head - (float)(n * pw) * cell - row_gap * (float)(n - 1)) / 2);
+    PlanesLayout P;
+    P.n = e->n_slices > 0 ? e->n_slices : (e->C < 3 ? e->C : 3);
+    if (P.n > 4) P.n = 4;
+    P.k = e->cfg.kernel_h, P.pw = e->H + 2 * e->cfg.pad_top;
+    P.head = th->font_body * 1.6f;
+    P.row_gap = 18;
+    P.cell = fminf(48, (a.h - P.head - P.row_gap * (float)(P.n - 1) - 10) / (float)(P.n * P.pw));
+    P.kcell = fmaxf(P.cell, 30);
+    P.sum_w = 96, P.ocell = fminf(54, fmaxf(P.cell, 40));
+    P.out_w = (float)sc->output.cols * P.ocell;
+    float total = 40 + (float)P.pw * P.cell + 56 + (float)P.k * P.kcell + 46 + P.sum_w + 120 + P.out_w;
+    P.x0 = a.x + fmaxf(0, (a.w - total) / 2);
+    P.top = a.y + P.head + fmaxf(0, (a.h - P.head - (float)(P.n * P.pw) * P.cell - P.row_gap * (float)(P.n - 1)) / 2);
+    P.gx = P.x0 + 40, P.kx = P.gx + (float)P.pw * P.cell + 56, P.sx = P.kx + (float)P.k * P.kcell + 46;
+    P.ox = P.sx + P.sum_w + 120;
+    return P;
+}
+
+static void draw_planes_heads(ViewCtx *v, const Scene *sc, const Conv2dScene *e, const PlanesLayout *P) {
+    const Theme *th = v->th;
     char buf[128];
-    // column heads
-    float gx = x0 + 40, kx = gx + (float)pw * cell + 56, sx = kx + (float)k * kcell + 46, ox = sx + sum_w + 120;
-    draw_text(c, gx + (float)pw * cell / 2, top - head, tr(v, "input channels"), style(v, th->font_body, th->input, true, ALIGN_CENTER, false));
+    float y = P->top - P->head;
+    draw_text(v->c, P->gx + (float)P->pw * P->cell / 2, y, tr(v, "input channels"), style(v, th->font_body, th->input, true, ALIGN_CENTER, false));
     snprintf(buf, sizeof buf, "%s %d", tr(v, "filter"), e->filter);
-    draw_text(c, kx + (float)k * kcell / 2, top - head, buf, style(v, th->font_body, th->kernel, true, ALIGN_CENTER, false));
-    if (sc->win_oy >= 0) draw_text(c, sx + sum_w / 2, top - head, tr(v, "sums"), style(v, th->font_body, th->text, true, ALIGN_CENTER, false));
+    draw_text(v->c, P->kx + (float)P->k * P->kcell / 2, y, buf, style(v, th->font_body, th->kernel, true, ALIGN_CENTER, false));
+    if (sc->win_oy >= 0) draw_text(v->c, P->sx + P->sum_w / 2, y, tr(v, "sums"), style(v, th->font_body, th->text, true, ALIGN_CENTER, false));
+}
+
+// The channel's own colour for an image's R, G, B (lighter on a dark theme,
+// for contrast), else the input colour.
+static Rgba channel_color(ViewCtx *v, const Conv2dScene *e, int j) {
+    const Theme *th = v->th;
+    if (!e->from_image) return th->input;
+    Rgba chc = j == 0 ? (Rgba){200, 40, 40, 255} : j == 1 ? (Rgba){30, 140, 60, 255} : (Rgba){40, 80, 210, 255};
+    if (rgba_luma(th->bg) < 0.5f) chc = rgba_mix(chc, (Rgba){255, 255, 255, 255}, 0.35f);
+    return chc;
+}
+
+// "⊛ slice": the filter's kernel slice for row j, centred on the row's middle.
+static void draw_kernel_slice(ViewCtx *v, const Conv2dScene *e, const PlanesLayout *P, int j, float mid) {
+    const Theme *th = v->th;
+    int k = P->k;
+    draw_text(v->c, P->gx + (float)P->pw * P->cell + 28, mid, "\xE2\x8A\x9B", style(v, th->font_title, th->text_muted, false, ALIGN_CENTER, true));
+    Grid kgrid = {k, k, e->weight + ((size_t)e->filter * e->cfg.in_channels / e->cfg.groups + (size_t)j) * k * k};
+    GridSpec kg = grid_spec(kgrid.v, k, k, P->kx, mid - (float)k * P->kcell / 2, P->kcell, th->kernel);
+    kg.fill = th->kernel_cell;
+    kg.decimals = grid_decimals(&kgrid);
+    widget_grid(v->c, &kg);
+    hitmap_add(v->hits, &kg, HIT_KERNEL, tr(v, "kernel"), 0, 0);
+}
+
+// "= Σ 145": the window's sum over row j's plane, from the scene.
+static void draw_slice_sum(ViewCtx *v, const Conv2dScene *e, const PlanesLayout *P, int j, float mid) {
+    const Theme *th = v->th;
+    char buf[128], num[32];
+    draw_text(v->c, P->kx + (float)P->k * P->kcell + 23, mid, "=", style(v, th->font_title, th->text_muted, false, ALIGN_CENTER, true));
+    Rect box = {P->sx, mid - 24, P->sum_w, 48};
+    draw_fill_round_rect(v->c, box, 8, th->panel);
+    draw_rect_outline(v->c, box, 2, th->input);
+    scene_fmt(num, sizeof num, e->slice_sum[j], fabsf(e->slice_sum[j] - roundf(e->slice_sum[j])) > 1e-4f ? 2 : 0);
+    snprintf(buf, sizeof buf, "\xCE\xA3 %s", num);
+    draw_text(v->c, P->sx + P->sum_w / 2, mid, buf, style(v, th->font_body * 1.1f, th->text, true, ALIGN_CENTER, true));
+}
+
+// Row j: the channel's name, its plane with the window, and (with weights)
+// the kernel slice and the window's sum; returns the row's middle y.
+static float draw_plane_row(ViewCtx *v, const Scene *sc, const Conv2dScene *e, const PlanesLayout *P, int j) {
+    const Theme *th = v->th;
+    char buf[128];
+    int ch = e->first_channel + j;
+    float y = P->top + (float)j * ((float)P->pw * P->cell + P->row_gap);
+    GridSpec g = plane_spec(v, e, ch, P->gx, y, P->cell);
+    widget_grid(v->c, &g);
+    draw_window(v, sc, e, &g);
+    channel_name(e, ch, buf, sizeof buf);
+    draw_text(v->c, P->x0 + 14, y + (float)P->pw * P->cell / 2, buf, style(v, th->font_title, channel_color(v, e, j), true, ALIGN_CENTER, true));
+    char hn[160];
+    snprintf(hn, sizeof hn, "%s %s", tr(v, "channel"), buf);
+    hitmap_add(v->hits, &g, HIT_INPUT, hn, sc->crop_y, sc->crop_x);
+    float mid = y + (float)P->pw * P->cell / 2;
+    if (!e->weight) return mid;
+    draw_kernel_slice(v, e, P, j, mid);
+    if (sc->win_oy >= 0) draw_slice_sum(v, e, P, j, mid);
+    return mid;
+}
+
+// Lines from every sum into one "+" junction, plus the bias, and an arrow
+// into the output cell they make.
+static void draw_sum_junction(ViewCtx *v, const Scene *sc, const Conv2dScene *e, const PlanesLayout *P,
+                              const GridSpec *og, const float *sum_cy) {
+    Canvas *c = v->c;
+    const Theme *th = v->th;
+    outline_cell(v, og, sc->win_oy, sc->win_ox, th->output);
+    Rect cr = grid_cell_rect(og, sc->win_oy, sc->win_ox);
+    float jx = P->ox - 60, jy = cr.y + cr.h / 2;
+    for (int j = 0; j < P->n; j++) draw_line(c, P->sx + P->sum_w, sum_cy[j], jx, jy, th->line_thick, th->text_muted);
+    draw_fill_circle(c, jx, jy, 16, th->output);
+    draw_text(c, jx, jy, "+", style(v, th->font_body * 1.2f, th->bg, true, ALIGN_CENTER, true));
+    draw_arrow(c, jx + 16, jy, og->x - 4, jy, th->line_thick, 12, th->output); // the cell itself is outlined
+    if (e->bias) {
+        char num[32], buf[64];
+        float b = e->bias[e->filter];
+        scene_fmt(num, sizeof num, b, fabsf(b - roundf(b)) > 1e-4f ? 2 : 0);
+        snprintf(buf, sizeof buf, "b = %s", num);
+        draw_text(c, jx + 6, jy + 22, buf, style(v, th->font_body, th->kernel, true, ALIGN_LEFT, false));
+    }
+}
+
+static void draw_planes(ViewCtx *v, const Scene *sc, const Conv2dScene *e) {
+    const Theme *th = v->th;
+    Rect a = v->area;
+    PlanesLayout P = planes_layout(v, sc, e);
+    draw_planes_heads(v, sc, e, &P);
     float sum_cy[CONV2D_MAX_SLICES];
-    for (int j = 0; j < n; j++) {
-        int ch = e->first_channel + j;
-        float y = top + (float)j * ((float)pw * cell + row_gap);
-        GridSpec g = plane_spec(v, e, ch, gx, y, cell);
-        widget_grid(c, &g);
-        draw_window(v, sc, e, &g);
-        channel_name(e, ch, buf, sizeof buf);
-        Rgba chc = th->input;
-        if (e->from_image) { // the channel's own colour, lighter on a dark theme (contrast)
-            bool dark = rgba_luma(th->bg) < 0.5f;
-            chc = j == 0 ? (Rgba){200, 40, 40, 255} : j == 1 ? (Rgba){30, 140, 60, 255} : (Rgba){40, 80, 210, 255};
-            if (dark) chc = rgba_mix(chc, (Rgba){255, 255, 255, 255}, 0.35f);
-        }
-        draw_text(c, x0 + 14, y + (float)pw * cell / 2, buf, style(v, th->font_title, chc, true, ALIGN_CENTER, true));
-        char hn[160];
-        snprintf(hn, sizeof hn, "%s %s", tr(v, "channel"), buf);
-        hitmap_add(v->hits, &g, HIT_INPUT, hn, sc->crop_y, sc->crop_x);
-        float mid = y + (float)pw * cell / 2;
-        sum_cy[j] = mid;
-        if (!e->weight) continue;
-        draw_text(c, gx + (float)pw * cell + 28, mid, "\xE2\x8A\x9B", style(v, th->font_title, th->text_muted, false, ALIGN_CENTER, true));
-        GridSpec kg;
-        memset(&kg, 0, sizeof kg);
-        Grid kgrid = {k, k, e->weight + ((size_t)e->filter * e->cfg.in_channels / e->cfg.groups + (size_t)j) * k * k};
-        kg.v = kgrid.v;
-        kg.rows = kg.cols = k;
-        kg.x = kx;
-        kg.y = mid - (float)k * kcell / 2;
-        kg.cell = kcell;
-        kg.fill = th->kernel_cell;
-        kg.strong = th->kernel;
-        kg.n_visible = -1;
-        kg.values = true;
-        kg.decimals = grid_decimals(&kgrid);
-        widget_grid(c, &kg);
-        hitmap_add(v->hits, &kg, HIT_KERNEL, tr(v, "kernel"), 0, 0);
-        if (sc->win_oy < 0) continue;
-        draw_text(c, kx + (float)k * kcell + 23, mid, "=", style(v, th->font_title, th->text_muted, false, ALIGN_CENTER, true));
-        Rect box = {sx, mid - 24, sum_w, 48};
-        draw_fill_round_rect(c, box, 8, th->panel);
-        draw_rect_outline(c, box, 2, th->input);
-        char num[32];
-        scene_fmt(num, sizeof num, e->slice_sum[j], fabsf(e->slice_sum[j] - roundf(e->slice_sum[j])) > 1e-4f ? 2 : 0);
-        snprintf(buf, sizeof buf, "\xCE\xA3 %s", num);
-        draw_text(c, sx + sum_w / 2, mid, buf, style(v, th->font_body * 1.1f, th->text, true, ALIGN_CENTER, true));
-    }
-    // output channel `filter`, its cell fed by the sums and the bias
-    float oh = (float)sc->output.rows * ocell;
-    float oy = top + ((float)(n * pw) * cell + row_gap * (float)(n - 1)) / 2 - oh / 2;
-    GridSpec og = output_spec(v, sc, ox, oy, ocell);
-    widget_grid(c, &og);
+    for (int j = 0; j < P.n; j++) sum_cy[j] = draw_plane_row(v, sc, e, &P, j);
+    // output channel `filter`, centred on the rows, its cell fed by the sums and the bias
+    float oh = (float)sc->output.rows * P.ocell;
+    float oy = P.top + ((float)(P.n * P.pw) * P.cell + P.row_gap * (float)(P.n - 1)) / 2 - oh / 2;
+    GridSpec og = output_spec(v, sc, P.ox, oy, P.ocell);
+    widget_grid(v->c, &og);
+    char buf[128];
     snprintf(buf, sizeof buf, "%s %d\xC3\x97%d", tr(v, "output"), sc->output.rows, sc->output.cols);
-    widget_label_above(c, grid_rect(&og), buf, th->output, th->font_body);
+    widget_label_above(v->c, grid_rect(&og), buf, th->output, th->font_body);
     hitmap_add(v->hits, &og, HIT_OUTPUT, tr(v, "output"), 0, 0);
-    if (sc->win_oy >= 0 && e->weight) {
-        outline_cell(v, &og, sc->win_oy, sc->win_ox, th->output);
-        Rect cr = grid_cell_rect(&og, sc->win_oy, sc->win_ox);
-        float jx = ox - 60, jy = cr.y + cr.h / 2;
-        for (int j = 0; j < n; j++) draw_line(c, sx + sum_w, sum_cy[j], jx, jy, th->line_thick, th->text_muted);
-        draw_fill_circle(c, jx, jy, 16, th->output);
-        draw_text(c, jx, jy, "+", style(v, th->font_body * 1.2f, th->bg, true, ALIGN_CENTER, true));
-        draw_arrow(c, jx + 16, jy, og.x - 4, jy, th->line_thick, 12, th->output); // the cell itself is outlined
-        if (e->bias) {
-            char num[32];
-            scene_fmt(num, sizeof num, e->bias[e->filter], fabsf(e->bias[e->filter] - roundf(e->bias[e->filter])) > 1e-4f ? 2 : 0);
-            snprintf(buf, sizeof buf, "b = %s", num);
-            draw_text(c, jx + 6, jy + 22, buf, style(v, th->font_body, th->kernel, true, ALIGN_LEFT, false));
-        }
-    }
+    if (sc->win_oy >= 0 && e->weight) draw_sum_junction(v, sc, e, &P, &og, sum_cy);
     if ((sc->show & SHOW_IMAGE) && sc->image_index >= 0) {
         float side = fminf(128, oy - a.y - th->font_body * 2.8f);
-        if (side >= 64) view_picture(v, sc, (Rect){ox + out_w / 2 - side / 2, a.y, side, side}, (Rect){0, 0, 0, 0});
+        if (side >= 64) view_picture(v, sc, (Rect){P.ox + P.out_w / 2 - side / 2, a.y, side, side}, (Rect){0, 0, 0, 0});
     }
 }
 

@@ -40,19 +40,10 @@ static float title_and_range(ViewCtx *v, Rect r, const char *title, float lo, fl
 // `cell`) in the colour range [lo, hi], outlined; returns its spec for the hit map.
 static GridSpec heat_grid(ViewCtx *v, const float *data, int rows, int cols, float x, float y, float cell, HeatMode heat,
                           float lo, float hi) {
-    GridSpec s;
-    memset(&s, 0, sizeof s);
-    s.v = data;
-    s.rows = rows;
-    s.cols = cols;
-    s.x = x;
-    s.y = y;
-    s.cell = cell;
+    GridSpec s = grid_spec(data, rows, cols, x, y, cell, v->th->input);
     s.heat = heat;
     s.lo = lo;
     s.hi = hi;
-    s.strong = v->th->input;
-    s.n_visible = -1;
     s.values = false;
     widget_grid(v->c, &s);
     draw_rect_outline(v->c, grid_rect(&s), 1, v->th->panel_border);

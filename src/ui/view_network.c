@@ -35,133 +35,189 @@ static int row_of(const NetworkExt *e, int layer) {
     return layer;
 }
 
-// Draws the table; returns its bottom. Overview: every layer of the engine's
-// table (ReLUs as thin rows) with the PyTorch module and the full parameter
-// formula. compact (maps below): ReLUs folded as "+ReLU" tags, counts only.
-static float draw_table(ViewCtx *v, const NetworkExt *e, Rect a, bool compact) {
+// The table's font and column positions, shared by its header, rows and total.
+typedef struct {
+    bool compact;                         // maps below: ReLUs folded, counts only
+    float fs, row_h, relu_h;              // font size, layer row and ReLU row heights
+    float x_name, x_mod, x_out, x_size;   // left edges of the columns
+    float x_par;                          // right edge of the parameter column
+} TableLayout;
+
+// A row's parameter cell: the full formula in the overview, the count when compact.
+static void param_text(const NetworkExt *e, int i, bool compact, char *buf, size_t n) {
+    const Layer *l = &e->layers[i];
+    if (l->param_count && !compact) snprintf(buf, n, "%s", e->param_formula[i]);
+    else fmt_thousands(buf, n, l->param_count);
+}
+
+// Columns from the widest text of each, at the largest font (<= the design
+// size) that fits the width: CJK headers and long formulas must not collide.
+static TableLayout fit_table(ViewCtx *v, const NetworkExt *e, Rect a, bool compact) {
     Canvas *c = v->c;
-    const Theme *th = v->th;
-    bool zh = v->lang == LANG_ZH;
-    float fs = compact ? 17 : 18, row_h = compact ? 25 : 40, relu_h = 27;
-    float x_name = a.x + 10, x_par = a.x + a.w - 10, x_mod = 0, x_out = 0, x_size = 0;
-    // columns from the widest text of each, at the largest font (<= fs) that fits the width
-    for (;; fs -= 1) {
+    TableLayout t = {compact, compact ? 17 : 18, compact ? 25 : 40, 27, a.x + 10, 0, 0, 0, a.x + a.w - 10};
+    for (;; t.fs -= 1) {
         float w_name = 0, w_mod = 0, w_out = 0, w_size = 0, w_par = 0, tw, th_;
         char buf[160];
         for (int i = 0; i < e->n_layers; i++) {
             const Layer *l = &e->layers[i];
             if (is_relu(l)) continue;
-            text_measure(c, l->name, fs, true, &tw, &th_);
+            text_measure(c, l->name, t.fs, true, &tw, &th_);
             w_name = fmaxf(w_name, tw + (compact ? 52 : 0)); // room for the "+ReLU" tag
             module_text(l, buf, sizeof buf);
-            text_measure(c, buf, fs, false, &tw, &th_);
+            text_measure(c, buf, t.fs, false, &tw, &th_);
             w_mod = fmaxf(w_mod, tw);
             network_shape_text(buf, sizeof buf, l->out_c, l->out_h, l->out_w);
-            text_measure(c, buf, fs, true, &tw, &th_);
+            text_measure(c, buf, t.fs, true, &tw, &th_);
             w_out = fmaxf(w_out, tw);
-            text_measure(c, e->size_formula[i], fs, false, &tw, &th_);
+            text_measure(c, e->size_formula[i], t.fs, false, &tw, &th_);
             w_size = fmaxf(w_size, tw);
-            if (l->param_count && !compact) snprintf(buf, sizeof buf, "%s", e->param_formula[i]);
-            else fmt_thousands(buf, sizeof buf, l->param_count);
-            text_measure(c, buf, fs, true, &tw, &th_);
+            param_text(e, i, compact, buf, sizeof buf);
+            text_measure(c, buf, t.fs, true, &tw, &th_);
             w_par = fmaxf(w_par, tw);
         }
-        x_mod = x_name + w_name + 16;
-        x_out = compact ? x_mod : x_mod + w_mod + 16;
-        x_size = x_out + w_out + 16;
-        if (x_size + w_size + 20 <= x_par - w_par || fs <= 13) break;
+        t.x_mod = t.x_name + w_name + 16;
+        t.x_out = compact ? t.x_mod : t.x_mod + w_mod + 16;
+        t.x_size = t.x_out + w_out + 16;
+        if (t.x_size + w_size + 20 <= t.x_par - w_par || t.fs <= 13) break;
     }
+    return t;
+}
+
+// The column headings and the rule under them; returns the y below.
+static float draw_table_header(ViewCtx *v, const TableLayout *t, Rect a) {
+    Canvas *c = v->c;
+    const Theme *th = v->th;
+    bool zh = v->lang == LANG_ZH;
     float y = a.y;
     TextStyle hs = text_style(c, th->font_small, th->text_muted);
     hs.bold = true;
-    draw_text(c, x_name, y, zh ? "层" : "layer", hs);
-    if (!compact) draw_text(c, x_mod, y, "PyTorch", hs);
-    draw_text(c, x_out, y, zh ? "输出" : "output", hs);
-    draw_text(c, x_size, y, zh ? "尺寸公式" : "size formula", hs);
+    draw_text(c, t->x_name, y, zh ? "层" : "layer", hs);
+    if (!t->compact) draw_text(c, t->x_mod, y, "PyTorch", hs);
+    draw_text(c, t->x_out, y, zh ? "输出" : "output", hs);
+    draw_text(c, t->x_size, y, zh ? "尺寸公式" : "size formula", hs);
     hs.align = ALIGN_RIGHT;
-    draw_text(c, x_par, y, zh ? "参数个数" : "parameters", hs);
+    draw_text(c, t->x_par, y, zh ? "参数个数" : "parameters", hs);
     y += th->font_small * 1.5f;
     draw_line(c, a.x, y, a.x + a.w, y, 1.5f, th->panel_border);
-    y += 3;
-    int focus_row = e->focus >= 0 && compact ? row_of(e, e->focus) : e->focus;
-    for (int i = -1; i < e->n_layers; i++) {
-        bool relu = i >= 0 && is_relu(&e->layers[i]);
-        if (relu && compact) continue;
-        float h = relu ? relu_h : row_h;
-        Rect row = {a.x, y, a.w, h};
-        bool focused = (i == -1 && focus_row == NETWORK_FOCUS_INPUT) || (i >= 0 && i == focus_row);
-        bool in_extractor = e->extractor && i >= 0 && i <= 5; // conv1 .. pool2 (layers 0-5 of CNNNet)
-        if (in_extractor) draw_fill_rect(c, row, rgba_mix(th->bg, th->output, 0.14f));
-        if (focused) {
-            draw_fill_round_rect(c, row, 6, rgba_mix(th->bg, th->accent, 0.16f));
-            draw_rect_outline(c, row, 2.5f, th->accent);
-        }
-        float cy = y + h / 2;
-        TextStyle st = text_style(c, relu ? th->font_small : fs, th->text);
-        st.vcenter = true;
-        char buf[160], shape[48];
-        if (i < 0) {
-            st.bold = true;
-            st.color = th->input;
-            draw_text(c, x_name, cy, zh ? "输入" : "input", st);
-            st.bold = false;
-            st.color = th->text;
-            if (!compact) draw_text(c, x_mod, cy, zh ? "CIFAR 图像" : "CIFAR image", st);
-            draw_text(c, x_out, cy, "32\xC3\x97" "32\xC3\x97" "3", st);
-            st.color = th->text_muted;
-            draw_text(c, x_size, cy, zh ? "RGB 三个通道" : "RGB: 3 channels", st);
-            st.align = ALIGN_RIGHT;
-            draw_text(c, x_par, cy, "\xE2\x80\x94", st);
-        } else {
-            const Layer *l = &e->layers[i];
-            bool relu_next = compact && i + 1 < e->n_layers && is_relu(&e->layers[i + 1]);
-            st.bold = !relu;
-            st.color = relu ? th->text_muted : l->param_count ? th->kernel : th->output;
-            float w = draw_text(c, x_name + (relu ? 12 : 0), cy, l->name, st);
-            st.bold = false;
-            st.color = relu ? th->text_muted : th->text;
-            if (!compact) {
-                module_text(l, buf, sizeof buf);
-                draw_text(c, x_mod, cy, buf, st);
-            } else if (relu_next) {
-                TextStyle rs = st;
-                rs.size = th->font_small * 0.9f;
-                rs.color = (e->focus == i + 1) ? th->accent : th->text_muted;
-                rs.bold = e->focus == i + 1;
-                draw_text(c, x_name + w + 5, cy, "+ReLU", rs);
-            }
-            network_shape_text(shape, sizeof shape, l->out_c, l->out_h, l->out_w);
-            st.bold = focused;
-            draw_text(c, x_out, cy, shape, st);
-            st.bold = false;
-            st.color = th->text_muted;
-            draw_text(c, x_size, cy, e->size_formula[i], st);
-            st.align = ALIGN_RIGHT;
-            st.color = l->param_count ? th->text : th->text_muted;
-            st.bold = l->param_count > 0;
-            if (l->param_count && !compact) snprintf(buf, sizeof buf, "%s", e->param_formula[i]);
-            else fmt_thousands(buf, sizeof buf, l->param_count);
-            draw_text(c, x_par, cy, buf, st);
-        }
-        y += h;
+    return y + 3;
+}
+
+// The first row: the input image, which has no module and no parameters.
+static void draw_input_row(ViewCtx *v, const TableLayout *t, float cy, TextStyle st) {
+    const Theme *th = v->th;
+    bool zh = v->lang == LANG_ZH;
+    st.bold = true;
+    st.color = th->input;
+    draw_text(v->c, t->x_name, cy, zh ? "输入" : "input", st);
+    st.bold = false;
+    st.color = th->text;
+    if (!t->compact) draw_text(v->c, t->x_mod, cy, zh ? "CIFAR 图像" : "CIFAR image", st);
+    draw_text(v->c, t->x_out, cy, "32\xC3\x97" "32\xC3\x97" "3", st);
+    st.color = th->text_muted;
+    draw_text(v->c, t->x_size, cy, zh ? "RGB 三个通道" : "RGB: 3 channels", st);
+    st.align = ALIGN_RIGHT;
+    draw_text(v->c, t->x_par, cy, "\xE2\x80\x94", st);
+}
+
+// Layer i's row: name (with the folded "+ReLU" tag when compact), module,
+// output shape, size formula, parameters. Layers with weights are in the
+// kernel colour, the others in the output colour.
+static void draw_layer_row(ViewCtx *v, const NetworkExt *e, const TableLayout *t, int i, float cy, bool focused,
+                           TextStyle st) {
+    Canvas *c = v->c;
+    const Theme *th = v->th;
+    const Layer *l = &e->layers[i];
+    bool relu = is_relu(l);
+    bool relu_next = t->compact && i + 1 < e->n_layers && is_relu(&e->layers[i + 1]);
+    char buf[160], shape[48];
+    st.bold = !relu;
+    st.color = relu ? th->text_muted : l->param_count ? th->kernel : th->output;
+    float w = draw_text(c, t->x_name + (relu ? 12 : 0), cy, l->name, st);
+    st.bold = false;
+    st.color = relu ? th->text_muted : th->text;
+    if (!t->compact) {
+        module_text(l, buf, sizeof buf);
+        draw_text(c, t->x_mod, cy, buf, st);
+    } else if (relu_next) {
+        TextStyle rs = st;
+        rs.size = th->font_small * 0.9f;
+        rs.color = (e->focus == i + 1) ? th->accent : th->text_muted;
+        rs.bold = e->focus == i + 1;
+        draw_text(c, t->x_name + w + 5, cy, "+ReLU", rs);
     }
+    network_shape_text(shape, sizeof shape, l->out_c, l->out_h, l->out_w);
+    st.bold = focused;
+    draw_text(c, t->x_out, cy, shape, st);
+    st.bold = false;
+    st.color = th->text_muted;
+    draw_text(c, t->x_size, cy, e->size_formula[i], st);
+    st.align = ALIGN_RIGHT;
+    st.color = l->param_count ? th->text : th->text_muted;
+    st.bold = l->param_count > 0;
+    param_text(e, i, t->compact, buf, sizeof buf);
+    draw_text(c, t->x_par, cy, buf, st);
+}
+
+// Row i (-1: the input) at y, with its background (feature-extractor tint,
+// focus highlight); returns its height.
+static float draw_table_row(ViewCtx *v, const NetworkExt *e, const TableLayout *t, int i, int focus_row, float y,
+                            Rect a) {
+    Canvas *c = v->c;
+    const Theme *th = v->th;
+    bool relu = i >= 0 && is_relu(&e->layers[i]);
+    float h = relu ? t->relu_h : t->row_h;
+    Rect row = {a.x, y, a.w, h};
+    bool focused = (i == -1 && focus_row == NETWORK_FOCUS_INPUT) || (i >= 0 && i == focus_row);
+    bool in_extractor = e->extractor && i >= 0 && i <= 5; // conv1 .. pool2 (layers 0-5 of CNNNet)
+    if (in_extractor) draw_fill_rect(c, row, rgba_mix(th->bg, th->output, 0.14f));
+    if (focused) {
+        draw_fill_round_rect(c, row, 6, rgba_mix(th->bg, th->accent, 0.16f));
+        draw_rect_outline(c, row, 2.5f, th->accent);
+    }
+    TextStyle st = text_style(c, relu ? th->font_small : t->fs, th->text);
+    st.vcenter = true;
+    if (i < 0) draw_input_row(v, t, y + h / 2, st);
+    else draw_layer_row(v, e, t, i, y + h / 2, focused, st);
+    return h;
+}
+
+// The total under the table and, for lesson 8's extractor step, what the
+// green rows mean; returns the y below.
+static float draw_table_total(ViewCtx *v, const NetworkExt *e, const TableLayout *t, Rect a, float y) {
+    Canvas *c = v->c;
+    const Theme *th = v->th;
+    bool zh = v->lang == LANG_ZH;
     draw_line(c, a.x, y + 2, a.x + a.w, y + 2, 1.5f, th->panel_border);
     y += 6;
     char tot[200];
     snprintf(tot, sizeof tot, "%s %s", zh ? "合计" : "total", e->total_formula);
-    TextStyle ts = text_style(c, fs, th->text);
+    TextStyle ts = text_style(c, t->fs, th->text);
     ts.bold = true;
     ts.align = ALIGN_RIGHT;
-    draw_text(c, x_par, y, tot, ts);
-    y += fs * 1.4f;
+    draw_text(c, t->x_par, y, tot, ts);
+    y += t->fs * 1.4f;
     if (e->extractor) {
         TextStyle es = text_style(c, th->font_small, th->output);
         es.bold = true;
-        draw_text(c, x_name, y, zh ? "绿色底的行：特征提取器 nn.Sequential(*list(net.children())[:4])"
-                                   : "green rows: the feature extractor nn.Sequential(*list(net.children())[:4])", es);
+        draw_text(c, t->x_name, y, zh ? "绿色底的行：特征提取器 nn.Sequential(*list(net.children())[:4])"
+                                      : "green rows: the feature extractor nn.Sequential(*list(net.children())[:4])", es);
         y += th->font_small * 1.4f;
     }
     return y;
+}
+
+// Draws the table; returns its bottom. Overview: every layer of the engine's
+// table (ReLUs as thin rows) with the PyTorch module and the full parameter
+// formula. compact (maps below): ReLUs folded as "+ReLU" tags, counts only.
+static float draw_table(ViewCtx *v, const NetworkExt *e, Rect a, bool compact) {
+    TableLayout t = fit_table(v, e, a, compact);
+    float y = draw_table_header(v, &t, a);
+    int focus_row = e->focus >= 0 && compact ? row_of(e, e->focus) : e->focus;
+    for (int i = -1; i < e->n_layers; i++) {
+        if (compact && i >= 0 && is_relu(&e->layers[i])) continue;
+        y += draw_table_row(v, e, &t, i, focus_row, y, a);
+    }
+    return draw_table_total(v, e, &t, a, y);
 }
 
 // The weights line: untrained (seed), trained (checkpoint), or the fallback note.

@@ -49,15 +49,8 @@ static Rect mini_grids(ViewCtx *v, Rect r, const float *w, int m, int n, bool di
     float x0 = r.x + (r.w - bw) / 2, y0 = r.y + (r.h - bh) / 2;
     static uint8_t mark[64];
     for (int o = 0; o < m; o++) {
-        GridSpec g;
-        memset(&g, 0, sizeof g);
-        g.v = w + (size_t)o * n * n;
-        g.rows = g.cols = n;
-        g.x = x0 + (float)(o % cols) * ((float)n * cell + gap);
-        g.y = y0 + (float)(o / cols) * ((float)n * cell + gap);
-        g.cell = cell;
-        g.strong = th->kernel;
-        g.n_visible = -1;
+        GridSpec g = grid_spec(w + (size_t)o * n * n, n, n, x0 + (float)(o % cols) * ((float)n * cell + gap),
+                               y0 + (float)(o / cols) * ((float)n * cell + gap), cell, th->kernel);
         if (diverging) { // a Linear layer's weights: every one its own colour, no numbers
             g.heat = HEAT_DIVERGING;
             g.lo = -1;
@@ -69,7 +62,6 @@ static Rect mini_grids(ViewCtx *v, Rect r, const float *w, int m, int n, bool di
             for (int i = 0; i < n * n && i < 64; i++) mark[i] = g.v[i] != 0;
             g.mark = mark;
             g.mark_fill = th->kernel_cell;
-            g.values = true;
             Grid tmp = {n, n, (float *)g.v};
             g.decimals = grid_decimals(&tmp);
         }
@@ -82,7 +74,7 @@ static Rect mini_grids(ViewCtx *v, Rect r, const float *w, int m, int n, bool di
 static void big_count(ViewCtx *v, float cx, float y, long count, const char *sub) {
     const Theme *th = v->th;
     char num[32], buf[96];
-    params_fmt_count(num, sizeof num, count);
+    fmt_thousands(num, sizeof num, count);
     snprintf(buf, sizeof buf, "%s %s", num, trv(v, "weights"));
     draw_text(v->c, cx, y, buf, style(v, th->font_title * 1.15f, th->kernel, true, ALIGN_CENTER));
     if (sub) draw_text(v->c, cx, y + th->font_title * 1.6f, sub, style(v, th->font_body, th->text_muted, false, ALIGN_CENTER));
@@ -98,18 +90,11 @@ static void draw_small(ViewCtx *v, const Scene *sc, const ParamsScene *e) {
     if (e->mode == 0) {
         // input -> one weight grid per output -> outputs
         float cell = fminf(56, a.w * 0.22f / (float)n);
-        GridSpec in;
-        memset(&in, 0, sizeof in);
         static float ones[64];
         for (int i = 0; i < 64; i++) ones[i] = 0;
-        in.v = ones;
-        in.rows = in.cols = n;
-        in.cell = cell;
-        in.x = a.x + 70; // room for the label above
-        in.y = a.y + (a.h - count_h - (float)n * cell) / 2;
+        // x: room for the label above
+        GridSpec in = grid_spec(ones, n, n, a.x + 70, a.y + (a.h - count_h - (float)n * cell) / 2, cell, th->input);
         in.fill = th->input_cell;
-        in.strong = th->input;
-        in.n_visible = -1;
         in.values = false;
         widget_grid(c, &in);
         snprintf(buf, sizeof buf, "%s %d\xC3\x97%d = %ld %s", trv(v, "input"), n, n, e->fc_in, trv(v, "numbers"));
@@ -161,8 +146,8 @@ static void draw_large(ViewCtx *v, const Scene *sc, const ParamsScene *e) {
         view_picture(v, sc, (Rect){a.x + a.w / 2 - 64, y, 128, 128}, (Rect){0, 0, 0, 0});
         y += 128 + th->font_body * 2.2f;
     }
-    params_fmt_count(n1, sizeof n1, e->fc_in);
-    params_fmt_count(n2, sizeof n2, e->fc_out);
+    fmt_thousands(n1, sizeof n1, e->fc_in);
+    fmt_thousands(n2, sizeof n2, e->fc_out);
     snprintf(buf, sizeof buf, "%s %d\xC3\x97%d\xC3\x97%d = %s  \xE2\x86\x92  %s %d\xC3\x97%d\xC3\x97%d = %s", trv(v, "input"),
              e->cfg.in_channels, e->n, e->n, n1, trv(v, "output"), e->cfg.out_channels, e->OH, e->OW, n2);
     draw_text(c, a.x + a.w / 2, y, buf, style(v, th->font_body * 1.1f, th->text, true, ALIGN_CENTER));
@@ -177,14 +162,14 @@ static void draw_large(ViewCtx *v, const Scene *sc, const ParamsScene *e) {
         float w = bar_wmax * log10f((float)counts[i] + 1) / fmaxf(maxlog, 1);
         draw_fill_round_rect(c, (Rect){bar_x, y, w, bh}, 6, th->kernel_cell);
         draw_rect_outline(c, (Rect){bar_x, y, w, bh}, 2, th->kernel);
-        params_fmt_count(n1, sizeof n1, counts[i]);
+        fmt_thousands(n1, sizeof n1, counts[i]);
         snprintf(buf, sizeof buf, "%s %s", n1, trv(v, "weights"));
         TextStyle st = style(v, th->font_body * 1.2f, th->text, true, ALIGN_LEFT);
         st.vcenter = true;
         draw_text(c, bar_x + 12, y + bh / 2, buf, st);
         y += bh + th->font_body * 1.2f;
     }
-    params_fmt_count(n1, sizeof n1, lround((double)e->fc_params / (double)(e->conv_params > 0 ? e->conv_params : 1)));
+    fmt_thousands(n1, sizeof n1, lround((double)e->fc_params / (double)(e->conv_params > 0 ? e->conv_params : 1)));
     if (v->lang == LANG_ZH) snprintf(buf, sizeof buf, "全连接层的参数多 %s 倍", n1);
     else snprintf(buf, sizeof buf, "%s\xC3\x97 more weights in the Linear layer", n1);
     draw_text(c, a.x + a.w / 2, y + 6, buf, style(v, th->font_title, th->kernel, true, ALIGN_CENTER));

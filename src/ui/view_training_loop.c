@@ -55,24 +55,14 @@ static void draw_table(ViewCtx *v, const TrainLoopExt *e, Rect r, const float *v
     TextStyle hs = text_style(v->c, th->font_small, th->text_muted);
     hs.align = ALIGN_CENTER;
     for (int k = 0; k < 10; k++) draw_text(v->c, gx + cell * ((float)k + 0.5f), y, short_class(v, k), hs);
-    GridSpec g;
-    memset(&g, 0, sizeof g);
-    g.v = vals;
-    g.rows = LOOP_BATCH;
-    g.cols = NET_NUM_CLASSES;
-    g.x = gx;
-    g.y = gy;
-    g.cell = cell;
+    GridSpec g = grid_spec(vals, LOOP_BATCH, NET_NUM_CLASSES, gx, gy, cell, th->output);
     g.heat = heat;
     float lo = INFINITY, hi = -INFINITY;
     for (int i = 0; i < 40; i++) lo = fminf(lo, vals[i]), hi = fmaxf(hi, vals[i]);
     g.lo = lo;
     g.hi = hi;
     g.decimals = decimals;
-    g.n_visible = -1;
-    g.values = true;
     g.font = cell >= 60 ? 15 : 0;
-    g.strong = th->output;
     widget_grid(v->c, &g);
     hitmap_add(v->hits, &g, HIT_OUTPUT, title, 0, 0);
     for (int i = 0; i < LOOP_BATCH; i++) {
@@ -105,24 +95,14 @@ static void draw_table(ViewCtx *v, const TrainLoopExt *e, Rect r, const float *v
 static void draw_slice(ViewCtx *v, const TrainLoopExt *e, const float *vals, float x, float y, float cell, const char *label,
                        Rgba strong, int decimals) {
     const Theme *th = v->th;
-    GridSpec g;
-    memset(&g, 0, sizeof g);
-    g.v = vals;
-    g.rows = e->slice_rows;
-    g.cols = e->slice_cols;
-    g.x = x;
-    g.y = y;
-    g.cell = cell;
+    GridSpec g = grid_spec(vals, e->slice_rows, e->slice_cols, x, y, cell, strong);
     g.heat = HEAT_DIVERGING;
     float m = 1e-9f;
     for (int i = 0; i < g.rows * g.cols; i++) m = fmaxf(m, fabsf(vals[i]));
     g.lo = -m;
     g.hi = m;
     g.decimals = decimals;
-    g.n_visible = -1;
-    g.values = true;
     g.font = cell >= 40 ? 14 : 0;
-    g.strong = strong;
     widget_grid(v->c, &g);
     widget_label_above(v->c, grid_rect(&g), label, strong, th->font_small);
     if (e->slice_at >= 0) {

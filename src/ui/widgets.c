@@ -32,6 +32,21 @@ Rect grid_cell_rect(const GridSpec *g, int r, int col) {
     return (Rect){g->x + (float)(col + g->pad_l) * g->cell, g->y + (float)(r + g->pad_t) * g->cell, g->cell, g->cell};
 }
 
+GridSpec grid_spec(const float *v, int rows, int cols, float x, float y, float cell, Rgba strong) {
+    GridSpec g;
+    memset(&g, 0, sizeof g);   // no padding, no marks, HEAT_NONE, font fitted to the cell
+    g.v = v;
+    g.rows = rows;
+    g.cols = cols;
+    g.x = x;
+    g.y = y;
+    g.cell = cell;
+    g.strong = strong;
+    g.n_visible = -1;
+    g.values = true;
+    return g;
+}
+
 Rect grid_rect(const GridSpec *g) {
     return (Rect){g->x, g->y, (float)(g->cols + g->pad_l + g->pad_r) * g->cell, (float)(g->rows + g->pad_t + g->pad_b) * g->cell};
 }

@@ -32,6 +32,9 @@ typedef struct {
     const char *pad_text;       // text in padding cells, NULL for 0 (max pooling pads with minus infinity)
 } GridSpec;
 
+// A grid of v (rows, cols) at (x, y) with every value shown and the rest
+// zero (no padding, HEAT_NONE, no fill): callers set what differs.
+GridSpec grid_spec(const float *v, int rows, int cols, float x, float y, float cell, Rgba strong);
 // Draws the grid (padding rings, cells, numbers, frame).
 void widget_grid(Canvas *c, const GridSpec *g);
 // The rect of cell (r, c) in unpadded coordinates (negative / >= size = padding).
