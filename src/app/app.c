@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine/checkpoint.h"
+#include "engine/kernels.h"
+
 static const struct {
     const char *name;
     int (*run)(int argc, char **argv);
@@ -16,6 +19,15 @@ static const struct {
 };
 
 int app_main(int argc, char **argv) {
+    ClError err = {{0}};
+    if (kernels_init(&err) != 0) {   // a bad CONVLAB_ISA
+        fprintf(stderr, "convlab: %s\n", err.msg);
+        return 2;
+    }
+    if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+        printf("convlab %s\nkernels: %s\n", CONVLAB_VERSION, kernels_name());
+        return 0;
+    }
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             app_print_help();

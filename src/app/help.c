@@ -96,6 +96,9 @@ static const char HELP[] =
 "  convlab --help\n"
 "      This text.\n"
 "\n"
+"  convlab --version\n"
+"      Prints \"convlab VERSION\" and \"kernels: TIER\", the vector kernels this CPU runs.\n"
+"\n"
 "CHECKPOINTS\n"
 "  safetensors files with PyTorch's state_dict names and shapes (conv1.weight [8,3,5,5],\n"
 "  conv1.bias [8], conv2.weight [16,8,3,3], conv2.bias [16], fc1.weight [128,576],\n"
@@ -108,8 +111,10 @@ static const char HELP[] =
 "  2 bad usage (unknown option, bad value); 130 interrupted (Ctrl-C or SIGTERM:\n"
 "  training finishes the current mini-batch and writes --save first).\n"
 "\n"
-"ENVIRONMENT (make data)\n"
+"ENVIRONMENT (CIFAR10_* are read by make data)\n"
 "  CIFAR10_URL      download source (default the official tarball; file:// works)\n"
-"  CIFAR10_SHA256   expected SHA-256 of the tarball; CIFAR10_MD5 expected MD5\n";
+"  CIFAR10_SHA256   expected SHA-256 of the tarball; CIFAR10_MD5 expected MD5\n"
+"  CONVLAB_ISA      force a kernel tier: avx512, avx2, sse2 (x86-64), neon (aarch64) or\n"
+"                   scalar; one this CPU cannot run is an error (exit 2)\n";
 
 void app_print_help(void) { fputs(HELP, stdout); }
