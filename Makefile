@@ -83,8 +83,19 @@ data:
 # Unit tests (Criterion), then the command-line and window tests.
 test: test-unit test-shell
 
-test-unit: $(BUILD)/test_runner
+# Then the op parity and fast-versus-reference suites once more for every other
+# kernel tier this CPU runs (CONVLAB_ISA; convlab --version says which it can).
+KERNEL_SUITES := @(kernels|conv2d|layers|pool2d|optim|net|threads)/*
+KERNEL_TIERS  := avx512 avx2 sse2 neon scalar
+test-unit: $(BUILD)/test_runner $(BUILD)/convlab
 	cd tests && ../$(BUILD)/test_runner --jobs 2
+	@default=$$($(BUILD)/convlab --version | sed -n 's/^kernels: //p'); \
+	for t in $(KERNEL_TIERS); do \
+	    [ "$$t" = "$$default" ] && continue; \
+	    CONVLAB_ISA=$$t $(BUILD)/convlab --version >/dev/null 2>&1 || continue; \
+	    echo "kernel tier $$t (default $$default): $(KERNEL_SUITES)"; \
+	    (cd tests && CONVLAB_ISA=$$t ../$(BUILD)/test_runner --jobs 2 --filter '$(KERNEL_SUITES)') || exit 1; \
+	done
 
 test-shell: all
 	@bash tests/run-shell-tests.sh
