@@ -65,11 +65,23 @@ SIMD_INLINE float vsum(vf v) { return _mm512_reduce_add_ps((__m512)v); }
 
 #elif defined(SIMD_AVX2)
 
-typedef vint vmask;   // lane all ones = inside
-SIMD_INLINE vmask vmask_range(int lo, int hi) { return (viota() >= lo) & (viota() < hi); }
-SIMD_INLINE vf vload_m(vmask m, const float *p) { return (vf)_mm256_maskload_ps(p, (__m256i)m); }
-SIMD_INLINE void vstore_m(vmask m, float *p, vf v) { _mm256_maskstore_ps(p, (__m256i)m, (__m256)v); }
-SIMD_INLINE void vstore_mi(vmask m, int32_t *p, vint v) { _mm256_maskstore_epi32((int *)p, (__m256i)m, (__m256i)v); }
+// Lanes [lo, hi), clamped; a full vector takes the plain load (AMD's
+// vmaskmovps is slower than vmovups), a partial one vmaskmovps.
+typedef struct { int lo, hi; } vmask;
+SIMD_INLINE vmask vmask_range(int lo, int hi) {
+    vmask m = {lo < 0 ? 0 : lo > VL ? VL : lo, hi < 0 ? 0 : hi > VL ? VL : hi};
+    return m;
+}
+SIMD_INLINE __m256i avx2_lanes(vmask m) { return (__m256i)((viota() >= m.lo) & (viota() < m.hi)); }
+SIMD_INLINE vf vload_m(vmask m, const float *p) {
+    if (m.lo == 0 && m.hi == VL) return vload(p);
+    return (vf)_mm256_maskload_ps(p, avx2_lanes(m));
+}
+SIMD_INLINE void vstore_m(vmask m, float *p, vf v) {
+    if (m.lo == 0 && m.hi == VL) { vstore(p, v); return; }
+    _mm256_maskstore_ps(p, avx2_lanes(m), (__m256)v);
+}
+SIMD_INLINE void vstore_mi(vmask m, int32_t *p, vint v) { _mm256_maskstore_epi32((int *)p, avx2_lanes(m), (__m256i)v); }
 SIMD_INLINE vf vfma(vf a, vf b, vf c) { return (vf)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c); }
 SIMD_INLINE float vsum(vf v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128((__m256)v), _mm256_extractf128_ps((__m256)v, 1));
