@@ -16,6 +16,8 @@ PACKAGES=(
     # tests: the unit-test framework, then the window tests
     libcriterion-dev
     xvfb xauth xdotool imagemagick
+    # the portable binary on older CPUs (tests/sh/qemu_x86_tiers.sh)
+    qemu-user
     # make check: libFuzzer targets (clang + its runtime) and the leak run
     clang libclang-rt-14-dev valgrind
 )
