@@ -37,7 +37,7 @@ CIFAR10_MD5    ?=
 CIFAR10_SHA256 ?=
 export CIFAR10_URL CIFAR10_MD5 CIFAR10_SHA256
 
-.PHONY: all run deps data test test-unit test-shell check check-asan check-asan-cli check-tsan check-valgrind fuzz fuzz-build bench clean help
+.PHONY: all run deps data test test-unit test-shell test-aarch64 check check-asan check-asan-cli check-tsan check-valgrind fuzz fuzz-build bench clean help
 .DEFAULT_GOAL := all
 
 all: convlab
@@ -104,7 +104,13 @@ test-shell: all
 # UndefinedBehaviorSanitizer, the live-training exchange under ThreadSanitizer,
 # every libFuzzer target for FUZZ_SECONDS, and valgrind leak runs of a short
 # batch training and of a render.
-check: check-asan check-asan-cli check-tsan fuzz check-valgrind
+check: check-asan check-asan-cli check-tsan fuzz check-valgrind test-aarch64
+
+# The engine and its unit tests cross-built for aarch64 and run under
+# qemu-aarch64 (NEON tier, then CONVLAB_ISA=scalar); installs the cross
+# compiler and arm64 cJSON itself (dpkg --add-architecture arm64: only here).
+test-aarch64:
+	bash tests/aarch64/run.sh
 
 # Every kernel tier is in every build, and test-unit runs the kernel tests once
 # per tier this CPU has, so the sanitizers see all of them.
@@ -175,7 +181,8 @@ help:
 	@echo "make deps       install missing Debian packages (apt-get)"
 	@echo "make data       download and verify CIFAR-10 into data/ (CIFAR10_URL, CIFAR10_MD5/SHA256 override)"
 	@echo "make test       unit tests, then command-line and window tests"
-	@echo "make check      unit tests under ASan + UBSan, TSan, fuzzers, valgrind leak runs"
+	@echo "make check      unit tests under ASan + UBSan, TSan, fuzzers, valgrind leak runs, test-aarch64"
+	@echo "make test-aarch64  engine tests cross-built for aarch64, run under qemu (installs what it needs)"
 	@echo "make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 30)"
 	@echo "make bench      throughput and frame-time benchmarks"
 	@echo "make clean      remove build output"

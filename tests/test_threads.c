@@ -196,8 +196,11 @@ static void check_conv(Rng *r, int N, int IC, int OC, int K, int H, int W, bool 
 
 // Runs check(tier) with each vector tier this CPU has selected (never scalar:
 // that is the reference itself); asserts there is at least one on x86-64/aarch64.
+// The tier in use before is selected again after (tests may share a process).
 static void for_each_vector_tier(void (*check)(void)) {
     int tested = 0;
+    char before[16];
+    snprintf(before, sizeof before, "%s", kernels_name());
     for (const char *const *t = kernels_tiers(); *t; t++) {
         if (strcmp(*t, "scalar") == 0 || !kernels_available(*t)) continue;
         ClError err = {{0}};
@@ -205,6 +208,7 @@ static void for_each_vector_tier(void (*check)(void)) {
         check();
         tested++;
     }
+    cr_assert_eq(kernels_select(before, NULL), 0);
 #if defined(__x86_64__) || defined(__aarch64__)
     cr_assert(tested > 0, "no vector kernel tier to test");
 #endif
@@ -408,3 +412,23 @@ static void check_sgd(void) {
 }
 
 Test(kernels, sgd_is_bit_identical_to_the_scalar_rule) { for_each_vector_tier(check_sgd); }
+
+// Without CONVLAB_ISA the engine runs the best tier the CPU has: NEON on
+// aarch64, a vector tier on x86-64 (make test-aarch64 reads the printed line).
+Test(kernels, tier_in_use_is_the_best_for_this_cpu) {
+    fprintf(stderr, "kernel tier in use: %s\n", kernels_name());
+    const char *forced = getenv("CONVLAB_ISA");
+    if (forced && forced[0]) {
+        cr_assert_str_eq(kernels_name(), forced);
+        return;
+    }
+    const char *best = NULL;
+    for (const char *const *t = kernels_tiers(); *t && !best; t++)
+        if (kernels_available(*t)) best = *t;
+    cr_assert_str_eq(kernels_name(), best);
+#if defined(__aarch64__)
+    cr_assert_str_eq(kernels_name(), "neon");
+#elif defined(__x86_64__)
+    cr_assert_str_neq(kernels_name(), "scalar");
+#endif
+}
