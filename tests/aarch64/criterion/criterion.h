@@ -6,7 +6,7 @@
  * assertion (or expectation) prints file:line and the message and exits 1;
  * cr_skip_test skips the rest of the test. The registry and main() are in
  * tests/aarch64/criterion_shim.c. Filter: a glob over suite/name, as
- * Criterion's --filter ("@(a|b)/*" alternatives included).
+ * Criterion's --filter (extended globs such as @(a|b) included).
  */
 #ifndef CONVLAB_AARCH64_CRITERION_SHIM_H
 #define CONVLAB_AARCH64_CRITERION_SHIM_H
