@@ -2,8 +2,9 @@
 # new user needs; `make help` lists every target.
 
 CC      ?= cc
-# -march=native: the binary is built on the machine that runs it (make run).
-OPT     ?= -O2 -march=native
+# Baseline x86-64 (or aarch64) code: the binary runs on any such CPU and picks
+# its vector kernels (AVX-512, AVX2, SSE2, NEON) when it starts (src/engine/kernels.h).
+OPT     ?= -O2
 BUILD   ?= build/release
 CSTD    := -std=c11 -D_DEFAULT_SOURCE
 WARN    := -Wall -Wextra -Wshadow -Wno-unused-parameter
@@ -47,7 +48,7 @@ CIFAR10_MD5    ?=
 CIFAR10_SHA256 ?=
 export CIFAR10_URL CIFAR10_MD5 CIFAR10_SHA256
 
-.PHONY: all run deps data install uninstall deb man test test-unit test-shell check check-asan check-asan-cli check-tsan check-valgrind fuzz fuzz-build bench clean help
+.PHONY: all run deps data install uninstall deb man test test-unit test-shell test-aarch64 check check-asan check-asan-cli check-tsan check-valgrind fuzz fuzz-build bench clean help
 .DEFAULT_GOAL := all
 
 all: convlab
@@ -108,8 +109,19 @@ data:
 # Unit tests (Criterion), then the command-line and window tests.
 test: test-unit test-shell
 
-test-unit: $(BUILD)/test_runner
+# Then the op parity and fast-versus-reference suites once more for every other
+# kernel tier this CPU runs (CONVLAB_ISA; convlab --version says which it can).
+KERNEL_SUITES := @(kernels|conv2d|layers|pool2d|optim|net|threads)/*
+KERNEL_TIERS  := avx512 avx2 sse2 neon scalar
+test-unit: $(BUILD)/test_runner $(BUILD)/convlab
 	cd tests && ../$(BUILD)/test_runner --jobs 2
+	@default=$$($(BUILD)/convlab --version | sed -n 's/^kernels: //p'); \
+	for t in $(KERNEL_TIERS); do \
+	    [ "$$t" = "$$default" ] && continue; \
+	    CONVLAB_ISA=$$t $(BUILD)/convlab --version >/dev/null 2>&1 || continue; \
+	    echo "kernel tier $$t (default $$default): $(KERNEL_SUITES)"; \
+	    (cd tests && CONVLAB_ISA=$$t ../$(BUILD)/test_runner --jobs 2 --filter '$(KERNEL_SUITES)') || exit 1; \
+	done
 
 test-shell: all
 	@bash tests/run-shell-tests.sh
@@ -118,11 +130,17 @@ test-shell: all
 # UndefinedBehaviorSanitizer, the live-training exchange under ThreadSanitizer,
 # every libFuzzer target for FUZZ_SECONDS, and valgrind leak runs of a short
 # batch training and of a render.
-check: check-asan check-asan-cli check-tsan fuzz check-valgrind
+check: check-asan check-asan-cli check-tsan fuzz check-valgrind test-aarch64
 
-# -march=native: sanitize the same AVX-512 kernels the release build runs (the
-# reference loops still run in test_threads' fast-versus-reference checks).
-ASAN_OPT := -O1 -g -march=native -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+# The engine and its unit tests cross-built for aarch64 and run under
+# qemu-aarch64 (NEON tier, then CONVLAB_ISA=scalar); installs the cross
+# compiler and arm64 cJSON itself (dpkg --add-architecture arm64: only here).
+test-aarch64:
+	bash tests/aarch64/run.sh
+
+# Every kernel tier is in every build, and test-unit runs the kernel tests once
+# per tier this CPU has, so the sanitizers see all of them.
+ASAN_OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 check-asan:
 	$(MAKE) BUILD=build/asan OPT="$(ASAN_OPT)" test-unit
 
@@ -182,7 +200,7 @@ bench: $(BUILD)/bench all
 
 # ---- install, uninstall, Debian package ------------------------------------
 # Everything installed is listed here once, so uninstall removes exactly it.
-VERSION     := $(shell sed -n 's/^\#define CONVLAB_VERSION "\(.*\)"/\1/p' src/app/version.h)
+VERSION     := $(shell sed -n 's/^\#define CONVLAB_VERSION "\(.*\)"/\1/p' src/engine/version.h)
 SHARE_DIR   := $(PREFIX)/share/convlab
 INST_LESSONS := $(wildcard lessons/*.lesson) lessons/README.md
 INST_ASSETS  := $(wildcard assets/theme-*.theme)
@@ -252,7 +270,8 @@ help:
 	@echo "make deps       install missing Debian packages (apt-get)"
 	@echo "make data       download and verify CIFAR-10 into data/ (CIFAR10_URL, CIFAR10_MD5/SHA256 override)"
 	@echo "make test       unit tests, then command-line and window tests"
-	@echo "make check      unit tests under ASan + UBSan, TSan, fuzzers, valgrind leak runs"
+	@echo "make check      unit tests under ASan + UBSan, TSan, fuzzers, valgrind leak runs, test-aarch64"
+	@echo "make test-aarch64  engine tests cross-built for aarch64, run under qemu (installs what it needs)"
 	@echo "make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 30)"
 	@echo "make bench      throughput and frame-time benchmarks"
 	@echo "make install    install into PREFIX (default /usr/local; DESTDIR for staging)"

@@ -2,10 +2,11 @@
  *  - the thread pool runs every work item exactly once per job;
  *  - the same seed gives bit-identical losses and weights run after run, and
  *    for 1, 2 or 3 threads (the batch is cut by its size, not by threads);
- *  - the vectorized kernels (conv2d_fast.c, AVX-512 paths of layers.c and
- *    pool2d.c) agree with the reference loops on many shapes, including ragged
- *    row tails, channel counts that do not fill a register block, ties and NaN.
- * On a CPU without AVX-512 the kernel tests compare the reference with itself.
+ *  - the vector kernels of every tier this CPU runs (kernels.h: avx512, avx2,
+ *    sse2 or neon; each test selects them in turn) agree with the reference
+ *    loops on many shapes, including ragged row tails, channel counts that do
+ *    not fill a register block, ties and NaN; the convolution test also
+ *    checks that the fast kernel really ran (it is not the reference twice).
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -15,6 +16,8 @@
 #include <string.h>
 
 #include "engine/conv2d.h"
+#include "engine/conv2d_fast.h"
+#include "engine/kernels.h"
 #include "engine/layers.h"
 #include "engine/pool2d.h"
 #include "engine/threadpool.h"
@@ -166,15 +169,15 @@ static void check_conv(Rng *r, int N, int IC, int OC, int K, int H, int W, bool 
     long nx = (long)N * IC * H * W, nw = (long)OC * IC * K * K, no = (long)N * OC * OH * OW;
     float *x = random_floats(r, nx), *w = random_floats(r, nw), *b = random_floats(r, OC), *g = random_floats(r, no);
     float *out = random_floats(r, no), *out_ref = random_floats(r, no);
-    conv2d_forward(out, x, w, bias ? b : NULL, &c, N, H, W);
-    conv2d_forward_reference(out_ref, x, w, bias ? b : NULL, &c, N, H, W);
     char what[128];
-    snprintf(what, sizeof what, "conv forward N%d %d->%d k%d %dx%d", N, IC, OC, K, H, W);
+    snprintf(what, sizeof what, "%s conv forward N%d %d->%d k%d %dx%d", kernels_name(), N, IC, OC, K, H, W);
+    cr_assert(conv2d_forward_fast(out, x, w, bias ? b : NULL, &c, N, H, W), "%s: the fast kernel declined", what);
+    conv2d_forward_reference(out_ref, x, w, bias ? b : NULL, &c, N, H, W);
     cr_assert(allclose(out, out_ref, no, 1e-5f, 1e-5f, what));
     // Backward accumulates: start both from the same non-zero buffers.
     float *dx = random_floats(r, nx), *dw = random_floats(r, nw), *db = random_floats(r, OC);
     float *dx_ref = copy_floats(dx, nx), *dw_ref = copy_floats(dw, nw), *db_ref = copy_floats(db, OC);
-    conv2d_backward(dx, dw, db, g, x, w, &c, N, H, W);
+    cr_assert(conv2d_backward_fast(dx, dw, db, g, x, w, &c, N, H, W), "%s: the fast backward declined", what);
     conv2d_backward_reference(dx_ref, dw_ref, db_ref, g, x, w, &c, N, H, W);
     snprintf(what, sizeof what, "conv dinput N%d %d->%d k%d %dx%d", N, IC, OC, K, H, W);
     cr_assert(allclose(dx, dx_ref, nx, 1e-5f, 1e-4f, what));
@@ -184,14 +187,34 @@ static void check_conv(Rng *r, int N, int IC, int OC, int K, int H, int W, bool 
     cr_assert(allclose(db, db_ref, OC, 1e-4f, 1e-4f, what));
     // Each of the three gradients alone (the others NULL) gives the same values.
     float *dw2 = copy_floats(dw_ref, nw);
-    conv2d_backward(NULL, dw2, NULL, g, x, w, &c, N, H, W);
+    cr_assert(conv2d_backward_fast(NULL, dw2, NULL, g, x, w, &c, N, H, W));
     conv2d_backward_reference(NULL, dw_ref, NULL, g, x, w, &c, N, H, W);
     cr_assert(allclose(dw2, dw_ref, nw, 1e-4f, 1e-4f, "conv dweight alone"));
     free(x), free(w), free(b), free(g), free(out), free(out_ref), free(dx), free(dw), free(db);
     free(dx_ref), free(dw_ref), free(db_ref), free(dw2);
 }
 
-Test(kernels, conv_fast_matches_reference_on_many_shapes) {
+// Runs check(tier) with each vector tier this CPU has selected (never scalar:
+// that is the reference itself); asserts there is at least one on x86-64/aarch64.
+// The tier in use before is selected again after (tests may share a process).
+static void for_each_vector_tier(void (*check)(void)) {
+    int tested = 0;
+    char before[16];
+    snprintf(before, sizeof before, "%s", kernels_name());
+    for (const char *const *t = kernels_tiers(); *t; t++) {
+        if (strcmp(*t, "scalar") == 0 || !kernels_available(*t)) continue;
+        ClError err = {{0}};
+        cr_assert_eq(kernels_select(*t, &err), 0, "%s", err.msg);
+        check();
+        tested++;
+    }
+    cr_assert_eq(kernels_select(before, NULL), 0);
+#if defined(__x86_64__) || defined(__aarch64__)
+    cr_assert(tested > 0, "no vector kernel tier to test");
+#endif
+}
+
+static void check_conv_shapes(void) {
     Rng r;
     rng_seed(&r, 21);
     check_conv(&r, 3, 3, 8, 5, 32, 32, true);     // conv1
@@ -207,6 +230,8 @@ Test(kernels, conv_fast_matches_reference_on_many_shapes) {
                    K + (int)rng_below(&r, 20), K + (int)rng_below(&r, 40), rng_below(&r, 2) == 0);
     }
 }
+
+Test(kernels, conv_fast_matches_reference_on_many_shapes) { for_each_vector_tier(check_conv_shapes); }
 
 // MaxPool2d(2, 2) by its definition: the first of the window's taps in order
 // (0,0) (0,1) (1,0) (1,1) that is strictly greater than all before it, or the
@@ -228,7 +253,7 @@ static void maxpool2x2_by_definition(float *out, int32_t *idx, const float *in, 
             }
 }
 
-Test(kernels, maxpool_2x2_matches_its_definition_with_ties_nan_and_inf) {
+static void check_maxpool(void) {
     Rng r;
     rng_seed(&r, 8);
     static const int sizes[][2] = {{28, 28}, {12, 12}, {2, 2}, {5, 7}, {9, 40}, {3, 66}};
@@ -247,7 +272,7 @@ Test(kernels, maxpool_2x2_matches_its_definition_with_ties_nan_and_inf) {
         maxpool2d_forward(out, idx, x, &c, 1, P, H, W);
         maxpool2x2_by_definition(want, want_idx, x, P, H, W);
         for (long i = 0; i < no; i++) {
-            cr_assert(idx[i] == want_idx[i], "%dx%d: index %ld: %d, want %d", H, W, i, idx[i], want_idx[i]);
+            cr_assert(idx[i] == want_idx[i], "%s %dx%d: index %ld: %d, want %d", kernels_name(), H, W, i, idx[i], want_idx[i]);
             cr_assert(memcmp(&out[i], &want[i], sizeof(float)) == 0 || (isnan(out[i]) && isnan(want[i])),
                       "%dx%d: value %ld: %g, want %g", H, W, i, out[i], want[i]);
         }
@@ -255,7 +280,9 @@ Test(kernels, maxpool_2x2_matches_its_definition_with_ties_nan_and_inf) {
     }
 }
 
-Test(kernels, linear_matches_scalar_loops) {
+Test(kernels, maxpool_2x2_matches_its_definition_with_ties_nan_and_inf) { for_each_vector_tier(check_maxpool); }
+
+static void check_linear(void) {
     Rng r;
     rng_seed(&r, 9);
     static const int shapes[][3] = {{4, 576, 128}, {1, 12, 10}, {7, 33, 5}, {2, 16, 1}, {9, 128, 10}};
@@ -295,7 +322,9 @@ Test(kernels, linear_matches_scalar_loops) {
     }
 }
 
-Test(kernels, relu_keeps_nan_zeroes_negative_zero_and_gates_the_gradient) {
+Test(kernels, linear_matches_scalar_loops) { for_each_vector_tier(check_linear); }
+
+static void check_relu(void) {
     float in[37], out[37], d[37], g[37];
     for (int i = 0; i < 37; i++) in[i] = (float)(i % 5) - 2.0f, d[i] = 1.0f, g[i] = (float)i;
     in[3] = NAN, in[20] = -0.0f, in[36] = INFINITY, in[35] = -INFINITY;
@@ -307,9 +336,11 @@ Test(kernels, relu_keeps_nan_zeroes_negative_zero_and_gates_the_gradient) {
     relu_backward(d, g, out, 37);
     for (int i = 0; i < 37; i++) {
         float want = !(out[i] <= 0.0f) ? 1.0f + g[i] : 1.0f;
-        cr_assert(d[i] == want, "relu backward[%d] = %g, want %g", i, d[i], want);
+        cr_assert(d[i] == want, "%s relu backward[%d] = %g, want %g", kernels_name(), i, d[i], want);
     }
 }
+
+Test(kernels, relu_keeps_nan_zeroes_negative_zero_and_gates_the_gradient) { for_each_vector_tier(check_relu); }
 
 // The optimizer step split across threads (trainer.c) still refuses an update
 // that would overflow, with weights, momentum and step count left as they were.
@@ -341,4 +372,63 @@ Test(threads, threaded_optimizer_refuses_an_overflowing_update_without_trace) {
         trainer_free(&t);
         free(set.labels), free(set.pixels);
     }
+}
+
+// SGD with momentum, weight decay and Nesterov on 1,003 values (a ragged tail
+// for every lane count): each vector tier's update is bit-identical to the
+// scalar tier's, and its dry run flags the same overflow.
+static void sgd_once(const char *tier, float *p, float *buf, const float *g, long n, bool nesterov, int *check) {
+    ClError err = {{0}};
+    cr_assert_eq(kernels_select(tier, &err), 0, "%s", err.msg);
+    OptimizerConfig c = optimizer_default_config(OPTIM_SGD);
+    c.lr = 0.01f, c.momentum = 0.9f, c.weight_decay = 1e-3f, c.dampening = nesterov ? 0.0f : 0.1f;
+    c.nesterov = nesterov;
+    Optimizer opt;
+    optimizer_init(&opt, &c, n);
+    for (int step = 0; step < 3; step++) optimizer_step(&opt, p, g);
+    memcpy(buf, opt.state1, sizeof(float) * (size_t)n);
+    opt.config.lr = 3e38f;   // the next update overflows
+    *check = optimizer_check(&opt, p, g);
+    optimizer_free(&opt);
+}
+
+static void check_sgd(void) {
+    const char *tier = kernels_name();
+    enum { N = 1003 };
+    Rng r;
+    rng_seed(&r, 17);
+    float *g = random_floats(&r, N), *p0 = random_floats(&r, N);
+    for (int nesterov = 0; nesterov < 2; nesterov++) {
+        float p[N], want_p[N], buf[N], want_buf[N];
+        int check, want_check;
+        memcpy(p, p0, sizeof p), memcpy(want_p, p0, sizeof p);
+        sgd_once("scalar", want_p, want_buf, g, N, nesterov, &want_check);
+        sgd_once(tier, p, buf, g, N, nesterov, &check);
+        cr_assert(memcmp(p, want_p, sizeof p) == 0, "%s sgd: weights differ from the scalar rule", tier);
+        cr_assert(memcmp(buf, want_buf, sizeof buf) == 0, "%s sgd: momentum differs from the scalar rule", tier);
+        cr_assert(check == -1 && want_check == -1, "%s sgd: the overflowing dry run passed", tier);
+    }
+    free(g), free(p0);
+}
+
+Test(kernels, sgd_is_bit_identical_to_the_scalar_rule) { for_each_vector_tier(check_sgd); }
+
+// Without CONVLAB_ISA the engine runs the best tier the CPU has: NEON on
+// aarch64, a vector tier on x86-64 (make test-aarch64 reads the printed line).
+Test(kernels, tier_in_use_is_the_best_for_this_cpu) {
+    fprintf(stderr, "kernel tier in use: %s\n", kernels_name());
+    const char *forced = getenv("CONVLAB_ISA");
+    if (forced && forced[0]) {
+        cr_assert_str_eq(kernels_name(), forced);
+        return;
+    }
+    const char *best = NULL;
+    for (const char *const *t = kernels_tiers(); *t && !best; t++)
+        if (kernels_available(*t)) best = *t;
+    cr_assert_str_eq(kernels_name(), best);
+#if defined(__aarch64__)
+    cr_assert_str_eq(kernels_name(), "neon");
+#elif defined(__x86_64__)
+    cr_assert_str_neq(kernels_name(), "scalar");
+#endif
 }

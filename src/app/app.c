@@ -1,7 +1,8 @@
 /* Command dispatch: see app.h. */
 #include "app/app.h"
 #include "app/flags.h"
-#include "app/version.h"
+#include "engine/version.h"
+#include "engine/kernels.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -28,8 +29,13 @@ static const char *batch_names(char *buf, size_t cap) {
 }
 
 int app_main(int argc, char **argv) {
-    if (argc == 2 && strcmp(argv[1], "--version") == 0) { // minimal; issue 12 adds the kernels line
-        printf("convlab %s\n", CONVLAB_VERSION);
+    ClError err = {{0}};
+    if (kernels_init(&err) != 0) {   // a bad CONVLAB_ISA
+        fprintf(stderr, "convlab: %s\n", err.msg);
+        return 2;
+    }
+    if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+        printf("convlab %s\nkernels: %s\n", CONVLAB_VERSION, kernels_name());
         return 0;
     }
     for (int i = 1; i < argc; i++) {

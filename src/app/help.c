@@ -18,7 +18,7 @@ static const char SECTIONS[] =
 "      This text.\n"
 "\n"
 "  convlab --version\n"
-"      The version and the kernels in use.\n"
+"      Prints \"convlab VERSION\" and \"kernels: TIER\", the vector kernels this CPU runs.\n"
 "\n"
 "CHECKPOINTS:\n"
 "  safetensors files with PyTorch's state_dict names and shapes (conv1.weight [8,3,5,5],\n"
@@ -43,7 +43,9 @@ static const char SECTIONS[] =
 "  XDG_DATA_HOME    where fetch-data puts CIFAR-10 (default ~/.local/share)\n"
 "  (fetch-data, make data:)\n"
 "  CIFAR10_URL      download source (default the official tarball; file:// works)\n"
-"  CIFAR10_SHA256   expected SHA-256 of the tarball; CIFAR10_MD5 expected MD5\n";
+"  CIFAR10_SHA256   expected SHA-256 of the tarball; CIFAR10_MD5 expected MD5\n"
+"  CONVLAB_ISA      force a kernel tier: avx512, avx2, sse2 (x86-64), neon (aarch64) or\n"
+"                   scalar; one this CPU cannot run is an error (exit 2)\n";
 
 void app_print_help(void) {
     fputs(HEADER, stdout);

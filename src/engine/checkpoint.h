@@ -12,11 +12,7 @@
 #include "engine/net.h"
 #include "engine/safetensors.h"
 
-// Written into every checkpoint's metadata as "convlab_version" (the build may
-// override it with -DCONVLAB_VERSION=...).
-#ifndef CONVLAB_VERSION
-#define CONVLAB_VERSION "0.1.0"
-#endif
+#include "engine/version.h"
 
 // The "__metadata__" of a checkpoint: string keys and values (safetensors allows
 // only strings). Always present after a convlab save: "format" = "pt",

@@ -1,7 +1,7 @@
 /* Engine-private: vectorized direct convolution kernels for the common case
  * (stride 1, dilation 1, groups 1, no padding: both of CNNNet's convolutions).
  * conv2d.c tries these first and falls back to its reference loops when a
- * kernel declines (another configuration, or a CPU build without AVX-512).
+ * kernel declines (another configuration, or the scalar kernel tier).
  * Same math as the reference; only the float summation order differs.
  */
 #ifndef CONVLAB_CONV2D_FAST_H

@@ -11,9 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
+#include "engine/kernels.h"
 
 // ---- configuration --------------------------------------------------------
 
@@ -158,24 +156,11 @@ static inline void sgd_one(const StepScalars *s, float p, float g, float buf, fl
     *p_new = p - s->lr * d;
 }
 
-#if defined(__AVX512F__)
-// sgd_one on 16 elements (speed, issue 3): the same operations in the same
-// order, each multiply and add rounded separately as the scalar code is
-// compiled (C11: no contraction into fused multiply-adds), so every lane is
-// bit-identical to sgd_one. buf is ignored without momentum.
-static inline void sgd_16(const StepScalars *s, __m512 p, __m512 g, __m512 buf, __m512 *p_new, __m512 *buf_new) {
-    __m512 d = g;
-    if (s->wd != 0) d = _mm512_add_ps(d, _mm512_mul_ps(_mm512_set1_ps(s->wd), p));
-    if (s->momentum) {
-        buf = s->first ? d
-                       : _mm512_add_ps(_mm512_mul_ps(buf, _mm512_set1_ps(s->mu)),
-                                       _mm512_mul_ps(_mm512_set1_ps(s->one_minus_damp), d));
-        d = s->nesterov ? _mm512_add_ps(d, _mm512_mul_ps(_mm512_set1_ps(s->mu), buf)) : buf;
-    }
-    *buf_new = buf;
-    *p_new = _mm512_sub_ps(p, _mm512_mul_ps(_mm512_set1_ps(s->lr), d));
+// The SGD part of s, as the kernels take it.
+static SgdScalars sgd_scalars(const StepScalars *s) {
+    SgdScalars v = {s->lr, s->wd, s->mu, s->one_minus_damp, s->first, s->nesterov, s->momentum};
+    return v;
 }
-#endif
 
 // Adam for one element, bias-corrected as torch: p -= (lr/bc1) * m / (sqrt(v)/sqrt(bc2) + eps).
 static inline void adam_one(const StepScalars *s, float p, float g, float m, float v,
@@ -194,16 +179,10 @@ void optimizer_step(Optimizer *opt, float *params, const float *grads) {
     long n = opt->n;
     if (opt->config.kind == OPTIM_SGD) {
         float *buf = opt->state1;
-        long i = 0;
-#if defined(__AVX512F__)
-        for (; i + 16 <= n; i += 16) {
-            __m512 p_new, b_new;
-            sgd_16(&s, _mm512_loadu_ps(params + i), _mm512_loadu_ps(grads + i),
-                   buf ? _mm512_loadu_ps(buf + i) : _mm512_setzero_ps(), &p_new, &b_new);
-            _mm512_storeu_ps(params + i, p_new);
-            if (buf) _mm512_storeu_ps(buf + i, b_new);
-        }
-#endif
+        // The kernel tier's vectors first (the same operations, bit-identical), the tail here.
+        const KernelTable *k = kernels_get();
+        SgdScalars v = sgd_scalars(&s);
+        long i = k->sgd_step ? k->sgd_step(&v, params, grads, buf, n) : 0;
         for (; i < n; i++) {
             float b_new;
             sgd_one(&s, params[i], grads[i], buf ? buf[i] : 0, &params[i], &b_new);
@@ -224,18 +203,11 @@ int optimizer_check(const Optimizer *opt, const float *params, const float *grad
     float poison = 0;
     if (opt->config.kind == OPTIM_SGD) {
         const float *buf = opt->state1;
+        // The same poison sum over the kernel tier's vectors: NaN in any lane makes it NaN.
+        const KernelTable *k = kernels_get();
+        SgdScalars v = sgd_scalars(&s);
         long i = 0;
-#if defined(__AVX512F__)
-        // The same poison sum, 16 lanes at a time: NaN in any lane makes it NaN.
-        __m512 lanes = _mm512_setzero_ps(), zero = _mm512_setzero_ps();
-        for (; i + 16 <= n; i += 16) {
-            __m512 p_new, b_new;
-            sgd_16(&s, _mm512_loadu_ps(params + i), _mm512_loadu_ps(grads + i),
-                   buf ? _mm512_loadu_ps(buf + i) : zero, &p_new, &b_new);
-            lanes = _mm512_add_ps(lanes, _mm512_add_ps(_mm512_mul_ps(p_new, zero), _mm512_mul_ps(b_new, zero)));
-        }
-        poison += _mm512_reduce_add_ps(lanes);
-#endif
+        if (k->sgd_poison) poison += k->sgd_poison(&v, params, grads, buf, n, &i);
         for (; i < n; i++) {
             float p_new, b_new;
             sgd_one(&s, params[i], grads[i], buf ? buf[i] : 0, &p_new, &b_new);

@@ -1,6 +1,6 @@
 /* Max, average and global max pooling with torch.nn's semantics, forward and
- * backward, over NCHW float32 (plus an AVX-512 path for MaxPool2d(2, 2), the
- * network's pool, with the same tie and NaN rule). The loops mirror ATen's CPU kernels
+ * backward, over NCHW float32 (plus the kernel tier's MaxPool2d(2, 2), the
+ * network's pool, with the same tie and NaN rule; kernels.h). The loops mirror ATen's CPU kernels
  * (MaxPoolKernel.cpp, AvgPoolKernel.cpp) so that window clipping, divisors,
  * argmax ties and NaN handling agree exactly; messages quote PyTorch's wording.
  */
@@ -9,9 +9,7 @@
 #include <math.h>
 #include <stddef.h>
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
+#include "engine/kernels.h"
 
 Pool2dConfig pool2d_config(int kernel_h, int kernel_w) {
     Pool2dConfig c = {0};
@@ -84,53 +82,6 @@ int avgpool2d_output_size(const Pool2dConfig *c, int H, int W, int *out_h, int *
 
 // ---- max pool -----------------------------------------------------------------
 
-#if defined(__AVX512F__)
-// MaxPool2d(2, 2) without padding when every window lies inside the input
-// (CNNNet's pools): 16 outputs at a time with the same rule as the loop below,
-// applied to the four taps in window order (top-left, top-right, bottom-left,
-// bottom-right). Returns false if c is not that case.
-static bool maxpool2x2_fast(float *out, int32_t *indices, const float *in, const Pool2dConfig *c,
-                            int N, int C, int H, int W, int OH, int OW) {
-    if (c->kernel_h != 2 || c->kernel_w != 2 || c->stride_h != 2 || c->stride_w != 2 || c->pad_h != 0 ||
-        c->pad_w != 0 || c->dilation_h != 1 || c->dilation_w != 1 || 2 * OH > H || 2 * OW > W)
-        return false;
-    // Lane l of (lo, hi) = 32 consecutive inputs: even taps are lanes 2l, odd 2l+1.
-    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
-    for (long p = 0; p < (long)N * C; p++) {
-        const float *x = in + (size_t)p * H * W;
-        float *o = out + (size_t)p * OH * OW;
-        int32_t *idx = indices ? indices + (size_t)p * OH * OW : NULL;
-        for (int oy = 0; oy < OH; oy++)
-            for (int ox0 = 0; ox0 < OW; ox0 += 16) {
-                int valid = OW - ox0 < 16 ? OW - ox0 : 16;
-                __mmask16 m = (__mmask16)((1u << valid) - 1);
-                int in_valid = 2 * valid;  // inputs read from each of the two rows (<= 32)
-                __mmask16 m_lo = (__mmask16)(in_valid >= 16 ? 0xFFFF : (1u << in_valid) - 1);
-                __mmask16 m_hi = (__mmask16)(in_valid <= 16 ? 0 : (1u << (in_valid - 16)) - 1);
-                __m512 best = _mm512_set1_ps(-INFINITY);
-                int base0 = 2 * oy * W + 2 * ox0;
-                __m512i best_i = _mm512_add_epi32(even, _mm512_set1_epi32(base0));
-                for (int dy = 0; dy < 2; dy++) {
-                    const float *r = x + base0 + dy * W;
-                    __m512 lo = _mm512_maskz_loadu_ps(m_lo, r), hi = _mm512_maskz_loadu_ps(m_hi, r + 16);
-                    __m512 taps[2] = {_mm512_permutex2var_ps(lo, even, hi), _mm512_permutex2var_ps(lo, odd, hi)};
-                    for (int dx = 0; dx < 2; dx++) {
-                        __m512 v = taps[dx];
-                        __mmask16 take = _mm512_cmp_ps_mask(v, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
-                        best = _mm512_mask_mov_ps(best, take, v);
-                        best_i = _mm512_mask_mov_epi32(best_i, take,
-                                                       _mm512_add_epi32(even, _mm512_set1_epi32(base0 + dy * W + dx)));
-                    }
-                }
-                _mm512_mask_storeu_ps(o + oy * OW + ox0, m, best);
-                if (idx) _mm512_mask_storeu_epi32(idx + oy * OW + ox0, m, best_i);
-            }
-    }
-    return true;
-}
-#endif
-
 // As ATen's cpu_max_pool: the window's first in-bounds tap is the initial argmax
 // with value -inf; a strictly greater value or any NaN takes over, so ties keep
 // the first element and the last NaN of a window wins.
@@ -138,9 +89,9 @@ void maxpool2d_forward(float *out, int32_t *indices, const float *in, const Pool
                        int N, int C, int H, int W) {
     int OH, OW;
     CL_ASSERT(maxpool2d_output_size(c, H, W, &OH, &OW, NULL) == 0);
-#if defined(__AVX512F__)
-    if (maxpool2x2_fast(out, indices, in, c, N, C, H, W, OH, OW)) return;
-#endif
+    // The kernel tier's MaxPool2d(2, 2) (same rule, bit-exact) when c is that case.
+    const KernelTable *k = kernels_get();
+    if (k->maxpool2x2 && k->maxpool2x2(out, indices, in, c, N, C, H, W, OH, OW)) return;
     const int sh = c->stride_h, sw = c->stride_w, dh = c->dilation_h, dw = c->dilation_w;
     for (long p = 0; p < (long)N * C; p++) {
         const float *x = in + (size_t)p * H * W;

@@ -22,6 +22,8 @@ PACKAGES=(
     xvfb xauth xdotool imagemagick
     # the export tests read the PDFs (pdfinfo, pdftotext, pdftoppm)
     poppler-utils
+    # the portable binary on older CPUs (tests/sh/qemu_x86_tiers.sh)
+    qemu-user
     # make check: libFuzzer targets (clang + its runtime) and the leak run
     clang libclang-rt-14-dev valgrind
 )

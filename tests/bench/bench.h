@@ -6,6 +6,7 @@
 #define CONVLAB_BENCH_H
 
 void bench_engine(void);    // training/eval throughput, peak memory, PyTorch ratio (bench_engine.c)
+void bench_profile(void);   // one training step's time per op, 1 thread (bench_profile.c)
 void bench_ui(void);        // launch to first frame, frame render time (bench_ui.c)
 void bench_dashboard(void); // frame time while training runs (bench_dashboard.c)
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "engine/cifar.h"
+#include "engine/kernels.h"
 #include "engine/trainer.h"
 
 #define RUNS 5
@@ -207,6 +208,7 @@ void bench_engine(void) {
     }
     Torch torch;
     bool have_torch = torch_start(&torch) == 0;
+    printf("  kernels: %s (CONVLAB_ISA=avx512|avx2|sse2|neon|scalar forces a tier)\n", kernels_name());
     printf("  data: %s; PyTorch: %s\n", real ? DATA_DIR : "random bytes (no " DATA_DIR ")",
            have_torch ? "/usr/bin/python3 tests/bench/bench_torch.py, alternating run by run" : "not available");
     printf("  %-22s %s   %-26s %6s", "workload", "T", "convlab images/s", "%peak");

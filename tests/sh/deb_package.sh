@@ -8,7 +8,7 @@ source tests/sh/cli_lib.bash
 N_LESSONS=$(ls lessons/*.lesson | wc -l) # from the source tree, before any cd
 command -v dpkg-deb >/dev/null && command -v dpkg-shlibdeps >/dev/null || { echo "dpkg-dev is not installed (make deps)"; exit 77; }
 make -s deb >"$WORK/make.out" 2>&1 || die "make deb: $(tail -n 5 "$WORK/make.out")"
-version=$(sed -n 's/^#define CONVLAB_VERSION "\(.*\)"/\1/p' src/app/version.h)
+version=$(sed -n 's/^#define CONVLAB_VERSION "\(.*\)"/\1/p' src/engine/version.h)
 deb="build/convlab_${version}_$(dpkg --print-architecture).deb"
 [ -s "$deb" ] || die "$deb was not built"
 info=$(dpkg-deb -f "$deb" Package Version Architecture Depends)

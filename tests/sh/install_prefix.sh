@@ -26,7 +26,7 @@ grep -q '^\.TH CONVLAB "1"' "$root/share/man/man1/convlab.1" && grep -q 'fetch\\
 # From another folder, with no source tree in sight (DESTDIR staging: found as EXE/../share/convlab).
 make_fake_data "$WORK/cifar"
 cd "$WORK" || die "cd"
-v=$("$root/bin/convlab" --version) && [ "$v" = "convlab $(sed -n 's/^#define CONVLAB_VERSION "\(.*\)"/\1/p' "$OLDPWD/src/app/version.h")" ] || die "--version said: $v"
+v=$("$root/bin/convlab" --version | head -n 1) && [ "$v" = "convlab $(sed -n 's/^#define CONVLAB_VERSION "\(.*\)"/\1/p' "$OLDPWD/src/engine/version.h")" ] || die "--version said: $v"
 out=$(env -u CONVLAB_DATA HOME="$WORK/h" XDG_DATA_HOME="$WORK/x" "$root/bin/convlab" --batch lessons-check 2>/dev/null) || die "installed lessons-check: $out"
 printf '%s' "$out" | grep -q "^OK: $N_LESSONS lesson files" || die "installed lessons-check said: $out"
 out=$("$root/bin/convlab" --batch train --data "$WORK/cifar" --train-limit 16 --test-limit 16 --epochs 1 2>&1) || die "installed train: $out"
