@@ -13,9 +13,7 @@
 
 #define MARGIN 12.0f
 
-static bool dash_lang_zh;  // the language of the dashboard being drawn
-
-const char *dash_tr(const char *en, const char *zh) { return dash_lang_zh ? zh : en; }
+const char *dash_tr(Lang lang, const char *en, const char *zh) { return lang == LANG_ZH ? zh : en; }
 
 // Near-black or white, whichever reads better on fill.
 Rgba dash_text_on(Rgba fill) {
@@ -106,11 +104,12 @@ static void fmt_duration(char *out, int n, double s) {
 }
 
 static void draw_progress(Canvas *c, Rect r, const TrainSnapshot *s, const DashboardView *v, FILE *dump) {
+    Lang lang = v->lang;
     const Theme *th = canvas_theme(c);
     dash_fill(c, r, th->panel);
     dash_outline(c, r, 1, th->panel_border);
-    const char *const STATE[] = {dash_tr("READY", "就绪"), dash_tr("TRAINING", "训练中"), dash_tr("PAUSED", "已暂停"),
-                                 dash_tr("FINISHED", "已完成"), dash_tr("ERROR", "错误")};
+    const char *const STATE[] = {dash_tr(lang, "READY", "就绪"), dash_tr(lang, "TRAINING", "训练中"), dash_tr(lang, "PAUSED", "已暂停"),
+                                 dash_tr(lang, "FINISHED", "已完成"), dash_tr(lang, "ERROR", "错误")};
     static const char *const STATE_EN[] = {"READY", "TRAINING", "PAUSED", "FINISHED", "ERROR"};
     Rgba scol = s->state == TS_RUNNING ? th->output : s->state == TS_ERROR ? th->error
               : s->state == TS_FINISHED ? th->input : th->kernel;
@@ -138,7 +137,7 @@ static void draw_progress(Canvas *c, Rect r, const TrainSnapshot *s, const Dashb
     fmt_duration(el, sizeof el, s->elapsed_s);
     fmt_duration(eta, sizeof eta, s->eta_s);
     int epochs = s->config.epochs;
-    snprintf(line, sizeof line, dash_tr("epoch %d/%d   ·   step %s / %s   ·   %s img/s   ·   elapsed %s   ·   ETA %s",
+    snprintf(line, sizeof line, dash_tr(lang, "epoch %d/%d   ·   step %s / %s   ·   %s img/s   ·   elapsed %s   ·   ETA %s",
                                         "第 %d/%d 轮   ·   第 %s / %s 步   ·   %s 张/秒   ·   已用 %s   ·   剩余 %s"),
              s->epoch, epochs, steps, total, ips, el, eta);
     TextStyle ls = text_style(c, 20, th->text);
@@ -171,23 +170,23 @@ static void draw_progress(Canvas *c, Rect r, const TrainSnapshot *s, const Dashb
 
 /* ==== accuracy and per-class bars ========================================== */
 
-static void draw_accuracy(Canvas *c, Rect panel, const TrainSnapshot *s, FILE *dump) {
+static void draw_accuracy(Canvas *c, Rect panel, const TrainSnapshot *s, FILE *dump, Lang lang) {
     const Theme *th = canvas_theme(c);
-    Rect in = dash_panel(c, panel, dash_tr("Accuracy", "准确率"), NULL);
+    Rect in = dash_panel(c, panel, dash_tr(lang, "Accuracy", "准确率"), NULL);
     float tx = in.x + 4, colw = 190;
     TextStyle lab = text_style(c, 15, th->text_muted);
     TextStyle big = text_style(c, 32, th->output);
     big.bold = true;
     char buf[64];
     if (s->has_eval) {
-        snprintf(buf, sizeof buf, s->eval_epoch > 0 ? dash_tr("test, after epoch %d", "测试集，第 %d 轮后")
-                                                    : dash_tr("test (loaded weights)", "测试集（载入的权重）"), s->eval_epoch);
+        snprintf(buf, sizeof buf, s->eval_epoch > 0 ? dash_tr(lang, "test, after epoch %d", "测试集，第 %d 轮后")
+                                                    : dash_tr(lang, "test (loaded weights)", "测试集（载入的权重）"), s->eval_epoch);
         draw_text(c, tx, in.y - 4, buf, lab);
         snprintf(buf, sizeof buf, "%.2f %%", s->eval.accuracy);
         draw_text(c, tx, in.y + 14, buf, big);
         if (dump) fprintf(dump, "accuracy test=%.2f n=%d epoch=%d\n", s->eval.accuracy, s->eval.n, s->eval_epoch);
     } else {
-        draw_text(c, tx, in.y - 4, dash_tr("test: after epoch 1", "测试集：第 1 轮后"), lab);
+        draw_text(c, tx, in.y - 4, dash_tr(lang, "test: after epoch 1", "测试集：第 1 轮后"), lab);
         TextStyle dim = big;
         dim.color = th->text_muted;
         draw_text(c, tx, in.y + 14, "– %", dim);
@@ -196,26 +195,26 @@ static void draw_accuracy(Canvas *c, Rect panel, const TrainSnapshot *s, FILE *d
     mid.bold = true;
     float y2 = in.y + 58;
     if (s->running_train_acc >= 0) {
-        snprintf(buf, sizeof buf, dash_tr("training, epoch %d so far", "训练集，第 %d 轮至今"), s->epoch);
+        snprintf(buf, sizeof buf, dash_tr(lang, "training, epoch %d so far", "训练集，第 %d 轮至今"), s->epoch);
         draw_text(c, tx, y2, buf, lab);
         snprintf(buf, sizeof buf, "%.1f %%", s->running_train_acc);
         draw_text(c, tx, y2 + 18, buf, mid);
         if (dump) fprintf(dump, "accuracy train_running=%.1f epoch=%d\n", s->running_train_acc, s->epoch);
     } else {
-        draw_text(c, tx, y2, dash_tr("training: not started", "训练：尚未开始"), lab);
+        draw_text(c, tx, y2, dash_tr(lang, "training: not started", "训练：尚未开始"), lab);
     }
     Rect chart = {in.x + colw, in.y - 6, in.w - colw, in.h + 6};
-    dash_draw_accuracy_chart(c, chart, s, dump);
+    dash_draw_accuracy_chart(c, chart, s, dump, lang);
 }
 
-static void draw_classes(Canvas *c, Rect panel, const TrainSnapshot *s, FILE *dump) {
+static void draw_classes(Canvas *c, Rect panel, const TrainSnapshot *s, FILE *dump, Lang lang) {
     const Theme *th = canvas_theme(c);
     char sub[64];
     if (s->has_eval)
-        snprintf(sub, sizeof sub, s->eval_epoch > 0 ? dash_tr("test set, after epoch %d", "测试集，第 %d 轮后") : dash_tr("test set", "测试集"),
+        snprintf(sub, sizeof sub, s->eval_epoch > 0 ? dash_tr(lang, "test set, after epoch %d", "测试集，第 %d 轮后") : dash_tr(lang, "test set", "测试集"),
                  s->eval_epoch);
-    else snprintf(sub, sizeof sub, "%s", dash_tr("shown after the first epoch", "第一轮结束后显示"));
-    Rect in = dash_panel(c, panel, dash_tr("Accuracy per class", "各类别准确率"), sub);
+    else snprintf(sub, sizeof sub, "%s", dash_tr(lang, "shown after the first epoch", "第一轮结束后显示"));
+    Rect in = dash_panel(c, panel, dash_tr(lang, "Accuracy per class", "各类别准确率"), sub);
     float name_w = 66, row_h = in.h / 10;
     Rect track_all = {in.x + name_w, in.y, in.w - name_w - 4, in.h};
     float fs = fminf(19, row_h * 0.72f);
@@ -257,8 +256,9 @@ static void draw_classes(Canvas *c, Rect panel, const TrainSnapshot *s, FILE *du
 
 static void draw_confusion(Canvas *c, const DashboardLayout *L, const TrainSnapshot *s, const DashboardView *v,
                            FILE *dump) {
+    Lang lang = v->lang;
     const Theme *th = canvas_theme(c);
-    dash_panel(c, L->confusion, dash_tr("Confusion matrix", "混淆矩阵"), NULL);
+    dash_panel(c, L->confusion, dash_tr(lang, "Confusion matrix", "混淆矩阵"), NULL);
     Rect g = L->confusion_cells;
     float cell = g.w / 10;
     TextStyle rl = text_style(c, 15, th->text);
@@ -298,8 +298,8 @@ static void draw_confusion(Canvas *c, const DashboardLayout *L, const TrainSnaps
     }
     TextStyle cap = text_style(c, 13, th->text_muted);
     draw_text(c, L->confusion.x + 10, L->confusion.y + L->confusion.h - 20,
-              v->interactive ? dash_tr("rows: true · columns: predicted · click a cell", "行：真实 · 列：预测 · 可点击格子")
-                             : dash_tr("rows: true class · columns: predicted", "行：真实类别 · 列：预测类别"), cap);
+              v->interactive ? dash_tr(lang, "rows: true · columns: predicted · click a cell", "行：真实 · 列：预测 · 可点击格子")
+                             : dash_tr(lang, "rows: true class · columns: predicted", "行：真实类别 · 列：预测类别"), cap);
 }
 
 /* ==== predictions / a confusion cell's images ============================= */
@@ -316,7 +316,7 @@ int dashboard_cell_images(const TrainSnapshot *s, const Cifar *cifar, int truth,
 }
 
 // The student's picture in the predictions grid: what the net says now (no truth to check against).
-static void draw_picture_prediction(Canvas *c, const DashboardLayout *L, const TrainSnapshot *s, Rect ir, FILE *dump) {
+static void draw_picture_prediction(Canvas *c, const DashboardLayout *L, const TrainSnapshot *s, Rect ir, FILE *dump, Lang lang) {
     const Theme *th = canvas_theme(c);
     const Prediction *p = &s->picture_pred;
     uint8_t rgb[32 * 32 * 3];
@@ -330,7 +330,7 @@ static void draw_picture_prediction(Canvas *c, const DashboardLayout *L, const T
     TextStyle ps = text_style(c, 16, th->input);
     ps.bold = true;
     draw_text(c, tx, ty, buf, ps);
-    draw_text(c, tx, ty + 19, dash_tr("your picture", "你的图片"), text_style(c, 15, th->text));
+    draw_text(c, tx, ty + 19, dash_tr(lang, "your picture", "你的图片"), text_style(c, 15, th->text));
     snprintf(buf, sizeof buf, "%s %.0f · %s %.0f", CIFAR_TUTORIAL_CLASSES[p->top[1]], 100.0 * p->prob[1],
              CIFAR_TUTORIAL_CLASSES[p->top[2]], 100.0 * p->prob[2]);
     draw_text(c, tx, ty + 37, buf, text_style(c, 13, th->text_muted));
@@ -340,14 +340,14 @@ static void draw_picture_prediction(Canvas *c, const DashboardLayout *L, const T
                 CIFAR_TUTORIAL_CLASSES[p->top[1]], (double)p->prob[1], CIFAR_TUTORIAL_CLASSES[p->top[2]], (double)p->prob[2]);
 }
 
-static void draw_predictions(Canvas *c, const DashboardLayout *L, const TrainSnapshot *s, FILE *dump) {
+static void draw_predictions(Canvas *c, const DashboardLayout *L, const TrainSnapshot *s, FILE *dump, Lang lang) {
     const Theme *th = canvas_theme(c);
-    dash_panel(c, L->predictions, dash_tr("Predictions", "预测"),
-               s->has_picture ? dash_tr("test pictures, then yours: guess, truth, next two", "测试图片和你的图片：预测、真实、其次两个")
-                              : dash_tr("first test pictures: guess, truth, next two", "前几张测试图片：预测、真实、其次两个"));
+    dash_panel(c, L->predictions, dash_tr(lang, "Predictions", "预测"),
+               s->has_picture ? dash_tr(lang, "test pictures, then yours: guess, truth, next two", "测试图片和你的图片：预测、真实、其次两个")
+                              : dash_tr(lang, "first test pictures: guess, truth, next two", "前几张测试图片：预测、真实、其次两个"));
     for (int i = 0; i < s->n_pred; i++) {
         if (s->has_picture && i == s->n_pred - 1) { // the last cell: the student's picture
-            draw_picture_prediction(c, L, s, L->pred_cells[i], dump);
+            draw_picture_prediction(c, L, s, L->pred_cells[i], dump, lang);
             continue;
         }
         const Prediction *p = &s->pred[i];
@@ -367,7 +367,7 @@ static void draw_predictions(Canvas *c, const DashboardLayout *L, const TrainSna
         TextStyle ps = text_style(c, 16, col);
         ps.bold = true;
         draw_text(c, tx, ty, buf, ps);
-        snprintf(buf, sizeof buf, dash_tr("truth: %s", "真实：%s"), CIFAR_TUTORIAL_CLASSES[p->truth]);
+        snprintf(buf, sizeof buf, dash_tr(lang, "truth: %s", "真实：%s"), CIFAR_TUTORIAL_CLASSES[p->truth]);
         TextStyle ts = text_style(c, 15, th->text);
         draw_text(c, tx, ty + 19, buf, ts);
         snprintf(buf, sizeof buf, "%s %.0f · %s %.0f", CIFAR_TUTORIAL_CLASSES[p->top[1]], 100.0 * p->prob[1],
@@ -385,9 +385,10 @@ static void draw_predictions(Canvas *c, const DashboardLayout *L, const TrainSna
 
 static void draw_cell_images(Canvas *c, const DashboardLayout *L, const TrainSnapshot *s, const DashboardView *v,
                              const Cifar *cifar) {
+    Lang lang = v->lang;
     const Theme *th = canvas_theme(c);
     char title[96];
-    snprintf(title, sizeof title, dash_tr("true %s, predicted %s", "真实 %s，预测 %s"), CIFAR_TUTORIAL_CLASSES[v->cell_truth],
+    snprintf(title, sizeof title, dash_tr(lang, "true %s, predicted %s", "真实 %s，预测 %s"), CIFAR_TUTORIAL_CLASSES[v->cell_truth],
              CIFAR_TUTORIAL_CLASSES[v->cell_pred]);
     Rect in = dash_panel(c, L->predictions, title, NULL);
     int max = L->cell_cols * L->cell_rows;
@@ -396,7 +397,7 @@ static void draw_cell_images(Canvas *c, const DashboardLayout *L, const TrainSna
     int total = dashboard_cell_images(s, cifar, v->cell_truth, v->cell_pred, idx, max * (v->cell_page + 1));
     int first = max * v->cell_page;
     char line[96];
-    snprintf(line, sizeof line, dash_tr("%d pictures%s  ·  click one: its feature maps  ·  Esc closes",
+    snprintf(line, sizeof line, dash_tr(lang, "%d pictures%s  ·  click one: its feature maps  ·  Esc closes",
                                         "%d 张图片%s  ·  点击一张看特征图  ·  Esc 关闭"), total,
              total > max ? " (PgDn/PgUp)" : "");
     TextStyle ls = text_style(c, 13, th->text_muted);
@@ -415,26 +416,27 @@ static void draw_cell_images(Canvas *c, const DashboardLayout *L, const TrainSna
 /* ==== hints ================================================================ */
 
 static void draw_hints(Canvas *c, Rect r, const TrainSnapshot *s, const DashboardView *v) {
+    Lang lang = v->lang;
     const Theme *th = canvas_theme(c);
     dash_fill(c, r, th->panel);
     dash_outline(c, r, 1, th->panel_border);
     TextStyle ks = text_style(c, 17, th->text);
     const char *keys = s->state == TS_RUNNING
-                           ? dash_tr("T pause   R reset   S save   O open   G log   Z zoom   Backspace lessons   Q quit",
+                           ? dash_tr(lang, "T pause   R reset   S save   O open   G log   Z zoom   Backspace lessons   Q quit",
                                      "T 暂停   R 重置   S 保存   O 打开   G 对数   Z 放大   Backspace 课程   Q 退出")
-                           : dash_tr("T train   R reset   S save   O open   G log   Z zoom   Backspace lessons   Q quit",
+                           : dash_tr(lang, "T train   R reset   S save   O open   G log   Z zoom   Backspace lessons   Q quit",
                                      "T 训练   R 重置   S 保存   O 打开   G 对数   Z 放大   Backspace 课程   Q 退出");
     draw_text(c, r.x + 10, r.y + 5, keys, ks);
     const TrainConfig *k = &v->settings;
     char line[320], mom[32];
-    if (k->optim.kind == OPTIM_ADAM) snprintf(mom, sizeof mom, "%s", dash_tr("– (SGD only)", "–（仅 SGD）"));
+    if (k->optim.kind == OPTIM_ADAM) snprintf(mom, sizeof mom, "%s", dash_tr(lang, "– (SGD only)", "–（仅 SGD）"));
     else snprintf(mom, sizeof mom, "%g", (double)k->optim.momentum);
     snprintf(line, sizeof line,
-             dash_tr("L lr %g   M momentum %s   B batch %d   A %s   E epochs %d   D seed %llu   U relu-logits %s   K break %s%s",
+             dash_tr(lang, "L lr %g   M momentum %s   B batch %d   A %s   E epochs %d   D seed %llu   U relu-logits %s   K break %s%s",
                      "L 学习率 %g   M 动量 %s   B 批大小 %d   A %s   E 轮数 %d   D 种子 %llu   U relu-logits %s   K break %s%s"),
              (double)k->optim.lr, mom, k->batch_size, k->optim.kind == OPTIM_ADAM ? "Adam" : "SGD",
-             k->epochs, (unsigned long long)k->seed, k->relu_logits ? dash_tr("on", "开") : dash_tr("off", "关"), k->tutorial_break ? dash_tr("on", "开") : dash_tr("off", "关"),
-             v->settings_locked ? dash_tr("   (pause to change)", "   （暂停后可改）") : dash_tr("   (Shift: back)", "   （Shift：反向）"));
+             k->epochs, (unsigned long long)k->seed, k->relu_logits ? dash_tr(lang, "on", "开") : dash_tr(lang, "off", "关"), k->tutorial_break ? dash_tr(lang, "on", "开") : dash_tr(lang, "off", "关"),
+             v->settings_locked ? dash_tr(lang, "   (pause to change)", "   （暂停后可改）") : dash_tr(lang, "   (Shift: back)", "   （Shift：反向）"));
     TextStyle ss = text_style(c, 16, v->settings_locked ? th->text_muted : th->kernel);
     draw_text(c, r.x + 10, r.y + 29, line, ss);
 }
@@ -470,18 +472,18 @@ static void draw_status(Canvas *c, Rect bar, const char *msg) {
 /* ==== the whole dashboard ================================================== */
 
 void dashboard_draw(Canvas *c, const TrainSnapshot *s, const DashboardView *v, const Cifar *cifar, FILE *dump) {
+    Lang lang = v->lang;
     DashboardLayout L;
-    dash_lang_zh = v->lang == LANG_ZH;
     dashboard_layout(&L, canvas_width(c), canvas_height(c), v);
     draw_progress(c, L.top, s, v, dump);
     dash_draw_loss(c, L.loss, s, v, dump);
     if (!v->zoom_loss) {
-        draw_accuracy(c, L.accuracy, s, dump);
-        draw_classes(c, L.classes, s, dump);
+        draw_accuracy(c, L.accuracy, s, dump, lang);
+        draw_classes(c, L.classes, s, dump, lang);
         draw_confusion(c, &L, s, v, dump);
-        dash_draw_features(c, L.features, s);
+        dash_draw_features(c, L.features, s, lang);
         if (v->cell_truth >= 0 && v->cell_pred >= 0 && cifar) draw_cell_images(c, &L, s, v, cifar);
-        else draw_predictions(c, &L, s, dump);
+        else draw_predictions(c, &L, s, dump, lang);
     }
     if (v->interactive) draw_hints(c, L.hints, s, v);
     if (v->status && v->status[0]) draw_error_box(c, L.loss, v->status);

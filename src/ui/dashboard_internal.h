@@ -19,9 +19,8 @@ void dash_dashed_vline(Canvas *c, float x, float y0, float y1, float thickness, 
 
 // Near-black or white text, whichever reads better on the fill colour.
 Rgba dash_text_on(Rgba fill);
-// en or zh, by the language of the dashboard being drawn (set by dashboard_draw;
-// drawing happens on one thread).
-const char *dash_tr(const char *en, const char *zh);
+// en or zh, by lang (the DashboardView's language, handed down by dashboard_draw).
+const char *dash_tr(Lang lang, const char *en, const char *zh);
 // The colour of run number `run` (0-based) in every chart and legend.
 Rgba dash_run_color(int run);
 // Panel background, border and a bold title with an optional muted subtitle;
@@ -35,9 +34,9 @@ double dash_nice_step(double range, int target);
 void dash_fmt_int(char *out, int n, long v);
 
 void dash_draw_loss(Canvas *c, Rect panel, const TrainSnapshot *s, const DashboardView *v, FILE *dump);
-void dash_draw_accuracy_chart(Canvas *c, Rect r, const TrainSnapshot *s, FILE *dump);
+void dash_draw_accuracy_chart(Canvas *c, Rect r, const TrainSnapshot *s, FILE *dump, Lang lang);
 // conv1's filters and the feature maps of the chosen image.
-void dash_draw_features(Canvas *c, Rect panel, const TrainSnapshot *s);
+void dash_draw_features(Canvas *c, Rect panel, const TrainSnapshot *s, Lang lang);
 // A CIFAR test image as interleaved RGB (32*32*3 bytes).
 void dash_cifar_rgb(const Cifar *cifar, int index, uint8_t rgb[32 * 32 * 3]);
 // Planar (3, 32, 32) bytes as interleaved RGB.

@@ -59,7 +59,7 @@ static Rect fit(Rect box, int iw, int ih) {
 
 // Saliency and Grad-CAM of the student's picture in a column at x (height h
 // from y), stacked; returns the column's right edge.
-static float draw_picture_explanation(Canvas *c, const TrainSnapshot *s, float x, float y, float h, float img_size) {
+static float draw_picture_explanation(Canvas *c, const TrainSnapshot *s, float x, float y, float h, float img_size, Lang lang) {
     const Theme *th = canvas_theme(c);
     TextStyle lab = text_style(c, 14, th->text_muted);
     float side = fminf(img_size * 0.8f, (h - 2 * 18) / 2);
@@ -67,7 +67,7 @@ static float draw_picture_explanation(Canvas *c, const TrainSnapshot *s, float x
     dash_planar_rgb(s->fmap_pixels, pic);
     explain_colour_map(sal, s->picture_saliency, NULL);
     explain_colour_map(cam, s->picture_gradcam, pic);
-    draw_text(c, x, y, dash_tr("saliency", "显著图"), lab);
+    draw_text(c, x, y, dash_tr(lang, "saliency", "显著图"), lab);
     draw_image_rgb(c, (Rect){x, y + 18, side, side}, sal, 32, 32);
     draw_text(c, x, y + 18 + side + 2, "Grad-CAM", lab);
     draw_image_rgb(c, (Rect){x, y + 2 * 18 + side + 2, side, side}, cam, 32, 32);
@@ -76,14 +76,14 @@ static float draw_picture_explanation(Canvas *c, const TrainSnapshot *s, float x
     return x + fmaxf(side, w);
 }
 
-void dash_draw_features(Canvas *c, Rect panel, const TrainSnapshot *s) {
+void dash_draw_features(Canvas *c, Rect panel, const TrainSnapshot *s, Lang lang) {
     const Theme *th = canvas_theme(c);
-    Rect in = dash_panel(c, panel, dash_tr("Inside the network", "网络内部"), dash_tr("filters, feature maps", "卷积核与特征图"));
+    Rect in = dash_panel(c, panel, dash_tr(lang, "Inside the network", "网络内部"), dash_tr(lang, "filters, feature maps", "卷积核与特征图"));
     if (s->n_runs == 0) return;  // no network yet (no data)
     TextStyle lab = text_style(c, 14, th->text_muted);
 
     // conv1 filters: each 5x5x3 rescaled to 0..255 on its own (min..max).
-    draw_text(c, in.x, in.y, dash_tr("conv1 filters (5×5, RGB)", "conv1 卷积核（5×5，RGB）"), lab);
+    draw_text(c, in.x, in.y, dash_tr(lang, "conv1 filters (5×5, RGB)", "conv1 卷积核（5×5，RGB）"), lab);
     float fy = in.y + 20, fsize = fminf(44, (in.w - 7 * 8) / 8);
     for (int f = 0; f < 8; f++) {
         const float *w = s->conv1_w + f * 75;
@@ -102,7 +102,7 @@ void dash_draw_features(Canvas *c, Rect panel, const TrainSnapshot *s) {
     float my = fy + fsize + 12;
     float img_size = fminf(72, in.y + in.h - my - 36);
     if (img_size < 24 || s->fmaps[0].c == 0) return;
-    draw_text(c, in.x, my, dash_tr("picture", "图片"), lab);
+    draw_text(c, in.x, my, dash_tr(lang, "picture", "图片"), lab);
     Rect ir = {in.x, my + 18, img_size, img_size};
     {
         uint8_t rgb[32 * 32 * 3];
@@ -114,7 +114,7 @@ void dash_draw_features(Canvas *c, Rect panel, const TrainSnapshot *s) {
         if (s->has_picture) { // the student's picture: what the net says now (it changes as it trains)
             snprintf(buf, sizeof buf, "%s %.0f %%", CIFAR_TUTORIAL_CLASSES[s->picture_pred.top[0]], 100 * s->picture_pred.prob[0]);
             draw_text(c, in.x, ir.y + ir.h + 3, buf, nm);
-            draw_text(c, in.x, ir.y + ir.h + 21, dash_tr("your picture", "你的图片"), lab);
+            draw_text(c, in.x, ir.y + ir.h + 21, dash_tr(lang, "your picture", "你的图片"), lab);
         } else {
             draw_text(c, in.x, ir.y + ir.h + 3, CIFAR_TUTORIAL_CLASSES[s->fmap_truth], nm);
             snprintf(buf, sizeof buf, "#%d", s->fmap_image);
@@ -122,7 +122,7 @@ void dash_draw_features(Canvas *c, Rect panel, const TrainSnapshot *s) {
         }
     }
     float bx = in.x + img_size + 14;
-    if (s->has_picture) bx = draw_picture_explanation(c, s, in.x + img_size + 10, my, in.y + in.h - my, img_size) + 14;
+    if (s->has_picture) bx = draw_picture_explanation(c, s, in.x + img_size + 10, my, in.y + in.h - my, img_size, lang) + 14;
     // 2 x 2 boxes for conv1, pool1 / conv2, pool2
     float bw = (in.x + in.w - bx - 10) / 2;
     float bh = (in.y + in.h - my) / 2;

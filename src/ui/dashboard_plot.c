@@ -220,7 +220,7 @@ static void draw_loss_linear_grid(Canvas *c, const LossAxes *a, TextStyle lab) {
 }
 
 // The x axis in whole mini-batches: ticks, labels and the axis caption.
-static void draw_loss_x_axis(Canvas *c, const LossAxes *a) {
+static void draw_loss_x_axis(Canvas *c, const LossAxes *a, Lang lang) {
     const Theme *th = canvas_theme(c);
     Rect plot = a->plot;
     TextStyle xl = text_style(c, 17, th->text_muted);
@@ -235,12 +235,12 @@ static void draw_loss_x_axis(Canvas *c, const LossAxes *a) {
     }
     TextStyle cap = text_style(c, 17, th->text);
     cap.align = ALIGN_CENTER;
-    draw_text(c, plot.x + plot.w / 2, plot.y + plot.h + 24, dash_tr("mini-batches", "小批量"), cap);
+    draw_text(c, plot.x + plot.w / 2, plot.y + plot.h + 24, dash_tr(lang, "mini-batches", "小批量"), cap);
 }
 
 // Dashed lines at the current run's epoch ends; with many epochs only the
 // last one is labelled, or the labels would overlap.
-static void draw_epoch_marks(Canvas *c, const LossAxes *a, const RunHistory *cur) {
+static void draw_epoch_marks(Canvas *c, const LossAxes *a, const RunHistory *cur, Lang lang) {
     if (!cur || cur->batches_per_epoch <= 0) return;
     const Theme *th = canvas_theme(c);
     TextStyle el = text_style(c, 14, th->text_muted);
@@ -251,7 +251,7 @@ static void draw_epoch_marks(Canvas *c, const LossAxes *a, const RunHistory *cur
         float x = loss_x(a, x0);
         dash_dashed_vline(c, x, a->plot.y, a->plot.y + a->plot.h, 1.5f, 6, th->text_muted);
         char buf[32];
-        snprintf(buf, sizeof buf, dash_tr("end of epoch %d", "第 %d 轮结束"), e);
+        snprintf(buf, sizeof buf, dash_tr(lang, "end of epoch %d", "第 %d 轮结束"), e);
         if (cur->config.epochs <= 12 || e == cur->config.epochs) draw_text(c, x - 4, a->plot.y + 2, buf, el);
     }
 }
@@ -291,16 +291,17 @@ static void draw_loss_curves(Canvas *c, const LossAxes *a, const TrainSnapshot *
 // at all the screen around it says why).
 static void draw_loss_waiting(Canvas *c, const LossAxes *a, const TrainSnapshot *s, const DashboardView *v,
                               const RunHistory *cur) {
+    Lang lang = v->lang;
     if (!cur || cur->n_points != 0 || s->n_runs != 1) return;
     TextStyle big = text_style(c, 26, canvas_theme(c)->text_muted);
     big.align = ALIGN_CENTER;
     big.vcenter = true;
     char msg[128];
     int every = cur->config.log_every;
-    if (s->state == TS_IDLE && v->interactive) snprintf(msg, sizeof msg, "%s", dash_tr("press T to start training", "按 T 开始训练"));
+    if (s->state == TS_IDLE && v->interactive) snprintf(msg, sizeof msg, "%s", dash_tr(lang, "press T to start training", "按 T 开始训练"));
     else if (s->state == TS_RUNNING || s->state == TS_PAUSED)
-        snprintf(msg, sizeof msg, dash_tr("the first point comes after %d mini-batches", "第一个点在 %d 个小批量之后"), every);
-    else snprintf(msg, sizeof msg, "%s", dash_tr("no logged step", "没有记录"));
+        snprintf(msg, sizeof msg, dash_tr(lang, "the first point comes after %d mini-batches", "第一个点在 %d 个小批量之后"), every);
+    else snprintf(msg, sizeof msg, "%s", dash_tr(lang, "no logged step", "没有记录"));
     draw_text(c, a->plot.x + a->plot.w / 2, a->plot.y + a->plot.h / 2, msg, big);
 }
 
@@ -329,7 +330,7 @@ static Rect pick_legend_corner(const LossAxes *a, const TrainSnapshot *s, float 
 }
 
 // The legend inside the plot: swatch, run number, label, last smoothed value.
-static void draw_loss_legend(Canvas *c, const LossAxes *a, const TrainSnapshot *s, FILE *dump) {
+static void draw_loss_legend(Canvas *c, const LossAxes *a, const TrainSnapshot *s, FILE *dump, Lang lang) {
     if (s->n_runs <= 0) return;
     const Theme *th = canvas_theme(c);
     float lh = 22, lw = 0;
@@ -337,10 +338,10 @@ static void draw_loss_legend(Canvas *c, const LossAxes *a, const TrainSnapshot *
     for (int r = 0; r < s->n_runs; r++) {
         const RunHistory *h = &s->runs[r];
         if (h->n_points > 0)
-            snprintf(lines[r], sizeof lines[r], dash_tr("run %d: %s  (%.3f)", "第 %d 次：%s  (%.3f)"), r + 1, h->label,
+            snprintf(lines[r], sizeof lines[r], dash_tr(lang, "run %d: %s  (%.3f)", "第 %d 次：%s  (%.3f)"), r + 1, h->label,
                      (double)h->points[h->n_points - 1].smooth);
         else
-            snprintf(lines[r], sizeof lines[r], dash_tr("run %d: %s", "第 %d 次：%s"), r + 1, h->label);
+            snprintf(lines[r], sizeof lines[r], dash_tr(lang, "run %d: %s", "第 %d 次：%s"), r + 1, h->label);
         float w, hh;
         text_measure(c, lines[r], 15, r == s->n_runs - 1, &w, &hh);
         lw = fmaxf(lw, w);
@@ -360,10 +361,11 @@ static void draw_loss_legend(Canvas *c, const LossAxes *a, const TrainSnapshot *
 }
 
 void dash_draw_loss(Canvas *c, Rect panel, const TrainSnapshot *s, const DashboardView *v, FILE *dump) {
+    Lang lang = v->lang;
     const Theme *th = canvas_theme(c);
-    Rect content = dash_panel(c, panel, dash_tr("Training loss", "训练损失"),
-                              v->log_scale ? dash_tr("cross-entropy per logged window · log scale", "交叉熵，每个记录窗口的平均 · 对数坐标")
-                                           : dash_tr("cross-entropy, mean of each logged window", "交叉熵，每个记录窗口的平均"));
+    Rect content = dash_panel(c, panel, dash_tr(lang, "Training loss", "训练损失"),
+                              v->log_scale ? dash_tr(lang, "cross-entropy per logged window · log scale", "交叉熵，每个记录窗口的平均 · 对数坐标")
+                                           : dash_tr(lang, "cross-entropy, mean of each logged window", "交叉熵，每个记录窗口的平均"));
     const RunHistory *cur = s->n_runs > 0 ? &s->runs[s->n_runs - 1] : NULL;
     draw_latest_loss(c, panel, s, cur);
 
@@ -380,17 +382,17 @@ void dash_draw_loss(Canvas *c, Rect panel, const TrainSnapshot *s, const Dashboa
     lab.vcenter = true;
     if (a.log) draw_loss_log_grid(c, &a, lab);
     else draw_loss_linear_grid(c, &a, lab);
-    draw_loss_x_axis(c, &a);
-    draw_epoch_marks(c, &a, cur);
+    draw_loss_x_axis(c, &a, lang);
+    draw_epoch_marks(c, &a, cur, lang);
     draw_loss_curves(c, &a, s, dump);
     dash_outline(c, plot, 1.5f, th->panel_border);
     draw_loss_waiting(c, &a, s, v, cur);
-    draw_loss_legend(c, &a, s, dump);
+    draw_loss_legend(c, &a, s, dump, lang);
 }
 
 /* ==== accuracy per epoch ===================================================== */
 
-void dash_draw_accuracy_chart(Canvas *c, Rect r, const TrainSnapshot *s, FILE *dump) {
+void dash_draw_accuracy_chart(Canvas *c, Rect r, const TrainSnapshot *s, FILE *dump, Lang lang) {
     const Theme *th = canvas_theme(c);
     Rect plot = {r.x + 40, r.y + 6, r.w - 48, r.h - 30};
     int max_epochs = 1;
@@ -413,7 +415,7 @@ void dash_draw_accuracy_chart(Canvas *c, Rect r, const TrainSnapshot *s, FILE *d
     TextStyle cl = text_style(c, 12, th->text_muted);
     cl.align = ALIGN_RIGHT;
     cl.align = ALIGN_LEFT;
-    draw_text(c, plot.x + 4, chance - 15, dash_tr("chance 10%", "随机猜测 10%"), cl);
+    draw_text(c, plot.x + 4, chance - 15, dash_tr(lang, "chance 10%", "随机猜测 10%"), cl);
     TextStyle xl = text_style(c, 13, th->text_muted);
     xl.align = ALIGN_CENTER;
     float dx = plot.w / (float)max_epochs;
@@ -426,7 +428,7 @@ void dash_draw_accuracy_chart(Canvas *c, Rect r, const TrainSnapshot *s, FILE *d
     }
     TextStyle ec = text_style(c, 13, th->text_muted);
     ec.align = ALIGN_RIGHT;
-    draw_text(c, plot.x - 4, plot.y + plot.h + 3, dash_tr("epoch", "轮"), ec);
+    draw_text(c, plot.x - 4, plot.y + plot.h + 3, dash_tr(lang, "epoch", "轮"), ec);
     for (int i = 0; i < s->n_runs; i++) {
         const RunHistory *h = &s->runs[i];
         float xs[TS_MAX_EPOCHS], ys[TS_MAX_EPOCHS];
