@@ -29,14 +29,14 @@ static int count_set(void *args, const char *value, ClError *err) {
 }
 
 static const Flag FLAGS[] = {
-    {"--epochs", FLAG_INT, offsetof(Args, epochs), 1, 100000},
-    {"--lr", FLAG_FLOAT, offsetof(Args, lr), 0, 1e6, .seen = FLAG_SEEN(Args, lr_seen)},
-    {"--seed", FLAG_U64, offsetof(Args, seed)},
-    {"--optimizer", FLAG_CHOICE, offsetof(Args, choice), .choices = "sgd|adam"},
-    {"--size", FLAG_SIZE, offsetof(Args, size), 160, 8192},
-    {"--save", FLAG_STRING, offsetof(Args, path)},
-    {"--no-shuffle", FLAG_BOOL, offsetof(Args, flag)},
-    {"--set", FLAG_CALL, .apply = count_set},
+    {.name = "--epochs", .kind = FLAG_INT, .offset = offsetof(Args, epochs), .min = 1, .max = 100000},
+    {.name = "--lr", .kind = FLAG_FLOAT, .offset = offsetof(Args, lr), .min = 0, .max = 1e6, .seen = FLAG_SEEN(Args, lr_seen)},
+    {.name = "--seed", .kind = FLAG_U64, .offset = offsetof(Args, seed)},
+    {.name = "--optimizer", .kind = FLAG_CHOICE, .offset = offsetof(Args, choice), .choices = "sgd|adam"},
+    {.name = "--size", .kind = FLAG_SIZE, .offset = offsetof(Args, size), .min = 160, .max = 8192},
+    {.name = "--save", .kind = FLAG_STRING, .offset = offsetof(Args, path)},
+    {.name = "--no-shuffle", .kind = FLAG_BOOL, .offset = offsetof(Args, flag)},
+    {.name = "--set", .kind = FLAG_CALL, .apply = count_set},
 };
 static const Command COMMAND = {.name = "train", .usage = "", .summary = "", .flags = FLAGS, .n_flags = FLAG_COUNT(FLAGS),
                                 .max_positional = 2};
