@@ -120,7 +120,7 @@ void bench_ui(void) {
     // in-process first frame: fonts + lessons + one draw (no data)
     double t0 = bench_now();
     if (draw_init_fonts(&err) != 0) { printf("  fonts: %s\n", err.msg); return; }
-    ScreenContext ctx = {LANG_EN, "", NULL, "no data", "light", 0, NULL};
+    ScreenContext ctx = {.lang = LANG_EN, .data_dir = "", .cifar_error = "no data", .theme_name = "light"};
     Screen *s = player_create_for(&ctx, "lessons/02_convolution.lesson", 1, &err);
     Canvas *c = canvas_create_offscreen(1280, 800, &theme, &err);
     if (!s || !c) { printf("  setup: %s\n", err.msg); return; }
