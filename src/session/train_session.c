@@ -720,15 +720,22 @@ TrainSession *train_session_create(const TrainConfig *config, const Cifar *cifar
     return s;
 }
 
+// The end of every command from the UI: counts the request (the thread sees
+// it changed), wakes the training thread and releases the control lock taken
+// by the caller.
+static void request_and_unlock(TrainSession *s) {
+    s->requests++;
+    pthread_cond_signal(&s->ctl_cond);
+    pthread_mutex_unlock(&s->ctl);
+}
+
 void train_session_destroy(TrainSession *s) {
     if (!s) return;
     if (s->thread_started) {
         __atomic_store_n(&s->cancel, 1, __ATOMIC_RELAXED);
         pthread_mutex_lock(&s->ctl);
         s->quit = true;
-        s->requests++;
-    pthread_cond_signal(&s->ctl_cond);
-        pthread_mutex_unlock(&s->ctl);
+        request_and_unlock(s);
         pthread_join(s->thread, NULL);  // the thread checks quit after every mini-batch
     }
     if (s->trainer_ok) trainer_free(&s->trainer);
@@ -745,9 +752,7 @@ void train_session_destroy(TrainSession *s) {
 static void set_want_run(TrainSession *s, int how) {  // 0 pause, 1 start, 2 toggle
     pthread_mutex_lock(&s->ctl);
     s->want_run = how == 2 ? !s->want_run : how == 1;
-    s->requests++;
-    pthread_cond_signal(&s->ctl_cond);
-    pthread_mutex_unlock(&s->ctl);
+    request_and_unlock(s);
 }
 
 void train_session_start(TrainSession *s) { set_want_run(s, 1); }
@@ -758,18 +763,14 @@ void train_session_reset(TrainSession *s) {
     pthread_mutex_lock(&s->ctl);
     s->want_run = false;
     s->cmd.reset = true;
-    s->requests++;
-    pthread_cond_signal(&s->ctl_cond);
-    pthread_mutex_unlock(&s->ctl);
+    request_and_unlock(s);
 }
 
 void train_session_save(TrainSession *s, const char *path) {
     pthread_mutex_lock(&s->ctl);
     s->cmd.save = true;
     snprintf(s->cmd.save_path, sizeof s->cmd.save_path, "%s", path);
-    s->requests++;
-    pthread_cond_signal(&s->ctl_cond);
-    pthread_mutex_unlock(&s->ctl);
+    request_and_unlock(s);
 }
 
 void train_session_load(TrainSession *s, const char *path) {
@@ -777,9 +778,7 @@ void train_session_load(TrainSession *s, const char *path) {
     s->want_run = false;
     s->cmd.load = true;
     snprintf(s->cmd.load_path, sizeof s->cmd.load_path, "%s", path);
-    s->requests++;
-    pthread_cond_signal(&s->ctl_cond);
-    pthread_mutex_unlock(&s->ctl);
+    request_and_unlock(s);
 }
 
 void train_session_choose_image(TrainSession *s, int test_index) {
@@ -791,9 +790,7 @@ void train_session_choose_image(TrainSession *s, int test_index) {
         s->picture = NULL;
         s->picture_changed = true;
     }
-    s->requests++;
-    pthread_cond_signal(&s->ctl_cond);
-    pthread_mutex_unlock(&s->ctl);
+    request_and_unlock(s);
 }
 
 void train_session_set_picture(TrainSession *s, const Picture *p) {
@@ -806,9 +803,7 @@ void train_session_set_picture(TrainSession *s, const Picture *p) {
         s->picture = NULL;
     }
     s->picture_changed = true;
-    s->requests++;
-    pthread_cond_signal(&s->ctl_cond);
-    pthread_mutex_unlock(&s->ctl);
+    request_and_unlock(s);
 }
 
 int train_session_set_config(TrainSession *s, const TrainConfig *config, ClError *err) {
@@ -824,9 +819,7 @@ int train_session_set_config(TrainSession *s, const TrainConfig *config, ClError
     s->config = *config;
     s->cmd.set_config = true;
     s->cmd.config = *config;
-    s->requests++;
-    pthread_cond_signal(&s->ctl_cond);
-    pthread_mutex_unlock(&s->ctl);
+    request_and_unlock(s);
     return 0;
 }
 
