@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,13 +110,19 @@ typedef struct {
     int cap;                    // steps allocated
 } LessonParser;
 
-static void warn_at(LessonParser *ps, int line, const char *fmt, const char *a, const char *b) {
+static void warn_at(LessonParser *ps, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void warn_at(LessonParser *ps, int line, const char *fmt, ...) {
     ps->l->n_warnings++;
     if (!ps->warn) return;
     fprintf(ps->warn, "%s:%d: warning: ", ps->name, line);
-    fprintf(ps->warn, fmt, a, b);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(ps->warn, fmt, ap);
+    va_end(ap);
     fputc('\n', ps->warn);
 }
+
+#define UNKNOWN_HEADER_KEY "unknown header key '%s' (expected title.en, title.zh or a [step])"
 
 // "[step]": finishes the current step and opens the next.
 static int parse_section(LessonParser *ps, const TextLine *ln, ClError *err) {
@@ -146,8 +153,8 @@ static char **text_slot(LessonParser *ps, const char *key, int lang) {
 static int parse_text_key(LessonParser *ps, const TextLine *ln, int lang, ClError *err) {
     char **slot = text_slot(ps, ln->key, lang);
     if (!slot) {
-        if (!ps->cur) warn_at(ps, ln->number, "unknown header key '%s' (expected title.en, title.zh or a [step])%s", ln->key, "");
-        else warn_at(ps, ln->number, "unknown key '%s' (text keys are caption.en/zh and text.en/zh)%s", ln->key, "");
+        if (!ps->cur) warn_at(ps, ln->number, UNKNOWN_HEADER_KEY, ln->key);
+        else warn_at(ps, ln->number, "unknown key '%s' (text keys are caption.en/zh and text.en/zh)", ln->key);
         return 0;
     }
     if (*slot && ps->cur) return cl_fail(err, "%s:%d: '%s' given twice in this step", ps->name, ln->number, ln->key);
@@ -196,7 +203,7 @@ static int parse_line(LessonParser *ps, const TextLine *ln, ClError *err) {
         return parse_text_key(ps, ln, lang, err);
     }
     if (!ps->cur) {
-        warn_at(ps, ln->number, "unknown header key '%s' (expected title.en, title.zh or a [step])%s", ln->key, "");
+        warn_at(ps, ln->number, UNKNOWN_HEADER_KEY, ln->key);
         return 0;
     }
     return parse_scene_key(ps, ln, err);
