@@ -27,19 +27,11 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import st_fixture  # noqa: E402
+from st_fixture import f32, pair, torch_error  # noqa: E402
 
 OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 warnings.filterwarnings("ignore")
 written = []
-
-
-def pair(v):
-    return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
-
-
-def f32(t):
-    """Rounds to float32 and back to float64: the inputs C sees, exactly."""
-    return t.float().double()
 
 
 def save(name, tensors, meta):
@@ -97,14 +89,6 @@ def valid_fixtures():
     case("pad_crops_all_but_centre", 1, 1, 1, 2, 2, 3, padding=1)
     case("g2_s2_p1_op1_d2", 2, 4, 4, 3, 4, 3, stride=2, padding=1, output_padding=1, dilation=2, groups=2)
     case("s2_p1_op1_3x3", 1, 1, 1, 3, 3, 3, stride=2, padding=1, output_padding=1)
-
-
-def torch_error(fn):
-    try:
-        fn()
-    except (RuntimeError, ValueError) as e:
-        return str(e).splitlines()[0]
-    raise AssertionError("PyTorch accepted an invalid configuration")
 
 
 def invalid(name, key, H, W, IC, OC, k, stride=1, padding=0, output_padding=0, dilation=1, groups=1):

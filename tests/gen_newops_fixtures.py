@@ -23,16 +23,12 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import st_fixture  # noqa: E402
+from st_fixture import f32, report_written, torch_error  # noqa: E402
 
 OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 PREFIX = "newop_"
 warnings.filterwarnings("ignore")
 written = []
-
-
-def f32(t):
-    """Rounds to float32 and back to float64: the inputs C sees, exactly."""
-    return t.float().double()
 
 
 def away_from_zero(shape, gap=0.1):
@@ -184,14 +180,6 @@ def bn_fixtures():
 
 # ---- invalid configurations -------------------------------------------------------------
 
-def torch_error(fn):
-    try:
-        fn()
-    except (RuntimeError, ValueError) as e:
-        return str(e).splitlines()[0]
-    raise AssertionError("PyTorch accepted an invalid configuration")
-
-
 def invalid_case(kind, name, fn, key, meta):
     msg = torch_error(fn)
     assert key in msg, f"{kind} {name}: key phrase {key!r} not in PyTorch's message {msg!r}"
@@ -232,10 +220,7 @@ def main():
     dropout_fixtures()
     bn_fixtures()
     invalid_fixtures()
-    total = sum(os.path.getsize(p) for p in written)
-    biggest = max(written, key=os.path.getsize)
-    print(f"wrote {len(written)} fixtures, {total / 1024:.1f} KiB in all, largest {os.path.basename(biggest)} "
-          f"{os.path.getsize(biggest) / 1024:.1f} KiB")
+    report_written(written)
 
 
 if __name__ == "__main__":

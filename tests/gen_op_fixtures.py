@@ -20,19 +20,11 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import st_fixture  # noqa: E402
+from st_fixture import f32, pair, report_written, torch_error  # noqa: E402
 
 OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 warnings.filterwarnings("ignore")
 written = []
-
-
-def pair(v):
-    return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
-
-
-def f32(t):
-    """Rounds to float32 and back to float64: the inputs C sees, exactly."""
-    return t.float().double()
 
 
 def distinct_values(shape, gap=0.02):
@@ -268,14 +260,6 @@ def xent_fixtures():
 
 # ---- invalid configurations -----------------------------------------------------
 
-def torch_error(fn):
-    try:
-        fn()
-    except (RuntimeError, ValueError) as e:
-        return str(e).splitlines()[0]
-    raise AssertionError("PyTorch accepted an invalid configuration")
-
-
 def invalid_case(kind, name, fn, key, meta):
     msg = torch_error(fn)
     assert key in msg, f"{kind} {name}: key phrase {key!r} not in PyTorch's message {msg!r}"
@@ -359,10 +343,7 @@ def main():
     linear_fixtures()
     xent_fixtures()
     invalid_fixtures()
-    total = sum(os.path.getsize(p) for p in written)
-    biggest = max(written, key=os.path.getsize)
-    print(f"wrote {len(written)} fixtures, {total / 1024:.1f} KiB in all, largest {os.path.basename(biggest)} "
-          f"{os.path.getsize(biggest) / 1024:.1f} KiB")
+    report_written(written)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 """Writes safetensors files without the safetensors package (not in Debian):
 an 8-byte little-endian header length, a JSON header, then raw data.
-Used by gen_fixtures.py; the C side reads them with src/engine/safetensors.c."""
+Used by the gen_*_fixtures.py scripts; the C side reads them with src/engine/safetensors.c.
+Also the small helpers every fixture generator shares."""
+import os
 import json
 import struct
 
@@ -31,3 +33,30 @@ def save(path, tensors, metadata=None):
         f.write(text)
         for blob in blobs:
             f.write(blob)
+
+
+def pair(v):
+    """An int or an (h, w) pair, as PyTorch's constructors take them, as a pair."""
+    return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
+
+
+def f32(t):
+    """Rounds to float32 and back to float64: the inputs C sees, exactly."""
+    return t.float().double()
+
+
+def torch_error(fn):
+    """The first line of the error PyTorch raises for fn(); fails if it raises none."""
+    try:
+        fn()
+    except (RuntimeError, ValueError) as e:
+        return str(e).splitlines()[0]
+    raise AssertionError("PyTorch accepted an invalid configuration")
+
+
+def report_written(written):
+    """One line: how many fixture files were written, their size, the largest."""
+    total = sum(os.path.getsize(p) for p in written)
+    biggest = max(written, key=os.path.getsize)
+    print(f"wrote {len(written)} fixtures, {total / 1024:.1f} KiB in all, largest {os.path.basename(biggest)} "
+          f"{os.path.getsize(biggest) / 1024:.1f} KiB")
