@@ -29,7 +29,7 @@
 
 typedef struct {
     const char *lesson, *out, *data;
-    int theme;          // index into THEMES
+    int theme;          // index into THEME_NAMES
     int step;           // 1-based, 0 = all / not given
     int size[2];        // --size W, H
     int image;          // --image N: which image of the step's choice
@@ -39,8 +39,6 @@ typedef struct {
     bool data_given;
     SceneOverrides overrides;   // --set KEY=VALUE: live parameters (lesson/adjust.h)
 } BatchArgs;
-
-static const char *const THEMES[] = {"light", "dark"};
 
 // --image N (which image of the step's choice) or --image FILE (the student's picture).
 static int apply_image(void *args, const char *value, ClError *err) {
@@ -74,7 +72,7 @@ static const Flag RENDER_FLAGS[] = {
     {"--out", FLAG_STRING, offsetof(BatchArgs, out), .value = "PNG", .help = "where the frame goes"},
     {"--size", FLAG_SIZE, offsetof(BatchArgs, size), 320, 8192, .value = "WxH", .help = "the frame's size (default 1280x800)"},
     {"--lang", FLAG_CHOICE, offsetof(BatchArgs, lang), .choices = "en|zh", .help = "language of the text (default en)"},
-    {"--theme", FLAG_CHOICE, offsetof(BatchArgs, theme), .choices = "light|dark", .value = "NAME",
+    {"--theme", FLAG_CHOICE, offsetof(BatchArgs, theme), .choices = THEME_CHOICES, .value = "NAME",
      .help = "a theme file from assets/ (colours, sizes, spacing)"},
     IMAGE_FLAG, SET_FLAG, DATA_FLAG,
 };
@@ -159,7 +157,7 @@ int batch_render_main(int argc, char **argv) {
     if (!a.out) return bad_usage("render", "needs --out PNG", NULL);
     ClError err;
     static Theme theme;
-    if (theme_load_named(&theme, THEMES[a.theme], &err) != 0) { fprintf(stderr, "convlab: %s\n", err.msg); return 1; }
+    if (theme_load_named(&theme, THEME_NAMES[a.theme], &err) != 0) { fprintf(stderr, "convlab: %s\n", err.msg); return 1; }
     if (draw_init_fonts(&err) != 0) { fprintf(stderr, "convlab: %s\n", err.msg); return 1; }
     static Cifar cifar;
     char why[1100];
@@ -167,7 +165,7 @@ int batch_render_main(int argc, char **argv) {
     if (have < 0) return 1;
     LessonData *data = lesson_data_create(a.data, false); // --batch: measurements computed now, exactly
     ScreenContext ctx = {.lang = (Lang)a.lang, .data_dir = a.data, .cifar = have ? &cifar : NULL, .cifar_error = why,
-                         .lesson_data = data, .theme_name = THEMES[a.theme], .argc = argc, .argv = argv};
+                         .lesson_data = data, .theme_name = THEME_NAMES[a.theme], .argc = argc, .argv = argv};
     static Picture picture;
     if (load_picture_arg(&a, &picture) != 0) {
         lesson_data_free(data);

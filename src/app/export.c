@@ -70,7 +70,7 @@ static const Flag EXPORT_FLAGS[] = {
     {"--out", FLAG_STRING, offsetof(ExportArgs, out), .value = "PATH",
      .help = "the file (gif, pdf) or folder (png); it appears only when complete"},
     {"--lang", FLAG_CHOICE, offsetof(ExportArgs, lang), .choices = "en|zh", .help = "language of the text (default en)"},
-    {"--theme", FLAG_CHOICE, offsetof(ExportArgs, theme), .choices = "light|dark", .value = "NAME",
+    {"--theme", FLAG_CHOICE, offsetof(ExportArgs, theme), .choices = THEME_CHOICES, .value = "NAME",
      .help = "light (default) or dark"},
     {"--size", FLAG_SIZE, offsetof(ExportArgs, size), 320, 4096, .value = "WxH", .help = "frame size in pixels (default 1280x800)"},
     {"--fps", FLAG_INT, offsetof(ExportArgs, fps), 1, 50, .value = "N",
@@ -281,10 +281,9 @@ static int run_export(const ExportArgs *a, ScreenContext *ctx, const Theme *them
 int batch_export_main(int argc, char **argv) {
     ExportArgs a;
     if (parse_args(&a, argc, argv) != 0) return 2;
-    static const char *const THEMES[] = {"light", "dark"};
     ClError err;
     static Theme theme;
-    if (theme_load_named(&theme, THEMES[a.theme], &err) != 0 || draw_init_fonts(&err) != 0) {
+    if (theme_load_named(&theme, THEME_NAMES[a.theme], &err) != 0 || draw_init_fonts(&err) != 0) {
         fprintf(stderr, "convlab: %s\n", err.msg);
         return 1;
     }
@@ -300,7 +299,7 @@ int batch_export_main(int argc, char **argv) {
     }
     LessonData *data = lesson_data_create(dir, false); // as --batch render: measurements computed now
     ScreenContext ctx = {.lang = (Lang)a.lang, .data_dir = dir, .cifar = have ? &cifar : NULL, .cifar_error = why,
-                         .lesson_data = data, .theme_name = THEMES[a.theme], .theme = &theme};
+                         .lesson_data = data, .theme_name = THEME_NAMES[a.theme], .theme = &theme};
     // Ctrl-C / SIGTERM stop between frames and remove the temporary output; a
     // file-size limit (ulimit -f) must fail the write, not kill the process.
     struct sigaction sa = {.sa_handler = on_signal};

@@ -35,7 +35,7 @@ typedef struct {
     const char *lesson;     // --lesson FILE|N
     int step;               // --step K (1-based)
     int lang;               // --lang: a Lang
-    int theme;              // --theme: index into THEMES
+    int theme;              // --theme: index into THEME_NAMES
     int size[2];            // --size W, H
     const char *data_dir;
     bool fullscreen;
@@ -43,15 +43,13 @@ typedef struct {
     const char *image;      // --image FILE: the student's own picture
 } GuiArgs;
 
-static const char *const THEMES[] = {"light", "dark"};
-
 static const Flag WINDOW_FLAGS[] = {
     {"--lesson", FLAG_STRING, offsetof(GuiArgs, lesson), .value = "FILE|N",
      .help = "start at lesson N (a number, or a lesson file)"},
     {"--step", FLAG_INT, offsetof(GuiArgs, step), 1, 100000, .value = "K", .help = "start at step K of that lesson"},
     {"--lang", FLAG_CHOICE, offsetof(GuiArgs, lang), .choices = "en|zh",
      .help = "language of the text (default en; L switches it in the window)"},
-    {"--theme", FLAG_CHOICE, offsetof(GuiArgs, theme), .choices = "light|dark", .value = "NAME",
+    {"--theme", FLAG_CHOICE, offsetof(GuiArgs, theme), .choices = THEME_CHOICES, .value = "NAME",
      .help = "light (default, for projectors) or dark (assets/theme-NAME.theme)"},
     {"--size", FLAG_SIZE, offsetof(GuiArgs, size), 320, 16384, .value = "WxH",
      .help = "window size in pixels, e.g. 1280x720 (default 1280x800)"},
@@ -261,7 +259,7 @@ static int open_screens(Window *w, int argc, char **argv) {
     ClError err;
     w->lesson_data = lesson_data_create(w->args.data_dir, true); // lesson 10's trainings run on a thread
     w->ctx = (ScreenContext){.lang = (Lang)w->args.lang, .data_dir = w->args.data_dir, .cifar_error = w->cifar_error,
-                             .cifar_loading = true, .lesson_data = w->lesson_data, .theme_name = THEMES[w->args.theme],
+                             .cifar_loading = true, .lesson_data = w->lesson_data, .theme_name = THEME_NAMES[w->args.theme],
                              .theme = &w->theme, .argc = argc, .argv = argv};
     if (w->args.image) w->ctx.picture = &w->picture, w->ctx.use_picture = true;
     if (!(w->lessons = player_create_for(&w->ctx, w->args.lesson, w->args.step - 1, &err))) {
@@ -391,7 +389,7 @@ int gui_main(int argc, char **argv) {
     int rc = parse_args(argc, argv, &w.args);
     if (rc) return rc;
     ClError err;
-    if (theme_load_named(&w.theme, THEMES[w.args.theme], &err) != 0) { fprintf(stderr, "convlab: %s\n", err.msg); return 1; }
+    if (theme_load_named(&w.theme, THEME_NAMES[w.args.theme], &err) != 0) { fprintf(stderr, "convlab: %s\n", err.msg); return 1; }
     if (w.args.image && picture_load_file(&w.picture, w.args.image, &err) != 0) { fprintf(stderr, "convlab: %s\n", err.msg); return 1; }
     if (w.args.image && w.picture.note[0]) fprintf(stderr, "convlab: %s: %s\n", w.args.image, w.picture.note);
     if (open_display(&w) != 0) return 1;

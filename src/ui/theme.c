@@ -128,6 +128,8 @@ int theme_load(Theme *t, const char *path, ClError *err) {
 // assets/ of the resource root (engine/paths.h: the source tree or the install).
 static int find_asset(char *out, size_t n, const char *rel) { return paths_find_resource(out, n, rel); }
 
+const char *const THEME_NAMES[2] = {"light", "dark"};
+
 int theme_load_named(Theme *t, const char *name, ClError *err) {
     if (strcmp(name, "light") == 0) theme_default_light(t);
     else if (strcmp(name, "dark") == 0) theme_default_dark(t);

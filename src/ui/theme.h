@@ -70,6 +70,11 @@ int theme_load(Theme *t, const char *path, ClError *err);
 // if no file exists). Returns -1 on a broken file or an unknown name.
 int theme_load_named(Theme *t, const char *name, ClError *err);
 
+// The shipped themes, for the --theme option: THEME_NAMES[i] is choice i of
+// THEME_CHOICES (assets/theme-NAME.theme).
+#define THEME_CHOICES "light|dark"
+extern const char *const THEME_NAMES[2];
+
 // Colour maps: t in [0,1] for viridis; v in [-1,1] for the diverging map.
 Rgba theme_viridis(float t);
 Rgba theme_diverging(const Theme *th, float v);
