@@ -155,30 +155,30 @@ static void functional_call(char *out, size_t cap, const LayerSpec *l) {
     pair_text(d, sizeof d, l->dilation);
     const char *inplace = l->inplace ? ", inplace=True" : "";
     switch (l->kind) {
-    case NETL_RELU: snprintf(out, cap, "F.relu(x%s)", inplace); break;
-    case NETL_LEAKY_RELU:
+    case LAYER_RELU: snprintf(out, cap, "F.relu(x%s)", inplace); break;
+    case LAYER_LEAKY_RELU:
         netfile_format_float(f, sizeof f, l->negative_slope);
         snprintf(out, cap, "F.leaky_relu(x, %s%s)", f, inplace);
         break;
-    case NETL_TANH: snprintf(out, cap, "torch.tanh(x)"); break;
-    case NETL_SIGMOID: snprintf(out, cap, "torch.sigmoid(x)"); break;
-    case NETL_DROPOUT:
+    case LAYER_TANH: snprintf(out, cap, "torch.tanh(x)"); break;
+    case LAYER_SIGMOID: snprintf(out, cap, "torch.sigmoid(x)"); break;
+    case LAYER_DROPOUT:
         netfile_format_float(f, sizeof f, l->p);
         snprintf(out, cap, "F.dropout(x, p=%s, training=self.training%s)", f, inplace);
         break;
-    case NETL_FLATTEN:
+    case LAYER_FLATTEN:
         if (l->end_dim == -1) snprintf(out, cap, "torch.flatten(x, %d)", l->start_dim);
         else snprintf(out, cap, "torch.flatten(x, %d, %d)", l->start_dim, l->end_dim);
         break;
-    case NETL_MAXPOOL2D:
+    case LAYER_MAXPOOL2D:
         snprintf(out, cap, "F.max_pool2d(x, %s, stride=%s, padding=%s, dilation=%s, ceil_mode=%s)", k, s, p, d,
                  l->ceil_mode ? "True" : "False");
         break;
-    case NETL_AVGPOOL2D:
+    case LAYER_AVGPOOL2D:
         snprintf(out, cap, "F.avg_pool2d(x, %s, stride=%s, padding=%s, ceil_mode=%s, count_include_pad=%s)", k, s, p,
                  l->ceil_mode ? "True" : "False", l->count_include_pad ? "True" : "False");
         break;
-    case NETL_BATCHNORM2D: // no state: always the batch's statistics
+    case LAYER_BATCHNORM2D: // no state: always the batch's statistics
         netfile_format_float(f, sizeof f, l->eps);
         snprintf(out, cap, "F.batch_norm(x, None, None, training=True, eps=%s)", f);
         break;

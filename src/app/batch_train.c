@@ -118,17 +118,14 @@ static void print_eval(const EvalResult *e) {
     }
 }
 
-// Evaluates params on test with a larger batch than training uses (the same
-// code path for `train` and `eval`, so both print the same numbers).
-static int evaluate_params(const float *params, long n_params, bool relu_logits, int threads, const CifarSet *test,
-                           EvalResult *out, ClError *err) {
-    Net net;
-    if (net_build_cnnnet(&net, relu_logits, EVAL_BATCH, err) != 0) return -1;
-    CL_ASSERT(net.n_params == n_params);
-    memcpy(net.params, params, sizeof(float) * (size_t)n_params);
-    net_set_threads(&net, threads);
-    evaluate(&net, test, 0, out);
-    net_free(&net);
+// Evaluates a copy of net on test with a larger batch than training uses (the
+// same code path for `train` and `eval`, so both print the same numbers).
+static int evaluate_copy(const Net *net, int threads, const CifarSet *test, EvalResult *out, ClError *err) {
+    Net copy;
+    if (net_clone(&copy, net, EVAL_BATCH, err) != 0) return -1;
+    net_set_threads(&copy, threads);
+    evaluate(&copy, test, 0, out);
+    net_free(&copy);
     return 0;
 }
 
@@ -144,7 +141,7 @@ typedef struct {
     int threads;
     int train_limit, test_limit;
     bool no_shuffle, relu_logits, tutorial_break;
-    const char *load, *save, *csv, *dashboard;
+    const char *net, *load, *save, *csv, *dashboard;
     int log_every;
     int size[2];              // dashboard PNG size (default 1280x800)
     int lang;                 // a Lang (the index of --lang en|zh)
@@ -152,6 +149,8 @@ typedef struct {
 } TrainArgs;
 
 static const Flag TRAIN_FLAGS[] = {
+    {"--net", FLAG_STRING, offsetof(TrainArgs, net), .value = "FILE",
+     .help = "the network, as a net file in PyTorch's words (default\nassets/nets/cnnnet.net; with --load, the net the checkpoint records)"},
     {"--data", FLAG_STRING, offsetof(TrainArgs, data_dir), .value = "DIR",
      .help = "CIFAR-10 binary batches (default data/cifar-10-batches-bin;\n`make data` downloads them there)"},
     {"--epochs", FLAG_INT, offsetof(TrainArgs, epochs), 1, 100000, .value = "N", .help = "passes over the training set (default 2)"},
@@ -193,7 +192,7 @@ static const Flag TRAIN_FLAGS[] = {
 
 const Command TRAIN_COMMAND = {
     .name = "train", .usage = "[OPTIONS]",
-    .summary = "Trains the tutorial's CNNNet on CIFAR-10 without a window.",
+    .summary = "Trains a network (CNNNet unless --net FILE) on CIFAR-10 without a window.",
     .flags = TRAIN_FLAGS, .n_flags = FLAG_COUNT(TRAIN_FLAGS),
     .notes = "Output (stdout), in the PyTorch tutorial's format:\n"
              "  [1,  2000] loss: 2.214                      every --log-every mini-batches:\n"
@@ -219,6 +218,8 @@ static int parse_train_args(TrainArgs *a, int argc, char **argv, ClError *err) {
     if (a->optimizer == 1 && a->momentum_seen)
         return cl_fail(err, "train: --momentum is for --optimizer sgd; Adam uses PyTorch's betas (0.9, 0.999)");
     if (a->optimizer == 1 && a->nesterov) return cl_fail(err, "train: --nesterov is for --optimizer sgd");
+    if (a->net && strlen(a->net) >= sizeof ((TrainConfig *)0)->net_file)
+        return cl_fail(err, "train: --net %.40s...: the path is too long", a->net);
     return 0;
 }
 
@@ -240,6 +241,7 @@ static TrainConfig config_from_args(const TrainArgs *a) {
     c.threads = a->threads;
     c.shuffle = !a->no_shuffle;
     c.relu_logits = a->relu_logits;
+    if (a->net) snprintf(c.net_file, sizeof c.net_file, "%s", a->net);
     c.tutorial_break = a->tutorial_break;
     c.log_every = a->log_every;
     return c;
@@ -375,8 +377,7 @@ static int run_training(Trainer *t, RunState *rs, const TrainArgs *a, const Cifa
     EvalResult eval;
     if (rs->use_rec && rs->rec.has_eval) {
         eval = rs->rec.eval; // the evaluation the dashboard shows, after the last epoch
-    } else if (evaluate_params(t->net.params, t->net.n_params, t->config.relu_logits, t->config.threads, &data->test,
-                               &eval, &err) != 0) {
+    } else if (evaluate_copy(&t->net, t->config.threads, &data->test, &eval, &err) != 0) {
         return failure(err.msg);
     }
     print_eval(&eval);
@@ -413,6 +414,22 @@ int batch_train_main(int argc, char **argv) {
     return status;
 }
 
+// A trainer from fresh weights, or from --load's checkpoint and the net it
+// records (or --net's); a note when --relu-logits differs from the record.
+static int start_trainer(Trainer *t, const TrainArgs *a, const TrainConfig *config, const Cifar *data, ClError *err) {
+    if (!a->load) return trainer_init(t, config, &data->train, err);
+    Net net;
+    CheckpointMeta meta;
+    if (checkpoint_open_net(&net, a->load, a->net, a->relu_logits, config->batch_size, &meta, err) != 0) return -1;
+    const char *rl = checkpoint_meta_get(&meta, "relu_logits");
+    if (rl && (strcmp(rl, "1") == 0) != a->relu_logits)
+        fprintf(stderr, "convlab: note: %s was trained %s --relu-logits, this run is %s it\n", a->load,
+                strcmp(rl, "1") == 0 ? "with" : "without", a->relu_logits ? "with" : "without");
+    if (trainer_init_net(t, config, &data->train, &net, err) != 0) return -1;
+    fprintf(stderr, "convlab: loaded the weights of %s\n", a->load);
+    return 0;
+}
+
 // Loads data (and --load), trains, prints, saves. Returns the exit status.
 static int train_command(const TrainArgs *a_in, const TrainConfig *config_in) {
     const TrainArgs a = *a_in;
@@ -422,24 +439,12 @@ static int train_command(const TrainArgs *a_in, const TrainConfig *config_in) {
     if (cifar_load(&data, a.data_dir, a.train_limit, a.test_limit, &err) != 0) return failure(err.msg);
 
     Trainer t;
-    if (trainer_init(&t, &config, &data.train, &err) != 0) {
-        cifar_free(&data);
-        return failure(err.msg);
-    }
     int status = 0;
     RunState rs;
     memset(&rs, 0, sizeof rs);
-    if (a.load) {
-        CheckpointMeta meta;
-        if (checkpoint_load_meta(&t.net, a.load, &meta, &err) != 0) {
-            status = failure(err.msg);
-            goto done;
-        }
-        const char *rl = checkpoint_meta_get(&meta, "relu_logits");
-        if (rl && (strcmp(rl, "1") == 0) != a.relu_logits)
-            fprintf(stderr, "convlab: note: %s was trained %s --relu-logits, this run is %s it\n", a.load,
-                    strcmp(rl, "1") == 0 ? "with" : "without", a.relu_logits ? "with" : "without");
-        fprintf(stderr, "convlab: loaded the weights of %s\n", a.load);
+    if (start_trainer(&t, &a, &config, &data, &err) != 0) {
+        cifar_free(&data);
+        return failure(err.msg);
     }
     if (a.csv) {
         rs.csv = fopen(a.csv, "w");
@@ -459,8 +464,10 @@ static int train_command(const TrainArgs *a_in, const TrainConfig *config_in) {
     }
     char label[160];
     train_config_label(label, sizeof label, &config);
-    fprintf(stderr, "convlab: training CNNNet on %d images (%d test), %d epoch%s, %s, seed %llu, %d thread%s\n",
-            data.train.n, data.test.n, config.epochs, config.epochs > 1 ? "s" : "", label,
+    char model[64];
+    net_model_name(model, sizeof model, &t.net);
+    fprintf(stderr, "convlab: training %s (%ld parameters) on %d images (%d test), %d epoch%s, %s, seed %llu, %d thread%s\n",
+            model, t.net.n_params, data.train.n, data.test.n, config.epochs, config.epochs > 1 ? "s" : "", label,
             (unsigned long long)config.seed, config.threads, config.threads > 1 ? "s" : "");
 
     status = run_training(&t, &rs, &a, &data);
@@ -475,13 +482,15 @@ done:
 // ---- eval ------------------------------------------------------------------------------
 
 typedef struct {
-    const char *data_dir, *load;
+    const char *data_dir, *load, *net;
     int test_limit, threads;
     bool relu_logits, relu_seen, threads_seen;
 } EvalArgs;
 
 static const Flag EVAL_FLAGS[] = {
     {"--load", FLAG_STRING, offsetof(EvalArgs, load), .value = "CKPT", .help = "the checkpoint to evaluate (required)"},
+    {"--net", FLAG_STRING, offsetof(EvalArgs, net), .value = "FILE",
+     .help = "its network as a net file (default: the net the checkpoint\nrecords; CNNNet for a checkpoint without one)"},
     {"--data", FLAG_STRING, offsetof(EvalArgs, data_dir), .value = "DIR", .help = "CIFAR-10 binary batches (as for train)"},
     {"--test-limit", FLAG_INT, offsetof(EvalArgs, test_limit), 1, 10000, .value = "N",
      .help = "evaluate on the first N test images only"},
@@ -492,7 +501,7 @@ static const Flag EVAL_FLAGS[] = {
 };
 
 const Command EVAL_COMMAND = {
-    .name = "eval", .usage = "--load CKPT [--data DIR] [--test-limit N] [--threads T] [--relu-logits]",
+    .name = "eval", .usage = "--load CKPT [--net FILE] [--data DIR] [--test-limit N] [--threads T] [--relu-logits]",
     .summary = "Evaluates a checkpoint on the test set and prints the accuracy block above.\n"
                "A checkpoint saved with --relu-logits is evaluated with it (recorded in the file).",
     .flags = EVAL_FLAGS, .n_flags = FLAG_COUNT(EVAL_FLAGS),
@@ -509,18 +518,10 @@ int batch_eval_main(int argc, char **argv) {
     if (!load) return usage_error("eval: --load CKPT is required (a checkpoint written by --batch train --save)");
     if (!a.threads_seen) threads = all_cores();
 
-    // The checkpoint records whether it was trained with the ReLU on the
-    // logits; that changes the predictions, so it is honoured unless overridden.
+    // The checkpoint records its net and whether it was trained with the ReLU
+    // on the logits; that changes the predictions, so it is honoured unless overridden.
     Net net;
-    if (net_build_cnnnet(&net, false, 1, &err) != 0) return failure(err.msg);
-    CheckpointMeta meta;
-    if (checkpoint_load_meta(&net, load, &meta, &err) != 0) {
-        net_free(&net);
-        return failure(err.msg);
-    }
-    const char *rl = checkpoint_meta_get(&meta, "relu_logits");
-    if (!relu_seen && rl && strcmp(rl, "1") == 0) relu_logits = true;
-
+    if (checkpoint_open_net(&net, load, a.net, relu_seen ? relu_logits : -1, 1, NULL, &err) != 0) return failure(err.msg);
     Cifar data;
     if (cifar_load_test(&data, data_dir, test_limit, &err) != 0) {
         net_free(&net);
@@ -528,7 +529,7 @@ int batch_eval_main(int argc, char **argv) {
     }
     EvalResult eval;
     int status = 0;
-    if (evaluate_params(net.params, net.n_params, relu_logits, threads, &data.test, &eval, &err) != 0) {
+    if (evaluate_copy(&net, threads, &data.test, &eval, &err) != 0) {
         status = failure(err.msg);
     } else {
         print_eval(&eval);

@@ -1,8 +1,10 @@
 /* Checkpoints in the safetensors format with PyTorch's state_dict names and
- * shapes (conv1.weight [8,3,5,5], conv1.bias [8], ..., fc2.bias [10]), so a
- * convlab checkpoint loads into torch's load_state_dict and back.
- * Layout: u64 little-endian header length, JSON header (parsed with cJSON),
- * then the raw little-endian F32 data. Saves go to a temporary file that is
+ * shapes (conv1.weight [8,3,5,5], conv1.bias [8], ..., fc2.bias [10];
+ * BatchNorm2d's running_mean/var F32 and num_batches_tracked an I64 scalar),
+ * so a convlab checkpoint loads into torch's load_state_dict(strict=True) of
+ * the module `--batch export-pytorch` prints, and back. Layout: u64
+ * little-endian header length, JSON header (parsed with cJSON), then the raw
+ * little-endian data. Saves go to a temporary file that is
  * renamed into place, so an interrupted save never destroys the previous file.
  */
 #ifndef CONVLAB_CHECKPOINT_H
@@ -16,7 +18,9 @@
 
 // The "__metadata__" of a checkpoint: string keys and values (safetensors allows
 // only strings). Always present after a convlab save: "format" = "pt",
-// "model" = "CNNNet", "convlab_version"; callers may add e.g. "epoch", "step".
+// "model" = the net file's name ("cnnnet"), "convlab_version", and "net" = the
+// network as a net file (net_format_text), which checkpoint_open_net builds
+// when no net file is given; callers may add e.g. "epoch", "step".
 #define CHECKPOINT_MAX_META 16
 typedef struct {
     int n;
@@ -38,6 +42,13 @@ int checkpoint_load_meta(Net *net, const char *path, CheckpointMeta *meta, ClErr
 // fuzzer and tests.
 int checkpoint_load_bytes(Net *net, const uint8_t *bytes, size_t size, const char *label, CheckpointMeta *meta,
                           ClError *err);
+// Builds the checkpoint's network and loads its weights: from net_file if not
+// NULL, else from the net the checkpoint records ("net"), else CNNNet (a
+// checkpoint torch saved from CNNNet). relu_logits: 0 or 1, or -1 for the
+// checkpoint's own "relu_logits" record. A mismatch names the tensor that
+// differs. meta may be NULL. On failure *net is freed.
+int checkpoint_open_net(Net *net, const char *path, const char *net_file, int relu_logits, int max_batch,
+                        CheckpointMeta *meta, ClError *err);
 // Looks up key in meta, or NULL.
 const char *checkpoint_meta_get(const CheckpointMeta *meta, const char *key);
 

@@ -1,13 +1,17 @@
-/* CNNNet as data: a table of layer specs turned into Layers with shapes, parameter
- * counts and offsets into one flat parameter block (state_dict order), plus the
- * forward pass that keeps every activation and max-pool argmax, and the backward
- * pass from the mean cross-entropy. Called by trainer.c, checkpoint.c, the UI.
+/* A network as data: the layers of a parsed net file (netfile.h) turned into
+ * Layers with shapes, parameter counts and offsets into one flat parameter
+ * block (state_dict order) and a buffer block, plus the forward pass that keeps
+ * every activation, max-pool argmax and Dropout mask, and the backward pass
+ * from the mean cross-entropy. Called by trainer.c, checkpoint.c, the lessons
+ * and the UI.
  * Per-layer work runs on a sample range [n0, n1). A mini-batch is cut into
  * chunks that depend only on its size (never on the thread count); the thread
  * pool runs chunks on whichever thread is free, each chunk's convolution
  * gradients go to that chunk's own buffer, and the buffers are summed in chunk
  * order. Linear layers' weight gradients are split by rows, each row summing
- * all samples in order. So the results are bit-identical for any thread count.
+ * all samples in order. BatchNorm2d's statistics and gradient sums need the
+ * whole batch: they run between the chunked segments, on the calling thread.
+ * So the results are bit-identical for any thread count.
  */
 #include "engine/net.h"
 
@@ -16,93 +20,99 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/activations.h"
+#include "engine/dropout.h"
 #include "engine/layers.h"
-#include "engine/rng.h"
+#include "engine/paths.h"
 #include "engine/threadpool.h"
 
 #define NET_RANGES 8   // pieces of net_parallel_for
 
 // ---- the network as data ------------------------------------------------------
 
-typedef struct {
-    const char *name;
-    LayerKind kind;
-    int in, out;   // conv: channels; linear: features
-    int kernel;    // conv and pool
-} LayerSpec;
-
-// The tutorial's CNNNet. Names of learnable layers are the PyTorch attribute
-// names, hence the state_dict keys.
-static const LayerSpec CNNNET[] = {
-    {"conv1", LAYER_CONV2D, 3, 8, 5},
-    {"relu1", LAYER_RELU, 0, 0, 0},
-    {"pool1", LAYER_MAXPOOL2D, 0, 0, 2},
-    {"conv2", LAYER_CONV2D, 8, 16, 3},
-    {"relu2", LAYER_RELU, 0, 0, 0},
-    {"pool2", LAYER_MAXPOOL2D, 0, 0, 2},
-    {"flatten", LAYER_FLATTEN, 0, 0, 0},
-    {"fc1", LAYER_LINEAR, 576, 128, 0},
-    {"relu3", LAYER_RELU, 0, 0, 0},
-    {"fc2", LAYER_LINEAR, 128, 10, 0},
-};
-static const LayerSpec RELU_LOGITS = {"relu_logits", LAYER_RELU, 0, 0, 0}; // the seed's bug
-
 static long sample_size(const Layer *l) { return (long)l->out_c * l->out_h * l->out_w; }
 static long input_size(const Layer *l) { return (long)l->in_c * l->in_h * l->in_w; }
 
-// Fills one Layer from its spec and the shape of its input; places its
-// parameters at *offset in the flat block (weight, then bias).
-static int layer_from_spec(Layer *l, const LayerSpec *s, int c, int h, int w, long *offset, ClError *err) {
-    memset(l, 0, sizeof *l);
-    snprintf(l->name, sizeof l->name, "%s", s->name);
-    l->kind = s->kind;
-    l->in_c = c, l->in_h = h, l->in_w = w;
-    l->out_c = c, l->out_h = h, l->out_w = w;
-    l->weight_offset = l->bias_offset = -1;
-    switch (s->kind) {
-    case LAYER_CONV2D:
-        l->conv = conv2d_config(s->in, s->out, s->kernel, s->kernel);
-        if (s->in != c) return cl_fail(err, "%s: expects %d input channels but gets %d", s->name, s->in, c);
-        if (conv2d_output_size(&l->conv, h, w, &l->out_h, &l->out_w, err) != 0) return -1;
-        l->out_c = s->out;
-        l->param_count = conv2d_param_count(&l->conv);
-        l->weight_offset = *offset;
-        l->bias_offset = *offset + l->param_count - s->out;
-        break;
-    case LAYER_MAXPOOL2D:
-        l->pool = pool2d_config(s->kernel, s->kernel);
-        if (maxpool2d_output_size(&l->pool, h, w, &l->out_h, &l->out_w, err) != 0) return -1;
-        break;
-    case LAYER_FLATTEN:
-        l->out_c = c * h * w, l->out_h = 1, l->out_w = 1;
-        break;
-    case LAYER_LINEAR:
-        if (h != 1 || w != 1 || c != s->in)
-            return cl_fail(err, "%s: mat1 and mat2 shapes cannot be multiplied (1x%d and %dx%d)", s->name, c * h * w, s->in, s->out);
-        l->in_features = s->in, l->out_features = s->out;
-        l->out_c = s->out;
-        l->param_count = (long)s->in * s->out + s->out;
-        l->weight_offset = *offset;
-        l->bias_offset = *offset + (long)s->in * s->out;
-        break;
-    case LAYER_RELU:
-        break;
+static bool is_conv(const Layer *l) { return l->kind == LAYER_CONV2D || l->kind == LAYER_CONV_TRANSPOSE2D; }
+
+// The engine's ConvTranspose2dConfig of a spec (netfile_infer keeps its
+// arguments in the Conv2dConfig fields, padding symmetric).
+static ConvTranspose2dConfig tconv_config(const LayerSpec *s) {
+    ConvTranspose2dConfig c = conv_transpose2d_config(s->in_channels, s->out_channels, s->kernel[0], s->kernel[1]);
+    c.stride_h = s->stride[0], c.stride_w = s->stride[1];
+    c.pad_h = s->padding[0], c.pad_w = s->padding[1];
+    c.out_pad_h = s->output_padding[0], c.out_pad_w = s->output_padding[1];
+    c.dilation_h = s->dilation[0], c.dilation_w = s->dilation[1];
+    c.groups = s->groups;
+    c.has_bias = s->bias;
+    return c;
+}
+
+// The offset of a layer's tensor named "<layer>.<suffix>" (params for a
+// learnable one, buffers otherwise), or -1.
+static long tensor_offset(const NetSpec *spec, int layer, const char *suffix) {
+    const LayerSpec *s = &spec->layers[layer];
+    for (int t = s->first_tensor; t < s->first_tensor + s->n_tensors; t++) {
+        const char *dot = strrchr(spec->tensors[t].name, '.');
+        if (dot && strcmp(dot + 1, suffix) == 0) return spec->tensors[t].offset;
     }
-    *offset += l->param_count;
-    return 0;
+    return -1;
+}
+
+// Fills one Layer from an inferred spec line (its shapes and tensors are netfile_infer's).
+static void layer_from_spec(Layer *l, const NetSpec *spec, int i) {
+    const LayerSpec *s = &spec->layers[i];
+    memset(l, 0, sizeof *l);
+    snprintf(l->name, sizeof l->name, "%s", s->name[0] ? s->name : netfile_kind_name(s->kind));
+    l->kind = s->kind;
+    l->in_c = s->in_c, l->in_h = s->in_h, l->in_w = s->in_w;
+    l->out_c = s->out_c, l->out_h = s->out_h, l->out_w = s->out_w;
+    l->param_count = s->param_count;
+    l->weight_offset = tensor_offset(spec, i, "weight");
+    l->bias_offset = tensor_offset(spec, i, "bias");
+    l->running_mean_offset = tensor_offset(spec, i, "running_mean");
+    l->running_var_offset = tensor_offset(spec, i, "running_var");
+    l->chunk_offset = -1;
+    l->conv = s->conv;
+    if (s->kind == LAYER_CONV_TRANSPOSE2D) l->tconv = tconv_config(s);
+    l->pool = s->pool;
+    l->in_features = s->in_features, l->out_features = s->out_features;
+    l->negative_slope = (float)s->negative_slope;
+    l->p = s->p;
+    l->bn = batchnorm2d_config(s->num_features);
+    l->bn.eps = s->eps, l->bn.momentum = s->momentum, l->bn.cumulative = s->momentum_none;
+    l->bn.affine = s->affine, l->bn.track_running_stats = s->track_running_stats;
+}
+
+// The seed's bug: a ReLU on the 10 logits.
+static void relu_logits_layer(Layer *l) {
+    memset(l, 0, sizeof *l);
+    snprintf(l->name, sizeof l->name, "relu_logits");
+    l->kind = LAYER_RELU;
+    l->in_c = l->out_c = NET_NUM_CLASSES;
+    l->in_h = l->in_w = l->out_h = l->out_w = 1;
+    l->weight_offset = l->bias_offset = l->running_mean_offset = l->running_var_offset = l->chunk_offset = -1;
 }
 
 // ---- activation memory ---------------------------------------------------------
-// Three blocks (acts, dacts, pool indices), each one allocation carved into
-// per-layer views, so net_free is three frees and nothing is allocated per step.
+// Four blocks (acts, dacts, pool indices, dropout masks), each one allocation
+// carved into per-layer views, so net_free is a few frees and nothing is
+// allocated per step.
 
 typedef struct {
     float *acts_block;     // every acts[i], in order
     float *dacts_block;    // every dacts[i], i >= 1
     int32_t *index_block;  // every pool_indices[i]
+    uint8_t *mask_block;   // every dropout_masks[i]
     ThreadPool *pool;      // net->threads threads, or NULL for 1
-    float *chunk_grads;    // (NET_CHUNKS, n_params): each chunk's convolution gradients
-                           // (only the convolutions' ranges are used)
+    long chunk_params;     // the convolutions' parameters: the per-chunk gradient buffers' size
+    int n_chunk_buffers;   // chunk_count(max_backward_batch)
+    float *chunk_grads;    // (n_chunk_buffers, chunk_params): each chunk's convolution gradients
+    float *bn_stats;       // per BatchNorm2d layer (at bn_at[i]): save_mean (C), save_invstd (C)
+    double *bn_sums;       // per BatchNorm2d layer (at bn_at[i]): sum_dout (C), sum_dout_xmu (C)
+    long bn_at[NET_MAX_LAYERS];
+    bool forward_training; // the mode of the last forward, which its backward follows
+    int backward_n;        // the batch the BatchNorm2d sums are over
 } NetImpl;
 
 // A mini-batch of N is cut into at most NET_CHUNKS chunks of ceil(N / NET_CHUNKS)
@@ -130,28 +140,42 @@ static void free_activations(Net *net) {
         free(impl->acts_block);
         free(impl->dacts_block);
         free(impl->index_block);
-        impl->acts_block = impl->dacts_block = NULL;
+        free(impl->mask_block);
+        free(impl->chunk_grads);
+        impl->acts_block = impl->dacts_block = impl->chunk_grads = NULL;
         impl->index_block = NULL;
+        impl->mask_block = NULL;
     }
     memset(net->acts, 0, sizeof net->acts);
     memset(net->dacts, 0, sizeof net->dacts);
     memset(net->pool_indices, 0, sizeof net->pool_indices);
+    memset(net->dropout_masks, 0, sizeof net->dropout_masks);
 }
 
+// Elements of one block: per-sample size times samples (both bounded by netfile.h's limits).
+static size_t block_count(long per_sample, int samples) { return (size_t)per_sample * (size_t)samples; }
+
 static void alloc_activations(Net *net, int max_batch, int max_backward_batch) {
-    long acts_total = input_size(&net->layers[0]), dacts_total = 0, idx_total = 0;
+    long acts_total = input_size(&net->layers[0]), dacts_total = 0, idx_total = 0, mask_total = 0;
     for (int i = 0; i < net->n_layers; i++) {
         const Layer *l = &net->layers[i];
         if (l->kind == LAYER_FLATTEN) continue;  // a view of its input
         acts_total += sample_size(l);
         dacts_total += sample_size(l);
         if (l->kind == LAYER_MAXPOOL2D) idx_total += sample_size(l);
+        if (l->kind == LAYER_DROPOUT) mask_total += sample_size(l);
     }
-    float *acts = cl_calloc((size_t)(acts_total * max_batch), sizeof(float));
-    float *dacts = cl_calloc((size_t)(dacts_total * max_backward_batch), sizeof(float));
-    int32_t *idx = idx_total ? cl_calloc((size_t)(idx_total * max_batch), sizeof(int32_t)) : NULL;
     NetImpl *impl = net->impl;
-    impl->acts_block = acts, impl->dacts_block = dacts, impl->index_block = idx;
+    float *acts = cl_calloc(block_count(acts_total, max_batch), sizeof(float));
+    float *dacts = dacts_total ? cl_calloc(block_count(dacts_total, max_backward_batch), sizeof(float)) : NULL;
+    int32_t *idx = idx_total ? cl_calloc(block_count(idx_total, max_batch), sizeof(int32_t)) : NULL;
+    uint8_t *mask = mask_total ? cl_calloc(block_count(mask_total, max_batch), 1) : NULL;
+    impl->acts_block = acts, impl->dacts_block = dacts, impl->index_block = idx, impl->mask_block = mask;
+    // chunk_count is not monotonic in N (32 gives 16 chunks of 2, 33 gives 11 of 3): room for any N <= max.
+    impl->n_chunk_buffers = max_backward_batch >= 2 * NET_CHUNKS ? NET_CHUNKS : chunk_count(max_backward_batch);
+    impl->chunk_grads = impl->chunk_params
+                            ? cl_calloc(block_count(impl->chunk_params, impl->n_chunk_buffers), sizeof(float))
+                            : NULL;
     net->acts[0] = acts;
     net->dacts[0] = NULL;
     acts += input_size(&net->layers[0]) * max_batch;
@@ -166,6 +190,7 @@ static void alloc_activations(Net *net, int max_batch, int max_backward_batch) {
         net->acts[i + 1] = acts, acts += size;
         net->dacts[i + 1] = dacts, dacts += sample_size(l) * max_backward_batch;
         if (l->kind == LAYER_MAXPOOL2D) net->pool_indices[i] = idx, idx += size;
+        if (l->kind == LAYER_DROPOUT) net->dropout_masks[i] = mask, mask += size;
     }
     net->max_batch = max_batch;
     net->max_backward_batch = max_backward_batch;
@@ -173,35 +198,111 @@ static void alloc_activations(Net *net, int max_batch, int max_backward_batch) {
 
 // ---- building -------------------------------------------------------------------
 
-static int net_build(Net *net, const LayerSpec *specs, int n_specs, int c, int h, int w, bool relu_logits,
-                     int max_batch, ClError *err) {
+// BatchNorm2d's initial state (reset_parameters, reset_running_stats).
+static void init_batchnorm(Net *net) {
+    for (int i = 0; i < net->n_layers; i++) {
+        const Layer *l = &net->layers[i];
+        if (l->kind != LAYER_BATCHNORM2D) continue;
+        if (l->weight_offset >= 0) batchnorm2d_init_params(net->params + l->weight_offset, net->params + l->bias_offset, l->in_c);
+        if (l->running_mean_offset >= 0)
+            batchnorm2d_init_running(net->buffers + l->running_mean_offset, net->buffers + l->running_var_offset,
+                                     &net->batches_tracked[i], l->in_c);
+    }
+}
+
+// Places the convolutions' gradients in the per-chunk buffers and the
+// BatchNorm2d scratch; sets the initial BatchNorm2d state.
+static void alloc_scratch(Net *net) {
+    NetImpl *impl = net->impl;
+    long chunk = 0, bn = 0;
+    for (int i = 0; i < net->n_layers; i++) {
+        Layer *l = &net->layers[i];
+        if (is_conv(l) && l->param_count > 0) l->chunk_offset = chunk, chunk += l->param_count;
+        impl->bn_at[i] = -1;
+        if (l->kind == LAYER_BATCHNORM2D) impl->bn_at[i] = bn, bn += 2L * l->in_c;
+    }
+    impl->chunk_params = chunk;
+    impl->bn_stats = bn ? cl_calloc((size_t)bn, sizeof(float)) : NULL;
+    impl->bn_sums = bn ? cl_calloc((size_t)bn, sizeof(double)) : NULL;
+}
+
+int net_build(Net *net, const NetSpec *spec, bool relu_logits, int max_batch, ClError *err) {
     memset(net, 0, sizeof *net);
     if (max_batch < 1) return cl_fail(err, "batch size must be at least 1, got %d", max_batch);
-    CL_ASSERT(n_specs + 1 <= NET_MAX_LAYERS);
-    net->in_c = c, net->in_h = h, net->in_w = w;
+    CL_ASSERT(spec->n_layers >= 1 && spec->n_layers + 1 <= NET_MAX_LAYERS);
+    net->spec = cl_malloc(sizeof *net->spec);
+    *net->spec = *spec;
+    net->in_c = 3, net->in_h = 32, net->in_w = 32;
     net->relu_logits = relu_logits;
     net->threads = 1;
-    long offset = 0;
-    for (int i = 0; i < n_specs + (relu_logits ? 1 : 0); i++) {
-        const LayerSpec *s = i < n_specs ? &specs[i] : &RELU_LOGITS;
-        Layer *l = &net->layers[i];
-        if (layer_from_spec(l, s, c, h, w, &offset, err) != 0) return -1;
-        CL_ASSERT(i > 0 || l->kind != LAYER_FLATTEN);  // acts[0] is the net's own input buffer
-        c = l->out_c, h = l->out_h, w = l->out_w;
-        net->n_layers = i + 1;
-    }
-    CL_ASSERT(c == NET_NUM_CLASSES && h == 1 && w == 1);
-    net->n_params = offset;
-    net->params = cl_calloc((size_t)offset, sizeof(float));
-    net->grads = cl_calloc((size_t)offset, sizeof(float));
+    for (int i = 0; i < spec->n_layers; i++) layer_from_spec(&net->layers[i], spec, i);
+    net->n_layers = spec->n_layers;
+    if (relu_logits) relu_logits_layer(&net->layers[net->n_layers++]);
+    const Layer *last = &net->layers[net->n_layers - 1];
+    CL_ASSERT(last->out_c == NET_NUM_CLASSES && last->out_h == 1 && last->out_w == 1);
+    net->n_params = spec->n_params;
+    net->n_buffers = spec->n_buffer_values;
+    net->params = cl_calloc((size_t)(net->n_params ? net->n_params : 1), sizeof(float));
+    net->grads = cl_calloc((size_t)(net->n_params ? net->n_params : 1), sizeof(float));
+    net->buffers = net->n_buffers ? cl_calloc((size_t)net->n_buffers, sizeof(float)) : NULL;
     net->impl = cl_calloc(1, sizeof(NetImpl));
-    ((NetImpl *)net->impl)->chunk_grads = cl_calloc((size_t)NET_CHUNKS * (size_t)offset, sizeof(float));
+    alloc_scratch(net);
     alloc_activations(net, max_batch, max_batch);
+    net_seed_dropout(net, 0);
+    init_batchnorm(net);
     return 0;
 }
 
+int net_build_file(Net *net, const char *path, bool relu_logits, int max_batch, ClError *err) {
+    memset(net, 0, sizeof *net); // net_free-able whatever fails
+    NetSpec *spec = cl_malloc(sizeof *spec);
+    int rc = netfile_load(spec, path, max_batch, err) == 0 ? net_build(net, spec, relu_logits, max_batch, err) : -1;
+    free(spec);
+    return rc;
+}
+
 int net_build_cnnnet(Net *net, bool relu_logits, int max_batch, ClError *err) {
-    return net_build(net, CNNNET, (int)(sizeof CNNNET / sizeof CNNNET[0]), 3, 32, 32, relu_logits, max_batch, err);
+    memset(net, 0, sizeof *net);
+    char path[1024];
+    if (paths_find_resource(path, sizeof path, NET_DEFAULT_FILE) != 0)
+        return cl_fail(err, "%s not found (convlab's resources are missing: run it from its source tree or install it)",
+                       NET_DEFAULT_FILE);
+    return net_build_file(net, path, relu_logits, max_batch, err);
+}
+
+int net_clone(Net *out, const Net *src, int max_batch, ClError *err) {
+    if (net_build(out, src->spec, src->relu_logits, max_batch, err) != 0) return -1;
+    memcpy(out->params, src->params, sizeof(float) * (size_t)src->n_params);
+    if (src->n_buffers) memcpy(out->buffers, src->buffers, sizeof(float) * (size_t)src->n_buffers);
+    memcpy(out->batches_tracked, src->batches_tracked, sizeof out->batches_tracked);
+    out->training = src->training;
+    return 0;
+}
+
+void net_model_name(char *out, size_t cap, const Net *net) {
+    const char *path = net->spec->path, *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    size_t len = strlen(base);
+    if (len > 4 && strcmp(base + len - 4, ".net") == 0) len -= 4;
+    snprintf(out, cap, "%.*s", (int)len, base);
+}
+
+void net_set_training(Net *net, bool training) { net->training = training; }
+
+void net_seed_dropout(Net *net, uint64_t seed) { rng_seed(&net->dropout_rng, seed); }
+
+int net_format_text(char *out, size_t cap, const Net *net) {
+    size_t len = 0;
+    if (cap) out[0] = 0;
+    for (int i = 0; i < net->spec->n_layers; i++) {
+        const LayerSpec *l = &net->spec->layers[i];
+        char call[NETFILE_TEXT_MAX + 64];
+        netfile_format_call(call, sizeof call, l);
+        int n = l->name[0] ? snprintf(out + len, cap - len, "(%s): %s\n", l->name, call)
+                           : snprintf(out + len, cap - len, "%s\n", call);
+        if (n < 0 || (size_t)n >= cap - len) return -1;
+        len += (size_t)n;
+    }
+    return (int)len;
 }
 
 static void free_threads(Net *net) {
@@ -213,12 +314,18 @@ static void free_threads(Net *net) {
 
 void net_free(Net *net) {
     free_threads(net);
-    if (net->impl) free(((NetImpl *)net->impl)->chunk_grads);
     free_activations(net);
+    if (net->impl) {
+        free(((NetImpl *)net->impl)->bn_stats);
+        free(((NetImpl *)net->impl)->bn_sums);
+    }
     free(net->params);
     free(net->grads);
+    free(net->buffers);
+    free(net->spec);
     free(net->impl);
-    net->params = net->grads = NULL;
+    net->params = net->grads = net->buffers = NULL;
+    net->spec = NULL;
     net->impl = NULL;
 }
 
@@ -276,50 +383,39 @@ void net_parallel_for(Net *net, NetRangeFn fn, void *arg, long n) {
 }
 
 // U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases: what
-// kaiming_uniform_(a=sqrt(5)) and the bias init of nn.Conv2d / nn.Linear amount to.
+// kaiming_uniform_(a=sqrt(5)) and the bias init of nn.Conv2d / nn.Linear
+// amount to. fan_in = weight.size(1) * kernel area: in/groups for Conv2d,
+// out/groups for ConvTranspose2d (its weight is (in, out/groups, kh, kw)).
 void net_init_params(Net *net, uint64_t seed) {
     Rng rng;
     rng_seed(&rng, seed);
     for (int i = 0; i < net->n_layers; i++) {
         const Layer *l = &net->layers[i];
-        if (l->param_count == 0) continue;
-        long fan_in = l->kind == LAYER_CONV2D
-                          ? (long)(l->conv.in_channels / l->conv.groups) * l->conv.kernel_h * l->conv.kernel_w
-                          : l->in_features;
+        long fan_in;
+        switch (l->kind) {
+        case LAYER_CONV2D: fan_in = (long)(l->conv.in_channels / l->conv.groups) * l->conv.kernel_h * l->conv.kernel_w; break;
+        case LAYER_CONV_TRANSPOSE2D:
+            fan_in = (long)(l->tconv.out_channels / l->tconv.groups) * l->tconv.kernel_h * l->tconv.kernel_w;
+            break;
+        case LAYER_LINEAR: fan_in = l->in_features; break;
+        default: continue;
+        }
         double bound = 1.0 / sqrt((double)fan_in);
         float *p = net->params + l->weight_offset;
         for (long k = 0; k < l->param_count; k++) p[k] = (float)(-bound + 2.0 * bound * rng_uniform(&rng));
     }
+    init_batchnorm(net);
 }
 
 int net_tensors(const Net *net, NetTensor *out) {
-    int n = 0;
-    for (int i = 0; i < net->n_layers; i++) {
-        const Layer *l = &net->layers[i];
-        if (l->param_count == 0) continue;
-        NetTensor *wt = &out[n++], *bt = &out[n++];
-        memset(wt, 0, sizeof *wt);
-        memset(bt, 0, sizeof *bt);
-        snprintf(wt->name, sizeof wt->name, "%s.weight", l->name);
-        snprintf(bt->name, sizeof bt->name, "%s.bias", l->name);
-        wt->offset = l->weight_offset;
-        bt->offset = l->bias_offset;
-        bt->ndim = 1;
-        if (l->kind == LAYER_CONV2D) {
-            const Conv2dConfig *c = &l->conv;
-            wt->ndim = 4;
-            wt->shape[0] = c->out_channels, wt->shape[1] = c->in_channels / c->groups;
-            wt->shape[2] = c->kernel_h, wt->shape[3] = c->kernel_w;
-            bt->shape[0] = c->out_channels;
-        } else {
-            wt->ndim = 2;
-            wt->shape[0] = l->out_features, wt->shape[1] = l->in_features;
-            bt->shape[0] = l->out_features;
-        }
-        wt->numel = bt->offset - wt->offset;
-        bt->numel = bt->shape[0];
-    }
-    return n;
+    memcpy(out, net->spec->tensors, sizeof *out * (size_t)net->spec->n_tensors);
+    return net->spec->n_tensors;
+}
+
+void *net_tensor_data(const Net *net, const NetTensor *t) {
+    if (t->learnable) return net->params + t->offset;
+    if (t->i64) return (void *)&net->batches_tracked[t->layer];
+    return net->buffers + t->offset;
 }
 
 const Layer *net_find_layer(const Net *net, const char *name) {
@@ -332,49 +428,114 @@ const float *net_logits(const Net *net) { return net->acts[net->n_layers]; }
 
 // ---- forward and backward ----------------------------------------------------------
 
+static const float *param_or_null(const Net *net, long offset) { return offset >= 0 ? net->params + offset : NULL; }
+
+// BatchNorm2d layer i's scratch: save_mean (C) then save_invstd (C); sum_dout (C) then sum_dout_xmu (C).
+static float *bn_mean(const Net *net, int i) { return ((NetImpl *)net->impl)->bn_stats + ((NetImpl *)net->impl)->bn_at[i]; }
+static float *bn_invstd(const Net *net, int i) { return bn_mean(net, i) + net->layers[i].in_c; }
+static double *bn_sum_dout(const Net *net, int i) { return ((NetImpl *)net->impl)->bn_sums + ((NetImpl *)net->impl)->bn_at[i]; }
+static double *bn_sum_dout_xmu(const Net *net, int i) { return bn_sum_dout(net, i) + net->layers[i].in_c; }
+static bool bn_batch_stats(const Net *net, const Layer *l) {
+    return batchnorm2d_uses_batch_stats(&l->bn, ((NetImpl *)net->impl)->forward_training);
+}
+
 void net_layer_forward(Net *net, int i, int n0, int n1) {
     const Layer *l = &net->layers[i];
     int N = n1 - n0;
+    long n = sample_size(l) * N;
     const float *in = net->acts[i] + input_size(l) * n0;
     float *out = net->acts[i + 1] + sample_size(l) * n0;
-    const float *w = l->weight_offset >= 0 ? net->params + l->weight_offset : NULL;
-    const float *b = l->bias_offset >= 0 ? net->params + l->bias_offset : NULL;
+    const float *w = param_or_null(net, l->weight_offset), *b = param_or_null(net, l->bias_offset);
+    bool training = ((NetImpl *)net->impl)->forward_training;
     switch (l->kind) {
     case LAYER_CONV2D: conv2d_forward(out, in, w, b, &l->conv, N, l->in_h, l->in_w); break;
-    case LAYER_RELU: relu_forward(out, in, sample_size(l) * N); break;
+    case LAYER_CONV_TRANSPOSE2D: conv_transpose2d_forward(out, in, w, b, &l->tconv, N, l->in_h, l->in_w); break;
     case LAYER_MAXPOOL2D:
         maxpool2d_forward(out, net->pool_indices[i] + sample_size(l) * n0, in, &l->pool, N, l->in_c, l->in_h, l->in_w);
         break;
-    case LAYER_FLATTEN: break;  // acts[i + 1] is acts[i]
+    case LAYER_AVGPOOL2D: avgpool2d_forward(out, in, &l->pool, N, l->in_c, l->in_h, l->in_w); break;
+    case LAYER_BATCHNORM2D:
+        batchnorm2d_normalize(out, in, bn_mean(net, i), bn_invstd(net, i), w, b, N, l->in_c, l->in_h, l->in_w);
+        break;
     case LAYER_LINEAR: linear_forward(out, in, w, b, N, l->in_features, l->out_features); break;
+    case LAYER_RELU: relu_forward(out, in, n); break;
+    case LAYER_LEAKY_RELU: leaky_relu_forward(out, in, l->negative_slope, n); break;
+    case LAYER_TANH: tanh_forward(out, in, n); break;
+    case LAYER_SIGMOID: sigmoid_forward(out, in, n); break;
+    case LAYER_DROPOUT:
+        dropout_forward(out, in, training ? net->dropout_masks[i] + sample_size(l) * n0 : NULL, l->p, n);
+        break;
+    case LAYER_FLATTEN: break;  // acts[i + 1] is acts[i]
+    case LAYER_KINDS: CL_ASSERT(0);
     }
 }
 
-void net_layer_backward(Net *net, int i, float *grads, int n0, int n1) {
+// Layer i's backward on [n0, n1): overwrites dacts[i] there, ADDS its parameter
+// gradients into dw and db (NULL: skipped). BatchNorm2d uses the sums of
+// bn_backward_sums over the whole batch of backward_n samples.
+static void layer_backward(Net *net, int i, float *dw, float *db, int n0, int n1) {
     const Layer *l = &net->layers[i];
     if (l->kind == LAYER_FLATTEN) return;  // dacts[i] is dacts[i + 1]
+    NetImpl *impl = net->impl;
     int N = n1 - n0;
+    long n = sample_size(l) * N;
     const float *in = net->acts[i] + input_size(l) * n0;
     const float *out = net->acts[i + 1] + sample_size(l) * n0;
     const float *dout = net->dacts[i + 1] + sample_size(l) * n0;
     float *din = net->dacts[i] ? net->dacts[i] + input_size(l) * n0 : NULL;  // NULL for the first layer
     if (din) memset(din, 0, sizeof(float) * (size_t)(input_size(l) * N));
-    const float *w = l->weight_offset >= 0 ? net->params + l->weight_offset : NULL;
-    float *dw = l->weight_offset >= 0 ? grads + l->weight_offset : NULL;
-    float *db = l->bias_offset >= 0 ? grads + l->bias_offset : NULL;
+    const float *w = param_or_null(net, l->weight_offset);
     switch (l->kind) {
     case LAYER_CONV2D: conv2d_backward(din, dw, db, dout, in, w, &l->conv, N, l->in_h, l->in_w); break;
-    case LAYER_RELU:
-        if (din) relu_backward(din, dout, out, sample_size(l) * N);
-        break;
-    case LAYER_MAXPOOL2D:
-        if (din)
-            maxpool2d_backward(din, dout, net->pool_indices[i] + sample_size(l) * n0, N, l->in_c, l->in_h, l->in_w,
-                               l->out_h, l->out_w);
-        break;
-    case LAYER_FLATTEN: break;
+    case LAYER_CONV_TRANSPOSE2D: conv_transpose2d_backward(din, dw, db, dout, in, w, &l->tconv, N, l->in_h, l->in_w); break;
     case LAYER_LINEAR: linear_backward(din, dw, db, dout, in, w, N, l->in_features, l->out_features); break;
+    default: break;
     }
+    if (!din) return;
+    switch (l->kind) {
+    case LAYER_MAXPOOL2D:
+        maxpool2d_backward(din, dout, net->pool_indices[i] + sample_size(l) * n0, N, l->in_c, l->in_h, l->in_w, l->out_h,
+                           l->out_w);
+        break;
+    case LAYER_AVGPOOL2D: avgpool2d_backward(din, dout, &l->pool, N, l->in_c, l->in_h, l->in_w); break;
+    case LAYER_BATCHNORM2D:
+        batchnorm2d_backward_input(din, dout, in, w, bn_mean(net, i), bn_invstd(net, i), bn_sum_dout(net, i),
+                                   bn_sum_dout_xmu(net, i), bn_batch_stats(net, l), impl->backward_n, N, l->in_c,
+                                   l->in_h, l->in_w);
+        break;
+    case LAYER_RELU: relu_backward(din, dout, out, n); break;
+    case LAYER_LEAKY_RELU: leaky_relu_backward(din, dout, in, l->negative_slope, n); break;
+    case LAYER_TANH: tanh_backward(din, dout, out, n); break;
+    case LAYER_SIGMOID: sigmoid_backward(din, dout, out, n); break;
+    case LAYER_DROPOUT:
+        dropout_backward(din, dout, impl->forward_training ? net->dropout_masks[i] + sample_size(l) * n0 : NULL, l->p, n);
+        break;
+    default: break;
+    }
+}
+
+// BatchNorm2d layer i over the samples [n0, n1), the whole batch: the sums its
+// input gradient needs, and its weight and bias gradients ADDED into grads.
+static void bn_backward_sums(Net *net, int i, float *grads, int n0, int n1) {
+    const Layer *l = &net->layers[i];
+    long off = sample_size(l) * n0;
+    batchnorm2d_backward_sums(bn_sum_dout(net, i), bn_sum_dout_xmu(net, i), net->dacts[i + 1] + off, net->acts[i] + off,
+                              bn_mean(net, i), n1 - n0, l->in_c, l->in_h, l->in_w);
+    if (l->weight_offset >= 0)
+        batchnorm2d_backward_params(grads + l->weight_offset, grads + l->bias_offset, bn_sum_dout(net, i),
+                                    bn_sum_dout_xmu(net, i), bn_invstd(net, i), l->in_c);
+}
+
+void net_layer_backward(Net *net, int i, float *grads, int n0, int n1) {
+    const Layer *l = &net->layers[i];
+    if (l->kind == LAYER_BATCHNORM2D) {
+        ((NetImpl *)net->impl)->backward_n = n1 - n0;
+        bn_backward_sums(net, i, grads, n0, n1);
+        layer_backward(net, i, NULL, NULL, n0, n1);
+        return;
+    }
+    layer_backward(net, i, l->weight_offset >= 0 ? grads + l->weight_offset : NULL,
+                   l->bias_offset >= 0 ? grads + l->bias_offset : NULL, n0, n1);
 }
 
 // ---- splitting a mini-batch across threads ----------------------------------------
@@ -382,36 +543,73 @@ void net_layer_backward(Net *net, int i, float *grads, int n0, int n1) {
 typedef struct {
     Net *net;
     int N;
+    int lo, hi;   // the layers [lo, hi) run per chunk
 } ForwardJob;
 
 static void forward_item(void *arg, int chunk, int t) {
     const ForwardJob *job = arg;
     int n0, n1;
     chunk_range(job->N, chunk, &n0, &n1);
-    for (int i = 0; i < job->net->n_layers; i++) net_layer_forward(job->net, i, n0, n1);
+    for (int i = job->lo; i < job->hi; i++) net_layer_forward(job->net, i, n0, n1);
+}
+
+// BatchNorm2d layer i's statistics of the whole batch (or its running ones in
+// eval), updating the running statistics when training.
+static void bn_statistics(Net *net, int i, int N) {
+    const Layer *l = &net->layers[i];
+    bool track = l->running_mean_offset >= 0;
+    batchnorm2d_statistics(bn_mean(net, i), bn_invstd(net, i), track ? net->buffers + l->running_mean_offset : NULL,
+                           track ? net->buffers + l->running_var_offset : NULL, &net->batches_tracked[i], net->acts[i],
+                           &l->bn, ((NetImpl *)net->impl)->forward_training, N, l->in_c, l->in_h, l->in_w);
+}
+
+int net_check_batch(const Net *net, int N, ClError *err) {
+    for (int i = 0; i < net->n_layers; i++) {
+        const Layer *l = &net->layers[i];
+        if (l->kind != LAYER_BATCHNORM2D) continue;
+        ClError why = {{0}};
+        if (batchnorm2d_check_input(&l->bn, N, l->in_c, l->in_h, l->in_w, net->training, &why) != 0)
+            return cl_fail(err, "%s (%s): %s", l->name, net->spec->layers[i].text, why.msg);
+    }
+    return 0;
 }
 
 const float *net_forward(Net *net, const float *input, int N) {
     CL_ASSERT(N >= 1 && N <= net->max_batch);
+    NetImpl *impl = net->impl;
     if (input != net->acts[0]) memcpy(net->acts[0], input, sizeof(float) * (size_t)(input_size(&net->layers[0]) * N));
-    ForwardJob job = {net, N};
-    run_items(net, forward_item, &job, chunk_count(N));
+    impl->forward_training = net->training;
+    // The masks of the whole batch first, layer by layer, so they do not depend on the split.
+    for (int i = 0; i < net->n_layers && net->training; i++) {
+        const Layer *l = &net->layers[i];
+        if (l->kind == LAYER_DROPOUT) dropout_sample_mask(net->dropout_masks[i], &net->dropout_rng, l->p, sample_size(l) * N);
+    }
+    // Segments of layers between BatchNorm2d layers, whose statistics need every sample.
+    ForwardJob job = {net, N, 0, 0};
+    while (job.lo < net->n_layers) {
+        if (net->layers[job.lo].kind == LAYER_BATCHNORM2D) bn_statistics(net, job.lo, N);
+        job.hi = job.lo + 1;
+        while (job.hi < net->n_layers && net->layers[job.hi].kind != LAYER_BATCHNORM2D) job.hi++;
+        run_items(net, forward_item, &job, chunk_count(N));
+        job.lo = job.hi;
+    }
     return net_logits(net);
 }
 
 // The backward pass runs in segments of layers, top down. A segment starts at
-// a linear layer (or at the top of the net): its weight gradient needs the
-// output gradient of every sample, so its rows are work items (each row sums
-// all samples in order); the rest of the segment runs per chunk of samples.
-// Convolutions, whose few parameters every sample touches, accumulate into
-// their chunk's buffer; the buffers are summed in chunk order at the end.
+// a linear layer (or at a BatchNorm2d, or at the top of the net): a linear
+// layer's weight gradient needs the output gradient of every sample, so its
+// rows are work items (each row sums all samples in order); a BatchNorm2d's
+// sums over the batch run first on this thread; the rest of the segment runs
+// per chunk of samples. Convolutions, whose few parameters every sample
+// touches, accumulate into their chunk's buffer; the buffers are summed in
+// chunk order at the end.
 
-// Parameters of a layer that are not row-split: convolutions (weights + bias).
-static bool per_chunk_params(const Layer *l) { return l->param_count > 0 && l->kind != LAYER_LINEAR; }
+static bool segment_head(const Layer *l) { return l->kind == LAYER_LINEAR || l->kind == LAYER_BATCHNORM2D; }
 
 static float *chunk_grad_buffer(Net *net, int chunk) {
     NetImpl *impl = net->impl;
-    return impl->chunk_grads + (size_t)chunk * (size_t)net->n_params;
+    return impl->chunk_grads + (size_t)chunk * (size_t)impl->chunk_params;
 }
 
 typedef struct {
@@ -421,18 +619,22 @@ typedef struct {
     int row_items;   // row blocks of the head linear layer (0 if none); then the chunks
 } SegmentJob;
 
+// Rows [r0, r1) of a linear head's dW and dbias, over all N samples, straight into net->grads.
+static void backward_rows(Net *net, const Layer *head, int hi, int N, int item) {
+    int OUT = head->out_features, IN = head->in_features;
+    int r0 = item * ROW_BLOCK, r1 = r0 + ROW_BLOCK < OUT ? r0 + ROW_BLOCK : OUT;
+    float *dw = net->grads + head->weight_offset;
+    float *db = head->bias_offset >= 0 ? net->grads + head->bias_offset : NULL;
+    memset(dw + (size_t)r0 * IN, 0, sizeof(float) * (size_t)(r1 - r0) * (size_t)IN);
+    if (db) memset(db + r0, 0, sizeof(float) * (size_t)(r1 - r0));
+    linear_backward_rows(dw, db, net->dacts[hi + 1], net->acts[hi], N, IN, OUT, r0, r1);
+}
+
 static void backward_item(void *arg, int item, int t) {
     const SegmentJob *job = arg;
     Net *net = job->net;
-    const Layer *head = &net->layers[job->hi];
     if (item < job->row_items) {
-        // Rows [r0, r1) of the head's dW and dbias, over all N samples, straight into net->grads.
-        int OUT = head->out_features, IN = head->in_features;
-        int r0 = item * ROW_BLOCK, r1 = r0 + ROW_BLOCK < OUT ? r0 + ROW_BLOCK : OUT;
-        float *dw = net->grads + head->weight_offset, *db = net->grads + head->bias_offset;
-        memset(dw + (size_t)r0 * IN, 0, sizeof(float) * (size_t)(r1 - r0) * (size_t)IN);
-        memset(db + r0, 0, sizeof(float) * (size_t)(r1 - r0));
-        linear_backward_rows(dw, db, net->dacts[job->hi + 1], net->acts[job->hi], job->N, IN, OUT, r0, r1);
+        backward_rows(net, &net->layers[job->hi], job->hi, job->N, item);
         return;
     }
     int chunk = item - job->row_items, n0, n1;
@@ -440,72 +642,81 @@ static void backward_item(void *arg, int item, int t) {
     float *grads = chunk_grad_buffer(net, chunk);
     for (int i = job->hi; i >= job->lo; i--) {
         const Layer *l = &net->layers[i];
-        if (l->kind != LAYER_LINEAR) {
-            net_layer_backward(net, i, grads, n0, n1);
-            continue;
+        if (is_conv(l) && l->param_count > 0) {
+            float *dw = grads + l->chunk_offset;
+            layer_backward(net, i, dw, l->bias_offset >= 0 ? dw + (l->bias_offset - l->weight_offset) : NULL, n0, n1);
+        } else if (l->kind != LAYER_LINEAR) {
+            layer_backward(net, i, NULL, NULL, n0, n1);  // a BatchNorm2d head's parameters are done already
+        } else if (net->dacts[i]) {
+            // The head's input gradient for this chunk (its weights are done by the row items).
+            CL_ASSERT(i == job->hi);
+            int OUT = l->out_features, IN = l->in_features;
+            float *din = net->dacts[i] + (size_t)n0 * IN;
+            memset(din, 0, sizeof(float) * (size_t)(n1 - n0) * (size_t)IN);
+            linear_backward(din, NULL, NULL, net->dacts[i + 1] + (size_t)n0 * OUT, net->acts[i] + (size_t)n0 * IN,
+                            net->params + l->weight_offset, n1 - n0, IN, OUT);
         }
-        // The head's input gradient for this chunk (its weights are done by the row items).
-        CL_ASSERT(i == job->hi);
-        if (!net->dacts[i]) continue;
-        int OUT = l->out_features, IN = l->in_features;
-        float *din = net->dacts[i] + (size_t)n0 * IN;
-        memset(din, 0, sizeof(float) * (size_t)(n1 - n0) * (size_t)IN);
-        linear_backward(din, NULL, NULL, net->dacts[i + 1] + (size_t)n0 * OUT, net->acts[i] + (size_t)n0 * IN,
-                        net->params + l->weight_offset, n1 - n0, IN, OUT);
     }
 }
 
-// A segment without convolutions or pooling whose linear layer is tiny: less
-// work than waking the workers costs (fc2 and its ReLU).
+// A segment of only linear and elementwise layers whose linear layer is tiny:
+// less work than waking the workers costs (fc2 and its ReLU).
 static bool segment_is_small(const Net *net, int lo, int hi, int N) {
     long macs = 0;
     for (int i = lo; i <= hi; i++) {
         const Layer *l = &net->layers[i];
-        if (l->kind == LAYER_CONV2D || l->kind == LAYER_MAXPOOL2D) return false;
+        if (is_conv(l) || l->kind == LAYER_MAXPOOL2D || l->kind == LAYER_AVGPOOL2D || l->kind == LAYER_BATCHNORM2D)
+            return false;
         if (l->kind == LAYER_LINEAR) macs += (long)l->in_features * l->out_features * N;
     }
     return macs <= 65536;
 }
 
+// Runs one segment [lo, hi] of the backward pass (see above).
+static void backward_segment(Net *net, SegmentJob *job, int chunks) {
+    const Layer *head = &net->layers[job->hi];
+    if (head->kind == LAYER_BATCHNORM2D) {
+        if (head->weight_offset >= 0) memset(net->grads + head->weight_offset, 0, sizeof(float) * (size_t)head->param_count);
+        bn_backward_sums(net, job->hi, net->grads, 0, job->N);
+    }
+    if (segment_is_small(net, job->lo, job->hi, job->N)) {
+        // All samples on this thread; per element the same order as the row split.
+        for (int i = job->hi; i >= job->lo; i--) {
+            const Layer *l = &net->layers[i];
+            if (l->kind == LAYER_LINEAR) memset(net->grads + l->weight_offset, 0, sizeof(float) * (size_t)l->param_count);
+            net_layer_backward(net, i, net->grads, 0, job->N);
+        }
+        return;
+    }
+    job->row_items = head->kind == LAYER_LINEAR ? (head->out_features + ROW_BLOCK - 1) / ROW_BLOCK : 0;
+    run_items(net, backward_item, job, job->row_items + chunks);
+}
+
 void net_backward(Net *net, const uint8_t *labels, int N) {
     CL_ASSERT(N >= 1 && N <= net->max_backward_batch);
+    NetImpl *impl = net->impl;
+    impl->backward_n = N;
     // The gradient of the mean loss over all N samples, before the batch is cut.
     cross_entropy_backward(net->dacts[net->n_layers], net_logits(net), labels, N, NET_NUM_CLASSES);
     int chunks = chunk_count(N);
-    for (int c = 0; c < chunks; c++)
-        for (int i = 0; i < net->n_layers; i++) {
-            const Layer *l = &net->layers[i];
-            if (per_chunk_params(l))
-                memset(chunk_grad_buffer(net, c) + l->weight_offset, 0, sizeof(float) * (size_t)l->param_count);
-        }
+    CL_ASSERT(chunks <= impl->n_chunk_buffers);
+    if (impl->chunk_params) memset(impl->chunk_grads, 0, sizeof(float) * (size_t)impl->chunk_params * (size_t)chunks);
     SegmentJob job = {net, N, net->n_layers - 1, 0, 0};
     while (job.hi >= 0) {
-        // Down to just above the next linear layer (which heads the next segment).
+        // Down to just above the next linear or BatchNorm2d layer (which heads the next segment).
         job.lo = job.hi;
-        while (job.lo > 0 && net->layers[job.lo - 1].kind != LAYER_LINEAR) job.lo--;
-        if (segment_is_small(net, job.lo, job.hi, N)) {
-            // All samples on this thread; per element the same order as the row split.
-            for (int i = job.hi; i >= job.lo; i--) {
-                const Layer *l = &net->layers[i];
-                if (l->kind == LAYER_LINEAR)
-                    memset(net->grads + l->weight_offset, 0, sizeof(float) * (size_t)l->param_count);
-                net_layer_backward(net, i, net->grads, 0, N);
-            }
-        } else {
-            const Layer *head = &net->layers[job.hi];
-            job.row_items = head->kind == LAYER_LINEAR ? (head->out_features + ROW_BLOCK - 1) / ROW_BLOCK : 0;
-            run_items(net, backward_item, &job, job.row_items + chunks);
-        }
+        while (job.lo > 0 && !segment_head(&net->layers[job.lo - 1])) job.lo--;
+        backward_segment(net, &job, chunks);
         job.hi = job.lo - 1;
     }
     // net->grads of the convolutions = the chunks' buffers summed in chunk order.
     for (int i = 0; i < net->n_layers; i++) {
         const Layer *l = &net->layers[i];
-        if (!per_chunk_params(l)) continue;
+        if (l->chunk_offset < 0) continue;
         float *g = net->grads + l->weight_offset;
-        memcpy(g, chunk_grad_buffer(net, 0) + l->weight_offset, sizeof(float) * (size_t)l->param_count);
+        memcpy(g, chunk_grad_buffer(net, 0) + l->chunk_offset, sizeof(float) * (size_t)l->param_count);
         for (int c = 1; c < chunks; c++) {
-            const float *gc = chunk_grad_buffer(net, c) + l->weight_offset;
+            const float *gc = chunk_grad_buffer(net, c) + l->chunk_offset;
             for (long j = 0; j < l->param_count; j++) g[j] += gc[j];
         }
     }

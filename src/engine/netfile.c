@@ -356,28 +356,28 @@ typedef struct {
     int n_required;
 } Signature;
 
-static const Signature SIGNATURES[NETL_KINDS] = {
-    [NETL_CONV2D] = {"Conv2d", "Conv2d", {"in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation",
+static const Signature SIGNATURES[LAYER_KINDS] = {
+    [LAYER_CONV2D] = {"Conv2d", "Conv2d", {"in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation",
                      "groups", "bias", "padding_mode", "device", "dtype"}, 3},
-    [NETL_CONV_TRANSPOSE2D] = {"ConvTranspose2d", "ConvTranspose2d", {"in_channels", "out_channels", "kernel_size",
+    [LAYER_CONV_TRANSPOSE2D] = {"ConvTranspose2d", "ConvTranspose2d", {"in_channels", "out_channels", "kernel_size",
                                "stride", "padding", "output_padding", "groups", "bias", "dilation", "padding_mode",
                                "device", "dtype"}, 3},
-    [NETL_MAXPOOL2D] = {"MaxPool2d", "_MaxPoolNd", {"kernel_size", "stride", "padding", "dilation", "return_indices",
+    [LAYER_MAXPOOL2D] = {"MaxPool2d", "_MaxPoolNd", {"kernel_size", "stride", "padding", "dilation", "return_indices",
                         "ceil_mode"}, 1},
-    [NETL_AVGPOOL2D] = {"AvgPool2d", "AvgPool2d", {"kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
+    [LAYER_AVGPOOL2D] = {"AvgPool2d", "AvgPool2d", {"kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
                         "divisor_override"}, 1},
-    [NETL_BATCHNORM2D] = {"BatchNorm2d", "_BatchNorm", {"num_features", "eps", "momentum", "affine",
+    [LAYER_BATCHNORM2D] = {"BatchNorm2d", "_BatchNorm", {"num_features", "eps", "momentum", "affine",
                           "track_running_stats", "device", "dtype"}, 1},
-    [NETL_LINEAR] = {"Linear", "Linear", {"in_features", "out_features", "bias", "device", "dtype"}, 2},
-    [NETL_RELU] = {"ReLU", "ReLU", {"inplace"}, 0},
-    [NETL_LEAKY_RELU] = {"LeakyReLU", "LeakyReLU", {"negative_slope", "inplace"}, 0},
-    [NETL_TANH] = {"Tanh", "Module", {NULL}, 0},
-    [NETL_SIGMOID] = {"Sigmoid", "Module", {NULL}, 0},
-    [NETL_DROPOUT] = {"Dropout", "_DropoutNd", {"p", "inplace"}, 0},
-    [NETL_FLATTEN] = {"Flatten", "Flatten", {"start_dim", "end_dim"}, 0},
+    [LAYER_LINEAR] = {"Linear", "Linear", {"in_features", "out_features", "bias", "device", "dtype"}, 2},
+    [LAYER_RELU] = {"ReLU", "ReLU", {"inplace"}, 0},
+    [LAYER_LEAKY_RELU] = {"LeakyReLU", "LeakyReLU", {"negative_slope", "inplace"}, 0},
+    [LAYER_TANH] = {"Tanh", "Module", {NULL}, 0},
+    [LAYER_SIGMOID] = {"Sigmoid", "Module", {NULL}, 0},
+    [LAYER_DROPOUT] = {"Dropout", "_DropoutNd", {"p", "inplace"}, 0},
+    [LAYER_FLATTEN] = {"Flatten", "Flatten", {"start_dim", "end_dim"}, 0},
 };
 
-const char *netfile_kind_name(NetLayerKind kind) { return kind < NETL_KINDS ? SIGNATURES[kind].name : "?"; }
+const char *netfile_kind_name(LayerKind kind) { return kind < LAYER_KINDS ? SIGNATURES[kind].name : "?"; }
 
 static int n_params_of(const Signature *s) {
     int n = 0;
@@ -633,7 +633,7 @@ static int read_batchnorm(const ArgReader *r, LayerSpec *l) {
 static int read_simple(const ArgReader *r, LayerSpec *l) {
     const Value *v;
     switch (l->kind) {
-    case NETL_LINEAR: {
+    case LAYER_LINEAR: {
         if (read_int(r, "in_features", 0, NETFILE_MAX_WIDTH, &l->in_features) != 0 ||
             read_int(r, "out_features", 0, NETFILE_MAX_WIDTH, &l->out_features) != 0 ||
             read_bool(r, "bias", true, &l->bias) != 0 || refuse_unless_none(r, "device", "it computes on the CPU") != 0 ||
@@ -642,10 +642,10 @@ static int read_simple(const ArgReader *r, LayerSpec *l) {
         long shape[2] = {l->out_features, l->in_features};
         return check_negative_dims(r->w, shape, 2);
     }
-    case NETL_RELU: return read_bool(r, "inplace", false, &l->inplace);
-    case NETL_LEAKY_RELU:
+    case LAYER_RELU: return read_bool(r, "inplace", false, &l->inplace);
+    case LAYER_LEAKY_RELU:
         return read_float(r, "negative_slope", 0.01, &l->negative_slope) != 0 ? -1 : read_bool(r, "inplace", false, &l->inplace);
-    case NETL_DROPOUT:
+    case LAYER_DROPOUT:
         if (read_float(r, "p", 0.5, &l->p) != 0 || read_bool(r, "inplace", false, &l->inplace) != 0) return -1;
         if (l->p < 0 || l->p > 1) {
             char text[64];
@@ -654,7 +654,7 @@ static int read_simple(const ArgReader *r, LayerSpec *l) {
             return fail_at(r->w, "dropout probability has to be between 0 and 1, but got %s", text);
         }
         return 0;
-    case NETL_FLATTEN:
+    case LAYER_FLATTEN:
         return read_int(r, "start_dim", 1, 64, &l->start_dim) != 0 ? -1 : read_int(r, "end_dim", -1, 64, &l->end_dim);
     default: return 0; // Tanh, Sigmoid: no arguments
     }
@@ -666,11 +666,11 @@ static int read_arguments(LayerSpec *l, const Where *w, const Arg *args, int n_a
     if (bind_args(w, sig, args, n_args, slots) != 0) return -1;
     ArgReader r = {w, sig->name, sig, slots};
     switch (l->kind) {
-    case NETL_CONV2D: return read_conv(&r, l, false);
-    case NETL_CONV_TRANSPOSE2D: return read_conv(&r, l, true);
-    case NETL_MAXPOOL2D: return read_pool(&r, l, true);
-    case NETL_AVGPOOL2D: return read_pool(&r, l, false);
-    case NETL_BATCHNORM2D: return read_batchnorm(&r, l);
+    case LAYER_CONV2D: return read_conv(&r, l, false);
+    case LAYER_CONV_TRANSPOSE2D: return read_conv(&r, l, true);
+    case LAYER_MAXPOOL2D: return read_pool(&r, l, true);
+    case LAYER_AVGPOOL2D: return read_pool(&r, l, false);
+    case LAYER_BATCHNORM2D: return read_batchnorm(&r, l);
     default: return read_simple(&r, l);
     }
 }
@@ -730,7 +730,7 @@ static int parse_name(Lex *x, LayerSpec *l) {
 static int unknown_layer(const Where *w, const char *kind, const char *rest) {
     char known[256];
     size_t len = 0;
-    for (int k = 0; k < NETL_KINDS; k++)
+    for (int k = 0; k < LAYER_KINDS; k++)
         len += (size_t)snprintf(known + len, sizeof known - len, "%s%s", k ? ", " : "", SIGNATURES[k].name);
     if (strcmp(kind, "Sequential") == 0 || strcmp(kind, "ModuleList") == 0)
         return fail_at(w, "%s is not supported: write its layers one per line instead; convlab knows %s", kind, known);
@@ -757,9 +757,9 @@ static int parse_line(LayerSpec *l, const Where *w, const char *text) {
     char kind[40];
     if (!read_ident(&x, kind, sizeof kind)) return syntax_error(&x, "a layer such as Conv2d(3, 6, 5)");
     int k = 0;
-    while (k < NETL_KINDS && strcmp(SIGNATURES[k].name, kind) != 0) k++;
-    if (k == NETL_KINDS) return unknown_layer(w, kind, x.p);
-    l->kind = (NetLayerKind)k;
+    while (k < LAYER_KINDS && strcmp(SIGNATURES[k].name, kind) != 0) k++;
+    if (k == LAYER_KINDS) return unknown_layer(w, kind, x.p);
+    l->kind = (LayerKind)k;
     snprintf(l->text, sizeof l->text, "%.*s", NETFILE_TEXT_MAX - 1, call); // parse_netfile checked the length
     if (!accept(&x, '(')) return syntax_error(&x, "'(' after the layer's name");
     Arg args[MAX_ARGS];
@@ -783,8 +783,8 @@ static void cut_comment(char *buf, size_t cap, const char *text) {
 
 bool netfile_layer_has_state(const LayerSpec *l) {
     switch (l->kind) {
-    case NETL_CONV2D: case NETL_CONV_TRANSPOSE2D: case NETL_LINEAR: return true;
-    case NETL_BATCHNORM2D: return l->affine || l->track_running_stats;
+    case LAYER_CONV2D: case LAYER_CONV_TRANSPOSE2D: case LAYER_LINEAR: return true;
+    case LAYER_BATCHNORM2D: return l->affine || l->track_running_stats;
     default: return false;
     }
 }
@@ -915,11 +915,11 @@ void netfile_format_call(char *out, size_t cap, const LayerSpec *l) {
     out[0] = 0;
     put(&b, "%s(", netfile_kind_name(l->kind));
     switch (l->kind) {
-    case NETL_CONV2D: format_conv(&b, l, false); break;
-    case NETL_CONV_TRANSPOSE2D: format_conv(&b, l, true); break;
-    case NETL_MAXPOOL2D: format_pool(&b, l, true); break;
-    case NETL_AVGPOOL2D: format_pool(&b, l, false); break;
-    case NETL_BATCHNORM2D:
+    case LAYER_CONV2D: format_conv(&b, l, false); break;
+    case LAYER_CONV_TRANSPOSE2D: format_conv(&b, l, true); break;
+    case LAYER_MAXPOOL2D: format_pool(&b, l, true); break;
+    case LAYER_AVGPOOL2D: format_pool(&b, l, false); break;
+    case LAYER_BATCHNORM2D:
         put(&b, "%d", l->num_features);
         if (l->eps != 1e-5) put_float(&b, "eps", l->eps);
         if (l->momentum_none) put(&b, ", momentum=None");
@@ -927,22 +927,22 @@ void netfile_format_call(char *out, size_t cap, const LayerSpec *l) {
         if (!l->affine) put(&b, ", affine=False");
         if (!l->track_running_stats) put(&b, ", track_running_stats=False");
         break;
-    case NETL_LINEAR:
+    case LAYER_LINEAR:
         put(&b, "%d, %d", l->in_features, l->out_features);
         if (!l->bias) put(&b, ", bias=False");
         break;
-    case NETL_LEAKY_RELU:
+    case LAYER_LEAKY_RELU:
         if (l->negative_slope != 0.01) put_float(&b, "negative_slope", l->negative_slope);
         if (l->inplace) put_flag(&b, "inplace", true);
         break;
-    case NETL_DROPOUT:
+    case LAYER_DROPOUT:
         if (l->p != 0.5) put_float(&b, "p", l->p);
         if (l->inplace) put_flag(&b, "inplace", true);
         break;
-    case NETL_RELU:
+    case LAYER_RELU:
         if (l->inplace) put_flag(&b, "inplace", true);
         break;
-    case NETL_FLATTEN:
+    case LAYER_FLATTEN:
         if (l->start_dim != 1 || l->end_dim != -1) put(&b, "start_dim=%d, end_dim=%d", l->start_dim, l->end_dim);
         break;
     default: break;

@@ -40,15 +40,15 @@
 #define NETFILE_CLASSES 10               // CIFAR-10: the last layer gives 10 outputs
 
 typedef enum {
-    NETL_CONV2D, NETL_CONV_TRANSPOSE2D, NETL_MAXPOOL2D, NETL_AVGPOOL2D, NETL_BATCHNORM2D, NETL_LINEAR,
-    NETL_RELU, NETL_LEAKY_RELU, NETL_TANH, NETL_SIGMOID, NETL_DROPOUT, NETL_FLATTEN, NETL_KINDS
-} NetLayerKind;
+    LAYER_CONV2D, LAYER_CONV_TRANSPOSE2D, LAYER_MAXPOOL2D, LAYER_AVGPOOL2D, LAYER_BATCHNORM2D, LAYER_LINEAR,
+    LAYER_RELU, LAYER_LEAKY_RELU, LAYER_TANH, LAYER_SIGMOID, LAYER_DROPOUT, LAYER_FLATTEN, LAYER_KINDS
+} LayerKind;
 
 typedef enum { NET_PAD_INT, NET_PAD_SAME, NET_PAD_VALID } NetPadding; // Conv2d's padding argument
 
 typedef struct {
     char name[NETFILE_NAME_MAX];  // state_dict prefix and attribute ("conv1"); "" when omitted
-    NetLayerKind kind;
+    LayerKind kind;
     int line;                     // 1-based line in the file
     char text[NETFILE_TEXT_MAX];  // the layer as written after the name: "Conv2d(3, 6, 5)"
     // The constructor's arguments, PyTorch's names, its defaults where not given. (h, w) pairs.
@@ -120,7 +120,7 @@ int netfile_load(NetSpec *spec, const char *path, int batch, ClError *err);
 int netfile_infer(NetSpec *spec, int batch, ClError *err);
 
 // The layer kind's PyTorch class name ("Conv2d").
-const char *netfile_kind_name(NetLayerKind kind);
+const char *netfile_kind_name(LayerKind kind);
 
 // True if the kind has a state_dict entry for these arguments (so needs a name).
 bool netfile_layer_has_state(const LayerSpec *l);

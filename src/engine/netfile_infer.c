@@ -63,8 +63,8 @@ static void add_layer_tensors(NetSpec *spec, int i, long *param_offset, long *bu
     if (l->first_use) {
         long w[4], b[1];
         switch (l->kind) {
-        case NETL_CONV2D: case NETL_CONV_TRANSPOSE2D: {
-            bool t = l->kind == NETL_CONV_TRANSPOSE2D;
+        case LAYER_CONV2D: case LAYER_CONV_TRANSPOSE2D: {
+            bool t = l->kind == LAYER_CONV_TRANSPOSE2D;
             w[0] = t ? l->in_channels : l->out_channels;
             w[1] = (t ? l->out_channels : l->in_channels) / l->groups;
             w[2] = l->kernel[0], w[3] = l->kernel[1], b[0] = l->out_channels;
@@ -72,12 +72,12 @@ static void add_layer_tensors(NetSpec *spec, int i, long *param_offset, long *bu
             if (l->bias) add_tensor(spec, i, "bias", true, false, 1, b, param_offset, buffer_offset);
             break;
         }
-        case NETL_LINEAR:
+        case LAYER_LINEAR:
             w[0] = l->out_features, w[1] = l->in_features, b[0] = l->out_features;
             add_tensor(spec, i, "weight", true, false, 2, w, param_offset, buffer_offset);
             if (l->bias) add_tensor(spec, i, "bias", true, false, 1, b, param_offset, buffer_offset);
             break;
-        case NETL_BATCHNORM2D:
+        case LAYER_BATCHNORM2D:
             b[0] = l->num_features;
             if (l->affine) {
                 add_tensor(spec, i, "weight", true, false, 1, b, param_offset, buffer_offset);
@@ -257,13 +257,13 @@ static int infer_flatten(const Ctx *x, const LayerSpec *l, Shape *s) {
 
 static int infer_layer(const Ctx *x, LayerSpec *l, Shape *s) {
     switch (l->kind) {
-    case NETL_CONV2D: return infer_conv2d(x, l, s);
-    case NETL_CONV_TRANSPOSE2D: return infer_conv_transpose2d(x, l, s);
-    case NETL_MAXPOOL2D: return infer_pool(x, l, s, true);
-    case NETL_AVGPOOL2D: return infer_pool(x, l, s, false);
-    case NETL_BATCHNORM2D: return infer_batchnorm(x, l, s);
-    case NETL_LINEAR: return infer_linear(x, l, s);
-    case NETL_FLATTEN: return infer_flatten(x, l, s);
+    case LAYER_CONV2D: return infer_conv2d(x, l, s);
+    case LAYER_CONV_TRANSPOSE2D: return infer_conv_transpose2d(x, l, s);
+    case LAYER_MAXPOOL2D: return infer_pool(x, l, s, true);
+    case LAYER_AVGPOOL2D: return infer_pool(x, l, s, false);
+    case LAYER_BATCHNORM2D: return infer_batchnorm(x, l, s);
+    case LAYER_LINEAR: return infer_linear(x, l, s);
+    case LAYER_FLATTEN: return infer_flatten(x, l, s);
     default: return 0; // elementwise: ReLU, LeakyReLU, Tanh, Sigmoid, Dropout
     }
 }

@@ -51,6 +51,13 @@ static bool has_control_chars(const char *s) {
     return false;
 }
 
+// A metadata value may span lines (a net file), but holds no other control characters.
+static bool has_control_chars_but_newline(const char *s) {
+    for (; *s; s++)
+        if (((unsigned char)*s < 0x20 && *s != '\n') || *s == 0x7f) return true;
+    return false;
+}
+
 static int parse_metadata(StFile *f, const cJSON *obj, const char *label, ClError *err) {
     // cJSON keeps duplicate keys; a second metadata object would overrun f->meta.
     if (f->meta) return cl_fail(err, "%s: \"__metadata__\" appears twice; the file is corrupt", label);
@@ -64,8 +71,11 @@ static int parse_metadata(StFile *f, const cJSON *obj, const char *label, ClErro
             return cl_fail(err, "%s: a metadata key contains control characters; the file is corrupt", label);
         if (!cJSON_IsString(item))
             return cl_fail(err, "%s: metadata value of \"%s\" must be a string", label, item->string);
-        if (has_control_chars(item->valuestring))
+        if (has_control_chars_but_newline(item->valuestring))
             return cl_fail(err, "%s: a metadata entry contains control characters; the file is corrupt", label);
+        if (strlen(item->valuestring) >= sizeof f->meta[0].value)
+            return cl_fail(err, "%s: metadata value of \"%.60s\" is over %d bytes; the file is corrupt", label, item->string,
+                           ST_META_VALUE_MAX - 1);
         StMeta *m = &f->meta[f->n_meta++];
         snprintf(m->key, sizeof m->key, "%s", item->string);
         snprintf(m->value, sizeof m->value, "%s", item->valuestring);

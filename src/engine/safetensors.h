@@ -26,9 +26,11 @@ typedef struct {
     const void *data;   // points into the file buffer (reader) or caller memory (writer)
 } StTensor;
 
+// A metadata value holds up to a whole net file (checkpoint.h's "net" entry).
+#define ST_META_VALUE_MAX 20480
 typedef struct {
     char key[64];
-    char value[256];
+    char value[ST_META_VALUE_MAX]; // may hold line breaks ('\n'), no other control characters
 } StMeta;
 
 typedef struct {

@@ -42,14 +42,12 @@ int train_config_validate(const TrainConfig *c, ClError *err) {
     return optimizer_validate(&c->optim, err);
 }
 
-int trainer_init(Trainer *t, const TrainConfig *config, const CifarSet *train, ClError *err) {
-    memset(t, 0, sizeof *t);
-    if (train_config_validate(config, err) != 0) return -1;
-    t->config = *config;
-    t->train = train;
-    if (net_build_cnnnet(&t->net, config->relu_logits, config->batch_size, err) != 0) return -1;
+// Everything but the network: optimizer, order, batch buffers.
+static void trainer_init_rest(Trainer *t, const TrainConfig *config, const CifarSet *train) {
     net_set_threads(&t->net, config->threads);
-    net_init_params(&t->net, config->seed);
+    net_set_training(&t->net, true);
+    // The Dropout masks: a stream of their own, like the shuffle's below.
+    net_seed_dropout(&t->net, config->seed ^ 0x9e3779b97f4a7c15ULL);
     optimizer_init(&t->opt, &config->optim, t->net.n_params);
     // A stream of its own, so the shuffle does not depend on how many numbers init drew.
     rng_seed(&t->rng, config->seed ^ 0xd1b54a32d192ed03ULL);
@@ -63,6 +61,36 @@ int trainer_init(Trainer *t, const TrainConfig *config, const CifarSet *train, C
     t->batches_per_epoch = (n + config->batch_size - 1) / config->batch_size;
     if (config->tutorial_break && t->batches_per_epoch > 1) t->batches_per_epoch = 1;
     t->finished = t->batches_per_epoch == 0;
+}
+
+int trainer_init(Trainer *t, const TrainConfig *config, const CifarSet *train, ClError *err) {
+    memset(t, 0, sizeof *t);
+    if (train_config_validate(config, err) != 0) return -1;
+    t->config = *config;
+    t->train = train;
+    int built = config->net_file[0] ? net_build_file(&t->net, config->net_file, config->relu_logits, config->batch_size, err)
+                                    : net_build_cnnnet(&t->net, config->relu_logits, config->batch_size, err);
+    if (built != 0) {
+        net_free(&t->net);
+        return -1;
+    }
+    net_init_params(&t->net, config->seed);
+    trainer_init_rest(t, config, train);
+    return 0;
+}
+
+int trainer_init_net(Trainer *t, const TrainConfig *config, const CifarSet *train, Net *net, ClError *err) {
+    memset(t, 0, sizeof *t);
+    if (train_config_validate(config, err) != 0 || net_set_max_batch(net, config->batch_size, err) != 0) {
+        net_free(net);
+        return -1;
+    }
+    t->config = *config;
+    t->config.relu_logits = net->relu_logits;
+    t->train = train;
+    t->net = *net;
+    memset(net, 0, sizeof *net);
+    trainer_init_rest(t, config, train);
     return 0;
 }
 
@@ -150,6 +178,8 @@ int trainer_step(Trainer *t, float *loss_out, ClError *err) {
     cifar_normalize_batch(t->batch_input, t->batch_labels, t->train, t->order + start, count);
 
     Net *net = &t->net;
+    net_set_training(net, true);
+    if (net_check_batch(net, count, err) != 0) return -1;
     net_forward(net, t->batch_input, count);
     float loss = net_loss(net, t->batch_labels, count, NULL);
     if (!isfinite(loss)) return divergence_error(t, isnan(loss) ? "loss became NaN" : "loss became infinite", err);
@@ -191,6 +221,8 @@ void evaluate(Net *net, const CifarSet *set, int limit, EvalResult *out) {
     // reserved once and stay with the net (about 23 MB).
     if (net->max_batch < EVAL_BATCH) net_reserve_forward_batch(net, EVAL_BATCH, NULL);  // cannot fail: 256 >= 1
     int batch = net->max_batch;
+    bool training = net->training;
+    net_set_training(net, false);  // model.eval(): Dropout off, BatchNorm2d's running statistics
     uint8_t *labels = cl_malloc((size_t)batch);
     uint8_t *pred = cl_malloc((size_t)batch);
     for (int start = 0; start < n; start += batch) {
@@ -212,4 +244,5 @@ void evaluate(Net *net, const CifarSet *set, int limit, EvalResult *out) {
         out->class_accuracy[k] = out->class_total[k] ? 100.0 * out->class_correct[k] / out->class_total[k] : 0;
     free(labels);
     free(pred);
+    net_set_training(net, training);
 }

@@ -21,6 +21,7 @@ typedef struct {
     uint64_t seed;           // initial weights and shuffling
     int threads;             // engine worker threads (>= 1)
     bool shuffle;            // reshuffle the training set every epoch
+    char net_file[256];      // the network's net file; "" for CNNNet (assets/nets/cnnnet.net)
     bool relu_logits;        // the seed's ReLU on the output layer
     bool tutorial_break;     // the seed's `break` after the first mini-batch of each epoch
     int log_every;           // mini-batches per logged running loss (2000)
@@ -69,6 +70,10 @@ typedef struct {
 // Builds the net, initializes weights from config->seed and the optimizer.
 // Ownership: free with trainer_free. train may have n == 0 only for eval use.
 int trainer_init(Trainer *t, const TrainConfig *config, const CifarSet *train, ClError *err);
+// The same for a network built (and loaded) by the caller, e.g. from a
+// checkpoint: takes *net over (its parameters are not re-initialized; the
+// batch buffers are resized for config->batch_size). config->net_file is not used.
+int trainer_init_net(Trainer *t, const TrainConfig *config, const CifarSet *train, Net *net, ClError *err);
 void trainer_free(Trainer *t);
 
 // Runs one mini-batch (advancing epochs as needed) and returns its loss in
