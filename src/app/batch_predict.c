@@ -24,7 +24,7 @@
 #define MAX_PICTURES 64
 
 typedef struct {
-    const char *load, *explain;
+    const char *load, *explain, *net;
     bool relu_logits, relu_seen;
     const char *files[MAX_PICTURES];
     int n_files;
@@ -39,24 +39,25 @@ static int add_image(void *args, const char *value, ClError *err) {
 
 static const Flag PREDICT_FLAGS[] = {
     {"--load", FLAG_STRING, offsetof(PredictArgs, load), .value = "CKPT", .help = "the checkpoint (required)"},
+    {"--net", FLAG_STRING, offsetof(PredictArgs, net), .value = "FILE",
+     .help = "its network as a net file (default: the net the checkpoint\nrecords; CNNNet for a checkpoint without one)"},
     {"--image", FLAG_CALL, .apply = add_image, .value = "FILE...",
      .help = "PNG, JPEG, GIF (first frame), BMP, WebP or TGA files; each becomes\n"
              "the 32x32 input as the lessons show: the largest centred square,\n"
              "averaged down (pictures under 32x32 are scaled up, and say so),\n"
              "transparency over grey 128; at most 40 megapixels"},
     {"--explain", FLAG_STRING, offsetof(PredictArgs, explain), .value = "PNG",
-     .help = "also write each picture, its 32x32, the saliency map\n(|d logit / d input|) and Grad-CAM at conv2 side by side"},
+     .help = "also write each picture, its 32x32, the saliency map\n(|d logit / d input|) and Grad-CAM at the last Conv2d side by side"},
     {"--relu-logits", FLAG_BOOL, offsetof(PredictArgs, relu_logits), .seen = FLAG_SEEN(PredictArgs, relu_seen),
      .help = "as for eval (default: what the checkpoint records)"},
 };
 
 const Command PREDICT_COMMAND = {
-    .name = "predict", .usage = "--load CKPT --image FILE... [--explain PNG] [--relu-logits]",
+    .name = "predict", .usage = "--load CKPT [--net FILE] --image FILE... [--explain PNG] [--relu-logits]",
     .summary = "The network's top three classes for your own pictures, one line per file:\n"
                "  cat.jpg: cat 63.2 %, dog 20.1 %, frog 5.0 %",
     .flags = PREDICT_FLAGS, .n_flags = FLAG_COUNT(PREDICT_FLAGS), .max_positional = MAX_PICTURES,
-    .notes = "A file that cannot be read gets one line on stderr and exit status 1. CNNNet only\n"
-             "(the network the checkpoints hold).",
+    .notes = "A file that cannot be read gets one line on stderr and exit status 1.",
     .run = batch_predict_main,
 };
 
@@ -90,24 +91,10 @@ static void format_top3(char *buf, size_t n, const float *probs) {
              100.0 * probs[order[2]]);
 }
 
-// The checkpoint's weights in a CNNNet for one sample; honours its relu_logits record.
+// The checkpoint's network and weights for one sample (--net's or the one it
+// records); honours its relu_logits record unless --relu-logits is given.
 static int load_net(Net *net, const PredictArgs *a, ClError *err) {
-    Net probe;
-    if (net_build_cnnnet(&probe, false, 1, err) != 0) return -1;
-    CheckpointMeta meta;
-    if (checkpoint_load_meta(&probe, a->load, &meta, err) != 0) {
-        net_free(&probe);
-        return -1;
-    }
-    const char *rl = checkpoint_meta_get(&meta, "relu_logits");
-    bool relu = a->relu_seen ? a->relu_logits : (rl && strcmp(rl, "1") == 0);
-    if (net_build_cnnnet(net, relu, 1, err) != 0) {
-        net_free(&probe);
-        return -1;
-    }
-    memcpy(net->params, probe.params, sizeof(float) * (size_t)probe.n_params);
-    net_free(&probe);
-    return 0;
+    return checkpoint_open_net(net, a->load, a->net, a->relu_seen ? a->relu_logits : -1, 1, NULL, err);
 }
 
 int batch_predict_main(int argc, char **argv) {

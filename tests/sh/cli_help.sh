@@ -14,7 +14,7 @@ done
 for cmd in "--batch train" "--batch eval --load CKPT" "--batch render --lesson FILE --step K" \
            "--batch lessons-check [--data DIR] [FILES...]" "--batch lesson --lesson FILE --dump" \
            "convlab [--lesson FILE|N] [--step K] [--lang en|zh]" "--fullscreen" "--train" "--image N" "--dashboard PNG" \
-           "--batch predict --load CKPT --image FILE..." "--explain PNG"; do
+           "--batch predict --load CKPT [--net FILE] --image FILE..." "--explain PNG"; do
     printf '%s\n' "$help" | grep -qF -- "$cmd" || die "--help lacks the usage line '$cmd'"
 done
 for word in "Accuracy of plane : 61.2 %" "Finished Training" "EXIT STATUS" "130" "make data" "CIFAR10_URL"; do
