@@ -219,14 +219,14 @@ Test(train_session, reset_gives_the_seeds_weights_and_save_load_round_trip) {
     TrainSession *s = train_session_create(&cfg, &c, &err);
     cr_assert(s != NULL, "%s", err.msg);
     float initial[8 * 75];
-    memcpy(initial, train_session_snapshot(s)->conv1_w, sizeof initial);
+    memcpy(initial, train_session_snapshot(s)->filters.w, sizeof initial);
     train_session_start(s);
     TrainState finished = TS_FINISHED;
     const TrainSnapshot *snap = wait_for(s, is_state, &finished);
     cr_assert_eq(snap->state, TS_FINISHED);
-    cr_assert(memcmp(initial, snap->conv1_w, sizeof initial) != 0, "training changed conv1");
+    cr_assert(memcmp(initial, snap->filters.w, sizeof initial) != 0, "training changed conv1");
     float trained[8 * 75];
-    memcpy(trained, snap->conv1_w, sizeof trained);
+    memcpy(trained, snap->filters.w, sizeof trained);
 
     char path[64];
     snprintf(path, sizeof path, "/tmp/convlab_ts_%d.safetensors", (int)getpid());
@@ -238,12 +238,12 @@ Test(train_session, reset_gives_the_seeds_weights_and_save_load_round_trip) {
     train_session_reset(s);
     snap = wait_for(s, has_message, "reset");
     cr_assert_eq(snap->step, 0);
-    cr_assert(memcmp(initial, snap->conv1_w, sizeof initial) == 0, "reset gives the seed's initial weights");
+    cr_assert(memcmp(initial, snap->filters.w, sizeof initial) == 0, "reset gives the seed's initial weights");
 
     train_session_load(s, path);
     snap = wait_for(s, has_message, "loaded");
     cr_assert(strstr(snap->message, "loaded"), "message: %s", snap->message);
-    cr_assert(memcmp(trained, snap->conv1_w, sizeof trained) == 0, "load restores the saved weights");
+    cr_assert(memcmp(trained, snap->filters.w, sizeof trained) == 0, "load restores the saved weights");
     cr_assert(snap->has_eval);
     check_eval_consistent(snap);
 

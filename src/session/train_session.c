@@ -138,13 +138,14 @@ void train_recorder_free(TrainRecorder *r) {
 // The eval net gets t's weights (and its relu_logits: the bug changes the
 // predictions, so the dashboard must show the buggy net as it is).
 static void sync_eval_net(TrainRecorder *r, const Trainer *t) {
-    if (r->eval_net.relu_logits != t->net.relu_logits) {
+    if (r->eval_net.relu_logits != t->net.relu_logits || memcmp(r->eval_net.spec, t->net.spec, sizeof *t->net.spec) != 0) {
         ClError err;
         net_free(&r->eval_net);
-        CL_ASSERT(net_build_cnnnet(&r->eval_net, t->net.relu_logits, EVAL_BATCH, &err) == 0);
+        CL_ASSERT(net_clone(&r->eval_net, &t->net, EVAL_BATCH, &err) == 0);
     }
-    CL_ASSERT(r->eval_net.n_params == t->net.n_params);
     memcpy(r->eval_net.params, t->net.params, (size_t)t->net.n_params * sizeof(float));
+    if (t->net.n_buffers) memcpy(r->eval_net.buffers, t->net.buffers, (size_t)t->net.n_buffers * sizeof(float));
+    net_set_training(&r->eval_net, false);
     net_set_threads(&r->eval_net, t->net.threads > 0 ? t->net.threads : 1);
 }
 
@@ -280,10 +281,9 @@ static void softmax_top3(const float *logits, Prediction *p) {
     }
 }
 
-static void copy_feature_map(FeatureMap *fm, const Net *net, const char *name, int sample) {
-    const Layer *l = net_find_layer(net, name);
-    CL_ASSERT(l != NULL);
-    int li = (int)(l - net->layers);
+static void copy_feature_map(FeatureMap *fm, const Net *net, int li, int sample) {
+    const Layer *l = &net->layers[li];
+    const char *name = l->name;
     int n = l->out_c * l->out_h * l->out_w;
     if (fm->data == NULL || fm->c * fm->h * fm->w < n) {
         fm->data = cl_realloc(fm->data, (size_t)n * sizeof(float));
@@ -294,6 +294,25 @@ static void copy_feature_map(FeatureMap *fm, const Net *net, const char *name, i
     fm->h = l->out_h;
     fm->w = l->out_w;
     memcpy(fm->data, net->acts[li + 1] + (size_t)sample * n, (size_t)n * sizeof(float));
+}
+
+// The layers the dashboard shows maps of: convolutions and pools, in net order.
+static bool is_feature_layer(const Layer *l) {
+    return l->kind == LAYER_CONV2D || l->kind == LAYER_MAXPOOL2D || l->kind == LAYER_AVGPOOL2D;
+}
+
+// The filters of the first Conv2d on the RGB input (groups 1, at most
+// TS_MAX_FILTERS of them, kernels up to TS_MAX_FILTER_SIZE), else none.
+static void copy_filters(FilterBank *fb, const Net *net) {
+    memset(fb->name, 0, sizeof fb->name);
+    fb->n = 0;
+    const Layer *l = &net->layers[0];
+    if (l->kind != LAYER_CONV2D || l->conv.in_channels != 3 || l->conv.groups != 1) return;
+    if (l->conv.kernel_h > TS_MAX_FILTER_SIZE || l->conv.kernel_w > TS_MAX_FILTER_SIZE) return;
+    snprintf(fb->name, sizeof fb->name, "%s", l->name);
+    fb->n = l->conv.out_channels < TS_MAX_FILTERS ? l->conv.out_channels : TS_MAX_FILTERS;
+    fb->kh = l->conv.kernel_h, fb->kw = l->conv.kernel_w;
+    memcpy(fb->w, net->params + l->weight_offset, sizeof(float) * (size_t)(fb->n * 3 * fb->kh * fb->kw));
 }
 
 void train_recorder_set_picture(TrainRecorder *r, const Picture *p) {
@@ -341,11 +360,7 @@ void train_recorder_fill(TrainRecorder *r, const Trainer *t, int fmap_image, Tra
     out->eval = r->eval;
     if (r->has_eval && n_test > 0) memcpy(out->test_pred, r->test_pred, (size_t)n_test);
 
-    // Filters: the first tensor of the flat block is conv1.weight, then conv1.bias.
-    const Layer *conv1 = net_find_layer(&t->net, "conv1");
-    CL_ASSERT(conv1 && conv1->param_count == 8 * 3 * 5 * 5 + 8);
-    memcpy(out->conv1_w, t->net.params + conv1->weight_offset, sizeof out->conv1_w);
-    memcpy(out->conv1_b, t->net.params + conv1->bias_offset, sizeof out->conv1_b);
+    copy_filters(&out->filters, &t->net);
 
     // One forward of the grid images plus the chosen image.
     out->n_pred = 0;
@@ -376,8 +391,10 @@ void train_recorder_fill(TrainRecorder *r, const Trainer *t, int fmap_image, Tra
     memcpy(out->fmap_pixels, r->test->pixels + (size_t)fmap_image * CIFAR_PIXELS, CIFAR_PIXELS);
     out->fmap_image = fmap_image;
     out->fmap_truth = labels[n_pred];
-    static const char *const names[TS_FMAPS] = {"conv1", "pool1", "conv2", "pool2"};
-    for (int i = 0; i < TS_FMAPS; i++) copy_feature_map(&out->fmaps[i], &r->eval_net, names[i], n_pred);
+    int shown = 0;
+    for (int i = 0; i < r->eval_net.n_layers && shown < TS_FMAPS; i++)
+        if (is_feature_layer(&r->eval_net.layers[i])) copy_feature_map(&out->fmaps[shown++], &r->eval_net, i, n_pred);
+    for (; shown < TS_FMAPS; shown++) out->fmaps[shown].c = out->fmaps[shown].h = out->fmaps[shown].w = 0;
     fill_picture(r, out);
 }
 
@@ -509,6 +526,18 @@ static void announce_evaluation(TrainSession *s) {
     publish(s);
 }
 
+// The trainer is new: a new curve, idle, clocks at zero.
+static void begin_run(TrainSession *s) {
+    s->trainer_ok = true;
+    train_recorder_begin_run(&s->rec, &s->trainer);
+    s->state = TS_IDLE;
+    s->elapsed = 0;
+    s->progress = (TrainProgress){0};
+    s->images_at_publish = 0;
+    s->ips = 0;
+    s->evaluated_epochs = 0;
+}
+
 // A fresh trainer for config (new initial weights from its seed) and a new curve.
 static void new_run(TrainSession *s, const TrainConfig *config_in) {
     TrainConfig config_copy = *config_in;  // config_in may point into the trainer freed below
@@ -521,14 +550,23 @@ static void new_run(TrainSession *s, const TrainConfig *config_in) {
         snprintf(s->message, sizeof s->message, "%s", err.msg);
         return;
     }
-    s->trainer_ok = true;
-    train_recorder_begin_run(&s->rec, &s->trainer);
-    s->state = TS_IDLE;
-    s->elapsed = 0;
-    s->progress = (TrainProgress){0};
-    s->images_at_publish = 0;
-    s->ips = 0;
-    s->evaluated_epochs = 0;
+    begin_run(s);
+}
+
+// A new run from a checkpoint and the net it records (or CNNNet): the
+// current settings, its weights. On failure the current run stays.
+static int load_run(TrainSession *s, const char *path, ClError *err) {
+    TrainConfig c = s->trainer.config;
+    Net net;
+    if (checkpoint_open_net(&net, path, NULL, -1, c.batch_size, NULL, err) != 0) return -1;
+    trainer_free(&s->trainer);
+    s->trainer_ok = false;
+    if (trainer_init_net(&s->trainer, &c, &s->cifar->train, &net, err) != 0) {
+        s->state = TS_ERROR;
+        return -1;
+    }
+    begin_run(s);
+    return 0;
 }
 
 static void do_commands(TrainSession *s, Commands *cmd) {
@@ -543,9 +581,7 @@ static void do_commands(TrainSession *s, Commands *cmd) {
     }
     if (cmd->load && s->trainer_ok) {
         ClError err;
-        TrainConfig c = s->trainer.config;
-        new_run(s, &c);
-        if (s->trainer_ok && checkpoint_load(&s->trainer.net, cmd->load_path, &err) != 0) {
+        if (load_run(s, cmd->load_path, &err) != 0) {
             snprintf(s->message, sizeof s->message, "%s", err.msg);
             s->message_error = true;
         } else if (s->trainer_ok) {

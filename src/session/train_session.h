@@ -70,13 +70,22 @@ typedef struct {
 } Prediction;
 
 typedef struct {
-    char name[16];           // "conv1", "pool1", "conv2", "pool2"
+    char name[32];           // the layer's name in the net ("conv1", "pool1", ...)
     int c, h, w;
     float *data;             // (c, h, w) owned
     bool signed_values;      // may be negative (a convolution's output, before its ReLU)
 } FeatureMap;
 
-#define TS_FMAPS 4
+#define TS_FMAPS 4           // the first four convolution/pooling outputs of the net
+
+// The first Conv2d that reads the RGB image: its filters, drawn as colour images.
+#define TS_MAX_FILTERS 16
+#define TS_MAX_FILTER_SIZE 11
+typedef struct {
+    char name[32];           // "conv1"; "" when the net has no such layer
+    int n, kh, kw;           // filters shown (<= TS_MAX_FILTERS) and their size
+    float w[TS_MAX_FILTERS * 3 * TS_MAX_FILTER_SIZE * TS_MAX_FILTER_SIZE]; // (n, 3, kh, kw)
+} FilterBank;
 
 typedef struct {
     uint64_t version;        // increases with every published snapshot
@@ -112,9 +121,8 @@ typedef struct {
     uint8_t pred_pixels[TS_PRED_IMAGES][CIFAR_PIXELS]; // their raw pictures (3, 32, 32), so a
                                                        // snapshot draws without the data set
 
-    // conv1's filters
-    float conv1_w[8 * 3 * 5 * 5];  // (8, 3, 5, 5)
-    float conv1_b[8];
+    // the first layer's filters
+    FilterBank filters;
 
     // feature maps of one chosen test image
     int fmap_image;
@@ -127,7 +135,7 @@ typedef struct {
     bool has_picture;
     Prediction picture_pred;           // index -1, truth 255 (unknown)
     float picture_saliency[32 * 32];   // (32, 32) max_c |d logit / d input| (engine/explain.h)
-    float picture_gradcam[32 * 32];    // (32, 32) Grad-CAM at conv2
+    float picture_gradcam[32 * 32];    // (32, 32) Grad-CAM at the last Conv2d
 } TrainSnapshot;
 
 // Frees the arrays a snapshot owns and zeroes it.

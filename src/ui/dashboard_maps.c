@@ -1,6 +1,6 @@
-/* The dashboard's "inside the network" panel: conv1's eight 5x5x3 filters as
- * colour images and the feature maps of one chosen test image after conv1,
- * pool1, conv2 and pool2. Each layer's channels are tiled into ONE image so
+/* The dashboard's "inside the network" panel: the first layer's filters (conv1's eight 5x5x3) as
+ * colour images and the feature maps of one chosen test image after the
+ * net's first four convolution and pooling layers (conv1, pool1, conv2, pool2). Each layer's channels are tiled into ONE image so
  * the canvas caches a handful of textures, not dozens.
  * Colours follow DESIGN.md: signed conv outputs (pre-ReLU) use the diverging
  * map centred on 0; pooled maps (after ReLU, >= 0) use viridis.
@@ -82,20 +82,28 @@ void dash_draw_features(Canvas *c, Rect panel, const TrainSnapshot *s, Lang lang
     if (s->n_runs == 0) return;  // no network yet (no data)
     TextStyle lab = text_style(c, 14, th->text_muted);
 
-    // conv1 filters: each 5x5x3 rescaled to 0..255 on its own (min..max).
-    draw_text(c, in.x, in.y, dash_tr(lang, "conv1 filters (5×5, RGB)", "conv1 卷积核（5×5，RGB）"), lab);
-    float fy = in.y + 20, fsize = fminf(44, (in.w - 7 * 8) / 8);
-    for (int f = 0; f < 8; f++) {
-        const float *w = s->conv1_w + f * 75;
-        float lo = w[0], hi = w[0];
-        for (int i = 1; i < 75; i++) lo = fminf(lo, w[i]), hi = fmaxf(hi, w[i]);
-        float span = hi - lo > 1e-12f ? hi - lo : 1;
-        uint8_t rgb[25 * 3];
-        for (int p = 0; p < 25; p++)
-            for (int ch = 0; ch < 3; ch++) rgb[3 * p + ch] = (uint8_t)lrintf(255 * (w[ch * 25 + p] - lo) / span);
-        Rect r = {in.x + f * (fsize + 8), fy, fsize, fsize};
-        draw_image_rgb(c, r, rgb, 5, 5);
-        dash_outline(c, r, 1, th->kernel);
+    // The first layer's filters: each kh x kw x 3 rescaled to 0..255 on its own (min..max).
+    const FilterBank *fb = &s->filters;
+    float fy = in.y, fsize = 0;
+    if (fb->n > 0) {
+        char title[96];
+        snprintf(title, sizeof title, dash_tr(lang, "%s filters (%d×%d, RGB)", "%s 卷积核（%d×%d，RGB）"), fb->name, fb->kh, fb->kw);
+        draw_text(c, in.x, in.y, title, lab);
+        float gap = fb->n <= 8 ? 8 : 6;
+        fy = in.y + 20, fsize = fminf(44, (in.w - (fb->n - 1) * gap) / fb->n);
+        int area = fb->kh * fb->kw;
+        for (int f = 0; f < fb->n; f++) {
+            const float *w = fb->w + f * 3 * area;
+            float lo = w[0], hi = w[0];
+            for (int i = 1; i < 3 * area; i++) lo = fminf(lo, w[i]), hi = fmaxf(hi, w[i]);
+            float span = hi - lo > 1e-12f ? hi - lo : 1;
+            uint8_t rgb[TS_MAX_FILTER_SIZE * TS_MAX_FILTER_SIZE * 3];
+            for (int p = 0; p < area; p++)
+                for (int ch = 0; ch < 3; ch++) rgb[3 * p + ch] = (uint8_t)lrintf(255 * (w[ch * area + p] - lo) / span);
+            Rect r = {in.x + f * (fsize + gap), fy, fsize, fsize};
+            draw_image_rgb(c, r, rgb, fb->kw, fb->kh);
+            dash_outline(c, r, 1, th->kernel);
+        }
     }
 
     // the chosen image and its maps
@@ -123,18 +131,19 @@ void dash_draw_features(Canvas *c, Rect panel, const TrainSnapshot *s, Lang lang
     }
     float bx = in.x + img_size + 14;
     if (s->has_picture) bx = draw_picture_explanation(c, s, in.x + img_size + 10, my, in.y + in.h - my, img_size, lang) + 14;
-    // 2 x 2 boxes for conv1, pool1 / conv2, pool2
+    // 2 x 2 boxes: the net's first four convolution and pooling outputs (conv1, pool1 / conv2, pool2 for CNNNet)
     float bw = (in.x + in.w - bx - 10) / 2;
     float bh = (in.y + in.h - my) / 2;
-    static const int cols[TS_FMAPS] = {4, 4, 8, 8};
     for (int k = 0; k < TS_FMAPS; k++) {
         const FeatureMap *fm = &s->fmaps[k];
+        if (fm->c == 0) continue;
+        int cols = fm->c <= 8 ? 4 : 8; // CNNNet: 8 maps in 4 columns, 16 in 8
         Rect box = {bx + (k % 2) * (bw + 10), my + (k / 2) * bh, bw, bh};
         char title[48];
         snprintf(title, sizeof title, "%s %d×%d×%d", fm->name, fm->c, fm->h, fm->w);
         draw_text(c, box.x, box.y, title, lab);
         int w, h;
-        uint8_t *img = tile_map(th, fm, cols[k], th->panel, &w, &h);
+        uint8_t *img = tile_map(th, fm, cols, th->panel, &w, &h);
         if (!img) continue;
         Rect r = fit((Rect){box.x, box.y + 18, box.w, box.h - 22}, w, h);
         draw_image_rgb(c, r, img, w, h);
