@@ -34,6 +34,7 @@ typedef struct {
     int size[2];        // --size W, H
     int image;          // --image N: which image of the step's choice
     const char *picture;        // --image FILE: the student's picture in place of the step's CIFAR image
+    const char *net;            // --net FILE: lesson 8's network
     int lang;           // a Lang
     bool dump;
     bool data_given;
@@ -64,6 +65,8 @@ static int apply_set(void *args, const char *value, ClError *err) {
             "FILE: your own picture (PNG, JPEG, ...) in place of the step's CIFAR image\n(./12 for a file named 12)"}
 #define SET_FLAG {"--set", FLAG_CALL, .apply = apply_set, .value = "KEY=VALUE", \
     .help = "a live parameter of the step (its `adjust` keys, e.g. stride=2),\nas if changed with its key in the window; repeatable"}
+#define NET_FLAG {"--net", FLAG_STRING, offsetof(BatchArgs, net), .value = "FILE", \
+    .help = "the network lesson 8 walks through, as a net file (default CNNNet)"}
 #define DATA_FLAG {"--data", FLAG_STRING, offsetof(BatchArgs, data), .seen = FLAG_SEEN(BatchArgs, data_given), \
     .value = "DIR", .help = "CIFAR-10 binary batches (default data/cifar-10-batches-bin)"}
 
@@ -74,12 +77,12 @@ static const Flag RENDER_FLAGS[] = {
     {"--lang", FLAG_CHOICE, offsetof(BatchArgs, lang), .choices = "en|zh", .help = "language of the text (default en)"},
     {"--theme", FLAG_CHOICE, offsetof(BatchArgs, theme), .choices = THEME_CHOICES, .value = "NAME",
      .help = "a theme file from assets/ (colours, sizes, spacing)"},
-    IMAGE_FLAG, SET_FLAG, DATA_FLAG,
+    IMAGE_FLAG, SET_FLAG, NET_FLAG, DATA_FLAG,
 };
 
 const Command RENDER_COMMAND = {
     .name = "render", .usage = "--lesson FILE --step K [--size WxH] [--lang en|zh] [--theme NAME]\n"
-                               "                       [--image N|FILE] [--set KEY=VALUE] [--data DIR] --out PNG",
+                               "                       [--image N|FILE] [--set KEY=VALUE] [--net FILE] [--data DIR] --out PNG",
     .summary = "Writes exactly the frame the window shows at step K of a lesson into PNG.",
     .flags = RENDER_FLAGS, .n_flags = FLAG_COUNT(RENDER_FLAGS),
     .run = batch_render_main,
@@ -89,11 +92,11 @@ static const Flag LESSON_FLAGS[] = {
     LESSON_FLAG,
     {"--dump", FLAG_BOOL, offsetof(BatchArgs, dump), .help = "print each step's computed numbers (required)"},
     {"--step", FLAG_INT, offsetof(BatchArgs, step), 1, 100000, .value = "K", .help = "only step K"},
-    IMAGE_FLAG, SET_FLAG, DATA_FLAG,
+    IMAGE_FLAG, SET_FLAG, NET_FLAG, DATA_FLAG,
 };
 
 const Command LESSON_COMMAND = {
-    .name = "lesson", .usage = "--lesson FILE --dump [--step K] [--image N|FILE] [--set KEY=VALUE] [--data DIR]",
+    .name = "lesson", .usage = "--lesson FILE --dump [--step K] [--image N|FILE] [--set KEY=VALUE] [--net FILE] [--data DIR]",
     .summary = "Prints each step's computed numbers as text.",
     .flags = LESSON_FLAGS, .n_flags = FLAG_COUNT(LESSON_FLAGS),
     .run = batch_lesson_main,
@@ -149,6 +152,14 @@ static int load_picture_arg(const BatchArgs *a, Picture *p) {
     return 0;
 }
 
+// --net FILE into *net (a message and -1 if it does not parse).
+static int load_net_arg(const BatchArgs *a, NetSpec *net) {
+    ClError err;
+    if (!a->net || netfile_load(net, a->net, 1, &err) == 0) return 0;
+    fprintf(stderr, "convlab: %s\n", err.msg);
+    return -1;
+}
+
 int batch_render_main(int argc, char **argv) {
     BatchArgs a;
     if (parse(&RENDER_COMMAND, argc, argv, &a, NULL, NULL)) return 2;
@@ -173,6 +184,13 @@ int batch_render_main(int argc, char **argv) {
         return 1;
     }
     if (a.picture) ctx.picture = &picture, ctx.use_picture = true;
+    static NetSpec net;
+    if (load_net_arg(&a, &net) != 0) {
+        lesson_data_free(data);
+        if (have > 0) cifar_free(&cifar);
+        return 1;
+    }
+    if (a.net) ctx.net = &net, ctx.net_file = a.net;
     Screen *s = player_create_for(&ctx, a.lesson, 0, &err);
     if (!s) lesson_data_free(data);
     if (!s) { fprintf(stderr, "convlab: %s\n", err.msg); return 1; }
@@ -370,10 +388,16 @@ int batch_lesson_main(int argc, char **argv) {
         if (have > 0) cifar_free(&cifar);
         return 1;
     }
+    static NetSpec net;
+    if (load_net_arg(&a, &net) != 0) {
+        lesson_free(&l);
+        if (have > 0) cifar_free(&cifar);
+        return 1;
+    }
     LessonData *data = lesson_data_create(a.data, false);
     SceneEnv env = {.cifar = have ? &cifar : NULL, .data_hint = why, .image_offset = a.image, .window_override = -1,
                     .data = data, .overrides = &a.overrides, .picture = a.picture ? &picture : NULL,
-                    .use_picture = a.picture != NULL};
+                    .use_picture = a.picture != NULL, .net = a.net ? &net : NULL};
     int rc = 0;
     printf("lesson %s\ntitle.en %s\ntitle.zh %s\nsteps %d\n", a.lesson, l.title[0], l.title[1], l.n_steps);
     for (int k = 0; k < l.n_steps; k++) {

@@ -41,6 +41,7 @@ typedef struct {
     bool fullscreen;
     bool train;             // --train: open on the training screen
     const char *image;      // --image FILE: the student's own picture
+    const char *net;        // --net FILE: the network of lesson 8 and the training screen
 } GuiArgs;
 
 static const Flag WINDOW_FLAGS[] = {
@@ -59,12 +60,13 @@ static const Flag WINDOW_FLAGS[] = {
     {"--train", FLAG_BOOL, offsetof(GuiArgs, train), .help = "open on the training screen instead of the lessons"},
     {"--image", FLAG_STRING, offsetof(GuiArgs, image), .value = "FILE",
      .help = "your own picture: lesson steps show it in place of their CIFAR image\n(V toggles; dropping a picture file on the window loads it too)"},
+    {"--net", FLAG_STRING, offsetof(GuiArgs, net), .value = "FILE", .help = "the network of lesson 8 and the training screen, as a net file\n(default assets/nets/cnnnet.net; see assets/nets/README.md)"},
 };
 
 const Command WINDOW_COMMAND = {
     .name = NULL,
     .usage = "[--lesson FILE|N] [--step K] [--lang en|zh] [--theme light|dark] [--size WxH]\n"
-             "          [--data DIR] [--fullscreen] [--train] [--image FILE]",
+             "          [--data DIR] [--fullscreen] [--train] [--image FILE] [--net FILE]",
     .summary = "Opens the window: the lessons, then live training.",
     .flags = WINDOW_FLAGS, .n_flags = FLAG_COUNT(WINDOW_FLAGS),
     .notes = "Lesson keys: Right/Space/PageDown next step; Left/Backspace/PageUp previous;\n"
@@ -120,6 +122,7 @@ typedef struct {
     Picture picture;            // the student's own picture (--image FILE or a dropped file)
     PictureDrop drop;           // files dropped on the window
     ScreenContext ctx;          // what every screen shares (points into this struct)
+    NetSpec net;                // --net FILE, parsed
     Screen *lessons, *train, *cur; // the lesson player, the training screen (made on first use), the current one
     char toast[1100];           // a short message at the bottom (where a screenshot went)
     double toast_until;
@@ -262,6 +265,7 @@ static int open_screens(Window *w, int argc, char **argv) {
                              .cifar_loading = true, .lesson_data = w->lesson_data, .theme_name = THEME_NAMES[w->args.theme],
                              .theme = &w->theme, .argc = argc, .argv = argv};
     if (w->args.image) w->ctx.picture = &w->picture, w->ctx.use_picture = true;
+    if (w->args.net) w->ctx.net = &w->net, w->ctx.net_file = w->args.net;
     if (!(w->lessons = player_create_for(&w->ctx, w->args.lesson, w->args.step - 1, &err))) {
         fprintf(stderr, "convlab: %s\n", err.msg);
         lesson_data_free(w->lesson_data);
@@ -392,6 +396,7 @@ int gui_main(int argc, char **argv) {
     if (theme_load_named(&w.theme, THEME_NAMES[w.args.theme], &err) != 0) { fprintf(stderr, "convlab: %s\n", err.msg); return 1; }
     if (w.args.image && picture_load_file(&w.picture, w.args.image, &err) != 0) { fprintf(stderr, "convlab: %s\n", err.msg); return 1; }
     if (w.args.image && w.picture.note[0]) fprintf(stderr, "convlab: %s: %s\n", w.args.image, w.picture.note);
+    if (w.args.net && netfile_load(&w.net, w.args.net, 4, &err) != 0) { fprintf(stderr, "convlab: %s\n", err.msg); return 1; }
     if (open_display(&w) != 0) return 1;
     if (open_screens(&w, argc, argv) != 0) { close_display(&w); return 1; }
     run(&w);

@@ -353,3 +353,8 @@ bool scene_window(const Scene *sc, SceneWindow *w) {
     sc->kind->window(sc, w);
     return true;
 }
+
+int scene_build_net(Net *net, const SceneEnv *env, int max_batch, ClError *err) {
+    if (env && env->net) return net_build(net, env->net, false, max_batch, err);
+    return net_build_cnnnet(net, false, max_batch, err);
+}

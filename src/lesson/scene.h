@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "engine/cifar.h"
+#include "engine/net.h"
 #include "engine/conv2d.h"
 #include "engine/picture.h"
 #include "engine/pool2d.h"
@@ -71,6 +72,7 @@ typedef struct {
     const SceneOverrides *overrides; // live parameter changes (`adjust`), or NULL
     const Picture *picture;     // the student's own picture (--image FILE, a dropped file), or NULL
     bool use_picture;           // steps that show a CIFAR image show the picture instead
+    const NetSpec *net;         // the chosen network (--net FILE), or NULL for CNNNet
 } SceneEnv;
 
 typedef struct SceneKind SceneKind;
@@ -178,6 +180,8 @@ int scene_load_image(Scene *sc, const Lesson *l, const LessonStep *st, const Sce
 // The loaded image as the network sees it: out (3, 32, 32), normalised as the tutorial
 // (the CIFAR record through cifar_normalize_batch, or the picture's own input).
 void scene_image_input(float *out, const Scene *sc, const SceneEnv *env);
+// The step's network: env->net (--net FILE), else CNNNet. Ownership: net_free.
+int scene_build_net(Net *net, const SceneEnv *env, int max_batch, ClError *err);
 Grid grid_alloc(int rows, int cols);
 void grid_free(Grid *g);
 // Prints "name RxC:" and the rows (%g) to f.

@@ -1,5 +1,6 @@
-/* Scene kind "network" (lesson 8): CNNNet end to end. The layer table comes
- * from the engine's own net (net_build_cnnnet: shapes and parameter counts),
+/* Scene kind "network" (lesson 8): a network end to end, CNNNet unless the
+ * student chose another (--net FILE). The layer table comes from the
+ * engine's own net (scene_build_net: shapes and parameter counts),
  * each row with its size formula; with an image, net_forward runs it and the
  * step keeps every layer's activation for that image (feature maps), the
  * softmax of the logits, and optionally the tutorial's "feature extractor"
@@ -30,35 +31,69 @@ static void network_free(void *p) {
     free(e);
 }
 
+// "⌊(32 − 5)/1⌋ + 1 = 28" for a window of k with stride s, padding p (both
+// sides together) and dilation d; the padding and the dilated span
+// d·(k − 1) + 1 appear only when they are not 0 and 1. ceil: ⌈⌉ (ceil_mode).
+static void window_formula(char *out, size_t n, int in, int pad, int k, int d, int s, bool ceil, int result) {
+    char padded[32] = "", span[48];
+    if (pad) snprintf(padded, sizeof padded, " + %d", pad);
+    if (d == 1) snprintf(span, sizeof span, "%d", k);
+    else snprintf(span, sizeof span, "(%d\xC2\xB7(%d \xE2\x88\x92 1) + 1)", d, k);
+    snprintf(out, n, "%s(%d%s \xE2\x88\x92 %s)/%d%s + 1 = %d", ceil ? "\xE2\x8C\x88" : "\xE2\x8C\x8A", in, padded, span, s,
+             ceil ? "\xE2\x8C\x89" : "\xE2\x8C\x8B", result);
+}
+
 // The size formula and the parameter formula of one layer, from the layer's fields.
 static void layer_formulas(const Layer *l, char *size, size_t ns, char *params, size_t np) {
-    char a[32], b[32];
+    char b[32], bias[48] = "";
+    fmt_thousands(b, sizeof b, l->param_count);
+    snprintf(params, np, "0");
     switch (l->kind) {
-    case LAYER_CONV2D:
-        snprintf(size, ns, "\xE2\x8C\x8A(%d \xE2\x88\x92 %d)/%d\xE2\x8C\x8B + 1 = %d", l->in_h, l->conv.kernel_h, l->conv.stride_h, l->out_h);
-        fmt_thousands(a, sizeof a, l->param_count);
-        snprintf(params, np, "%d\xC2\xB7(%d\xC2\xB7%d\xC2\xB7%d) + %d = %s", l->conv.out_channels, l->conv.in_channels,
-                 l->conv.kernel_h, l->conv.kernel_w, l->conv.out_channels, a);
+    case LAYER_CONV2D: {
+        const Conv2dConfig *c = &l->conv;
+        window_formula(size, ns, l->in_h, c->pad_top + c->pad_bottom, c->kernel_h, c->dilation_h, c->stride_h, false, l->out_h);
+        if (c->has_bias) snprintf(bias, sizeof bias, " + %d", c->out_channels);
+        if (c->groups == 1)
+            snprintf(params, np, "%d\xC2\xB7(%d\xC2\xB7%d\xC2\xB7%d)%s = %s", c->out_channels, c->in_channels, c->kernel_h,
+                     c->kernel_w, bias, b);
+        else
+            snprintf(params, np, "%d\xC2\xB7(%d/%d\xC2\xB7%d\xC2\xB7%d)%s = %s", c->out_channels, c->in_channels, c->groups,
+                     c->kernel_h, c->kernel_w, bias, b);
         break;
-    case LAYER_MAXPOOL2D:
-        snprintf(size, ns, "\xE2\x8C\x8A(%d \xE2\x88\x92 %d)/%d\xE2\x8C\x8B + 1 = %d", l->in_h, l->pool.kernel_h, l->pool.stride_h, l->out_h);
-        snprintf(params, np, "0");
+    }
+    case LAYER_CONV_TRANSPOSE2D: {
+        const ConvTranspose2dConfig *c = &l->tconv;
+        snprintf(size, ns, "(%d \xE2\x88\x92 1)\xC2\xB7%d \xE2\x88\x92 %d + %d\xC2\xB7(%d \xE2\x88\x92 1) + %d + 1 = %d", l->in_h,
+                 c->stride_h, 2 * c->pad_h, c->dilation_h, c->kernel_h, c->out_pad_h, l->out_h);
+        if (c->has_bias) snprintf(bias, sizeof bias, " + %d", c->out_channels);
+        snprintf(params, np, "%d\xC2\xB7(%d\xC2\xB7%d\xC2\xB7%d)%s = %s", c->in_channels, c->out_channels / c->groups, c->kernel_h,
+                 c->kernel_w, bias, b);
+        break;
+    }
+    case LAYER_MAXPOOL2D: case LAYER_AVGPOOL2D: {
+        const Pool2dConfig *c = &l->pool;
+        window_formula(size, ns, l->in_h, 2 * c->pad_h, c->kernel_h, l->kind == LAYER_MAXPOOL2D ? c->dilation_h : 1, c->stride_h,
+                       c->ceil_mode, l->out_h);
+        break;
+    }
+    case LAYER_BATCHNORM2D:
+        snprintf(size, ns, "(x \xE2\x88\x92 \xCE\xBC)/\xE2\x88\x9A(\xCF\x83\xC2\xB2 + \xCE\xB5)\xC2\xB7\xCE\xB3 + \xCE\xB2");
+        if (l->bn.affine) snprintf(params, np, "2\xC2\xB7%d = %s", l->in_c, b);
         break;
     case LAYER_FLATTEN:
         snprintf(size, ns, "%d\xC2\xB7%d\xC2\xB7%d = %d", l->in_c, l->in_h, l->in_w, l->out_c);
-        snprintf(params, np, "0");
         break;
     case LAYER_LINEAR:
-        fmt_thousands(a, sizeof a, (long)l->in_features * l->out_features);
-        fmt_thousands(b, sizeof b, l->param_count);
+        if (l->bias_offset >= 0) snprintf(bias, sizeof bias, " + %d", l->out_features);
         snprintf(size, ns, "%d \xE2\x86\x92 %d", l->in_features, l->out_features);
-        snprintf(params, np, "%d\xC2\xB7%d + %d = %s", l->in_features, l->out_features, l->out_features, b);
-        (void)a;
+        snprintf(params, np, "%d\xC2\xB7%d%s = %s", l->in_features, l->out_features, bias, b);
         break;
-    case LAYER_RELU:
-        snprintf(size, ns, "max(0, x)");
-        snprintf(params, np, "0");
-        break;
+    case LAYER_RELU: snprintf(size, ns, "max(0, x)"); break;
+    case LAYER_LEAKY_RELU: snprintf(size, ns, "x > 0 ? x : %g\xC2\xB7x", (double)l->negative_slope); break;
+    case LAYER_TANH: snprintf(size, ns, "tanh(x)"); break;
+    case LAYER_SIGMOID: snprintf(size, ns, "1/(1 + e^\xE2\x88\x92x)"); break;
+    case LAYER_DROPOUT: snprintf(size, ns, "p = %g (training only)", l->p); break;
+    case LAYER_KINDS: break;
     }
 }
 
@@ -85,7 +120,8 @@ static void fill_layer_table(NetworkExt *e, const Net *net) {
 }
 
 // `layer = NAME | input | none`: which row the step is about.
-static int read_focus(NetworkExt *e, const Net *net, const Lesson *l, const LessonStep *st, ClError *err) {
+static int read_focus(NetworkExt *e, const Net *net, bool env_net_chosen, const Lesson *l, const LessonStep *st,
+                      ClError *err) {
     int line;
     const char *focus = lesson_get(st, "layer", &line);
     e->focus = NETWORK_FOCUS_NONE;
@@ -95,6 +131,11 @@ static int read_focus(NetworkExt *e, const Net *net, const Lesson *l, const Less
         return 0;
     }
     const Layer *fl = net_find_layer(net, focus);
+    if (!fl && env_net_chosen) {
+        e->focus_missing = true; // the lesson names CNNNet's layer; the chosen net shows its whole table
+        snprintf(e->focus_wanted, sizeof e->focus_wanted, "%.31s", focus);
+        return 0;
+    }
     if (!fl) {
         char names[256] = "input";
         for (int i = 0; i < e->n_layers; i++) { strncat(names, ", ", sizeof names - strlen(names) - 1); strncat(names, e->layers[i].name, sizeof names - strlen(names) - 1); }
@@ -126,6 +167,10 @@ static void keep_activations(NetworkExt *e, const Net *net, const float *input) 
 static void run_extractor(NetworkExt *e, const Net *net, const float *input) {
     const Layer *c1 = net_find_layer(net, "conv1"), *p1 = net_find_layer(net, "pool1");
     const Layer *c2 = net_find_layer(net, "conv2"), *p2 = net_find_layer(net, "pool2");
+    // CNNNet's children; another net has its own (the step then shows its table only).
+    if (!c1 || !p1 || !c2 || !p2 || c1->kind != LAYER_CONV2D || c2->kind != LAYER_CONV2D || p1->kind != LAYER_MAXPOOL2D ||
+        p2->kind != LAYER_MAXPOOL2D || c1 - net->layers != 0)
+        return;
     float *a1 = cl_malloc(sizeof(float) * (size_t)(c1->out_c * c1->out_h * c1->out_w));
     float *b1 = cl_malloc(sizeof(float) * (size_t)(p1->out_c * p1->out_h * p1->out_w));
     float *a2 = cl_malloc(sizeof(float) * (size_t)(c2->out_c * c2->out_h * c2->out_w));
@@ -180,7 +225,7 @@ static void write_network_formulas(Scene *sc, const NetworkExt *e) {
 static int compute_with_net(Scene *sc, NetworkExt *e, Net *net, const Lesson *l, const LessonStep *st,
                             const SceneEnv *env, ClError *err) {
     fill_layer_table(e, net);
-    if (read_focus(e, net, l, st, err) != 0) return -1;
+    if (read_focus(e, net, env && env->net, l, st, err) != 0) return -1;
     bool extractor;
     if (lesson_get_bool(l, st, "extractor", false, &extractor, err) != 0) return -1;
     e->extractor = extractor;
@@ -203,7 +248,8 @@ static int network_compute(Scene *sc, const Lesson *l, const LessonStep *st, con
     sc->ext = e;
     sc->ext_free = network_free;
     Net net;
-    if (net_build_cnnnet(&net, false, 1, err) != 0) return -1;
+    if (scene_build_net(&net, env, 1, err) != 0) return -1;
+    net_model_name(e->model, sizeof e->model, &net);
     int rc = compute_with_net(sc, e, &net, l, st, env, err);
     net_free(&net);
     if (rc != 0) return -1;
@@ -223,7 +269,8 @@ static void dump_values(const char *name, const float *v, long n, FILE *f) {
 static void network_dump(const Scene *sc, FILE *f) {
     const NetworkExt *e = sc->ext;
     if (!e) return;
-    fprintf(f, "input 3x32x32\n");
+    fprintf(f, "net %s\ninput 3x32x32\n", e->model);
+    if (e->focus_missing) fprintf(f, "focus_missing %s\n", e->focus_wanted);
     for (int i = 0; i < e->n_layers; i++) {
         const Layer *l = &e->layers[i];
         fprintf(f, "layer %s out %dx%dx%d params %ld size %s params_formula %s\n", l->name, l->out_c, l->out_h, l->out_w,

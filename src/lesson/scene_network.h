@@ -14,12 +14,15 @@
 #define NETWORK_FOCUS_INPUT (-1)
 
 typedef struct {
-    Layer layers[NET_MAX_LAYERS];   // the engine's layer table (net_build_cnnnet)
+    char model[64];                 // the net's name ("cnnnet", "lenet5")
+    Layer layers[NET_MAX_LAYERS];   // the engine's layer table (scene_build_net)
     int n_layers;
+    bool focus_missing;             // the step's `layer` is not in the chosen net (its whole table is shown)
+    char focus_wanted[32];          // that layer's name
     long n_params;                  // 76,922
     char size_formula[NET_MAX_LAYERS][96];  // "⌊(32 − 5)/1⌋ + 1 = 28"
     char param_formula[NET_MAX_LAYERS][96]; // "8·(3·5·5) + 8 = 608"
-    char total_formula[160];        // "608 + 1,168 + 73,856 + 1,290 = 76,922"
+    char total_formula[400];        // "608 + 1,168 + 73,856 + 1,290 = 76,922"
     int focus;                      // layer index, or NETWORK_FOCUS_*
     bool extractor;                 // highlight nn.Sequential(*list(net.children())[:4])
     WeightsInfo weights;

@@ -110,7 +110,7 @@ int player_find_lesson_files(char ***files, int *n, ClError *err) {
 
 static SceneEnv env_of(Player *p) {
     return (SceneEnv){.cifar = p->ctx->cifar, .data_hint = p->ctx->cifar_error, .image_offset = p->image_offset,
-                      .picture = p->ctx->picture, .use_picture = p->ctx->use_picture,
+                      .picture = p->ctx->picture, .use_picture = p->ctx->use_picture, .net = p->ctx->net,
                       .window_override = p->window_override, .zoom = p->zoom, .zoom_cx = p->zoom_cx, .zoom_cy = p->zoom_cy,
                       .data_loading = p->ctx->cifar_loading, .data = p->ctx->lesson_data,
                       .overrides = &p->overrides};

@@ -12,6 +12,7 @@
 #define CONVLAB_SCREEN_H
 
 #include <stdbool.h>
+#include "engine/netfile.h"
 #include <SDL2/SDL.h>
 #include "engine/cifar.h"
 #include "engine/error.h"
@@ -43,6 +44,8 @@ typedef struct {
     char **argv;
     const Picture *picture;   // the student's own picture (--image FILE, a dropped file), or NULL
     bool use_picture;         // lesson steps show it in place of their CIFAR image (V toggles)
+    const NetSpec *net;       // --net FILE: the network of lesson 8 and the training screen; NULL: CNNNet
+    const char *net_file;     // its path (the training screen builds its runs from it), or NULL
 } ScreenContext;
 
 typedef struct Screen Screen;

@@ -238,6 +238,7 @@ Screen *train_screen_create(ScreenContext *ctx, ClError *err) {
     t->ctx = ctx;
     dashboard_view_init(&t->view);
     t->view.settings = train_session_default_config();
+    if (ctx->net_file) snprintf(t->view.settings.net_file, sizeof t->view.settings.net_file, "%s", ctx->net_file);
     const char *ck = getenv("CONVLAB_CHECKPOINT");
     snprintf(t->checkpoint, sizeof t->checkpoint, "%s", ck && *ck ? ck : "convlab-checkpoint.safetensors");
     // The screen trains on the whole training set; the lessons only load the test set.

@@ -20,12 +20,27 @@ static bool is_relu(const Layer *l) { return l->kind == LAYER_RELU; }
 
 // The PyTorch module of a row: "Conv2d(3, 8, 5)".
 static void module_text(const Layer *l, char *buf, size_t n) {
+    char extra[64] = "";
     switch (l->kind) {
-    case LAYER_CONV2D: snprintf(buf, n, "Conv2d(%d, %d, %d)", l->conv.in_channels, l->conv.out_channels, l->conv.kernel_h); break;
+    case LAYER_CONV2D:
+        if (l->conv.stride_h != 1) snprintf(extra, sizeof extra, ", stride=%d", l->conv.stride_h);
+        if (l->conv.pad_top) snprintf(extra + strlen(extra), sizeof extra - strlen(extra), ", padding=%d", l->conv.pad_top);
+        snprintf(buf, n, "Conv2d(%d, %d, %d%s)", l->conv.in_channels, l->conv.out_channels, l->conv.kernel_h, extra);
+        break;
+    case LAYER_CONV_TRANSPOSE2D:
+        snprintf(buf, n, "ConvTranspose2d(%d, %d, %d)", l->tconv.in_channels, l->tconv.out_channels, l->tconv.kernel_h);
+        break;
     case LAYER_MAXPOOL2D: snprintf(buf, n, "MaxPool2d(%d, %d)", l->pool.kernel_h, l->pool.stride_h); break;
+    case LAYER_AVGPOOL2D: snprintf(buf, n, "AvgPool2d(%d, %d)", l->pool.kernel_h, l->pool.stride_h); break;
+    case LAYER_BATCHNORM2D: snprintf(buf, n, "BatchNorm2d(%d)", l->in_c); break;
     case LAYER_FLATTEN: snprintf(buf, n, "flatten(x, 1)"); break;
     case LAYER_LINEAR: snprintf(buf, n, "Linear(%d, %d)", l->in_features, l->out_features); break;
     case LAYER_RELU: snprintf(buf, n, "F.relu"); break;
+    case LAYER_LEAKY_RELU: snprintf(buf, n, "F.leaky_relu"); break;
+    case LAYER_TANH: snprintf(buf, n, "torch.tanh"); break;
+    case LAYER_SIGMOID: snprintf(buf, n, "torch.sigmoid"); break;
+    case LAYER_DROPOUT: snprintf(buf, n, "Dropout(%g)", l->p); break;
+    case LAYER_KINDS: buf[0] = 0; break;
     }
 }
 
@@ -79,6 +94,19 @@ static TableLayout fit_table(ViewCtx *v, const NetworkExt *e, Rect a, bool compa
         t.x_out = compact ? t.x_mod : t.x_mod + w_mod + 16;
         t.x_size = t.x_out + w_out + 16;
         if (t.x_size + w_size + 20 <= t.x_par - w_par || t.fs <= 13) break;
+    }
+    // A deeper net than CNNNet: rows shrink (and the font with them) so every layer fits the height.
+    int rows = 1, relus = 0; // the input row
+    for (int i = 0; i < e->n_layers; i++) {
+        if (!is_relu(&e->layers[i])) rows++;
+        else if (!compact) relus++;
+    }
+    float room = a.h - 2.2f * t.fs - 3 * t.fs - (compact ? a.h * 0.45f : 0); // header, total; maps below
+    float need = rows * t.row_h + relus * t.relu_h;
+    if (need > room && room > 0) {
+        float k = room / need;
+        t.row_h *= k, t.relu_h *= k;
+        t.fs = fminf(t.fs, fmaxf(11, t.row_h * 0.62f));
     }
     return t;
 }
@@ -189,13 +217,22 @@ static float draw_table_total(ViewCtx *v, const NetworkExt *e, const TableLayout
     bool zh = v->lang == LANG_ZH;
     draw_line(c, a.x, y + 2, a.x + a.w, y + 2, 1.5f, th->panel_border);
     y += 6;
-    char tot[200];
+    char tot[480];
     snprintf(tot, sizeof tot, "%s %s", zh ? "合计" : "total", e->total_formula);
     TextStyle ts = text_style(c, t->fs, th->text);
     ts.bold = true;
     ts.align = ALIGN_RIGHT;
     draw_text(c, t->x_par, y, tot, ts);
     y += t->fs * 1.4f;
+    if (strcmp(e->model, "cnnnet") != 0) { // --net: the lesson's text was written for CNNNet
+        TextStyle ns = text_style(c, th->font_small, th->output);
+        ns.bold = true;
+        char note[160];
+        snprintf(note, sizeof note, zh ? "%s：表格、公式和特征图属于这个网络；右侧文字讲的是 CNNNet"
+                                       : "%s: the table, formulas and maps are this net's; the text describes CNNNet", e->model);
+        draw_text(c, t->x_name, y, note, ns);
+        y += th->font_small * 1.4f;
+    }
     if (e->extractor) {
         TextStyle es = text_style(c, th->font_small, th->output);
         es.bold = true;

@@ -43,4 +43,17 @@ if [ -n "$convert_ok" ]; then
     expect_fail 1 "leave out --net" --batch predict --load "$W/lenet5.safetensors" --net assets/nets/cnnnet.net \
         --image "$W/cat.png"
 fi
+# Lesson 8 walks the chosen net: its table, formulas and parameter counts.
+run_cl --batch lesson --lesson lessons/08_cnnnet.lesson --dump --step 1 --net assets/nets/lenet5.net
+[ "$RC" -eq 0 ] || die "lesson 8 --net lenet5: exit $RC: $ERR"
+printf '%s\n' "$OUT" | grep -qx "net lenet5" || die "lesson 8 dump does not name lenet5: $OUT"
+printf '%s\n' "$OUT" | grep -q "^layer conv1 out 6x28x28 params 456 " || die "lesson 8: conv1 of LeNet-5: $OUT"
+printf '%s\n' "$OUT" | grep -q "^params_total 62006 " || die "lesson 8: LeNet-5 total: $OUT"
+run_cl --batch render --lesson lessons/08_cnnnet.lesson --step 3 --net assets/nets/small_vgg.net --out "$W/l8.png"
+[ "$RC" -eq 0 ] && [ -s "$W/l8.png" ] || die "render lesson 8 --net small_vgg: exit $RC: $ERR"
+printf '(conv1): Conv2d(3, 6, 5)\nFlatten()\n(fc1): Linear(100, 10)\n' > "$W/bad.net"
+expect_fail 1 "bad.net:3: mat1 and mat2 shapes cannot be multiplied (1x4704 and 100x10)" \
+    --batch render --lesson lessons/08_cnnnet.lesson --step 1 --net "$W/bad.net" --out "$W/x.png"
+expect_fail 1 "bad.net:3: mat1 and mat2 shapes cannot be multiplied (4x4704 and 100x10)" \
+    --batch train --net "$W/bad.net" --train-limit 8 --test-limit 8
 echo ok
