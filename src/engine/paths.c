@@ -3,6 +3,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,4 +111,23 @@ const char *paths_data_dir(const char *given) {
 
 const char *paths_data_lookup_text(void) {
     return "looked in --data, $CONVLAB_DATA, ./data/" PATHS_CIFAR_SUBDIR ", $XDG_DATA_HOME/convlab/" PATHS_CIFAR_SUBDIR;
+}
+
+static int compare_paths(const void *a, const void *b) { return strcmp(a, b); }
+
+int paths_list_resources(char (*out)[256], int max, const char *dir, const char *ext) {
+    char root[1024];
+    if (paths_find_resource(root, sizeof root, dir) != 0) return 0;
+    DIR *d = opendir(root);
+    if (!d) return 0;
+    int n = 0;
+    size_t le = strlen(ext);
+    for (struct dirent *e; n < max && (e = readdir(d)) != NULL;) {
+        size_t len = strlen(e->d_name);
+        if (len <= le || strcmp(e->d_name + len - le, ext) != 0) continue;
+        if (snprintf(out[n], sizeof out[n], "%s/%s", root, e->d_name) < (int)sizeof out[n]) n++;
+    }
+    closedir(d);
+    qsort(out, (size_t)n, sizeof out[0], compare_paths);
+    return n;
 }

@@ -26,6 +26,9 @@
 const char *paths_resource_root(void);
 // Writes ROOT/rel into out if that file or folder exists; returns 0, else -1.
 int paths_find_resource(char *out, size_t n, const char *rel);
+// The files ROOT/dir/*ext (e.g. "assets/nets", ".net"), sorted by name, into
+// out[0..max) as full paths; returns how many (0 if the folder is missing).
+int paths_list_resources(char (*out)[256], int max, const char *dir, const char *ext);
 // The CIFAR-10 folder to read: `given` (--data) if non-NULL and non-empty, else
 // the first existing candidate of the lookup order, else the download
 // location (paths_data_download_dir). Valid for the process (static storage).

@@ -104,15 +104,26 @@ void train_snapshot_copy(TrainSnapshot *dst, const TrainSnapshot *src) {
 }
 
 void train_config_label(char *out, int out_size, const TrainConfig *c) {
-    int n;
+    int n = 0;
+    char model[64];
+    train_config_model(model, sizeof model, c);
+    if (strcmp(model, "cnnnet") != 0) n = snprintf(out, (size_t)out_size, "%s, ", model); // CNNNet runs say nothing
+    if (n < 0 || n >= out_size) return;
     if (c->optim.kind == OPTIM_ADAM)
-        n = snprintf(out, (size_t)out_size, "Adam lr %g, batch %d", (double)c->optim.lr, c->batch_size);
+        n += snprintf(out + n, (size_t)(out_size - n), "Adam lr %g, batch %d", (double)c->optim.lr, c->batch_size);
     else
-        n = snprintf(out, (size_t)out_size, "SGD lr %g, mom %g, batch %d", (double)c->optim.lr,
-                     (double)c->optim.momentum, c->batch_size);
+        n += snprintf(out + n, (size_t)(out_size - n), "SGD lr %g, mom %g, batch %d", (double)c->optim.lr,
+                      (double)c->optim.momentum, c->batch_size);
     if (n < 0 || n >= out_size) return;
     if (c->relu_logits) n += snprintf(out + n, (size_t)(out_size - n), ", relu-logits");
     if (n < out_size && c->tutorial_break) snprintf(out + n, (size_t)(out_size - n), ", break");
+}
+
+void train_config_model(char *out, size_t cap, const TrainConfig *c) {
+    const char *base = c->net_file[0] ? (strrchr(c->net_file, '/') ? strrchr(c->net_file, '/') + 1 : c->net_file) : "cnnnet.net";
+    size_t len = strlen(base);
+    if (len > 4 && strcmp(base + len - 4, ".net") == 0) len -= 4;
+    snprintf(out, cap, "%.*s", (int)len, base);
 }
 
 /* ==== recorder ============================================================= */

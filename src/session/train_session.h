@@ -143,6 +143,8 @@ void train_snapshot_free(TrainSnapshot *s);
 // Deep copy (dst's arrays are reused/grown). dst must be zeroed or a snapshot.
 void train_snapshot_copy(TrainSnapshot *dst, const TrainSnapshot *src);
 // "lr 0.001, mom 0.9, SGD, batch 4, relu-logits" for a legend.
+// The network's name of a config: its net file without folder and ".net" ("cnnnet" by default).
+void train_config_model(char *out, size_t cap, const TrainConfig *c);
 void train_config_label(char *out, int out_size, const TrainConfig *c);
 
 /* ---- TrainRecorder: history and snapshots, no threads ---------------------- */

@@ -1,6 +1,6 @@
 /* The training screen: a Screen (screen.h) that owns a TrainSession and draws
  * the dashboard from its snapshots. Keys: T start/pause, R reset, S save,
- * O open, G log scale, Z loss curve full screen, and the settings keys (L M B A E D U K, Shift goes
+ * O open, G log scale, Z loss curve full screen, and the settings keys (N L M B A E D U K, Shift goes
  * back) that change the next run while training is stopped; Backspace goes
  * back to the lessons. Clicking a confusion cell lists its test images;
  * clicking a picture shows its feature maps. The UI polls the session ~10
@@ -50,8 +50,30 @@ static int step_float(const float *steps, int n, float v, int dir) {
 static bool same_config(const TrainConfig *a, const TrainConfig *b) {
     return a->epochs == b->epochs && a->batch_size == b->batch_size && a->optim.kind == b->optim.kind &&
            a->optim.lr == b->optim.lr && a->optim.momentum == b->optim.momentum && a->seed == b->seed &&
-           a->relu_logits == b->relu_logits && a->tutorial_break == b->tutorial_break;
+           a->relu_logits == b->relu_logits && a->tutorial_break == b->tutorial_break &&
+           strcmp(a->net_file, b->net_file) == 0;
 }
+
+// The next (dir 1) or previous net file of assets/nets/ after the current one
+// ("" = CNNNet, which is assets/nets/cnnnet.net).
+#define MAX_NETS 64
+static void cycle_net(TrainConfig *c, int dir) {
+    static char nets[MAX_NETS][256];
+    int n = paths_list_resources(nets, MAX_NETS, "assets/nets", ".net");
+    if (n == 0) return;
+    int at = -1;
+    for (int i = 0; i < n; i++) {
+        const char *base = strrchr(nets[i], '/') + 1;
+        const char *cur = c->net_file[0] ? (strrchr(c->net_file, '/') ? strrchr(c->net_file, '/') + 1 : c->net_file) : "cnnnet.net";
+        if (strcmp(base, cur) == 0) at = i;
+    }
+    int next = at < 0 ? 0 : ((at + dir) % n + n) % n;
+    snprintf(c->net_file, sizeof c->net_file, "%s", nets[next]);
+}
+
+// The settings keys (letters; SDL keycodes of letters are their ASCII codes), as change_setting handles them.
+#define SETTING_KEYS "nlmbaeduk"
+static bool is_setting_key(SDL_Keycode k) { return k > 0 && k < 128 && strchr(SETTING_KEYS, (int)k) != NULL; }
 
 // Changes one setting of the next run (only while stopped). Returns false if the key is not a setting.
 static bool change_setting(TrainScreen *t, SDL_Keycode k, bool back) {
@@ -77,6 +99,7 @@ static bool change_setting(TrainScreen *t, SDL_Keycode k, bool back) {
     case SDLK_d: c->seed = back && c->seed == 0 ? 0 : c->seed + (uint64_t)(int64_t)dir; break;
     case SDLK_u: c->relu_logits = !c->relu_logits; break;
     case SDLK_k: c->tutorial_break = !c->tutorial_break; break;
+    case SDLK_n: cycle_net(c, dir); break;
     default: return false;
     }
     return true;
@@ -145,8 +168,7 @@ static ScreenAction handle_key(TrainScreen *t, const SDL_KeyboardEvent *key) {
         return SCREEN_HANDLED;
     default: break;
     }
-    if (k == SDLK_l || k == SDLK_m || k == SDLK_b || k == SDLK_a || k == SDLK_e || k == SDLK_d || k == SDLK_u ||
-        k == SDLK_k) {
+    if (is_setting_key(k)) {
         if (running) {
             snprintf(t->status, sizeof t->status, "training is running: press T to pause before changing settings");
         } else {
