@@ -119,6 +119,18 @@ int netfile_load(NetSpec *spec, const char *path, int batch, ClError *err);
 // give [batch, 10]. Call again after changing arguments (a wider layer).
 int netfile_infer(NetSpec *spec, int batch, ClError *err);
 
+// ---- editing (netfile_edit.c): what the training screen changes ----------------
+// True for a Conv2d or Linear with a layer with weights after it (its width
+// may change; the last one gives the classes).
+bool netfile_layer_is_hidden(const NetSpec *spec, int i);
+// Sets hidden layer i's out_channels / out_features; the BatchNorm2d layers
+// after it, the next Conv2d's in_channels or the next Linear's in_features
+// follow, and the shapes are inferred again. On an impossible choice returns
+// -1 with PyTorch's message and leaves spec unchanged.
+int netfile_set_width(NetSpec *spec, int i, int width, ClError *err);
+// Sets Conv2d i's kernel_size to (k, k); the Linear after the Flatten follows.
+int netfile_set_kernel(NetSpec *spec, int i, int k, ClError *err);
+
 // The layer kind's PyTorch class name ("Conv2d").
 const char *netfile_kind_name(LayerKind kind);
 
