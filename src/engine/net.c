@@ -290,20 +290,7 @@ void net_set_training(Net *net, bool training) { net->training = training; }
 
 void net_seed_dropout(Net *net, uint64_t seed) { rng_seed(&net->dropout_rng, seed); }
 
-int net_format_text(char *out, size_t cap, const Net *net) {
-    size_t len = 0;
-    if (cap) out[0] = 0;
-    for (int i = 0; i < net->spec->n_layers; i++) {
-        const LayerSpec *l = &net->spec->layers[i];
-        char call[NETFILE_TEXT_MAX + 64];
-        netfile_format_call(call, sizeof call, l);
-        int n = l->name[0] ? snprintf(out + len, cap - len, "(%s): %s\n", l->name, call)
-                           : snprintf(out + len, cap - len, "%s\n", call);
-        if (n < 0 || (size_t)n >= cap - len) return -1;
-        len += (size_t)n;
-    }
-    return (int)len;
-}
+int net_format_text(char *out, size_t cap, const Net *net) { return netfile_format_text(out, cap, net->spec); }
 
 static void free_threads(Net *net) {
     NetImpl *impl = net->impl;

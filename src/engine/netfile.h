@@ -131,6 +131,10 @@ int netfile_set_width(NetSpec *spec, int i, int width, ClError *err);
 // Sets Conv2d i's kernel_size to (k, k); the Linear after the Flatten follows.
 int netfile_set_kernel(NetSpec *spec, int i, int k, ClError *err);
 
+// Writes the net as a net file: one "(name): Call(args)" line per layer, the
+// non-default arguments only. Returns the length, or -1 if cap is too small.
+int netfile_format_text(char *out, size_t cap, const NetSpec *spec);
+
 // The layer kind's PyTorch class name ("Conv2d").
 const char *netfile_kind_name(LayerKind kind);
 

@@ -63,14 +63,26 @@ static void trainer_init_rest(Trainer *t, const TrainConfig *config, const Cifar
     t->finished = t->batches_per_epoch == 0;
 }
 
+// The config's network: the edited text, else the file, else CNNNet.
+static int build_config_net(Net *net, const TrainConfig *config, ClError *err) {
+    if (!config->net_text[0])
+        return config->net_file[0] ? net_build_file(net, config->net_file, config->relu_logits, config->batch_size, err)
+                                   : net_build_cnnnet(net, config->relu_logits, config->batch_size, err);
+    memset(net, 0, sizeof *net);
+    NetSpec *spec = cl_malloc(sizeof *spec);
+    int rc = netfile_parse(spec, config->net_file[0] ? config->net_file : NET_DEFAULT_FILE, config->net_text,
+                           config->batch_size, err);
+    if (rc == 0) rc = net_build(net, spec, config->relu_logits, config->batch_size, err);
+    free(spec);
+    return rc;
+}
+
 int trainer_init(Trainer *t, const TrainConfig *config, const CifarSet *train, ClError *err) {
     memset(t, 0, sizeof *t);
     if (train_config_validate(config, err) != 0) return -1;
     t->config = *config;
     t->train = train;
-    int built = config->net_file[0] ? net_build_file(&t->net, config->net_file, config->relu_logits, config->batch_size, err)
-                                    : net_build_cnnnet(&t->net, config->relu_logits, config->batch_size, err);
-    if (built != 0) {
+    if (build_config_net(&t->net, config, err) != 0) {
         net_free(&t->net);
         return -1;
     }

@@ -22,6 +22,8 @@ typedef struct {
     int threads;             // engine worker threads (>= 1)
     bool shuffle;            // reshuffle the training set every epoch
     char net_file[256];      // the network's net file; "" for CNNNet (assets/nets/cnnnet.net)
+    char net_text[4096];     // that net as edited (widths, kernels: net_format_text), or "" as the file says
+    char net_note[64];       // what the edit changed, for the run's label ("conv1 16"), or ""
     bool relu_logits;        // the seed's ReLU on the output layer
     bool tutorial_break;     // the seed's `break` after the first mini-batch of each epoch
     int log_every;           // mini-batches per logged running loss (2000)

@@ -107,7 +107,8 @@ void train_config_label(char *out, int out_size, const TrainConfig *c) {
     int n = 0;
     char model[64];
     train_config_model(model, sizeof model, c);
-    if (strcmp(model, "cnnnet") != 0) n = snprintf(out, (size_t)out_size, "%s, ", model); // CNNNet runs say nothing
+    if (strcmp(model, "cnnnet") != 0 || c->net_note[0]) // CNNNet as shipped says nothing
+        n = snprintf(out, (size_t)out_size, "%s%s%s, ", model, c->net_note[0] ? " " : "", c->net_note);
     if (n < 0 || n >= out_size) return;
     if (c->optim.kind == OPTIM_ADAM)
         n += snprintf(out + n, (size_t)(out_size - n), "Adam lr %g, batch %d", (double)c->optim.lr, c->batch_size);

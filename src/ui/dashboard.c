@@ -427,6 +427,11 @@ static void draw_hints(Canvas *c, Rect r, const TrainSnapshot *s, const Dashboar
                            : dash_tr(lang, "T train   R reset   S save   O open   G log   Z zoom   Backspace lessons   Q quit",
                                      "T 训练   R 重置   S 保存   O 打开   G 对数   Z 放大   Backspace 课程   Q 退出");
     draw_text(c, r.x + 10, r.y + 5, keys, ks);
+    if (v->net_edit[0]) {
+        TextStyle es = text_style(c, 16, v->settings_locked ? th->text_muted : th->kernel);
+        es.align = ALIGN_RIGHT;
+        draw_text(c, r.x + r.w - 10, r.y + 5, v->net_edit, es);
+    }
     const TrainConfig *k = &v->settings;
     char line[320], mom[32];
     if (k->optim.kind == OPTIM_ADAM) snprintf(mom, sizeof mom, "%s", dash_tr(lang, "– (SGD only)", "–（仅 SGD）"));

@@ -33,6 +33,7 @@ typedef struct {
     bool interactive;        // draw the key hints (the window); false for --batch PNGs
     bool settings_locked;    // training runs: settings hints are greyed out
     TrainConfig settings;    // the settings the next run will use (shown in the hints)
+    char net_edit[200];      // the net editing hint: "W conv1  [ ] width 8  , . kernel 5  76,922 parameters"
     const char *status;      // a line from the screen (e.g. "no training data"), or NULL
     Lang lang;               // language of the labels (class names stay the tutorial's)
 } DashboardView;

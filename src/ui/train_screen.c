@@ -14,6 +14,7 @@
 
 #include "session/train_session.h"
 #include "engine/paths.h"
+#include "lesson/scene.h"
 #include "ui/dashboard.h"
 #include "ui/screen.h"
 
@@ -30,6 +31,7 @@ typedef struct {
     DashboardView view;
     char status[1200];        // this screen's own message (no data, bad setting)
     char checkpoint[512];     // S saves here, O loads from here
+    int edit_layer;           // the hidden layer W selected for width/kernel edits, or -1
     bool dirty;
 } TrainScreen;
 
@@ -51,7 +53,7 @@ static bool same_config(const TrainConfig *a, const TrainConfig *b) {
     return a->epochs == b->epochs && a->batch_size == b->batch_size && a->optim.kind == b->optim.kind &&
            a->optim.lr == b->optim.lr && a->optim.momentum == b->optim.momentum && a->seed == b->seed &&
            a->relu_logits == b->relu_logits && a->tutorial_break == b->tutorial_break &&
-           strcmp(a->net_file, b->net_file) == 0;
+           strcmp(a->net_file, b->net_file) == 0 && strcmp(a->net_text, b->net_text) == 0;
 }
 
 // The next (dir 1) or previous net file of assets/nets/ after the current one
@@ -72,8 +74,77 @@ static void cycle_net(TrainConfig *c, int dir) {
 }
 
 // The settings keys (letters; SDL keycodes of letters are their ASCII codes), as change_setting handles them.
-#define SETTING_KEYS "nlmbaeduk"
+#define SETTING_KEYS "nlmbaedukw[],."
 static bool is_setting_key(SDL_Keycode k) { return k > 0 && k < 128 && strchr(SETTING_KEYS, (int)k) != NULL; }
+
+// The next run's network as a spec: the edited text, else the file, else CNNNet.
+static int settings_spec(const TrainConfig *c, NetSpec *spec, ClError *err) {
+    char path[1024];
+    const char *file = c->net_file;
+    if (!file[0]) {
+        if (paths_find_resource(path, sizeof path, NET_DEFAULT_FILE) != 0) return cl_fail(err, "%s not found", NET_DEFAULT_FILE);
+        file = path;
+    }
+    if (c->net_text[0]) return netfile_parse(spec, file, c->net_text, c->batch_size, err);
+    return netfile_load(spec, file, c->batch_size, err);
+}
+
+// W (Shift: back) selects the next hidden Conv2d or Linear; [ ] halve or
+// double its width, , . make a Conv2d's kernel 2 smaller or larger. The
+// edited net becomes the next run's; an impossible choice shows PyTorch's error.
+static void edit_net(TrainScreen *t, SDL_Keycode k, int dir) {
+    TrainConfig *c = &t->view.settings;
+    static NetSpec spec;
+    ClError err = {{0}};
+    if (settings_spec(c, &spec, &err) != 0) { snprintf(t->status, sizeof t->status, "%s", err.msg); return; }
+    int n = spec.n_layers, i = t->edit_layer;
+    if (k == SDLK_w || !netfile_layer_is_hidden(&spec, i)) {
+        for (int step = 0; step < n; step++) {
+            i = ((i + (k == SDLK_w ? dir : 1)) % n + n) % n;
+            if (netfile_layer_is_hidden(&spec, i)) break;
+        }
+        t->edit_layer = netfile_layer_is_hidden(&spec, i) ? i : -1;
+        if (k == SDLK_w || t->edit_layer < 0) return;
+    }
+    LayerSpec *l = &spec.layers[i];
+    int width = l->kind == LAYER_CONV2D ? l->out_channels : l->out_features;
+    int rc;
+    if (k == SDLK_LEFTBRACKET || k == SDLK_RIGHTBRACKET)
+        rc = netfile_set_width(&spec, i, k == SDLK_RIGHTBRACKET ? width * 2 : (width + 1) / 2, &err);
+    else if (l->kind != LAYER_CONV2D)
+        rc = cl_fail(&err, "%s is a Linear: only a Conv2d has a kernel_size", l->name);
+    else
+        rc = netfile_set_kernel(&spec, i, l->kernel[0] + (k == SDLK_PERIOD ? 2 : -2), &err);
+    if (rc != 0 || netfile_format_text(c->net_text, sizeof c->net_text, &spec) < 0) {
+        snprintf(t->status, sizeof t->status, "%s", rc != 0 ? err.msg : "this net is too large to edit here");
+        return;
+    }
+    char count[32];
+    fmt_thousands(count, sizeof count, spec.n_params);
+    snprintf(c->net_note, sizeof c->net_note, "(%s params)", count);
+}
+
+// The hint line of the net editing keys, from the next run's network.
+static void describe_net_edit(TrainScreen *t) {
+    static NetSpec spec;
+    ClError err;
+    t->view.net_edit[0] = 0;
+    if (settings_spec(&t->view.settings, &spec, &err) != 0) return;
+    int i = t->edit_layer;
+    if (!netfile_layer_is_hidden(&spec, i)) {
+        char count[32];
+        fmt_thousands(count, sizeof count, spec.n_params);
+        snprintf(t->view.net_edit, sizeof t->view.net_edit, "W edit a layer   %s parameters", count);
+        return;
+    }
+    const LayerSpec *l = &spec.layers[i];
+    char kernel[48] = "";
+    if (l->kind == LAYER_CONV2D) snprintf(kernel, sizeof kernel, "   , . kernel %d", l->kernel[0]);
+    char count[32];
+    fmt_thousands(count, sizeof count, spec.n_params);
+    snprintf(t->view.net_edit, sizeof t->view.net_edit, "W %s   [ ] width %d%s   %s parameters", l->name,
+             l->kind == LAYER_CONV2D ? l->out_channels : l->out_features, kernel, count);
+}
 
 // Changes one setting of the next run (only while stopped). Returns false if the key is not a setting.
 static bool change_setting(TrainScreen *t, SDL_Keycode k, bool back) {
@@ -99,9 +170,17 @@ static bool change_setting(TrainScreen *t, SDL_Keycode k, bool back) {
     case SDLK_d: c->seed = back && c->seed == 0 ? 0 : c->seed + (uint64_t)(int64_t)dir; break;
     case SDLK_u: c->relu_logits = !c->relu_logits; break;
     case SDLK_k: c->tutorial_break = !c->tutorial_break; break;
-    case SDLK_n: cycle_net(c, dir); break;
+    case SDLK_n:
+        cycle_net(c, dir);
+        c->net_text[0] = c->net_note[0] = 0;
+        t->edit_layer = -1;
+        break;
+    case SDLK_w: case SDLK_LEFTBRACKET: case SDLK_RIGHTBRACKET: case SDLK_COMMA: case SDLK_PERIOD:
+        edit_net(t, k, dir);
+        break;
     default: return false;
     }
+    describe_net_edit(t);
     return true;
 }
 
@@ -260,7 +339,9 @@ Screen *train_screen_create(ScreenContext *ctx, ClError *err) {
     t->ctx = ctx;
     dashboard_view_init(&t->view);
     t->view.settings = train_session_default_config();
+    t->edit_layer = -1;
     if (ctx->net_file) snprintf(t->view.settings.net_file, sizeof t->view.settings.net_file, "%s", ctx->net_file);
+    describe_net_edit(t);
     const char *ck = getenv("CONVLAB_CHECKPOINT");
     snprintf(t->checkpoint, sizeof t->checkpoint, "%s", ck && *ck ? ck : "convlab-checkpoint.safetensors");
     // The screen trains on the whole training set; the lessons only load the test set.
