@@ -439,8 +439,8 @@ static void draw_hints(Canvas *c, Rect r, const TrainSnapshot *s, const Dashboar
     char model[64];
     train_config_model(model, sizeof model, k);
     snprintf(line, sizeof line,
-             dash_tr(lang, "N net %s   L lr %g   M momentum %s   B batch %d   A %s   E epochs %d   D seed %llu   U relu-logits %s   K break %s%s",
-                     "N 网络 %s   L 学习率 %g   M 动量 %s   B 批大小 %d   A %s   E 轮数 %d   D 种子 %llu   U relu-logits %s   K break %s%s"),
+             dash_tr(lang, "Tab net %s   L lr %g   M momentum %s   B batch %d   A %s   E epochs %d   D seed %llu   U relu-logits %s   K break %s%s",
+                     "Tab 网络 %s   L 学习率 %g   M 动量 %s   B 批大小 %d   A %s   E 轮数 %d   D 种子 %llu   U relu-logits %s   K break %s%s"),
              model, (double)k->optim.lr, mom, k->batch_size, k->optim.kind == OPTIM_ADAM ? "Adam" : "SGD",
              k->epochs, (unsigned long long)k->seed, k->relu_logits ? dash_tr(lang, "on", "开") : dash_tr(lang, "off", "关"), k->tutorial_break ? dash_tr(lang, "on", "开") : dash_tr(lang, "off", "关"),
              v->settings_locked ? dash_tr(lang, "   (pause to change)", "   （暂停后可改）") : dash_tr(lang, "   (Shift: back)", "   （Shift：反向）"));

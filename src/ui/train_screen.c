@@ -1,6 +1,6 @@
 /* The training screen: a Screen (screen.h) that owns a TrainSession and draws
  * the dashboard from its snapshots. Keys: T start/pause, R reset, S save,
- * O open, G log scale, Z loss curve full screen, and the settings keys (N L M B A E D U K, Shift goes
+ * O open, G log scale, Z loss curve full screen, and the settings keys (Tab L M B A E D U K W [ ] , ., Shift goes
  * back) that change the next run while training is stopped; Backspace goes
  * back to the lessons. Clicking a confusion cell lists its test images;
  * clicking a picture shows its feature maps. The UI polls the session ~10
@@ -74,7 +74,7 @@ static void cycle_net(TrainConfig *c, int dir) {
 }
 
 // The settings keys (letters; SDL keycodes of letters are their ASCII codes), as change_setting handles them.
-#define SETTING_KEYS "nlmbaedukw[],."
+#define SETTING_KEYS "\tlmbaedukw[],."
 static bool is_setting_key(SDL_Keycode k) { return k > 0 && k < 128 && strchr(SETTING_KEYS, (int)k) != NULL; }
 
 // The next run's network as a spec: the edited text, else the file, else CNNNet.
@@ -170,7 +170,7 @@ static bool change_setting(TrainScreen *t, SDL_Keycode k, bool back) {
     case SDLK_d: c->seed = back && c->seed == 0 ? 0 : c->seed + (uint64_t)(int64_t)dir; break;
     case SDLK_u: c->relu_logits = !c->relu_logits; break;
     case SDLK_k: c->tutorial_break = !c->tutorial_break; break;
-    case SDLK_n:
+    case SDLK_TAB:
         cycle_net(c, dir);
         c->net_text[0] = c->net_note[0] = 0;
         t->edit_layer = -1;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The training screen's networks under Xvfb: N N picks the third net of
+# The training screen's networks under Xvfb: Tab Tab picks the third net of
 # assets/nets/ (lenet5), W ] doubles conv1's width (conv2's in_channels
 # follows), W W . asks conv3 for a 7x7 kernel on its 5x5 input, which PyTorch
 # refuses (the net stays as it was); T trains it, T pauses, S saves: the
@@ -32,7 +32,7 @@ wait_title() {
     echo "title is '$(xdotool getwindowname "$win")', expected /$1/"; return 1
 }
 wait_title "Training .* ready" 300 || fail "the training screen did not get ready"
-for k in n n w bracketright w w period t; do xdotool key --window "$win" "$k"; sleep 0.3; done
+for k in Tab Tab w bracketright w w period t; do xdotool key --window "$win" "$k"; sleep 0.3; done
 wait_title "training$" 100 || fail "T did not start the edited net"
 sleep 3
 xdotool key --window "$win" t
