@@ -12,7 +12,6 @@
  */
 #include "engine/conv2d_fast.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "engine/kernels.h"
@@ -35,7 +34,9 @@ static bool is_linear(const Conv2dConfig *c, int H, int W) {
 static float *pad_input(const float *x, const Conv2dConfig *c, int N, int H, int W) {
     const int Hp = H + c->pad_top + c->pad_bottom, Wp = W + c->pad_left + c->pad_right;
     const long planes = (long)N * c->in_channels;
-    float *xp = cl_calloc((size_t)planes * (size_t)Hp * (size_t)Wp, sizeof(float));
+    const size_t n = (size_t)planes * (size_t)Hp * (size_t)Wp;
+    float *xp = kernels_scratch(SCRATCH_PAD_IN, n);
+    memset(xp, 0, sizeof(float) * n);
     for (long p = 0; p < planes; p++)
         for (int y = 0; y < H; y++) {
             const float *src = x + ((size_t)p * H + y) * W;
@@ -69,10 +70,8 @@ bool conv2d_forward_fast(float *out, const float *in, const float *weight, const
     if (!is_padded(c)) return forward_unpadded(k, out, in, weight, bias, c, N, H, W);
     const Conv2dConfig u = unpadded(c);
     float *xp = pad_input(in, c, N, H, W);
-    bool done = forward_unpadded(k, out, xp, weight, bias, &u, N, H + c->pad_top + c->pad_bottom,
-                                 W + c->pad_left + c->pad_right);
-    free(xp);
-    return done;
+    return forward_unpadded(k, out, xp, weight, bias, &u, N, H + c->pad_top + c->pad_bottom,
+                            W + c->pad_left + c->pad_right);
 }
 
 // The Linear form of a 1 x 1-output convolution's backward (IN = IC*KH*KW).
@@ -109,7 +108,11 @@ bool conv2d_backward_fast(float *din, float *dweight, float *dbias, const float 
     const int Hp = H + c->pad_top + c->pad_bottom, Wp = W + c->pad_left + c->pad_right;
     const long planes = (long)N * c->in_channels;
     float *xp = dweight ? pad_input(in, c, N, H, W) : NULL;
-    float *dxp = din ? cl_calloc((size_t)planes * (size_t)Hp * (size_t)Wp, sizeof(float)) : NULL;
+    float *dxp = NULL;
+    if (din) {
+        dxp = kernels_scratch(SCRATCH_PAD_DIN, (size_t)planes * Hp * Wp);
+        memset(dxp, 0, sizeof(float) * (size_t)planes * Hp * Wp);
+    }
     bool done = backward_unpadded(k, dxp, dweight, dbias, dout, xp, weight, &u, N, Hp, Wp);
     if (done && din)
         for (long p = 0; p < planes; p++)
@@ -118,7 +121,5 @@ bool conv2d_backward_fast(float *din, float *dweight, float *dbias, const float 
                 float *dst = din + ((size_t)p * H + y) * W;
                 for (int i = 0; i < W; i++) dst[i] += src[i];
             }
-    free(xp);
-    free(dxp);
     return done;
 }
