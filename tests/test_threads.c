@@ -161,16 +161,19 @@ Test(threads, more_threads_than_samples_and_changing_thread_count) {
 
 // ---- vectorized kernels vs the reference loops ------------------------------------------
 
-static void check_conv(Rng *r, int N, int IC, int OC, int K, int H, int W, bool bias) {
+// pads: top, bottom, left, right (NULL: none).
+static void check_conv_padded(Rng *r, int N, int IC, int OC, int K, int H, int W, bool bias, const int *pads) {
     Conv2dConfig c = conv2d_config(IC, OC, K, K);
     c.has_bias = bias;
+    if (pads) c.pad_top = pads[0], c.pad_bottom = pads[1], c.pad_left = pads[2], c.pad_right = pads[3];
     int OH, OW;
     cr_assert_eq(conv2d_output_size(&c, H, W, &OH, &OW, NULL), 0);
     long nx = (long)N * IC * H * W, nw = (long)OC * IC * K * K, no = (long)N * OC * OH * OW;
     float *x = random_floats(r, nx), *w = random_floats(r, nw), *b = random_floats(r, OC), *g = random_floats(r, no);
     float *out = random_floats(r, no), *out_ref = random_floats(r, no);
     char what[128];
-    snprintf(what, sizeof what, "%s conv forward N%d %d->%d k%d %dx%d", kernels_name(), N, IC, OC, K, H, W);
+    snprintf(what, sizeof what, "%s conv forward N%d %d->%d k%d %dx%d pad %d %d %d %d", kernels_name(), N, IC, OC, K, H, W,
+             c.pad_top, c.pad_bottom, c.pad_left, c.pad_right);
     cr_assert(conv2d_forward_fast(out, x, w, bias ? b : NULL, &c, N, H, W), "%s: the fast kernel declined", what);
     conv2d_forward_reference(out_ref, x, w, bias ? b : NULL, &c, N, H, W);
     cr_assert(allclose(out, out_ref, no, 1e-5f, 1e-5f, what));
@@ -192,6 +195,10 @@ static void check_conv(Rng *r, int N, int IC, int OC, int K, int H, int W, bool 
     cr_assert(allclose(dw2, dw_ref, nw, 1e-4f, 1e-4f, "conv dweight alone"));
     free(x), free(w), free(b), free(g), free(out), free(out_ref), free(dx), free(dw), free(db);
     free(dx_ref), free(dw_ref), free(db_ref), free(dw2);
+}
+
+static void check_conv(Rng *r, int N, int IC, int OC, int K, int H, int W, bool bias) {
+    check_conv_padded(r, N, IC, OC, K, H, W, bias, NULL);
 }
 
 // Runs check(tier) with each vector tier this CPU has selected (never scalar:
@@ -224,14 +231,54 @@ static void check_conv_shapes(void) {
     check_conv(&r, 1, 5, 17, 4, 20, 21, false);   // 17 columns, channel blocks not full
     check_conv(&r, 5, 2, 3, 2, 9, 17, true);      // 5 images: a partial group of 4
     check_conv(&r, 1, 16, 8, 1, 6, 33, true);
+    // The other shipped nets: the tutorial's and LeNet-5's 6-channel 5x5
+    // convolutions, LeNet-5's C5 (a 1 x 1 output: the Linear form), small_vgg's
+    // and dropout.net's 3x3 padding=1 (the padded copy), odd sizes, 'same'.
+    check_conv(&r, 2, 3, 6, 5, 32, 32, true);
+    check_conv(&r, 2, 6, 16, 5, 14, 14, true);
+    check_conv(&r, 3, 16, 120, 5, 5, 5, true);
+    check_conv(&r, 2, 7, 5, 3, 3, 3, false);
+    static const int one[4] = {1, 1, 1, 1}, same4[4] = {1, 2, 1, 2}, odd[4] = {2, 0, 0, 3};
+    check_conv_padded(&r, 2, 3, 16, 3, 32, 32, false, one);
+    check_conv_padded(&r, 2, 16, 16, 3, 32, 32, true, one);
+    check_conv_padded(&r, 2, 16, 32, 3, 16, 16, false, one);
+    check_conv_padded(&r, 2, 32, 32, 3, 16, 16, true, one);
+    check_conv_padded(&r, 3, 5, 9, 3, 7, 11, true, one);
+    check_conv_padded(&r, 1, 4, 6, 4, 9, 13, true, same4);
+    check_conv_padded(&r, 2, 3, 7, 3, 5, 6, true, odd);
+    check_conv_padded(&r, 1, 2, 3, 3, 1, 1, true, one);   // a 1 x 1 input, all taps but one on padding
     for (int k = 0; k < 12; k++) {
         int K = 1 + (int)rng_below(&r, 5);
         check_conv(&r, 1 + (int)rng_below(&r, 3), 1 + (int)rng_below(&r, 9), 1 + (int)rng_below(&r, 24), K,
                    K + (int)rng_below(&r, 20), K + (int)rng_below(&r, 40), rng_below(&r, 2) == 0);
     }
+    for (int k = 0; k < 8; k++) {
+        int K = 1 + (int)rng_below(&r, 5), pads[4];
+        for (int i = 0; i < 4; i++) pads[i] = (int)rng_below(&r, 3);
+        check_conv_padded(&r, 1 + (int)rng_below(&r, 3), 1 + (int)rng_below(&r, 9), 1 + (int)rng_below(&r, 24), K,
+                          K + (int)rng_below(&r, 12), K + (int)rng_below(&r, 30), rng_below(&r, 2) == 0, pads);
+    }
 }
 
 Test(kernels, conv_fast_matches_reference_on_many_shapes) { for_each_vector_tier(check_conv_shapes); }
+
+// Strides, dilation and groups are the reference loops' (the fast path
+// declines and touches nothing; conv2d_forward then runs the reference).
+static void check_conv_declines(void) {
+    Conv2dConfig c = conv2d_config(4, 4, 3, 3);
+    float x[4 * 9 * 9] = {0}, w[4 * 4 * 9] = {0}, b[4] = {0}, out[4 * 16], g[4 * 16] = {0}, dx[4 * 81], dw[4 * 36];
+    for (int i = 0; i < 64; i++) out[i] = 7.0f;
+    c.stride_h = c.stride_w = 2;
+    cr_assert(!conv2d_forward_fast(out, x, w, b, &c, 1, 9, 9));
+    cr_assert(!conv2d_backward_fast(dx, dw, b, g, x, w, &c, 1, 9, 9));
+    c = conv2d_config(4, 4, 3, 3), c.groups = 2;
+    cr_assert(!conv2d_forward_fast(out, x, w, b, &c, 1, 9, 9));
+    c = conv2d_config(4, 4, 3, 3), c.dilation_h = 2;
+    cr_assert(!conv2d_forward_fast(out, x, w, b, &c, 1, 9, 9));
+    for (int i = 0; i < 64; i++) cr_assert_eq(out[i], 7.0f);
+}
+
+Test(kernels, conv_fast_declines_strides_dilation_groups) { for_each_vector_tier(check_conv_declines); }
 
 // MaxPool2d(2, 2) by its definition: the first of the window's taps in order
 // (0,0) (0,1) (1,0) (1,1) that is strictly greater than all before it, or the

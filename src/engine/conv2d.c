@@ -1,7 +1,8 @@
 /* 2-D convolution, forward and backward, with torch.nn.Conv2d's semantics.
  * Reference loops over NCHW float32 for every configuration; the public entry
  * points first offer the work to the vectorized kernels of conv2d_fast.c
- * (stride 1, no padding, groups 1: CNNNet's convolutions), which decline otherwise.
+ * (stride 1, dilation 1, groups 1, any zero padding: every shipped net's
+ * convolutions), which decline otherwise.
  * Validation messages quote PyTorch's own wording so a user can search them.
  */
 #include "engine/conv2d.h"

@@ -1,5 +1,5 @@
-/* Engine-private: vectorized direct convolution kernels for the common case
- * (stride 1, dilation 1, groups 1, no padding: both of CNNNet's convolutions).
+/* Engine-private: vectorized convolution for stride 1, dilation 1, groups 1,
+ * with or without zero padding (every convolution of assets/nets/).
  * conv2d.c tries these first and falls back to its reference loops when a
  * kernel declines (another configuration, or the scalar kernel tier).
  * Same math as the reference; only the float summation order differs.

@@ -123,3 +123,38 @@ const char *const *kernels_tiers(void) {
         "scalar", NULL};
     return names;
 }
+
+// ---- per-thread scratch ------------------------------------------------------------
+
+typedef struct {
+    float *buf[SCRATCH_SLOTS];
+    size_t cap[SCRATCH_SLOTS];   // floats
+} Scratch;
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_free(void *p) {
+    Scratch *s = p;
+    for (int i = 0; i < SCRATCH_SLOTS; i++) free(s->buf[i]);
+    free(s);
+}
+
+static void scratch_key_create(void) { CL_ASSERT(pthread_key_create(&scratch_key, scratch_free) == 0); }
+
+float *kernels_scratch(int slot, size_t floats) {
+    CL_ASSERT(slot >= 0 && slot < SCRATCH_SLOTS);
+    pthread_once(&scratch_once, scratch_key_create);
+    Scratch *s = pthread_getspecific(scratch_key);
+    if (!s) {
+        s = cl_calloc(1, sizeof *s);
+        CL_ASSERT(pthread_setspecific(scratch_key, s) == 0);
+    }
+    if (s->cap[slot] < floats) {
+        free(s->buf[slot]);
+        size_t cap = floats + floats / 4 + 16;   // some headroom: shapes vary a little
+        s->buf[slot] = cl_malloc(sizeof(float) * cap);
+        s->cap[slot] = cap;
+    }
+    return s->buf[slot];
+}

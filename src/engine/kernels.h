@@ -69,4 +69,13 @@ bool kernels_available(const char *name);
 // The tiers of this build, best first, NULL-terminated ("scalar" last).
 const char *const *kernels_tiers(void);
 
+// Scratch memory of the calling thread for the kernels and conv2d_fast.c:
+// at least `floats` floats (contents undefined), kept for the thread's life
+// and reused, so a training step does not allocate (per-call malloc of these
+// 100-300 KB buffers made glibc grow and trim its heap: page faults on every
+// call). Each slot is one buffer; a caller uses distinct slots for buffers it
+// holds at once. Freed when the thread exits.
+enum { SCRATCH_PAD_IN, SCRATCH_PAD_DIN, SCRATCH_GRAD_T, SCRATCH_DW_T, SCRATCH_W_FLIP, SCRATCH_GRAD_PAD, SCRATCH_SLOTS };
+float *kernels_scratch(int slot, size_t floats);
+
 #endif

@@ -33,7 +33,13 @@ typedef int32_t vint __attribute__((vector_size(VL * 4)));
 #define SIMD_INLINE static inline __attribute__((always_inline))
 
 SIMD_INLINE vf vzero(void) { return (vf){0}; }
-SIMD_INLINE vf vset1(float x) { return (vf){0} + x; }
+// Lane by lane, so the compiler emits one broadcast ((vf){0} + x would be an
+// addition: 0 + x is not x for x = -0, so it cannot be folded away).
+SIMD_INLINE vf vset1(float x) {
+    vf v;
+    for (int i = 0; i < VL; i++) v[i] = x;
+    return v;
+}
 SIMD_INLINE vint viota(void) {
     vint v;
     for (int i = 0; i < VL; i++) v[i] = i;
