@@ -26,7 +26,10 @@ Writes to tests/fixtures/:
     losses (20)                     the losses of 20 SGD steps (lr 0.01, momentum 0.9)
     final.T                         every state_dict entry after the 20 steps
     eval_logits (4, 10)             eval mode after the 20 steps, on batch 20
-    init_eval_logits (4, 10)        eval mode from the init state, on batch 20
+    init_eval_logits (4, 10)        eval mode from the init state, on batch 20 (also the
+                                    logits of the plain exported module after
+                                    load_state_dict(strict=True) of the _init file as
+                                    written: check_exported_loads)
     rng_first (8) I64               the first rng_next() outputs for the dropout seed
   A tensor T of more than SAMPLE_MIN values (only the big Linear/Conv weights) is
   stored as T.sample = flat[::SAMPLE_STRIDE] and T.sums = (sum, sum |x|, sqrt(sum x^2))
@@ -230,6 +233,20 @@ def compact(tensors):
     return out
 
 
+def check_exported_loads(name, path, pixels, want):
+    """The file as written loads into the plain exported module (its own nn.Dropout)
+    with load_state_dict(strict=True) and gives the same eval logits: the path
+    of a user who saves the exported module's state_dict for convlab."""
+    tensors, meta = st_fixture.load(path)
+    assert not meta, f"{path}: a torch-saved file has no metadata"
+    module = net_twin.twin_class(name)()
+    module.load_state_dict({k: torch.from_numpy(v) for k, v in tensors.items()}, strict=True)
+    module.eval()
+    with torch.no_grad():
+        got = module(normalize(pixels[EVAL_BATCH], torch.float32))
+    assert torch.equal(got, want), f"{name}: the exported module's logits from {path} differ"
+
+
 def gen_net(name, pixels, labels):
     twin = make_twin(name, EngineRng(DROPOUT_SEED))
     init = {k: v.detach().clone() for k, v in twin.state_dict().items()}
@@ -238,6 +255,7 @@ def gen_net(name, pixels, labels):
     written.append(init_path)
 
     ref = run(name, init, pixels, labels, torch.float32)
+    check_exported_loads(name, init_path, pixels, ref["init_eval_logits"])
     init64 = {k: (v.double() if v.is_floating_point() else v) for k, v in init.items()}
     ref64 = run(name, init64, pixels, labels, torch.float64)
     drift, drift_abs = {}, {}

@@ -35,6 +35,21 @@ def save(path, tensors, metadata=None):
             f.write(blob)
 
 
+def load(path):
+    """Reads a safetensors file back: (dict name -> numpy array, metadata dict)."""
+    with open(path, "rb") as f:
+        blob = f.read()
+    (n,) = struct.unpack("<Q", blob[:8])
+    header = json.loads(blob[8:8 + n])
+    meta = header.pop("__metadata__", {})
+    names = {v: k for k, v in _DTYPES.items()}
+    data, out = blob[8 + n:], {}
+    for name, e in header.items():
+        b, end = e["data_offsets"]
+        out[name] = np.frombuffer(data[b:end], dtype=names[e["dtype"]].newbyteorder("<")).reshape(e["shape"]).copy()
+    return out, meta
+
+
 def pair(v):
     """An int or an (h, w) pair, as PyTorch's constructors take them, as a pair."""
     return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
