@@ -33,7 +33,8 @@ Writes to tests/fixtures/:
     rng_first (8) I64               the first rng_next() outputs for the dropout seed
   A tensor T of more than SAMPLE_MIN values (only the big Linear/Conv weights) is
   stored as T.sample = flat[::SAMPLE_STRIDE] and T.sums = (sum, sum |x|, sqrt(sum x^2))
-  instead, to keep each net's files under about 1.6 MB; the metadata holds
+  instead (computed in float64, stored as (3, 2) float32 pairs hi, lo with
+  value = hi + lo, as there is no F64 in the fixtures), to keep each net's files under about 1.6 MB; the metadata holds
   sample_min and sample_stride. The metadata also records f32_vs_f64.GROUP:
   max |f32 - f64| / max |f64| over the group's tensors (f32_vs_f64_abs.GROUP:
   max |f32 - f64|), between this float32 run
@@ -229,7 +230,9 @@ def compact(tensors):
             continue
         flat = v.reshape(-1).double()
         out[k + ".sample"] = v.reshape(-1)[::SAMPLE_STRIDE].clone()
-        out[k + ".sums"] = torch.tensor([flat.sum(), flat.abs().sum(), flat.pow(2).sum().sqrt()], dtype=torch.float32)
+        sums = torch.stack([flat.sum(), flat.abs().sum(), flat.pow(2).sum().sqrt()])
+        hi = sums.float()
+        out[k + ".sums"] = torch.stack([hi, (sums - hi.double()).float()], 1)   # (3, 2): hi + lo, ~48 bits
     return out
 
 

@@ -125,7 +125,7 @@ static float *tensor_data(Net *net, const NetTensor *t, bool grads) {
 // its strided sample and its sums (see the generator's compact()).
 static void expect_tensor(const Case *c, const char *prefix, const NetTensor *t, const float *got, float atol,
                           float rtol) {
-    char key[128], what[160];
+    char key[128], what[200];
     snprintf(key, sizeof key, "%s%s", prefix, t->name);
     snprintf(what, sizeof what, "%s: %s", c->name, key);
     const StTensor *whole = st_find(&c->ref, key);
@@ -149,16 +149,21 @@ static void expect_tensor(const Case *c, const char *prefix, const NetTensor *t,
     snprintf(what, sizeof what, "%s: %s%s (every %ld-th value)", c->name, prefix, t->name, stride);
     cr_assert(allclose(sample, want, (long)n_sample, atol, rtol, what), "%s", what);
     free(sample);
-    // Sums over all values catch what the sample skips; each within rtol of
-    // the tensor's total magnitude (sum |x|), atol per value.
+    // Sums over all values catch a wrong row, column, channel or scale that
+    // the sample would mostly skip (a single wrong value outside it they
+    // miss). Tolerance: independent errors at the per-value tolerance,
+    // atol + rtol |x_i|, add up to at most sqrt(n) atol + rtol ||x||_2.
     snprintf(key, sizeof key, "%s%s.sums", prefix, t->name);
-    const float *sums = fixture_f32(&c->ref, key, NULL);
+    int64_t n_sums;
+    const float *pairs = fixture_f32(&c->ref, key, &n_sums); // (3, 2): float64 value = hi + lo
+    cr_assert_eq(n_sums, 6, "%s: sums", what);
     double got_sums[3] = {sum, abs_sum, sqrt(sq)};
     const char *names[3] = {"sum", "sum |x|", "l2 norm"};
+    double tol = atol * sqrt((double)t->numel) + rtol * ((double)pairs[4] + pairs[5]);
     for (int k = 0; k < 3; k++) {
-        double tol = rtol * sums[1] + atol * sqrt((double)t->numel);
-        cr_assert(fabs(got_sums[k] - sums[k]) <= tol, "%s: %s %.9g, torch %.9g (tol %.3g)", what, names[k],
-                  got_sums[k], sums[k], tol);
+        double want_sum = (double)pairs[2 * k] + pairs[2 * k + 1];
+        cr_assert(fabs(got_sums[k] - want_sum) <= tol, "%s: %s %.12g, torch %.12g (tol %.3g)", what, names[k],
+                  got_sums[k], want_sum, tol);
     }
 }
 
@@ -281,8 +286,28 @@ Test(net_parity, dropout_sgd_steps) { check_sgd_steps("dropout"); }
 
 // ---- checkpoints: torch-saved in, convlab-saved out ------------------------------------------
 
-// A torch-saved state_dict of the exported module: every value loads bit for
-// bit (parameters, buffers, num_batches_tracked) and gives the module's eval logits.
+// The net's whole state_dict equals the file's, bit for bit: parameters,
+// running_mean/var, num_batches_tracked.
+static void expect_state_is_file(Case *c, const StFile *f, const char *when) {
+    cr_assert_eq(f->n_tensors, c->n_tensors, "%s: the state_dict has %d entries, the net %d", c->name, f->n_tensors,
+                 c->n_tensors);
+    for (int k = 0; k < c->n_tensors; k++) {
+        const StTensor *t = st_find(f, c->ts[k].name);
+        cr_assert(t != NULL, "%s: %s not in the torch file", c->name, c->ts[k].name);
+        if (c->ts[k].i64) {
+            int64_t v;
+            memcpy(&v, t->data, sizeof v);
+            cr_assert_eq(c->net.batches_tracked[c->ts[k].layer], v, "%s: %s %s", c->name, c->ts[k].name, when);
+        } else {
+            cr_assert(memcmp(tensor_data(&c->net, &c->ts[k], false), t->data, t->nbytes) == 0, "%s: %s differs %s",
+                      c->name, c->ts[k].name, when);
+        }
+    }
+}
+
+// A torch-saved state_dict of the exported module loads bit for bit and, in
+// eval mode (a built net's default), gives the module's eval logits and
+// leaves the BatchNorm buffers and num_batches_tracked alone.
 static void check_torch_saved_loads(const char *name) {
     Case c;
     case_open(&c, name);
@@ -291,20 +316,7 @@ static void check_torch_saved_loads(const char *name) {
     ClError err = {0};
     cr_assert_eq(st_read(&init, c.init_path, &err), 0, "%s", err.msg);
     cr_assert_eq(init.n_meta, 0, "%s: the torch-saved file should carry no metadata", name);
-    cr_assert_eq(init.n_tensors, c.n_tensors, "%s: the state_dict has %d entries, the net %d", name, init.n_tensors,
-                 c.n_tensors);
-    for (int k = 0; k < c.n_tensors; k++) {
-        const StTensor *t = st_find(&init, c.ts[k].name);
-        cr_assert(t != NULL, "%s: %s not in the torch file", name, c.ts[k].name);
-        if (c.ts[k].i64) {
-            int64_t v;
-            memcpy(&v, t->data, sizeof v);
-            cr_assert_eq(c.net.batches_tracked[c.ts[k].layer], v, "%s: %s", name, c.ts[k].name);
-        } else {
-            cr_assert(memcmp(tensor_data(&c.net, &c.ts[k], false), t->data, t->nbytes) == 0, "%s: %s differs", name,
-                      c.ts[k].name);
-        }
-    }
+    expect_state_is_file(&c, &init, "after checkpoint_load");
     float x[BATCH * CIFAR_PIXELS];
     uint8_t labels[BATCH];
     fixture_batch(&c, fixture_meta_int(&c.ref, "eval_batch"), x, labels);
@@ -313,6 +325,7 @@ static void check_torch_saved_loads(const char *name) {
     snprintf(what, sizeof what, "%s: eval logits of the torch-saved weights", name);
     cr_assert(allclose(logits, fixture_f32(&c.ref, "init_eval_logits", NULL), BATCH * 10, STEP1_ATOL, RTOL, what),
               "%s", what);
+    expect_state_is_file(&c, &init, "after an eval forward");
     st_free(&init);
     case_close(&c);
 }
