@@ -40,7 +40,12 @@ Writes to tests/fixtures/:
   max |f32 - f64|), between this float32 run
   and the same run in float64 -- the size of float32 rounding along the
   trajectory, which the C tolerances must leave room for (the engine's float32
-  rounding differs from torch's by about as much again).
+  rounding differs from torch's by about as much again) -- and spread.GROUP:
+  max |run - reference| over SPREAD_RUNS runs of torch itself from the init
+  weights times (1 + 2e-7 N(0, 1)), i.e. how far rounding-sized noise moves
+  the trajectory once a ReLU or max-pool choice near its kink flips (~1e-7 for
+  cnnnet, pytorch_tutorial, lenet5; ~5e-4 after 20 steps for small_vgg and
+  dropout); the C test's atol for a group is at least 10x its spread.
 
 Dropout: PyTorch's own generator cannot be reproduced in C, so the twin's
 nn.Dropout modules are replaced by EngineDropout, which draws its masks from a
@@ -74,6 +79,8 @@ DROPOUT_SEED = 42        # net_seed_dropout(net, DROPOUT_SEED) on the C side
 SAMPLE_MIN = 16384       # tensors larger than this are stored as samples + sums
 SAMPLE_STRIDE = 7        # prime: the samples do not line up with rows or channels
 EVAL_BATCH = STEPS       # index of the eval batch in netparity_batches
+SPREAD_RUNS = 8          # torch's own runs from float32-rounding-sized perturbations of init
+SPREAD_NOISE = 2e-7      # relative (float32's epsilon is 1.2e-7)
 written = []
 
 # ---- the engine's generator and dropout, in Python ---------------------------------
@@ -142,8 +149,58 @@ class EngineDropout(nn.Module):
 
 # ---- the twin, the data -------------------------------------------------------------
 
-def make_twin(name, rng):
-    """The exported module of NAME.net, every nn.Dropout swapped for EngineDropout(rng)."""
+class KinkMonitor:
+    """The distance of a forward from the kinks where a float32 rounding
+    difference can flip a discrete choice: the smallest nonzero |input| of a
+    ReLU, and the smallest nonzero gap between a max-pool window's two largest
+    values. (Exact ties, the zeros after a ReLU, are broken alike by torch and
+    the engine, and their gradient is zero anyway.) A flip changes one
+    gradient value by about its upstream gradient: far beyond rounding."""
+
+    def __init__(self):
+        self.margin = math.inf
+
+    def relu_input(self, x):
+        a = x.detach().abs()
+        if (a > 0).any():
+            self.margin = min(self.margin, a[a > 0].min().item())
+
+    def relu(self, x, inplace=False):
+        self.relu_input(x)
+        return F.relu(x, inplace=inplace)
+
+    def relu_hook(self, module, inputs):
+        self.relu_input(inputs[0])
+
+    def pool_hook(self, module, inputs):
+        x = inputs[0].detach()
+        k, st = module.kernel_size, module.stride
+        if module.padding not in (0, (0, 0)) or module.dilation not in (1, (1, 1)) or module.ceil_mode:
+            raise SystemExit("KinkMonitor: only unpadded, undilated, floor-mode max pools")
+        kh, kw = (k, k) if isinstance(k, int) else k
+        sh, sw = (st, st) if isinstance(st, int) else st
+        win = x.unfold(2, kh, sh).unfold(3, kw, sw).reshape(*x.shape[:2], -1, kh * kw)
+        top = win.topk(2, dim=-1).values
+        gap = top[..., 0] - top[..., 1]
+        if (gap > 0).any():
+            self.margin = min(self.margin, gap[gap > 0].min().item())
+
+
+class _FWithMonitoredRelu:
+    """torch.nn.functional with F.relu reporting to a KinkMonitor (the export
+    calls F.relu for an unnamed ReLU(); named ones are modules, hooked)."""
+
+    def __init__(self, monitor):
+        self._monitor = monitor
+
+    def __getattr__(self, name):
+        return self._monitor.relu if name == "relu" else getattr(F, name)
+
+
+def make_twin(name, rng, monitor=None):
+    """The exported module of NAME.net, every nn.Dropout swapped for
+    EngineDropout(rng); with a monitor, its ReLUs and max pools report to it
+    (for a max pool used twice, each call)."""
     source = net_twin.export_source(name)
     assert "F.dropout" not in source, f"{name}: an unnamed Dropout is functional in the export; name it"
     namespace = {"__name__": "convlab_export_" + name}
@@ -153,6 +210,12 @@ def make_twin(name, rng):
     for child, module in list(net.named_children()):
         if isinstance(module, nn.Dropout):
             setattr(net, child, EngineDropout(module.p, rng))
+        if monitor and isinstance(module, nn.ReLU):
+            module.register_forward_pre_hook(monitor.relu_hook)
+        if monitor and isinstance(module, nn.MaxPool2d):
+            module.register_forward_pre_hook(monitor.pool_hook)
+    if monitor:
+        namespace["F"] = _FWithMonitoredRelu(monitor)   # forward() looks F up in these globals
     return net
 
 
@@ -184,9 +247,11 @@ def torch_saved(state):
 
 # ---- one run: step 1's gradients, 20 SGD steps, eval ---------------------------------
 
-def run(name, init, pixels, labels, dtype):
-    """The whole reference trajectory of NAME from init in dtype; returns a dict of tensors."""
-    net = make_twin(name, EngineRng(DROPOUT_SEED)).to(dtype)
+def run(name, init, pixels, labels, dtype, margins=None):
+    """The whole reference trajectory of NAME from init in dtype; returns a dict
+    of tensors. margins (a list): gets each training step's KinkMonitor margin."""
+    monitor = KinkMonitor()
+    net = make_twin(name, EngineRng(DROPOUT_SEED), monitor).to(dtype)
     net.load_state_dict(init, strict=True)
     out = {}
     net.eval()
@@ -198,7 +263,10 @@ def run(name, init, pixels, labels, dtype):
     losses = []
     for s in range(STEPS):
         opt.zero_grad()
+        monitor.margin = math.inf
         logits = net(normalize(pixels[s], dtype))
+        if margins is not None:
+            margins.append(monitor.margin)
         loss = crit(logits, torch.from_numpy(labels[s].astype(np.int64)))
         loss.backward()
         if s == 0:
@@ -213,6 +281,34 @@ def run(name, init, pixels, labels, dtype):
     with torch.no_grad():
         out["eval_logits"] = net(normalize(pixels[EVAL_BATCH], dtype))
     return out
+
+
+def check_groups(ref):
+    """The reference tensors by the check (and tolerance) the C test applies to them."""
+    floats = [k for k in ref if ref[k].is_floating_point()]
+    return {"logits": ["logits"], "loss": ["loss"], "grads": [k for k in floats if k.startswith("grad.")],
+            "step1": [k for k in floats if k.startswith("step1.")], "losses": ["losses"],
+            "final": [k for k in floats if k.startswith("final.")], "eval_logits": ["eval_logits"],
+            "init_eval_logits": ["init_eval_logits"]}
+
+
+def spread_of(name, init, pixels, labels, ref):
+    """max |run - ref| per check group over SPREAD_RUNS runs of torch itself from
+    init * (1 + SPREAD_NOISE * N(0, 1)): how far float32 rounding alone moves
+    the trajectory. Small for a smooth one; large for a chaotic one (small_vgg:
+    a ReLU right after BatchNorm sees ~1e5 inputs per step spread around 0, so
+    one of them is within rounding of the kink most steps, and a flipped one
+    changes a gradient by its upstream value, which later steps amplify)."""
+    worst = {}
+    for r in range(SPREAD_RUNS):
+        g = torch.Generator().manual_seed(1000 + r)
+        noisy = {k: v * (1 + SPREAD_NOISE * torch.randn(v.shape, generator=g)) if v.is_floating_point() else v
+                 for k, v in init.items()}
+        out = run(name, noisy, pixels, labels, torch.float32)
+        for group, keys in check_groups(ref).items():
+            d = max((out[k] - ref[k]).abs().max().item() for k in keys) if keys else 0.0
+            worst[group] = max(worst.get(group, 0.0), d)
+    return worst
 
 
 def scaled_diff(a, b):
@@ -262,12 +358,10 @@ def gen_net(name, pixels, labels):
     init64 = {k: (v.double() if v.is_floating_point() else v) for k, v in init.items()}
     ref64 = run(name, init64, pixels, labels, torch.float64)
     drift, drift_abs = {}, {}
-    for group, keys in (("logits", ["logits"]), ("loss", ["loss"]), ("losses", ["losses"]),
-                        ("grads", [k for k in ref if k.startswith("grad.")]),
-                        ("final", [k for k in ref if k.startswith("final.") and ref[k].is_floating_point()]),
-                        ("eval_logits", ["eval_logits"]), ("init_eval_logits", ["init_eval_logits"])):
-        drift[group] = max(scaled_diff(ref[k], ref64[k]) for k in keys)
-        drift_abs[group] = max((ref[k].double() - ref64[k]).abs().max().item() for k in keys)
+    for group, keys in check_groups(ref).items():
+        drift[group] = max((scaled_diff(ref[k], ref64[k]) for k in keys), default=0.0)
+        drift_abs[group] = max(((ref[k].double() - ref64[k]).abs().max().item() for k in keys), default=0.0)
+    spread = spread_of(name, init, pixels, labels, ref)
     g = EngineRng(DROPOUT_SEED)
     ref["rng_first"] = torch.tensor([np.int64(np.uint64(g.next()).view(np.int64)) for _ in range(8)], dtype=torch.int64)
 
@@ -280,11 +374,14 @@ def gen_net(name, pixels, labels):
             "torch": torch.__version__}
     meta.update({"f32_vs_f64." + k: f"{v:.3g}" for k, v in drift.items()})
     meta.update({"f32_vs_f64_abs." + k: f"{v:.3g}" for k, v in drift_abs.items()})
+    meta.update({"spread." + k: f"{v:.3g}" for k, v in spread.items()})
+    meta["spread_runs"], meta["spread_noise"] = SPREAD_RUNS, SPREAD_NOISE
     path = os.path.join(OUT, f"netparity_{name}.safetensors")
     st_fixture.save(path, tensors, meta)
     written.append(path)
     print(f"{name}: {n_params} parameters, loss {ref['losses'][0]:.4f} -> {ref['losses'][-1]:.4f}; "
           "f32 vs f64 (scaled/abs) " + ", ".join(f"{k} {v:.2g}/{drift_abs[k]:.2g}" for k, v in drift.items()))
+    print(f"  {name} spread of {SPREAD_RUNS} perturbed torch runs: " + ", ".join(f"{k} {v:.2g}" for k, v in spread.items()))
 
 
 def main():

@@ -19,7 +19,9 @@ def save(path, tensors, metadata=None):
     for name, arr in tensors.items():
         if hasattr(arr, "detach"):
             arr = arr.detach().cpu().numpy()
-        arr = np.ascontiguousarray(arr)
+        # np.ascontiguousarray makes a 0-d array 1-d; a scalar (num_batches_tracked)
+        # keeps shape [] as torch and the safetensors package write it.
+        arr = np.asarray(arr) if np.ndim(arr) == 0 else np.ascontiguousarray(arr)
         if arr.dtype == np.float64:
             arr = arr.astype(np.float32)
         blob = arr.astype(arr.dtype.newbyteorder("<")).tobytes()

@@ -40,24 +40,37 @@
 
 #define BATCH 4
 
-// Tolerances, |engine - torch| <= atol + rtol * |torch|. The generator ran
-// every trajectory in float32 and in float64 and records the gap in the
-// fixture's metadata (f32_vs_f64_abs.*). Over the five nets the largest
-// float32 rounding errors were: logits 4.5e-7, loss 1.1e-7, gradients 6.5e-7
-// (small_vgg), step losses 6.9e-7, parameters/buffers after 20 steps 1.1e-6,
-// eval logits after them 1.4e-6 (both small_vgg: BatchNorm amplifies). The
-// engine's float32 results differ from torch's by about as much as each
-// differs from float64, so the atol below leave a margin of 3x (one step)
-// to 7x (20 steps) over twice that; rtol 1e-4 is the CNNNet parity test's
-// (test_net.c). Real bugs are far larger: running_var with the biased
-// variance is off by 1/1023 of ~0.9 (9e-5) after step 1, a wrong momentum
-// or learning rate by ~lr * |grad| ~ 1e-4 per step.
+// Tolerances, |engine - torch| <= atol + rtol * |torch|, per check group.
+// Fixed ones first: the generator ran every trajectory in float32 and in
+// float64 and records the gap (metadata f32_vs_f64_abs.*). Over the five nets
+// the largest float32 rounding errors were: logits 4.5e-7, loss 1.1e-7,
+// gradients 6.5e-7 (small_vgg), step losses 6.9e-7, state after 20 steps
+// 1.1e-6, eval logits after them 1.4e-6 (both small_vgg: BatchNorm
+// amplifies). The engine's float32 results differ from torch's by about as
+// much as each differs from float64, so these atol leave a margin of 3x (one
+// step) to 7x (20 steps) over twice that; rtol 1e-4 is the CNNNet parity
+// test's (test_net.c). Real bugs are far larger: running_var with the biased
+// variance is off by 1/1023 of ~0.9 (9e-5) after step 1.
 #define STEP1_ATOL 2e-6f   // logits, gradients of one forward/backward
 #define LOSS_ATOL 2e-6f    // step 1's loss
 #define BUF1_ATOL 1e-6f    // BatchNorm buffers after one forward (drift 5e-8)
 #define BUF1_RTOL 1e-5f
 #define STEPS_ATOL 1e-5f   // the 20 losses, the final state, the eval logits
 #define RTOL 1e-4f
+// But a trajectory through ReLUs and max pools is smooth only until one of
+// their ~1e5 inputs per step lies within rounding of a kink: a flipped choice
+// changes a gradient by its upstream value (~1e-3), and later steps amplify
+// it. The generator measures this as torch's own spread: the largest gap, per
+// check group, between its reference run and 8 runs from weights perturbed
+// by 2e-7 (relative, float32's rounding), in metadata spread.*. For cnnnet,
+// pytorch_tutorial and lenet5 it is ~1e-7 everywhere and the fixed
+// tolerances apply. small_vgg (ReLU right after BatchNorm) and dropout are
+// chaotic over 20 steps: spread ~5e-4 on the final state (and the engine's
+// kernel tiers flip at different steps: sse2 at step 12, the others at 19).
+// There a group's atol is SPREAD_FACTOR x its spread: the engine must be as
+// close to torch as torch is to itself under rounding noise, with room for
+// an earlier flip than any of the 8 runs had.
+#define SPREAD_FACTOR 10.0f
 
 // ---- the fixture and the net ---------------------------------------------------------
 
@@ -70,6 +83,20 @@ typedef struct {
     NetTensor ts[NETFILE_MAX_TENSORS];
     int n_tensors;
 } Case;
+
+// The atol of check group `group` (a spread.* key of the fixture): the fixed
+// one, or SPREAD_FACTOR x torch's own spread if that is larger (said on stderr).
+static float group_atol(const Case *c, const char *group, float fixed) {
+    char key[64];
+    snprintf(key, sizeof key, "spread.%s", group);
+    const char *v = st_meta(&c->ref, key);
+    cr_assert(v != NULL, "%s: fixture has no %s (regenerate with tests/gen_net_parity_fixtures.py)", c->name, key);
+    float spread_atol = SPREAD_FACTOR * (float)atof(v);
+    if (spread_atol <= fixed) return fixed;
+    fprintf(stderr, "net_parity %s: %s atol %.3g = %gx torch's own spread %s (fixed %.3g)\n", c->name, group,
+            spread_atol, SPREAD_FACTOR, v, fixed);
+    return spread_atol;
+}
 
 // Opens NAME's fixtures and builds its net (eval mode, zero weights).
 static void case_open(Case *c, const char *name) {
@@ -201,13 +228,16 @@ static void check_one_step(const char *name) {
     const float *logits = net_forward(&c.net, x, BATCH);
     char what[96];
     snprintf(what, sizeof what, "%s: training logits", name);
-    cr_assert(allclose(logits, fixture_f32(&c.ref, "logits", NULL), BATCH * 10, STEP1_ATOL, RTOL, what), "%s", what);
+    cr_assert(allclose(logits, fixture_f32(&c.ref, "logits", NULL), BATCH * 10, group_atol(&c, "logits", STEP1_ATOL), RTOL,
+                       what), "%s", what);
     float loss = net_loss(&c.net, labels, BATCH, NULL), want_loss = fixture_f32(&c.ref, "loss", NULL)[0];
-    cr_assert(fabsf(loss - want_loss) <= LOSS_ATOL, "%s: loss %.9g, torch %.9g", name, loss, want_loss);
-    expect_buffers(&c, "step1.", BUF1_ATOL, BUF1_RTOL); // the forward updated the running stats
+    cr_assert(fabsf(loss - want_loss) <= group_atol(&c, "loss", LOSS_ATOL), "%s: loss %.9g, torch %.9g", name, loss,
+              want_loss);
+    expect_buffers(&c, "step1.", group_atol(&c, "step1", BUF1_ATOL), BUF1_RTOL); // the forward updated the running stats
+    float grad_atol = group_atol(&c, "grads", STEP1_ATOL);
     net_backward(&c.net, labels, BATCH);
     for (int k = 0; k < c.n_tensors; k++)
-        if (c.ts[k].learnable) expect_tensor(&c, "grad.", &c.ts[k], tensor_data(&c.net, &c.ts[k], true), STEP1_ATOL, RTOL);
+        if (c.ts[k].learnable) expect_tensor(&c, "grad.", &c.ts[k], tensor_data(&c.net, &c.ts[k], true), grad_atol, RTOL);
     fprintf(stderr, "net_parity %s: one step |loss diff| %.3g\n", name, fabsf(loss - want_loss));
     case_close(&c);
 }
@@ -220,26 +250,33 @@ Test(net_parity, dropout_one_step) { check_one_step("dropout"); }
 
 // ---- 20 SGD steps, then eval ---------------------------------------------------------------
 
-// The fixture's final state differs from its init (so the comparison of the
-// engine's final state is not one that an engine that never steps passes).
-static void expect_fixture_moved(const Case *c) {
+// The fixture's state moved in the 20 steps by more than 4x the tolerance
+// (largest change of a tensor stored whole), so an engine that never steps,
+// or steps one tensor only, cannot pass the final-state check.
+static void expect_fixture_moved(const Case *c, float atol) {
     StFile init;
     ClError err = {0};
     cr_assert_eq(st_read(&init, c->init_path, &err), 0, "%s", err.msg);
-    const StTensor *w0 = st_find(&init, c->ts[0].name);
-    char key[128];
-    snprintf(key, sizeof key, "final.%s", c->ts[0].name);
-    const float *w = fixture_f32(&c->ref, key, NULL), *w0v = w0->data;
     float moved = 0;
-    for (long i = 0; i < c->ts[0].numel; i++) moved = fmaxf(moved, fabsf(w[i] - w0v[i]));
-    cr_assert(moved > 100 * STEPS_ATOL, "%s: the fixture's %s moved only %g in 20 steps", c->name, c->ts[0].name, moved);
+    for (int j = 0; j < init.n_tensors; j++) {
+        const StTensor *w0 = &init.tensors[j];
+        char key[160];
+        snprintf(key, sizeof key, "final.%s", w0->name);
+        const StTensor *w = st_find(&c->ref, key);
+        if (!w || w0->dtype != ST_F32) continue;
+        cr_assert_eq(w->nbytes, w0->nbytes, "%s: %s size", c->name, key);
+        const float *a = w->data, *b = w0->data;
+        for (size_t i = 0; i < w0->nbytes / sizeof(float); i++) moved = fmaxf(moved, fabsf(a[i] - b[i]));
+    }
+    cr_assert(moved > 4 * atol, "%s: the fixture's state moved only %g in 20 steps (atol %g)", c->name, moved, atol);
     st_free(&init);
 }
 
 static void check_sgd_steps(const char *name) {
     Case c;
     case_open(&c, name);
-    expect_fixture_moved(&c);
+    float final_atol = group_atol(&c, "final", STEPS_ATOL);
+    expect_fixture_moved(&c, final_atol);
     case_load_torch(&c);
     net_set_training(&c.net, true);
     net_seed_dropout(&c.net, (uint64_t)fixture_meta_int(&c.ref, "dropout_seed"));
@@ -252,27 +289,28 @@ static void check_sgd_steps(const char *name) {
     int64_t n_losses;
     const float *want_losses = fixture_f32(&c.ref, "losses", &n_losses);
     cr_assert_eq(n_losses, steps);
-    float x[BATCH * CIFAR_PIXELS], worst = 0;
+    float x[BATCH * CIFAR_PIXELS], worst = 0, loss_atol = group_atol(&c, "losses", STEPS_ATOL);
     uint8_t labels[BATCH];
     for (int s = 0; s < steps; s++) {
         fixture_batch(&c, s, x, labels);
         net_forward(&c.net, x, BATCH);
         float loss = net_loss(&c.net, labels, BATCH, NULL);
-        cr_assert(fabsf(loss - want_losses[s]) <= STEPS_ATOL, "%s: step %d loss %.9g, torch %.9g", name, s + 1, loss,
+        cr_assert(fabsf(loss - want_losses[s]) <= loss_atol, "%s: step %d loss %.9g, torch %.9g", name, s + 1, loss,
                   want_losses[s]);
         worst = fmaxf(worst, fabsf(loss - want_losses[s]));
         net_backward(&c.net, labels, BATCH);
         optimizer_step(&opt, c.net.params, c.net.grads);
     }
     for (int k = 0; k < c.n_tensors; k++)
-        if (c.ts[k].learnable) expect_tensor(&c, "final.", &c.ts[k], c.net.params + c.ts[k].offset, STEPS_ATOL, RTOL);
-    expect_buffers(&c, "final.", STEPS_ATOL, RTOL);
+        if (c.ts[k].learnable) expect_tensor(&c, "final.", &c.ts[k], c.net.params + c.ts[k].offset, final_atol, RTOL);
+    expect_buffers(&c, "final.", final_atol, RTOL);
     net_set_training(&c.net, false);
     fixture_batch(&c, fixture_meta_int(&c.ref, "eval_batch"), x, labels);
     const float *logits = net_forward(&c.net, x, BATCH);
     char what[96];
     snprintf(what, sizeof what, "%s: eval logits after %d steps", name, steps);
-    cr_assert(allclose(logits, fixture_f32(&c.ref, "eval_logits", NULL), BATCH * 10, STEPS_ATOL, RTOL, what), "%s", what);
+    cr_assert(allclose(logits, fixture_f32(&c.ref, "eval_logits", NULL), BATCH * 10,
+                       group_atol(&c, "eval_logits", STEPS_ATOL), RTOL, what), "%s", what);
     fprintf(stderr, "net_parity %s: %d SGD steps, max |loss diff| %.3g\n", name, steps, worst);
     optimizer_free(&opt);
     case_close(&c);
@@ -323,7 +361,8 @@ static void check_torch_saved_loads(const char *name) {
     const float *logits = net_forward(&c.net, x, BATCH);
     char what[96];
     snprintf(what, sizeof what, "%s: eval logits of the torch-saved weights", name);
-    cr_assert(allclose(logits, fixture_f32(&c.ref, "init_eval_logits", NULL), BATCH * 10, STEP1_ATOL, RTOL, what),
+    cr_assert(allclose(logits, fixture_f32(&c.ref, "init_eval_logits", NULL), BATCH * 10,
+                       group_atol(&c, "init_eval_logits", STEP1_ATOL), RTOL, what),
               "%s", what);
     expect_state_is_file(&c, &init, "after an eval forward");
     st_free(&init);
