@@ -46,6 +46,8 @@ Writes to tests/fixtures/:
   the trajectory once a ReLU or max-pool choice near its kink flips (~1e-7 for
   cnnnet, pytorch_tutorial, lenet5; ~5e-4 after 20 steps for small_vgg and
   dropout); the C test's atol for a group is at least 10x its spread.
+  kink_margin.step1 / kink_margin.min: KinkMonitor's distance from a kink at
+  step 1 and at the closest of the 20 steps (inf: no ReLU or max pool).
 
 Dropout: PyTorch's own generator cannot be reproduced in C, so the twin's
 nn.Dropout modules are replaced by EngineDropout, which draws its masks from a
@@ -353,7 +355,8 @@ def gen_net(name, pixels, labels):
     st_fixture.save(init_path, torch_saved(init))   # no metadata: as torch users save it
     written.append(init_path)
 
-    ref = run(name, init, pixels, labels, torch.float32)
+    margins = []
+    ref = run(name, init, pixels, labels, torch.float32, margins)
     check_exported_loads(name, init_path, pixels, ref["init_eval_logits"])
     init64 = {k: (v.double() if v.is_floating_point() else v) for k, v in init.items()}
     ref64 = run(name, init64, pixels, labels, torch.float64)
@@ -376,6 +379,8 @@ def gen_net(name, pixels, labels):
     meta.update({"f32_vs_f64_abs." + k: f"{v:.3g}" for k, v in drift_abs.items()})
     meta.update({"spread." + k: f"{v:.3g}" for k, v in spread.items()})
     meta["spread_runs"], meta["spread_noise"] = SPREAD_RUNS, SPREAD_NOISE
+    # KinkMonitor: how close step 1 and the closest step came to a ReLU/max-pool kink
+    meta["kink_margin.step1"], meta["kink_margin.min"] = f"{margins[0]:.3g}", f"{min(margins):.3g}"
     path = os.path.join(OUT, f"netparity_{name}.safetensors")
     st_fixture.save(path, tensors, meta)
     written.append(path)
