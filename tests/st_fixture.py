@@ -19,7 +19,9 @@ def save(path, tensors, metadata=None):
     for name, arr in tensors.items():
         if hasattr(arr, "detach"):
             arr = arr.detach().cpu().numpy()
-        arr = np.ascontiguousarray(arr)
+        # np.ascontiguousarray makes a 0-d array 1-d; a scalar (num_batches_tracked)
+        # keeps shape [] as torch and the safetensors package write it.
+        arr = np.asarray(arr) if np.ndim(arr) == 0 else np.ascontiguousarray(arr)
         if arr.dtype == np.float64:
             arr = arr.astype(np.float32)
         blob = arr.astype(arr.dtype.newbyteorder("<")).tobytes()
@@ -33,6 +35,21 @@ def save(path, tensors, metadata=None):
         f.write(text)
         for blob in blobs:
             f.write(blob)
+
+
+def load(path):
+    """Reads a safetensors file back: (dict name -> numpy array, metadata dict)."""
+    with open(path, "rb") as f:
+        blob = f.read()
+    (n,) = struct.unpack("<Q", blob[:8])
+    header = json.loads(blob[8:8 + n])
+    meta = header.pop("__metadata__", {})
+    names = {v: k for k, v in _DTYPES.items()}
+    data, out = blob[8 + n:], {}
+    for name, e in header.items():
+        b, end = e["data_offsets"]
+        out[name] = np.frombuffer(data[b:end], dtype=names[e["dtype"]].newbyteorder("<")).reshape(e["shape"]).copy()
+    return out, meta
 
 
 def pair(v):
