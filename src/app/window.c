@@ -2,12 +2,17 @@
  * training). Redraws only when a screen says something changed or an
  * animation runs (SDL_WaitEventTimeout), so an idle window uses ~0 CPU.
  * Global keys: F/F11 fullscreen, F12 screenshot, Esc (leave fullscreen,
- * else quit), Q quit. CIFAR-10 is loaded after the first frame is shown.
+ * else quit), Q quit. CIFAR-10 is loaded after the first frame is shown;
+ * without it, D downloads it into the data folder on a background thread
+ * (session/data_fetch.h, the runner of --batch fetch-data) under a card with a
+ * progress bar (ui/fetch_panel.h; Esc cancels), and when it is there the
+ * lessons and the training screen use it at once.
  *
  *   convlab [--lesson FILE|N] [--step K] [--lang en|zh] [--theme light|dark]
  *           [--size WxH] [--data DIR] [--fullscreen]
  */
 #include <langinfo.h>
+#include <signal.h>
 #include <stddef.h>
 #include <locale.h>
 #include <stdio.h>
@@ -22,8 +27,10 @@
 #include "engine/cifar.h"
 #include "engine/paths.h"
 #include "lesson/lesson.h"
+#include "session/data_fetch.h"
 #include "session/lesson_data.h"
 #include "ui/draw.h"
+#include "ui/fetch_panel.h"
 #include "ui/picture_drop.h"
 #include "ui/picture_load.h"
 #include "ui/player.h"
@@ -75,6 +82,9 @@ const Command WINDOW_COMMAND = {
              "letters shown on the adjust bar change a step's live parameters;\n"
              "T training screen; F/F11 fullscreen; F1/? help; F12 screenshot PNG; Shift+F12 the\n"
              "step's window sweep as a GIF (next to the screenshots); Esc/Q quit.\n"
+             "Without CIFAR-10: D downloads it into the data folder (as --batch fetch-data) under a\n"
+             "progress bar, and the lessons and the training use it at once; Esc cancels (the part\n"
+             "downloaded so far is kept and D resumes it).\n"
              "Training-screen keys: T start/pause; R reset (new weights from the seed);\n"
              "S save / O open a checkpoint (convlab-checkpoint.safetensors, or $CONVLAB_CHECKPOINT);\n"
              "G log-scale loss; Z loss curve alone; the letters on screen change lr, momentum,\n"
@@ -123,6 +133,9 @@ typedef struct {
     Screen *lessons, *train, *cur; // the lesson player, the training screen (made on first use), the current one
     char toast[1100];           // a short message at the bottom (where a screenshot went)
     double toast_until;
+    DataFetch *fetch;           // the CIFAR-10 download (D without data); NULL until first used
+    FetchProgress fetch_seen;   // its state as last polled: what the card draws
+    bool fetch_card;            // the card is shown (a fetch runs, or failed until Esc)
     bool quit, redraw, want_shot, want_gif;
     char title[256];            // the title set last
 } Window;
@@ -260,7 +273,7 @@ static int open_screens(Window *w, int argc, char **argv) {
     w->lesson_data = lesson_data_create(w->args.data_dir, true); // lesson 10's trainings run on a thread
     w->ctx = (ScreenContext){.lang = (Lang)w->args.lang, .data_dir = w->args.data_dir, .cifar_error = w->cifar_error,
                              .cifar_loading = true, .lesson_data = w->lesson_data, .theme_name = THEME_NAMES[w->args.theme],
-                             .theme = &w->theme, .argc = argc, .argv = argv};
+                             .theme = &w->theme, .argc = argc, .argv = argv, .can_fetch = true};
     if (w->args.image) w->ctx.picture = &w->picture, w->ctx.use_picture = true;
     if (!(w->lessons = player_create_for(&w->ctx, w->args.lesson, w->args.step - 1, &err))) {
         fprintf(stderr, "convlab: %s\n", err.msg);
@@ -277,6 +290,7 @@ static int open_screens(Window *w, int argc, char **argv) {
 }
 
 static void close_screens(Window *w) {
+    data_fetch_free(w->fetch); // a running download is cancelled (its partial file kept) and joined
     if (w->train) w->train->destroy(w->train);
     w->lessons->destroy(w->lessons);
     lesson_data_free(w->lesson_data); // after the screens: it stops and joins the measurement worker
@@ -293,6 +307,88 @@ static void load_data(Window *w) {
     w->redraw = true;
 }
 
+// ---- the download (D without data) ------------------------------------------------------
+
+static bool data_missing(const Window *w) { return !w->ctx.cifar && !w->ctx.cifar_loading; }
+
+// D: starts fetching CIFAR-10 into the folder the window reads (the default is
+// the XDG one of --batch fetch-data); the card shows its progress.
+static void start_fetch(Window *w) {
+    if (!w->fetch) w->fetch = data_fetch_create();
+    ClError err;
+    if (data_fetch_start(w->fetch, w->args.data_dir, &err) != 0) {
+        snprintf(w->toast, sizeof w->toast, "\xE2\x9A\xA0 %.1000s", err.msg);
+        w->toast_until = now_s() + 5;
+        return;
+    }
+    printf("fetch: downloading CIFAR-10 into %s\n", w->args.data_dir);
+    fflush(stdout);
+    data_fetch_progress(w->fetch, &w->fetch_seen);
+    w->fetch_card = true;
+    w->redraw = true;
+}
+
+// The data has arrived: the test set for the lessons, the training images of
+// lessons 8-10 and a training screen with data, without a restart.
+static void use_fetched_data(Window *w) {
+    load_data(w);
+    lesson_data_retry(w->lesson_data);
+    if (w->train) { // made without data: make it again with the data
+        bool current = w->cur == w->train;
+        w->train->destroy(w->train);
+        ClError err;
+        if (!(w->train = train_screen_create(&w->ctx, &err))) fprintf(stderr, "convlab: %s\n", err.msg);
+        if (current) show(w, w->train ? w->train : w->lessons);
+    }
+}
+
+// A fetch ended: done loads the data, cancelled says what is kept, failed keeps the card with the error.
+static void fetch_ended(Window *w) {
+    const FetchProgress *p = &w->fetch_seen;
+    printf("fetch: %s: %s\n", p->state == FETCH_DONE ? "done" : p->state == FETCH_CANCELLED ? "cancelled" : "failed", p->line);
+    fflush(stdout);
+    if (p->state == FETCH_FAILED) return;
+    w->fetch_card = false;
+    if (p->state == FETCH_DONE) use_fetched_data(w);
+    fetch_panel_outcome(w->toast, sizeof w->toast, p, w->ctx.lang);
+    if (p->state == FETCH_DONE && !w->ctx.cifar) // complete by the script's checks, yet unreadable
+        snprintf(w->toast, sizeof w->toast, "\xE2\x9A\xA0 %.1000s", w->cifar_error);
+    w->toast_until = now_s() + 5;
+}
+
+// Polls a fetch (before drawing: the card draws w->fetch_seen).
+static void poll_fetch(Window *w) {
+    if (!w->fetch) return;
+    FetchProgress p;
+    data_fetch_progress(w->fetch, &p);
+    if (p.state != w->fetch_seen.state || p.phase != w->fetch_seen.phase || p.bytes != w->fetch_seen.bytes ||
+        p.total != w->fetch_seen.total)
+        w->redraw = true;
+    w->fetch_seen = p;
+    if (data_fetch_reap(w->fetch)) { fetch_ended(w); w->redraw = true; }
+}
+
+// While the card is shown it takes the keys: Esc / C cancel a running fetch
+// (or close the card of a failed one), D retries a failed one; Q, F, F11 still
+// work, the rest waits. Returns true if the event was the card's.
+static bool fetch_card_event(Window *w, const SDL_Event *ev) {
+    if (!w->fetch_card) return false;
+    if (ev->type == SDL_MOUSEBUTTONDOWN || ev->type == SDL_MOUSEWHEEL) return true;
+    if (ev->type != SDL_KEYDOWN) return false;
+    SDL_Keycode k = ev->key.keysym.sym;
+    bool running = w->fetch_seen.state == FETCH_RUNNING;
+    if (k == SDLK_ESCAPE || k == SDLK_c) {
+        if (running) data_fetch_cancel(w->fetch, SIGTERM);
+        else w->fetch_card = false;
+        w->redraw = true;
+    } else if (k == SDLK_d && !running) {
+        start_fetch(w);
+    } else if (k == SDLK_q || k == SDLK_f || k == SDLK_F11) {
+        return false;
+    }
+    return true;
+}
+
 // ---- events and frames -------------------------------------------------------------------
 
 // The keys no screen took: F/F11 fullscreen, F12 screenshot, Shift+F12 sweep
@@ -304,6 +400,7 @@ static void global_key(Window *w, SDL_Keycode k, Uint16 mod) {
     else if (k == SDLK_F12) w->want_shot = true;
     else if (k == SDLK_ESCAPE) { if (fs) { SDL_SetWindowFullscreen(w->win, 0); w->redraw = true; } else w->quit = true; }
     else if (k == SDLK_q) w->quit = true;
+    else if (k == SDLK_d && data_missing(w)) start_fetch(w);
 }
 
 // A picture file dropped on the window replaces the student's picture; a
@@ -324,8 +421,9 @@ static void handle_drop(Window *w, const SDL_Event *ev) {
 
 static void handle_event(Window *w, const SDL_Event *ev) {
     handle_drop(w, ev);
-    ScreenAction act = w->cur->handle_event(w->cur, ev, w->canvas);
     if (ev->type == SDL_QUIT) w->quit = true;
+    if (fetch_card_event(w, ev)) return;
+    ScreenAction act = w->cur->handle_event(w->cur, ev, w->canvas);
     if (ev->type == SDL_WINDOWEVENT &&
         (ev->window.event == SDL_WINDOWEVENT_SIZE_CHANGED || ev->window.event == SDL_WINDOWEVENT_EXPOSED))
         w->redraw = true;
@@ -345,6 +443,7 @@ static void handle_event(Window *w, const SDL_Event *ev) {
 static void draw_frame(Window *w) {
     canvas_begin_frame(w->canvas);
     w->cur->draw(w->cur, w->canvas);
+    if (w->fetch_card) fetch_panel_draw(w->canvas, &w->fetch_seen, w->ctx.lang);
     draw_toast(w, w->canvas, now_s());
     canvas_end_frame(w->canvas);
     w->redraw = false;
@@ -365,6 +464,8 @@ static void run(Window *w) {
             handle_event(w, &ev);
         if (w->quit) break;
         if (w->cur->update(w->cur, now_s(), &wake)) w->redraw = true;
+        poll_fetch(w);
+        if (w->fetch_seen.state == FETCH_RUNNING && (wake < 0 || wake > 0.1)) wake = 0.1; // the progress bar moves
         if (w->redraw) draw_frame(w);
         if (w->want_shot) { screenshot(w); w->want_shot = false; w->redraw = true; }
         if (w->want_gif) { save_sweep_gif(w); w->want_gif = false; w->redraw = true; }

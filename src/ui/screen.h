@@ -43,6 +43,7 @@ typedef struct {
     char **argv;
     const Picture *picture;   // the student's own picture (--image FILE, a dropped file), or NULL
     bool use_picture;         // lesson steps show it in place of their CIFAR image (V toggles)
+    bool can_fetch;           // the driver downloads CIFAR-10 into data_dir when D is pressed (the window)
 } ScreenContext;
 
 typedef struct Screen Screen;
