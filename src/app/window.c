@@ -415,7 +415,8 @@ static void use_fetched_data(Window *w) {
 // A fetch ended: done loads the data, cancelled says what is kept, failed keeps the card with the error.
 static void fetch_ended(Window *w) {
     const FetchProgress *p = &w->fetch_seen;
-    printf("fetch: %s: %s\n", p->state == FETCH_DONE ? "done" : p->state == FETCH_CANCELLED ? "cancelled" : "failed", p->line);
+    if (p->state == FETCH_CANCELLED) printf("fetch: cancelled: %lld bytes kept for the next D to resume\n", p->bytes);
+    else printf("fetch: %s: %s\n", p->state == FETCH_DONE ? "done" : "failed", p->line);
     fflush(stdout);
     if (p->state == FETCH_FAILED) return;
     w->fetch_card = false;
