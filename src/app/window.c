@@ -2,12 +2,17 @@
  * training). Redraws only when a screen says something changed or an
  * animation runs (SDL_WaitEventTimeout), so an idle window uses ~0 CPU.
  * Global keys: F/F11 fullscreen, F12 screenshot, Esc (leave fullscreen,
- * else quit), Q quit. CIFAR-10 is loaded after the first frame is shown.
+ * else quit), Q quit. CIFAR-10 is loaded after the first frame is shown;
+ * without it, D downloads it into the data folder on a background thread
+ * (session/data_fetch.h, the runner of --batch fetch-data) under a card with a
+ * progress bar (ui/fetch_panel.h; Esc cancels), and when it is there the
+ * lessons and the training screen use it at once.
  *
  *   convlab [--lesson FILE|N] [--step K] [--lang en|zh] [--theme light|dark]
  *           [--size WxH] [--data DIR] [--fullscreen]
  */
 #include <langinfo.h>
+#include <signal.h>
 #include <stddef.h>
 #include <locale.h>
 #include <stdio.h>
@@ -22,8 +27,10 @@
 #include "engine/cifar.h"
 #include "engine/paths.h"
 #include "lesson/lesson.h"
+#include "session/data_fetch.h"
 #include "session/lesson_data.h"
 #include "ui/draw.h"
+#include "ui/fetch_panel.h"
 #include "ui/picture_drop.h"
 #include "ui/picture_load.h"
 #include "ui/player.h"
@@ -76,7 +83,11 @@ const Command WINDOW_COMMAND = {
              "mouse: click a grid to move the window, hover for values, wheel to zoom a picture;\n"
              "letters shown on the adjust bar change a step's live parameters;\n"
              "T training screen; F/F11 fullscreen; F1/? help; F12 screenshot PNG; Shift+F12 the\n"
-             "step's window sweep as a GIF (next to the screenshots); Esc/Q quit.\n"
+             "step's window sweep as a GIF (next to the screenshots; written in the background,\n"
+             "a note shows how far, Esc cancels); Esc/Q quit.\n"
+             "Without CIFAR-10: D downloads it into the data folder (as --batch fetch-data) under a\n"
+             "progress bar, and the lessons and the training use it at once; Esc cancels (the part\n"
+             "downloaded so far is kept and D resumes it).\n"
              "Training-screen keys: T start/pause; R reset (new weights from the seed);\n"
              "S save / O open a checkpoint (convlab-checkpoint.safetensors, or $CONVLAB_CHECKPOINT);\n"
              "G log-scale loss; Z loss curve alone; the letters on screen change lr, momentum,\n"
@@ -126,6 +137,14 @@ typedef struct {
     Screen *lessons, *train, *cur; // the lesson player, the training screen (made on first use), the current one
     char toast[1100];           // a short message at the bottom (where a screenshot went)
     double toast_until;
+    DataFetch *fetch;           // the CIFAR-10 download (D without data); NULL until first used
+    FetchProgress fetch_seen;   // its state as last polled: what the card draws
+    bool fetch_card;            // the card is shown (a fetch runs, or failed until Esc)
+    SweepGifJob *gif;           // Shift+F12's export while it runs (frames drawn here, encoded on its thread)
+    int gif_encoded, gif_total; // its progress as last polled: what the note draws
+    double gif_note_at;         // when the note was last redrawn
+    bool gif_drawing;           // frames remain to be drawn
+    double gif_t0, gif_draw_s;  // when it started; seconds the window spent drawing its frames (CONVLAB_TIMING)
     bool quit, redraw, want_shot, want_gif;
     char title[256];            // the title set last
 } Window;
@@ -175,8 +194,10 @@ static void screenshot(Window *w) {
 }
 
 // Shift+F12: the current step's window sweep as a GIF next to the screenshots
-// (CONVLAB_SWEEP_GIF, else convlab-DATE-TIME.gif); the toast says where.
-static void save_sweep_gif(Window *w) {
+// (CONVLAB_SWEEP_GIF, else convlab-DATE-TIME.gif). The frames are drawn a few
+// at a time between the window's own frames and encoded on the job's thread
+// (advance_sweep_gif), so the window keeps answering; a note shows the progress.
+static void start_sweep_gif(Window *w) {
     int pw, ph;
     SDL_GetRendererOutputSize(canvas_renderer(w->canvas), &pw, &ph);
     char path[512];
@@ -187,18 +208,79 @@ static void save_sweep_gif(Window *w) {
     if (fixed && *fixed) snprintf(path, sizeof path, "%s", fixed);
     else strftime(path, sizeof path, "convlab-%Y%m%d-%H%M%S.gif", &tm);
     ClError err;
-    int n = sweep_gif_write(w->cur, &w->theme, pw, ph, 2, path, &err);
+    if (!(w->gif = sweep_gif_begin(w->cur, &w->theme, pw, ph, 2, path, &err))) {
+        fprintf(stderr, "convlab: %s\n", err.msg);
+        snprintf(w->toast, sizeof w->toast, "\xE2\x9A\xA0 %s", err.msg);
+        w->toast_until = now_s() + 3.5;
+    }
+    w->gif_encoded = 0, w->gif_total = 0, w->gif_t0 = now_s(), w->gif_draw_s = 0;
+}
+
+// Ends the export (cancel: Esc; nothing is left) and says where the GIF went.
+static void finish_sweep_gif(Window *w, bool cancel) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s", sweep_gif_path(w->gif));
+    ClError err;
+    int n = sweep_gif_end(w->gif, cancel, &err);
+    w->gif = NULL;
     char full[4096];
     if (n < 0) {
         fprintf(stderr, "convlab: %s\n", err.msg);
-        snprintf(w->toast, sizeof w->toast, "\xE2\x9A\xA0 %s", err.msg);
+        snprintf(w->toast, sizeof w->toast, "\xE2\x9A\xA0 %.1000s", err.msg);
     } else {
         if (!realpath(path, full)) snprintf(full, sizeof full, "%s", path);
         printf("sweep GIF: %s (%d frames)\n", full, n);
         snprintf(w->toast, sizeof w->toast, "GIF: %.1000s (%d frames)", full, n);
+        if (getenv("CONVLAB_TIMING"))
+            fprintf(stderr, "  sweep GIF: %d frames in %.0f ms, %.0f ms of it drawing them in the window's thread\n", n,
+                    (now_s() - w->gif_t0) * 1000, w->gif_draw_s * 1000);
     }
     w->toast_until = now_s() + 3.5;
+    w->redraw = true;
     fflush(stdout);
+}
+
+// Draws the export's next frames for up to 30 ms, polls its progress (the
+// note redraws ~10 times a second) and ends it once the file is written.
+static void advance_sweep_gif(Window *w) {
+    if (!w->gif) return;
+    double t0 = now_s();
+    bool more = true;
+    while (now_s() - t0 < 0.03 && (more = sweep_gif_next(w->gif))) {}
+    w->gif_drawing = more;
+    w->gif_draw_s += now_s() - t0;
+    sweep_gif_progress(w->gif, &w->gif_encoded, &w->gif_total);
+    if (now_s() - w->gif_note_at > 0.1) { w->redraw = true; w->gif_note_at = now_s(); }
+    if (sweep_gif_done(w->gif)) finish_sweep_gif(w, false);
+}
+
+// "writing GIF … 40/225 frames · Esc cancels", where the toast goes.
+static void draw_gif_note(const Window *w, Canvas *c) {
+    const Theme *th = canvas_theme(c);
+    char note[160];
+    bool zh = w->ctx.lang == LANG_ZH;
+    snprintf(note, sizeof note, zh ? "正在写入 GIF \xE2\x80\xA6 %d/%d 帧 \xC2\xB7 Esc 取消" : "writing GIF \xE2\x80\xA6 %d/%d frames \xC2\xB7 Esc cancels",
+             w->gif_encoded, w->gif_total);
+    float tw, h;
+    text_measure(c, note, th->font_body, false, &tw, &h);
+    float W = canvas_width(c), H = canvas_height(c);
+    Rect box = {(W - tw) / 2 - 16, H - th->formula_h - h - 40, tw + 32, h + 16};
+    draw_fill_round_rect(c, box, 8, th->title);
+    draw_text(c, box.x + 16, box.y + 8, note, text_style(c, th->font_body, th->bg));
+}
+
+// An event while the export runs: Esc cancels it; anything the screen acts on
+// first finishes drawing the frames (they show the step as it was when
+// Shift+F12 was pressed; encoding goes on). Returns true if the event was Esc.
+static bool sweep_gif_event(Window *w, const SDL_Event *ev) {
+    if (!w->gif) return false;
+    if (ev->type == SDL_KEYDOWN && ev->key.keysym.sym == SDLK_ESCAPE) { finish_sweep_gif(w, true); return true; }
+    if (ev->type != SDL_KEYDOWN && ev->type != SDL_MOUSEBUTTONDOWN && ev->type != SDL_MOUSEWHEEL && ev->type != SDL_DROPFILE)
+        return false;
+    double t0 = now_s();
+    while (sweep_gif_next(w->gif)) {}
+    w->gif_draw_s += now_s() - t0;
+    return false;
 }
 
 // ---- start and end ---------------------------------------------------------------------
@@ -263,7 +345,7 @@ static int open_screens(Window *w, int argc, char **argv) {
     w->lesson_data = lesson_data_create(w->args.data_dir, true); // lesson 10's trainings run on a thread
     w->ctx = (ScreenContext){.lang = (Lang)w->args.lang, .data_dir = w->args.data_dir, .cifar_error = w->cifar_error,
                              .cifar_loading = true, .lesson_data = w->lesson_data, .theme_name = THEME_NAMES[w->args.theme],
-                             .theme = &w->theme, .argc = argc, .argv = argv};
+                             .theme = &w->theme, .argc = argc, .argv = argv, .can_fetch = true};
     if (w->args.image) w->ctx.picture = &w->picture, w->ctx.use_picture = true;
     if (w->args.net) w->ctx.net = &w->net, w->ctx.net_file = w->args.net;
     if (!(w->lessons = player_create_for(&w->ctx, w->args.lesson, w->args.step - 1, &err))) {
@@ -281,6 +363,8 @@ static int open_screens(Window *w, int argc, char **argv) {
 }
 
 static void close_screens(Window *w) {
+    if (w->gif) sweep_gif_end(w->gif, true, NULL); // before the player it draws
+    data_fetch_free(w->fetch); // a running download is cancelled (its partial file kept) and joined
     if (w->train) w->train->destroy(w->train);
     w->lessons->destroy(w->lessons);
     lesson_data_free(w->lesson_data); // after the screens: it stops and joins the measurement worker
@@ -297,6 +381,89 @@ static void load_data(Window *w) {
     w->redraw = true;
 }
 
+// ---- the download (D without data) ------------------------------------------------------
+
+static bool data_missing(const Window *w) { return !w->ctx.cifar && !w->ctx.cifar_loading; }
+
+// D: starts fetching CIFAR-10 into the folder the window reads (the default is
+// the XDG one of --batch fetch-data); the card shows its progress.
+static void start_fetch(Window *w) {
+    if (!w->fetch) w->fetch = data_fetch_create();
+    ClError err;
+    if (data_fetch_start(w->fetch, w->args.data_dir, &err) != 0) {
+        snprintf(w->toast, sizeof w->toast, "\xE2\x9A\xA0 %.1000s", err.msg);
+        w->toast_until = now_s() + 5;
+        return;
+    }
+    printf("fetch: downloading CIFAR-10 into %s\n", w->args.data_dir);
+    fflush(stdout);
+    data_fetch_progress(w->fetch, &w->fetch_seen);
+    w->fetch_card = true;
+    w->redraw = true;
+}
+
+// The data has arrived: the test set for the lessons, the training images of
+// lessons 8-10 and a training screen with data, without a restart.
+static void use_fetched_data(Window *w) {
+    load_data(w);
+    lesson_data_retry(w->lesson_data);
+    if (w->train) { // made without data: make it again with the data
+        bool current = w->cur == w->train;
+        w->train->destroy(w->train);
+        ClError err;
+        if (!(w->train = train_screen_create(&w->ctx, &err))) fprintf(stderr, "convlab: %s\n", err.msg);
+        if (current) show(w, w->train ? w->train : w->lessons);
+    }
+}
+
+// A fetch ended: done loads the data, cancelled says what is kept, failed keeps the card with the error.
+static void fetch_ended(Window *w) {
+    const FetchProgress *p = &w->fetch_seen;
+    if (p->state == FETCH_CANCELLED) printf("fetch: cancelled: %lld bytes kept for the next D to resume\n", p->bytes);
+    else printf("fetch: %s: %s\n", p->state == FETCH_DONE ? "done" : "failed", p->line);
+    fflush(stdout);
+    if (p->state == FETCH_FAILED) return;
+    w->fetch_card = false;
+    if (p->state == FETCH_DONE) use_fetched_data(w);
+    fetch_panel_outcome(w->toast, sizeof w->toast, p, w->ctx.lang);
+    if (p->state == FETCH_DONE && !w->ctx.cifar) // complete by the script's checks, yet unreadable
+        snprintf(w->toast, sizeof w->toast, "\xE2\x9A\xA0 %.1000s", w->cifar_error);
+    w->toast_until = now_s() + 5;
+}
+
+// Polls a fetch (before drawing: the card draws w->fetch_seen).
+static void poll_fetch(Window *w) {
+    if (!w->fetch) return;
+    FetchProgress p;
+    data_fetch_progress(w->fetch, &p);
+    if (p.state != w->fetch_seen.state || p.phase != w->fetch_seen.phase || p.bytes != w->fetch_seen.bytes ||
+        p.total != w->fetch_seen.total)
+        w->redraw = true;
+    w->fetch_seen = p;
+    if (data_fetch_reap(w->fetch)) { fetch_ended(w); w->redraw = true; }
+}
+
+// While the card is shown it takes the keys: Esc / C cancel a running fetch
+// (or close the card of a failed one), D retries a failed one; Q, F, F11 still
+// work, the rest waits. Returns true if the event was the card's.
+static bool fetch_card_event(Window *w, const SDL_Event *ev) {
+    if (!w->fetch_card) return false;
+    if (ev->type == SDL_MOUSEBUTTONDOWN || ev->type == SDL_MOUSEWHEEL) return true;
+    if (ev->type != SDL_KEYDOWN) return false;
+    SDL_Keycode k = ev->key.keysym.sym;
+    bool running = w->fetch_seen.state == FETCH_RUNNING;
+    if (k == SDLK_ESCAPE || k == SDLK_c) {
+        if (running) data_fetch_cancel(w->fetch, SIGTERM);
+        else w->fetch_card = false;
+        w->redraw = true;
+    } else if (k == SDLK_d && !running) {
+        start_fetch(w);
+    } else if (k == SDLK_q || k == SDLK_f || k == SDLK_F11) {
+        return false;
+    }
+    return true;
+}
+
 // ---- events and frames -------------------------------------------------------------------
 
 // The keys no screen took: F/F11 fullscreen, F12 screenshot, Shift+F12 sweep
@@ -304,10 +471,11 @@ static void load_data(Window *w) {
 static void global_key(Window *w, SDL_Keycode k, Uint16 mod) {
     bool fs = SDL_GetWindowFlags(w->win) & (SDL_WINDOW_FULLSCREEN | SDL_WINDOW_FULLSCREEN_DESKTOP);
     if (k == SDLK_f || k == SDLK_F11) { SDL_SetWindowFullscreen(w->win, fs ? 0 : SDL_WINDOW_FULLSCREEN_DESKTOP); w->redraw = true; }
-    else if (k == SDLK_F12 && (mod & KMOD_SHIFT) && w->cur == w->lessons) w->want_gif = true;
+    else if (k == SDLK_F12 && (mod & KMOD_SHIFT) && w->cur == w->lessons && !w->gif) w->want_gif = true;
     else if (k == SDLK_F12) w->want_shot = true;
     else if (k == SDLK_ESCAPE) { if (fs) { SDL_SetWindowFullscreen(w->win, 0); w->redraw = true; } else w->quit = true; }
     else if (k == SDLK_q) w->quit = true;
+    else if (k == SDLK_d && data_missing(w)) start_fetch(w);
 }
 
 // A picture file dropped on the window replaces the student's picture; a
@@ -327,9 +495,11 @@ static void handle_drop(Window *w, const SDL_Event *ev) {
 }
 
 static void handle_event(Window *w, const SDL_Event *ev) {
+    if (sweep_gif_event(w, ev)) return;
     handle_drop(w, ev);
-    ScreenAction act = w->cur->handle_event(w->cur, ev, w->canvas);
     if (ev->type == SDL_QUIT) w->quit = true;
+    if (fetch_card_event(w, ev)) return;
+    ScreenAction act = w->cur->handle_event(w->cur, ev, w->canvas);
     if (ev->type == SDL_WINDOWEVENT &&
         (ev->window.event == SDL_WINDOWEVENT_SIZE_CHANGED || ev->window.event == SDL_WINDOWEVENT_EXPOSED))
         w->redraw = true;
@@ -349,7 +519,9 @@ static void handle_event(Window *w, const SDL_Event *ev) {
 static void draw_frame(Window *w) {
     canvas_begin_frame(w->canvas);
     w->cur->draw(w->cur, w->canvas);
-    draw_toast(w, w->canvas, now_s());
+    if (w->fetch_card) fetch_panel_draw(w->canvas, &w->fetch_seen, w->ctx.lang);
+    if (w->gif) draw_gif_note(w, w->canvas);
+    else draw_toast(w, w->canvas, now_s());
     canvas_end_frame(w->canvas);
     w->redraw = false;
     char t[256];
@@ -369,9 +541,13 @@ static void run(Window *w) {
             handle_event(w, &ev);
         if (w->quit) break;
         if (w->cur->update(w->cur, now_s(), &wake)) w->redraw = true;
+        poll_fetch(w);
+        if (w->fetch_seen.state == FETCH_RUNNING && (wake < 0 || wake > 0.1)) wake = 0.1; // the progress bar moves
         if (w->redraw) draw_frame(w);
         if (w->want_shot) { screenshot(w); w->want_shot = false; w->redraw = true; }
-        if (w->want_gif) { save_sweep_gif(w); w->want_gif = false; w->redraw = true; }
+        if (w->want_gif) { start_sweep_gif(w); w->want_gif = false; w->redraw = true; }
+        advance_sweep_gif(w);
+        if (w->gif) wake = w->gif_drawing ? 0 : 0.02; // the next frames at once, then the encoder's end
         if (w->toast[0] && now_s() >= w->toast_until) { w->toast[0] = 0; w->redraw = true; } // take the message away
         if (w->toast[0] && (wake < 0 || wake > w->toast_until - now_s())) wake = w->toast_until - now_s();
         if (first) {

@@ -39,6 +39,7 @@ fi
 final="$dest/$name"
 tarball="$dest/cifar-10-binary.tar.gz"   # complete download, not yet verified
 part="$tarball.part"                      # transfer in progress (resumable)
+headers="$dest/.fetch.headers"            # the server's headers: the window's progress bar reads the size
 
 # check_dir DIR: prints the first problem found (empty output: DIR is complete).
 check_dir() {
@@ -67,7 +68,7 @@ fi
 
 problem=$(check_dir "$final")
 if [ -z "$problem" ]; then
-    rm -f "$tarball" "$part"   # leftovers of an earlier failed run are of no use now
+    rm -f "$tarball" "$part" "$headers"   # leftovers of an earlier failed run are of no use now
     echo "$me: CIFAR-10 is already complete in $final; nothing to do"
     exit 0
 fi
@@ -85,8 +86,9 @@ if [ ! -f "$tarball" ]; then
     if [ -t 2 ]; then progress=--progress-bar; else progress=-sS; fi
     echo "$me: downloading $url" >&2
     curl_err=$(mktemp)
-    http_code=$(curl -fL $progress --retry 2 --connect-timeout 30 -C - -o "$part" -w '%{http_code}' "$url" 2>"$curl_err")
+    http_code=$(curl -fL $progress --retry 2 --connect-timeout 30 -C - -D "$headers" -o "$part" -w '%{http_code}' "$url" 2>"$curl_err")
     rc=$?
+    rm -f "$headers"
     msg=$(grep -v '^[[:space:]]*$' "$curl_err" | grep -v '#' | tail -n 1)
     rm -f "$curl_err"
     # A resume of an already complete file gets HTTP 416: the part is whole.

@@ -299,3 +299,14 @@ bool lesson_data_busy(LessonData *d) {
     pthread_mutex_unlock(&s->lock);
     return busy;
 }
+
+void lesson_data_retry(LessonData *d) {
+    Service *s = (Service *)d;
+    pthread_mutex_lock(&s->lock);
+    if (s->train_set.n == 0) {
+        s->train_tried = false;
+        s->train_why[0] = 0;
+    }
+    s->generation++;
+    pthread_mutex_unlock(&s->lock);
+}

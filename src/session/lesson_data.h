@@ -32,4 +32,9 @@ unsigned lesson_data_generation(LessonData *d);
 // True while the worker has work.
 bool lesson_data_busy(LessonData *d);
 
+// CIFAR-10 has just arrived in data_dir (the window downloaded it): a failed
+// read of the training images is forgotten, so the next request reads them,
+// and the generation increases (the player recomputes its step).
+void lesson_data_retry(LessonData *d);
+
 #endif

@@ -349,7 +349,7 @@ static bool navigation_key(Player *p, SDL_Keycode k) {
 
 // The letters of the adjust bar (live parameters; R resets them).
 static bool adjust_letter(Player *p, SDL_Keycode k, bool shift) {
-    if (p->cur < 0 || !p->lessons[p->cur].ok || k < SDLK_a || k > SDLK_z) return false;
+    if (p->cur < 0 || !p->lessons[p->cur].ok || k < SDLK_a || k > SDLK_z || p->scene.needs_data) return false;
     const Lesson *les = &p->lessons[p->cur].lesson;
     if (k == SDLK_r && p->overrides.n > 0) { p->overrides.n = 0; recompute(p, false); return true; }
     if (!adjust_key(&p->overrides, les, &les->steps[p->step], (char)k, shift)) return false;
@@ -695,14 +695,15 @@ static void draw_visual(Canvas *c, const Player *p, const Lesson *les, const Les
     const Theme *th = canvas_theme(c);
     Lang L = p->ctx->lang;
     const Scene *sc = &p->scene;
-    float bar_h = adjust_bar_height(c, les, st);
+    float bar_h = sc->needs_data ? 0 : adjust_bar_height(c, les, st); // nothing to adjust without the data
     if (bar_h > 0) {
         area.h -= bar_h + th->gap / 2;
         f->n_chips = adjust_bar_draw(c, (Rect){area.x, area.y + area.h + th->gap / 2, area.w, bar_h}, L, les, st,
                                      &p->overrides, f->chips);
     }
     bool transition = p->animating && p->have_prev;
-    ViewCtx v = {c, th, L, area, transition ? &p->prev : NULL, transition ? ui_ease(p->anim_t) : 1, &f->hits};
+    ViewCtx v = {c, th, L, area, transition ? &p->prev : NULL, transition ? ui_ease(p->anim_t) : 1, &f->hits,
+                 p->ctx->can_fetch ? p->ctx->data_dir : NULL};
     view_draw_scene(&v, sc);
     if (sc->from_image && !sc->needs_data && !p->is_static) {
         TextStyle hs = ts(c, th->font_small, th->text_muted, false);
@@ -726,7 +727,7 @@ static void player_draw(Screen *s, Canvas *c) {
     if (!e) {
         draw_index(p, c);
     } else if (!e->ok) {
-        ViewCtx v = {c, th, p->ctx->lang, (Rect){th->margin, top, W - 2 * th->margin, H - top - th->margin}, NULL, 1, &f->hits};
+        ViewCtx v = {c, th, p->ctx->lang, (Rect){th->margin, top, W - 2 * th->margin, H - top - th->margin}, NULL, 1, &f->hits, NULL};
         view_message(&v, "\xE2\x9A\xA0 lesson file error", e->error, th->error);
     } else {
         const Scene *sc = &p->scene;

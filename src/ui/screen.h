@@ -46,6 +46,7 @@ typedef struct {
     bool use_picture;         // lesson steps show it in place of their CIFAR image (V toggles)
     const NetSpec *net;       // --net FILE: the network of lesson 8 and the training screen; NULL: CNNNet
     const char *net_file;     // its path (the training screen builds its runs from it), or NULL
+    bool can_fetch;           // the driver downloads CIFAR-10 into data_dir when D is pressed (the window)
 } ScreenContext;
 
 typedef struct Screen Screen;

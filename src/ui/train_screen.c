@@ -334,6 +334,17 @@ static void train_destroy(Screen *s) {
     free(s);
 }
 
+// The status without data: in the window, that D downloads it (without a
+// session D is not the seed key: the window gets it), and the reason unless it
+// is only that the folder is not there.
+static void describe_no_data(char *out, size_t n, const ScreenContext *ctx, const char *dir, const char *why) {
+    bool zh = ctx->lang == LANG_ZH, missing = strstr(why, "no such directory") != NULL;
+    if (!ctx->can_fetch) { snprintf(out, n, "no training data: %s", why); return; }
+    snprintf(out, n, zh ? "还没有训练数据。按 D 立即下载 CIFAR-10（约 170 MB），保存到 %s。%s%s"
+                        : "No training data yet. Press D to download CIFAR-10 now (about 170 MB) into %s.%s%s",
+             dir, missing ? "" : "\n", missing ? "" : why);
+}
+
 Screen *train_screen_create(ScreenContext *ctx, ClError *err) {
     TrainScreen *t = cl_calloc(1, sizeof *t);
     t->ctx = ctx;
@@ -352,7 +363,7 @@ Screen *train_screen_create(ScreenContext *ctx, ClError *err) {
         t->session = train_session_create(&t->view.settings, &t->cifar, &derr);
         if (!t->session) snprintf(t->status, sizeof t->status, "%s", derr.msg);
     } else {
-        snprintf(t->status, sizeof t->status, "no training data: %s", derr.msg);
+        describe_no_data(t->status, sizeof t->status, ctx, dir, derr.msg);
     }
     t->empty.config = t->view.settings;
     t->empty.epoch = 1;

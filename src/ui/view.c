@@ -2,6 +2,7 @@
  * view shares (the picture with its crop, centred messages).
  */
 #include "ui/view.h"
+#include "ui/fetch_panel.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -164,10 +165,20 @@ void view_draw_scene(ViewCtx *v, const Scene *sc) {
         return;
     }
     if (sc->needs_data) {
-        char body[1200];
-        snprintf(body, sizeof body, "%s\n\n%s",
-                 v->lang == LANG_ZH ? "下载数据（约 170 MB）后重新打开这一课：\n**make data**" : "Download it (about 170 MB), then reopen this lesson:\n**make data**",
-                 sc->error);
+        char body[6000];
+        if (v->fetch_dir) { // the window downloads it itself and shows the step when it is there
+            char dir[4200];
+            fetch_panel_short_dir(dir, sizeof dir, v->fetch_dir);
+            // "DIR: no such directory" says nothing the offer does not; any other problem is shown
+            bool missing = strstr(sc->error, "no such directory") != NULL;
+            snprintf(body, sizeof body, "%s\n%s\n\n%s%s%s",
+                     v->lang == LANG_ZH ? "按 **D** 立即下载 CIFAR-10（约 170 MB），保存到" : "Press **D** to download CIFAR-10 now (about 170 MB) into",
+                     dir, v->lang == LANG_ZH ? "或在终端运行 **convlab --batch fetch-data**。" : "or run **convlab --batch fetch-data** in a terminal.",
+                     missing ? "" : "\n\n", missing ? "" : sc->error);
+        } else
+            snprintf(body, sizeof body, "%s\n\n%s",
+                     v->lang == LANG_ZH ? "下载数据（约 170 MB）后重新打开这一课：\n**make data**" : "Download it (about 170 MB), then reopen this lesson:\n**make data**",
+                     sc->error);
         view_message(v, ui_tr(v->lang, "This step uses CIFAR-10 images"), body, v->th->accent);
         return;
     }

@@ -37,6 +37,7 @@ typedef struct {
     const Scene *prev;          // the previous step's scene while animating, else NULL
     float t;                    // eased animation progress 0..1 (1 = settled)
     HitMap *hits;               // grids drawn (may be NULL)
+    const char *fetch_dir;      // non-NULL: D downloads CIFAR-10 into this folder (the "no data" message says so)
 } ViewCtx;
 
 typedef struct {
