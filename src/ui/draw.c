@@ -140,6 +140,7 @@ struct Canvas {
     long hits, misses;
     SDL_Rect clips[CLIP_DEPTH];
     int n_clips;
+    TextLog *log;            // tests: every drawn text, or NULL
 };
 
 static void canvas_refresh_size(Canvas *c) {
@@ -524,6 +525,18 @@ void text_measure(Canvas *c, const char *utf8, float size, bool bold, float *w, 
     if (h) *h = (float)th / c->scale;
 }
 
+void canvas_set_text_log(Canvas *c, TextLog *log) { c->log = log; }
+
+static void log_text(TextLog *log, const char *utf8, Rect box, float size) {
+    if (log->n < log->cap) {
+        TextLogEntry *e = &log->entries[log->n];
+        snprintf(e->text, sizeof e->text, "%s", utf8);
+        e->box = box;
+        e->size = size;
+    }
+    log->n++;
+}
+
 // Draws runs on a common baseline: the line's own (max ascent of its runs), or
 // with `mixed` the baseline of a line that could hold both fonts, so that the
 // separately drawn words of a wrapped CJK + Latin paragraph line up.
@@ -547,6 +560,7 @@ static float draw_text_impl(Canvas *c, float x, float y, const char *utf8, TextS
     else if (st.align == ALIGN_RIGHT) px_x -= (float)tw;
     if (st.vcenter) px_y -= (float)th * 0.5f;
     int cx = (int)lrintf(px_x), cy = (int)lrintf(px_y);
+    if (c->log) log_text(c->log, utf8, (Rect){px_x / c->scale, px_y / c->scale, (float)tw / c->scale, (float)th / c->scale}, st.size);
     for (int i = 0; i < n; i++) {
         if (es[i]->tex) {
             SDL_SetTextureAlphaMod(es[i]->tex, st.color.a);

@@ -20,7 +20,7 @@ static const char *const RGB_NAMES[3] = {"R", "G", "B"};
 static const char *const TRV[][2] = {
     {"PyTorch raises an error", "PyTorch 会报错"}, {"input channels", "输入通道"}, {"input channel", "输入通道"},
     {"channel", "通道"}, {"filter", "滤波器"}, {"filters", "个滤波器"}, {"sums", "各通道的和"},
-    {"weights", "个权重"}, {" + 1 bias", " + 1 个偏置"}, {"output channel", "个输出通道"},
+    {"weights", "个权重"}, {"weight", "个权重"}, {" + 1 bias", " + 1 个偏置"}, {"output channel", "个输出通道"},
     {"output channels", "个输出通道"}, {"of", "共"}, {"bias", "偏置"}, {"weight", "权重"}, {"parameters", "参数"},
 };
 
@@ -319,7 +319,8 @@ static void draw_volume_view(ViewCtx *v, const Scene *sc, const Conv2dScene *e) 
     char buf[160];
     int per = cf->in_channels / cf->groups;
     snprintf(buf, sizeof buf, "%d %s \xC3\x97 (%d\xC3\x97%d\xC3\x97%d %s%s) \xE2\x86\x92 %d %s", cf->out_channels,
-             (v->lang == LANG_ZH ? tr(v, "filters") : cf->out_channels == 1 ? "filter" : "filters"), per, cf->kernel_h, cf->kernel_w, tr(v, "weights"),
+             (v->lang == LANG_ZH ? tr(v, "filters") : cf->out_channels == 1 ? "filter" : "filters"), per, cf->kernel_h, cf->kernel_w,
+             tr(v, per * cf->kernel_h * cf->kernel_w == 1 ? "weight" : "weights"),
              cf->has_bias ? tr(v, " + 1 bias") : "", cf->out_channels, tr(v, cf->out_channels == 1 ? "output channel" : "output channels"));
     float y = a.y + a.h * 0.76f;
     draw_text(c, a.x + a.w / 2, y, buf, style(v, th->font_body, th->kernel, true, ALIGN_CENTER, false));
