@@ -60,3 +60,27 @@ Test(render_labels, chinese_counts_are_parameters) {
     render_log(&log, "../lessons/01_parameters.lesson", 6, LANG_ZH, NULL);
     cr_expect_geq(find_text(&log, "608 个参数"), 0);
 }
+
+// ---- lesson 8: shapes C×H×W, the left-out ReLU ------------------------------------
+
+Test(render_labels, network_table_writes_c_h_w) {
+    TextLog log;
+    render_log(&log, "../lessons/08_cnnnet.lesson", 1, LANG_EN, NULL);
+    const char *want[] = {"3×32×32", "8×28×28", "8×14×14", "16×12×12", "16×6×6"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        cr_expect_geq(find_text(&log, want[i]), 0, "the table writes %s (C×H×W)", want[i]);
+    const char *not_want[] = {"32×32×3", "28×28×8", "14×14×8", "12×12×16", "6×6×16"};
+    for (size_t i = 0; i < sizeof not_want / sizeof not_want[0]; i++)
+        cr_expect_lt(find_text(&log, not_want[i]), 0, "H×W×C shape %s", not_want[i]);
+}
+
+Test(render_labels, network_table_shows_the_left_out_relu_on_fc2) {
+    TextLog log;
+    render_log(&log, "../lessons/08_cnnnet.lesson", 1, LANG_EN, NULL);
+    int fc2 = find_text(&log, "fc2"), left = find_sub(&log, "left out");
+    cr_assert_geq(fc2, 0);
+    cr_expect_geq(left, 0, "the overview says the tutorial's F.relu on fc2 is left out");
+    if (left >= 0) cr_expect_gt(log.entries[left].box.y, log.entries[fc2].box.y, "below the fc2 row");
+    render_log(&log, "../lessons/08_cnnnet.lesson", 10, LANG_ZH, NULL);
+    cr_expect_geq(find_text(&log, "无 ReLU"), 0, "the compact table tags fc2");
+}

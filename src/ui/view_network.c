@@ -112,7 +112,7 @@ static void draw_input_row(ViewCtx *v, const TableLayout *t, float cy, TextStyle
     st.bold = false;
     st.color = th->text;
     if (!t->compact) draw_text(v->c, t->x_mod, cy, zh ? "CIFAR 图像" : "CIFAR image", st);
-    draw_text(v->c, t->x_out, cy, "32\xC3\x97" "32\xC3\x97" "3", st);
+    draw_text(v->c, t->x_out, cy, "3\xC3\x97" "32\xC3\x97" "32", st); // C×H×W
     st.color = th->text_muted;
     draw_text(v->c, t->x_size, cy, zh ? "RGB 三个通道" : "RGB: 3 channels", st);
     st.align = ALIGN_RIGHT;
@@ -138,6 +138,11 @@ static void draw_layer_row(ViewCtx *v, const NetworkExt *e, const TableLayout *t
     if (!t->compact) {
         module_text(l, buf, sizeof buf);
         draw_text(c, t->x_mod, cy, buf, st);
+    } else if (i == e->n_layers - 1 && l->kind == LAYER_LINEAR) { // the tutorial's ReLU on fc2, left out
+        TextStyle rs = st;
+        rs.size = th->font_small * 0.9f;
+        rs.color = th->text_muted;
+        draw_text(c, t->x_name + w + 5, cy, v->lang == LANG_ZH ? "无 ReLU" : "no ReLU", rs);
     } else if (relu_next) {
         TextStyle rs = st;
         rs.size = th->font_small * 0.9f;
@@ -156,6 +161,24 @@ static void draw_layer_row(ViewCtx *v, const NetworkExt *e, const TableLayout *t
     st.bold = l->param_count > 0;
     param_text(e, i, t->compact, buf, sizeof buf);
     draw_text(c, t->x_par, cy, buf, st);
+}
+
+// The tutorial's F.relu on fc2's output, which this net leaves out (a ReLU on
+// the logits is one of lesson 10's bugs): a thin struck-through row in the
+// overview, a "no ReLU" tag on fc2 when compact. Returns the row's height.
+static float draw_left_out_relu(ViewCtx *v, const TableLayout *t, float y, Rect a) {
+    Canvas *c = v->c;
+    const Theme *th = v->th;
+    bool zh = v->lang == LANG_ZH;
+    TextStyle st = text_style(c, th->font_small, th->text_muted);
+    st.vcenter = true;
+    float cy = y + t->relu_h / 2;
+    float w = draw_text(c, t->x_name + 12, cy, "F.relu", st);
+    draw_line(c, t->x_name + 10, cy, t->x_name + 14 + w, cy, 1.5f, th->text_muted);
+    draw_text(c, t->x_mod, cy, zh ? "教程有，这里去掉了" : "in the tutorial, left out here", st);
+    draw_text(c, t->x_size, cy, zh ? "logits 上的 ReLU 是个错误（第 10 课）" : "a ReLU on the logits is a bug (lesson 10)", st);
+    (void)a;
+    return t->relu_h;
 }
 
 // Row i (-1: the input) at y, with its background (feature-extractor tint,
@@ -217,6 +240,8 @@ static float draw_table(ViewCtx *v, const NetworkExt *e, Rect a, bool compact) {
         if (compact && i >= 0 && is_relu(&e->layers[i])) continue;
         y += draw_table_row(v, e, &t, i, focus_row, y, a);
     }
+    // the last Linear (fc2) without the tutorial's ReLU after it
+    if (!compact && e->n_layers > 0 && e->layers[e->n_layers - 1].kind == LAYER_LINEAR) y += draw_left_out_relu(v, &t, y, a);
     return draw_table_total(v, e, &t, a, y);
 }
 
