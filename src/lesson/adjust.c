@@ -11,6 +11,9 @@
 
 // Every parameter a lesson may make adjustable. Letters avoid the player's
 // own keys (P N L I T F Q). Ranges are the defaults; `name:lo..hi` narrows them.
+// A letter may serve two parameters that never share a step (adjust_params
+// refuses a step that declares both): K is kernel_size in the convolution
+// lessons and the tutorial's break in lesson 10, as on the training screen.
 static const AdjustParam PARAMS[] = {
     {"kernel_size", 'k', 1, 7, 3, false},
     {"stride", 's', 1, 4, 1, false},
@@ -23,7 +26,7 @@ static const AdjustParam PARAMS[] = {
     {"bias", 'b', 0, 1, 1, true},
     {"ceil_mode", 'm', 0, 1, 0, true},
     {"input_size", 'w', 1, 12, 4, false},
-    {"tutorial_break", 'x', 0, 1, 1, true},  // lesson 10: the tutorial's three causes of 9 %
+    {"tutorial_break", 'k', 0, 1, 1, true},  // lesson 10: the tutorial's three causes of 9 %; K as on the training screen
     {"relu_logits", 'u', 0, 1, 1, true},     // U as on the training screen (R resets)
     {"epochs", 'e', 1, 3, 1, false},
 };
@@ -48,6 +51,10 @@ int adjust_params(const Lesson *l, const LessonStep *st, AdjustParam out[ADJUST_
         }
         if (n == ADJUST_MAX) return cl_fail(err, "%s:%d: adjust: more than %d parameters", l->path, line, ADJUST_MAX);
         AdjustParam p = PARAMS[i];
+        for (int j = 0; j < n; j++)
+            if (out[j].letter == p.letter)
+                return cl_fail(err, "%s:%d: adjust: '%s' and '%s' share the key %c; declare one of them per step", l->path,
+                               line, out[j].key, p.key, p.letter - 'a' + 'A');
         if (colon) {
             int lo, hi;
             if (sscanf(colon + 1, "%d..%d", &lo, &hi) != 2 || lo > hi || lo < PARAMS[i].lo || hi > PARAMS[i].hi)
