@@ -5,6 +5,7 @@
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "golden.h"
@@ -13,11 +14,35 @@
 
 static TextLogEntry ENTRIES[LOG_CAP];
 
-// Draws lesson `file` at `step` with an optional live setting; fills log.
+// A small synthetic CIFAR (20 test images, every class twice, plain gradients)
+// for steps that show a picture; kept for the process.
+static const Cifar *synthetic(void) {
+    static Cifar c;
+    static bool made;
+    if (made) return &c;
+    CifarSet *sets[2] = {&c.train, &c.test};
+    for (int k = 0; k < 2; k++) {
+        CifarSet *s = sets[k];
+        s->n = 20;
+        s->labels = malloc(20);
+        s->pixels = malloc((size_t)20 * CIFAR_PIXELS);
+        for (int i = 0; i < 20; i++) {
+            s->labels[i] = (uint8_t)(i % CIFAR_CLASSES);
+            for (int p = 0; p < CIFAR_PIXELS; p++) s->pixels[(size_t)i * CIFAR_PIXELS + p] = (uint8_t)((p * 7 + i * 13) % 256);
+        }
+    }
+    static const char *const NAMES[] = {"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"};
+    for (int k = 0; k < CIFAR_CLASSES; k++) snprintf(c.class_names[k], sizeof c.class_names[k], "%s", NAMES[k]);
+    made = true;
+    return &c;
+}
+
+// Draws lesson `file` at `step` with an optional live setting (and the
+// synthetic data set); fills log.
 static void render_log(TextLog *log, const char *file, int step, Lang lang, const char *set) {
     *log = (TextLog){ENTRIES, LOG_CAP, 0};
     golden_set_text_log(log);
-    SDL_FreeSurface(golden_render(&(GoldenFrame){file, step, lang, false, NULL, set}));
+    SDL_FreeSurface(golden_render(&(GoldenFrame){file, step, lang, false, synthetic(), set}));
     golden_set_text_log(NULL);
     cr_assert_leq(log->n, LOG_CAP, "the frame drew %d texts, more than the log holds", log->n);
 }
@@ -83,4 +108,25 @@ Test(render_labels, network_table_shows_the_left_out_relu_on_fc2) {
     if (left >= 0) cr_expect_gt(log.entries[left].box.y, log.entries[fc2].box.y, "below the fc2 row");
     render_log(&log, "../lessons/08_cnnnet.lesson", 10, LANG_ZH, NULL);
     cr_expect_geq(find_text(&log, "无 ReLU"), 0, "the compact table tags fc2");
+}
+
+// ---- grid index labels (lessons 3, 5) ------------------------------------------------
+
+// Lesson 3 talks about "column 2" and "column 6": the input grid numbers its
+// rows and columns from 0 (as PyTorch indexes), at a readable size.
+Test(render_labels, stride_grid_numbers_rows_and_columns_from_0) {
+    TextLog log;
+    render_log(&log, "../lessons/03_stride.lesson", 6, LANG_EN, NULL);
+    int seen[7] = {0};
+    for (int i = 0; i < log.n; i++) {
+        const TextLogEntry *e = &log.entries[i];
+        if (e->size == 14 && e->text[0] >= '0' && e->text[0] <= '6' && e->text[1] == 0) seen[e->text[0] - '0']++;
+    }
+    for (int k = 0; k < 7; k++) cr_expect_eq(seen[k], 2, "index %d drawn once for its row and once for its column (got %d)", k, seen[k]);
+}
+
+Test(render_labels, volume_box_says_where_it_is) {
+    TextLog log;
+    render_log(&log, "../lessons/05_multichannel.lesson", 7, LANG_EN, NULL);
+    cr_expect_geq(find_sub(&log, "rows 14–16, columns 20–22 (from 0"), 0, "the box's place, 0-based, as the text says");
 }

@@ -94,8 +94,9 @@ static float output_gap(ViewCtx *v, const Scene *sc, bool is_pool) {
 static void choose_cells(ConvSizes *z, ViewCtx *v, const ConvLayout *L, Rect a, float img_side) {
     const Theme *th = v->th;
     int n_cols = 1 + L->has_kern + L->has_out;
-    float avail_w = a.w - COL_GAP * (float)(n_cols - 1) - (L->gap_out - COL_GAP) - 16;
-    float avail_h = a.h - L->label_h - 30;
+    float gutter = L->in.index_labels ? GRID_INDEX_GUTTER : 0; // the input's row and column numbers
+    float avail_w = a.w - COL_GAP * (float)(n_cols - 1) - (L->gap_out - COL_GAP) - 16 - gutter;
+    float avail_h = a.h - L->label_h - 30 - gutter;
     z->cell = z->kcell = z->img_block = 0;
     z->img_side = img_side;
     for (float side = img_side; ; side -= 32) {
@@ -189,18 +190,20 @@ static void layout(ViewCtx *v, const Scene *sc, bool is_pool, ConvLayout *L) {
     L->has_prod = L->has_kern && (sc->show & SHOW_PRODUCTS) && sc->win_oy >= 0;
     L->has_out = (sc->show & SHOW_OUTPUT) && sc->output.rows > 0;
     L->gap_out = output_gap(v, sc, is_pool);
+    L->in.index_labels = (sc->show & SHOW_INDICES) != 0; // (place_input keeps it)
     ConvSizes z;
     measure_cells(&z, sc, is_pool, L);
     choose_cells(&z, v, L, a, L->has_img ? floorf(fminf(a.h * 0.3f, 200) / 32) * 32 : 0);
     int n_cols = 1 + L->has_kern + L->has_out;
     float in_px_h = (float)z.in_h * z.cell, out_px_h = (float)z.out_h * z.cell;
-    float col1_h = z.img_block + in_px_h + (sc->from_image ? 24 : 0);
+    float gutter = L->in.index_labels ? GRID_INDEX_GUTTER : 0;
+    float col1_h = z.img_block + in_px_h + (sc->from_image ? 24 : 0) + gutter;
     float k_px_h = (float)z.kh * z.kcell * (L->has_prod ? 2 : 1) + z.kstack_extra;
     float content_h = fmaxf(fmaxf(col1_h, out_px_h), k_px_h);
     float col1_w = fmaxf((float)z.in_w * z.cell, z.img_side);
     float total_w = col1_w + (float)z.kw * z.kcell + (float)z.out_w * z.cell + COL_GAP * (float)(n_cols - 1) +
-                    (L->gap_out - COL_GAP);
-    float x = a.x + (a.w - total_w) / 2;
+                    (L->gap_out - COL_GAP) + gutter;
+    float x = a.x + (a.w - total_w) / 2 + gutter;
     float top = a.y + L->label_h + (a.h - L->label_h - content_h) / 2;
     float in_y = top + (content_h - col1_h) / 2 + z.img_block;
     float mid = in_y + in_px_h / 2;
@@ -308,7 +311,8 @@ static void draw_input(ViewCtx *v, const Scene *sc, bool is_pool, ConvLayout *L)
         float nw;
         text_measure(c, note, th->font_small, false, &nw, NULL);
         float nx = fminf(fmaxf(gr.x + gr.w / 2 - nw / 2, v->area.x), v->area.x + v->area.w - nw); // stay inside the area
-        draw_text(c, nx, gr.y + gr.h + 6, note, text_style(c, th->font_small, th->text_muted));
+        float ny = gr.y + gr.h + 6 + (L->in.index_labels ? GRID_INDEX_GUTTER - 4 : 0); // under the column numbers
+        draw_text(c, nx, ny, note, text_style(c, th->font_small, th->text_muted));
     }
     if (sc->show & SHOW_ORIGINS) {
         if (is_pool) draw_origins(v, &L->in, sc, sc->pool.kernel_h, sc->pool.kernel_w, sc->pool.stride_h, sc->pool.stride_w,
