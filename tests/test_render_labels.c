@@ -130,3 +130,18 @@ Test(render_labels, volume_box_says_where_it_is) {
     render_log(&log, "../lessons/05_multichannel.lesson", 7, LANG_EN, NULL);
     cr_expect_geq(find_sub(&log, "rows 14–16, columns 20–22 (from 0"), 0, "the box's place, 0-based, as the text says");
 }
+
+// ---- lesson 7: a real feature map's numbers are readable ------------------------------
+
+Test(render_labels, feature_map_digits_are_at_least_14px) {
+    TextLog log;
+    render_log(&log, "../lessons/07_pooling.lesson", 11, LANG_EN, NULL);
+    int numbers = 0;
+    for (int i = 0; i < log.n; i++) {
+        const char *t = log.entries[i].text;
+        if (!t[0] || strspn(t, "0123456789") != strlen(t) || log.entries[i].box.y > 700) continue; // cells, not the formula bar
+        numbers++;
+        cr_expect_geq(log.entries[i].size, 14, "'%s' at %.0f px", t, (double)log.entries[i].size);
+    }
+    cr_expect_geq(numbers, 64 + 1, "the 8×8 feature map and the output show their numbers");
+}

@@ -327,8 +327,14 @@ static void draw_input(ViewCtx *v, const Scene *sc, bool is_pool, ConvLayout *L)
             bool current = sc->win_oy >= 0 && i == sc->win_oy * sc->output.cols + sc->win_ox;
             if (!current && (sc->win_oy >= 0 || i >= sc->n_filled || small)) continue;
             int idx = sc->indices[i];
-            draw_rect_outline(c, grid_cell_rect(&L->in, idx / sc->input.cols, idx % sc->input.cols),
-                              fmaxf(th->line_thick, L->in.cell * 0.08f), th->argmax_outline);
+            Rect cr = grid_cell_rect(&L->in, idx / sc->input.cols, idx % sc->input.cols);
+            if (L->in.heat != HEAT_NONE) { // a heat map has no gold fill: a gold frame, ringed for contrast
+                float t = fmaxf(3, L->in.cell * 0.12f);
+                draw_rect_outline(c, cr, t, th->argmax);
+                draw_rect_outline(c, (Rect){cr.x - 1.5f, cr.y - 1.5f, cr.w + 3, cr.h + 3}, 1.5f, th->argmax_outline);
+                continue;
+            }
+            draw_rect_outline(c, cr, fmaxf(th->line_thick, L->in.cell * 0.08f), th->argmax_outline);
         }
     }
 }

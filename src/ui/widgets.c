@@ -119,6 +119,9 @@ void widget_grid(Canvas *c, const GridSpec *g) {
             if (w > maxw) maxw = w;
         }
         font = fminf(fminf(ref * (g->cell - 6) * 0.92f / maxw, g->cell * 0.52f), th->font_cell * 1.6f); // 3 px + 4% air a side
+        // numbers are >= 14 px at 1280x800 (the back of a lecture hall): take
+        // less air rather than a smaller size while 14 px still fits
+        if (font < GRID_MIN_FONT && maxw * GRID_MIN_FONT / ref <= g->cell - 3) font = GRID_MIN_FONT;
         if (font < 13) font = 0; // unreadable on a projector: hover instead
     }
     bool values = g->values && font > 0;

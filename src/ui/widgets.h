@@ -34,6 +34,9 @@ typedef struct {
                                 // indexes; padding cells unnumbered); callers leave GRID_INDEX_GUTTER free
 } GridSpec;
 
+// The smallest size of numbers in cells when they fit (logical px at 1280x800).
+#define GRID_MIN_FONT 14
+
 // Room (logical px) index labels take left of and under a grid.
 #define GRID_INDEX_GUTTER 24
 
