@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "golden.h"
+#include "ui/theme.h"
 
 #define LOG_CAP 4096
 
@@ -144,4 +145,46 @@ Test(render_labels, feature_map_digits_are_at_least_14px) {
         cr_expect_geq(log.entries[i].size, 14, "'%s' at %.0f px", t, (double)log.entries[i].size);
     }
     cr_expect_geq(numbers, 64 + 1, "the 8×8 feature map and the output show their numbers");
+}
+
+// ---- lesson 3: "never read" has its own marker, clear of the digits --------------------
+
+// Centre of index label `s` (a size-14 entry; rows: the one left of the grid).
+static bool index_centre(const TextLog *log, const char *s, bool row, float *x, float *y) {
+    for (int i = 0; i < log->n; i++) {
+        const TextLogEntry *e = &log->entries[i];
+        if (e->size != 14 || strcmp(e->text, s) != 0) continue;
+        bool is_row = e->box.x < 50; // row numbers sit left of the grid
+        if (is_row != row) continue;
+        *x = e->box.x + e->box.w / 2;
+        *y = e->box.y + e->box.h / 2;
+        return true;
+    }
+    return false;
+}
+
+Test(render_labels, never_read_cells_keep_their_digit_clear) {
+    TextLog log;
+    *(&log) = (TextLog){ENTRIES, LOG_CAP, 0};
+    golden_set_text_log(&log);
+    SDL_Surface *s = golden_render(&(GoldenFrame){"../lessons/03_stride.lesson", 6, LANG_EN, false, NULL, NULL});
+    golden_set_text_log(NULL);
+    float cx5, cx6, cy0, tmp;
+    cr_assert(index_centre(&log, "5", false, &cx5, &tmp) && index_centre(&log, "6", false, &cx6, &tmp));
+    cr_assert(index_centre(&log, "0", true, &tmp, &cy0));
+    float cell = cx6 - cx5;
+    cr_assert_gt(cell, 20);
+    Theme th;
+    theme_default_light(&th);
+    // the never-read cell (row 0, column 6): its middle (the digit's band, away
+    // from the frame and the corner cross) has no line of the marker's colour
+    int lines = 0;
+    const uint8_t *p = s->pixels;
+    for (int y = (int)(cy0 - cell * 0.3f); y < (int)(cy0 + cell * 0.3f); y++)
+        for (int x = (int)(cx6 - cell * 0.3f); x < (int)(cx6 + cell * 0.15f); x++) {
+            const uint8_t *q = p + y * s->pitch + 4 * x;
+            if (abs(q[0] - th.skipped.r) < 12 && abs(q[1] - th.skipped.g) < 12 && abs(q[2] - th.skipped.b) < 12) lines++;
+        }
+    cr_expect_lt(lines, 10, "no hatch or cross over the digit (%d marker pixels)", lines);
+    SDL_FreeSurface(s);
 }

@@ -243,6 +243,25 @@ static void draw_symbol(ViewCtx *v, float x, float y, const char *s) {
 }
 
 // Marks where each window starts (stride) and the input cells no window reads.
+// A cell no window reads: its own marker, not the padding's hatch, and clear
+// of the digit in the middle — a dashed inner frame and a small cross in the
+// top-right corner.
+static void draw_never_read(ViewCtx *v, Rect r) {
+    const Theme *th = v->th;
+    Rgba veil = th->skipped; // greyed a little, the digit stays readable
+    veil.a = 60;
+    draw_fill_rect(v->c, r, veil);
+    float in = fmaxf(2, r.w * 0.06f), t = fmaxf(2.5f, r.w * 0.06f);
+    float x0 = r.x + in, y0 = r.y + in, x1 = r.x + r.w - in, y1 = r.y + r.h - in, dash = fmaxf(3, r.w * 0.1f);
+    draw_dashed_line(v->c, x0, y0, x1, y0, t * 0.7f, dash, th->skipped);
+    draw_dashed_line(v->c, x1, y0, x1, y1, t * 0.7f, dash, th->skipped);
+    draw_dashed_line(v->c, x1, y1, x0, y1, t * 0.7f, dash, th->skipped);
+    draw_dashed_line(v->c, x0, y1, x0, y0, t * 0.7f, dash, th->skipped);
+    float s = r.w * 0.24f, cx = x1 - s * 0.5f - in, cy = y0 + s * 0.5f + in; // the cross's centre
+    draw_line(v->c, cx - s / 2, cy - s / 2, cx + s / 2, cy + s / 2, t, th->text);
+    draw_line(v->c, cx + s / 2, cy - s / 2, cx - s / 2, cy + s / 2, t, th->text);
+}
+
 static void draw_origins(ViewCtx *v, const GridSpec *g, const Scene *sc, int kh, int kw, int sh, int sw, int pt, int pl,
                          int dh, int dw) {
     const Theme *th = v->th;
@@ -263,12 +282,7 @@ static void draw_origins(ViewCtx *v, const GridSpec *g, const Scene *sc, int kh,
         }
     for (int y = 0; y < H && y < 64; y++)
         for (int x = 0; x < W && x < 64; x++)
-            if (!covered[y * 64 + x]) {
-                Rect r = grid_cell_rect(g, y, x);
-                draw_hatch(v->c, r, fmaxf(g->cell / 5, 4), 2, th->skipped);
-                draw_line(v->c, r.x + 4, r.y + 4, r.x + r.w - 4, r.y + r.h - 4, 2, th->skipped);
-                draw_line(v->c, r.x + r.w - 4, r.y + 4, r.x + 4, r.y + r.h - 4, 2, th->skipped);
-            }
+            if (!covered[y * 64 + x]) draw_never_read(v, grid_cell_rect(g, y, x));
 }
 
 // Marks the window's cells (1) and the max-pool argmax (2) on the input grid.
