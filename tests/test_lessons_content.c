@@ -280,3 +280,27 @@ Test(adjust, two_parameters_on_one_key_are_refused) {
     cr_assert(strstr(err.msg, "t.lesson:7: adjust: 'kernel_size' and 'tutorial_break' share the key K") != NULL, "%s", err.msg);
     lesson_free(&L);
 }
+
+// --set values are checked against the step's declared ranges (issue 13).
+Test(adjust, overrides_outside_the_declared_range_are_refused) {
+    ClError err;
+    const char *text = "title.en = T\ntitle.zh = 标题\n[step]\nscene = conv\ninput = 1 2 3; 4 5 6; 7 8 9\n"
+                       "kernel = 1 0; 0 1\nadjust = stride:1..2 bias\ncaption.en = a\ncaption.zh = 甲\n";
+    cr_assert_eq(lesson_parse(&L, "t.lesson", text, NULL, &err), 0, "%s", err.msg);
+    const LessonStep *st = &L.steps[0];
+    SceneOverrides ov = {0};
+    cr_assert_eq(adjust_set(&ov, "stride", "2", &err), 0);
+    cr_assert_eq(adjust_check_overrides(&L, st, &ov, &err), 0, "2 is inside 1..2");
+    cr_assert_eq(adjust_set(&ov, "stride", "3", &err), 0);
+    cr_assert_eq(adjust_check_overrides(&L, st, &ov, &err), -1);
+    cr_assert(strstr(err.msg, "--set stride=3 is out of this step's range: expected stride 1..2") != NULL, "%s", err.msg);
+    cr_assert_eq(adjust_set(&ov, "stride", "x", &err), 0);
+    cr_assert_eq(adjust_check_overrides(&L, st, &ov, &err), -1, "not a number");
+    cr_assert_eq(adjust_set(&ov, "stride", "1", &err), 0);
+    cr_assert_eq(adjust_set(&ov, "bias", "maybe", &err), 0);
+    cr_assert_eq(adjust_check_overrides(&L, st, &ov, &err), -1, "a boolean takes true/false");
+    cr_assert_eq(adjust_set(&ov, "bias", "false", &err), 0);
+    cr_assert_eq(adjust_set(&ov, "padding", "9", &err), 0);
+    cr_assert_eq(adjust_check_overrides(&L, st, &ov, &err), 0, "keys the step does not declare pass (the scene checks them)");
+    lesson_free(&L);
+}

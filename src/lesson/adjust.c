@@ -134,6 +134,30 @@ int adjust_set_arg(SceneOverrides *ov, const char *arg, ClError *err) {
     return adjust_set(ov, key, eq + 1, err);
 }
 
+int adjust_check_overrides(const Lesson *l, const LessonStep *st, const SceneOverrides *ov, ClError *err) {
+    AdjustParam ps[ADJUST_MAX];
+    int n = adjust_params(l, st, ps, err);
+    if (n < 0) return -1;
+    for (int i = 0; i < n; i++) {
+        const char *v = override_of(ov, ps[i].key);
+        if (!v) continue;
+        if (ps[i].is_bool) {
+            static const char *const WORDS[] = {"true", "false", "yes", "no", "on", "off", "1", "0"};
+            bool ok = false;
+            for (size_t w = 0; w < sizeof WORDS / sizeof WORDS[0]; w++) ok |= strcmp(v, WORDS[w]) == 0;
+            if (!ok) return cl_fail(err, "--set %s=%s: expected true or false", ps[i].key, v);
+            continue;
+        }
+        char *e;
+        long x = strtol(v, &e, 10);
+        while (*e == ' ') e++;
+        if (e == v || *e || x < ps[i].lo || x > ps[i].hi)
+            return cl_fail(err, "--set %s=%s is out of this step's range: expected %s %d..%d (%s:%d)", ps[i].key, v,
+                           ps[i].key, ps[i].lo, ps[i].hi, l->path, st->line);
+    }
+    return 0;
+}
+
 void adjust_apply(LessonStep *copy, const LessonStep *st, const SceneOverrides *ov) {
     *copy = *st;
     if (!ov) return;
