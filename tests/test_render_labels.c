@@ -4,11 +4,14 @@
  * one order, labels are large enough to read at the back of a lecture hall.
  */
 #include <criterion/criterion.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "golden.h"
+#include "lesson/adjust.h"
+#include "lesson/lesson.h"
 #include "ui/theme.h"
 
 #define LOG_CAP 4096
@@ -187,4 +190,113 @@ Test(render_labels, never_read_cells_keep_their_digit_clear) {
         }
     cr_expect_lt(lines, 10, "no hatch or cross over the digit (%d marker pixels)", lines);
     SDL_FreeSurface(s);
+}
+
+// ---- the line breaker (draw_text_wrapped) ------------------------------------------------
+
+// Wraps text at width into a logged canvas; returns the number of atoms drawn.
+static int wrap_log(TextLog *log, const char *text, float width, float size) {
+    ClError err;
+    cr_assert_eq(draw_init_fonts(&err), 0, "%s", err.msg);
+    static Theme th;
+    theme_default_light(&th);
+    Canvas *c = canvas_create_offscreen(1280, 800, &th, &err);
+    cr_assert_not_null(c);
+    canvas_begin_frame(c);
+    *log = (TextLog){ENTRIES, LOG_CAP, 0};
+    canvas_set_text_log(c, log);
+    draw_text_wrapped(c, 10, 10, width, text, text_style(c, size, th.text), 1.3f, true);
+    canvas_free(c);
+    return log->n;
+}
+
+// Whether entry i is the last one on its line (the next starts lower or there is none).
+static bool line_end(const TextLog *log, int i) { return i + 1 == log->n || log->entries[i + 1].box.y > log->entries[i].box.y + 1; }
+
+static bool ends_with(const char *s, const char *tail) {
+    size_t a = strlen(s), b = strlen(tail);
+    return a >= b && strcmp(s + a - b, tail) == 0;
+}
+
+Test(wrap, an_opening_bracket_never_ends_a_line) {
+    const char *text = "卷积核盖在输入左上角的窗口上（就是那个橙色粗框）。每个输入数字乘以它上面的卷积核权重（一个一个地乘），九个乘积显示在下方（见左图）。";
+    TextLog log;
+    int checked = 0;
+    for (float w = 80; w <= 420; w += 3) {
+        wrap_log(&log, text, w, 20);
+        for (int i = 0; i < log.n; i++)
+            if (line_end(&log, i) && i + 1 < log.n) {
+                checked++;
+                cr_expect(!ends_with(log.entries[i].text, "（"), "width %.0f: a line ends with '（' ('%s')", (double)w,
+                          log.entries[i].text);
+            }
+    }
+    cr_assert_gt(checked, 100);
+}
+
+Test(wrap, a_formula_breaks_at_most_before_equals) {
+    const char *text = "That gives a 5×5 output, as the size formula says: out = ⌊(7 − 3)/1⌋ + 1 = 5, so the window fits five times.";
+    TextLog log;
+    for (float w = 120; w <= 600; w += 2) {
+        wrap_log(&log, text, w, 20);
+        int first = find_text(&log, "⌊(7"), last = find_text(&log, "3)/1⌋"), one = -1;
+        cr_assert(first >= 0 && last > first);
+        for (int i = last; i < log.n; i++)
+            if (strcmp(log.entries[i].text, "1") == 0) { one = i; break; }
+        cr_assert_gt(one, last);
+        for (int i = first; i <= one; i++)
+            cr_expect_float_eq(log.entries[i].box.y, log.entries[first].box.y, 0.5, "width %.0f: '%s' is on another line",
+                               (double)w, log.entries[i].text);
+        int out = find_text(&log, "out");
+        cr_expect_float_eq(log.entries[out].box.y, log.entries[first].box.y, 0.5, "width %.0f: 'out =' left alone", (double)w);
+        int five = one + 2; // "=" then "5,"
+        cr_expect_float_eq(log.entries[five].box.y, log.entries[five - 1].box.y, 0.5, "width %.0f: a line ends with '='", (double)w);
+    }
+}
+
+Test(wrap, a_no_break_space_joins_latin_and_cjk) {
+    const char *text = "下一个窗口应从第\u00a06\u00a0列开始，列号从\u00a00\u00a0数起，但它会超出输入，所以不存在。";
+    TextLog log;
+    for (float w = 60; w <= 400; w += 3) {
+        wrap_log(&log, text, w, 20);
+        for (int i = 0; i + 1 < log.n; i++) {
+            const char *t = log.entries[i].text;
+            if (strcmp(t, "第") == 0 || ends_with(t, "\u00a0")) // the seam must not be a line end
+                cr_expect(!line_end(&log, i), "width %.0f: broke after '%s'", (double)w, t);
+        }
+    }
+}
+
+// Every lesson text, wrapped at the explanation panel's width (374 px of body
+// text at 1280×800), stays inside it: no formula glued wider than the panel.
+Test(wrap, every_lesson_text_fits_the_panel, .timeout = 120) {
+    glob_t g;
+    cr_assert_eq(glob("../lessons/*.lesson", 0, NULL, &g), 0);
+    Theme th;
+    theme_default_light(&th);
+    const float width = 374;
+    int texts = 0;
+    for (size_t f = 0; f < g.gl_pathc; f++) {
+        Lesson l;
+        ClError err;
+        cr_assert_eq(lesson_load(&l, g.gl_pathv[f], NULL, &err), 0, "%s", err.msg);
+        for (int k = 0; k < l.n_steps; k++)
+            for (int lang = 0; lang < LANG_COUNT; lang++) {
+                const char *raw = l.steps[k].text[lang];
+                if (!raw || !raw[0]) continue;
+                static char t[8192];
+                adjust_expand(t, sizeof t, raw, &l.steps[k], NULL); // {key} as the player shows it
+                TextLog log;
+                wrap_log(&log, t, width, th.font_body);
+                texts++;
+                for (int i = 0; i < log.n && i < LOG_CAP; i++) {
+                    const TextLogEntry *e = &log.entries[i];
+                    cr_expect_leq(e->box.x + e->box.w, 10 + width + 2, "%s step %d (%s): '%s' sticks out of the panel",
+                                  g.gl_pathv[f], k + 1, LANG_CODES[lang], e->text);
+                }
+            }
+        lesson_free(&l);
+    }
+    globfree(&g);
+    cr_assert_gt(texts, 200);
 }

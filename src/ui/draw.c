@@ -601,6 +601,43 @@ static bool no_break_before(uint32_t cp) {
            cp == '.' || cp == ')' || cp == ';' || cp == ':' || cp == 0x2019;
 }
 
+// Opening punctuation that must not end a line: it moves to the next line
+// with the atom after it.
+static bool no_break_after(uint32_t cp) {
+    return cp == 0xFF08 || cp == 0x300C || cp == 0x300E || cp == 0x201C || cp == 0x2018 || cp == 0x300A ||
+           cp == 0x3010 || cp == '(' || cp == '[';
+}
+
+// A formula's operator standing alone between spaces ("7 − 3", "+ 1"): a line
+// never breaks next to it, except before an "=" / "≈" that follows a formula
+// (a long one may wrap there), so "out = ⌊(7 − 3)/1⌋ + 1" stays on one line.
+static int math_operator(const char *s, int len) {
+    static const char *const OPS[] = {"+", "\xE2\x88\x92", "\xC3\x97", "\xC2\xB7", "/", "=", "\xE2\x89\x88"};
+    for (size_t i = 0; i < sizeof OPS / sizeof OPS[0]; i++)
+        if ((int)strlen(OPS[i]) == len && memcmp(s, OPS[i], (size_t)len) == 0) return i >= 5 ? 2 : 1; // 2: = and ≈
+    return 0;
+}
+
+// Whether the line may not break between atom `prev` and the atom `a` after
+// it: a no-break space (U+00A0) at their seam, an opening bracket before, or
+// a formula operator on either side (before "=" after a formula it may).
+static bool glued(const Atom *prev, const Atom *a) {
+    if (prev->len >= 2 && (uint8_t)prev->s[prev->len - 2] == 0xC2 && (uint8_t)prev->s[prev->len - 1] == 0xA0) return true;
+    if (a->len >= 2 && (uint8_t)a->s[0] == 0xC2 && (uint8_t)a->s[1] == 0xA0) return true;
+    int l = 0;
+    const char *last = prev->s + prev->len - 1; // the previous atom's last character
+    while (last > prev->s && ((uint8_t)*last & 0xC0) == 0x80) last--;
+    uint32_t cp = utf8_next(last, &l);
+    if (no_break_after(cp) && (cp > 0x7F || prev->len == 1)) return true; // "（" / a lone "(": not "f(" of code
+    if (math_operator(prev->s, prev->len)) return true;
+    int op = math_operator(a->s, a->len);
+    // "=" after a formula may start a line; after a lone name ("out = ...") it stays with it
+    bool prev_formula = prev->attach; // the end of a chain, or one word joined by no-break spaces
+    for (int i = 0; i + 1 < prev->len && !prev_formula; i++)
+        prev_formula = (uint8_t)prev->s[i] == 0xC2 && (uint8_t)prev->s[i + 1] == 0xA0;
+    return op == 1 || (op == 2 && !prev_formula);
+}
+
 // Tokenises into atoms: Latin words, single CJK characters (breakable between
 // any two), markup toggles applied to the following atoms.
 static int atomize(const char *s, Atom *atoms, int max) {
@@ -639,6 +676,7 @@ static int atomize(const char *s, Atom *atoms, int max) {
             atoms[n - 1].bold == bold && !atoms[n - 1].sub && !atoms[n - 1].sup) {
             atoms[n - 1].len += a.len;
         } else {
+            if (n > 0 && !nl && glued(&atoms[n - 1], &a)) a.attach = true; // moves with the atom before it
             atoms[n++] = a;
         }
         s += a.len;
@@ -674,8 +712,8 @@ float draw_text_wrapped(Canvas *c, float x, float y, float width, const char *ut
             line_empty = true;
         }
         float sp = (a->space_before && !line_empty) ? space_w : 0;
-        float attached = 0; // punctuation that must stay on this atom's line
-        for (int j = i + 1; j < n && atoms[j].attach; j++) attached += atoms[j].w;
+        float attached = 0; // punctuation, formulas: what must stay on this atom's line
+        for (int j = i + 1; j < n && atoms[j].attach; j++) attached += atoms[j].w + (atoms[j].space_before ? space_w : 0);
         if (!line_empty && !a->attach && cx + sp + a->w + attached > width) {
             cy += lh;
             cx = 0;
