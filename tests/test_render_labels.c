@@ -4,6 +4,7 @@
  * one order, labels are large enough to read at the back of a lecture hall.
  */
 #include <criterion/criterion.h>
+#include <ctype.h>
 #include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -299,4 +300,51 @@ Test(wrap, every_lesson_text_fits_the_panel, .timeout = 120) {
     }
     globfree(&g);
     cr_assert_gt(texts, 200);
+}
+
+// ---- sizes: every step at 1280×800 --------------------------------------------------------
+
+// Whether s is a number label (digits, signs, ".", ",", "%", "×", "−", spaces).
+static bool numeric_text(const char *s) {
+    bool digit = false;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        if (isdigit(*p)) { digit = true; p++; }
+        else if (strchr(" .,%+-()[]/=:", *p)) p++;
+        else if (!strncmp((const char *)p, "\xE2\x88\x92", 3) || !strncmp((const char *)p, "\xE2\x80\x93", 3)) p += 3;
+        else if (!strncmp((const char *)p, "\xC3\x97", 2) || !strncmp((const char *)p, "\xC2\xB7", 2)) p += 2;
+        else if (!strncmp((const char *)p, "\xE2\x97\x80", 3)) p += 3; // the prediction mark ◀
+        else return false;
+    }
+    return digit;
+}
+
+// Every step of every lesson, both languages, at 1280×800 (the synthetic data
+// set for pictures): numbers are >= 14 px, words >= 16 px (the theme's label
+// size; body text 20), sub/superscripts >= 14 px. Catches any label drawn
+// smaller, e.g. a 0.9 × small tag or a 0.85 × hint.
+Test(render_labels, every_step_is_readable_at_1280x800, .timeout = 600) {
+    glob_t g;
+    cr_assert_eq(glob("../lessons/*.lesson", 0, NULL, &g), 0);
+    int texts = 0;
+    for (size_t f = 0; f < g.gl_pathc; f++) {
+        Lesson l;
+        ClError err;
+        cr_assert_eq(lesson_load(&l, g.gl_pathv[f], NULL, &err), 0, "%s", err.msg);
+        for (int k = 0; k < l.n_steps; k++)
+            for (int lang = 0; lang < LANG_COUNT; lang++) {
+                TextLog log;
+                render_log(&log, g.gl_pathv[f], k + 1, (Lang)lang, NULL);
+                for (int i = 0; i < log.n && i < LOG_CAP; i++) {
+                    const TextLogEntry *e = &log.entries[i];
+                    bool num = numeric_text(e->text), script = strlen(e->text) <= 2; // a lone sub/superscript
+                    float floor = num || script ? 14 : 16;
+                    texts++;
+                    cr_expect_geq(e->size + 0.01f, floor, "%s step %d (%s): '%s' at %.1f px (< %.0f)", g.gl_pathv[f], k + 1,
+                                  LANG_CODES[lang], e->text, (double)e->size, (double)floor);
+                }
+            }
+        lesson_free(&l);
+    }
+    globfree(&g);
+    cr_assert_gt(texts, 10000);
 }

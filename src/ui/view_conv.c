@@ -34,6 +34,10 @@ typedef struct {
 
 static const char *tr(ViewCtx *v, const char *s) { return ui_tr(v->lang, s); }
 
+// The pooling arrow's caption ("max pooling / 2×2, stride 2"): read from the
+// back of the room, so the body size less a tenth (18 px), not a hint's.
+#define ARROW_CAPTION(th) ((th)->font_body * 0.9f)
+
 // Heat map when the numbers are real-valued pictures, role fill for small integer grids.
 static void style_values(GridSpec *g, const Grid *src, HeatMode heat) {
     g->v = src->v;
@@ -81,9 +85,9 @@ static float output_gap(ViewCtx *v, const Scene *sc, bool is_pool) {
     if (!is_pool) return COL_GAP;
     float w1, w2;
     char buf[96];
-    text_measure(v->c, ui_tr(v->lang, POOL_NAMES[sc->pool_kind]), v->th->font_small, true, &w1, NULL);
+    text_measure(v->c, ui_tr(v->lang, POOL_NAMES[sc->pool_kind]), ARROW_CAPTION(v->th), true, &w1, NULL);
     pool_params(v, sc, buf, sizeof buf);
-    text_measure(v->c, buf, v->th->font_small, false, &w2, NULL);
+    text_measure(v->c, buf, ARROW_CAPTION(v->th), false, &w2, NULL);
     return fmaxf(COL_GAP, fmaxf(w1, w2) + 28);
 }
 
@@ -417,10 +421,10 @@ static void draw_output(ViewCtx *v, const Scene *sc, bool is_pool, ConvLayout *L
     if (is_pool) {
         float mx = (prev_col.x + prev_col.w + orr.x) / 2, my = orr.y + orr.h / 2;
         draw_arrow(c, prev_col.x + prev_col.w + 10, my, orr.x - 10, my, th->line_thick, 14, th->text_muted);
-        TextStyle st = text_style(c, th->font_small, th->text);
+        TextStyle st = text_style(c, ARROW_CAPTION(th), th->text);
         st.align = ALIGN_CENTER;
         st.bold = true;
-        draw_text(c, mx, my - th->font_small * 1.9f, tr(v, POOL_NAMES[sc->pool_kind]), st);
+        draw_text(c, mx, my - ARROW_CAPTION(th) * 1.9f, tr(v, POOL_NAMES[sc->pool_kind]), st);
         st.bold = false;
         pool_params(v, sc, buf, sizeof buf);
         draw_text(c, mx, my + 10, buf, st);

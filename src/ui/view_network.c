@@ -54,7 +54,7 @@ static void param_text(const NetworkExt *e, int i, bool compact, char *buf, size
 // size) that fits the width: CJK headers and long formulas must not collide.
 static TableLayout fit_table(ViewCtx *v, const NetworkExt *e, Rect a, bool compact) {
     Canvas *c = v->c;
-    TableLayout t = {compact, compact ? 17 : 18, compact ? 25 : 40, 27, a.x + 10, 0, 0, 0, a.x + a.w - 10};
+    TableLayout t = {compact, 18, compact ? 26 : 40, 27, a.x + 10, 0, 0, 0, a.x + a.w - 10};
     for (;; t.fs -= 1) {
         float w_name = 0, w_mod = 0, w_out = 0, w_size = 0, w_par = 0, tw, th_;
         char buf[160];
@@ -62,7 +62,7 @@ static TableLayout fit_table(ViewCtx *v, const NetworkExt *e, Rect a, bool compa
             const Layer *l = &e->layers[i];
             if (is_relu(l)) continue;
             text_measure(c, l->name, t.fs, true, &tw, &th_);
-            w_name = fmaxf(w_name, tw + (compact ? 52 : 0)); // room for the "+ReLU" tag
+            w_name = fmaxf(w_name, tw + (compact ? 72 : 0)); // room for the "+ReLU" / "no ReLU" tag
             module_text(l, buf, sizeof buf);
             text_measure(c, buf, t.fs, false, &tw, &th_);
             w_mod = fmaxf(w_mod, tw);
@@ -78,7 +78,7 @@ static TableLayout fit_table(ViewCtx *v, const NetworkExt *e, Rect a, bool compa
         t.x_mod = t.x_name + w_name + 16;
         t.x_out = compact ? t.x_mod : t.x_mod + w_mod + 16;
         t.x_size = t.x_out + w_out + 16;
-        if (t.x_size + w_size + 20 <= t.x_par - w_par || t.fs <= 13) break;
+        if (t.x_size + w_size + 20 <= t.x_par - w_par || t.fs <= 16) break; // 16: the label floor
     }
     return t;
 }
@@ -89,7 +89,7 @@ static float draw_table_header(ViewCtx *v, const TableLayout *t, Rect a) {
     const Theme *th = v->th;
     bool zh = v->lang == LANG_ZH;
     float y = a.y;
-    TextStyle hs = text_style(c, th->font_small, th->text_muted);
+    TextStyle hs = text_style(c, t->fs, th->text_muted);
     hs.bold = true;
     draw_text(c, t->x_name, y, zh ? "层" : "layer", hs);
     if (!t->compact) draw_text(c, t->x_mod, y, "PyTorch", hs);
@@ -97,7 +97,7 @@ static float draw_table_header(ViewCtx *v, const TableLayout *t, Rect a) {
     draw_text(c, t->x_size, y, zh ? "尺寸公式" : "size formula", hs);
     hs.align = ALIGN_RIGHT;
     draw_text(c, t->x_par, y, zh ? "参数个数" : "parameters", hs);
-    y += th->font_small * 1.5f;
+    y += t->fs * 1.5f;
     draw_line(c, a.x, y, a.x + a.w, y, 1.5f, th->panel_border);
     return y + 3;
 }
@@ -140,12 +140,12 @@ static void draw_layer_row(ViewCtx *v, const NetworkExt *e, const TableLayout *t
         draw_text(c, t->x_mod, cy, buf, st);
     } else if (i == e->n_layers - 1 && l->kind == LAYER_LINEAR) { // the tutorial's ReLU on fc2, left out
         TextStyle rs = st;
-        rs.size = th->font_small * 0.9f;
+        rs.size = th->font_small;
         rs.color = th->text_muted;
         draw_text(c, t->x_name + w + 5, cy, v->lang == LANG_ZH ? "无 ReLU" : "no ReLU", rs);
     } else if (relu_next) {
         TextStyle rs = st;
-        rs.size = th->font_small * 0.9f;
+        rs.size = th->font_small;
         rs.color = (e->focus == i + 1) ? th->accent : th->text_muted;
         rs.bold = e->focus == i + 1;
         draw_text(c, t->x_name + w + 5, cy, "+ReLU", rs);
@@ -170,7 +170,7 @@ static float draw_left_out_relu(ViewCtx *v, const TableLayout *t, float y, Rect 
     Canvas *c = v->c;
     const Theme *th = v->th;
     bool zh = v->lang == LANG_ZH;
-    TextStyle st = text_style(c, th->font_small, th->text_muted);
+    TextStyle st = text_style(c, fmaxf(th->font_small, t->fs - 1), th->text_muted);
     st.vcenter = true;
     float cy = y + t->relu_h / 2;
     float w = draw_text(c, t->x_name + 12, cy, "F.relu", st);
@@ -197,7 +197,7 @@ static float draw_table_row(ViewCtx *v, const NetworkExt *e, const TableLayout *
         draw_fill_round_rect(c, row, 6, rgba_mix(th->bg, th->accent, 0.16f));
         draw_rect_outline(c, row, 2.5f, th->accent);
     }
-    TextStyle st = text_style(c, relu ? th->font_small : t->fs, th->text);
+    TextStyle st = text_style(c, relu ? fmaxf(th->font_small, t->fs - 1) : t->fs, th->text);
     st.vcenter = true;
     if (i < 0) draw_input_row(v, t, y + h / 2, st);
     else draw_layer_row(v, e, t, i, y + h / 2, focused, st);

@@ -132,7 +132,7 @@ static void draw_small(ViewCtx *v, const Scene *sc, const ParamsScene *e) {
         const char *title = trv(v, side == 0 ? "Linear (fully connected)" : "Conv2d (convolution)");
         draw_text(c, x + colw / 2, a.y, title, style(v, th->font_body * 1.15f, th->text, true, ALIGN_CENTER));
         const char *sub = trv(v, side == 0 ? "each output has its own weights" : "every output reuses the same kernel");
-        draw_text(c, x + colw / 2, a.y + th->font_body * 1.6f, sub, style(v, th->font_small, th->text_muted, false, ALIGN_CENTER));
+        draw_text(c, x + colw / 2, a.y + th->font_body * 1.6f, sub, style(v, th->font_body * 0.9f, th->text_muted, false, ALIGN_CENTER));
         mini_grids(v, (Rect){x, top, colw, gh}, side == 0 ? e->fc_w : e->conv_w, m, n, side == 0, 40);
         if (side == 0) snprintf(buf, sizeof buf, "%ld \xC3\x97 %d", e->fc_in, m);
         else snprintf(buf, sizeof buf, "%d \xC3\x97 %d", e->f, e->f);
