@@ -20,6 +20,10 @@
 
 static Theme THEME;
 
+static TextLog *LOG; // golden_set_text_log
+
+void golden_set_text_log(TextLog *log) { LOG = log; }
+
 SDL_Surface *golden_render(const GoldenFrame *f) {
     ClError err;
     cr_assert_eq(draw_init_fonts(&err), 0, "%s", err.msg);
@@ -40,6 +44,7 @@ SDL_Surface *golden_render(const GoldenFrame *f) {
     Canvas *c = canvas_create_offscreen(GOLDEN_W, GOLDEN_H, &THEME, &err);
     cr_assert_not_null(c, "%s", err.msg);
     canvas_begin_frame(c);
+    canvas_set_text_log(c, LOG);
     s->draw(s, c);
     SDL_Surface *out = canvas_read_pixels(c);
     canvas_free(c);

@@ -11,6 +11,7 @@
 #include <SDL2/SDL.h>
 
 #include "engine/cifar.h"
+#include "ui/draw.h"
 #include "ui/screen.h"
 
 #define GOLDEN_W 1280
@@ -32,6 +33,9 @@ typedef struct {
 // Draws the frame into a new GOLDEN_W x GOLDEN_H RGBA32 surface; fails the
 // current test (cr_assert) if the lesson cannot be opened. Ownership: free it.
 SDL_Surface *golden_render(const GoldenFrame *f);
+
+// Every later golden_render appends the texts it draws to log (NULL: stop).
+void golden_set_text_log(TextLog *log);
 
 // Text-only regions: the top bar and the explanation panel (right 34%).
 bool golden_masked(int x, int y);

@@ -243,3 +243,64 @@ Test(adjust, texts_show_current_values) {
     cr_assert_str_eq(out, "s = 3", "the student's value");
     lesson_free(&L);
 }
+
+// Lesson 10's break key is the training screen's (K), and its text names it.
+Test(adjust, lesson10_break_key_is_the_training_screens) {
+    ClError err;
+    cr_assert_eq(lesson_load(&L, "../lessons/10_why_9_percent.lesson", NULL, &err), 0, "%s", err.msg);
+    int found = 0;
+    for (int s = 0; s < L.n_steps; s++) {
+        AdjustParam ps[ADJUST_MAX];
+        int n = adjust_params(&L, &L.steps[s], ps, &err);
+        for (int i = 0; i < n; i++) {
+            if (strcmp(ps[i].key, "tutorial_break") != 0) continue;
+            found++;
+            cr_expect_eq(ps[i].letter, 'k', "step %d: the break is K, as on the training screen", s + 1);
+            SceneOverrides ov = {0};
+            int before = adjust_value(&L.steps[s], &ov, &ps[i]);
+            cr_expect(adjust_key(&ov, &L, &L.steps[s], 'k', false));
+            cr_expect_neq(adjust_value(&L.steps[s], &ov, &ps[i]), before, "K toggles the break");
+            const char *en = L.steps[s].text[LANG_EN], *zh = L.steps[s].text[LANG_ZH];
+            cr_expect(en && strstr(en, "**K** to switch the break"), "the English text names K");
+            cr_expect(zh && strstr(zh, "按 **K** 开关 break"), "the Chinese text names K");
+            cr_expect(!strstr(en, "**X**") && !strstr(zh, "**X**"), "no X left");
+        }
+    }
+    cr_assert_gt(found, 0, "lesson 10 adjusts the break somewhere");
+    lesson_free(&L);
+}
+
+Test(adjust, two_parameters_on_one_key_are_refused) {
+    ClError err;
+    const char *text = "title.en = T\ntitle.zh = 标题\n[step]\nscene = conv\ninput = 1 2; 3 4\nkernel = 1\n"
+                       "adjust = kernel_size tutorial_break\ncaption.en = a\ncaption.zh = 甲\n";
+    cr_assert_eq(lesson_parse(&L, "t.lesson", text, NULL, &err), 0);
+    AdjustParam ps[ADJUST_MAX];
+    cr_assert_eq(adjust_params(&L, &L.steps[0], ps, &err), -1);
+    cr_assert(strstr(err.msg, "t.lesson:7: adjust: 'kernel_size' and 'tutorial_break' share the key K") != NULL, "%s", err.msg);
+    lesson_free(&L);
+}
+
+// --set values are checked against the step's declared ranges (issue 13).
+Test(adjust, overrides_outside_the_declared_range_are_refused) {
+    ClError err;
+    const char *text = "title.en = T\ntitle.zh = 标题\n[step]\nscene = conv\ninput = 1 2 3; 4 5 6; 7 8 9\n"
+                       "kernel = 1 0; 0 1\nadjust = stride:1..2 bias\ncaption.en = a\ncaption.zh = 甲\n";
+    cr_assert_eq(lesson_parse(&L, "t.lesson", text, NULL, &err), 0, "%s", err.msg);
+    const LessonStep *st = &L.steps[0];
+    SceneOverrides ov = {0};
+    cr_assert_eq(adjust_set(&ov, "stride", "2", &err), 0);
+    cr_assert_eq(adjust_check_overrides(&L, st, &ov, &err), 0, "2 is inside 1..2");
+    cr_assert_eq(adjust_set(&ov, "stride", "3", &err), 0);
+    cr_assert_eq(adjust_check_overrides(&L, st, &ov, &err), -1);
+    cr_assert(strstr(err.msg, "--set stride=3 is out of this step's range: expected stride 1..2") != NULL, "%s", err.msg);
+    cr_assert_eq(adjust_set(&ov, "stride", "x", &err), 0);
+    cr_assert_eq(adjust_check_overrides(&L, st, &ov, &err), -1, "not a number");
+    cr_assert_eq(adjust_set(&ov, "stride", "1", &err), 0);
+    cr_assert_eq(adjust_set(&ov, "bias", "maybe", &err), 0);
+    cr_assert_eq(adjust_check_overrides(&L, st, &ov, &err), -1, "a boolean takes true/false");
+    cr_assert_eq(adjust_set(&ov, "bias", "false", &err), 0);
+    cr_assert_eq(adjust_set(&ov, "padding", "9", &err), 0);
+    cr_assert_eq(adjust_check_overrides(&L, st, &ov, &err), 0, "keys the step does not declare pass (the scene checks them)");
+    lesson_free(&L);
+}

@@ -118,7 +118,12 @@ Test(lesson_network, shapes_formulas_and_parameter_counts_without_data) {
     cr_assert_str_eq(e->total_formula, "608 + 1,168 + 73,856 + 1,290 = 76,922");
     char buf[2048];
     scene_strip_roles(buf, sizeof buf, sc.formula);
-    cr_assert_str_eq(buf, "conv1: ⌊(32 − 5)/1⌋ + 1 = 28  →  28×28×8");
+    cr_assert_str_eq(buf, "conv1: ⌊(32 − 5)/1⌋ + 1 = 28  →  8×28×28"); // C×H×W, as the texts
+    char shape[48];
+    network_shape_text(shape, sizeof shape, 16, 6, 6);
+    cr_assert_str_eq(shape, "16×6×6");
+    network_shape_text(shape, sizeof shape, 576, 1, 1);
+    cr_assert_str_eq(shape, "576");
     scene_free(&sc);
     lesson_free(&l);
 }

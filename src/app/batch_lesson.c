@@ -64,7 +64,7 @@ static int apply_set(void *args, const char *value, ClError *err) {
     .help = "N: the step's N-th next image, as pressing N that many times (0 = as written);\n" \
             "FILE: your own picture (PNG, JPEG, ...) in place of the step's CIFAR image\n(./12 for a file named 12)"}
 #define SET_FLAG {"--set", FLAG_CALL, .apply = apply_set, .value = "KEY=VALUE", \
-    .help = "a live parameter of the step (its `adjust` keys, e.g. stride=2),\nas if changed with its key in the window; repeatable"}
+    .help = "a live parameter of the step (its `adjust` keys, e.g. stride=2),\nas if changed with its key in the window (outside the step's range: exit 2); repeatable"}
 #define NET_FLAG {"--net", FLAG_STRING, offsetof(BatchArgs, net), .value = "FILE", \
     .help = "the network lesson 8 walks through, as a net file (default CNNNet)"}
 #define DATA_FLAG {"--data", FLAG_STRING, offsetof(BatchArgs, data), .seen = FLAG_SEEN(BatchArgs, data_given), \
@@ -129,6 +129,22 @@ static int parse(const Command *cmd, int argc, char **argv, BatchArgs *a, const 
         return 2;
     }
     return 0;
+}
+
+// --set values against the ranges step `step` (1-based) of the lesson declares
+// in `adjust`: prints one line and returns 2 for a value outside, else 0.
+static int check_set_ranges(const char *path, int step, const SceneOverrides *ov) {
+    if (!ov->n) return 0;
+    Lesson l;
+    ClError err;
+    if (lesson_load(&l, path, NULL, &err) != 0) return 0; // the player reports it
+    int rc = 0;
+    if (step >= 1 && step <= l.n_steps && adjust_check_overrides(&l, &l.steps[step - 1], ov, &err) != 0) {
+        fprintf(stderr, "convlab --batch render: %s\n", err.msg);
+        rc = 2;
+    }
+    lesson_free(&l);
+    return rc;
 }
 
 // Loads the test set if the directory exists; an explicit --data must load.
@@ -200,6 +216,8 @@ int batch_render_main(int argc, char **argv) {
         rc = 1;
     } else if (a.step > player_step_count(s)) {
         fprintf(stderr, "convlab --batch render: --step %d is beyond the lesson's %d steps\n", a.step, player_step_count(s));
+        rc = 2;
+    } else if (check_set_ranges(a.lesson, a.step, &a.overrides) != 0) {
         rc = 2;
     }
     if (rc == 0) {
@@ -382,6 +400,14 @@ int batch_lesson_main(int argc, char **argv) {
     ClError err;
     if (lesson_load(&l, a.lesson, stderr, &err) != 0) { fprintf(stderr, "%s\n", err.msg); return 1; }
     if (a.step > l.n_steps) { lesson_free(&l); return bad_usage("lesson", "--step is beyond the lesson's steps", NULL); }
+    for (int k = 0; k < l.n_steps; k++) {
+        if (a.step && k != a.step - 1) continue;
+        if (adjust_check_overrides(&l, &l.steps[k], &a.overrides, &err) != 0) {
+            fprintf(stderr, "convlab --batch lesson: %s\n", err.msg);
+            lesson_free(&l);
+            return 2;
+        }
+    }
     static Picture picture;
     if (load_picture_arg(&a, &picture) != 0) {
         lesson_free(&l);

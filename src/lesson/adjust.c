@@ -11,6 +11,9 @@
 
 // Every parameter a lesson may make adjustable. Letters avoid the player's
 // own keys (P N L I T F Q). Ranges are the defaults; `name:lo..hi` narrows them.
+// A letter may serve two parameters that never share a step (adjust_params
+// refuses a step that declares both): K is kernel_size in the convolution
+// lessons and the tutorial's break in lesson 10, as on the training screen.
 static const AdjustParam PARAMS[] = {
     {"kernel_size", 'k', 1, 7, 3, false},
     {"stride", 's', 1, 4, 1, false},
@@ -23,7 +26,7 @@ static const AdjustParam PARAMS[] = {
     {"bias", 'b', 0, 1, 1, true},
     {"ceil_mode", 'm', 0, 1, 0, true},
     {"input_size", 'w', 1, 12, 4, false},
-    {"tutorial_break", 'x', 0, 1, 1, true},  // lesson 10: the tutorial's three causes of 9 %
+    {"tutorial_break", 'k', 0, 1, 1, true},  // lesson 10: the tutorial's three causes of 9 %; K as on the training screen
     {"relu_logits", 'u', 0, 1, 1, true},     // U as on the training screen (R resets)
     {"epochs", 'e', 1, 3, 1, false},
 };
@@ -48,6 +51,10 @@ int adjust_params(const Lesson *l, const LessonStep *st, AdjustParam out[ADJUST_
         }
         if (n == ADJUST_MAX) return cl_fail(err, "%s:%d: adjust: more than %d parameters", l->path, line, ADJUST_MAX);
         AdjustParam p = PARAMS[i];
+        for (int j = 0; j < n; j++)
+            if (out[j].letter == p.letter)
+                return cl_fail(err, "%s:%d: adjust: '%s' and '%s' share the key %c; declare one of them per step", l->path,
+                               line, out[j].key, p.key, p.letter - 'a' + 'A');
         if (colon) {
             int lo, hi;
             if (sscanf(colon + 1, "%d..%d", &lo, &hi) != 2 || lo > hi || lo < PARAMS[i].lo || hi > PARAMS[i].hi)
@@ -125,6 +132,30 @@ int adjust_set_arg(SceneOverrides *ov, const char *arg, ClError *err) {
     char key[64];
     snprintf(key, sizeof key, "%.*s", (int)(eq - arg), arg);
     return adjust_set(ov, key, eq + 1, err);
+}
+
+int adjust_check_overrides(const Lesson *l, const LessonStep *st, const SceneOverrides *ov, ClError *err) {
+    AdjustParam ps[ADJUST_MAX];
+    int n = adjust_params(l, st, ps, err);
+    if (n < 0) return -1;
+    for (int i = 0; i < n; i++) {
+        const char *v = override_of(ov, ps[i].key);
+        if (!v) continue;
+        if (ps[i].is_bool) {
+            static const char *const WORDS[] = {"true", "false", "yes", "no", "on", "off", "1", "0"};
+            bool ok = false;
+            for (size_t w = 0; w < sizeof WORDS / sizeof WORDS[0]; w++) ok |= strcmp(v, WORDS[w]) == 0;
+            if (!ok) return cl_fail(err, "--set %s=%s: expected true or false", ps[i].key, v);
+            continue;
+        }
+        char *e;
+        long x = strtol(v, &e, 10);
+        while (*e == ' ') e++;
+        if (e == v || *e || x < ps[i].lo || x > ps[i].hi)
+            return cl_fail(err, "--set %s=%s is out of this step's range: expected %s %d..%d (%s:%d)", ps[i].key, v,
+                           ps[i].key, ps[i].lo, ps[i].hi, l->path, st->line);
+    }
+    return 0;
 }
 
 void adjust_apply(LessonStep *copy, const LessonStep *st, const SceneOverrides *ov) {

@@ -42,6 +42,11 @@ int adjust_set(SceneOverrides *ov, const char *key, const char *value, ClError *
 // Parses "key=value" (the --set flag) into ov.
 int adjust_set_arg(SceneOverrides *ov, const char *arg, ClError *err);
 
+// Checks ov against the parameters st declares in `adjust`: a value outside
+// a declared range (or not a boolean for a boolean) is -1 with one line in err
+// naming the key, the value and the range. Keys st does not declare pass.
+int adjust_check_overrides(const Lesson *l, const LessonStep *st, const SceneOverrides *ov, ClError *err);
+
 // Writes into *copy the step st with ov's values in place of its own keys
 // (values point into ov, which must outlive the copy's use). Overridden keys
 // keep the line of their own key, or of `adjust` if the step lacks them.

@@ -126,7 +126,7 @@ int scene_class_index(const char *name) {
 static const struct { const char *word; unsigned flag; } SHOW_WORDS[] = {
     {"input", SHOW_INPUT}, {"kernel", SHOW_KERNEL}, {"output", SHOW_OUTPUT}, {"products", SHOW_PRODUCTS},
     {"image", SHOW_IMAGE}, {"planes", SHOW_PLANES}, {"formula", SHOW_FORMULA}, {"size", SHOW_SIZE},
-    {"origins", SHOW_ORIGINS},
+    {"origins", SHOW_ORIGINS}, {"indices", SHOW_INDICES},
 };
 
 int scene_parse_show(const Lesson *l, const LessonStep *st, unsigned fallback, unsigned *out, ClError *err) {

@@ -41,6 +41,7 @@ enum {
     SHOW_FORMULA = 1 << 6,  // the formula bar
     SHOW_SIZE = 1 << 7,     // the output-size formula
     SHOW_ORIGINS = 1 << 8,  // the window positions (stride) and skipped cells
+    SHOW_INDICES = 1 << 9,  // row and column numbers (0-based) along the input grid
 };
 
 typedef struct {

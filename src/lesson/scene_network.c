@@ -18,10 +18,11 @@
 
 static const char *const KEYS[] = {"layer", "weights", "extractor", NULL};
 
-// "28×28×8" as the tutorial writes shapes (H×W×C); a vector is just its length.
+// "8×28×28" in PyTorch's order (C×H×W, as the lessons' texts and lesson 6
+// write it); a vector is just its length.
 void network_shape_text(char *buf, size_t n, int c, int h, int w) {
     if (h == 1 && w == 1) snprintf(buf, n, "%d", c);
-    else snprintf(buf, n, "%d\xC3\x97%d\xC3\x97%d", h, w, c);
+    else snprintf(buf, n, "%d\xC3\x97%d\xC3\x97%d", c, h, w);
 }
 
 static void network_free(void *p) {

@@ -39,7 +39,7 @@ typedef struct {
     int extract_negative;           // negative values in it (the net's pool2 has none: ReLU)
 } NetworkExt;
 
-// "28×28×8" (H×W×C as the tutorial writes it), or "576" for a vector.
+// "8×28×28" (C×H×W, PyTorch's order), or "576" for a vector.
 void network_shape_text(char *buf, size_t n, int c, int h, int w);
 
 #endif

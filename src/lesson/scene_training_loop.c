@@ -152,6 +152,50 @@ static void run_loop_body(TrainLoopExt *e, Net *net, const float *input, const N
     e->loss_after = net_loss(net, e->labels, LOOP_BATCH, NULL);
 }
 
+// Every formula's operands reproduce its result: a student who redoes the
+// arithmetic with the numbers on screen gets the number after "=". The
+// functions below pick the fewest decimals (from the design's) at which the
+// engine's result, rounded, equals the shown operands' result, rounded alike.
+
+// Whether x is far from a rounding midpoint at d decimals (no tie that a
+// student could round the other way).
+static bool clear_of_tie(double x, int d) {
+    double f = fabs(x) * pow(10, d);
+    return fabs(f - floor(f) - 0.5) > 1e-6;
+}
+
+// Decimals for (a + b + c + d) / 4 = loss.
+static int mean_decimals(const float *terms, float mean) {
+    for (int d = 3; d <= 8; d++) {
+        char t[32], got[32], want[32];
+        double s = 0;
+        for (int i = 0; i < LOOP_BATCH; i++) {
+            snprintf(t, sizeof t, "%.*f", d, (double)terms[i]);
+            s += atof(t);
+        }
+        snprintf(got, sizeof got, "%.*f", d, s / LOOP_BATCH);
+        snprintf(want, sizeof want, "%.*f", d, (double)mean);
+        if (strcmp(got, want) == 0 && clear_of_tie(s / LOOP_BATCH, d)) return d;
+    }
+    return 8;
+}
+
+// Decimals for w − lr·grad = w' (lr as written, %g).
+static int sgd_decimals(float w, float lr, float grad, float w_after) {
+    char l[32];
+    snprintf(l, sizeof l, "%g", (double)lr);
+    for (int d = 6; d <= 10; d++) {
+        char a[32], b[32], got[32], want[32];
+        snprintf(a, sizeof a, "%.*f", d, (double)w);
+        snprintf(b, sizeof b, "%.*f", d, (double)grad);
+        double shown = atof(a) - atof(l) * atof(b);
+        snprintf(got, sizeof got, "%.*f", d, shown);
+        snprintf(want, sizeof want, "%.*f", d, (double)w_after);
+        if (strcmp(got, want) == 0 && clear_of_tie(shown, d)) return d;
+    }
+    return 10;
+}
+
 // The formula bar: the arithmetic of the phase shown.
 static void write_loop_formula(Scene *sc, const TrainLoopExt *e) {
     char a[4][32];
@@ -163,10 +207,15 @@ static void write_loop_formula(Scene *sc, const TrainLoopExt *e) {
         snprintf(sc->formula, sizeof sc->formula, "outputs = net(inputs):  4 \xC3\x97 10 " ROLE_OUTPUT "logits");
         break;
     case PHASE_LOSS:
-        for (int i = 0; i < LOOP_BATCH; i++) snprintf(a[i], sizeof a[i], "%.3f", (double)e->nll[i]);
+    {
+        int d = mean_decimals(e->nll, e->loss);
+        char m[32];
+        for (int i = 0; i < LOOP_BATCH; i++) snprintf(a[i], sizeof a[i], "%.*f", d, (double)e->nll[i]);
+        snprintf(m, sizeof m, "%.*f", d, (double)e->loss);
         snprintf(sc->formula, sizeof sc->formula, "loss = (" ROLE_OUTPUT "%s" ROLE_PLAIN " + " ROLE_OUTPUT "%s" ROLE_PLAIN
-                 " + " ROLE_OUTPUT "%s" ROLE_PLAIN " + " ROLE_OUTPUT "%s" ROLE_PLAIN ") / 4 = " ROLE_OUTPUT "%.4f",
-                 a[0], a[1], a[2], a[3], (double)e->loss);
+                 " + " ROLE_OUTPUT "%s" ROLE_PLAIN " + " ROLE_OUTPUT "%s" ROLE_PLAIN ") / 4 = " ROLE_OUTPUT "%s",
+                 a[0], a[1], a[2], a[3], m);
+    }
         break;
     case PHASE_BACKWARD:
     {
@@ -180,9 +229,10 @@ static void write_loop_formula(Scene *sc, const TrainLoopExt *e) {
     case PHASE_ALL:
     {
         char w0[32], g0[32], w1[32];
-        scene_fmt(w0, sizeof w0, e->w_before, 6);
-        scene_fmt(g0, sizeof g0, e->grad, 6);
-        scene_fmt(w1, sizeof w1, e->w_after, 7);
+        int d = sgd_decimals(e->w_before, e->lr, e->grad, e->w_after);
+        scene_fmt(w0, sizeof w0, e->w_before, d);
+        scene_fmt(g0, sizeof g0, e->grad, d);
+        scene_fmt(w1, sizeof w1, e->w_after, d);
         snprintf(sc->formula, sizeof sc->formula, ROLE_KERNEL "w" ROLE_PLAIN " \xE2\x86\x90 w \xE2\x88\x92 lr\xC2\xB7grad = %s \xE2\x88\x92 %g \xC2\xB7 (%s) = " ROLE_KERNEL "%s",
                  w0, (double)e->lr, g0, w1);
     }

@@ -92,9 +92,10 @@ int adjust_bar_draw(Canvas *c, Rect r, Lang lang, const Lesson *l, const LessonS
     }
     // the hint, right-aligned on the last row, if it fits after the chips
     float hw, hh;
-    text_measure(c, hint, size * 0.85f, false, &hw, &hh);
+    float hint_size = fmaxf(size * 0.85f, canvas_theme(c)->font_small); // >= the label floor
+    text_measure(c, hint, hint_size, false, &hw, &hh);
     if (x + hw <= r.x + r.w - BAR_PAD) {
-        TextStyle hs = text_style(c, size * 0.85f, th->text_muted);
+        TextStyle hs = text_style(c, hint_size, th->text_muted);
         hs.vcenter = true;
         hs.align = ALIGN_RIGHT;
         draw_text(c, r.x + r.w - BAR_PAD, cy, hint, hs);

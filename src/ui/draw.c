@@ -140,6 +140,7 @@ struct Canvas {
     long hits, misses;
     SDL_Rect clips[CLIP_DEPTH];
     int n_clips;
+    TextLog *log;            // tests: every drawn text, or NULL
 };
 
 static void canvas_refresh_size(Canvas *c) {
@@ -524,6 +525,18 @@ void text_measure(Canvas *c, const char *utf8, float size, bool bold, float *w, 
     if (h) *h = (float)th / c->scale;
 }
 
+void canvas_set_text_log(Canvas *c, TextLog *log) { c->log = log; }
+
+static void log_text(TextLog *log, const char *utf8, Rect box, float size) {
+    if (log->n < log->cap) {
+        TextLogEntry *e = &log->entries[log->n];
+        snprintf(e->text, sizeof e->text, "%s", utf8);
+        e->box = box;
+        e->size = size;
+    }
+    log->n++;
+}
+
 // Draws runs on a common baseline: the line's own (max ascent of its runs), or
 // with `mixed` the baseline of a line that could hold both fonts, so that the
 // separately drawn words of a wrapped CJK + Latin paragraph line up.
@@ -547,6 +560,7 @@ static float draw_text_impl(Canvas *c, float x, float y, const char *utf8, TextS
     else if (st.align == ALIGN_RIGHT) px_x -= (float)tw;
     if (st.vcenter) px_y -= (float)th * 0.5f;
     int cx = (int)lrintf(px_x), cy = (int)lrintf(px_y);
+    if (c->log) log_text(c->log, utf8, (Rect){px_x / c->scale, px_y / c->scale, (float)tw / c->scale, (float)th / c->scale}, st.size);
     for (int i = 0; i < n; i++) {
         if (es[i]->tex) {
             SDL_SetTextureAlphaMod(es[i]->tex, st.color.a);
@@ -587,6 +601,43 @@ static bool no_break_before(uint32_t cp) {
            cp == '.' || cp == ')' || cp == ';' || cp == ':' || cp == 0x2019;
 }
 
+// Opening punctuation that must not end a line: it moves to the next line
+// with the atom after it.
+static bool no_break_after(uint32_t cp) {
+    return cp == 0xFF08 || cp == 0x300C || cp == 0x300E || cp == 0x201C || cp == 0x2018 || cp == 0x300A ||
+           cp == 0x3010 || cp == '(' || cp == '[';
+}
+
+// A formula's operator standing alone between spaces ("7 − 3", "+ 1"): a line
+// never breaks next to it, except before an "=" / "≈" that follows a formula
+// (a long one may wrap there), so "out = ⌊(7 − 3)/1⌋ + 1" stays on one line.
+static int math_operator(const char *s, int len) {
+    static const char *const OPS[] = {"+", "\xE2\x88\x92", "\xC3\x97", "\xC2\xB7", "/", "=", "\xE2\x89\x88"};
+    for (size_t i = 0; i < sizeof OPS / sizeof OPS[0]; i++)
+        if ((int)strlen(OPS[i]) == len && memcmp(s, OPS[i], (size_t)len) == 0) return i >= 5 ? 2 : 1; // 2: = and ≈
+    return 0;
+}
+
+// Whether the line may not break between atom `prev` and the atom `a` after
+// it: a no-break space (U+00A0) at their seam, an opening bracket before, or
+// a formula operator on either side (before "=" after a formula it may).
+static bool glued(const Atom *prev, const Atom *a) {
+    if (prev->len >= 2 && (uint8_t)prev->s[prev->len - 2] == 0xC2 && (uint8_t)prev->s[prev->len - 1] == 0xA0) return true;
+    if (a->len >= 2 && (uint8_t)a->s[0] == 0xC2 && (uint8_t)a->s[1] == 0xA0) return true;
+    int l = 0;
+    const char *last = prev->s + prev->len - 1; // the previous atom's last character
+    while (last > prev->s && ((uint8_t)*last & 0xC0) == 0x80) last--;
+    uint32_t cp = utf8_next(last, &l);
+    if (no_break_after(cp) && (cp > 0x7F || prev->len == 1)) return true; // "（" / a lone "(": not "f(" of code
+    if (math_operator(prev->s, prev->len)) return true;
+    int op = math_operator(a->s, a->len);
+    // "=" after a formula may start a line; after a lone name ("out = ...") it stays with it
+    bool prev_formula = prev->attach; // the end of a chain, or one word joined by no-break spaces
+    for (int i = 0; i + 1 < prev->len && !prev_formula; i++)
+        prev_formula = (uint8_t)prev->s[i] == 0xC2 && (uint8_t)prev->s[i + 1] == 0xA0;
+    return op == 1 || (op == 2 && !prev_formula);
+}
+
 // Tokenises into atoms: Latin words, single CJK characters (breakable between
 // any two), markup toggles applied to the following atoms.
 static int atomize(const char *s, Atom *atoms, int max) {
@@ -625,6 +676,7 @@ static int atomize(const char *s, Atom *atoms, int max) {
             atoms[n - 1].bold == bold && !atoms[n - 1].sub && !atoms[n - 1].sup) {
             atoms[n - 1].len += a.len;
         } else {
+            if (n > 0 && !nl && glued(&atoms[n - 1], &a)) a.attach = true; // moves with the atom before it
             atoms[n++] = a;
         }
         s += a.len;
@@ -632,6 +684,10 @@ static int atomize(const char *s, Atom *atoms, int max) {
     }
     return n;
 }
+
+// A subscript's or superscript's size: 0.7 of the text, never below 14 px
+// (the smallest readable at 1280x800).
+static float script_size(float size) { return fmaxf(size * 0.7f, fminf(size, 14)); }
 
 float draw_text_wrapped(Canvas *c, float x, float y, float width, const char *utf8, TextStyle st,
                         float line_spacing, bool draw) {
@@ -647,7 +703,7 @@ float draw_text_wrapped(Canvas *c, float x, float y, float width, const char *ut
         int l = atoms[i].len < (int)sizeof buf - 1 ? atoms[i].len : (int)sizeof buf - 1;
         memcpy(buf, atoms[i].s, (size_t)l);
         buf[l] = 0;
-        float sz = (atoms[i].sub || atoms[i].sup) ? st.size * 0.7f : st.size;
+        float sz = (atoms[i].sub || atoms[i].sup) ? script_size(st.size) : st.size;
         text_measure(c, buf, sz, st.bold || atoms[i].bold, &atoms[i].w, NULL);
     }
     float cx = 0, cy = 0;
@@ -660,8 +716,8 @@ float draw_text_wrapped(Canvas *c, float x, float y, float width, const char *ut
             line_empty = true;
         }
         float sp = (a->space_before && !line_empty) ? space_w : 0;
-        float attached = 0; // punctuation that must stay on this atom's line
-        for (int j = i + 1; j < n && atoms[j].attach; j++) attached += atoms[j].w;
+        float attached = 0; // punctuation, formulas: what must stay on this atom's line
+        for (int j = i + 1; j < n && atoms[j].attach; j++) attached += atoms[j].w + (atoms[j].space_before ? space_w : 0);
         if (!line_empty && !a->attach && cx + sp + a->w + attached > width) {
             cy += lh;
             cx = 0;
@@ -679,7 +735,7 @@ float draw_text_wrapped(Canvas *c, float x, float y, float width, const char *ut
             as.vcenter = false;
             float dy = 0;
             if (a->sub || a->sup) {
-                as.size = st.size * 0.7f;
+                as.size = script_size(st.size);
                 dy = a->sub ? line_h * 0.38f : -line_h * 0.08f;
             }
             draw_text_impl(c, x + cx, y + cy + dy, buf, as, true);

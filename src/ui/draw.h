@@ -113,6 +113,16 @@ TextStyle text_style(const Canvas *c, float size, Rgba color);
 void draw_image_rgb(Canvas *c, Rect dst, const uint8_t *rgb, int w, int h);
 void draw_image_gray(Canvas *c, Rect dst, const uint8_t *gray, int w, int h);
 
+// ---- text log (tests) ------------------------------------------------------------
+
+// One drawn line or word: its UTF-8 text (cut at 159 bytes), its box and size (logical px).
+typedef struct { char text[160]; Rect box; float size; } TextLogEntry;
+// Caller-owned storage: entries[0..cap), n counts every draw (also those beyond cap).
+typedef struct { TextLogEntry *entries; int cap, n; } TextLog;
+// Appends every later draw_text (each word of draw_text_wrapped) to log; NULL stops.
+// Lets tests read what a frame says and how large (labels, sizes, line breaks).
+void canvas_set_text_log(Canvas *c, TextLog *log);
+
 // Frame statistics: text cache hits and misses since creation (for the bench).
 void canvas_cache_stats(const Canvas *c, long *hits, long *misses);
 

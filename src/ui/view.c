@@ -139,10 +139,13 @@ void view_picture(ViewCtx *v, const Scene *sc, Rect dst, Rect to_grid) {
         px.y = dst.y + (float)sc->crop_y * px.cell;
         hitmap_add(v->hits, &px, HIT_INPUT, ui_tr(v->lang, sc->input_name), sc->crop_y, sc->crop_x);
     }
-    if (sc->input.rows && (sc->input.rows < 32 || sc->input.cols < 32)) {
+    // the box is the pixels the input comes from: a feature map relu(conv(patch,
+    // kernel)) ("valid", stride 1) comes from a patch kernel - 1 larger
+    int ph = sc->input.rows + (sc->input_is_feature ? sc->kernel.rows - 1 : 0);
+    int pw = sc->input.cols + (sc->input_is_feature ? sc->kernel.cols - 1 : 0);
+    if (sc->input.rows && (ph < 32 || pw < 32)) {
         float px = dst.w / 32;
-        Rect crop = {dst.x + (float)sc->crop_x * px, dst.y + (float)sc->crop_y * px, (float)sc->input.cols * px,
-                     (float)sc->input.rows * px};
+        Rect crop = {dst.x + (float)sc->crop_x * px, dst.y + (float)sc->crop_y * px, (float)pw * px, (float)ph * px};
         if (to_grid.w > 0 && to_grid.y > dst.y + dst.h) { // grid below: crop's bottom corners -> grid's top corners
             draw_dashed_line(c, crop.x, crop.y + crop.h, to_grid.x, to_grid.y, 1.5f, 6, th->input);
             draw_dashed_line(c, crop.x + crop.w, crop.y + crop.h, to_grid.x + to_grid.w, to_grid.y, 1.5f, 6, th->input);

@@ -34,6 +34,10 @@ typedef struct {
 
 static const char *tr(ViewCtx *v, const char *s) { return ui_tr(v->lang, s); }
 
+// The pooling arrow's caption ("max pooling / 2×2, stride 2"): read from the
+// back of the room, so the body size less a tenth (18 px), not a hint's.
+#define ARROW_CAPTION(th) ((th)->font_body * 0.9f)
+
 // Heat map when the numbers are real-valued pictures, role fill for small integer grids.
 static void style_values(GridSpec *g, const Grid *src, HeatMode heat) {
     g->v = src->v;
@@ -81,9 +85,9 @@ static float output_gap(ViewCtx *v, const Scene *sc, bool is_pool) {
     if (!is_pool) return COL_GAP;
     float w1, w2;
     char buf[96];
-    text_measure(v->c, ui_tr(v->lang, POOL_NAMES[sc->pool_kind]), v->th->font_small, true, &w1, NULL);
+    text_measure(v->c, ui_tr(v->lang, POOL_NAMES[sc->pool_kind]), ARROW_CAPTION(v->th), true, &w1, NULL);
     pool_params(v, sc, buf, sizeof buf);
-    text_measure(v->c, buf, v->th->font_small, false, &w2, NULL);
+    text_measure(v->c, buf, ARROW_CAPTION(v->th), false, &w2, NULL);
     return fmaxf(COL_GAP, fmaxf(w1, w2) + 28);
 }
 
@@ -94,8 +98,9 @@ static float output_gap(ViewCtx *v, const Scene *sc, bool is_pool) {
 static void choose_cells(ConvSizes *z, ViewCtx *v, const ConvLayout *L, Rect a, float img_side) {
     const Theme *th = v->th;
     int n_cols = 1 + L->has_kern + L->has_out;
-    float avail_w = a.w - COL_GAP * (float)(n_cols - 1) - (L->gap_out - COL_GAP) - 16;
-    float avail_h = a.h - L->label_h - 30;
+    float gutter = L->in.index_labels ? GRID_INDEX_GUTTER : 0; // the input's row and column numbers
+    float avail_w = a.w - COL_GAP * (float)(n_cols - 1) - (L->gap_out - COL_GAP) - 16 - gutter;
+    float avail_h = a.h - L->label_h - 30 - gutter;
     z->cell = z->kcell = z->img_block = 0;
     z->img_side = img_side;
     for (float side = img_side; ; side -= 32) {
@@ -189,18 +194,20 @@ static void layout(ViewCtx *v, const Scene *sc, bool is_pool, ConvLayout *L) {
     L->has_prod = L->has_kern && (sc->show & SHOW_PRODUCTS) && sc->win_oy >= 0;
     L->has_out = (sc->show & SHOW_OUTPUT) && sc->output.rows > 0;
     L->gap_out = output_gap(v, sc, is_pool);
+    L->in.index_labels = (sc->show & SHOW_INDICES) != 0; // (place_input keeps it)
     ConvSizes z;
     measure_cells(&z, sc, is_pool, L);
     choose_cells(&z, v, L, a, L->has_img ? floorf(fminf(a.h * 0.3f, 200) / 32) * 32 : 0);
     int n_cols = 1 + L->has_kern + L->has_out;
     float in_px_h = (float)z.in_h * z.cell, out_px_h = (float)z.out_h * z.cell;
-    float col1_h = z.img_block + in_px_h + (sc->from_image ? 24 : 0);
+    float gutter = L->in.index_labels ? GRID_INDEX_GUTTER : 0;
+    float col1_h = z.img_block + in_px_h + (sc->from_image ? 24 : 0) + gutter;
     float k_px_h = (float)z.kh * z.kcell * (L->has_prod ? 2 : 1) + z.kstack_extra;
     float content_h = fmaxf(fmaxf(col1_h, out_px_h), k_px_h);
     float col1_w = fmaxf((float)z.in_w * z.cell, z.img_side);
     float total_w = col1_w + (float)z.kw * z.kcell + (float)z.out_w * z.cell + COL_GAP * (float)(n_cols - 1) +
-                    (L->gap_out - COL_GAP);
-    float x = a.x + (a.w - total_w) / 2;
+                    (L->gap_out - COL_GAP) + gutter;
+    float x = a.x + (a.w - total_w) / 2 + gutter;
     float top = a.y + L->label_h + (a.h - L->label_h - content_h) / 2;
     float in_y = top + (content_h - col1_h) / 2 + z.img_block;
     float mid = in_y + in_px_h / 2;
@@ -240,6 +247,25 @@ static void draw_symbol(ViewCtx *v, float x, float y, const char *s) {
 }
 
 // Marks where each window starts (stride) and the input cells no window reads.
+// A cell no window reads: its own marker, not the padding's hatch, and clear
+// of the digit in the middle — a dashed inner frame and a small cross in the
+// top-right corner.
+static void draw_never_read(ViewCtx *v, Rect r) {
+    const Theme *th = v->th;
+    Rgba veil = th->skipped; // greyed a little, the digit stays readable
+    veil.a = 60;
+    draw_fill_rect(v->c, r, veil);
+    float in = fmaxf(2, r.w * 0.06f), t = fmaxf(2.5f, r.w * 0.06f);
+    float x0 = r.x + in, y0 = r.y + in, x1 = r.x + r.w - in, y1 = r.y + r.h - in, dash = fmaxf(3, r.w * 0.1f);
+    draw_dashed_line(v->c, x0, y0, x1, y0, t * 0.7f, dash, th->skipped);
+    draw_dashed_line(v->c, x1, y0, x1, y1, t * 0.7f, dash, th->skipped);
+    draw_dashed_line(v->c, x1, y1, x0, y1, t * 0.7f, dash, th->skipped);
+    draw_dashed_line(v->c, x0, y1, x0, y0, t * 0.7f, dash, th->skipped);
+    float s = r.w * 0.24f, cx = x1 - s * 0.5f - in, cy = y0 + s * 0.5f + in; // the cross's centre
+    draw_line(v->c, cx - s / 2, cy - s / 2, cx + s / 2, cy + s / 2, t, th->text);
+    draw_line(v->c, cx + s / 2, cy - s / 2, cx - s / 2, cy + s / 2, t, th->text);
+}
+
 static void draw_origins(ViewCtx *v, const GridSpec *g, const Scene *sc, int kh, int kw, int sh, int sw, int pt, int pl,
                          int dh, int dw) {
     const Theme *th = v->th;
@@ -260,12 +286,7 @@ static void draw_origins(ViewCtx *v, const GridSpec *g, const Scene *sc, int kh,
         }
     for (int y = 0; y < H && y < 64; y++)
         for (int x = 0; x < W && x < 64; x++)
-            if (!covered[y * 64 + x]) {
-                Rect r = grid_cell_rect(g, y, x);
-                draw_hatch(v->c, r, fmaxf(g->cell / 5, 4), 2, th->skipped);
-                draw_line(v->c, r.x + 4, r.y + 4, r.x + r.w - 4, r.y + r.h - 4, 2, th->skipped);
-                draw_line(v->c, r.x + r.w - 4, r.y + 4, r.x + 4, r.y + r.h - 4, 2, th->skipped);
-            }
+            if (!covered[y * 64 + x]) draw_never_read(v, grid_cell_rect(g, y, x));
 }
 
 // Marks the window's cells (1) and the max-pool argmax (2) on the input grid.
@@ -308,7 +329,8 @@ static void draw_input(ViewCtx *v, const Scene *sc, bool is_pool, ConvLayout *L)
         float nw;
         text_measure(c, note, th->font_small, false, &nw, NULL);
         float nx = fminf(fmaxf(gr.x + gr.w / 2 - nw / 2, v->area.x), v->area.x + v->area.w - nw); // stay inside the area
-        draw_text(c, nx, gr.y + gr.h + 6, note, text_style(c, th->font_small, th->text_muted));
+        float ny = gr.y + gr.h + 6 + (L->in.index_labels ? GRID_INDEX_GUTTER - 4 : 0); // under the column numbers
+        draw_text(c, nx, ny, note, text_style(c, th->font_small, th->text_muted));
     }
     if (sc->show & SHOW_ORIGINS) {
         if (is_pool) draw_origins(v, &L->in, sc, sc->pool.kernel_h, sc->pool.kernel_w, sc->pool.stride_h, sc->pool.stride_w,
@@ -323,8 +345,14 @@ static void draw_input(ViewCtx *v, const Scene *sc, bool is_pool, ConvLayout *L)
             bool current = sc->win_oy >= 0 && i == sc->win_oy * sc->output.cols + sc->win_ox;
             if (!current && (sc->win_oy >= 0 || i >= sc->n_filled || small)) continue;
             int idx = sc->indices[i];
-            draw_rect_outline(c, grid_cell_rect(&L->in, idx / sc->input.cols, idx % sc->input.cols),
-                              fmaxf(th->line_thick, L->in.cell * 0.08f), th->argmax_outline);
+            Rect cr = grid_cell_rect(&L->in, idx / sc->input.cols, idx % sc->input.cols);
+            if (L->in.heat != HEAT_NONE) { // a heat map has no gold fill: a gold frame, ringed for contrast
+                float t = fmaxf(3, L->in.cell * 0.12f);
+                draw_rect_outline(c, cr, t, th->argmax);
+                draw_rect_outline(c, (Rect){cr.x - 1.5f, cr.y - 1.5f, cr.w + 3, cr.h + 3}, 1.5f, th->argmax_outline);
+                continue;
+            }
+            draw_rect_outline(c, cr, fmaxf(th->line_thick, L->in.cell * 0.08f), th->argmax_outline);
         }
     }
 }
@@ -393,10 +421,10 @@ static void draw_output(ViewCtx *v, const Scene *sc, bool is_pool, ConvLayout *L
     if (is_pool) {
         float mx = (prev_col.x + prev_col.w + orr.x) / 2, my = orr.y + orr.h / 2;
         draw_arrow(c, prev_col.x + prev_col.w + 10, my, orr.x - 10, my, th->line_thick, 14, th->text_muted);
-        TextStyle st = text_style(c, th->font_small, th->text);
+        TextStyle st = text_style(c, ARROW_CAPTION(th), th->text);
         st.align = ALIGN_CENTER;
         st.bold = true;
-        draw_text(c, mx, my - th->font_small * 1.9f, tr(v, POOL_NAMES[sc->pool_kind]), st);
+        draw_text(c, mx, my - ARROW_CAPTION(th) * 1.9f, tr(v, POOL_NAMES[sc->pool_kind]), st);
         st.bold = false;
         pool_params(v, sc, buf, sizeof buf);
         draw_text(c, mx, my + 10, buf, st);

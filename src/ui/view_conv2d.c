@@ -20,7 +20,7 @@ static const char *const RGB_NAMES[3] = {"R", "G", "B"};
 static const char *const TRV[][2] = {
     {"PyTorch raises an error", "PyTorch 会报错"}, {"input channels", "输入通道"}, {"input channel", "输入通道"},
     {"channel", "通道"}, {"filter", "滤波器"}, {"filters", "个滤波器"}, {"sums", "各通道的和"},
-    {"weights", "个权重"}, {" + 1 bias", " + 1 个偏置"}, {"output channel", "个输出通道"},
+    {"weights", "个权重"}, {"weight", "个权重"}, {" + 1 bias", " + 1 个偏置"}, {"output channel", "个输出通道"},
     {"output channels", "个输出通道"}, {"of", "共"}, {"bias", "偏置"}, {"weight", "权重"}, {"parameters", "参数"},
 };
 
@@ -306,6 +306,23 @@ static void draw_volumes(ViewCtx *v, const Scene *sc, const Conv2dScene *e, Rect
     widget_volume(c, ro, &vout);
 }
 
+// Where the filter box is, in the input's rows and columns (0-based, as
+// PyTorch indexes them), under the input volume: a 3-D box has no grid to
+// count on, and the texts name the place ("row 14, column 20").
+static void draw_window_place(ViewCtx *v, const Scene *sc, const Conv2dScene *e, Rect under) {
+    if (sc->win_oy < 0 || e->error[0]) return;
+    const Conv2dConfig *cf = &e->cfg;
+    int y0 = sc->win_oy * cf->stride_h - cf->pad_top, x0 = sc->win_ox * cf->stride_w - cf->pad_left;
+    int y1 = y0 + cf->dilation_h * (cf->kernel_h - 1), x1 = x0 + cf->dilation_w * (cf->kernel_w - 1);
+    char buf[160];
+    if (v->lang == LANG_ZH)
+        snprintf(buf, sizeof buf, "盒子：第 %d\xE2\x80\x93%d 行、第 %d\xE2\x80\x93%d 列（从 0 数起，同 PyTorch）", y0, y1, x0, x1);
+    else
+        snprintf(buf, sizeof buf, "box: rows %d\xE2\x80\x93%d, columns %d\xE2\x80\x93%d (from 0, as PyTorch)", y0, y1, x0, x1);
+    TextStyle st = style(v, v->th->font_small, v->th->text_muted, false, ALIGN_CENTER, false);
+    draw_text(v->c, under.x + under.w / 2, under.y + 2, buf, st);
+}
+
 static void draw_volume_view(ViewCtx *v, const Scene *sc, const Conv2dScene *e) {
     Canvas *c = v->c;
     const Theme *th = v->th;
@@ -314,12 +331,14 @@ static void draw_volume_view(ViewCtx *v, const Scene *sc, const Conv2dScene *e) 
     if (pic > 0) view_picture(v, sc, (Rect){a.x + 4, a.y + 4, pic, pic}, (Rect){0, 0, 0, 0});
     Rect r = {a.x + (pic > 0 ? pic + 16 : 0), a.y, a.w - (pic > 0 ? pic + 16 : 0), a.h * 0.72f};
     draw_volumes(v, sc, e, r);
+    draw_window_place(v, sc, e, (Rect){r.x, r.y + r.h, (r.w - 60) / 2, 0});
     // the filter(s): OC boxes of in/groups x k x k, the current one outlined
     const Conv2dConfig *cf = &e->cfg;
     char buf[160];
     int per = cf->in_channels / cf->groups;
     snprintf(buf, sizeof buf, "%d %s \xC3\x97 (%d\xC3\x97%d\xC3\x97%d %s%s) \xE2\x86\x92 %d %s", cf->out_channels,
-             (v->lang == LANG_ZH ? tr(v, "filters") : cf->out_channels == 1 ? "filter" : "filters"), per, cf->kernel_h, cf->kernel_w, tr(v, "weights"),
+             (v->lang == LANG_ZH ? tr(v, "filters") : cf->out_channels == 1 ? "filter" : "filters"), per, cf->kernel_h, cf->kernel_w,
+             tr(v, per * cf->kernel_h * cf->kernel_w == 1 ? "weight" : "weights"),
              cf->has_bias ? tr(v, " + 1 bias") : "", cf->out_channels, tr(v, cf->out_channels == 1 ? "output channel" : "output channels"));
     float y = a.y + a.h * 0.76f;
     draw_text(c, a.x + a.w / 2, y, buf, style(v, th->font_body, th->kernel, true, ALIGN_CENTER, false));

@@ -116,7 +116,7 @@ void netview_logits(ViewCtx *v, Rect r, const float *logits, const float *probs,
     float pmax = 1e-6f;
     for (int k = 0; k < CIFAR_CLASSES; k++) pmax = fmaxf(pmax, probs[k]);
     float row = fminf(30, (r.y + r.h - y - 26) / 10);
-    float fs = fminf(17, row * 0.62f);
+    float fs = fmaxf(16, fminf(18, row * 0.66f)); // class names >= the label floor
     float name_w = 112, logit_w = (r.w - name_w) * 0.46f, prob_x = r.x + name_w + logit_w + 20, prob_w = r.x + r.w - prob_x - 92;
     float zero_x = r.x + name_w + logit_w / 2;
     TextStyle hs = text_style(c, th->font_small, th->text_muted);
@@ -140,7 +140,7 @@ void netview_logits(ViewCtx *v, Rect r, const float *logits, const float *probs,
         Rect bar = len >= 0 ? (Rect){zero_x, y + 4, len, row - 8} : (Rect){zero_x + len, y + 4, -len, row - 8};
         draw_fill_rect(c, bar, col);
         scene_fmt(buf, sizeof buf, logits[k], 2);
-        TextStyle vs = text_style(c, fs * 0.9f, th->text);
+        TextStyle vs = text_style(c, fmaxf(14, fs * 0.9f), th->text); // numbers >= 14 px
         vs.vcenter = true;
         vs.align = len >= 0 ? ALIGN_LEFT : ALIGN_RIGHT;
         draw_text(c, len >= 0 ? zero_x + len + 4 : zero_x + len - 4, cy, buf, vs);

@@ -69,7 +69,7 @@ static void param_text(const NetworkExt *e, int i, bool compact, char *buf, size
 // size) that fits the width: CJK headers and long formulas must not collide.
 static TableLayout fit_table(ViewCtx *v, const NetworkExt *e, Rect a, bool compact) {
     Canvas *c = v->c;
-    TableLayout t = {compact, compact ? 17 : 18, compact ? 25 : 40, 27, a.x + 10, 0, 0, 0, a.x + a.w - 10};
+    TableLayout t = {compact, 18, compact ? 26 : 40, 27, a.x + 10, 0, 0, 0, a.x + a.w - 10};
     for (;; t.fs -= 1) {
         float w_name = 0, w_mod = 0, w_out = 0, w_size = 0, w_par = 0, tw, th_;
         char buf[160];
@@ -77,7 +77,7 @@ static TableLayout fit_table(ViewCtx *v, const NetworkExt *e, Rect a, bool compa
             const Layer *l = &e->layers[i];
             if (is_relu(l)) continue;
             text_measure(c, l->name, t.fs, true, &tw, &th_);
-            w_name = fmaxf(w_name, tw + (compact ? 52 : 0)); // room for the "+ReLU" tag
+            w_name = fmaxf(w_name, tw + (compact ? 72 : 0)); // room for the "+ReLU" / "no ReLU" tag
             module_text(l, buf, sizeof buf);
             text_measure(c, buf, t.fs, false, &tw, &th_);
             w_mod = fmaxf(w_mod, tw);
@@ -93,7 +93,7 @@ static TableLayout fit_table(ViewCtx *v, const NetworkExt *e, Rect a, bool compa
         t.x_mod = t.x_name + w_name + 16;
         t.x_out = compact ? t.x_mod : t.x_mod + w_mod + 16;
         t.x_size = t.x_out + w_out + 16;
-        if (t.x_size + w_size + 20 <= t.x_par - w_par || t.fs <= 13) break;
+        if (t.x_size + w_size + 20 <= t.x_par - w_par || t.fs <= 16) break; // 16: the label floor
     }
     // A deeper net than CNNNet: rows shrink (and the font with them) so every layer fits the height.
     int rows = 1, relus = 0; // the input row
@@ -117,7 +117,7 @@ static float draw_table_header(ViewCtx *v, const TableLayout *t, Rect a) {
     const Theme *th = v->th;
     bool zh = v->lang == LANG_ZH;
     float y = a.y;
-    TextStyle hs = text_style(c, th->font_small, th->text_muted);
+    TextStyle hs = text_style(c, t->fs, th->text_muted);
     hs.bold = true;
     draw_text(c, t->x_name, y, zh ? "层" : "layer", hs);
     if (!t->compact) draw_text(c, t->x_mod, y, "PyTorch", hs);
@@ -125,7 +125,7 @@ static float draw_table_header(ViewCtx *v, const TableLayout *t, Rect a) {
     draw_text(c, t->x_size, y, zh ? "尺寸公式" : "size formula", hs);
     hs.align = ALIGN_RIGHT;
     draw_text(c, t->x_par, y, zh ? "参数个数" : "parameters", hs);
-    y += th->font_small * 1.5f;
+    y += t->fs * 1.5f;
     draw_line(c, a.x, y, a.x + a.w, y, 1.5f, th->panel_border);
     return y + 3;
 }
@@ -140,7 +140,7 @@ static void draw_input_row(ViewCtx *v, const TableLayout *t, float cy, TextStyle
     st.bold = false;
     st.color = th->text;
     if (!t->compact) draw_text(v->c, t->x_mod, cy, zh ? "CIFAR 图像" : "CIFAR image", st);
-    draw_text(v->c, t->x_out, cy, "32\xC3\x97" "32\xC3\x97" "3", st);
+    draw_text(v->c, t->x_out, cy, "3\xC3\x97" "32\xC3\x97" "32", st); // C×H×W
     st.color = th->text_muted;
     draw_text(v->c, t->x_size, cy, zh ? "RGB 三个通道" : "RGB: 3 channels", st);
     st.align = ALIGN_RIGHT;
@@ -166,9 +166,14 @@ static void draw_layer_row(ViewCtx *v, const NetworkExt *e, const TableLayout *t
     if (!t->compact) {
         module_text(l, buf, sizeof buf);
         draw_text(c, t->x_mod, cy, buf, st);
+    } else if (i == e->n_layers - 1 && l->kind == LAYER_LINEAR) { // the tutorial's ReLU on fc2, left out
+        TextStyle rs = st;
+        rs.size = th->font_small;
+        rs.color = th->text_muted;
+        draw_text(c, t->x_name + w + 5, cy, v->lang == LANG_ZH ? "无 ReLU" : "no ReLU", rs);
     } else if (relu_next) {
         TextStyle rs = st;
-        rs.size = th->font_small * 0.9f;
+        rs.size = th->font_small;
         rs.color = (e->focus == i + 1) ? th->accent : th->text_muted;
         rs.bold = e->focus == i + 1;
         draw_text(c, t->x_name + w + 5, cy, "+ReLU", rs);
@@ -184,6 +189,24 @@ static void draw_layer_row(ViewCtx *v, const NetworkExt *e, const TableLayout *t
     st.bold = l->param_count > 0;
     param_text(e, i, t->compact, buf, sizeof buf);
     draw_text(c, t->x_par, cy, buf, st);
+}
+
+// The tutorial's F.relu on fc2's output, which this net leaves out (a ReLU on
+// the logits is one of lesson 10's bugs): a thin struck-through row in the
+// overview, a "no ReLU" tag on fc2 when compact. Returns the row's height.
+static float draw_left_out_relu(ViewCtx *v, const TableLayout *t, float y, Rect a) {
+    Canvas *c = v->c;
+    const Theme *th = v->th;
+    bool zh = v->lang == LANG_ZH;
+    TextStyle st = text_style(c, fmaxf(th->font_small, t->fs - 1), th->text_muted);
+    st.vcenter = true;
+    float cy = y + t->relu_h / 2;
+    float w = draw_text(c, t->x_name + 12, cy, "F.relu", st);
+    draw_line(c, t->x_name + 10, cy, t->x_name + 14 + w, cy, 1.5f, th->text_muted);
+    draw_text(c, t->x_mod, cy, zh ? "教程有，这里去掉了" : "in the tutorial, left out here", st);
+    draw_text(c, t->x_size, cy, zh ? "logits 上的 ReLU 是个错误（第 10 课）" : "a ReLU on the logits is a bug (lesson 10)", st);
+    (void)a;
+    return t->relu_h;
 }
 
 // Row i (-1: the input) at y, with its background (feature-extractor tint,
@@ -202,7 +225,7 @@ static float draw_table_row(ViewCtx *v, const NetworkExt *e, const TableLayout *
         draw_fill_round_rect(c, row, 6, rgba_mix(th->bg, th->accent, 0.16f));
         draw_rect_outline(c, row, 2.5f, th->accent);
     }
-    TextStyle st = text_style(c, relu ? th->font_small : t->fs, th->text);
+    TextStyle st = text_style(c, relu ? fmaxf(th->font_small, t->fs - 1) : t->fs, th->text);
     st.vcenter = true;
     if (i < 0) draw_input_row(v, t, y + h / 2, st);
     else draw_layer_row(v, e, t, i, y + h / 2, focused, st);
@@ -254,6 +277,8 @@ static float draw_table(ViewCtx *v, const NetworkExt *e, Rect a, bool compact) {
         if (compact && i >= 0 && is_relu(&e->layers[i])) continue;
         y += draw_table_row(v, e, &t, i, focus_row, y, a);
     }
+    // the last Linear (fc2) without the tutorial's ReLU after it
+    if (!compact && e->n_layers > 0 && e->layers[e->n_layers - 1].kind == LAYER_LINEAR) y += draw_left_out_relu(v, &t, y, a);
     return draw_table_total(v, e, &t, a, y);
 }
 

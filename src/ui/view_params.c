@@ -15,7 +15,8 @@
 static const char *const TRV[][2] = {
     {"Linear (fully connected)", "Linear（全连接层）"},
     {"Conv2d (convolution)", "Conv2d（卷积层）"},
-    {"weights", "个参数"},
+    {"parameters", "个参数"},
+    {"parameter", "个参数"},
     {"output", "输出"},
     {"outputs", "个输出"},
     {"input", "输入"},
@@ -70,12 +71,19 @@ static Rect mini_grids(ViewCtx *v, Rect r, const float *w, int m, int n, bool di
     return (Rect){x0, y0, bw, bh};
 }
 
-// "144 weights" large, with the formula under it.
+// "144 parameters" (or "1 parameter"): a count is of parameters, weights and
+// biases alike (conv1's 608 = 8·(3·5·5) weights + 8 biases).
+static void fmt_param_count(ViewCtx *v, char *buf, size_t n, long count) {
+    char num[32];
+    fmt_thousands(num, sizeof num, count);
+    snprintf(buf, n, "%s %s", num, trv(v, count == 1 ? "parameter" : "parameters"));
+}
+
+// "144 parameters" large, with the formula under it.
 static void big_count(ViewCtx *v, float cx, float y, long count, const char *sub) {
     const Theme *th = v->th;
-    char num[32], buf[96];
-    fmt_thousands(num, sizeof num, count);
-    snprintf(buf, sizeof buf, "%s %s", num, trv(v, "weights"));
+    char buf[96];
+    fmt_param_count(v, buf, sizeof buf, count);
     draw_text(v->c, cx, y, buf, style(v, th->font_title * 1.15f, th->kernel, true, ALIGN_CENTER));
     if (sub) draw_text(v->c, cx, y + th->font_title * 1.6f, sub, style(v, th->font_body, th->text_muted, false, ALIGN_CENTER));
 }
@@ -124,7 +132,7 @@ static void draw_small(ViewCtx *v, const Scene *sc, const ParamsScene *e) {
         const char *title = trv(v, side == 0 ? "Linear (fully connected)" : "Conv2d (convolution)");
         draw_text(c, x + colw / 2, a.y, title, style(v, th->font_body * 1.15f, th->text, true, ALIGN_CENTER));
         const char *sub = trv(v, side == 0 ? "each output has its own weights" : "every output reuses the same kernel");
-        draw_text(c, x + colw / 2, a.y + th->font_body * 1.6f, sub, style(v, th->font_small, th->text_muted, false, ALIGN_CENTER));
+        draw_text(c, x + colw / 2, a.y + th->font_body * 1.6f, sub, style(v, th->font_body * 0.9f, th->text_muted, false, ALIGN_CENTER));
         mini_grids(v, (Rect){x, top, colw, gh}, side == 0 ? e->fc_w : e->conv_w, m, n, side == 0, 40);
         if (side == 0) snprintf(buf, sizeof buf, "%ld \xC3\x97 %d", e->fc_in, m);
         else snprintf(buf, sizeof buf, "%d \xC3\x97 %d", e->f, e->f);
@@ -162,8 +170,7 @@ static void draw_large(ViewCtx *v, const Scene *sc, const ParamsScene *e) {
         float w = bar_wmax * log10f((float)counts[i] + 1) / fmaxf(maxlog, 1);
         draw_fill_round_rect(c, (Rect){bar_x, y, w, bh}, 6, th->kernel_cell);
         draw_rect_outline(c, (Rect){bar_x, y, w, bh}, 2, th->kernel);
-        fmt_thousands(n1, sizeof n1, counts[i]);
-        snprintf(buf, sizeof buf, "%s %s", n1, trv(v, "weights"));
+        fmt_param_count(v, buf, sizeof buf, counts[i]);
         TextStyle st = style(v, th->font_body * 1.2f, th->text, true, ALIGN_LEFT);
         st.vcenter = true;
         draw_text(c, bar_x + 12, y + bh / 2, buf, st);
@@ -171,7 +178,7 @@ static void draw_large(ViewCtx *v, const Scene *sc, const ParamsScene *e) {
     }
     fmt_thousands(n1, sizeof n1, lround((double)e->fc_params / (double)(e->conv_params > 0 ? e->conv_params : 1)));
     if (v->lang == LANG_ZH) snprintf(buf, sizeof buf, "全连接层的参数多 %s 倍", n1);
-    else snprintf(buf, sizeof buf, "%s\xC3\x97 more weights in the Linear layer", n1);
+    else snprintf(buf, sizeof buf, "%s\xC3\x97 more parameters in the Linear layer", n1);
     draw_text(c, a.x + a.w / 2, y + 6, buf, style(v, th->font_title, th->kernel, true, ALIGN_CENTER));
     draw_text(c, a.x + a.w - 20, y + th->font_title * 1.8f, v->lang == LANG_ZH ? "对数刻度" : "log scale", style(v, th->font_small, th->text_muted, false, ALIGN_RIGHT));
 }

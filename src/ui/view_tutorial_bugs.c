@@ -97,7 +97,7 @@ static void draw_done_bar(ViewCtx *v, const BugsExt *e, const BugRun *r, bool cu
         if (zh) snprintf(buf + k, sizeof buf - (size_t)k, " · %.1f%% 的测试图像被预测为“%s”", r->top_share, netview_class(v, r->top_class));
         else snprintf(buf + k, sizeof buf - (size_t)k, " · %.1f%% of the test images → %s", r->top_share, netview_class(v, r->top_class));
     }
-    TextStyle ss = text_style(c, th->font_small * 0.95f, th->text_muted);
+    TextStyle ss = text_style(c, th->font_small, th->text_muted);
     draw_text(c, b->bar_x, y + b->bar_h + 5, buf, ss);
 }
 
@@ -169,7 +169,11 @@ static void draw_bugs(ViewCtx *v, const Scene *sc) {
     float y = a.y + draw_code(v, &e->runs[e->n_runs - 1], (Rect){a.x, a.y, a.w, 0}) + 14;
     y = draw_live_header(v, e, a, y);
     float label_w = 312;
-    BarLayout b = {a.x + label_w, a.w - label_w - 90, e->reference ? 24 : 30, e->reference ? 50 : 68, y};
+    BarLayout b = {a.x + label_w, a.w - label_w - 90, e->reference ? 22 : 30, e->reference ? 50 : 68, y};
+    // the note under a bar must clear the next bar in either script (CJK glyphs are taller)
+    float note_h;
+    text_measure(v->c, "\xE8\xAE\xAD Ag", v->th->font_small, false, NULL, &note_h);
+    b.row = fmaxf(b.row, b.bar_h + 5 + note_h + 5);
     for (int i = 0; i < e->n_runs; i++, y += b.row) draw_run_row(v, e, i, &b, a.x, y);
     // chance: 10 classes (dashes across each bar only, so the notes under the bars stay readable)
     float cx = b.bar_x + b.bar_w * 0.10f;

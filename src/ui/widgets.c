@@ -77,6 +77,32 @@ Rgba grid_cell_color(const Canvas *c, const GridSpec *g, float v) {
     return g->fill;
 }
 
+// Row numbers left of the padded grid, column numbers under it, 0-based over
+// the real cells (what "column 2" means in PyTorch); every second one when
+// cells are too narrow for two digits.
+static void draw_grid_indices(Canvas *c, const GridSpec *g) {
+    const Theme *th = canvas_theme(c);
+    Rect gr = grid_rect(g);
+    char buf[16];
+    float font = 14;
+    int every = g->cell >= 22 ? 1 : g->cell >= 11 ? 2 : 4;
+    TextStyle st = text_style(c, font, th->text_muted);
+    st.vcenter = true;
+    st.align = ALIGN_RIGHT;
+    for (int r = 0; r < g->rows; r += every) {
+        Rect cr = grid_cell_rect(g, r, 0);
+        snprintf(buf, sizeof buf, "%d", r);
+        draw_text(c, gr.x - 5, cr.y + cr.h / 2, buf, st);
+    }
+    st.align = ALIGN_CENTER;
+    st.vcenter = false;
+    for (int col = 0; col < g->cols; col += every) {
+        Rect cr = grid_cell_rect(g, 0, col);
+        snprintf(buf, sizeof buf, "%d", col);
+        draw_text(c, cr.x + cr.w / 2, gr.y + gr.h + 3, buf, st);
+    }
+}
+
 void widget_grid(Canvas *c, const GridSpec *g) {
     const Theme *th = canvas_theme(c);
     char buf[64];
@@ -93,6 +119,9 @@ void widget_grid(Canvas *c, const GridSpec *g) {
             if (w > maxw) maxw = w;
         }
         font = fminf(fminf(ref * (g->cell - 6) * 0.92f / maxw, g->cell * 0.52f), th->font_cell * 1.6f); // 3 px + 4% air a side
+        // numbers are >= 14 px at 1280x800 (the back of a lecture hall): take
+        // less air rather than a smaller size while 14 px still fits
+        if (font < GRID_MIN_FONT && maxw * GRID_MIN_FONT / ref <= g->cell - 3) font = GRID_MIN_FONT;
         if (font < 13) font = 0; // unreadable on a projector: hover instead
     }
     bool values = g->values && font > 0;
@@ -148,6 +177,7 @@ void widget_grid(Canvas *c, const GridSpec *g) {
         }
     // frame around the real input (not the padding) in the role colour
     draw_rect_outline(c, inner, fmaxf(th->line_thin * 2, 2), g->strong);
+    if (g->index_labels) draw_grid_indices(c, g);
 }
 
 float widget_label_above(Canvas *c, Rect r, const char *text, Rgba color, float size) {

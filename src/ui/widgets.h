@@ -30,7 +30,15 @@ typedef struct {
                                 // (the argmax); only on HEAT_NONE grids (heat colours carry values); or NULL
     Rgba mark_fill, mark_fill2;
     const char *pad_text;       // text in padding cells, NULL for 0 (max pooling pads with minus infinity)
+    bool index_labels;          // row numbers left, column numbers under the grid (0-based, as PyTorch
+                                // indexes; padding cells unnumbered); callers leave GRID_INDEX_GUTTER free
 } GridSpec;
+
+// The smallest size of numbers in cells when they fit (logical px at 1280x800).
+#define GRID_MIN_FONT 14
+
+// Room (logical px) index labels take left of and under a grid.
+#define GRID_INDEX_GUTTER 24
 
 // A grid of v (rows, cols) at (x, y) with every value shown and the rest
 // zero (no padding, HEAT_NONE, no fill): callers set what differs.

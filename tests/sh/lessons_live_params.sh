@@ -32,4 +32,14 @@ cmp -s "$t/a.png" "$t/b.png" && fail "padding=0 rendered the same frame as the l
 [ $rc -eq 2 ] || fail "--set padding: exit $rc, expected 2"
 [ "$(wc -l <"$t/err")" -eq 1 ] || fail "--set padding: expected one line, got: $(cat "$t/err")"
 grep -q "KEY=VALUE" "$t/err" || fail "message names KEY=VALUE: $(cat "$t/err")"
+# a value outside the step's declared range (lesson 1 step 5: kernel_size:1..4): exit 2, one line
+# naming the key, the value and the range, for render and for the dump
+for cmd in "render --out $t/r.png" "lesson --dump"; do
+    # shellcheck disable=SC2086
+    "$BIN" --batch $cmd --lesson lessons/01_parameters.lesson --step 5 --set kernel_size=9 >"$t/out" 2>"$t/err"; rc=$?
+    [ $rc -eq 2 ] || fail "$cmd --set kernel_size=9: exit $rc, expected 2"
+    [ "$(wc -l <"$t/err")" -eq 1 ] || fail "$cmd: expected one line, got: $(cat "$t/err")"
+    grep -q "kernel_size=9 .*kernel_size 1\.\.4" "$t/err" || fail "$cmd: message names key, value and range: $(cat "$t/err")"
+done
+"$BIN" --batch render --lesson lessons/01_parameters.lesson --step 5 --set kernel_size=4 --out "$t/r.png" || fail "in range: exit $?"
 echo "ok"
