@@ -56,6 +56,7 @@ typedef struct {
     float fs, row_h, relu_h;              // font size, layer row and ReLU row heights
     float x_name, x_mod, x_out, x_size;   // left edges of the columns
     float x_par;                          // right edge of the parameter column
+    bool counts_only;                     // parameter counts instead of formulas (they did not fit)
 } TableLayout;
 
 // A row's parameter cell: the full formula in the overview, the count when compact.
@@ -69,7 +70,7 @@ static void param_text(const NetworkExt *e, int i, bool compact, char *buf, size
 // size) that fits the width: CJK headers and long formulas must not collide.
 static TableLayout fit_table(ViewCtx *v, const NetworkExt *e, Rect a, bool compact) {
     Canvas *c = v->c;
-    TableLayout t = {compact, 18, compact ? 26 : 40, 27, a.x + 10, 0, 0, 0, a.x + a.w - 10};
+    TableLayout t = {compact, 18, compact ? 26 : 40, 27, a.x + 10, 0, 0, 0, a.x + a.w - 10, false};
     for (;; t.fs -= 1) {
         float w_name = 0, w_mod = 0, w_out = 0, w_size = 0, w_par = 0, tw, th_;
         char buf[160];
@@ -86,14 +87,16 @@ static TableLayout fit_table(ViewCtx *v, const NetworkExt *e, Rect a, bool compa
             w_out = fmaxf(w_out, tw);
             text_measure(c, e->size_formula[i], t.fs, false, &tw, &th_);
             w_size = fmaxf(w_size, tw);
-            param_text(e, i, compact, buf, sizeof buf);
+            param_text(e, i, compact || t.counts_only, buf, sizeof buf);
             text_measure(c, buf, t.fs, true, &tw, &th_);
             w_par = fmaxf(w_par, tw);
         }
         t.x_mod = t.x_name + w_name + 16;
         t.x_out = compact ? t.x_mod : t.x_mod + w_mod + 16;
         t.x_size = t.x_out + w_out + 16;
-        if (t.x_size + w_size + 20 <= t.x_par - w_par || t.fs <= 16) break; // 16: the label floor
+        bool fits = t.x_size + w_size + 20 <= t.x_par - w_par;
+        if (fits || (t.fs <= 16 && t.counts_only)) break; // 16: the label floor
+        if (t.fs <= 16) t.counts_only = true, t.fs = 19;   // a wider net: counts, not formulas (the bar has them)
     }
     // A deeper net than CNNNet: rows shrink (and the font with them) so every layer fits the height.
     int rows = 1, relus = 0; // the input row
@@ -187,7 +190,7 @@ static void draw_layer_row(ViewCtx *v, const NetworkExt *e, const TableLayout *t
     st.align = ALIGN_RIGHT;
     st.color = l->param_count ? th->text : th->text_muted;
     st.bold = l->param_count > 0;
-    param_text(e, i, t->compact, buf, sizeof buf);
+    param_text(e, i, t->compact || t->counts_only, buf, sizeof buf);
     draw_text(c, t->x_par, cy, buf, st);
 }
 
@@ -278,7 +281,7 @@ static float draw_table(ViewCtx *v, const NetworkExt *e, Rect a, bool compact) {
         y += draw_table_row(v, e, &t, i, focus_row, y, a);
     }
     // the last Linear (fc2) without the tutorial's ReLU after it
-    if (!compact && e->n_layers > 0 && e->layers[e->n_layers - 1].kind == LAYER_LINEAR) y += draw_left_out_relu(v, &t, y, a);
+    if (!compact && strcmp(e->model, "cnnnet") == 0 && e->n_layers > 0 && e->layers[e->n_layers - 1].kind == LAYER_LINEAR) y += draw_left_out_relu(v, &t, y, a);
     return draw_table_total(v, e, &t, a, y);
 }
 
