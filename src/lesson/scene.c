@@ -336,6 +336,8 @@ void scene_dump(const Scene *sc, FILE *f) {
         fprintf(f, "image %d %s channel %d crop %d %d %s\n", sc->image_index, sc->class_name, sc->channel, sc->crop_x,
                 sc->crop_y, sc->normalized ? "normalized" : "raw");
     if (sc->kind && sc->kind->dump && !sc->error[0]) sc->kind->dump(sc, f);
+    int n_pos = scene_position_count(sc);
+    if (n_pos > 0) fprintf(f, "position %d of %d\n", scene_position(sc), n_pos); // 0: no window shown
     char buf[1024];
     if (sc->formula[0]) { scene_strip_roles(buf, sizeof buf, sc->formula); fprintf(f, "formula %s\n", buf); }
     if (sc->size_formula[0]) { scene_strip_roles(buf, sizeof buf, sc->size_formula); fprintf(f, "size %s\n", buf); }
@@ -349,7 +351,17 @@ void scene_set_needs_data(Scene *sc, const SceneEnv *env) {
 }
 
 bool scene_window(const Scene *sc, SceneWindow *w) {
-    if (!sc->kind || !sc->kind->window || sc->output.rows == 0) return false;
+    if (!sc->kind || !sc->kind->window || sc->output.rows == 0 || sc->error[0]) return false;
     sc->kind->window(sc, w);
     return true;
+}
+
+int scene_position_count(const Scene *sc) {
+    SceneWindow w;
+    return scene_window(sc, &w) ? sc->output.rows * sc->output.cols : 0;
+}
+
+int scene_position(const Scene *sc) {
+    if (sc->win_oy < 0 || scene_position_count(sc) == 0) return 0;
+    return sc->win_oy * sc->output.cols + sc->win_ox + 1;
 }

@@ -10,9 +10,8 @@
 #include "ui/player.h"
 
 int sweep_gif_positions(const Scene *sc) {
-    if (!sc || !sc->kind || sc->error[0] || sc->win_oy < 0 || sc->output.rows <= 0) return 0;
-    if (strcmp(sc->kind->name, "conv") != 0 && strcmp(sc->kind->name, "pool") != 0) return 0;
-    return sc->output.rows * sc->output.cols;
+    int n = scene_position_count(sc);
+    return n <= SWEEP_GIF_MAX && scene_position(sc) > 0 ? n : 0;
 }
 
 // Draws the player offscreen and appends the frame to g.
@@ -37,14 +36,15 @@ int sweep_gif_write(Screen *s, const Theme *theme, int w, int h, int fps, const 
     Canvas *c = canvas_create_offscreen(w, h, theme, err);
     GifOut *g = c ? gif_out_open(f, w, h, err) : NULL;
     int n = g ? sweep_gif_positions(player_scene(s)) : 0, frames = 0, rc = g ? 0 : -1;
+    int was = player_position(s, NULL); // the student's position, back afterwards
     player_set_static(s, true);
-    for (int cell = 0; rc == 0 && cell < (n ? n : 1); cell++) {
-        if (n) player_set_window(s, cell);
-        bool last = cell == (n ? n : 1) - 1;
+    for (int pos = 1; rc == 0 && pos <= (n ? n : 1); pos++) {
+        if (n) player_set_position(s, pos);
+        bool last = pos == (n ? n : 1);
         rc = add_frame(g, s, c, last ? SWEEP_HOLD_CS : 100 / fps, err);
         frames++;
     }
-    player_set_window(s, -1);
+    player_set_position(s, was);
     player_set_static(s, false);
     if (g && gif_out_close(g, rc == 0 ? err : NULL) != 0) rc = -1;
     if (c) canvas_free(c);
