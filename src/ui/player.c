@@ -645,7 +645,10 @@ static void draw_topbar(const Player *p, Canvas *c) {
         snprintf(buf, sizeof buf, "convlab \xC2\xB7 %s", ui_tr(L, "Lesson index"));
     }
     canvas_push_clip(c, (Rect){0, 0, x, h});
-    TextStyle tst = ts(c, th->font_title, th->title, true);
+    float size = th->font_title, tw; // a long title gets smaller (down to the body size) before it is cut
+    for (text_measure(c, buf, size, true, &tw, NULL); tw > x - th->margin - 8 && size > th->font_body; size -= 1)
+        text_measure(c, buf, size - 1, true, &tw, NULL);
+    TextStyle tst = ts(c, size, th->title, true);
     tst.vcenter = true;
     draw_text(c, th->margin, cy, buf, tst);
     canvas_pop_clip(c);

@@ -70,6 +70,8 @@ void view_image_caption(char *buf, size_t n, const ViewCtx *v, const Scene *sc, 
 // The arrow from (x0, y0) (a Σ, a + junction) into cell (r, c) of the output grid g,
 // routed so that it crosses no cell filled before it (view_window.c).
 void view_arrow_into_cell(ViewCtx *v, float x0, float y0, const GridSpec *g, int r, int c, Rgba col);
+// The y of the lane below grid g that view_arrow_into_cell's wire runs along.
+float view_arrow_lane_y(const GridSpec *g);
 // Fills the n cells (iy[i], ix[i]) of g (padding included) with col at alpha × its
 // alpha: the window's tint, faded in and out while the window slides.
 void view_tint_cells(ViewCtx *v, const GridSpec *g, const int *iy, const int *ix, int n, Rgba col, float alpha);
