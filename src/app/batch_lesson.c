@@ -167,17 +167,9 @@ static int load_picture_arg(const BatchArgs *a, Picture *p) {
 
 // --position P on the open step: 0, or 2 after one line naming P and the step's positions.
 static int set_position_arg(Screen *s, const BatchArgs *a) {
-    int n;
-    player_position(s, &n);
-    const Scene *sc = player_scene(s);
-    if (n == 0) {
-        fprintf(stderr, "convlab --batch render: --position %ld: step %d has no sliding window (its scene is '%s'); "
-                        "leave --position out\n", a->position, a->step, sc->kind ? sc->kind->name : "?");
-        return 2;
-    }
-    if (a->position < 1 || a->position > n) {
-        fprintf(stderr, "convlab --batch render: --position %ld: this step has %d window positions (1-%d)\n", a->position,
-                n, n);
+    ClError err;
+    if (scene_check_position(player_scene(s), a->position, &err) != 0) {
+        fprintf(stderr, "convlab --batch render: --%s\n", err.msg);
         return 2;
     }
     player_set_position(s, (int)a->position);

@@ -365,3 +365,13 @@ int scene_position(const Scene *sc) {
     if (sc->win_oy < 0 || scene_position_count(sc) == 0) return 0;
     return sc->win_oy * sc->output.cols + sc->win_ox + 1;
 }
+
+int scene_check_position(const Scene *sc, long position, ClError *err) {
+    int n = scene_position_count(sc);
+    if (n == 0)
+        return cl_fail(err, "position %ld: step %d has no sliding window (its scene is '%s')", position, sc->step + 1,
+                       sc->kind ? sc->kind->name : "?");
+    if (position < 1 || position > n)
+        return cl_fail(err, "position %ld: this step has %d window positions (1-%d)", position, n, n);
+    return 0;
+}

@@ -212,6 +212,9 @@ int scene_position_count(const Scene *sc);
 // The position of sc's window, 1-based (output cell row·OW + col + 1); 0 when no
 // window is shown (`window = all` or `none`, or no window at all).
 int scene_position(const Scene *sc);
+// 0 if position (1-based) is one of sc's window positions; else -1 and one line in
+// err naming it and the count: "position 40: this step has 36 window positions (1-36)".
+int scene_check_position(const Scene *sc, long position, ClError *err);
 
 // Marks sc as waiting for CIFAR-10: needs_data, data_loading from env, and
 // env->data_hint (or how to get the data) as the error. For scene kinds.
