@@ -734,7 +734,8 @@ static void draw_help(const Player *p, Canvas *c) {
         {"Esc / Q", "quit (Esc leaves fullscreen first)", "退出（Esc 先退出全屏）"},
     };
     int n = (int)(sizeof KEYS / sizeof KEYS[0]);
-    float row = th->font_body * 1.75f, bw = fminf(W - 80, 900), bh = row * (float)n + 110;
+    float row = fminf(th->font_body * 1.75f, (H - 40 - 110) / (float)n); // every row fits the height
+    float bw = fminf(W - 80, 900), bh = row * (float)n + 110;
     Rect box = {(W - bw) / 2, fmaxf(20, (H - bh) / 2), bw, bh};
     draw_fill_round_rect(c, box, 12, th->panel);
     draw_rect_outline(c, box, 2.5f, th->accent);
