@@ -14,7 +14,7 @@ void view_arrow_into_cell(ViewCtx *v, float x0, float y0, const GridSpec *g, int
     Canvas *cv = v->c;
     float t = v->th->line_thick, head = 14, inset = v->th->window_thick;
     Rect cell = grid_cell_rect(g, r, c), gr = grid_rect(g);
-    if (c == 0 && y0 < view_arrow_lane_y(g) - 1) { // (from the lane itself the wire is the way in)
+    if (c == 0 && fabsf(y0 - view_arrow_lane_y(g)) > 1) { // (from the lane itself the wire is the way in)
         draw_arrow(cv, x0, y0, cell.x - inset, cell.y + cell.h / 2, t, head, col);
         return;
     }
@@ -28,7 +28,7 @@ void view_arrow_into_cell(ViewCtx *v, float x0, float y0, const GridSpec *g, int
 
 float view_arrow_lane_y(const GridSpec *g) {
     Rect gr = grid_rect(g);
-    return gr.y + gr.h + 18;
+    return gr.y + gr.h + 26; // room for the arrow up into a cell of the last row
 }
 
 void view_tint_cells(ViewCtx *v, const GridSpec *g, const int *iy, const int *ix, int n, Rgba col, float alpha) {
