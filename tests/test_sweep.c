@@ -174,10 +174,10 @@ Test(sweep, keys_step_the_window_and_play_its_sweep_by_the_clock) {
     key(s, SDLK_COMMA);
     cr_assert_eq(player_position(s, NULL), 2, ", moves one back");
     cr_assert(strstr(title(s), "step 2/10 · position 2/9"), "%s", title(s));
-    key(s, SDLK_j); // plays 3, 4, ... 9, one a second at speed 1
+    key(s, SDLK_j); // plays 3, 4, ... 9 at the auto-play speed (2.5 s a position at 1x)
     cr_assert_eq(player_position(s, NULL), 3, "J starts at the next position");
     int last = 3;
-    for (double t = 50.0; t < 70.0; t += 0.05) {
+    for (double t = 50.0; t < 70.0; t += 0.05) { // 7 positions: 17.5 s
         s->update(s, t, &wake);
         int pos = player_position(s, NULL);
         cr_assert(pos == last || pos == last + 1, "the sweep skipped from %d to %d", last, pos);

@@ -26,7 +26,7 @@
 static const float SPEEDS[] = {0.5f, 0.75f, 1.0f, 1.5f, 2.0f, 3.0f};
 #define N_SPEEDS (int)(sizeof SPEEDS / sizeof SPEEDS[0])
 #define AUTOPLAY_BASE_S 2.5   // seconds per step at speed 1
-#define SWEEP_BASE_S 1.0      // seconds per window position of a sweep (J) at speed 1
+#define SWEEP_BASE_S AUTOPLAY_BASE_S // a sweep (J) moves at the auto-play speed: 2.5 s a position at 1x
 #define CATCH_UP_MAX_S 4.0    // a step whose window skipped ahead slides there in at most this
 #define INDEX_TOP 150.0f      // first row of the lesson index below the top bar
 #define INDEX_ROW_H 50.0f     // 10 lessons fit above the key hints at 1280x800

@@ -32,7 +32,7 @@ wait_title() { # waits until the title contains $1
 }
 wait_title "step 1/" || { kill $pid; exit 1; }
 xdotool key --window "$win" Right
-# the window's sweep: . and , step one position, J plays it (+ + + : 3x, 1/3 s a position)
+# the window's sweep: . and , step one position, J plays it (+ + + : 3x, 0.83 s a position)
 wait_title "step 2/10 · position 1/9" || { kill $pid; exit 1; }
 xdotool key --window "$win" period period
 wait_title "position 3/9" || { kill $pid; exit 1; }
