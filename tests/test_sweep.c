@@ -15,6 +15,7 @@
 #include "ui/draw.h"
 #include "ui/player.h"
 #include "ui/theme.h"
+#include "ui/view.h"
 
 static bool has_window(const Scene *sc) {
     const char *k = sc->kind->name;
@@ -213,5 +214,44 @@ Test(sweep, a_step_whose_window_jumps_ahead_slides_through_every_skipped_positio
     cr_assert_eq(player_position(s, NULL), 9, "it ends at the step's own window");
     key(s, SDLK_LEFT); // going back is exact: the step as written, no sweep
     cr_assert_eq(player_position(s, NULL), 4);
+    close_player(s);
+}
+
+// The colour of pixel (x, y) of the frame drawn now.
+static SDL_Color pixel_at(Screen *s, int x, int y) {
+    canvas_begin_frame(CANVAS);
+    s->draw(s, CANVAS);
+    SDL_Surface *f = canvas_read_pixels(CANVAS);
+    cr_assert_not_null(f);
+    Uint32 v;
+    memcpy(&v, (uint8_t *)f->pixels + (size_t)y * f->pitch + (size_t)x * 4, 4);
+    SDL_Color col;
+    SDL_GetRGBA(v, f->format, &col.r, &col.g, &col.b, &col.a);
+    SDL_FreeSurface(f);
+    return col;
+}
+
+static bool between(int a, int m, int b) { return (a < b && a < m && m < b) || (b < a && b < m && m < a); }
+
+Test(sweep, the_cells_under_the_window_fade_while_it_slides) {
+    Screen *s = open_player("golden/02_convolution.lesson", 1); // window 0 0
+    double wake;
+    s->update(s, 10.0, &wake);
+    pixel_at(s, 0, 0); // lays the grids out
+    float x0, y0, x1, y1;
+    cr_assert(player_cell_center(s, HIT_INPUT, 0, 0, &x0, &y0) && player_cell_center(s, HIT_INPUT, 0, 1, &x1, &y1));
+    float cell = x1 - x0, k = canvas_scale(CANVAS); // (logical px -> the frame's px)
+    int px = (int)((x0 - cell / 2 + 6) * k), py = (int)((y0 - cell / 2 + 6) * k); // inside input cell (0, 0), off its number
+    SDL_Color in_window = pixel_at(s, px, py);
+    key(s, SDLK_PERIOD); // the window slides to position 2: cell (0, 0) leaves it
+    s->update(s, 10.0, &wake);
+    s->update(s, 10.0 + THEME.anim_ms / 2000.0, &wake);
+    SDL_Color mid = pixel_at(s, px, py);
+    s->update(s, 12.0, &wake);
+    SDL_Color left = pixel_at(s, px, py);
+    cr_assert(in_window.r != left.r || in_window.g != left.g || in_window.b != left.b, "the window's cell looks like the others");
+    bool fading = between(in_window.r, mid.r, left.r) || between(in_window.g, mid.g, left.g) || between(in_window.b, mid.b, left.b);
+    cr_assert(fading, "half-way the cell is (%d,%d,%d), not between (%d,%d,%d) and (%d,%d,%d)", mid.r, mid.g, mid.b,
+              in_window.r, in_window.g, in_window.b, left.r, left.g, left.b);
     close_player(s);
 }
