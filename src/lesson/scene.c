@@ -323,6 +323,9 @@ int scene_compute(Scene *sc, const Lesson *l, int k, const SceneEnv *env, ClErro
         sc->needs_data = false;
         return -1;
     }
+    // a window the student put somewhere (a click, , . J, --position) shows its
+    // sum of products in the formula bar even where the step itself shows none
+    if (env && env->window_override >= 0 && scene_position(sc) > 0) sc->show |= SHOW_FORMULA;
     return 0;
 }
 
