@@ -39,6 +39,8 @@ typedef struct {
     bool dump;
     bool data_given;
     SceneOverrides overrides;   // --set KEY=VALUE: live parameters (lesson/adjust.h)
+    long position;              // --position P: the window's position (1-based), checked against the step's count
+    bool position_given;
 } BatchArgs;
 
 // --image N (which image of the step's choice) or --image FILE (the student's picture).
@@ -50,6 +52,17 @@ static int apply_image(void *args, const char *value, ClError *err) {
     if (k < 0 || k > 9999)
         return cl_fail(err, "--image needs 0..9999 (which image of the step's choice) or a picture file, got '%s'", value);
     a->image = (int)k;
+    return 0;
+}
+
+// --position P: any integer here; render says which positions the step has.
+static int apply_position(void *args, const char *value, ClError *err) {
+    BatchArgs *a = args;
+    char *end;
+    long p = strtol(value, &end, 10);
+    if (end == value || *end) return cl_fail(err, "--position needs a window position (1, 2, ...), got '%s'", value);
+    a->position = p;
+    a->position_given = true;
     return 0;
 }
 
@@ -77,11 +90,14 @@ static const Flag RENDER_FLAGS[] = {
     {"--lang", FLAG_CHOICE, offsetof(BatchArgs, lang), .choices = "en|zh", .help = "language of the text (default en)"},
     {"--theme", FLAG_CHOICE, offsetof(BatchArgs, theme), .choices = THEME_CHOICES, .value = "NAME",
      .help = "a theme file from assets/ (colours, sizes, spacing)"},
+    {"--position", FLAG_CALL, .apply = apply_position, .value = "P",
+     .help = "the window at position P (1-based, row by row over the output cells), as\n"
+             "the , . keys put it; only for steps with a sliding window"},
     IMAGE_FLAG, SET_FLAG, NET_FLAG, DATA_FLAG,
 };
 
 const Command RENDER_COMMAND = {
-    .name = "render", .usage = "--lesson FILE --step K [--size WxH] [--lang en|zh] [--theme NAME]\n"
+    .name = "render", .usage = "--lesson FILE --step K [--position P] [--size WxH] [--lang en|zh] [--theme NAME]\n"
                                "                       [--image N|FILE] [--set KEY=VALUE] [--net FILE] [--data DIR] --out PNG",
     .summary = "Writes exactly the frame the window shows at step K of a lesson into PNG.",
     .flags = RENDER_FLAGS, .n_flags = FLAG_COUNT(RENDER_FLAGS),
@@ -176,6 +192,17 @@ static int load_net_arg(const BatchArgs *a, NetSpec *net) {
     return -1;
 }
 
+// --position P on the open step: 0, or 2 after one line naming P and the step's positions.
+static int set_position_arg(Screen *s, const BatchArgs *a) {
+    ClError err;
+    if (scene_check_position(player_scene(s), a->position, &err) != 0) {
+        fprintf(stderr, "convlab --batch render: --%s\n", err.msg);
+        return 2;
+    }
+    player_set_position(s, (int)a->position);
+    return 0;
+}
+
 int batch_render_main(int argc, char **argv) {
     BatchArgs a;
     if (parse(&RENDER_COMMAND, argc, argv, &a, NULL, NULL)) return 2;
@@ -222,13 +249,16 @@ int batch_render_main(int argc, char **argv) {
     }
     if (rc == 0) {
         player_set_static(s, true);
+        // reopen at the step (player_create_for opened step 0), then the image choice
+        player_open(s, player_current_lesson(s), a.step - 1);
+        if (a.image) player_set_image_offset(s, a.image);
+        if (a.overrides.n) player_set_overrides(s, &a.overrides);
+        if (a.position_given) rc = set_position_arg(s, &a);
+    }
+    if (rc == 0) {
         Canvas *c = canvas_create_offscreen(a.size[0], a.size[1], &theme, &err);
         if (!c) { fprintf(stderr, "convlab: %s\n", err.msg); rc = 1; }
         else {
-            // reopen at the step (player_create_for opened step 0), then the image choice
-            player_open(s, player_current_lesson(s), a.step - 1);
-            if (a.image) player_set_image_offset(s, a.image);
-            if (a.overrides.n) player_set_overrides(s, &a.overrides);
             canvas_begin_frame(c);
             s->draw(s, c);
             if (canvas_save_png(c, a.out, &err) != 0) { fprintf(stderr, "convlab: %s\n", err.msg); rc = 1; }

@@ -62,8 +62,9 @@ static int usage(const char *msg) {
 static const Flag EXPORT_FLAGS[] = {
     {"--lesson", FLAG_STRING, offsetof(ExportArgs, lesson), .value = "FILE|N", .help = "the lesson (a file or its number)"},
     {"--format", FLAG_CHOICE, offsetof(ExportArgs, format), .choices = "gif|pdf|png",
-     .help = "gif: every step, and every window position of the steps with a window (the\n"
-             "sweep), looping, a palette chosen per frame; each step's last frame stays 2 s;\n"
+     .help = "gif: every step, and every window position of the steps that show a window (the\n"
+             "sweep, up to 100 positions), looping, a palette chosen per frame; each step's last\n"
+             "frame stays 2 s;\n"
              "pdf: one A4 page per step: the frame at full resolution, the caption and the\n"
              "text as selectable text in the chosen language;\n"
              "png: PATH is a folder: step-01.png, step-02.png, ..."},
@@ -223,11 +224,11 @@ static int export_steps(Export *x, Screen *s, Canvas *c, ClError *err) {
         const Scene *sc = player_scene(s);
         if (sc && sc->error[0] && !sc->needs_data) return cl_fail(err, "%s", sc->error);
         int sweep = x->a->format == FMT_GIF ? sweep_gif_positions(sc) : 0;
-        for (int cell = 0; cell < (sweep ? sweep : 1); cell++) {
+        for (int at = 1; at <= (sweep ? sweep : 1); at++) {
             if (INTERRUPTED) return cl_fail(err, "interrupted; nothing was written to %s", x->a->out);
-            if (sweep) player_set_window(s, cell);
+            if (sweep) player_set_position(s, at);
             draw_frame(s, c);
-            bool last = !sweep || cell == sweep - 1;
+            bool last = !sweep || at == sweep;
             if (emit(x, c, k, last && frame_cs < SWEEP_HOLD_CS ? SWEEP_HOLD_CS : frame_cs, err) != 0) return -1;
         }
     }

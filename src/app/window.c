@@ -79,6 +79,7 @@ const Command WINDOW_COMMAND = {
     .notes = "Lesson keys: Right/Space/PageDown next step; Left/Backspace/PageUp previous;\n"
              "Down/Up next/previous lesson; 1-9 jump to a lesson; I lesson index; Home/End;\n"
              "P auto-play, +/- its speed; N/Shift+N next/previous CIFAR image; V your picture / CIFAR;\n"
+             ", / . the sliding window one position back / forward; J play / stop its sweep;\n"
              "L language;\n"
              "mouse: click a grid to move the window, hover for values, wheel to zoom a picture;\n"
              "letters shown on the adjust bar change a step's live parameters;\n"

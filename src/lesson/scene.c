@@ -323,6 +323,9 @@ int scene_compute(Scene *sc, const Lesson *l, int k, const SceneEnv *env, ClErro
         sc->needs_data = false;
         return -1;
     }
+    // a window the student put somewhere (a click, , . J, --position) shows its
+    // sum of products in the formula bar even where the step itself shows none
+    if (env && env->window_override >= 0 && scene_position(sc) > 0) sc->show |= SHOW_FORMULA;
     return 0;
 }
 
@@ -336,6 +339,8 @@ void scene_dump(const Scene *sc, FILE *f) {
         fprintf(f, "image %d %s channel %d crop %d %d %s\n", sc->image_index, sc->class_name, sc->channel, sc->crop_x,
                 sc->crop_y, sc->normalized ? "normalized" : "raw");
     if (sc->kind && sc->kind->dump && !sc->error[0]) sc->kind->dump(sc, f);
+    int n_pos = scene_position_count(sc);
+    if (n_pos > 0) fprintf(f, "position %d of %d\n", scene_position(sc), n_pos); // 0: no window shown
     char buf[1024];
     if (sc->formula[0]) { scene_strip_roles(buf, sizeof buf, sc->formula); fprintf(f, "formula %s\n", buf); }
     if (sc->size_formula[0]) { scene_strip_roles(buf, sizeof buf, sc->size_formula); fprintf(f, "size %s\n", buf); }
@@ -349,7 +354,7 @@ void scene_set_needs_data(Scene *sc, const SceneEnv *env) {
 }
 
 bool scene_window(const Scene *sc, SceneWindow *w) {
-    if (!sc->kind || !sc->kind->window || sc->output.rows == 0) return false;
+    if (!sc->kind || !sc->kind->window || sc->output.rows == 0 || sc->error[0]) return false;
     sc->kind->window(sc, w);
     return true;
 }
@@ -357,4 +362,24 @@ bool scene_window(const Scene *sc, SceneWindow *w) {
 int scene_build_net(Net *net, const SceneEnv *env, int max_batch, ClError *err) {
     if (env && env->net) return net_build(net, env->net, false, max_batch, err);
     return net_build_cnnnet(net, false, max_batch, err);
+}
+
+int scene_position_count(const Scene *sc) {
+    SceneWindow w;
+    return scene_window(sc, &w) ? sc->output.rows * sc->output.cols : 0;
+}
+
+int scene_position(const Scene *sc) {
+    if (sc->win_oy < 0 || scene_position_count(sc) == 0) return 0;
+    return sc->win_oy * sc->output.cols + sc->win_ox + 1;
+}
+
+int scene_check_position(const Scene *sc, long position, ClError *err) {
+    int n = scene_position_count(sc);
+    if (n == 0)
+        return cl_fail(err, "position %ld: step %d has no sliding window (its scene is '%s')", position, sc->step + 1,
+                       sc->kind ? sc->kind->name : "?");
+    if (position < 1 || position > n)
+        return cl_fail(err, "position %ld: this step has %d window positions (1-%d)", position, n, n);
+    return 0;
 }

@@ -64,7 +64,8 @@ typedef struct {
     const Cifar *cifar;     // test set, or NULL without data
     const char *data_hint;  // why cifar is NULL (shown to the student)
     int image_offset;       // N / Shift+N: which image of the step's choice (0 = as written)
-    int window_override;    // >= 0: output cell (row-major) chosen by a mouse click; -1 none
+    int window_override;    // >= 0: the window position − 1 (output cell, row-major) chosen by the
+                            // student (a click, the sweep keys) or --position; -1: the step's `window`
     int zoom;               // > 0: the student zoomed: a zoom x zoom crop of the image replaces `crop`
     int zoom_cx, zoom_cy;   // centre of that crop (image pixels)
     bool data_loading;      // cifar is NULL because the driver is still loading it (not missing)
@@ -208,8 +209,17 @@ void scene_products_formula(Scene *sc, const char *result_suffix);
 // The index of class name in the CIFAR class list (also accepts the tutorial's short names), or -1.
 int scene_class_index(const char *name);
 
-// The sliding window of sc's kind, if it has one (conv, pool).
+// The sliding window of sc's kind, if it has one (conv, pool, conv2d).
 bool scene_window(const Scene *sc, SceneWindow *w);
+// Window positions of sc's sweep: one per output cell (row-major), for the kinds
+// with a sliding window; 0 for every other scene and for one that could not be computed.
+int scene_position_count(const Scene *sc);
+// The position of sc's window, 1-based (output cell row·OW + col + 1); 0 when no
+// window is shown (`window = all` or `none`, or no window at all).
+int scene_position(const Scene *sc);
+// 0 if position (1-based) is one of sc's window positions; else -1 and one line in
+// err naming it and the count: "position 40: this step has 36 window positions (1-36)".
+int scene_check_position(const Scene *sc, long position, ClError *err);
 
 // Marks sc as waiting for CIFAR-10: needs_data, data_loading from env, and
 // env->data_hint (or how to get the data) as the error. For scene kinds.

@@ -19,8 +19,8 @@ int scene_parse_window(const Lesson *l, const LessonStep *st, const SceneEnv *en
     int line;
     const char *v = lesson_get(st, "window", &line);
     int r = 0, c = 0;
-    if (v && strcmp(v, "all") == 0) { *oy = *ox = -1; *filled = OH * OW; return 0; }
-    if (v && strcmp(v, "none") == 0) { *oy = *ox = -1; *filled = 0; }
+    if (v && strcmp(v, "all") == 0) { *oy = *ox = -1; *filled = OH * OW; }
+    else if (v && strcmp(v, "none") == 0) { *oy = *ox = -1; *filled = 0; }
     else {
         if (v && sscanf(v, "%d %d", &r, &c) != 2)
             return cl_fail(err, "%s:%d: window: expected 'ROW COL' (an output cell), 'all' or 'none', got '%s'", l->path, line, v);
@@ -33,7 +33,7 @@ int scene_parse_window(const Lesson *l, const LessonStep *st, const SceneEnv *en
                            l->path, line, r, c, OH, OW, OH - 1, OW - 1);
         *oy = r; *ox = c; *filled = r * OW + c + 1;
     }
-    if (env->window_override >= 0 && env->window_override < OH * OW) {
+    if (env->window_override >= 0 && env->window_override < OH * OW) { // the student's position wins
         *oy = env->window_override / OW;
         *ox = env->window_override % OW;
         *filled = env->window_override + 1;

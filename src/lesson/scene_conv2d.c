@@ -352,5 +352,13 @@ static void conv2d_dump(const Scene *sc, FILE *f) {
     }
 }
 
-static const SceneKind SCENE_CONV2D = {.name = "conv2d", .keys = CONV2D_KEYS, .compute = conv2d_compute, .dump = conv2d_dump};
+// The window of every view (planes, volume, params): one place in all the filter's channels.
+static void conv2d_window(const Scene *sc, SceneWindow *w) {
+    const Conv2dConfig *c = &((const Conv2dScene *)sc->ext)->cfg;
+    *w = (SceneWindow){c->stride_h, c->stride_w, c->pad_top, c->pad_left, c->dilation_h * (c->kernel_h - 1) + 1,
+                       c->dilation_w * (c->kernel_w - 1) + 1};
+}
+
+static const SceneKind SCENE_CONV2D = {.name = "conv2d", .keys = CONV2D_KEYS, .compute = conv2d_compute, .dump = conv2d_dump,
+                                       .window = conv2d_window};
 SCENE_KIND_REGISTER(SCENE_CONV2D)

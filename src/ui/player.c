@@ -26,6 +26,8 @@
 static const float SPEEDS[] = {0.5f, 0.75f, 1.0f, 1.5f, 2.0f, 3.0f};
 #define N_SPEEDS (int)(sizeof SPEEDS / sizeof SPEEDS[0])
 #define AUTOPLAY_BASE_S 2.5   // seconds per step at speed 1
+#define SWEEP_BASE_S AUTOPLAY_BASE_S // a sweep (J) moves at the auto-play speed: 2.5 s a position at 1x
+#define CATCH_UP_MAX_S 4.0    // a step whose window skipped ahead slides there in at most this
 #define INDEX_TOP 150.0f      // first row of the lesson index below the top bar
 #define INDEX_ROW_H 50.0f     // 10 lessons fit above the key hints at 1280x800
 
@@ -56,7 +58,8 @@ typedef struct {
     Scene prev;                 // the previous step's, while animating
     bool have_prev;
     int image_offset;           // N / Shift+N
-    int window_override;        // a clicked window (-1 none); reset on every step change
+    int window_override;        // the window's position − 1 (a click, , . J, --position); -1: the
+                                // step's own `window`; reset on every step change
     int zoom, zoom_cx, zoom_cy; // mouse-wheel zoom into the picture (0 = the lesson's crop); reset likewise
     SceneOverrides overrides;   // live parameters (the step's `adjust` keys); reset likewise
     // time
@@ -68,6 +71,11 @@ typedef struct {
     bool autoplay;
     int speed;                  // index into SPEEDS
     double next_auto;           // when auto-play advances
+    // the window's sweep (J, or a step's catch-up): the position moves one cell on
+    // every sweep_dt seconds until it reaches sweep_to
+    bool sweeping;
+    int sweep_to;               // the sweep's last position (1-based)
+    double sweep_dt, sweep_next;
     // overlays and input
     bool help;
     bool dirty;
@@ -116,6 +124,15 @@ static SceneEnv env_of(Player *p) {
                       .overrides = &p->overrides};
 }
 
+// p->scene from the state (lesson, step, position, image, live parameters); p->scene is empty.
+static void compute_scene(Player *p) {
+    if (p->cur >= 0 && p->lessons[p->cur].ok) {
+        SceneEnv env = env_of(p);
+        scene_compute(&p->scene, &p->lessons[p->cur].lesson, p->step, &env, NULL);
+    }
+    p->dirty = true;
+}
+
 static void recompute(Player *p, bool animate) {
     if (p->have_prev) scene_free(&p->prev);
     p->have_prev = false;
@@ -130,15 +147,71 @@ static void recompute(Player *p, bool animate) {
         scene_free(&p->scene);
         p->animating = false;
     }
-    if (p->cur >= 0 && p->lessons[p->cur].ok) {
-        SceneEnv env = env_of(p);
-        scene_compute(&p->scene, &p->lessons[p->cur].lesson, p->step, &env, NULL);
-    }
-    p->dirty = true;
+    compute_scene(p);
 }
 
 static int n_steps(const Player *p) {
     return p->cur >= 0 && p->lessons[p->cur].ok ? p->lessons[p->cur].lesson.n_steps : 1;
+}
+
+// ---- the window's position and its sweep ------------------------------------------
+
+static double sweep_interval(const Player *p) { return SWEEP_BASE_S / SPEEDS[p->speed]; }
+
+// The window at position pos (1-based; 0: the step's own `window`), sliding there if animate.
+static void go_position(Player *p, int pos, bool animate) {
+    p->window_override = pos > 0 ? pos - 1 : -1;
+    recompute(p, animate);
+}
+
+// Starts a sweep from position `from` (shown now) to `to`, one position every dt seconds.
+static void start_sweep(Player *p, int from, int to, double dt) {
+    go_position(p, from, true);
+    p->sweeping = from < to;
+    p->sweep_to = to;
+    p->sweep_dt = dt;
+    p->sweep_next = p->now + dt;
+}
+
+// J: plays the sweep from the next position (from the first after the last,
+// or when no window is shown) to the last; J again stops it where it is.
+static void toggle_sweep(Player *p) {
+    int n = scene_position_count(&p->scene), pos = scene_position(&p->scene);
+    if (p->sweeping || n == 0) { p->sweeping = false; p->dirty = true; return; }
+    start_sweep(p, pos == 0 || pos == n ? 1 : pos + 1, n, sweep_interval(p));
+}
+
+// , / .: the window one position back / forward (from `window = all` forward starts
+// again at 1, back is the last; from `none` both give 1).
+static void step_position(Player *p, int dir) {
+    int n = scene_position_count(&p->scene), pos = scene_position(&p->scene);
+    p->sweeping = false;
+    if (n == 0) return;
+    bool all = pos == 0 && p->scene.n_filled >= n;
+    int next = pos == 0 ? (all && dir < 0 ? n : 1) : pos + dir;
+    if (next < 1 || next > n || next == pos) return;
+    go_position(p, next, true);
+}
+
+// Advances a running sweep to the position due at `now` (several if frames came
+// late, so a catch-up keeps its length); true if the window moved.
+static bool advance_sweep(Player *p, double now) {
+    if (!p->sweeping) return false;
+    int pos = scene_position(&p->scene), next = pos;
+    for (; now >= p->sweep_next && next < p->sweep_to; p->sweep_next += p->sweep_dt) next++;
+    if (pos == 0 || next > scene_position_count(&p->scene)) { p->sweeping = false; return false; }
+    if (next != pos) go_position(p, next, true);
+    if (next >= p->sweep_to) {
+        p->sweeping = false;
+        p->next_auto = now + AUTOPLAY_BASE_S / SPEEDS[p->speed]; // auto-play waits for the sweep
+    }
+    return next != pos;
+}
+
+// True if a and b sweep the same grid (the same kind over the same input and output sizes).
+static bool same_sweep(const Scene *a, const Scene *b) {
+    return a->kind == b->kind && a->input.rows == b->input.rows && a->input.cols == b->input.cols &&
+           a->output.rows == b->output.rows && a->output.cols == b->output.cols;
 }
 
 static void go_step(Player *p, int step) {
@@ -151,7 +224,21 @@ static void go_step(Player *p, int step) {
     p->window_override = -1;
     p->zoom = 0;
     p->overrides.n = 0;
+    p->sweeping = false;
+    int from = forward_one ? scene_position(&p->scene) : 0;
     recompute(p, forward_one);
+    // No step skips positions without showing them: when the window jumped
+    // ahead (2 → 9), it slides on from where it was through every position.
+    int to = scene_position(&p->scene);
+    if (from > 0 && to > from + 1 && p->have_prev && same_sweep(&p->prev, &p->scene)) {
+        p->window_override = from; // position from + 1
+        scene_free(&p->scene);
+        compute_scene(p);
+        p->sweeping = true;
+        p->sweep_to = to;
+        p->sweep_dt = fmin(sweep_interval(p), CATCH_UP_MAX_S / (double)(to - from));
+        p->sweep_next = p->now + p->sweep_dt;
+    }
 }
 
 static void go_lesson(Player *p, int lesson, int step) {
@@ -161,6 +248,7 @@ static void go_lesson(Player *p, int lesson, int step) {
     if (lesson >= 0) p->index_sel = lesson;
     p->step = 0;
     p->window_override = -1;
+    p->sweeping = false;
     p->zoom = 0;
     p->overrides.n = 0;
     p->image_offset = 0;
@@ -194,10 +282,16 @@ void player_set_overrides(Screen *s, const SceneOverrides *ov) {
     recompute(p, false);
 }
 
-void player_set_window(Screen *s, int cell) {
+void player_set_position(Screen *s, int position) {
     Player *p = s->self;
-    p->window_override = cell < 0 ? -1 : cell;
-    recompute(p, false);
+    p->sweeping = false;
+    go_position(p, position, false);
+}
+
+int player_position(Screen *s, int *count) {
+    Player *p = s->self;
+    if (count) *count = scene_position_count(&p->scene);
+    return scene_position(&p->scene);
 }
 
 void player_set_static(Screen *s, bool is_static) { ((Player *)s->self)->is_static = is_static; }
@@ -237,8 +331,8 @@ static void click(Player *p, float x, float y) {
     if (g->role == HIT_INPUT) target = window_for_input_cell(&p->scene, &w, r, c);
     else if (g->role == HIT_OUTPUT) target = r * p->scene.output.cols + c;
     else return;
-    p->window_override = target;
-    recompute(p, true);
+    p->sweeping = false;
+    go_position(p, target + 1, true);
 }
 
 // Mouse wheel over a picture's grid: halve (in) or double (out) the crop
@@ -257,6 +351,7 @@ static void wheel_zoom(Player *p, float x, float y, int dir) {
     p->zoom_cx = p->scene.crop_x + c;
     p->zoom_cy = p->scene.crop_y + r;
     p->window_override = -1;
+    p->sweeping = false;
     recompute(p, false);
 }
 
@@ -274,6 +369,7 @@ static bool click_chip(Player *p, float x, float y, const SDL_MouseButtonEvent *
         bool down = b->button != SDL_BUTTON_LEFT || (SDL_GetModState() & KMOD_SHIFT);
         if (adjust_key(&p->overrides, les, &les->steps[p->step], p->frame.chips[i].letter, down)) {
             p->window_override = -1;
+            p->sweeping = false;
             recompute(p, true);
         }
         return true;
@@ -354,6 +450,7 @@ static bool adjust_letter(Player *p, SDL_Keycode k, bool shift) {
     if (k == SDLK_r && p->overrides.n > 0) { p->overrides.n = 0; recompute(p, false); return true; }
     if (!adjust_key(&p->overrides, les, &les->steps[p->step], (char)k, shift)) return false;
     p->window_override = -1;
+    p->sweeping = false;
     recompute(p, true);
     return true;
 }
@@ -366,6 +463,9 @@ static ScreenAction player_key(Screen *s, Player *p, const SDL_KeyboardEvent *ke
     if (navigation_key(p, k)) return SCREEN_HANDLED;
     switch (k) {
     case SDLK_p: toggle_autoplay(p); return SCREEN_HANDLED;
+    case SDLK_j: if (p->cur >= 0) toggle_sweep(p); return SCREEN_HANDLED;
+    case SDLK_PERIOD: if (p->cur >= 0) step_position(p, +1); return SCREEN_HANDLED;
+    case SDLK_COMMA: if (p->cur >= 0) step_position(p, -1); return SCREEN_HANDLED;
     case SDLK_PLUS: case SDLK_EQUALS: case SDLK_KP_PLUS: change_speed(p, +1); return SCREEN_HANDLED;
     case SDLK_MINUS: case SDLK_KP_MINUS: change_speed(p, -1); return SCREEN_HANDLED;
     case SDLK_l:
@@ -423,7 +523,13 @@ static bool player_update(Screen *s, double now, double *wake_after) {
         redraw = true;
     }
     if (data && lesson_data_busy(data)) *wake_after = 0.25; // poll while it trains (the worker never touches the UI)
-    if (p->autoplay) {
+    if (p->sweeping && advance_sweep(p, now)) {
+        p->dirty = false;
+        redraw = true;
+    }
+    if (p->autoplay && p->sweeping) {
+        p->next_auto = fmax(p->next_auto, now + AUTOPLAY_BASE_S / SPEEDS[p->speed]);
+    } else if (p->autoplay) {
         if (p->cur < 0 || p->step >= n_steps(p) - 1) {
             p->autoplay = p->cur >= 0 && p->step < n_steps(p) - 1; // stops at the last step
             redraw = true;
@@ -434,6 +540,10 @@ static bool player_update(Screen *s, double now, double *wake_after) {
             redraw = true;
         }
         if (p->autoplay) *wake_after = fmax(0.0, p->next_auto - now);
+    }
+    if (p->sweeping) { // (auto-play may have started a step's catch-up just now)
+        double wait = fmax(0.0, p->sweep_next - now);
+        *wake_after = *wake_after < 0 ? wait : fmin(*wake_after, wait);
     }
     if (p->animating) advance_animation(p, now, wake_after);
     if (p->animating || p->have_prev) redraw = true; // the frame that ends it is drawn too
@@ -450,7 +560,12 @@ static void player_activate(Screen *s, double now) {
 static void player_title(Screen *s, char *buf, int n) {
     Player *p = s->self;
     if (p->cur < 0) snprintf(buf, (size_t)n, "convlab \xE2\x80\x94 lesson index");
-    else snprintf(buf, (size_t)n, "convlab \xE2\x80\x94 Lesson %d/%d \xC2\xB7 step %d/%d", p->cur + 1, p->n_lessons, p->step + 1, n_steps(p));
+    else {
+        int len = snprintf(buf, (size_t)n, "convlab \xE2\x80\x94 Lesson %d/%d \xC2\xB7 step %d/%d", p->cur + 1, p->n_lessons,
+                           p->step + 1, n_steps(p));
+        int count = scene_position_count(&p->scene), pos = scene_position(&p->scene);
+        if (pos > 0 && len > 0 && len < n) snprintf(buf + len, (size_t)(n - len), " \xC2\xB7 position %d/%d", pos, count);
+    }
 }
 
 // ---- drawing ------------------------------------------------------------------------
@@ -459,6 +574,22 @@ static TextStyle ts(Canvas *c, float size, Rgba col, bool bold) {
     TextStyle st = text_style(c, size, col);
     st.bold = bold;
     return st;
+}
+
+// "position 7/36" (▶ while the sweep plays), or "36 positions" when the step
+// shows no window; right-aligned at x. Returns the x left of it.
+static float draw_position(const Player *p, Canvas *c, float x, float cy) {
+    const Theme *th = canvas_theme(c);
+    Lang L = p->ctx->lang;
+    int n = scene_position_count(&p->scene), pos = scene_position(&p->scene);
+    if (n == 0) return x;
+    char buf[128];
+    if (pos > 0) snprintf(buf, sizeof buf, "%s%s %d/%d", p->sweeping ? "\xE2\x96\xB6 " : "", ui_tr(L, "position"), pos, n);
+    else snprintf(buf, sizeof buf, "%d %s", n, ui_tr(L, "positions"));
+    TextStyle st = ts(c, th->font_body, pos > 0 ? (p->sweeping ? th->accent : th->text) : th->text_muted, pos > 0);
+    st.vcenter = true;
+    st.align = ALIGN_RIGHT;
+    return x - draw_text(c, x, cy, buf, st) - 24;
 }
 
 static void draw_topbar(const Player *p, Canvas *c) {
@@ -497,6 +628,7 @@ static void draw_topbar(const Player *p, Canvas *c) {
         st.color = th->text;
         st.bold = true;
         x -= draw_text(c, x, cy, buf, st) + 24;
+        x = draw_position(p, c, x, cy);
         if (p->autoplay) {
             snprintf(buf, sizeof buf, "\xE2\x96\xB6 %s %g\xC3\x97", ui_tr(L, "auto-play"), (double)SPEEDS[p->speed]);
             st.color = th->accent;
@@ -513,7 +645,10 @@ static void draw_topbar(const Player *p, Canvas *c) {
         snprintf(buf, sizeof buf, "convlab \xC2\xB7 %s", ui_tr(L, "Lesson index"));
     }
     canvas_push_clip(c, (Rect){0, 0, x, h});
-    TextStyle tst = ts(c, th->font_title, th->title, true);
+    float size = th->font_title, tw; // a long title gets smaller (down to the body size) before it is cut
+    for (text_measure(c, buf, size, true, &tw, NULL); tw > x - th->margin - 8 && size > th->font_body; size -= 1)
+        text_measure(c, buf, size - 1, true, &tw, NULL);
+    TextStyle tst = ts(c, size, th->title, true);
     tst.vcenter = true;
     draw_text(c, th->margin, cy, buf, tst);
     canvas_pop_clip(c);
@@ -581,6 +716,8 @@ static void draw_help(const Player *p, Canvas *c) {
         {"↓ / ↑", "next / previous lesson", "下一课 / 上一课"},
         {"Home / End", "first / last step", "第一步 / 最后一步"},
         {"P", "auto-play on / off", "自动播放 开 / 关"},
+        {", / .", "the window one position back / forward", "窗口后退 / 前进一个位置"},
+        {"J", "play / stop the window's sweep (speed: + / −)", "播放 / 停止窗口的滑动（速度：+ / −）"},
         {"+ / −", "play speed", "播放速度"},
         {"1 – 9", "jump to a lesson", "跳到某一课"},
         {"I", "lesson index", "课程目录"},
@@ -597,7 +734,8 @@ static void draw_help(const Player *p, Canvas *c) {
         {"Esc / Q", "quit (Esc leaves fullscreen first)", "退出（Esc 先退出全屏）"},
     };
     int n = (int)(sizeof KEYS / sizeof KEYS[0]);
-    float row = th->font_body * 1.75f, bw = fminf(W - 80, 900), bh = row * (float)n + 110;
+    float row = fminf(th->font_body * 1.75f, (H - 40 - 110) / (float)n); // every row fits the height
+    float bw = fminf(W - 80, 900), bh = row * (float)n + 110;
     Rect box = {(W - bw) / 2, fmaxf(20, (H - bh) / 2), bw, bh};
     draw_fill_round_rect(c, box, 12, th->panel);
     draw_rect_outline(c, box, 2.5f, th->accent);

@@ -30,9 +30,13 @@ void player_set_image_offset(Screen *s, int offset);
 // Live parameters (a step's `adjust` keys, lesson/adjust.h) for the open step;
 // reset by any step or lesson change. (--batch render --set, tests.)
 void player_set_overrides(Screen *s, const SceneOverrides *ov);
-// The window at output cell `cell` (row-major; -1: as the step says), as a
-// click on that cell does; reset by any step change (--batch export's sweeps).
-void player_set_window(Screen *s, int cell);
+// The window at `position` (1-based: output cell row·OW + col + 1; 0: as the
+// step's `window` says), as a click or the , . keys put it; stops a sweep; reset
+// by any step change (--batch render --position, the sweep GIF, --batch export).
+void player_set_position(Screen *s, int position);
+// The open step's window position (1-based; 0: none shown) and in *count
+// (may be NULL) how many it has (0: the step has no sliding window).
+int player_position(Screen *s, int *count);
 // Disables animations and the hover tooltip (for --batch render and tests).
 void player_set_static(Screen *s, bool is_static);
 // The open lesson's position (-1 = the index).

@@ -30,6 +30,7 @@ struct SweepGifJob {
     char path[4096], tmp[4200];
     int w, h, fps;
     int cells;                 // window positions (0: a step without a window, one frame)
+    int was;                   // the student's position (player_position), back after each frame
     int total, drawn;          // frames in all / handed to the encoder (caller's thread)
     uint8_t *prev;             // the last frame drawn (h, w, 4), caller's thread
 
@@ -50,9 +51,8 @@ struct SweepGifJob {
 };
 
 int sweep_gif_positions(const Scene *sc) {
-    if (!sc || !sc->kind || sc->error[0] || sc->win_oy < 0 || sc->output.rows <= 0) return 0;
-    if (strcmp(sc->kind->name, "conv") != 0 && strcmp(sc->kind->name, "pool") != 0) return 0;
-    return sc->output.rows * sc->output.cols;
+    int n = scene_position_count(sc);
+    return n <= SWEEP_GIF_MAX && scene_position(sc) > 0 ? n : 0;
 }
 
 // Draws the player offscreen into a new (h, w, 4) buffer, or NULL.
@@ -136,6 +136,7 @@ SweepGifJob *sweep_gif_begin(Screen *s, const Theme *theme, int w, int h, int fp
         return NULL;
     }
     j->cells = sweep_gif_positions(player_scene(s));
+    j->was = player_position(s, NULL);
     j->total = j->cells ? j->cells : 1;
     pthread_mutex_init(&j->lock, NULL);
     pthread_cond_init(&j->cv, NULL);
@@ -201,10 +202,10 @@ bool sweep_gif_next(SweepGifJob *j) {
     if (j->drawn >= j->total) return false; // (drawn: written under the lock, only by this thread)
     int cell = j->drawn;
     player_set_static(j->player, true);
-    if (j->cells) player_set_window(j->player, cell);
+    if (j->cells) player_set_position(j->player, cell + 1);
     ClError err;
     uint8_t *rgba = draw_frame(j, &err);
-    if (j->cells) player_set_window(j->player, -1); // the window shows the step as before
+    if (j->cells) player_set_position(j->player, j->was); // the window shows the step as before
     player_set_static(j->player, false);
     if (!rgba) { // stop: the encoder writes nothing and reports err
         pthread_mutex_lock(&j->lock);

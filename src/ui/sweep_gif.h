@@ -1,6 +1,7 @@
-/* The window sweep of a lesson step as an animated GIF: every output cell of
- * a conv or pool step in turn, drawn by the player exactly as the window
- * shows it (Shift+F12 in the window; --batch export uses the count).
+/* The window sweep of a lesson step as an animated GIF: every window position
+ * (player_set_position, the same stepping as the , . J keys) of a step with a
+ * sliding window, drawn by the player exactly as the window shows it
+ * (Shift+F12 in the window; --batch export uses the count).
  */
 #ifndef CONVLAB_SWEEP_GIF_H
 #define CONVLAB_SWEEP_GIF_H
@@ -10,14 +11,15 @@
 #include "ui/theme.h"
 
 #define SWEEP_HOLD_CS 200   // the last frame of a step stays 2 s, to be read
+#define SWEEP_GIF_MAX 100   // longer sweeps (a 30x30 output) are one frame: minutes of GIF otherwise
 
-// Window positions of a scene's sweep: OH*OW for conv/pool steps that show a
-// window, 0 for every other step (and for steps that could not be computed).
+// Window positions of a scene's sweep in a GIF: scene_position_count for steps that
+// show a window and have at most SWEEP_GIF_MAX positions, else 0 (one frame).
 int sweep_gif_positions(const Scene *sc);
 // Writes the player's current step, swept over every window position (1/fps s
 // each, the last SWEEP_HOLD_CS), as a w x h looping GIF at path (a temporary
 // file renamed into place). A step without a window gives one frame. Leaves
-// the step showing its own window. Returns the number of frames, or -1.
+// the window where it was. Returns the number of frames, or -1.
 // (sweep_gif_begin, _next until false, then _end.)
 int sweep_gif_write(Screen *player, const Theme *theme, int w, int h, int fps, const char *path, ClError *err);
 

@@ -70,6 +70,8 @@ static const char *const TR[][2] = {
     {"stride", "步幅"},
     {"padding", "填充"},
     {"window positions", "窗口位置"},
+    {"position", "位置"},
+    {"positions", "个位置"},
     {"This step uses CIFAR-10 images", "这一步需要 CIFAR-10 图像"},
     {"Lesson index", "课程目录"},
     {"auto-play", "自动播放"},

@@ -68,6 +68,14 @@ void view_picture(ViewCtx *v, const Scene *sc, Rect dst, Rect to_grid);
 // The caption under a step's image: "cat  #12", or the student's picture's file name
 // ("your picture: NAME" unless short_form).
 void view_image_caption(char *buf, size_t n, const ViewCtx *v, const Scene *sc, bool short_form);
+// The arrow from (x0, y0) (a Σ, a + junction) into cell (r, c) of the output grid g,
+// routed so that it crosses no cell filled before it (view_window.c).
+void view_arrow_into_cell(ViewCtx *v, float x0, float y0, const GridSpec *g, int r, int c, Rgba col);
+// The y of the lane below grid g that view_arrow_into_cell's wire runs along.
+float view_arrow_lane_y(const GridSpec *g);
+// Fills the n cells (iy[i], ix[i]) of g (padding included) with col at alpha × its
+// alpha: the window's tint, faded in and out while the window slides.
+void view_tint_cells(ViewCtx *v, const GridSpec *g, const int *iy, const int *ix, int n, Rgba col, float alpha);
 // Centre message in the area (errors, missing data), with a heading.
 void view_message(ViewCtx *v, const char *heading, const char *body, Rgba heading_color);
 

@@ -289,13 +289,10 @@ static void draw_origins(ViewCtx *v, const GridSpec *g, const Scene *sc, int kh,
             if (!covered[y * 64 + x]) draw_never_read(v, grid_cell_rect(g, y, x));
 }
 
-// Marks the window's cells (1) and the max-pool argmax (2) on the input grid.
-static void mark_input(ViewCtx *v, const Scene *sc, bool is_pool, GridSpec *in) {
-    static uint8_t mark[64 * 64];
-    if (sc->input.rows * sc->input.cols > 64 * 64) return;
+// The window's cells (1) and the max-pool argmax (2) of sc into mark (the input's size).
+static void window_marks(uint8_t *mark, const Scene *sc, bool is_pool) {
     bool argmax = is_pool && sc->indices && sc->pool_kind != 1;
-    if (sc->win_oy < 0 && !argmax) return;
-    memset(mark, 0, sizeof mark);
+    memset(mark, 0, (size_t)sc->input.rows * (size_t)sc->input.cols);
     if (sc->win_oy >= 0)
         for (int i = 0; i < sc->n_terms; i++)
             if (sc->term_iy[i] >= 0 && sc->term_iy[i] < sc->input.rows && sc->term_ix[i] >= 0 && sc->term_ix[i] < sc->input.cols)
@@ -305,9 +302,42 @@ static void mark_input(ViewCtx *v, const Scene *sc, bool is_pool, GridSpec *in) 
             bool current = sc->win_oy >= 0 && i == sc->win_oy * sc->output.cols + sc->win_ox;
             if (current || (sc->win_oy < 0 && i < sc->n_filled)) mark[sc->indices[i]] = 2;
         }
+}
+
+// True while sc's window slides in from the previous scene's over the same input.
+static bool window_slides(const ViewCtx *v, const Scene *sc) {
+    return v->prev && v->t < 1 && v->prev->kind == sc->kind && v->prev->win_oy >= 0 && v->prev->n_terms > 0 &&
+           v->prev->input.rows == sc->input.rows && v->prev->input.cols == sc->input.cols;
+}
+
+// Marks the window's cells and the argmax on the input grid, faded from the
+// previous window's while it slides (the cells move with the outline).
+static void mark_input(ViewCtx *v, const Scene *sc, bool is_pool, GridSpec *in) {
+    static uint8_t mark[64 * 64], from[64 * 64];
+    if (sc->input.rows * sc->input.cols > 64 * 64) return;
+    window_marks(mark, sc, is_pool);
     in->mark = mark;
     in->mark_fill = v->th->kernel_cell;
     in->mark_fill2 = v->th->argmax;
+    if (!window_slides(v, sc)) return;
+    window_marks(from, v->prev, is_pool);
+    in->mark_from = from;
+    in->mark_t = v->t;
+}
+
+// Tints the cells of sc's window that the grid's fills do not show: the padding
+// under it, and every cell of a heat map (its colours carry the values).
+static void tint_window(ViewCtx *v, const Scene *sc, const GridSpec *in, float alpha) {
+    int iy[SCENE_MAX_TERMS], ix[SCENE_MAX_TERMS], n = 0;
+    for (int i = 0; i < sc->n_terms; i++) {
+        bool pad = sc->term_iy[i] < 0 || sc->term_ix[i] < 0 || sc->term_iy[i] >= sc->input.rows || sc->term_ix[i] >= sc->input.cols;
+        if (!pad && in->heat == HEAT_NONE) continue;
+        iy[n] = sc->term_iy[i];
+        ix[n++] = sc->term_ix[i];
+    }
+    Rgba tint = v->th->kernel;
+    tint.a = in->heat == HEAT_NONE ? 50 : 60;
+    view_tint_cells(v, in, iy, ix, n, tint, alpha);
 }
 
 // The picture, the input grid with its label, value note and stride marks.
@@ -362,15 +392,11 @@ static void draw_input(ViewCtx *v, const Scene *sc, bool is_pool, ConvLayout *L)
 static void draw_window(ViewCtx *v, const Scene *sc, const ConvLayout *L) {
     const Theme *th = v->th;
     if (sc->win_oy < 0 || sc->n_terms == 0) return;
-    Rgba tint = th->kernel; // (the grid marked the real cells)
-    tint.a = 50;
-    for (int i = 0; i < sc->n_terms; i++)
-        if (sc->term_iy[i] < 0 || sc->term_ix[i] < 0 || sc->term_iy[i] >= sc->input.rows || sc->term_ix[i] >= sc->input.cols)
-            draw_fill_rect(v->c, grid_cell_rect(&L->in, sc->term_iy[i], sc->term_ix[i]), tint);
+    bool slides = window_slides(v, sc);
+    if (slides) tint_window(v, v->prev, &L->in, 1 - v->t);
+    tint_window(v, sc, &L->in, slides ? v->t : 1);
     Rect wr = window_rect(&L->in, sc);
-    if (v->prev && v->prev->kind == sc->kind && v->prev->win_oy >= 0 && v->prev->n_terms > 0 &&
-        v->prev->input.rows == sc->input.rows && v->prev->input.cols == sc->input.cols && v->t < 1)
-        wr = rect_lerp(window_rect(&L->in, v->prev), wr, v->t);
+    if (slides) wr = rect_lerp(window_rect(&L->in, v->prev), wr, v->t);
     float t = th->window_thick;
     draw_rect_outline(v->c, (Rect){wr.x - t / 2, wr.y - t / 2, wr.w + t, wr.h + t}, t, th->kernel);
 }
@@ -454,8 +480,7 @@ static void draw_output(ViewCtx *v, const Scene *sc, bool is_pool, ConvLayout *L
         st.vcenter = true;
         st.align = ALIGN_CENTER;
         draw_text(c, sx, sy, "\xCE\xA3", st); // Σ
-        // to the output's left edge on the cell's row (the cell itself has the thick outline)
-        draw_arrow(c, sx + rad + 2, sy, orr.x - 8, cr.y + cr.h / 2, th->line_thick, 14, th->output);
+        view_arrow_into_cell(v, sx + rad + 2, sy, &L->out, sc->win_oy, sc->win_ox, th->output);
     }
 }
 

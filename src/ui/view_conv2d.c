@@ -53,26 +53,42 @@ static GridSpec plane_spec(ViewCtx *v, const Conv2dScene *e, int ch, float x, fl
     return g;
 }
 
-// Marks the input cells the current window reads (dilation leaves gaps) and
-// outlines the window's extent, animated from the previous step.
+// The input cells window (oy, ox) reads (dilation leaves gaps) into iy, ix; returns their count.
+static int window_cells(const Conv2dConfig *c, int oy, int ox, int *iy, int *ix) {
+    int y0 = oy * c->stride_h - c->pad_top, x0 = ox * c->stride_w - c->pad_left, n = 0;
+    for (int ky = 0; ky < c->kernel_h; ky++)
+        for (int kx = 0; kx < c->kernel_w && n < 81; kx++) {
+            iy[n] = y0 + ky * c->dilation_h;
+            ix[n++] = x0 + kx * c->dilation_w;
+        }
+    return n;
+}
+
+// Marks the input cells the current window reads and outlines the window's
+// extent; while it slides from the previous position the tint of the cells
+// fades over from the old ones to the new and the outline moves.
 static void draw_window(ViewCtx *v, const Scene *sc, const Conv2dScene *e, const GridSpec *g) {
     if (sc->win_oy < 0) return;
     const Conv2dConfig *c = &e->cfg;
     int y0 = sc->win_oy * c->stride_h - c->pad_top, x0 = sc->win_ox * c->stride_w - c->pad_left;
+    int iy[81], ix[81], n = window_cells(c, sc->win_oy, sc->win_ox, iy, ix); // kernel_size <= 9
+    const Conv2dScene *pe = v->prev && v->prev->kind == sc->kind ? v->prev->ext : NULL;
+    bool slides = pe && v->prev->win_oy >= 0 && v->t < 1 && pe->H == e->H && pe->W == e->W &&
+                  pe->cfg.kernel_h == c->kernel_h && pe->cfg.dilation_h == c->dilation_h && pe->cfg.pad_top == c->pad_top;
     Rgba tint = v->th->kernel;
     tint.a = 70;
-    for (int ky = 0; ky < c->kernel_h; ky++)
-        for (int kx = 0; kx < c->kernel_w; kx++) {
-            Rect r = grid_cell_rect(g, y0 + ky * c->dilation_h, x0 + kx * c->dilation_w);
-            draw_fill_rect(v->c, r, tint);
-            draw_rect_outline(v->c, r, 2, v->th->kernel);
-        }
+    if (slides) {
+        int py[81], px[81], m = window_cells(&pe->cfg, v->prev->win_oy, v->prev->win_ox, py, px);
+        view_tint_cells(v, g, py, px, m, tint, 1 - v->t);
+    }
+    view_tint_cells(v, g, iy, ix, n, tint, slides ? v->t : 1);
+    Rgba edge = v->th->kernel;
+    edge.a = (uint8_t)lrintf(255 * (slides ? v->t : 1));
+    for (int i = 0; i < n; i++) draw_rect_outline(v->c, grid_cell_rect(g, iy[i], ix[i]), 2, edge);
     int span_h = c->dilation_h * (c->kernel_h - 1) + 1, span_w = c->dilation_w * (c->kernel_w - 1) + 1;
     Rect a = grid_cell_rect(g, y0, x0), b = grid_cell_rect(g, y0 + span_h - 1, x0 + span_w - 1);
     Rect wr = {a.x, a.y, b.x + b.w - a.x, b.y + b.h - a.y};
-    const Conv2dScene *pe = v->prev && v->prev->kind == sc->kind ? v->prev->ext : NULL;
-    if (pe && v->prev->win_oy >= 0 && v->t < 1 && pe->H == e->H && pe->cfg.kernel_h == c->kernel_h &&
-        pe->cfg.dilation_h == c->dilation_h && pe->cfg.pad_top == c->pad_top) {
+    if (slides) {
         int py = v->prev->win_oy * pe->cfg.stride_h - c->pad_top, px = v->prev->win_ox * pe->cfg.stride_w - c->pad_left;
         Rect pa = grid_cell_rect(g, py, px);
         wr = rect_lerp((Rect){pa.x, pa.y, wr.w, wr.h}, wr, v->t);
@@ -211,12 +227,13 @@ static void draw_sum_junction(ViewCtx *v, const Scene *sc, const Conv2dScene *e,
     Canvas *c = v->c;
     const Theme *th = v->th;
     outline_cell(v, og, sc->win_oy, sc->win_ox, th->output);
-    Rect cr = grid_cell_rect(og, sc->win_oy, sc->win_ox);
-    float jx = P->ox - 60, jy = cr.y + cr.h / 2;
+    // the junction sits on the wire's lane below the grid (it stays put while the window
+    // sweeps), so the wire into the cell never crosses the bias label or a filled cell
+    float jx = P->ox - 60, jy = view_arrow_lane_y(og);
     for (int j = 0; j < P->n; j++) draw_line(c, P->sx + P->sum_w, sum_cy[j], jx, jy, th->line_thick, th->text_muted);
     draw_fill_circle(c, jx, jy, 16, th->output);
     draw_text(c, jx, jy, "+", style(v, th->font_body * 1.2f, th->bg, true, ALIGN_CENTER, true));
-    draw_arrow(c, jx + 16, jy, og->x - 4, jy, th->line_thick, 12, th->output); // the cell itself is outlined
+    view_arrow_into_cell(v, jx + 16, jy, og, sc->win_oy, sc->win_ox, th->output); // the cell itself is outlined
     if (e->bias) {
         char num[32], buf[64];
         float b = e->bias[e->filter];

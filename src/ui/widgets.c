@@ -103,6 +103,17 @@ static void draw_grid_indices(Canvas *c, const GridSpec *g) {
     }
 }
 
+// A shown cell's fill: its value's colour, or its mark's (faded from the
+// previous marks while the window slides).
+static Rgba shown_fill(const Canvas *c, const GridSpec *g, int i) {
+    Rgba base = grid_cell_color(c, g, g->v[i]);
+    if (g->heat != HEAT_NONE || (!g->mark && !g->mark_from)) return base;
+    Rgba now = g->mark && g->mark[i] ? (g->mark[i] == 2 ? g->mark_fill2 : g->mark_fill) : base;
+    if (!g->mark_from || g->mark_t >= 1) return now;
+    Rgba was = g->mark_from[i] ? (g->mark_from[i] == 2 ? g->mark_fill2 : g->mark_fill) : base;
+    return rgba_mix(was, now, g->mark_t);
+}
+
 void widget_grid(Canvas *c, const GridSpec *g) {
     const Theme *th = canvas_theme(c);
     char buf[64];
@@ -148,8 +159,7 @@ void widget_grid(Canvas *c, const GridSpec *g) {
     bool as_image = n > 64 && n <= 64 * 64;
     for (int i = 0; i < n; i++) {
         bool shown = g->n_visible < 0 || i < g->n_visible;
-        Rgba fill = shown ? grid_cell_color(c, g, g->v[i]) : th->empty_cell;
-        if (g->mark && g->mark[i] && g->heat == HEAT_NONE && shown) fill = g->mark[i] == 2 ? g->mark_fill2 : g->mark_fill;
+        Rgba fill = shown ? shown_fill(c, g, i) : th->empty_cell;
         if (as_image) { rgb[3 * i] = fill.r; rgb[3 * i + 1] = fill.g; rgb[3 * i + 2] = fill.b; }
         else draw_fill_rect(c, grid_cell_rect(g, i / g->cols, i % g->cols), fill);
     }
@@ -164,8 +174,7 @@ void widget_grid(Canvas *c, const GridSpec *g) {
         for (int i = 0; i < n; i++) {
             if (!(g->n_visible < 0 || i < g->n_visible)) continue;
             Rect cr = grid_cell_rect(g, i / g->cols, i % g->cols);
-            Rgba fill = grid_cell_color(c, g, g->v[i]);
-            if (g->mark && g->mark[i] && g->heat == HEAT_NONE) fill = g->mark[i] == 2 ? g->mark_fill2 : g->mark_fill;
+            Rgba fill = shown_fill(c, g, i);
             scene_fmt(buf, sizeof buf, g->v[i], g->decimals);
             bool dark_fill = rgba_luma(fill) < 0.5f;
             bool dark_theme = rgba_luma(th->bg) < 0.5f;

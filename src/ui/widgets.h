@@ -29,6 +29,8 @@ typedef struct {
     const uint8_t *mark;        // (rows, cols) 1 = fill with mark_fill (the window), 2 = mark_fill2
                                 // (the argmax); only on HEAT_NONE grids (heat colours carry values); or NULL
     Rgba mark_fill, mark_fill2;
+    const uint8_t *mark_from;   // the marks the grid fades from while the window slides, or NULL
+    float mark_t;               // 0..1: how far the fade from mark_from to mark has come
     const char *pad_text;       // text in padding cells, NULL for 0 (max pooling pads with minus infinity)
     bool index_labels;          // row numbers left, column numbers under the grid (0-based, as PyTorch
                                 // indexes; padding cells unnumbered); callers leave GRID_INDEX_GUTTER free

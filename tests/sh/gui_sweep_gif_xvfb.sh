@@ -14,7 +14,12 @@ cat > "$out/drive.sh" <<'EOS'
 BIN=$1; OUT=$2
 CONVLAB_SWEEP_GIF="$OUT/sweep.gif" CONVLAB_DATA="$OUT/none" "$BIN" --lesson 2 --step 2 --size 800x500 >"$OUT/stdout" 2>"$OUT/stderr" &
 pid=$!
-for i in $(seq 1 100); do win=$(xdotool search --class convlab 2>/dev/null | head -n 1); [ -n "$win" ] && break; sleep 0.1; done
+# (a window id found while SDL is still setting up may be gone a moment later: take one that answers)
+for i in $(seq 1 100); do
+    win=$(xdotool search --class convlab 2>/dev/null | tail -n 1)
+    [ -n "$win" ] && xdotool getwindowname "$win" >/dev/null 2>&1 && break
+    win=""; sleep 0.1
+done
 [ -n "$win" ] || { echo "no window appeared"; kill $pid; exit 1; }
 for i in $(seq 1 50); do xdotool getwindowname "$win" | grep -q "step 2/" && break; sleep 0.1; done
 xdotool key --window "$win" shift+F12

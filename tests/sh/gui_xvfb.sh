@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The real window under Xvfb: start convlab on lesson 02, send keys with
 # xdotool, check the step in the window title changed (and an F12 screenshot
-# was written), quit with Q and check the exit status is 0.
+# was written), the window's sweep keys (, . J) and a jumping step's slide
+# move the position in the title, quit with Q and check the exit status is 0.
 # Skips (77) without xvfb-run or xdotool.
 cd "$(dirname "$0")/../.." || exit 1
 BIN=${CONVLAB:-./convlab}
@@ -29,6 +30,26 @@ wait_title() { # waits until the title contains $1
     for i in $(seq 1 50); do title | grep -q "$1" && return 0; sleep 0.1; done
     echo "title is '$(title)', expected '$1'"; return 1
 }
+wait_title "step 1/" || { kill $pid; exit 1; }
+xdotool key --window "$win" Right
+# the window's sweep: . and , step one position, J plays it (+ + + : 3x, 0.83 s a position)
+wait_title "step 2/10 · position 1/9" || { kill $pid; exit 1; }
+xdotool key --window "$win" period period
+wait_title "position 3/9" || { kill $pid; exit 1; }
+xdotool key --window "$win" comma
+wait_title "position 2/9" || { kill $pid; exit 1; }
+xdotool key --window "$win" plus plus plus j
+wait_title "position 4/9" || { kill $pid; exit 1; }
+for i in $(seq 1 80); do title | grep -q "position 9/9" && break; sleep 0.1; done
+wait_title "step 2/10 · position 9/9" || { kill $pid; exit 1; }
+# a step whose window jumps ahead (step 5: position 4 -> step 6: position 9) slides through
+# 5..8 (at speed 1: 0.8 s a position, the whole slide at most 4 s)
+xdotool key --window "$win" minus minus minus Right Right Right
+wait_title "step 5/10 · position 4/9" || { kill $pid; exit 1; }
+xdotool key --window "$win" Right
+wait_title "step 6/10 · position [5-8]/9" || { kill $pid; exit 1; }
+wait_title "step 6/10 · position 9/9" || { kill $pid; exit 1; }
+xdotool key --window "$win" Home
 wait_title "step 1/" || { kill $pid; exit 1; }
 xdotool key --window "$win" Right
 wait_title "step 2/" || { kill $pid; exit 1; }
