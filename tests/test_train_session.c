@@ -14,7 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "session/autosave.h"
 #include "session/train_session.h"
+#include "engine/checkpoint.h"
 #include "engine/explain.h"
 #include "engine/rng.h"
 
@@ -543,5 +545,75 @@ Test(train_session, picture_reaches_the_snapshots_while_training) {
     snap = wait_for(s, has_picture, &no);
     cr_assert(!snap->has_picture);
     train_session_destroy(s);
+    cifar_free(&c);
+}
+
+// ---- no run is lost: the autosave on quit (session/autosave.h) ----
+
+Test(train_session, autosave_path_follows_the_environment) {
+    char path[512];
+    unsetenv("CONVLAB_AUTOSAVE");
+    autosave_path(path, sizeof path);
+    cr_assert(strcmp(path, "convlab-autosave.safetensors") == 0, "default: in the current folder, not %s", path);
+    setenv("CONVLAB_AUTOSAVE", "", 1);
+    autosave_path(path, sizeof path);
+    cr_assert(strcmp(path, "convlab-autosave.safetensors") == 0, "an empty variable means the default, not %s", path);
+    setenv("CONVLAB_AUTOSAVE", "/tmp/elsewhere/run.safetensors", 1);
+    autosave_path(path, sizeof path);
+    cr_assert(strcmp(path, "/tmp/elsewhere/run.safetensors") == 0, "the variable's path, not %s", path);
+    unsetenv("CONVLAB_AUTOSAVE");
+    cr_assert(!autosave_exists("/nonexistent/run.safetensors"));
+    cr_assert(!autosave_exists("/tmp"), "a folder is not an autosave");
+}
+
+static bool meta_is(const CheckpointMeta *m, const char *key, const char *want) {
+    const char *v = checkpoint_meta_get(m, key);
+    return v && strcmp(v, want) == 0;
+}
+
+Test(train_session, stop_and_save_keeps_the_run_with_its_metadata) {
+    Cifar c;
+    make_cifar(&c, 400, 10);
+    TrainConfig cfg = tiny_config(3);
+    cfg.seed = 11;
+    ClError err;
+    char path[96];
+    snprintf(path, sizeof path, "/tmp/convlab_autosave_%d.safetensors", (int)getpid());
+    unlink(path);
+
+    // no step taken: nothing to save, no file
+    TrainSession *s = train_session_create(&cfg, &c, &err);
+    cr_assert(s != NULL, "%s", err.msg);
+    long steps = -1;
+    cr_assert_eq(train_session_stop_and_save(s, path, &steps, &err), 0);
+    cr_assert_eq(steps, 0);
+    cr_assert(!autosave_exists(path), "a session without a run writes no autosave");
+    train_session_destroy(s);
+
+    // quitting mid-run: the weights of the last finished mini-batch, with steps_done
+    s = train_session_create(&cfg, &c, &err);
+    cr_assert(s != NULL, "%s", err.msg);
+    train_session_start(s);
+    long want = 5;
+    wait_for(s, has_steps, &want);
+    int rc = train_session_stop_and_save(s, path, &steps, &err);
+    cr_assert_eq(rc, 1, "%s", err.msg);
+    cr_assert_geq(steps, 5);
+    cr_assert(autosave_exists(path));
+    Net net;
+    cr_assert_eq(net_build_cnnnet(&net, false, 4, &err), 0, "%s", err.msg);
+    CheckpointMeta meta;
+    cr_assert_eq(checkpoint_load_meta(&net, path, &meta, &err), 0, "%s", err.msg);
+    char want_steps[32];
+    snprintf(want_steps, sizeof want_steps, "%ld", steps);
+    cr_assert(meta_is(&meta, "steps_done", want_steps), "steps_done = %s", checkpoint_meta_get(&meta, "steps_done"));
+    cr_assert(meta_is(&meta, "seed", "11"), "seed = %s", checkpoint_meta_get(&meta, "seed"));
+    cr_assert(meta_is(&meta, "relu_logits", "0"), "relu_logits = %s", checkpoint_meta_get(&meta, "relu_logits"));
+    char want_epochs[32];  // 400 images / batch 4: an epoch is 100 mini-batches
+    snprintf(want_epochs, sizeof want_epochs, "%ld", steps / 100);
+    cr_assert(meta_is(&meta, "epochs_done", want_epochs), "epochs_done = %s", checkpoint_meta_get(&meta, "epochs_done"));
+    net_free(&net);
+    train_session_destroy(s);  // after a stop: frees without a thread to join
+    unlink(path);
     cifar_free(&c);
 }

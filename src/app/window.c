@@ -79,7 +79,9 @@ const Command WINDOW_COMMAND = {
              "S save / O open a checkpoint (convlab-checkpoint.safetensors, or $CONVLAB_CHECKPOINT);\n"
              "G log-scale loss; Z loss curve alone; the letters on screen change lr, momentum,\n"
              "batch size, optimizer, epochs, seed, the ReLU on the logits and the tutorial break\n"
-             "while stopped (Shift goes back); Backspace returns to the lessons.",
+             "while stopped (Shift goes back); Backspace returns to the lessons; Esc during a run asks\n"
+             "first (Esc or Q quits). Quitting in any way (Esc, Q, closing the window, SIGTERM) saves\n"
+             "a run to convlab-autosave.safetensors (or $CONVLAB_AUTOSAVE); O loads it next time.",
     .run = gui_main,
 };
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "engine/checkpoint.h"
+#include "session/autosave.h"
 #include "engine/explain.h"
 
 #define EVAL_BATCH 100
@@ -560,7 +561,9 @@ static void do_commands(TrainSession *s, Commands *cmd) {
     }
     if (cmd->save && s->trainer_ok) {
         ClError err;
-        if (checkpoint_save(&s->trainer.net, cmd->save_path, &err) != 0) {
+        StMeta meta[TRAIN_META_COUNT];
+        train_checkpoint_meta(meta, &s->trainer);
+        if (checkpoint_save_meta(&s->trainer.net, cmd->save_path, meta, TRAIN_META_COUNT, &err) != 0) {
             snprintf(s->message, sizeof s->message, "%s", err.msg);
             s->message_error = true;
         } else
@@ -729,15 +732,21 @@ static void request_and_unlock(TrainSession *s) {
     pthread_mutex_unlock(&s->ctl);
 }
 
+// Stops the training thread (after its current mini-batch) and joins it; from
+// then on the trainer is the caller's. A second call does nothing.
+static void stop_thread(TrainSession *s) {
+    if (!s->thread_started) return;
+    __atomic_store_n(&s->cancel, 1, __ATOMIC_RELAXED);
+    pthread_mutex_lock(&s->ctl);
+    s->quit = true;
+    request_and_unlock(s);
+    pthread_join(s->thread, NULL);  // the thread checks quit after every mini-batch
+    s->thread_started = false;
+}
+
 void train_session_destroy(TrainSession *s) {
     if (!s) return;
-    if (s->thread_started) {
-        __atomic_store_n(&s->cancel, 1, __ATOMIC_RELAXED);
-        pthread_mutex_lock(&s->ctl);
-        s->quit = true;
-        request_and_unlock(s);
-        pthread_join(s->thread, NULL);  // the thread checks quit after every mini-batch
-    }
+    stop_thread(s);
     if (s->trainer_ok) trainer_free(&s->trainer);
     train_recorder_free(&s->rec);
     for (int i = 0; i < 3; i++) train_snapshot_free(&s->bufs[i]);
@@ -868,4 +877,17 @@ const TrainSnapshot *train_session_wait(TrainSession *s, uint64_t after_version,
     take_fresh_locked(s);
     pthread_mutex_unlock(&s->xchg);
     return s->front;
+}
+
+/* ==== quitting: the autosave ================================================ */
+
+int train_session_stop_and_save(TrainSession *s, const char *path, long *steps_out, ClError *err) {
+    stop_thread(s);
+    if (steps_out) *steps_out = 0;
+    if (!s->trainer_ok || s->trainer.global_step == 0) return 0;  // no run: nothing to lose
+    StMeta meta[TRAIN_META_COUNT];
+    train_checkpoint_meta(meta, &s->trainer);
+    if (checkpoint_save_meta(&s->trainer.net, path, meta, TRAIN_META_COUNT, err) != 0) return -1;
+    if (steps_out) *steps_out = s->trainer.global_step;
+    return 1;
 }

@@ -194,6 +194,11 @@ TrainConfig train_session_default_config(void);
 TrainSession *train_session_create(const TrainConfig *config, const Cifar *cifar, ClError *err);
 // Stops training, joins the thread and frees everything. NULL is a no-op.
 void train_session_destroy(TrainSession *s);
+// Quitting: stops the thread (after its current mini-batch) and, if the
+// current run took a step, saves it to path atomically with the run metadata
+// of --batch train --save. Returns 1 saved (*steps_out = its steps), 0 nothing
+// to save, -1 failed (err says why). Only destroy may follow.
+int train_session_stop_and_save(TrainSession *s, const char *path, long *steps_out, ClError *err);
 
 // These queue a request and return at once; the thread carries it out between
 // two mini-batches and the result shows in a later snapshot (state, message).

@@ -421,11 +421,12 @@ static void draw_hints(Canvas *c, Rect r, const TrainSnapshot *s, const Dashboar
     dash_fill(c, r, th->panel);
     dash_outline(c, r, 1, th->panel_border);
     TextStyle ks = text_style(c, 17, th->text);
-    const char *keys = s->state == TS_RUNNING
-                           ? dash_tr(lang, "T pause   R reset   S save   O open   G log   Z zoom   Backspace lessons   Q quit",
-                                     "T 暂停   R 重置   S 保存   O 打开   G 对数   Z 放大   Backspace 课程   Q 退出")
-                           : dash_tr(lang, "T train   R reset   S save   O open   G log   Z zoom   Backspace lessons   Q quit",
-                                     "T 训练   R 重置   S 保存   O 打开   G 对数   Z 放大   Backspace 课程   Q 退出");
+    const char *open = v->autosave_offer ? dash_tr(lang, "O open autosave", "O 打开自动保存") : dash_tr(lang, "O open", "O 打开");
+    char keys[400];
+    snprintf(keys, sizeof keys,
+             dash_tr(lang, "T %s   R reset   S save   %s   G log   Z zoom   Backspace lessons   Esc/Q quit",
+                     "T %s   R 重置   S 保存   %s   G 对数   Z 放大   Backspace 课程   Esc/Q 退出"),
+             s->state == TS_RUNNING ? dash_tr(lang, "pause", "暂停") : dash_tr(lang, "train", "训练"), open);
     draw_text(c, r.x + 10, r.y + 5, keys, ks);
     const TrainConfig *k = &v->settings;
     char line[320], mom[32];
@@ -489,6 +490,11 @@ void dashboard_draw(Canvas *c, const TrainSnapshot *s, const DashboardView *v, c
     if (v->status && v->status[0]) draw_error_box(c, L.loss, v->status);
     else if (s->message_error && s->message[0]) draw_error_box(c, L.loss, s->message);
     else if (s->message[0] && v->interactive) draw_status(c, L.hints, s->message);
+    else if (v->autosave_offer && v->interactive) {
+        char buf[700];
+        draw_status(c, L.hints, dash_autosave_offer_text(buf, sizeof buf, v));
+    }
+    if (v->confirm_quit) dash_draw_quit_confirm(c, s, v);
 }
 
 DashboardHit dashboard_hit(const Canvas *c, const TrainSnapshot *s, const DashboardView *v, float x, float y) {

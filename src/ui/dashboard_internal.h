@@ -42,4 +42,9 @@ void dash_cifar_rgb(const Cifar *cifar, int index, uint8_t rgb[32 * 32 * 3]);
 // Planar (3, 32, 32) bytes as interleaved RGB.
 void dash_planar_rgb(const uint8_t *planar, uint8_t rgb[32 * 32 * 3]);
 
+// The quit question over the whole screen (v->confirm_quit).
+void dash_draw_quit_confirm(Canvas *c, const TrainSnapshot *s, const DashboardView *v);
+// "an earlier run was saved on quit: O loads PATH" in v's language, into out.
+const char *dash_autosave_offer_text(char *out, int n, const DashboardView *v);
+
 #endif

@@ -1,8 +1,9 @@
 /* The training screen: a Screen (screen.h) that owns a TrainSession and draws
  * the dashboard from its snapshots. Keys: T start/pause, R reset, S save,
- * O open, G log scale, Z loss curve full screen, and the settings keys (L M B A E D U K, Shift goes
+ * O open (the autosave first, if an earlier session left one), G log scale, Z loss curve full screen, and the settings keys (L M B A E D U K, Shift goes
  * back) that change the next run while training is stopped; Backspace goes
- * back to the lessons. Clicking a confusion cell lists its test images;
+ * back to the lessons. Esc while a run exists asks first (Esc or Q quits), and
+ * every way of quitting saves the run to the autosave (session/autosave.h). Clicking a confusion cell lists its test images;
  * clicking a picture shows its feature maps. The UI polls the session ~10
  * times a second and redraws only when a new snapshot arrived (the trainer
  * publishes at most ~4 a second plus log points), so nothing flickers.
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "session/autosave.h"
 #include "session/train_session.h"
 #include "engine/paths.h"
 #include "ui/dashboard.h"
@@ -30,6 +32,9 @@ typedef struct {
     DashboardView view;
     char status[1200];        // this screen's own message (no data, bad setting)
     char checkpoint[512];     // S saves here, O loads from here
+    char autosave[512];       // quitting with a run saves it here (session/autosave.h)
+    bool offer_autosave;      // an autosave from an earlier session exists: O loads it (once)
+    char notice[700];         // a non-error line from this screen (the autosave offer)
     bool dirty;
 } TrainScreen;
 
@@ -98,12 +103,28 @@ static void apply_settings(TrainScreen *t) {
 
 /* ==== Screen callbacks ===================================================== */
 
+// Esc leaves fullscreen first (app/window.c does that when the key is not taken).
+static bool fullscreen(const SDL_KeyboardEvent *key) {
+    SDL_Window *w = SDL_GetWindowFromID(key->windowID);
+    return w && (SDL_GetWindowFlags(w) & (SDL_WINDOW_FULLSCREEN | SDL_WINDOW_FULLSCREEN_DESKTOP));
+}
+
 static ScreenAction handle_key(TrainScreen *t, const SDL_KeyboardEvent *key) {
     SDL_Keycode k = key->keysym.sym;
     bool shift = key->keysym.mod & KMOD_SHIFT;
     if (k == SDLK_BACKSPACE) return SCREEN_SHOW_LESSONS;
+    if (t->view.confirm_quit) {  // the question on screen: Esc or Q quits (and saves), anything else stays
+        t->view.confirm_quit = false;
+        t->dirty = true;
+        return k == SDLK_ESCAPE || k == SDLK_q ? SCREEN_QUIT : SCREEN_HANDLED;
+    }
     if (k == SDLK_ESCAPE && t->view.cell_truth >= 0) {
         t->view.cell_truth = t->view.cell_pred = -1;
+        t->dirty = true;
+        return SCREEN_HANDLED;
+    }
+    if (k == SDLK_ESCAPE && t->session && t->snap->step > 0 && !fullscreen(key)) {
+        t->view.confirm_quit = true;  // a run exists: ask before quitting
         t->dirty = true;
         return SCREEN_HANDLED;
     }
@@ -140,7 +161,9 @@ static ScreenAction handle_key(TrainScreen *t, const SDL_KeyboardEvent *key) {
         return SCREEN_HANDLED;
     case SDLK_s: train_session_save(t->session, t->checkpoint); return SCREEN_HANDLED;
     case SDLK_o:
-        train_session_load(t->session, t->checkpoint);
+        train_session_load(t->session, t->offer_autosave ? t->autosave : t->checkpoint);
+        t->offer_autosave = false;
+        t->notice[0] = 0;
         t->view.settings_locked = false;
         return SCREEN_HANDLED;
     default: break;
@@ -202,6 +225,8 @@ static bool train_update(Screen *s, double now, double *wake_after) {
 static void train_draw(Screen *s, Canvas *c) {
     TrainScreen *t = s->self;
     t->view.status = t->status;
+    t->view.autosave_offer = t->offer_autosave ? t->notice : NULL;
+    t->view.autosave_path = t->autosave;
     t->view.lang = t->ctx->lang;  // follows the language chosen in the lessons
     dashboard_draw(c, t->snap, &t->view, t->have_data ? &t->cifar : NULL, NULL);
     t->drawn_version = t->snap->version;
@@ -212,8 +237,11 @@ static void train_title(Screen *s, char *buf, int n) {
     TrainScreen *t = s->self;
     const TrainSnapshot *p = t->snap;
     static const char *const STATE[] = {"ready", "training", "paused", "finished", "error"};
-    snprintf(buf, (size_t)n, "convlab — Training · epoch %d/%d · step %ld/%ld · %s", p->epoch, p->config.epochs,
-             p->step, p->total_steps, STATE[p->state]);
+    // a loaded run says which file its weights came from ("loaded convlab-autosave.safetensors")
+    const char *label = p->n_runs > 0 ? p->runs[p->n_runs - 1].label : "";
+    bool loaded = strncmp(label, "loaded ", 7) == 0;
+    snprintf(buf, (size_t)n, "convlab — Training%s%s · epoch %d/%d · step %ld/%ld · %s", loaded ? " · " : "",
+             loaded ? label : "", p->epoch, p->config.epochs, p->step, p->total_steps, STATE[p->state]);
 }
 
 static void train_activate(Screen *s, double now) {
@@ -224,8 +252,23 @@ static void train_activate(Screen *s, double now) {
     t->dirty = true;
 }
 
+// Quitting (Esc confirmed, Q, closing the window, SIGTERM: every way ends
+// here): a run that took a step is saved first, so no run is lost.
+static void autosave_on_quit(TrainScreen *t) {
+    if (!t->session) return;
+    ClError err;
+    long steps = 0;
+    int rc = train_session_stop_and_save(t->session, t->autosave, &steps, &err);
+    if (rc > 0)
+        fprintf(stderr, "convlab: saved the run (%ld mini-batches) to %s; O on the training screen loads it\n", steps,
+                t->autosave);
+    else if (rc < 0)
+        fprintf(stderr, "convlab: could not save the run on quit: %s\n", err.msg);
+}
+
 static void train_destroy(Screen *s) {
     TrainScreen *t = s->self;
+    autosave_on_quit(t);
     train_session_destroy(t->session);  // stops and joins the training thread
     if (t->have_data) cifar_free(&t->cifar);
     train_snapshot_free(&t->empty);
@@ -240,6 +283,10 @@ Screen *train_screen_create(ScreenContext *ctx, ClError *err) {
     t->view.settings = train_session_default_config();
     const char *ck = getenv("CONVLAB_CHECKPOINT");
     snprintf(t->checkpoint, sizeof t->checkpoint, "%s", ck && *ck ? ck : "convlab-checkpoint.safetensors");
+    autosave_path(t->autosave, sizeof t->autosave);
+    t->offer_autosave = autosave_exists(t->autosave);
+    if (t->offer_autosave)
+        snprintf(t->notice, sizeof t->notice, "%s", t->autosave);
     // The screen trains on the whole training set; the lessons only load the test set.
     ClError derr;
     const char *dir = ctx->data_dir ? ctx->data_dir : paths_data_dir(NULL);

@@ -4,6 +4,11 @@
 # the window title must have advanced and stay put while paused; an F12
 # screenshot of the dashboard is written; Q quits mid-run with exit status 0
 # (the training thread is stopped and joined).
+# Then no run is lost: Esc during a run asks first (the window stays), a second
+# Esc saves the run to $CONVLAB_AUTOSAVE and quits; the next session's O loads
+# that file; closing the window (WM_DELETE_WINDOW, as a window manager's close
+# button sends) and SIGTERM save it too. Each autosave must carry the batch
+# trainer's metadata (steps_done > 0).
 # Skips (77) without xvfb-run/xdotool or without the CIFAR-10 data.
 cd "$(dirname "$0")/../.." || exit 1
 BIN=${CONVLAB:-./convlab}
@@ -18,7 +23,7 @@ cat > "$out/drive.sh" <<'EOS'
 #!/usr/bin/env bash
 # runs inside xvfb-run: $1 = binary, $2 = scratch dir
 BIN=$1; OUT=$2
-CONVLAB_SCREENSHOT="$OUT/shot.png" CONVLAB_CHECKPOINT="$OUT/ck.safetensors" \
+CONVLAB_SCREENSHOT="$OUT/shot.png" CONVLAB_CHECKPOINT="$OUT/ck.safetensors" CONVLAB_AUTOSAVE="$OUT/auto.safetensors" \
     "$BIN" --size 1280x800 >"$OUT/stdout" 2>"$OUT/stderr" &
 pid=$!
 fail() { echo "$1"; kill $pid 2>/dev/null; wait $pid 2>/dev/null; exit 1; }
@@ -73,8 +78,82 @@ rc=$?
 [ $rc -eq 0 ] || { echo "exit status $rc"; cat "$OUT/stderr"; exit 1; }
 echo "ok: trained to step $s1, paused (no steps while paused), screenshot, quit mid-run with 0"
 EOS
+cat > "$out/autosave.sh" <<'EOS'
+#!/usr/bin/env bash
+# runs inside xvfb-run: $1 = binary, $2 = scratch dir, $3 = wm_close.py
+BIN=$1; OUT=$2; CLOSE=$3
+export CONVLAB_AUTOSAVE="$OUT/auto.safetensors"
+pid=""; win=""
+fail() { echo "$1"; [ -n "$pid" ] && kill $pid 2>/dev/null; wait $pid 2>/dev/null; cat "$OUT/stderr2"; exit 1; }
+title() { xdotool getwindowname "$win"; }
+wait_title() {
+    for i in $(seq 1 "${2:-100}"); do title | grep -Eq "$1" && return 0; sleep 0.1; done
+    echo "title is '$(title)', expected /$1/"; return 1
+}
+launch() { # opens the training screen and waits until it is ready
+    "$BIN" --train --size 1280x800 >"$OUT/stdout2" 2>"$OUT/stderr2" &
+    pid=$!
+    win=""
+    for i in $(seq 1 100); do
+        win=$(xdotool search --onlyvisible --class "convlab" 2>/dev/null | head -n 1)
+        [ -n "$win" ] && break
+        sleep 0.1
+    done
+    [ -n "$win" ] || fail "no window appeared"
+    wait_title "Training.* ready" 300 || fail "the training screen did not open"
+}
+train_a_while() {
+    xdotool key --window "$win" t
+    wait_title "training$" 100 || fail "T did not start training"
+    sleep 1.5
+}
+wait_exit() { # $1 = what quit; the process must end with status 0 and leave an autosave
+    for i in $(seq 1 150); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+    kill -0 $pid 2>/dev/null && fail "$1 did not quit"
+    wait $pid; local rc=$?
+    [ $rc -eq 0 ] || fail "$1: exit status $rc"
+    [ -s "$CONVLAB_AUTOSAVE" ] || fail "$1 left no autosave"
+    grep -aq '"steps_done":"[1-9]' "$CONVLAB_AUTOSAVE" || fail "$1: the autosave lacks steps_done"
+    grep -q "saved the run" "$OUT/stderr2" || fail "$1: no message about the autosave"
+    pid=""
+}
+# 1. Esc asks, Esc again saves and quits
+launch
+train_a_while
+xdotool key --window "$win" Escape
+sleep 1
+kill -0 $pid 2>/dev/null || fail "the first Esc during a run quit without asking"
+xdotool key --window "$win" Escape
+wait_exit "Esc, Esc"
+# 2. the next session: O loads the autosave; closing the window saves the new run
+launch
+xdotool key --window "$win" o
+wait_title "loaded auto.safetensors" 200 || fail "O did not load the autosave"
+rm -f "$CONVLAB_AUTOSAVE"
+train_a_while
+/usr/bin/python3 "$CLOSE" "$win" || fail "could not send WM_DELETE_WINDOW"
+wait_exit "closing the window"
+# 3. SIGTERM saves
+rm -f "$CONVLAB_AUTOSAVE"
+launch
+train_a_while
+kill -TERM $pid
+wait_exit "SIGTERM"
+# 4. Esc with no run quits at once and writes nothing
+rm -f "$CONVLAB_AUTOSAVE"
+launch
+xdotool key --window "$win" Escape
+for i in $(seq 1 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+kill -0 $pid 2>/dev/null && fail "Esc without a run did not quit"
+[ -e "$CONVLAB_AUTOSAVE" ] && fail "an autosave was written without a run"
+echo "ok: autosave on Esc-Esc, window close and SIGTERM; O loads it; Esc without a run quits"
+EOS
 xvfb-run -a -s "-screen 0 1280x800x24" bash "$out/drive.sh" "$BIN" "$out"
 rc=$?
+if [ $rc -eq 0 ]; then
+    xvfb-run -a -s "-screen 0 1280x800x24" bash "$out/autosave.sh" "$BIN" "$out" "$PWD/tests/sh/wm_close.py"
+    rc=$?
+fi
 [ $rc -eq 0 ] || { echo "--- stderr:"; cat "$out/stderr" 2>/dev/null; }
 [ $rc -eq 0 ] && [ -n "${KEEP_SHOT:-}" ] && cp "$out/shot.png" "$KEEP_SHOT"
 exit $rc
