@@ -75,7 +75,7 @@ const Command WINDOW_COMMAND = {
              "letters shown on the adjust bar change a step's live parameters;\n"
              "T training screen; F/F11 fullscreen; F1/? help; F12 screenshot PNG; Shift+F12 the\n"
              "step's window sweep as a GIF (next to the screenshots); Esc/Q quit.\n"
-             "Training-screen keys: T start/pause; R reset (new weights from the seed);\n"
+             "Training-screen keys (F1/? lists them there): T start/pause; R reset (new weights from the seed);\n"
              "S save / O open a checkpoint (convlab-checkpoint.safetensors, or $CONVLAB_CHECKPOINT);\n"
              "G log-scale loss; Z loss curve alone; the letters on screen change lr, momentum,\n"
              "batch size, optimizer, epochs, seed, the ReLU on the logits and the tutorial break\n"

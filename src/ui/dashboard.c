@@ -424,8 +424,8 @@ static void draw_hints(Canvas *c, Rect r, const TrainSnapshot *s, const Dashboar
     const char *open = v->autosave_offer ? dash_tr(lang, "O open autosave", "O 打开自动保存") : dash_tr(lang, "O open", "O 打开");
     char keys[400];
     snprintf(keys, sizeof keys,
-             dash_tr(lang, "T %s   R reset   S save   %s   G log   Z zoom   Backspace lessons   Esc/Q quit",
-                     "T %s   R 重置   S 保存   %s   G 对数   Z 放大   Backspace 课程   Esc/Q 退出"),
+             dash_tr(lang, "T %s   R reset   S save   %s   G log   Z zoom   Backspace lessons   F1 keys   Esc/Q quit",
+                     "T %s   R 重置   S 保存   %s   G 对数   Z 放大   Backspace 课程   F1 按键   Esc/Q 退出"),
              s->state == TS_RUNNING ? dash_tr(lang, "pause", "暂停") : dash_tr(lang, "train", "训练"), open);
     draw_text(c, r.x + 10, r.y + 5, keys, ks);
     const TrainConfig *k = &v->settings;
@@ -494,6 +494,7 @@ void dashboard_draw(Canvas *c, const TrainSnapshot *s, const DashboardView *v, c
         char buf[700];
         draw_status(c, L.hints, dash_autosave_offer_text(buf, sizeof buf, v));
     }
+    if (v->show_help) dash_draw_help(c, v);
     if (v->confirm_quit) dash_draw_quit_confirm(c, s, v);
 }
 

@@ -35,6 +35,7 @@ typedef struct {
     TrainConfig settings;    // the settings the next run will use (shown in the hints)
     const char *status;      // a line from the screen (e.g. "no training data"), or NULL
     Lang lang;               // language of the labels (class names stay the tutorial's)
+    bool show_help;          // F1 / ?: the overlay listing every key of the screen
     bool confirm_quit;       // Esc during a run: the question "quit? the run is saved to ..." is shown
     const char *autosave_path; // where quitting saves the run
     const char *autosave_offer; // an earlier session's autosave O loads, or NULL

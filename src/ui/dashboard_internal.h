@@ -46,5 +46,7 @@ void dash_planar_rgb(const uint8_t *planar, uint8_t rgb[32 * 32 * 3]);
 void dash_draw_quit_confirm(Canvas *c, const TrainSnapshot *s, const DashboardView *v);
 // "an earlier run was saved on quit: O loads PATH" in v's language, into out.
 const char *dash_autosave_offer_text(char *out, int n, const DashboardView *v);
+// F1 / ?: every key of the training screen over a shaded dashboard.
+void dash_draw_help(Canvas *c, const DashboardView *v);
 
 #endif

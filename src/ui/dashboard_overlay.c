@@ -41,3 +41,53 @@ const char *dash_autosave_offer_text(char *out, int n, const DashboardView *v) {
              v->autosave_offer);
     return out;
 }
+
+/* ==== F1 / ?: the training screen's keys ==================================== */
+
+// Every key of the training screen: the key (en, zh; NULL = the same) and what
+// it does (en, zh). Keep in step with train_screen.c's handle_key.
+static const char *const TRAIN_KEYS[][4] = {
+    {"T", NULL, "start / pause training", "开始 / 暂停训练"},
+    {"R", NULL, "reset: new weights from the seed", "重置：用种子重新初始化权重"},
+    {"S", NULL, "save a checkpoint", "保存检查点"},
+    {"O", NULL, "open a checkpoint (the autosave first, if there is one)", "打开检查点（有自动保存时先打开它）"},
+    {"G", NULL, "loss axis: linear / log", "损失坐标：线性 / 对数"},
+    {"Z", NULL, "the loss curve alone, full size", "只显示损失曲线（放大）"},
+    {"L  M  B  A", NULL, "lr, momentum, batch size, SGD / Adam (while stopped)", "学习率、动量、批大小、SGD / Adam（停止时）"},
+    {"E  D  U  K", NULL, "epochs, seed, ReLU on the logits, the tutorial's break", "轮数、种子、logits 上的 ReLU、教程的 break"},
+    {"Shift + letter", "Shift + 字母", "the setting goes back one step", "设置往回调一档"},
+    {"click a cell", "点击格子", "confusion matrix: its test pictures (PgUp / PgDn)", "混淆矩阵格子：它的测试图片（PgUp / PgDn）"},
+    {"click a picture", "点击图片", "its feature maps in “Inside the network”", "在“网络内部”显示它的特征图"},
+    {"Backspace", NULL, "back to the lessons", "回到课程"},
+    {"F / F11", NULL, "fullscreen", "全屏"},
+    {"F12", NULL, "save a screenshot (PNG)", "保存截图（PNG）"},
+    {"F1 / ?", NULL, "this help (Esc closes it)", "本帮助（Esc 关闭）"},
+    {"Esc / Q", NULL, "quit; a run is saved first (Esc asks)", "退出；先保存训练（Esc 会先询问）"},
+};
+
+void dash_draw_help(Canvas *c, const DashboardView *v) {
+    const Theme *th = canvas_theme(c);
+    Lang lang = v->lang;
+    float W = canvas_width(c), H = canvas_height(c);
+    Rgba shade = th->bg;
+    shade.a = 215;
+    draw_fill_rect(c, (Rect){0, 0, W, H}, shade);
+    int n = (int)(sizeof TRAIN_KEYS / sizeof TRAIN_KEYS[0]);
+    float fs = 19, row = fs * 1.7f, bw = fminf(W - 60, 1000), bh = row * (float)n + 96;
+    if (bh > H - 20) row = (H - 20 - 96) / (float)n, bh = H - 20;
+    Rect box = {(W - bw) / 2, fmaxf(10, (H - bh) / 2), bw, bh};
+    dash_fill(c, box, th->panel);
+    dash_outline(c, box, 2.5f, th->accent);
+    TextStyle ts = text_style(c, 26, th->title);
+    ts.bold = true;
+    draw_text(c, box.x + 28, box.y + 18, dash_tr(lang, "Training screen: keys", "训练界面：按键"), ts);
+    TextStyle ks = text_style(c, fs, th->kernel);
+    ks.bold = true;
+    TextStyle ds = text_style(c, fs, th->text);
+    float y = box.y + 72, kx = box.x + 28, dx = box.x + 28 + fminf(230, bw * 0.28f);
+    for (int i = 0; i < n; i++, y += row) {
+        const char *key = lang == LANG_ZH && TRAIN_KEYS[i][1] ? TRAIN_KEYS[i][1] : TRAIN_KEYS[i][0];
+        draw_text(c, kx, y, key, ks);
+        draw_text(c, dx, y, TRAIN_KEYS[i][lang == LANG_ZH ? 3 : 2], ds);
+    }
+}

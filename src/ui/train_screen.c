@@ -118,6 +118,12 @@ static ScreenAction handle_key(TrainScreen *t, const SDL_KeyboardEvent *key) {
         t->dirty = true;
         return k == SDLK_ESCAPE || k == SDLK_q ? SCREEN_QUIT : SCREEN_HANDLED;
     }
+    bool help_key = k == SDLK_F1 || k == SDLK_SLASH || k == SDLK_QUESTION;
+    if (help_key || (t->view.show_help && k == SDLK_ESCAPE)) {  // F1 / ? toggle the keys; Esc closes them
+        t->view.show_help = help_key && !t->view.show_help;
+        t->dirty = true;
+        return SCREEN_HANDLED;
+    }
     if (k == SDLK_ESCAPE && t->view.cell_truth >= 0) {
         t->view.cell_truth = t->view.cell_pred = -1;
         t->dirty = true;

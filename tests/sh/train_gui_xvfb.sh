@@ -67,6 +67,28 @@ s3=$(step_of)
 xdotool key --window "$win" F12
 for i in $(seq 1 50); do [ -s "$OUT/shot.png" ] && break; sleep 0.1; done
 [ -s "$OUT/shot.png" ] || fail "F12 wrote no screenshot"
+# F1 shows the keys over the dashboard (the screenshot changes), Esc closes them
+# (the program stays: Esc with the help open is not a quit), ? shows them again
+shoot() { # F12 into $OUT/$1.png
+    rm -f "$OUT/shot.png"
+    xdotool key --window "$win" F12
+    for i in $(seq 1 50); do [ -s "$OUT/shot.png" ] && break; sleep 0.1; done
+    [ -s "$OUT/shot.png" ] || fail "F12 wrote no screenshot ($1)"
+    mv "$OUT/shot.png" "$OUT/$1.png"
+}
+same() { [ "$(compare -metric AE "$OUT/$1.png" "$OUT/$2.png" null: 2>&1)" = "0" ]; }  # same pixels
+shoot plain
+xdotool key --window "$win" F1
+shoot help
+same plain help && fail "F1 changed nothing on the training screen"
+xdotool key --window "$win" Escape
+shoot closed
+kill -0 $pid 2>/dev/null || fail "Esc with the help open quit the program"
+same plain closed || fail "Esc did not close the help (the screen differs from before F1)"
+xdotool key --window "$win" question
+shoot help2
+same help help2 || fail "? did not show the same help as F1"
+xdotool key --window "$win" F1
 xdotool key --window "$win" t            # resume, then quit while training runs
 wait_title "training$" 100 || fail "T did not resume"
 sleep 1
@@ -76,7 +98,7 @@ kill -0 $pid 2>/dev/null && fail "Q did not quit while training (thread not stop
 wait $pid
 rc=$?
 [ $rc -eq 0 ] || { echo "exit status $rc"; cat "$OUT/stderr"; exit 1; }
-echo "ok: trained to step $s1, paused (no steps while paused), screenshot, quit mid-run with 0"
+echo "ok: trained to step $s1, paused (no steps while paused), screenshot, F1/? help and Esc closing it, quit mid-run with 0"
 EOS
 cat > "$out/autosave.sh" <<'EOS'
 #!/usr/bin/env bash
