@@ -617,3 +617,60 @@ Test(train_session, stop_and_save_keeps_the_run_with_its_metadata) {
     unlink(path);
     cifar_free(&c);
 }
+
+// ---- the test loss at every log point ----
+
+// The test loss of a point is the mean cross-entropy of the weights at that
+// point on the first test_loss_images test images (the same images each time),
+// recomputed here in one batch with a net of our own.
+Test(train_session, test_loss_at_log_points_is_the_held_out_cross_entropy) {
+    Cifar c;
+    make_cifar(&c, 40, 30);
+    TrainConfig cfg = tiny_config(2);
+    ClError err;
+    Trainer t;
+    cr_assert_eq(trainer_init(&t, &cfg, &c.train, &err), 0, "%s", err.msg);
+    TrainRecorder rec;
+    cr_assert_eq(train_recorder_init(&rec, &c.test, &err), 0, "%s", err.msg);
+    rec.test_loss_images = 20;  // a subset: images 20..29 never count
+    train_recorder_begin_run(&rec, &t);
+    Net ref;
+    cr_assert_eq(net_build_cnnnet(&ref, false, 20, &err), 0, "%s", err.msg);
+    float input[20 * CIFAR_PIXELS];
+    uint8_t labels[20];
+    int32_t idx[20];
+    for (int i = 0; i < 20; i++) idx[i] = i;
+    cifar_normalize_batch(input, labels, &c.test, idx, 20);
+    float loss, mean, want[16];
+    int n = 0;
+    while (trainer_step(&t, &loss, &err) == 1) {
+        if (!trainer_take_log(&t, &mean)) continue;
+        train_recorder_log(&rec, &t, mean, 0);
+        memcpy(ref.params, t.net.params, (size_t)t.net.n_params * sizeof(float));
+        net_forward(&ref, input, 20);
+        want[n++] = net_loss(&ref, labels, 20, NULL);
+    }
+    const RunHistory *h = &rec.runs[0];
+    cr_assert_eq(h->n_points, n);
+    cr_assert_eq(n, 10, "40 images, batch 4, log every 2, 2 epochs: 10 points");
+    for (int i = 0; i < n; i++) {
+        cr_assert_float_eq(h->points[i].test_loss, want[i], 1e-5, "point %d: %g, recomputed %g", i,
+                           (double)h->points[i].test_loss, (double)want[i]);
+        // x positions: the images seen at the point, and the same in epochs (40 images each)
+        cr_assert_eq(h->points[i].images, (long)(i + 1) * 8, "point %d at %ld images", i, h->points[i].images);
+        cr_assert_float_eq(h->points[i].epoch_x, (i + 1) * 8 / 40.0, 1e-12);
+    }
+    cr_assert(h->points[0].test_loss != h->points[n - 1].test_loss, "training moves the test loss");
+
+    // no test set: no test loss (NaN), the training curve still records
+    TrainRecorder none;
+    cr_assert_eq(train_recorder_init(&none, NULL, &err), 0, "%s", err.msg);
+    train_recorder_begin_run(&none, &t);
+    train_recorder_log(&none, &t, 1.0f, 0);
+    cr_assert(isnan(none.runs[0].points[0].test_loss));
+    train_recorder_free(&none);
+    net_free(&ref);
+    train_recorder_free(&rec);
+    trainer_free(&t);
+    cifar_free(&c);
+}

@@ -125,6 +125,7 @@ int train_recorder_init(TrainRecorder *r, const CifarSet *test, ClError *err) {
     int n = test ? test->n : 0;
     r->test_pred = cl_calloc((size_t)(n > 0 ? n : 1), 1);
     r->probs = cl_calloc((size_t)EVAL_BATCH * NET_NUM_CLASSES, sizeof(float));
+    r->test_loss_images = TS_TEST_LOSS_IMAGES;
     return 0;
 }
 
@@ -149,6 +150,14 @@ static void sync_eval_net(TrainRecorder *r, const Trainer *t) {
     net_set_threads(&r->eval_net, t->net.threads > 0 ? t->net.threads : 1);
 }
 
+// Images one epoch trains: the training set, or fewer when the tutorial's
+// break ends every epoch after its first mini-batch.
+static int run_images_per_epoch(const Trainer *t) {
+    long full = (long)t->batches_per_epoch * t->config.batch_size;
+    int n = t->train ? t->train->n : 0;
+    return full < n ? (int)full : n;
+}
+
 void train_recorder_begin_run(TrainRecorder *r, const Trainer *t) {
     // A run that never logged a point (reset or settings changed before any
     // progress) is replaced rather than kept as an empty legend entry.
@@ -164,6 +173,7 @@ void train_recorder_begin_run(TrainRecorder *r, const Trainer *t) {
     memset(h, 0, sizeof *h);
     h->config = t->config;
     h->batches_per_epoch = t->batches_per_epoch;
+    h->images_per_epoch = run_images_per_epoch(t);
     train_config_label(h->label, sizeof h->label, &t->config);
     r->smooth_acc = 0;
     r->smooth_n = 0;
@@ -187,6 +197,29 @@ static double running_train_acc(const Trainer *t) {
     return t->epoch_seen > 0 ? 100.0 * (double)t->epoch_correct / (double)t->epoch_seen : -1.0;
 }
 
+// The mean cross-entropy of t's weights on the held-out subset (the first
+// test_loss_images test images, always the same ones), so the plot can set the
+// loss on unseen images beside the training loss. NaN without a test set.
+static float recorder_test_loss(TrainRecorder *r, const Trainer *t) {
+    int n = r->test ? r->test->n : 0;
+    if (r->test_loss_images < n) n = r->test_loss_images;
+    if (n <= 0) return NAN;
+    sync_eval_net(r, t);
+    float *input = cl_malloc((size_t)EVAL_BATCH * CIFAR_PIXELS * sizeof(float));
+    uint8_t labels[EVAL_BATCH];
+    int32_t idx[EVAL_BATCH];
+    double sum = 0;
+    for (int i = 0; i < n; i += EVAL_BATCH) {
+        int cnt = n - i < EVAL_BATCH ? n - i : EVAL_BATCH;
+        for (int k = 0; k < cnt; k++) idx[k] = i + k;
+        cifar_normalize_batch(input, labels, r->test, idx, cnt);
+        net_forward(&r->eval_net, input, cnt);
+        sum += (double)net_loss(&r->eval_net, labels, cnt, NULL) * cnt;  // net_loss is the batch mean
+    }
+    free(input);
+    return (float)(sum / n);
+}
+
 void train_recorder_log(TrainRecorder *r, const Trainer *t, float mean_loss, double images_per_sec) {
     CL_ASSERT(r->n_runs > 0);
     RunHistory *h = &r->runs[r->n_runs - 1];
@@ -206,6 +239,11 @@ void train_recorder_log(TrainRecorder *r, const Trainer *t, float mean_loss, dou
     p->smooth = (float)(r->smooth_acc / debias);
     p->train_acc = (float)running_train_acc(t);
     p->images_per_sec = images_per_sec;
+    int ipe = h->images_per_epoch;
+    long in_epoch = (long)p->batch * t->config.batch_size;
+    p->images = (long)(p->epoch - 1) * ipe + (in_epoch < ipe ? in_epoch : ipe);
+    p->epoch_x = ipe > 0 ? (double)p->images / ipe : 0;
+    p->test_loss = recorder_test_loss(r, t);
 }
 
 // Evaluates the eval net (already synced) on the test set: per-image

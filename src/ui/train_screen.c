@@ -135,6 +135,7 @@ static ScreenAction handle_key(TrainScreen *t, const SDL_KeyboardEvent *key) {
         return SCREEN_HANDLED;
     }
     if (k == SDLK_g) { t->view.log_scale = !t->view.log_scale; t->dirty = true; return SCREEN_HANDLED; }
+    if (k == SDLK_x) { t->view.x_images = !t->view.x_images; t->dirty = true; return SCREEN_HANDLED; }
     if (k == SDLK_z) { t->view.zoom_loss = !t->view.zoom_loss; t->dirty = true; return SCREEN_HANDLED; }
     if (k == SDLK_PAGEDOWN || k == SDLK_PAGEUP) {
         if (t->view.cell_truth >= 0) {
