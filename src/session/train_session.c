@@ -478,9 +478,14 @@ struct TrainSession {
     uint64_t version;
 };
 
+int train_session_log_every(int batch_size) {
+    int n = batch_size > 0 ? TS_GUI_LOG_IMAGES / batch_size : 1;
+    return n > 0 ? n : 1;
+}
+
 TrainConfig train_session_default_config(void) {
     TrainConfig c = train_config_default();
-    c.log_every = TS_GUI_LOG_EVERY;
+    c.log_every = train_session_log_every(c.batch_size);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     c.threads = cores > 1 ? (int)cores - 1 : 1;
     return c;

@@ -28,6 +28,7 @@
 typedef struct {
     bool log_scale;          // loss y axis in log scale (G)
     bool zoom_loss;          // the loss curve fills the screen (Z), for the back row
+    bool zoom_confusion;     // the confusion matrix fills the screen, with counts (C)
     bool x_images;           // loss x axis in images trained (X), else in epochs (the default)
     int cell_truth, cell_pred; // selected confusion cell, or -1: the predictions panel lists its images
     int cell_page;           // page of the selected cell's images
@@ -45,7 +46,10 @@ typedef struct {
 typedef struct {
     Rect top, loss, accuracy, classes, confusion, features, predictions, hints;
     Rect confusion_cells;    // the 10x10 grid inside the confusion panel
+    Rect confusion_legend;   // its colour bar (share of the row)
+    bool confusion_large;    // the C view: full names on both axes, counts in the cells
     Rect pred_cells[TS_PRED_IMAGES]; // images of the predictions grid
+    float pred_text_w;       // width of the three text lines right of each image
     Rect cell_images;        // area listing a confusion cell's images
     int cell_cols, cell_rows;// grid of that list
 } DashboardLayout;

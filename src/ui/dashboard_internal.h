@@ -21,6 +21,8 @@ void dash_dashed_vline(Canvas *c, float x, float y0, float y1, float thickness, 
 Rgba dash_text_on(Rgba fill);
 // en or zh, by lang (the DashboardView's language, handed down by dashboard_draw).
 const char *dash_tr(Lang lang, const char *en, const char *zh);
+// Class k's name in lang: CIFAR-10's own (airplane, automobile, ...) or Chinese.
+const char *dash_class_name(Lang lang, int k);
 // The colour of run number `run` (0-based) in every chart and legend.
 Rgba dash_run_color(int run);
 // Panel background, border and a bold title with an optional muted subtitle;
@@ -46,6 +48,10 @@ void dash_planar_rgb(const uint8_t *planar, uint8_t rgb[32 * 32 * 3]);
 void dash_draw_quit_confirm(Canvas *c, const TrainSnapshot *s, const DashboardView *v);
 // "an earlier run was saved on quit: O loads PATH" in v's language, into out.
 const char *dash_autosave_offer_text(char *out, int n, const DashboardView *v);
+// The confusion panel's grid and legend inside L->confusion (large: the C view,
+// full names on both axes and counts in the cells).
+void dash_layout_confusion(DashboardLayout *L, bool large);
+void dash_draw_confusion(Canvas *c, const DashboardLayout *L, const TrainSnapshot *s, const DashboardView *v, FILE *dump);
 // F1 / ?: every key of the training screen over a shaded dashboard.
 void dash_draw_help(Canvas *c, const DashboardView *v);
 

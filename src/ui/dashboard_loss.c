@@ -2,7 +2,8 @@
  * current run the raw logged windows (thin), their moving average (thick) and
  * the test loss on the held-out test images (dots); epoch marks; x in epochs
  * (default: runs with different batch sizes line up) or images (X); y linear
- * or log (G). The legend sits at a fixed place and explains the three lines.
+ * or log (G). The title row says what the three lines are; the runs' legend
+ * sits at a fixed place.
  * Called from dashboard.c; reads the snapshot only.
  */
 #include "ui/dashboard_internal.h"
@@ -54,8 +55,8 @@ static void loss_axes(LossAxes *a, const TrainSnapshot *s, const DashboardView *
         const RunHistory *h = &s->runs[r];
         if (h->n_points > 0) far = fmax(far, point_xv(a, &h->points[h->n_points - 1]));
     }
-    if (cur) far = fmax(far, 5.0 * cur->config.log_every * cur->config.batch_size * unit);
     double planned = cur ? cur->config.epochs * ipe * unit : far;
+    if (cur) far = fmax(far, fmin(planned, 5.0 * cur->config.log_every * cur->config.batch_size * unit));
     double want = far * 1.15;
     double step = dash_nice_step(want, 6);
     a->x_max = fmin(fmax(planned, far), ceil(want / step) * step);
@@ -98,8 +99,8 @@ static int bucket_points(const LossAxes *a, const RunHistory *h, LossLine which,
 }
 
 // The one current-loss number, large, at the top right of the panel: the
-// last logged window of the current run (what the tutorial prints), with its
-// test loss beside it.
+// last logged window of the current run (what the tutorial prints), in the
+// run's colour, with the test loss at the same point beside it.
 static void draw_latest_loss(Canvas *c, Rect panel, const TrainSnapshot *s, const RunHistory *cur, Lang lang) {
     if (!cur || cur->n_points == 0) return;
     const Theme *th = canvas_theme(c);
@@ -112,9 +113,8 @@ static void draw_latest_loss(Canvas *c, Rect panel, const TrainSnapshot *s, cons
     float w = draw_text(c, panel.x + panel.w - 14, panel.y + 4, buf, st);
     TextStyle cs = text_style(c, 15, th->text_muted);
     cs.align = ALIGN_RIGHT;
-    if (isfinite(p->test_loss))
-        snprintf(buf, sizeof buf, dash_tr(lang, "loss now (test %.3f)", "当前损失（测试 %.3f）"), (double)p->test_loss);
-    else snprintf(buf, sizeof buf, "%s", dash_tr(lang, "loss now", "当前损失"));
+    if (!isfinite(p->test_loss)) return;
+    snprintf(buf, sizeof buf, dash_tr(lang, "test %.3f", "测试 %.3f"), (double)p->test_loss);
     draw_text(c, panel.x + panel.w - 14 - w - 10, panel.y + 15, buf, cs);
 }
 
@@ -278,45 +278,59 @@ static void draw_loss_waiting(Canvas *c, const LossAxes *a, const TrainSnapshot 
     draw_text(c, a->plot.x + a->plot.w / 2, a->plot.y + a->plot.h / 2, msg, big);
 }
 
-// The legend, always at the top right of the plot (where a falling loss
-// leaves room): what the three kinds of line are, then one line per run with
-// its real settings.
+// What the three kinds of line are, in the panel's title row (it never
+// covers the data): swatch and word for the raw windows, the moving average
+// and the test loss, drawn in the current run's colour. Returns the width used.
+static float draw_line_key(Canvas *c, float x, float cy, const TrainSnapshot *s, Lang lang) {
+    const Theme *th = canvas_theme(c);
+    Rgba cur = dash_run_color(s->n_runs > 0 ? s->n_runs - 1 : 0);
+    char held[16], test[96];
+    dash_fmt_int(held, sizeof held, TS_TEST_LOSS_IMAGES);
+    snprintf(test, sizeof test, dash_tr(lang, "test, %s images", "测试，%s 张"), held);
+    const char *words[3] = {dash_tr(lang, "window mean", "窗口平均"), dash_tr(lang, "smoothed", "平滑"), test};
+    TextStyle ks = text_style(c, 15, th->text);
+    ks.vcenter = true;
+    float x0 = x;
+    for (int i = 0; i < 3; i++) {
+        if (i == 0) dash_hline(c, x, x + 24, cy, 2, rgba_mix(th->bg, cur, 0.5f));
+        else if (i == 1) dash_hline(c, x, x + 24, cy, 5, cur);
+        else {
+            Rgba tc = rgba_mix(th->text, cur, 0.55f);
+            dash_hline(c, x, x + 24, cy, 1.5f, tc);
+            draw_fill_circle(c, x + 12, cy, 4, tc);
+        }
+        x += 30;
+        x += draw_text(c, x, cy, words[i], ks) + 18;
+    }
+    return x - x0;
+}
+
+// The runs, always at the bottom left of the plot (a falling loss leaves it
+// empty): swatch and each run's real settings, the current one in bold.
 static void draw_loss_legend(Canvas *c, const LossAxes *a, const TrainSnapshot *s, FILE *dump, Lang lang) {
     if (s->n_runs <= 0) return;
     const Theme *th = canvas_theme(c);
     float lh = 21, fs = 15, lw = 0;
-    char test_line[96], held[16];
-    dash_fmt_int(held, sizeof held, TS_TEST_LOSS_IMAGES);
-    snprintf(test_line, sizeof test_line, dash_tr(lang, "dots: test loss, %s held-out test images", "圆点：测试损失，%s 张留出的测试图片"), held);
-    const char *key_lines[3] = {dash_tr(lang, "thin: mean loss of each logged window", "细线：每个记录窗口的平均损失"),
-                                dash_tr(lang, "thick: smoothed (moving average)", "粗线：平滑（移动平均）"), test_line};
     char lines[TS_MAX_RUNS][160];
-    for (int r = 0; r < s->n_runs; r++)
+    for (int r = 0; r < s->n_runs; r++) {
         snprintf(lines[r], sizeof lines[r], dash_tr(lang, "run %d: %s", "第 %d 次：%s"), r + 1, s->runs[r].label);
-    for (int i = 0; i < 3 + s->n_runs; i++) {
         float w, hh;
-        text_measure(c, i < 3 ? key_lines[i] : lines[i - 3], fs, i == 2 + s->n_runs, &w, &hh);
+        text_measure(c, lines[r], fs, r == s->n_runs - 1, &w, &hh);
         lw = fmaxf(lw, w);
     }
-    float bw = fminf(lw + 52, a->plot.w - 20), bh = lh * (float)(3 + s->n_runs) + 12;
-    Rect box = {a->plot.x + a->plot.w - 10 - bw, a->plot.y + 10, bw, bh};
+    float bw = fminf(lw + 48, a->plot.w - 20), bh = lh * (float)s->n_runs + 10;
+    Rect box = {a->plot.x + 10, a->plot.y + a->plot.h - 10 - bh, bw, bh};
     dash_fill(c, box, th->panel);
     dash_outline(c, box, 1, th->panel_border);
     canvas_push_clip(c, box);
-    Rgba cur = dash_run_color(s->n_runs - 1);
     TextStyle ls = text_style(c, fs, th->text);
     ls.vcenter = true;
-    for (int i = 0; i < 3 + s->n_runs; i++) {
-        float y = box.y + 6 + lh * i + lh / 2, x0 = box.x + 8, x1 = box.x + 38;
-        if (i == 0) dash_hline(c, x0, x1, y, 2, rgba_mix(th->bg, cur, 0.5f));
-        else if (i == 1) dash_hline(c, x0, x1, y, 5, cur);
-        else if (i == 2) {
-            dash_hline(c, x0, x1, y, 1.5f, rgba_mix(th->text, cur, 0.55f));
-            draw_fill_circle(c, (x0 + x1) / 2, y, 4, rgba_mix(th->text, cur, 0.55f));
-        } else dash_fill(c, (Rect){x0, y - 6, x1 - x0, 12}, dash_run_color(i - 3));
-        ls.bold = i == 2 + s->n_runs;
-        draw_text(c, box.x + 46, y, i < 3 ? key_lines[i] : lines[i - 3], ls);
-        if (dump && i >= 3) fprintf(dump, "legend %s\n", lines[i - 3]);
+    for (int r = 0; r < s->n_runs; r++) {
+        float y = box.y + 5 + lh * r + lh / 2;
+        dash_hline(c, box.x + 8, box.x + 34, y, 5, dash_run_color(r));
+        ls.bold = r == s->n_runs - 1;
+        draw_text(c, box.x + 40, y, lines[r], ls);
+        if (dump) fprintf(dump, "legend %s\n", lines[r]);
     }
     canvas_pop_clip(c);
 }
@@ -324,9 +338,10 @@ static void draw_loss_legend(Canvas *c, const LossAxes *a, const TrainSnapshot *
 void dash_draw_loss(Canvas *c, Rect panel, const TrainSnapshot *s, const DashboardView *v, FILE *dump) {
     Lang lang = v->lang;
     const Theme *th = canvas_theme(c);
-    Rect content = dash_panel(c, panel, dash_tr(lang, "Loss", "损失"),
-                              v->log_scale ? dash_tr(lang, "cross-entropy · log scale (G)", "交叉熵 · 对数坐标（G）")
-                                           : dash_tr(lang, "cross-entropy", "交叉熵"));
+    Rect content = dash_panel(c, panel, dash_tr(lang, "Loss", "损失"), v->log_scale ? dash_tr(lang, "log", "对数") : "");
+    float tw, th_;
+    text_measure(c, dash_tr(lang, "Loss", "损失"), 19, true, &tw, &th_);
+    draw_line_key(c, panel.x + 10 + tw + (v->log_scale ? 60 : 24), panel.y + 17, s, lang);
     const RunHistory *cur = s->n_runs > 0 ? &s->runs[s->n_runs - 1] : NULL;
     draw_latest_loss(c, panel, s, cur, lang);
 

@@ -91,7 +91,7 @@ static bool change_setting(TrainScreen *t, SDL_Keycode k, bool back) {
 static void apply_settings(TrainScreen *t) {
     TrainConfig cur = train_session_config(t->session);
     t->view.settings.threads = cur.threads;
-    t->view.settings.log_every = cur.log_every;
+    t->view.settings.log_every = train_session_log_every(t->view.settings.batch_size);
     t->view.settings.shuffle = cur.shuffle;
     if (same_config(&cur, &t->view.settings)) return;
     ClError err;
@@ -135,6 +135,7 @@ static ScreenAction handle_key(TrainScreen *t, const SDL_KeyboardEvent *key) {
         return SCREEN_HANDLED;
     }
     if (k == SDLK_g) { t->view.log_scale = !t->view.log_scale; t->dirty = true; return SCREEN_HANDLED; }
+    if (k == SDLK_c) { t->view.zoom_confusion = !t->view.zoom_confusion; t->dirty = true; return SCREEN_HANDLED; }
     if (k == SDLK_x) { t->view.x_images = !t->view.x_images; t->dirty = true; return SCREEN_HANDLED; }
     if (k == SDLK_z) { t->view.zoom_loss = !t->view.zoom_loss; t->dirty = true; return SCREEN_HANDLED; }
     if (k == SDLK_PAGEDOWN || k == SDLK_PAGEUP) {
@@ -160,7 +161,7 @@ static ScreenAction handle_key(TrainScreen *t, const SDL_KeyboardEvent *key) {
         t->view.settings_locked = false;
         if (!running) {
             TrainConfig cur = train_session_config(t->session);
-            t->view.settings.threads = cur.threads, t->view.settings.log_every = cur.log_every;
+            t->view.settings.threads = cur.threads, t->view.settings.log_every = train_session_log_every(t->view.settings.batch_size);
             t->view.settings.shuffle = cur.shuffle;
             if (!same_config(&cur, &t->view.settings)) { apply_settings(t); return SCREEN_HANDLED; }
         }
