@@ -674,3 +674,126 @@ Test(train_session, test_loss_at_log_points_is_the_held_out_cross_entropy) {
     trainer_free(&t);
     cifar_free(&c);
 }
+
+// ---- narration: single step and slow motion ----
+
+static bool has_step_detail(const TrainSnapshot *s, void *ctx) {
+    return s->last_step.valid && s->last_step.step >= *(long *)ctx && s->state == TS_PAUSED;
+}
+
+// N runs exactly one mini-batch and pauses; the step panel's numbers are the
+// engine's and obey SGD with momentum: v = mu*v_before + g (v = g at first), w_after = w_before - lr*v.
+Test(train_session, single_step_runs_one_mini_batch_with_its_numbers) {
+    Cifar c;
+    make_cifar(&c, 80, 10);
+    TrainConfig cfg = tiny_config(1);
+    ClError err;
+    TrainSession *s = train_session_create(&cfg, &c, &err);
+    cr_assert(s != NULL, "%s", err.msg);
+    StepDetail prev = {0};
+    for (long k = 1; k <= 3; k++) {
+        train_session_step_once(s);
+        const TrainSnapshot *snap = wait_for(s, has_step_detail, &k);
+        cr_assert_eq(snap->step, k, "after %ld single steps the counter is %ld", k, snap->step);
+        cr_assert_eq(snap->state, TS_PAUSED);
+        const StepDetail *d = &snap->last_step;
+        cr_assert_eq(d->step, k);
+        cr_assert_eq(d->n, 4);
+        cr_assert_eq(d->epoch, 1);
+        cr_assert_eq(d->batch, (int)k);
+        cr_assert(isfinite(d->loss) && d->loss > 0);
+        cr_assert(d->grad != 0, "a gradient on conv1.weight[0,0,0,0]");
+        float v = d->first ? d->grad : cfg.optim.momentum * d->v_before + d->grad;
+        cr_assert_eq(d->first, k == 1);
+        cr_assert_float_eq(d->v_after, v, 1e-7, "v = %g, mu*v+g = %g", (double)d->v_after, (double)v);
+        cr_assert_float_eq(d->w_after, d->w_before - cfg.optim.lr * d->v_after, 1e-8);
+        if (k > 1) {
+            cr_assert_eq(d->w_before, prev.w_after, "one continuous run: the weight goes on from the last step");
+            cr_assert_eq(d->v_before, prev.v_after, "and so does the momentum buffer");
+        }
+        prev = *d;
+    }
+    usleep(200 * 1000);
+    cr_assert_eq(train_session_snapshot(s)->step, 3, "no step without a request");
+    train_session_destroy(s);
+    cifar_free(&c);
+}
+
+// Slow motion: at 10 mini-batches a second, one second trains about 10, never a burst.
+Test(train_session, slow_motion_keeps_the_speed) {
+    Cifar c;
+    make_cifar(&c, 4000, 10);
+    TrainConfig cfg = tiny_config(1);
+    ClError err;
+    TrainSession *s = train_session_create(&cfg, &c, &err);
+    cr_assert(s != NULL, "%s", err.msg);
+    train_session_set_speed(s, 10);
+    train_session_start(s);
+    long one = 1;
+    const TrainSnapshot *snap = wait_for(s, has_steps, &one);
+    long first = snap->step;
+    double t0 = seconds_now();
+    usleep(1000 * 1000);
+    snap = train_session_snapshot(s);
+    snap = train_session_wait(s, snap->version, 0.3);
+    double dt = seconds_now() - t0;
+    long done = snap->step - first;
+    cr_assert(done <= (long)(10 * dt) + 2, "%ld mini-batches in %.2f s at 10/s", done, dt);
+    cr_assert(done >= 3, "only %ld mini-batches in %.2f s at 10/s", done, dt);
+    cr_assert_eq(snap->speed, 10.0);
+    train_session_set_speed(s, 0);  // full speed again: far more than 10 a second
+    long far = snap->step + 100;
+    snap = wait_for(s, has_steps, &far);
+    cr_assert_geq(snap->step, far);
+    train_session_destroy(s);
+    cifar_free(&c);
+}
+
+#ifndef CONVLAB_TSAN_CRITERION_SHIM_H
+#include "ui/dashboard_internal.h"
+
+// "0.02338557 − 0.001·(−0.0056056) = 0.02337997" -> the three numbers, and the result's decimals.
+static bool parse_update(const char *line, double *a, double *k, double *b, double *c, int *decimals) {
+    char plain[256];
+    int n = 0;
+    for (const char *p = line; *p && n < 250; p++) {
+        if (strncmp(p, "−", 3) == 0) { plain[n++] = '-'; p += 2; }
+        else if (strncmp(p, "·", 2) == 0) { plain[n++] = '*'; p += 1; }
+        else if (*p != '(' && *p != ')') plain[n++] = *p;
+    }
+    plain[n] = 0;
+    const char *eq1 = strstr(plain, "= "), *eq2 = eq1 ? strstr(eq1 + 2, "= ") : NULL;
+    if (!eq2) return false;
+    if (sscanf(eq1 + 2, "%lf - %lf*%lf", a, k, b) != 3) return false;
+    *c = strtod(eq2 + 2, NULL);
+    const char *dot = strchr(eq2 + 2, '.');
+    *decimals = dot ? (int)strspn(dot + 1, "0123456789") : 0;
+    return true;
+}
+
+// The update written on the step panel reproduces: the operands as written
+// give the result as written, to its last digit (lesson 9 once showed
+// 0.023386 − 0.001·(−0.006256) = 0.0233919, which is 0.0233923).
+Test(train_session, step_panel_numbers_reproduce) {
+    Cifar c;
+    make_cifar(&c, 200, 10);
+    TrainConfig cfg = tiny_config(1);
+    ClError err;
+    TrainSession *s = train_session_create(&cfg, &c, &err);
+    cr_assert(s != NULL, "%s", err.msg);
+    for (long k = 1; k <= 40; k++) {
+        train_session_step_once(s);
+        const TrainSnapshot *snap = wait_for(s, has_step_detail, &k);
+        char upd[2][200];
+        dash_fmt_update(upd, &snap->last_step, LANG_EN);
+        double a, lr, b, res;
+        int dec;
+        cr_assert(parse_update(upd[1], &a, &lr, &b, &res, &dec), "cannot read '%s'", upd[1]);
+        double p = pow(10, dec);
+        cr_assert_float_eq(round((a - lr * b) * p), round(res * p), 0.5, "step %ld: '%s' does not reproduce", k, upd[1]);
+        cr_assert_float_eq(res, snap->last_step.w_after, 0.6 / p, "the result is the engine's w: %s", upd[1]);
+    }
+    train_session_destroy(s);
+    cifar_free(&c);
+}
+#endif

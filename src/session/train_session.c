@@ -450,6 +450,8 @@ struct TrainSession {
     Commands cmd;                   // pending one-shot requests
     unsigned long requests;         // counts every request, so the thread never sleeps through one
     TrainConfig config;             // the configuration the UI last set
+    double speed;                   // mini-batches per second (0 = full speed)
+    bool step_once;                 // N: one mini-batch, then pause
 
     // ---- the thread's own state (the UI never touches it)
     Trainer trainer;
@@ -466,6 +468,9 @@ struct TrainSession {
     TrainProgress progress;         // images of this run, images/s between log points
     double ips;                     // images/s over the last publish interval
     int evaluated_epochs;           // epochs already evaluated in this run
+    double thread_speed;            // the thread's copy of speed
+    double next_step_at;            // slow motion: train_clock_seconds() of the next mini-batch
+    StepDetail detail;              // the last mini-batch's numbers
 
     // ---- the exchange: three buffers, swapped under xchg
     pthread_mutex_t xchg;
@@ -533,6 +538,8 @@ static void publish(TrainSession *s) {
     }
     b->images_trained = s->progress.images;
     if (s->state == TS_FINISHED) b->eta_s = 0;
+    b->speed = s->thread_speed;
+    b->last_step = s->detail;
 
     pthread_mutex_lock(&s->xchg);
     b->version = ++s->version;
@@ -573,6 +580,7 @@ static void new_run(TrainSession *s, const TrainConfig *config_in) {
     s->images_at_publish = 0;
     s->ips = 0;
     s->evaluated_epochs = 0;
+    memset(&s->detail, 0, sizeof s->detail);
 }
 
 static void do_commands(TrainSession *s, Commands *cmd) {
@@ -623,13 +631,88 @@ static void run_ended(TrainSession *s) {
     pthread_mutex_unlock(&s->ctl);
 }
 
+/* ==== slow motion and single step ========================================== */
+
+const double TS_SPEED_STEPS[TS_SPEEDS] = {0, 100, 30, 10, 3, 1};
+
+// The watched weight for the step panel: conv1.weight[0,0,0,0], or the first
+// parameter of a net without a conv1. Records its values before the step.
+static long detail_before(StepDetail *d, const Trainer *t) {
+    const Layer *conv1 = net_find_layer(&t->net, "conv1");
+    long i = conv1 ? conv1->weight_offset : 0;
+    snprintf(d->param, sizeof d->param, "%s", conv1 ? "conv1.weight[0,0,0,0]" : "params[0]");
+    d->w_before = t->net.params[i];
+    d->v_before = t->opt.state1 ? t->opt.state1[i] : 0;
+    d->first = t->opt.t == 0;
+    return i;
+}
+
+// After a committed step: its loss, position, the weight's gradient (net.grads
+// holds this mini-batch's until the next backward), buffer and new value.
+static void detail_after(StepDetail *d, const Trainer *t, long i, float loss) {
+    d->valid = true;
+    d->step = t->global_step;
+    last_step_position(t, &d->epoch, &d->batch);
+    d->n = t->last_batch_n;
+    d->correct = 0;
+    for (int k = 0; k < t->last_batch_n; k++) d->correct += t->batch_pred[k] == t->batch_labels[k];
+    d->loss = loss;
+    d->grad = t->net.grads[i];
+    d->v_after = t->opt.state1 ? t->opt.state1[i] : d->grad;
+    d->w_after = t->net.params[i];
+    d->optim = t->config.optim;
+}
+
+// Slow motion: true when the next mini-batch is due (always at full speed);
+// then schedules the one after.
+static bool slow_motion_due(TrainSession *s) {
+    if (s->thread_speed <= 0) return true;
+    double now = train_clock_seconds();
+    if (now < s->next_step_at) return false;
+    s->next_step_at = now + 1.0 / s->thread_speed;  // from now: no burst after a pause
+    return true;
+}
+
+// Sleeps on ctl_cond until `when` (train_clock_seconds) or a request. Caller holds ctl.
+static void wait_until_locked(TrainSession *s, double when) {
+    double dt = when - train_clock_seconds();
+    if (dt <= 0) return;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    double secs = (double)ts.tv_sec + ts.tv_nsec * 1e-9 + dt;
+    ts.tv_sec = (time_t)secs;
+    ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
+    pthread_cond_timedwait(&s->ctl_cond, &s->ctl, &ts);
+}
+
+static bool train_one_step(TrainSession *s);
+
+// N while stopped: exactly one mini-batch (with its log line and epoch-end
+// evaluation if they fall on it), then paused again.
+static void run_single_step(TrainSession *s) {
+    s->state = TS_RUNNING;
+    s->message[0] = 0;
+    s->message_error = false;
+    s->last_tick = train_clock_seconds();
+    train_progress_resume(&s->progress);
+    s->last_publish = s->last_tick;
+    s->images_at_publish = s->progress.images;
+    train_one_step(s);
+    if (s->state == TS_RUNNING) {
+        s->elapsed += train_clock_seconds() - s->last_tick;
+        s->state = TS_PAUSED;
+    }
+}
+
 // One mini-batch plus its log line and epoch-end evaluation. Returns false
 // when the run has ended (finished or failed).
 static bool train_one_step(TrainSession *s) {
     Trainer *t = &s->trainer;
     float loss;
     ClError err;
+    long watched = detail_before(&s->detail, t);
     int rc = trainer_step(t, &loss, &err);
+    if (rc > 0) detail_after(&s->detail, t, watched, loss);
     if (rc < 0) {
         s->state = TS_ERROR;
         snprintf(s->message, sizeof s->message, "%s", err.msg);
@@ -667,7 +750,8 @@ static bool train_one_step(TrainSession *s) {
         snprintf(s->message, sizeof s->message, "Finished Training");
         run_ended(s);
     }
-    if (logged || epoch_done || t->finished || train_clock_seconds() - s->last_publish >= TS_PUBLISH_SECONDS) {
+    if (logged || epoch_done || t->finished || s->thread_speed > 0 ||
+        train_clock_seconds() - s->last_publish >= TS_PUBLISH_SECONDS) {
         double now = train_clock_seconds();
         s->elapsed += now - s->last_tick;
         s->last_tick = now;
@@ -685,7 +769,11 @@ static void *session_thread(void *arg) {
         cmd.config = cmd.set_config ? cmd.config : s->config;
         unsigned long seen = s->requests;
         bool run = s->want_run;
-        bool changed = s->fmap_changed || s->picture_changed;
+        bool step_once = s->step_once;
+        s->step_once = false;
+        bool speed_changed = s->thread_speed != s->speed;
+        s->thread_speed = s->speed;
+        bool changed = s->fmap_changed || s->picture_changed || speed_changed;
         s->fmap_changed = false;
         s->fmap_thread = s->fmap_image;
         if (s->picture_changed) train_recorder_set_picture(&s->rec, s->picture);
@@ -715,8 +803,12 @@ static void *session_thread(void *arg) {
             changed = true;
         }
 
+        if (step_once && !run && (s->state == TS_IDLE || s->state == TS_PAUSED)) {
+            run_single_step(s);
+            changed = true;
+        }
         bool ran = false;
-        if (s->state == TS_RUNNING) {
+        if (s->state == TS_RUNNING && slow_motion_due(s)) {
             ran = true;
             train_one_step(s);  // publishes when due
             if (s->state != TS_RUNNING) changed = true;
@@ -726,6 +818,8 @@ static void *session_thread(void *arg) {
         pthread_mutex_lock(&s->ctl);
         if (s->state != TS_RUNNING && !s->quit && s->requests == seen)
             pthread_cond_wait(&s->ctl_cond, &s->ctl);
+        else if (s->state == TS_RUNNING && s->thread_speed > 0 && !s->quit && s->requests == seen)
+            wait_until_locked(s, s->next_step_at);  // slow motion: a request still wakes it
     }
     pthread_mutex_unlock(&s->ctl);
     return NULL;
@@ -855,6 +949,18 @@ void train_session_set_picture(TrainSession *s, const Picture *p) {
         s->picture = NULL;
     }
     s->picture_changed = true;
+    request_and_unlock(s);
+}
+
+void train_session_set_speed(TrainSession *s, double steps_per_second) {
+    pthread_mutex_lock(&s->ctl);
+    s->speed = steps_per_second > 0 ? steps_per_second : 0;
+    request_and_unlock(s);
+}
+
+void train_session_step_once(TrainSession *s) {
+    pthread_mutex_lock(&s->ctl);
+    if (!s->want_run) s->step_once = true;
     request_and_unlock(s);
 }
 

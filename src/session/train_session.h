@@ -86,6 +86,26 @@ typedef struct {
 
 #define TS_FMAPS 4
 
+// The numbers of one mini-batch for lesson 9's five lines (zero_grad, forward,
+// loss, backward, step), on one watched weight, conv1.weight[0,0,0,0]:
+// SGD: v = momentum * v_before + grad (v = grad on the first step), w_after = w_before - lr * v.
+typedef struct {
+    bool valid;              // a step has run in this run
+    long step;               // its number in the run (1-based = global_step after it)
+    int epoch, batch;        // the tutorial's printed position
+    int n;                   // images in the mini-batch
+    int correct;             // of them predicted right
+    float loss;              // its mean cross-entropy
+    char param[40];          // "conv1.weight[0,0,0,0]"
+    float w_before, grad, v_before, v_after, w_after; // the watched weight, its gradient, the momentum buffer
+    bool first;              // the optimizer's first step (SGD: v = grad; Adam: fresh moments)
+    OptimizerConfig optim;   // lr, momentum, kind
+} StepDetail;
+
+#define TS_SPEEDS 6
+// Speeds for narration: mini-batches per second, 0 = full speed (the first).
+extern const double TS_SPEED_STEPS[TS_SPEEDS];
+
 typedef struct {
     uint64_t version;        // increases with every published snapshot
     TrainState state;
@@ -129,6 +149,9 @@ typedef struct {
     uint8_t fmap_truth;
     uint8_t fmap_pixels[CIFAR_PIXELS]; // (3, 32, 32) raw picture
     FeatureMap fmaps[TS_FMAPS];        // of the student's picture instead when has_picture
+
+    double speed;            // mini-batches per second asked for (0 = full speed)
+    StepDetail last_step;    // the numbers of the last mini-batch (the step panel)
 
     // the student's picture (train_session_set_picture), judged by the current weights:
     // the feature maps above are its maps (fmap_image = -1), and these explain the top class
@@ -223,6 +246,12 @@ void train_session_save(TrainSession *s, const char *path);  // S: checkpoint_sa
 void train_session_load(TrainSession *s, const char *path);  // O: checkpoint_load, then evaluate
 void train_session_choose_image(TrainSession *s, int test_index); // feature maps of this image
 void train_session_set_picture(TrainSession *s, const Picture *p); // copied; NULL: none (the test image)
+
+// Slow motion: at most steps_per_second mini-batches a second (0 = full speed).
+void train_session_set_speed(TrainSession *s, double steps_per_second);
+// Single step: runs exactly one mini-batch and pauses (only while not
+// running; ignored while training or when the run is finished).
+void train_session_step_once(TrainSession *s);
 
 // Changes the configuration; only while not running. Starts a new run with
 // the new settings (the previous curve stays in the legend). Returns -1 with

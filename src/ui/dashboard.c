@@ -393,8 +393,8 @@ static void draw_hints(Canvas *c, Rect r, const TrainSnapshot *s, const Dashboar
     const char *open = v->autosave_offer ? dash_tr(lang, "O open autosave", "O 打开自动保存") : dash_tr(lang, "O open", "O 打开");
     char keys[400];
     snprintf(keys, sizeof keys,
-             dash_tr(lang, "T %s   R reset   S save   %s   F1 all keys   Esc quit",
-                     "T %s   R 重置   S 保存   %s   F1 全部按键   Esc 退出"),
+             dash_tr(lang, "T %s   N one step   −/+ speed   R reset   S save   %s   F1 all keys   Esc quit",
+                     "T %s   N 单步   −/+ 速度   R 重置   S 保存   %s   F1 全部按键   Esc 退出"),
              s->state == TS_RUNNING ? dash_tr(lang, "pause", "暂停") : dash_tr(lang, "train", "训练"), open);
     draw_text(c, r.x + 10, r.y + 5, keys, ks);
     const TrainConfig *k = &v->settings;
@@ -453,8 +453,13 @@ void dashboard_draw(Canvas *c, const TrainSnapshot *s, const DashboardView *v, c
     if (!v->zoom_loss && !v->zoom_confusion) {
         draw_accuracy(c, L.accuracy, s, dump, lang);
         draw_classes(c, L.classes, s, dump, lang);
-        dash_draw_confusion(c, &L, s, v, dump);
-        dash_draw_features(c, L.features, s, lang);
+        if (s->speed > 0 || v->show_step) {  // narration: lesson 9's loop in place of the matrix and the maps
+            Rect r = {L.confusion.x, L.confusion.y, L.features.x + L.features.w - L.confusion.x, L.confusion.h};
+            dash_draw_step_panel(c, r, s, v, dump);
+        } else {
+            dash_draw_confusion(c, &L, s, v, dump);
+            dash_draw_features(c, L.features, s, lang);
+        }
         if (v->cell_truth >= 0 && v->cell_pred >= 0 && cifar) draw_cell_images(c, &L, s, v, cifar);
         else draw_predictions(c, &L, s, dump, lang);
     }

@@ -29,6 +29,7 @@ typedef struct {
     bool log_scale;          // loss y axis in log scale (G)
     bool zoom_loss;          // the loss curve fills the screen (Z), for the back row
     bool zoom_confusion;     // the confusion matrix fills the screen, with counts (C)
+    bool show_step;          // N was pressed: the step panel stays until T runs at full speed
     bool x_images;           // loss x axis in images trained (X), else in epochs (the default)
     int cell_truth, cell_pred; // selected confusion cell, or -1: the predictions panel lists its images
     int cell_page;           // page of the selected cell's images

@@ -52,6 +52,13 @@ const char *dash_autosave_offer_text(char *out, int n, const DashboardView *v);
 // full names on both axes and counts in the cells).
 void dash_layout_confusion(DashboardLayout *L, bool large);
 void dash_draw_confusion(Canvas *c, const DashboardLayout *L, const TrainSnapshot *s, const DashboardView *v, FILE *dump);
+// "3 mini-batches/s" or "full speed" in lang.
+void dash_fmt_speed(char *out, int n, double speed, Lang lang);
+// optimizer.step()'s two lines for d (out[0] may be ""), written with as many
+// digits as it takes for the operands to reproduce the results.
+void dash_fmt_update(char out[2][200], const StepDetail *d, Lang lang);
+// Lesson 9's five lines with the last mini-batch's numbers, in r.
+void dash_draw_step_panel(Canvas *c, Rect r, const TrainSnapshot *s, const DashboardView *v, FILE *dump);
 // F1 / ?: every key of the training screen over a shaded dashboard.
 void dash_draw_help(Canvas *c, const DashboardView *v);
 

@@ -358,7 +358,7 @@ void dash_draw_loss(Canvas *c, Rect panel, const TrainSnapshot *s, const Dashboa
     lab.vcenter = true;
     if (a.log) draw_loss_log_grid(c, &a, lab);
     else draw_loss_linear_grid(c, &a, lab);
-    draw_loss_x_axis(c, &a, panel.x + panel.w - 6, lang);
+    draw_loss_x_axis(c, &a, panel.x + panel.w - 10, lang);
     draw_epoch_marks(c, &a, cur, lang);
     draw_loss_curves(c, &a, s, dump);
     dash_outline(c, plot, 1.5f, th->panel_border);

@@ -48,6 +48,8 @@ const char *dash_autosave_offer_text(char *out, int n, const DashboardView *v) {
 // it does (en, zh). Keep in step with train_screen.c's handle_key.
 static const char *const TRAIN_KEYS[][4] = {
     {"T", NULL, "start / pause training", "开始 / 暂停训练"},
+    {"N", NULL, "one mini-batch, then pause: lesson 9's five lines with its numbers", "一个小批量后暂停：第 9 课的五行代码和它的数值"},
+    {"−  /  +", NULL, "slower / faster: full speed down to 1 mini-batch a second", "慢一些 / 快一些：从全速到每秒 1 个小批量"},
     {"R", NULL, "reset: new weights from the seed", "重置：用种子重新初始化权重"},
     {"S", NULL, "save a checkpoint", "保存检查点"},
     {"O", NULL, "open a checkpoint (the autosave first, if there is one)", "打开检查点（有自动保存时先打开它）"},

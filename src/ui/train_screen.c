@@ -33,6 +33,7 @@ typedef struct {
     char status[1200];        // this screen's own message (no data, bad setting)
     char checkpoint[512];     // S saves here, O loads from here
     char autosave[512];       // quitting with a run saves it here (session/autosave.h)
+    int speed_index;          // into TS_SPEED_STEPS: 0 full speed, higher slower (- / +)
     bool offer_autosave;      // an autosave from an earlier session exists: O loads it (once)
     char notice[700];         // a non-error line from this screen (the autosave offer)
     bool dirty;
@@ -101,6 +102,38 @@ static void apply_settings(TrainScreen *t) {
     }
 }
 
+/* ==== narration: slow motion and single step ============================== */
+
+// - / + change the speed (full, then slower down to 1 mini-batch a second);
+// N runs one mini-batch and pauses, showing lesson 9's five lines with its numbers.
+static bool handle_narration_key(TrainScreen *t, SDL_Keycode k, bool running) {
+    bool slower = k == SDLK_MINUS || k == SDLK_KP_MINUS;
+    bool faster = k == SDLK_PLUS || k == SDLK_EQUALS || k == SDLK_KP_PLUS;
+    if (slower || faster) {
+        t->speed_index += slower ? 1 : -1;
+        if (t->speed_index < 0) t->speed_index = 0;
+        if (t->speed_index >= TS_SPEEDS) t->speed_index = TS_SPEEDS - 1;
+        train_session_set_speed(t->session, TS_SPEED_STEPS[t->speed_index]);
+        t->view.show_step = t->speed_index > 0 || t->view.show_step;
+        t->dirty = true;
+        return true;
+    }
+    if (k == SDLK_n) {
+        if (running) {
+            snprintf(t->status, sizeof t->status, "%s",
+                     t->ctx->lang == LANG_ZH ? "正在训练：按 T 暂停，再按 N 运行一个小批量"
+                                             : "training is running: T pauses, then N runs one mini-batch");
+        } else {
+            apply_settings(t);
+            train_session_step_once(t->session);
+            t->view.show_step = true;
+        }
+        t->dirty = true;
+        return true;
+    }
+    return false;
+}
+
 /* ==== Screen callbacks ===================================================== */
 
 // Esc leaves fullscreen first (app/window.c does that when the key is not taken).
@@ -149,9 +182,11 @@ static ScreenAction handle_key(TrainScreen *t, const SDL_KeyboardEvent *key) {
     if (!t->session) return k == SDLK_t || k == SDLK_r ? SCREEN_HANDLED : SCREEN_UNHANDLED;
     bool running = train_session_running(t->session);
     t->status[0] = 0;
+    if (handle_narration_key(t, k, running)) return SCREEN_HANDLED;
     switch (k) {
     case SDLK_t:
         if (!running) apply_settings(t);
+        if (!running && t->speed_index == 0) t->view.show_step = false;  // full speed: the matrix and maps return
         train_session_toggle(t->session);
         t->view.settings_locked = !running;
         t->dirty = true;

@@ -3,7 +3,8 @@
 # (opens the training screen), T (start), wait, T (pause); the step counter in
 # the window title must have advanced and stay put while paused; an F12
 # screenshot of the dashboard is written; Q quits mid-run with exit status 0
-# (the training thread is stopped and joined).
+# (the training thread is stopped and joined). F1/? show the keys; N runs
+# exactly one mini-batch; slow motion (-) trains about 3 a second.
 # Then no run is lost: Esc during a run asks first (the window stays), a second
 # Esc saves the run to $CONVLAB_AUTOSAVE and quits; the next session's O loads
 # that file; closing the window (WM_DELETE_WINDOW, as a window manager's close
@@ -89,6 +90,22 @@ xdotool key --window "$win" question
 shoot help2
 same help help2 || fail "? did not show the same help as F1"
 xdotool key --window "$win" F1
+# single step: N runs exactly one mini-batch and stays paused
+sa=$(step_of)
+xdotool key --window "$win" n
+wait_title "step $((sa + 1))/.* paused$" 100 || fail "N did not run one mini-batch (was step $sa)"
+sleep 0.7
+[ "$(step_of)" = "$((sa + 1))" ] || fail "N ran more than one mini-batch: $sa -> $(step_of)"
+xdotool key --window "$win" n n
+wait_title "step $((sa + 3))/.* paused$" 100 || fail "two more N did not give step $((sa + 3))"
+# slow motion: four steps slower is 3 mini-batches a second
+xdotool key --window "$win" minus minus minus minus t
+wait_title "training$" 100 || fail "T did not resume in slow motion"
+sb=$(step_of); sleep 2; sc=$(step_of)
+xdotool key --window "$win" t
+wait_title "paused$" 100 || fail "T did not pause the slow motion"
+[ $((sc - sb)) -ge 2 ] && [ $((sc - sb)) -le 9 ] || fail "slow motion at 3/s trained $((sc - sb)) mini-batches in 2 s"
+xdotool key --window "$win" plus plus plus plus   # full speed again
 xdotool key --window "$win" t            # resume, then quit while training runs
 wait_title "training$" 100 || fail "T did not resume"
 sleep 1
@@ -98,7 +115,7 @@ kill -0 $pid 2>/dev/null && fail "Q did not quit while training (thread not stop
 wait $pid
 rc=$?
 [ $rc -eq 0 ] || { echo "exit status $rc"; cat "$OUT/stderr"; exit 1; }
-echo "ok: trained to step $s1, paused (no steps while paused), screenshot, F1/? help and Esc closing it, quit mid-run with 0"
+echo "ok: trained to step $s1, paused (no steps while paused), screenshot, F1/? help and Esc closing it, N = one mini-batch, slow motion $((sc - sb)) in 2 s at 3/s, quit mid-run with 0"
 EOS
 cat > "$out/autosave.sh" <<'EOS'
 #!/usr/bin/env bash
