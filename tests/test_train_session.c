@@ -797,3 +797,35 @@ Test(train_session, step_panel_numbers_reproduce) {
     cifar_free(&c);
 }
 #endif
+
+// ---- settings while paused, and the status line in both languages ----
+
+Test(train_session, same_run_ignores_threads_and_logging) {
+    TrainConfig a = tiny_config(2), b = a;
+    b.threads = 3, b.log_every = 77, b.shuffle = !a.shuffle;
+    cr_assert(train_config_same_run(&a, &b), "threads, logging and shuffling do not start a new run");
+    b.optim.lr *= 3;
+    cr_assert(!train_config_same_run(&a, &b), "a new learning rate starts a new run");
+    b = a, b.batch_size = 8;
+    cr_assert(!train_config_same_run(&a, &b));
+    b = a, b.tutorial_break = true;
+    cr_assert(!train_config_same_run(&a, &b));
+}
+
+Test(train_session, status_lines_come_in_chinese_too) {
+    Cifar c;
+    make_cifar(&c, 40, 10);
+    TrainConfig cfg = tiny_config(1);
+    ClError err;
+    TrainSession *s = train_session_create(&cfg, &c, &err);
+    cr_assert(s != NULL, "%s", err.msg);
+    train_session_reset(s);
+    const TrainSnapshot *snap = wait_for(s, has_message, "reset");
+    cr_assert(strstr(snap->message_zh, "重置") && strstr(snap->message_zh, "7"), "zh: %s", snap->message_zh);
+    train_session_load(s, "/nonexistent/x.safetensors");
+    snap = wait_for(s, has_message, "nonexistent");
+    cr_assert(strstr(snap->message_zh, "载入失败") && strstr(snap->message_zh, "nonexistent"),
+              "a Chinese lead-in, the engine's detail: %s", snap->message_zh);
+    train_session_destroy(s);
+    cifar_free(&c);
+}

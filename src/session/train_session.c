@@ -7,6 +7,7 @@
 #include "session/train_session.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -102,6 +103,12 @@ void train_snapshot_copy(TrainSnapshot *dst, const TrainSnapshot *src) {
         dst->fmaps[i].data = d;
         if (n > 0 && src->fmaps[i].data) memcpy(d, src->fmaps[i].data, (size_t)n * sizeof *d);
     }
+}
+
+bool train_config_same_run(const TrainConfig *a, const TrainConfig *b) {
+    return a->epochs == b->epochs && a->batch_size == b->batch_size && a->optim.kind == b->optim.kind &&
+           a->optim.lr == b->optim.lr && a->optim.momentum == b->optim.momentum && a->seed == b->seed &&
+           a->relu_logits == b->relu_logits && a->tutorial_break == b->tutorial_break;
 }
 
 void train_config_label(char *out, int out_size, const TrainConfig *c) {
@@ -459,6 +466,7 @@ struct TrainSession {
     TrainRecorder rec;
     TrainState state;
     char message[1200];
+    char message_zh[1300];          // the same in Chinese (say)
     bool message_error;             // message reports a failure (save, load)
     int fmap_thread;                // the thread's copy of fmap_image
     double elapsed;                 // training seconds of this run
@@ -482,6 +490,19 @@ struct TrainSession {
     bool middle_fresh;
     uint64_t version;
 };
+
+// Sets the status line in English and Chinese from two formats of the same
+// arguments (the dashboard shows the one of its language).
+static void say(TrainSession *s, const char *en, const char *zh, ...) __attribute__((format(printf, 2, 4)));
+static void say(TrainSession *s, const char *en, const char *zh, ...) {
+    va_list ap, ap2;
+    va_start(ap, zh);
+    va_copy(ap2, ap);
+    vsnprintf(s->message, sizeof s->message, en, ap);
+    vsnprintf(s->message_zh, sizeof s->message_zh, zh, ap2);
+    va_end(ap2);
+    va_end(ap);
+}
 
 int train_session_log_every(int batch_size) {
     int n = batch_size > 0 ? TS_GUI_LOG_IMAGES / batch_size : 1;
@@ -520,6 +541,7 @@ static void publish(TrainSession *s) {
     const Trainer *t = &s->trainer;
     b->state = s->state;
     snprintf(b->message, sizeof b->message, "%s", s->message);
+    snprintf(b->message_zh, sizeof b->message_zh, "%s", s->message[0] ? s->message_zh : "");
     b->message_error = s->message_error || s->state == TS_ERROR;
     double dt = now - s->last_publish;
     if (s->state == TS_RUNNING && dt > 0.05) s->ips = (double)(s->progress.images - s->images_at_publish) / dt;
@@ -555,8 +577,10 @@ static void publish(TrainSession *s) {
 static void announce_evaluation(TrainSession *s) {
     int n = s->rec.test ? s->rec.test->n : 0;
     if (s->rec.test_limit > 0 && s->rec.test_limit < n) n = s->rec.test_limit;
-    snprintf(s->message, sizeof s->message, "evaluating on %d%s%03d test images...", n / 1000, n >= 1000 ? "," : "", n % 1000);
-    if (n < 1000) snprintf(s->message, sizeof s->message, "evaluating on %d test images...", n);
+    char count[32];
+    if (n >= 1000) snprintf(count, sizeof count, "%d,%03d", n / 1000, n % 1000);
+    else snprintf(count, sizeof count, "%d", n);
+    say(s, "evaluating on %s test images...", "正在用 %s 张测试图片评估……", count);
     publish(s);
 }
 
@@ -569,7 +593,7 @@ static void new_run(TrainSession *s, const TrainConfig *config_in) {
     ClError err;
     if (trainer_init(&s->trainer, config, &s->cifar->train, &err) != 0) {
         s->state = TS_ERROR;
-        snprintf(s->message, sizeof s->message, "%s", err.msg);
+        say(s, "%s", "出错：%s", err.msg);
         return;
     }
     s->trainer_ok = true;
@@ -587,18 +611,18 @@ static void do_commands(TrainSession *s, Commands *cmd) {
     s->message_error = false;
     if (cmd->set_config) {
         new_run(s, &cmd->config);
-        if (s->state != TS_ERROR) snprintf(s->message, sizeof s->message, "new run: %s", s->rec.runs[s->rec.n_runs - 1].label);
+        if (s->state != TS_ERROR) say(s, "new run: %s", "新的训练：%s", s->rec.runs[s->rec.n_runs - 1].label);
     } else if (cmd->reset) {
         new_run(s, s->trainer_ok ? &s->trainer.config : &cmd->config);
-        if (s->state != TS_ERROR) snprintf(s->message, sizeof s->message, "reset: new weights from seed %llu",
-                                           (unsigned long long)s->trainer.config.seed);
+        if (s->state != TS_ERROR) say(s, "reset: new weights from seed %llu", "重置：用种子 %llu 重新初始化权重",
+                                      (unsigned long long)s->trainer.config.seed);
     }
     if (cmd->load && s->trainer_ok) {
         ClError err;
         TrainConfig c = s->trainer.config;
         new_run(s, &c);
         if (s->trainer_ok && checkpoint_load(&s->trainer.net, cmd->load_path, &err) != 0) {
-            snprintf(s->message, sizeof s->message, "%s", err.msg);
+            say(s, "%s", "载入失败：%s", err.msg);
             s->message_error = true;
         } else if (s->trainer_ok) {
             RunHistory *h = &s->rec.runs[s->rec.n_runs - 1];
@@ -606,7 +630,7 @@ static void do_commands(TrainSession *s, Commands *cmd) {
             snprintf(h->label, sizeof h->label, "loaded %.80s", base ? base + 1 : cmd->load_path);
             announce_evaluation(s);
             recorder_evaluate_now(&s->rec, &s->trainer);
-            snprintf(s->message, sizeof s->message, "loaded %s: test accuracy %.2f %%", cmd->load_path,
+            say(s, "loaded %s: test accuracy %.2f %%", "已载入 %s：测试准确率 %.2f %%", cmd->load_path,
                      s->rec.eval.accuracy);
         }
     }
@@ -615,10 +639,10 @@ static void do_commands(TrainSession *s, Commands *cmd) {
         StMeta meta[TRAIN_META_COUNT];
         train_checkpoint_meta(meta, &s->trainer);
         if (checkpoint_save_meta(&s->trainer.net, cmd->save_path, meta, TRAIN_META_COUNT, &err) != 0) {
-            snprintf(s->message, sizeof s->message, "%s", err.msg);
+            say(s, "%s", "保存失败：%s", err.msg);
             s->message_error = true;
         } else
-            snprintf(s->message, sizeof s->message, "saved %s (step %ld)", cmd->save_path, s->trainer.global_step);
+            say(s, "saved %s (step %ld)", "已保存 %s（第 %ld 步）", cmd->save_path, s->trainer.global_step);
     }
 }
 
@@ -715,7 +739,7 @@ static bool train_one_step(TrainSession *s) {
     if (rc > 0) detail_after(&s->detail, t, watched, loss);
     if (rc < 0) {
         s->state = TS_ERROR;
-        snprintf(s->message, sizeof s->message, "%s", err.msg);
+        say(s, "%s", "出错：%s", err.msg);
         run_ended(s);
         return false;
     }
@@ -747,7 +771,7 @@ static bool train_one_step(TrainSession *s) {
     }
     if (t->finished) {
         s->state = TS_FINISHED;
-        snprintf(s->message, sizeof s->message, "Finished Training");
+        say(s, "Finished Training", "训练完成（Finished Training）");
         run_ended(s);
     }
     if (logged || epoch_done || t->finished || s->thread_speed > 0 ||
@@ -794,7 +818,7 @@ static void *session_thread(void *arg) {
             s->images_at_publish = s->progress.images;
             changed = true;
         } else if (run && (s->state == TS_FINISHED || s->state == TS_ERROR)) {
-            if (s->state == TS_FINISHED) snprintf(s->message, sizeof s->message, "finished: press R for a new run");
+            if (s->state == TS_FINISHED) say(s, "finished: press R for a new run", "已完成：按 R 开始新的训练");
             run_ended(s);  // the request is answered
             changed = true;
         } else if (!run && s->state == TS_RUNNING) {

@@ -110,6 +110,7 @@ typedef struct {
     uint64_t version;        // increases with every published snapshot
     TrainState state;
     char message[1200];       // last status or error line ("" = none)
+    char message_zh[1300];    // the same in Chinese ("" = only the English one)
     bool message_error;       // the message reports a failure (save, load, a failed step)
     TrainConfig config;      // the current run's
 
@@ -165,6 +166,9 @@ typedef struct {
 void train_snapshot_free(TrainSnapshot *s);
 // Deep copy (dst's arrays are reused/grown). dst must be zeroed or a snapshot.
 void train_snapshot_copy(TrainSnapshot *dst, const TrainSnapshot *src);
+// True if a and b train the same run: applying b to a run of a continues it
+// (threads, logging and shuffling do not count); otherwise a new run starts.
+bool train_config_same_run(const TrainConfig *a, const TrainConfig *b);
 // "lr 0.001, mom 0.9, SGD, batch 4, relu-logits" for a legend.
 void train_config_label(char *out, int out_size, const TrainConfig *c);
 

@@ -15,6 +15,12 @@
 
 const char *dash_tr(Lang lang, const char *en, const char *zh) { return lang == LANG_ZH ? zh : en; }
 
+// The snapshot's message in lang (the session writes both; errors from the
+// engine stay English after a Chinese lead-in).
+const char *dash_message(const TrainSnapshot *s, Lang lang) {
+    return lang == LANG_ZH && s->message_zh[0] ? s->message_zh : s->message;
+}
+
 // CIFAR-10's own names (batches.meta.txt), as the lessons write them; the
 // dumps keep the tutorial's short names, which the batch printout uses.
 const char *dash_class_name(Lang lang, int k) {
@@ -147,21 +153,47 @@ static void draw_progress(Canvas *c, Rect r, const TrainSnapshot *s, const Dashb
     st.bold = true;
     st.vcenter = true;
     x += 24;
-    x += draw_text(c, x, cy, STATE[s->state], st) + 18;
+    float state_w = 0;  // the widest state word: the numbers after it stay put when the state changes
+    for (int i = 0; i < 5; i++) {
+        float w, h;
+        text_measure(c, STATE[i], 21, true, &w, &h);
+        state_w = fmaxf(state_w, w);
+    }
+    draw_text(c, x, cy, STATE[s->state], st);
+    x += state_w + 18;
 
-    char steps[32], total[32], ips[32], el[32], eta[32], line[256];
+    char steps[32], total[32], ips[32], el[32], eta[32];
     dash_fmt_int(steps, sizeof steps, s->step);
     dash_fmt_int(total, sizeof total, s->total_steps);
     dash_fmt_int(ips, sizeof ips, (long)llround(s->images_per_sec));
     fmt_duration(el, sizeof el, s->elapsed_s);
     fmt_duration(eta, sizeof eta, s->eta_s);
     int epochs = s->config.epochs;
-    snprintf(line, sizeof line, dash_tr(lang, "epoch %d/%d   ·   step %s / %s   ·   %s img/s   ·   elapsed %s   ·   ETA %s",
-                                        "第 %d/%d 轮   ·   第 %s / %s 步   ·   %s 张/秒   ·   已用 %s   ·   剩余 %s"),
-             s->epoch, epochs, steps, total, ips, el, eta);
+    // Each field sits in a slot as wide as its widest value ("step 25,000 / 25,000",
+    // "00,000 img/s", "0:00:00"), so nothing moves as the numbers change.
+    char f[5][96], widest[5][96];
+    snprintf(f[0], sizeof f[0], dash_tr(lang, "epoch %d/%d", "第 %d/%d 轮"), s->epoch, epochs);
+    snprintf(widest[0], sizeof widest[0], dash_tr(lang, "epoch %d/%d", "第 %d/%d 轮"), epochs, epochs);
+    snprintf(f[1], sizeof f[1], dash_tr(lang, "step %s / %s", "第 %s / %s 步"), steps, total);
+    snprintf(widest[1], sizeof widest[1], dash_tr(lang, "step %s / %s", "第 %s / %s 步"), total, total);
+    snprintf(f[2], sizeof f[2], dash_tr(lang, "%s img/s", "%s 张/秒"), ips);
+    snprintf(widest[2], sizeof widest[2], dash_tr(lang, "%s img/s", "%s 张/秒"), "00,000");
+    snprintf(f[3], sizeof f[3], dash_tr(lang, "elapsed %s", "已用 %s"), el);
+    snprintf(widest[3], sizeof widest[3], dash_tr(lang, "elapsed %s", "已用 %s"), s->elapsed_s >= 3600 ? "0:00:00" : "00:00");
+    snprintf(f[4], sizeof f[4], dash_tr(lang, "ETA %s", "剩余 %s"), eta);
+    snprintf(widest[4], sizeof widest[4], dash_tr(lang, "ETA %s", "剩余 %s"), s->eta_s >= 3600 ? "0:00:00" : "00:00");
+    for (int i = 0; i < 5; i++)  // the widest value written with 0s: DejaVu's digits all have the width of 0
+        for (char *p = widest[i]; *p; p++)
+            if (*p >= '1' && *p <= '9') *p = '0';
     TextStyle ls = text_style(c, 20, th->text);
     ls.vcenter = true;
-    draw_text(c, x, cy, line, ls);
+    for (int i = 0; i < 5; i++) {
+        float w, h;
+        text_measure(c, widest[i], 20, false, &w, &h);
+        draw_text(c, x, cy, f[i], ls);
+        x += w + (i < 4 ? 14 : 0);
+        if (i < 4) x += draw_text(c, x, cy, "·", ls) + 14;
+    }
     if (dump) fprintf(dump, "progress epoch=%d/%d step=%ld total=%ld state=%s\n", s->epoch, epochs, s->step,
                       s->total_steps, STATE_EN[s->state]);
 
@@ -441,8 +473,24 @@ static void draw_status(Canvas *c, Rect bar, const char *msg) {
 
 /* ==== the whole dashboard ================================================== */
 
+// While stopped, whether T continues the run or starts a new one: the staged
+// settings (v->settings) against the run's. Returns 2 (a new run), 1 (paused:
+// it continues) or 0 (running, no run: nothing to say).
+static int settings_notice(char *out, int n, const TrainSnapshot *s, const DashboardView *v) {
+    if (s->state == TS_RUNNING || s->n_runs <= 0) return 0;
+    Lang lang = v->lang;
+    if (!train_config_same_run(&v->settings, &s->config))
+        snprintf(out, (size_t)n, dash_tr(lang, "settings changed: T starts run %d (run %d stays in the legend)",
+                                         "设置已改：T 开始第 %d 次训练（第 %d 次留在图例中）"), s->n_runs + 1, s->n_runs);
+    else if (s->state == TS_PAUSED)
+        snprintf(out, (size_t)n, dash_tr(lang, "paused: T continues run %d", "已暂停：T 继续第 %d 次训练"), s->n_runs);
+    else return 0;
+    return train_config_same_run(&v->settings, &s->config) ? 1 : 2;
+}
+
 void dashboard_draw(Canvas *c, const TrainSnapshot *s, const DashboardView *v, const Cifar *cifar, FILE *dump) {
     Lang lang = v->lang;
+    char buf_notice[256];
     DashboardLayout L;
     dashboard_layout(&L, canvas_width(c), canvas_height(c), v);
     draw_progress(c, L.top, s, v, dump);
@@ -465,8 +513,10 @@ void dashboard_draw(Canvas *c, const TrainSnapshot *s, const DashboardView *v, c
     }
     if (v->interactive) draw_hints(c, L.hints, s, v);
     if (v->status && v->status[0]) draw_error_box(c, L.loss, v->status);
-    else if (s->message_error && s->message[0]) draw_error_box(c, L.loss, s->message);
-    else if (s->message[0] && v->interactive) draw_status(c, L.hints, s->message);
+    else if (s->message_error && s->message[0]) draw_error_box(c, L.loss, dash_message(s, lang));
+    else if (v->interactive && settings_notice(buf_notice, sizeof buf_notice, s, v) == 2) draw_status(c, L.hints, buf_notice);
+    else if (s->message[0] && v->interactive) draw_status(c, L.hints, dash_message(s, lang));
+    else if (v->interactive && settings_notice(buf_notice, sizeof buf_notice, s, v) == 1) draw_status(c, L.hints, buf_notice);
     else if (v->autosave_offer && v->interactive) {
         char buf[700];
         draw_status(c, L.hints, dash_autosave_offer_text(buf, sizeof buf, v));

@@ -78,7 +78,7 @@ void dash_draw_confusion(Canvas *c, const DashboardLayout *L, const TrainSnapsho
     char n[16];
     dash_fmt_int(n, sizeof n, s->eval.n);
     if (s->has_eval) snprintf(sub, sizeof sub, dash_tr(lang, "%s test images", "%s 张测试图片"), n);
-    else snprintf(sub, sizeof sub, "%s", dash_tr(lang, "shown after the first epoch", "第一轮结束后显示"));
+    else snprintf(sub, sizeof sub, "%s", dash_tr(lang, "after epoch 1", "第 1 轮后显示"));
     dash_panel(c, L->confusion, dash_tr(lang, "Confusion matrix", "混淆矩阵"), sub);
     Rect g = L->confusion_cells;
     float cell = g.w / 10;

@@ -21,6 +21,10 @@ void dash_dashed_vline(Canvas *c, float x, float y0, float y1, float thickness, 
 Rgba dash_text_on(Rgba fill);
 // en or zh, by lang (the DashboardView's language, handed down by dashboard_draw).
 const char *dash_tr(Lang lang, const char *en, const char *zh);
+// The snapshot's status or error line in lang.
+const char *dash_message(const TrainSnapshot *s, Lang lang);
+// A run's real settings for the legend, in lang ("loaded FILE" for a loaded run).
+void dash_run_label(char *out, int n, const RunHistory *h, Lang lang);
 // Class k's name in lang: CIFAR-10's own (airplane, automobile, ...) or Chinese.
 const char *dash_class_name(Lang lang, int k);
 // The colour of run number `run` (0-based) in every chart and legend.

@@ -72,6 +72,12 @@ static void loss_axes(LossAxes *a, const TrainSnapshot *s, const DashboardView *
 
 typedef enum { LINE_RAW, LINE_SMOOTH, LINE_TEST } LossLine;
 
+// The thin raw line: the run's colour faded towards the background, less on a
+// dark one (where a half-faded blue vanishes).
+static Rgba raw_line_color(const Theme *th, Rgba col) {
+    return rgba_mix(th->bg, col, rgba_luma(th->bg) < 0.5f ? 0.75f : 0.5f);
+}
+
 static double line_value(const LossPoint *p, LossLine which) {
     return which == LINE_RAW ? p->loss : which == LINE_SMOOTH ? p->smooth : p->test_loss;
 }
@@ -238,7 +244,7 @@ static void draw_loss_curves(Canvas *c, const LossAxes *a, const TrainSnapshot *
     for (int r = 0; r < s->n_runs; r++) {
         const RunHistory *h = &s->runs[r];
         Rgba col = dash_run_color(r);
-        Rgba faint = rgba_mix(th->bg, col, 0.5f);  // opaque: blending costs in software rendering
+        Rgba faint = raw_line_color(th, col);  // opaque: blending costs in software rendering
         bool current = r == s->n_runs - 1;
         int n;
         if (current) {
@@ -292,7 +298,7 @@ static float draw_line_key(Canvas *c, float x, float cy, const TrainSnapshot *s,
     ks.vcenter = true;
     float x0 = x;
     for (int i = 0; i < 3; i++) {
-        if (i == 0) dash_hline(c, x, x + 24, cy, 2, rgba_mix(th->bg, cur, 0.5f));
+        if (i == 0) dash_hline(c, x, x + 24, cy, 2, raw_line_color(th, cur));
         else if (i == 1) dash_hline(c, x, x + 24, cy, 5, cur);
         else {
             Rgba tc = rgba_mix(th->text, cur, 0.55f);
@@ -305,6 +311,21 @@ static float draw_line_key(Canvas *c, float x, float cy, const TrainSnapshot *s,
     return x - x0;
 }
 
+void dash_run_label(char *out, int n, const RunHistory *h, Lang lang) {
+    if (strncmp(h->label, "loaded ", 7) == 0) {  // a checkpoint's weights: its file, not a recipe
+        snprintf(out, (size_t)n, dash_tr(lang, "loaded %s", "载入 %s"), h->label + 7);
+        return;
+    }
+    const TrainConfig *c = &h->config;
+    char opt[64];
+    if (c->optim.kind == OPTIM_ADAM) snprintf(opt, sizeof opt, "Adam lr %g", (double)c->optim.lr);
+    else snprintf(opt, sizeof opt, dash_tr(lang, "SGD lr %g, momentum %g", "SGD 学习率 %g，动量 %g"), (double)c->optim.lr,
+                  (double)c->optim.momentum);
+    snprintf(out, (size_t)n, dash_tr(lang, "%s, batch %d, %d epochs, seed %llu%s%s", "%s，批大小 %d，%d 轮，种子 %llu%s%s"),
+             opt, c->batch_size, c->epochs, (unsigned long long)c->seed, c->relu_logits ? ", relu-logits" : "",
+             c->tutorial_break ? ", break" : "");
+}
+
 // The runs, always at the bottom left of the plot (a falling loss leaves it
 // empty): swatch and each run's real settings, the current one in bold.
 static void draw_loss_legend(Canvas *c, const LossAxes *a, const TrainSnapshot *s, FILE *dump, Lang lang) {
@@ -313,7 +334,9 @@ static void draw_loss_legend(Canvas *c, const LossAxes *a, const TrainSnapshot *
     float lh = 21, fs = 15, lw = 0;
     char lines[TS_MAX_RUNS][160];
     for (int r = 0; r < s->n_runs; r++) {
-        snprintf(lines[r], sizeof lines[r], dash_tr(lang, "run %d: %s", "第 %d 次：%s"), r + 1, s->runs[r].label);
+        char label[128];
+        dash_run_label(label, sizeof label, &s->runs[r], lang);
+        snprintf(lines[r], sizeof lines[r], dash_tr(lang, "run %d: %s", "第 %d 次：%s"), r + 1, label);
         float w, hh;
         text_measure(c, lines[r], fs, r == s->n_runs - 1, &w, &hh);
         lw = fmaxf(lw, w);

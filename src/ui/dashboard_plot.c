@@ -143,9 +143,20 @@ void dash_draw_accuracy_chart(Canvas *c, Rect r, const TrainSnapshot *s, FILE *d
             ys[e] = plot.y + plot.h - plot.h * h->test_acc[e] / 100.0f;
             if (dump) fprintf(dump, "test_acc run=%d epoch=%d value=%.2f\n", i + 1, e + 1, (double)h->test_acc[e]);
         }
-        Rgba col = dash_run_color(i);
-        dash_polyline(c, xs, ys, h->n_epochs_done, 3, col);
-        for (int e = 0; e < h->n_epochs_done; e++) draw_fill_circle(c, xs[e], ys[e], 4.5f, col);
+        bool current = i == s->n_runs - 1;  // older runs faint, the current one on top with its values
+        Rgba col = current ? dash_run_color(i) : rgba_mix(th->bg, dash_run_color(i), 0.45f);
+        dash_polyline(c, xs, ys, h->n_epochs_done, current ? 3 : 2, col);
+        for (int e = 0; e < h->n_epochs_done; e++) draw_fill_circle(c, xs[e], ys[e], current ? 4.5f : 3, col);
+        if (!current) continue;
+        TextStyle vs = text_style(c, 14, col);
+        vs.bold = true;
+        vs.align = ALIGN_CENTER;
+        for (int e = 0; e < h->n_epochs_done; e++) {
+            char buf[16];
+            snprintf(buf, sizeof buf, "%.0f%%", (double)h->test_acc[e]);
+            float ty = ys[e] - 22 < plot.y ? ys[e] + 6 : ys[e] - 21;
+            draw_text(c, xs[e], ty, buf, vs);
+        }
     }
     dash_outline(c, plot, 1, th->panel_border);
 }

@@ -53,11 +53,6 @@ static int step_float(const float *steps, int n, float v, int dir) {
     return ((best + dir) % n + n) % n;
 }
 
-static bool same_config(const TrainConfig *a, const TrainConfig *b) {
-    return a->epochs == b->epochs && a->batch_size == b->batch_size && a->optim.kind == b->optim.kind &&
-           a->optim.lr == b->optim.lr && a->optim.momentum == b->optim.momentum && a->seed == b->seed &&
-           a->relu_logits == b->relu_logits && a->tutorial_break == b->tutorial_break;
-}
 
 // Changes one setting of the next run (only while stopped). Returns false if the key is not a setting.
 static bool change_setting(TrainScreen *t, SDL_Keycode k, bool back) {
@@ -94,7 +89,7 @@ static void apply_settings(TrainScreen *t) {
     t->view.settings.threads = cur.threads;
     t->view.settings.log_every = train_session_log_every(t->view.settings.batch_size);
     t->view.settings.shuffle = cur.shuffle;
-    if (same_config(&cur, &t->view.settings)) return;
+    if (train_config_same_run(&cur, &t->view.settings)) return;
     ClError err;
     if (train_session_set_config(t->session, &t->view.settings, &err) != 0) {
         snprintf(t->status, sizeof t->status, "%s", err.msg);
@@ -198,7 +193,7 @@ static ScreenAction handle_key(TrainScreen *t, const SDL_KeyboardEvent *key) {
             TrainConfig cur = train_session_config(t->session);
             t->view.settings.threads = cur.threads, t->view.settings.log_every = train_session_log_every(t->view.settings.batch_size);
             t->view.settings.shuffle = cur.shuffle;
-            if (!same_config(&cur, &t->view.settings)) { apply_settings(t); return SCREEN_HANDLED; }
+            if (!train_config_same_run(&cur, &t->view.settings)) { apply_settings(t); return SCREEN_HANDLED; }
         }
         train_session_reset(t->session);
         return SCREEN_HANDLED;
@@ -214,7 +209,8 @@ static ScreenAction handle_key(TrainScreen *t, const SDL_KeyboardEvent *key) {
     if (k == SDLK_l || k == SDLK_m || k == SDLK_b || k == SDLK_a || k == SDLK_e || k == SDLK_d || k == SDLK_u ||
         k == SDLK_k) {
         if (running) {
-            snprintf(t->status, sizeof t->status, "training is running: press T to pause before changing settings");
+            snprintf(t->status, sizeof t->status, "%s",
+                     t->ctx->lang == LANG_ZH ? "正在训练：先按 T 暂停，再改设置" : "training is running: press T to pause before changing settings");
         } else {
             change_setting(t, k, shift);
         }
@@ -338,7 +334,7 @@ Screen *train_screen_create(ScreenContext *ctx, ClError *err) {
         t->session = train_session_create(&t->view.settings, &t->cifar, &derr);
         if (!t->session) snprintf(t->status, sizeof t->status, "%s", derr.msg);
     } else {
-        snprintf(t->status, sizeof t->status, "no training data: %s", derr.msg);
+        snprintf(t->status, sizeof t->status, ctx->lang == LANG_ZH ? "没有训练数据：%s" : "no training data: %s", derr.msg);
     }
     t->empty.config = t->view.settings;
     t->empty.epoch = 1;
