@@ -14,7 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "session/autosave.h"
 #include "session/train_session.h"
+#include "engine/checkpoint.h"
 #include "engine/explain.h"
 #include "engine/rng.h"
 
@@ -542,6 +544,288 @@ Test(train_session, picture_reaches_the_snapshots_while_training) {
     train_session_set_picture(s, NULL);
     snap = wait_for(s, has_picture, &no);
     cr_assert(!snap->has_picture);
+    train_session_destroy(s);
+    cifar_free(&c);
+}
+
+// ---- no run is lost: the autosave on quit (session/autosave.h) ----
+
+Test(train_session, autosave_path_follows_the_environment) {
+    char path[512];
+    unsetenv("CONVLAB_AUTOSAVE");
+    autosave_path(path, sizeof path);
+    cr_assert(strcmp(path, "convlab-autosave.safetensors") == 0, "default: in the current folder, not %s", path);
+    setenv("CONVLAB_AUTOSAVE", "", 1);
+    autosave_path(path, sizeof path);
+    cr_assert(strcmp(path, "convlab-autosave.safetensors") == 0, "an empty variable means the default, not %s", path);
+    setenv("CONVLAB_AUTOSAVE", "/tmp/elsewhere/run.safetensors", 1);
+    autosave_path(path, sizeof path);
+    cr_assert(strcmp(path, "/tmp/elsewhere/run.safetensors") == 0, "the variable's path, not %s", path);
+    unsetenv("CONVLAB_AUTOSAVE");
+    cr_assert(!autosave_exists("/nonexistent/run.safetensors"));
+    cr_assert(!autosave_exists("/tmp"), "a folder is not an autosave");
+}
+
+static bool meta_is(const CheckpointMeta *m, const char *key, const char *want) {
+    const char *v = checkpoint_meta_get(m, key);
+    return v && strcmp(v, want) == 0;
+}
+
+Test(train_session, stop_and_save_keeps_the_run_with_its_metadata) {
+    Cifar c;
+    make_cifar(&c, 400, 10);
+    TrainConfig cfg = tiny_config(3);
+    cfg.seed = 11;
+    ClError err;
+    char path[96];
+    snprintf(path, sizeof path, "/tmp/convlab_autosave_%d.safetensors", (int)getpid());
+    unlink(path);
+
+    // no step taken: nothing to save, no file
+    TrainSession *s = train_session_create(&cfg, &c, &err);
+    cr_assert(s != NULL, "%s", err.msg);
+    long steps = -1;
+    cr_assert_eq(train_session_stop_and_save(s, path, &steps, &err), 0);
+    cr_assert_eq(steps, 0);
+    cr_assert(!autosave_exists(path), "a session without a run writes no autosave");
+    train_session_destroy(s);
+
+    // quitting mid-run: the weights of the last finished mini-batch, with steps_done
+    s = train_session_create(&cfg, &c, &err);
+    cr_assert(s != NULL, "%s", err.msg);
+    train_session_start(s);
+    long want = 5;
+    wait_for(s, has_steps, &want);
+    int rc = train_session_stop_and_save(s, path, &steps, &err);
+    cr_assert_eq(rc, 1, "%s", err.msg);
+    cr_assert_geq(steps, 5);
+    cr_assert(autosave_exists(path));
+    Net net;
+    cr_assert_eq(net_build_cnnnet(&net, false, 4, &err), 0, "%s", err.msg);
+    CheckpointMeta meta;
+    cr_assert_eq(checkpoint_load_meta(&net, path, &meta, &err), 0, "%s", err.msg);
+    char want_steps[32];
+    snprintf(want_steps, sizeof want_steps, "%ld", steps);
+    cr_assert(meta_is(&meta, "steps_done", want_steps), "steps_done = %s", checkpoint_meta_get(&meta, "steps_done"));
+    cr_assert(meta_is(&meta, "seed", "11"), "seed = %s", checkpoint_meta_get(&meta, "seed"));
+    cr_assert(meta_is(&meta, "relu_logits", "0"), "relu_logits = %s", checkpoint_meta_get(&meta, "relu_logits"));
+    char want_epochs[32];  // 400 images / batch 4: an epoch is 100 mini-batches
+    snprintf(want_epochs, sizeof want_epochs, "%ld", steps / 100);
+    cr_assert(meta_is(&meta, "epochs_done", want_epochs), "epochs_done = %s", checkpoint_meta_get(&meta, "epochs_done"));
+    net_free(&net);
+    train_session_destroy(s);  // after a stop: frees without a thread to join
+    unlink(path);
+    cifar_free(&c);
+}
+
+// ---- the test loss at every log point ----
+
+// The test loss of a point is the mean cross-entropy of the weights at that
+// point on the first test_loss_images test images (the same images each time),
+// recomputed here in one batch with a net of our own.
+Test(train_session, test_loss_at_log_points_is_the_held_out_cross_entropy) {
+    Cifar c;
+    make_cifar(&c, 40, 30);
+    TrainConfig cfg = tiny_config(2);
+    ClError err;
+    Trainer t;
+    cr_assert_eq(trainer_init(&t, &cfg, &c.train, &err), 0, "%s", err.msg);
+    TrainRecorder rec;
+    cr_assert_eq(train_recorder_init(&rec, &c.test, &err), 0, "%s", err.msg);
+    rec.test_loss_images = 20;  // a subset: images 20..29 never count
+    train_recorder_begin_run(&rec, &t);
+    Net ref;
+    cr_assert_eq(net_build_cnnnet(&ref, false, 20, &err), 0, "%s", err.msg);
+    float input[20 * CIFAR_PIXELS];
+    uint8_t labels[20];
+    int32_t idx[20];
+    for (int i = 0; i < 20; i++) idx[i] = i;
+    cifar_normalize_batch(input, labels, &c.test, idx, 20);
+    float loss, mean, want[16];
+    int n = 0;
+    while (trainer_step(&t, &loss, &err) == 1) {
+        if (!trainer_take_log(&t, &mean)) continue;
+        train_recorder_log(&rec, &t, mean, 0);
+        memcpy(ref.params, t.net.params, (size_t)t.net.n_params * sizeof(float));
+        net_forward(&ref, input, 20);
+        want[n++] = net_loss(&ref, labels, 20, NULL);
+    }
+    const RunHistory *h = &rec.runs[0];
+    cr_assert_eq(h->n_points, n);
+    cr_assert_eq(n, 10, "40 images, batch 4, log every 2, 2 epochs: 10 points");
+    for (int i = 0; i < n; i++) {
+        cr_assert_float_eq(h->points[i].test_loss, want[i], 1e-5, "point %d: %g, recomputed %g", i,
+                           (double)h->points[i].test_loss, (double)want[i]);
+        // x positions: the images seen at the point, and the same in epochs (40 images each)
+        cr_assert_eq(h->points[i].images, (long)(i + 1) * 8, "point %d at %ld images", i, h->points[i].images);
+        cr_assert_float_eq(h->points[i].epoch_x, (i + 1) * 8 / 40.0, 1e-12);
+    }
+    cr_assert(h->points[0].test_loss != h->points[n - 1].test_loss, "training moves the test loss");
+
+    // no test set: no test loss (NaN), the training curve still records
+    TrainRecorder none;
+    cr_assert_eq(train_recorder_init(&none, NULL, &err), 0, "%s", err.msg);
+    train_recorder_begin_run(&none, &t);
+    train_recorder_log(&none, &t, 1.0f, 0);
+    cr_assert(isnan(none.runs[0].points[0].test_loss));
+    train_recorder_free(&none);
+    net_free(&ref);
+    train_recorder_free(&rec);
+    trainer_free(&t);
+    cifar_free(&c);
+}
+
+// ---- narration: single step and slow motion ----
+
+static bool has_step_detail(const TrainSnapshot *s, void *ctx) {
+    return s->last_step.valid && s->last_step.step >= *(long *)ctx && s->state == TS_PAUSED;
+}
+
+// N runs exactly one mini-batch and pauses; the step panel's numbers are the
+// engine's and obey SGD with momentum: v = mu*v_before + g (v = g at first), w_after = w_before - lr*v.
+Test(train_session, single_step_runs_one_mini_batch_with_its_numbers) {
+    Cifar c;
+    make_cifar(&c, 80, 10);
+    TrainConfig cfg = tiny_config(1);
+    ClError err;
+    TrainSession *s = train_session_create(&cfg, &c, &err);
+    cr_assert(s != NULL, "%s", err.msg);
+    StepDetail prev = {0};
+    for (long k = 1; k <= 3; k++) {
+        train_session_step_once(s);
+        const TrainSnapshot *snap = wait_for(s, has_step_detail, &k);
+        cr_assert_eq(snap->step, k, "after %ld single steps the counter is %ld", k, snap->step);
+        cr_assert_eq(snap->state, TS_PAUSED);
+        const StepDetail *d = &snap->last_step;
+        cr_assert_eq(d->step, k);
+        cr_assert_eq(d->n, 4);
+        cr_assert_eq(d->epoch, 1);
+        cr_assert_eq(d->batch, (int)k);
+        cr_assert(isfinite(d->loss) && d->loss > 0);
+        cr_assert(d->grad != 0, "a gradient on conv1.weight[0,0,0,0]");
+        float v = d->first ? d->grad : cfg.optim.momentum * d->v_before + d->grad;
+        cr_assert_eq(d->first, k == 1);
+        cr_assert_float_eq(d->v_after, v, 1e-7, "v = %g, mu*v+g = %g", (double)d->v_after, (double)v);
+        cr_assert_float_eq(d->w_after, d->w_before - cfg.optim.lr * d->v_after, 1e-8);
+        if (k > 1) {
+            cr_assert_eq(d->w_before, prev.w_after, "one continuous run: the weight goes on from the last step");
+            cr_assert_eq(d->v_before, prev.v_after, "and so does the momentum buffer");
+        }
+        prev = *d;
+    }
+    usleep(200 * 1000);
+    cr_assert_eq(train_session_snapshot(s)->step, 3, "no step without a request");
+    train_session_destroy(s);
+    cifar_free(&c);
+}
+
+// Slow motion: at 10 mini-batches a second, one second trains about 10, never a burst.
+Test(train_session, slow_motion_keeps_the_speed) {
+    Cifar c;
+    make_cifar(&c, 4000, 10);
+    TrainConfig cfg = tiny_config(1);
+    ClError err;
+    TrainSession *s = train_session_create(&cfg, &c, &err);
+    cr_assert(s != NULL, "%s", err.msg);
+    train_session_set_speed(s, 10);
+    train_session_start(s);
+    long one = 1;
+    const TrainSnapshot *snap = wait_for(s, has_steps, &one);
+    long first = snap->step;
+    double t0 = seconds_now();
+    usleep(1000 * 1000);
+    snap = train_session_snapshot(s);
+    snap = train_session_wait(s, snap->version, 0.3);
+    double dt = seconds_now() - t0;
+    long done = snap->step - first;
+    cr_assert(done <= (long)(10 * dt) + 2, "%ld mini-batches in %.2f s at 10/s", done, dt);
+    cr_assert(done >= 3, "only %ld mini-batches in %.2f s at 10/s", done, dt);
+    cr_assert_eq(snap->speed, 10.0);
+    train_session_set_speed(s, 0);  // full speed again: far more than 10 a second
+    long far = snap->step + 100;
+    snap = wait_for(s, has_steps, &far);
+    cr_assert_geq(snap->step, far);
+    train_session_destroy(s);
+    cifar_free(&c);
+}
+
+#ifndef CONVLAB_TSAN_CRITERION_SHIM_H
+#include "ui/dashboard_internal.h"
+
+// "0.02338557 − 0.001·(−0.0056056) = 0.02337997" -> the three numbers, and the result's decimals.
+static bool parse_update(const char *line, double *a, double *k, double *b, double *c, int *decimals) {
+    char plain[256];
+    int n = 0;
+    for (const char *p = line; *p && n < 250; p++) {
+        if (strncmp(p, "−", 3) == 0) { plain[n++] = '-'; p += 2; }
+        else if (strncmp(p, "·", 2) == 0) { plain[n++] = '*'; p += 1; }
+        else if (*p != '(' && *p != ')') plain[n++] = *p;
+    }
+    plain[n] = 0;
+    const char *eq1 = strstr(plain, "= "), *eq2 = eq1 ? strstr(eq1 + 2, "= ") : NULL;
+    if (!eq2) return false;
+    if (sscanf(eq1 + 2, "%lf - %lf*%lf", a, k, b) != 3) return false;
+    *c = strtod(eq2 + 2, NULL);
+    const char *dot = strchr(eq2 + 2, '.');
+    *decimals = dot ? (int)strspn(dot + 1, "0123456789") : 0;
+    return true;
+}
+
+// The update written on the step panel reproduces: the operands as written
+// give the result as written, to its last digit (lesson 9 once showed
+// 0.023386 − 0.001·(−0.006256) = 0.0233919, which is 0.0233923).
+Test(train_session, step_panel_numbers_reproduce) {
+    Cifar c;
+    make_cifar(&c, 200, 10);
+    TrainConfig cfg = tiny_config(1);
+    ClError err;
+    TrainSession *s = train_session_create(&cfg, &c, &err);
+    cr_assert(s != NULL, "%s", err.msg);
+    for (long k = 1; k <= 40; k++) {
+        train_session_step_once(s);
+        const TrainSnapshot *snap = wait_for(s, has_step_detail, &k);
+        char upd[2][200];
+        dash_fmt_update(upd, &snap->last_step, LANG_EN);
+        double a, lr, b, res;
+        int dec;
+        cr_assert(parse_update(upd[1], &a, &lr, &b, &res, &dec), "cannot read '%s'", upd[1]);
+        double p = pow(10, dec);
+        cr_assert_float_eq(round((a - lr * b) * p), round(res * p), 0.5, "step %ld: '%s' does not reproduce", k, upd[1]);
+        cr_assert_float_eq(res, snap->last_step.w_after, 0.6 / p, "the result is the engine's w: %s", upd[1]);
+    }
+    train_session_destroy(s);
+    cifar_free(&c);
+}
+#endif
+
+// ---- settings while paused, and the status line in both languages ----
+
+Test(train_session, same_run_ignores_threads_and_logging) {
+    TrainConfig a = tiny_config(2), b = a;
+    b.threads = 3, b.log_every = 77, b.shuffle = !a.shuffle;
+    cr_assert(train_config_same_run(&a, &b), "threads, logging and shuffling do not start a new run");
+    b.optim.lr *= 3;
+    cr_assert(!train_config_same_run(&a, &b), "a new learning rate starts a new run");
+    b = a, b.batch_size = 8;
+    cr_assert(!train_config_same_run(&a, &b));
+    b = a, b.tutorial_break = true;
+    cr_assert(!train_config_same_run(&a, &b));
+}
+
+Test(train_session, status_lines_come_in_chinese_too) {
+    Cifar c;
+    make_cifar(&c, 40, 10);
+    TrainConfig cfg = tiny_config(1);
+    ClError err;
+    TrainSession *s = train_session_create(&cfg, &c, &err);
+    cr_assert(s != NULL, "%s", err.msg);
+    train_session_reset(s);
+    const TrainSnapshot *snap = wait_for(s, has_message, "reset");
+    cr_assert(strstr(snap->message_zh, "重置") && strstr(snap->message_zh, "7"), "zh: %s", snap->message_zh);
+    train_session_load(s, "/nonexistent/x.safetensors");
+    snap = wait_for(s, has_message, "nonexistent");
+    cr_assert(strstr(snap->message_zh, "载入失败") && strstr(snap->message_zh, "nonexistent"),
+              "a Chinese lead-in, the engine's detail: %s", snap->message_zh);
     train_session_destroy(s);
     cifar_free(&c);
 }

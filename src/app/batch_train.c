@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "app/flags.h"
+#include "session/autosave.h"
 #include "session/train_session.h"
 #include "ui/dashboard.h"
 #include "engine/checkpoint.h"
@@ -249,17 +250,10 @@ static TrainConfig config_from_args(const TrainArgs *a) {
 
 // Saves t's weights with the run's metadata. Returns 0 or -1 (message printed).
 static int save_weights(const Trainer *t, const char *path) {
-    char epoch[32], step[32], seed[32];
-    snprintf(epoch, sizeof epoch, "%d", t->epoch + (t->batch_in_epoch == t->batches_per_epoch ? 1 : 0));
-    snprintf(step, sizeof step, "%ld", t->global_step);
-    snprintf(seed, sizeof seed, "%llu", (unsigned long long)t->config.seed);
-    StMeta meta[4] = {{"epochs_done", ""}, {"steps_done", ""}, {"seed", ""}, {"relu_logits", ""}};
-    snprintf(meta[0].value, sizeof meta[0].value, "%s", epoch);
-    snprintf(meta[1].value, sizeof meta[1].value, "%s", step);
-    snprintf(meta[2].value, sizeof meta[2].value, "%s", seed);
-    snprintf(meta[3].value, sizeof meta[3].value, "%d", t->config.relu_logits ? 1 : 0);
+    StMeta meta[TRAIN_META_COUNT];
+    train_checkpoint_meta(meta, t);  // the same metadata the training screen's saves carry
     ClError err = {0};
-    if (checkpoint_save_meta(&t->net, path, meta, 4, &err) != 0) {
+    if (checkpoint_save_meta(&t->net, path, meta, TRAIN_META_COUNT, &err) != 0) {
         fprintf(stderr, "convlab: %s\n", err.msg);
         return -1;
     }

@@ -89,11 +89,16 @@ const Command WINDOW_COMMAND = {
              "Without CIFAR-10: D downloads it into the data folder (as --batch fetch-data) under a\n"
              "progress bar, and the lessons and the training use it at once; Esc cancels (the part\n"
              "downloaded so far is kept and D resumes it).\n"
-             "Training-screen keys: T start/pause; R reset (new weights from the seed);\n"
+             "Training-screen keys (F1/? lists them there): T start/pause; R reset (new weights from the seed);\n"
              "S save / O open a checkpoint (convlab-checkpoint.safetensors, or $CONVLAB_CHECKPOINT);\n"
-             "G log-scale loss; Z loss curve alone; the letters on screen change lr, momentum,\n"
+             "N one mini-batch then pause (lesson 9's five lines with its numbers); -/+ slow motion\n"
+             "(full speed down to 1 mini-batch a second); G log-scale loss; X loss x axis in epochs or\n"
+             "images; Z loss curve alone; C confusion matrix alone, with counts; the letters on screen change lr, momentum,\n"
              "batch size, optimizer, epochs, seed, the ReLU on the logits and the tutorial break\n"
-             "while stopped (Shift goes back); Backspace returns to the lessons.",
+             "while stopped (Shift goes back); Tab the net (assets/nets/), W a hidden layer, [ ] its\n"
+             "width, , . a Conv2d's kernel (an impossible choice shows PyTorch's error); Backspace returns to the lessons; Esc during a run asks\n"
+             "first (Esc or Q quits). Quitting in any way (Esc, Q, closing the window, SIGTERM) saves\n"
+             "a run to convlab-autosave.safetensors (or $CONVLAB_AUTOSAVE); O loads it next time.",
     .run = gui_main,
 };
 

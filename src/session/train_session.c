@@ -7,6 +7,7 @@
 #include "session/train_session.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "engine/checkpoint.h"
+#include "session/autosave.h"
 #include "engine/explain.h"
 
 #define EVAL_BATCH 100
@@ -103,6 +105,13 @@ void train_snapshot_copy(TrainSnapshot *dst, const TrainSnapshot *src) {
     }
 }
 
+bool train_config_same_run(const TrainConfig *a, const TrainConfig *b) {
+    return a->epochs == b->epochs && a->batch_size == b->batch_size && a->optim.kind == b->optim.kind &&
+           a->optim.lr == b->optim.lr && a->optim.momentum == b->optim.momentum && a->seed == b->seed &&
+           a->relu_logits == b->relu_logits && a->tutorial_break == b->tutorial_break &&
+           strcmp(a->net_file, b->net_file) == 0 && strcmp(a->net_text, b->net_text) == 0;
+}
+
 void train_config_label(char *out, int out_size, const TrainConfig *c) {
     int n = 0;
     char model[64];
@@ -136,6 +145,7 @@ int train_recorder_init(TrainRecorder *r, const CifarSet *test, ClError *err) {
     int n = test ? test->n : 0;
     r->test_pred = cl_calloc((size_t)(n > 0 ? n : 1), 1);
     r->probs = cl_calloc((size_t)EVAL_BATCH * NET_NUM_CLASSES, sizeof(float));
+    r->test_loss_images = TS_TEST_LOSS_IMAGES;
     return 0;
 }
 
@@ -161,6 +171,14 @@ static void sync_eval_net(TrainRecorder *r, const Trainer *t) {
     net_set_threads(&r->eval_net, t->net.threads > 0 ? t->net.threads : 1);
 }
 
+// Images one epoch trains: the training set, or fewer when the tutorial's
+// break ends every epoch after its first mini-batch.
+static int run_images_per_epoch(const Trainer *t) {
+    long full = (long)t->batches_per_epoch * t->config.batch_size;
+    int n = t->train ? t->train->n : 0;
+    return full < n ? (int)full : n;
+}
+
 void train_recorder_begin_run(TrainRecorder *r, const Trainer *t) {
     // A run that never logged a point (reset or settings changed before any
     // progress) is replaced rather than kept as an empty legend entry.
@@ -176,6 +194,7 @@ void train_recorder_begin_run(TrainRecorder *r, const Trainer *t) {
     memset(h, 0, sizeof *h);
     h->config = t->config;
     h->batches_per_epoch = t->batches_per_epoch;
+    h->images_per_epoch = run_images_per_epoch(t);
     train_config_label(h->label, sizeof h->label, &t->config);
     r->smooth_acc = 0;
     r->smooth_n = 0;
@@ -199,6 +218,29 @@ static double running_train_acc(const Trainer *t) {
     return t->epoch_seen > 0 ? 100.0 * (double)t->epoch_correct / (double)t->epoch_seen : -1.0;
 }
 
+// The mean cross-entropy of t's weights on the held-out subset (the first
+// test_loss_images test images, always the same ones), so the plot can set the
+// loss on unseen images beside the training loss. NaN without a test set.
+static float recorder_test_loss(TrainRecorder *r, const Trainer *t) {
+    int n = r->test ? r->test->n : 0;
+    if (r->test_loss_images < n) n = r->test_loss_images;
+    if (n <= 0) return NAN;
+    sync_eval_net(r, t);
+    float *input = cl_malloc((size_t)EVAL_BATCH * CIFAR_PIXELS * sizeof(float));
+    uint8_t labels[EVAL_BATCH];
+    int32_t idx[EVAL_BATCH];
+    double sum = 0;
+    for (int i = 0; i < n; i += EVAL_BATCH) {
+        int cnt = n - i < EVAL_BATCH ? n - i : EVAL_BATCH;
+        for (int k = 0; k < cnt; k++) idx[k] = i + k;
+        cifar_normalize_batch(input, labels, r->test, idx, cnt);
+        net_forward(&r->eval_net, input, cnt);
+        sum += (double)net_loss(&r->eval_net, labels, cnt, NULL) * cnt;  // net_loss is the batch mean
+    }
+    free(input);
+    return (float)(sum / n);
+}
+
 void train_recorder_log(TrainRecorder *r, const Trainer *t, float mean_loss, double images_per_sec) {
     CL_ASSERT(r->n_runs > 0);
     RunHistory *h = &r->runs[r->n_runs - 1];
@@ -218,6 +260,11 @@ void train_recorder_log(TrainRecorder *r, const Trainer *t, float mean_loss, dou
     p->smooth = (float)(r->smooth_acc / debias);
     p->train_acc = (float)running_train_acc(t);
     p->images_per_sec = images_per_sec;
+    int ipe = h->images_per_epoch;
+    long in_epoch = (long)p->batch * t->config.batch_size;
+    p->images = (long)(p->epoch - 1) * ipe + (in_epoch < ipe ? in_epoch : ipe);
+    p->epoch_x = ipe > 0 ? (double)p->images / ipe : 0;
+    p->test_loss = recorder_test_loss(r, t);
 }
 
 // Evaluates the eval net (already synced) on the test set: per-image
@@ -440,6 +487,8 @@ struct TrainSession {
     Commands cmd;                   // pending one-shot requests
     unsigned long requests;         // counts every request, so the thread never sleeps through one
     TrainConfig config;             // the configuration the UI last set
+    double speed;                   // mini-batches per second (0 = full speed)
+    bool step_once;                 // N: one mini-batch, then pause
 
     // ---- the thread's own state (the UI never touches it)
     Trainer trainer;
@@ -447,6 +496,7 @@ struct TrainSession {
     TrainRecorder rec;
     TrainState state;
     char message[1200];
+    char message_zh[1300];          // the same in Chinese (say)
     bool message_error;             // message reports a failure (save, load)
     int fmap_thread;                // the thread's copy of fmap_image
     double elapsed;                 // training seconds of this run
@@ -456,6 +506,9 @@ struct TrainSession {
     TrainProgress progress;         // images of this run, images/s between log points
     double ips;                     // images/s over the last publish interval
     int evaluated_epochs;           // epochs already evaluated in this run
+    double thread_speed;            // the thread's copy of speed
+    double next_step_at;            // slow motion: train_clock_seconds() of the next mini-batch
+    StepDetail detail;              // the last mini-batch's numbers
 
     // ---- the exchange: three buffers, swapped under xchg
     pthread_mutex_t xchg;
@@ -468,9 +521,27 @@ struct TrainSession {
     uint64_t version;
 };
 
+// Sets the status line in English and Chinese from two formats of the same
+// arguments (the dashboard shows the one of its language).
+static void say(TrainSession *s, const char *en, const char *zh, ...) __attribute__((format(printf, 2, 4)));
+static void say(TrainSession *s, const char *en, const char *zh, ...) {
+    va_list ap, ap2;
+    va_start(ap, zh);
+    va_copy(ap2, ap);
+    vsnprintf(s->message, sizeof s->message, en, ap);
+    vsnprintf(s->message_zh, sizeof s->message_zh, zh, ap2);
+    va_end(ap2);
+    va_end(ap);
+}
+
+int train_session_log_every(int batch_size) {
+    int n = batch_size > 0 ? TS_GUI_LOG_IMAGES / batch_size : 1;
+    return n > 0 ? n : 1;
+}
+
 TrainConfig train_session_default_config(void) {
     TrainConfig c = train_config_default();
-    c.log_every = TS_GUI_LOG_EVERY;
+    c.log_every = train_session_log_every(c.batch_size);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     c.threads = cores > 1 ? (int)cores - 1 : 1;
     return c;
@@ -500,6 +571,7 @@ static void publish(TrainSession *s) {
     const Trainer *t = &s->trainer;
     b->state = s->state;
     snprintf(b->message, sizeof b->message, "%s", s->message);
+    snprintf(b->message_zh, sizeof b->message_zh, "%s", s->message[0] ? s->message_zh : "");
     b->message_error = s->message_error || s->state == TS_ERROR;
     double dt = now - s->last_publish;
     if (s->state == TS_RUNNING && dt > 0.05) s->ips = (double)(s->progress.images - s->images_at_publish) / dt;
@@ -518,6 +590,8 @@ static void publish(TrainSession *s) {
     }
     b->images_trained = s->progress.images;
     if (s->state == TS_FINISHED) b->eta_s = 0;
+    b->speed = s->thread_speed;
+    b->last_step = s->detail;
 
     pthread_mutex_lock(&s->xchg);
     b->version = ++s->version;
@@ -533,8 +607,10 @@ static void publish(TrainSession *s) {
 static void announce_evaluation(TrainSession *s) {
     int n = s->rec.test ? s->rec.test->n : 0;
     if (s->rec.test_limit > 0 && s->rec.test_limit < n) n = s->rec.test_limit;
-    snprintf(s->message, sizeof s->message, "evaluating on %d%s%03d test images...", n / 1000, n >= 1000 ? "," : "", n % 1000);
-    if (n < 1000) snprintf(s->message, sizeof s->message, "evaluating on %d test images...", n);
+    char count[32];
+    if (n >= 1000) snprintf(count, sizeof count, "%d,%03d", n / 1000, n % 1000);
+    else snprintf(count, sizeof count, "%d", n);
+    say(s, "evaluating on %s test images...", "正在用 %s 张测试图片评估……", count);
     publish(s);
 }
 
@@ -548,6 +624,7 @@ static void begin_run(TrainSession *s) {
     s->images_at_publish = 0;
     s->ips = 0;
     s->evaluated_epochs = 0;
+    memset(&s->detail, 0, sizeof s->detail);
 }
 
 // A fresh trainer for config (new initial weights from its seed) and a new curve.
@@ -559,7 +636,7 @@ static void new_run(TrainSession *s, const TrainConfig *config_in) {
     ClError err;
     if (trainer_init(&s->trainer, config, &s->cifar->train, &err) != 0) {
         s->state = TS_ERROR;
-        snprintf(s->message, sizeof s->message, "%s", err.msg);
+        say(s, "%s", "出错：%s", err.msg);
         return;
     }
     begin_run(s);
@@ -585,16 +662,16 @@ static void do_commands(TrainSession *s, Commands *cmd) {
     s->message_error = false;
     if (cmd->set_config) {
         new_run(s, &cmd->config);
-        if (s->state != TS_ERROR) snprintf(s->message, sizeof s->message, "new run: %s", s->rec.runs[s->rec.n_runs - 1].label);
+        if (s->state != TS_ERROR) say(s, "new run: %s", "新的训练：%s", s->rec.runs[s->rec.n_runs - 1].label);
     } else if (cmd->reset) {
         new_run(s, s->trainer_ok ? &s->trainer.config : &cmd->config);
-        if (s->state != TS_ERROR) snprintf(s->message, sizeof s->message, "reset: new weights from seed %llu",
-                                           (unsigned long long)s->trainer.config.seed);
+        if (s->state != TS_ERROR) say(s, "reset: new weights from seed %llu", "重置：用种子 %llu 重新初始化权重",
+                                      (unsigned long long)s->trainer.config.seed);
     }
     if (cmd->load && s->trainer_ok) {
         ClError err;
         if (load_run(s, cmd->load_path, &err) != 0) {
-            snprintf(s->message, sizeof s->message, "%s", err.msg);
+            say(s, "%s", "载入失败：%s", err.msg);
             s->message_error = true;
         } else if (s->trainer_ok) {
             RunHistory *h = &s->rec.runs[s->rec.n_runs - 1];
@@ -602,17 +679,19 @@ static void do_commands(TrainSession *s, Commands *cmd) {
             snprintf(h->label, sizeof h->label, "loaded %.80s", base ? base + 1 : cmd->load_path);
             announce_evaluation(s);
             recorder_evaluate_now(&s->rec, &s->trainer);
-            snprintf(s->message, sizeof s->message, "loaded %s: test accuracy %.2f %%", cmd->load_path,
+            say(s, "loaded %s: test accuracy %.2f %%", "已载入 %s：测试准确率 %.2f %%", cmd->load_path,
                      s->rec.eval.accuracy);
         }
     }
     if (cmd->save && s->trainer_ok) {
         ClError err;
-        if (checkpoint_save(&s->trainer.net, cmd->save_path, &err) != 0) {
-            snprintf(s->message, sizeof s->message, "%s", err.msg);
+        StMeta meta[TRAIN_META_COUNT];
+        train_checkpoint_meta(meta, &s->trainer);
+        if (checkpoint_save_meta(&s->trainer.net, cmd->save_path, meta, TRAIN_META_COUNT, &err) != 0) {
+            say(s, "%s", "保存失败：%s", err.msg);
             s->message_error = true;
         } else
-            snprintf(s->message, sizeof s->message, "saved %s (step %ld)", cmd->save_path, s->trainer.global_step);
+            say(s, "saved %s (step %ld)", "已保存 %s（第 %ld 步）", cmd->save_path, s->trainer.global_step);
     }
 }
 
@@ -625,16 +704,91 @@ static void run_ended(TrainSession *s) {
     pthread_mutex_unlock(&s->ctl);
 }
 
+/* ==== slow motion and single step ========================================== */
+
+const double TS_SPEED_STEPS[TS_SPEEDS] = {0, 100, 30, 10, 3, 1};
+
+// The watched weight for the step panel: conv1.weight[0,0,0,0], or the first
+// parameter of a net without a conv1. Records its values before the step.
+static long detail_before(StepDetail *d, const Trainer *t) {
+    const Layer *conv1 = net_find_layer(&t->net, "conv1");
+    long i = conv1 ? conv1->weight_offset : 0;
+    snprintf(d->param, sizeof d->param, "%s", conv1 ? "conv1.weight[0,0,0,0]" : "params[0]");
+    d->w_before = t->net.params[i];
+    d->v_before = t->opt.state1 ? t->opt.state1[i] : 0;
+    d->first = t->opt.t == 0;
+    return i;
+}
+
+// After a committed step: its loss, position, the weight's gradient (net.grads
+// holds this mini-batch's until the next backward), buffer and new value.
+static void detail_after(StepDetail *d, const Trainer *t, long i, float loss) {
+    d->valid = true;
+    d->step = t->global_step;
+    last_step_position(t, &d->epoch, &d->batch);
+    d->n = t->last_batch_n;
+    d->correct = 0;
+    for (int k = 0; k < t->last_batch_n; k++) d->correct += t->batch_pred[k] == t->batch_labels[k];
+    d->loss = loss;
+    d->grad = t->net.grads[i];
+    d->v_after = t->opt.state1 ? t->opt.state1[i] : d->grad;
+    d->w_after = t->net.params[i];
+    d->optim = t->config.optim;
+}
+
+// Slow motion: true when the next mini-batch is due (always at full speed);
+// then schedules the one after.
+static bool slow_motion_due(TrainSession *s) {
+    if (s->thread_speed <= 0) return true;
+    double now = train_clock_seconds();
+    if (now < s->next_step_at) return false;
+    s->next_step_at = now + 1.0 / s->thread_speed;  // from now: no burst after a pause
+    return true;
+}
+
+// Sleeps on ctl_cond until `when` (train_clock_seconds) or a request. Caller holds ctl.
+static void wait_until_locked(TrainSession *s, double when) {
+    double dt = when - train_clock_seconds();
+    if (dt <= 0) return;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    double secs = (double)ts.tv_sec + ts.tv_nsec * 1e-9 + dt;
+    ts.tv_sec = (time_t)secs;
+    ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
+    pthread_cond_timedwait(&s->ctl_cond, &s->ctl, &ts);
+}
+
+static bool train_one_step(TrainSession *s);
+
+// N while stopped: exactly one mini-batch (with its log line and epoch-end
+// evaluation if they fall on it), then paused again.
+static void run_single_step(TrainSession *s) {
+    s->state = TS_RUNNING;
+    s->message[0] = 0;
+    s->message_error = false;
+    s->last_tick = train_clock_seconds();
+    train_progress_resume(&s->progress);
+    s->last_publish = s->last_tick;
+    s->images_at_publish = s->progress.images;
+    train_one_step(s);
+    if (s->state == TS_RUNNING) {
+        s->elapsed += train_clock_seconds() - s->last_tick;
+        s->state = TS_PAUSED;
+    }
+}
+
 // One mini-batch plus its log line and epoch-end evaluation. Returns false
 // when the run has ended (finished or failed).
 static bool train_one_step(TrainSession *s) {
     Trainer *t = &s->trainer;
     float loss;
     ClError err;
+    long watched = detail_before(&s->detail, t);
     int rc = trainer_step(t, &loss, &err);
+    if (rc > 0) detail_after(&s->detail, t, watched, loss);
     if (rc < 0) {
         s->state = TS_ERROR;
-        snprintf(s->message, sizeof s->message, "%s", err.msg);
+        say(s, "%s", "出错：%s", err.msg);
         run_ended(s);
         return false;
     }
@@ -666,10 +820,11 @@ static bool train_one_step(TrainSession *s) {
     }
     if (t->finished) {
         s->state = TS_FINISHED;
-        snprintf(s->message, sizeof s->message, "Finished Training");
+        say(s, "Finished Training", "训练完成（Finished Training）");
         run_ended(s);
     }
-    if (logged || epoch_done || t->finished || train_clock_seconds() - s->last_publish >= TS_PUBLISH_SECONDS) {
+    if (logged || epoch_done || t->finished || s->thread_speed > 0 ||
+        train_clock_seconds() - s->last_publish >= TS_PUBLISH_SECONDS) {
         double now = train_clock_seconds();
         s->elapsed += now - s->last_tick;
         s->last_tick = now;
@@ -687,7 +842,11 @@ static void *session_thread(void *arg) {
         cmd.config = cmd.set_config ? cmd.config : s->config;
         unsigned long seen = s->requests;
         bool run = s->want_run;
-        bool changed = s->fmap_changed || s->picture_changed;
+        bool step_once = s->step_once;
+        s->step_once = false;
+        bool speed_changed = s->thread_speed != s->speed;
+        s->thread_speed = s->speed;
+        bool changed = s->fmap_changed || s->picture_changed || speed_changed;
         s->fmap_changed = false;
         s->fmap_thread = s->fmap_image;
         if (s->picture_changed) train_recorder_set_picture(&s->rec, s->picture);
@@ -708,7 +867,7 @@ static void *session_thread(void *arg) {
             s->images_at_publish = s->progress.images;
             changed = true;
         } else if (run && (s->state == TS_FINISHED || s->state == TS_ERROR)) {
-            if (s->state == TS_FINISHED) snprintf(s->message, sizeof s->message, "finished: press R for a new run");
+            if (s->state == TS_FINISHED) say(s, "finished: press R for a new run", "已完成：按 R 开始新的训练");
             run_ended(s);  // the request is answered
             changed = true;
         } else if (!run && s->state == TS_RUNNING) {
@@ -717,8 +876,12 @@ static void *session_thread(void *arg) {
             changed = true;
         }
 
+        if (step_once && !run && (s->state == TS_IDLE || s->state == TS_PAUSED)) {
+            run_single_step(s);
+            changed = true;
+        }
         bool ran = false;
-        if (s->state == TS_RUNNING) {
+        if (s->state == TS_RUNNING && slow_motion_due(s)) {
             ran = true;
             train_one_step(s);  // publishes when due
             if (s->state != TS_RUNNING) changed = true;
@@ -728,6 +891,8 @@ static void *session_thread(void *arg) {
         pthread_mutex_lock(&s->ctl);
         if (s->state != TS_RUNNING && !s->quit && s->requests == seen)
             pthread_cond_wait(&s->ctl_cond, &s->ctl);
+        else if (s->state == TS_RUNNING && s->thread_speed > 0 && !s->quit && s->requests == seen)
+            wait_until_locked(s, s->next_step_at);  // slow motion: a request still wakes it
     }
     pthread_mutex_unlock(&s->ctl);
     return NULL;
@@ -777,15 +942,21 @@ static void request_and_unlock(TrainSession *s) {
     pthread_mutex_unlock(&s->ctl);
 }
 
+// Stops the training thread (after its current mini-batch) and joins it; from
+// then on the trainer is the caller's. A second call does nothing.
+static void stop_thread(TrainSession *s) {
+    if (!s->thread_started) return;
+    __atomic_store_n(&s->cancel, 1, __ATOMIC_RELAXED);
+    pthread_mutex_lock(&s->ctl);
+    s->quit = true;
+    request_and_unlock(s);
+    pthread_join(s->thread, NULL);  // the thread checks quit after every mini-batch
+    s->thread_started = false;
+}
+
 void train_session_destroy(TrainSession *s) {
     if (!s) return;
-    if (s->thread_started) {
-        __atomic_store_n(&s->cancel, 1, __ATOMIC_RELAXED);
-        pthread_mutex_lock(&s->ctl);
-        s->quit = true;
-        request_and_unlock(s);
-        pthread_join(s->thread, NULL);  // the thread checks quit after every mini-batch
-    }
+    stop_thread(s);
     if (s->trainer_ok) trainer_free(&s->trainer);
     train_recorder_free(&s->rec);
     for (int i = 0; i < 3; i++) train_snapshot_free(&s->bufs[i]);
@@ -854,6 +1025,18 @@ void train_session_set_picture(TrainSession *s, const Picture *p) {
     request_and_unlock(s);
 }
 
+void train_session_set_speed(TrainSession *s, double steps_per_second) {
+    pthread_mutex_lock(&s->ctl);
+    s->speed = steps_per_second > 0 ? steps_per_second : 0;
+    request_and_unlock(s);
+}
+
+void train_session_step_once(TrainSession *s) {
+    pthread_mutex_lock(&s->ctl);
+    if (!s->want_run) s->step_once = true;
+    request_and_unlock(s);
+}
+
 int train_session_set_config(TrainSession *s, const TrainConfig *config, ClError *err) {
     if (train_config_validate(config, err) != 0) return -1;
     if (config->epochs > TS_MAX_EPOCHS)
@@ -916,4 +1099,17 @@ const TrainSnapshot *train_session_wait(TrainSession *s, uint64_t after_version,
     take_fresh_locked(s);
     pthread_mutex_unlock(&s->xchg);
     return s->front;
+}
+
+/* ==== quitting: the autosave ================================================ */
+
+int train_session_stop_and_save(TrainSession *s, const char *path, long *steps_out, ClError *err) {
+    stop_thread(s);
+    if (steps_out) *steps_out = 0;
+    if (!s->trainer_ok || s->trainer.global_step == 0) return 0;  // no run: nothing to lose
+    StMeta meta[TRAIN_META_COUNT];
+    train_checkpoint_meta(meta, &s->trainer);
+    if (checkpoint_save_meta(&s->trainer.net, path, meta, TRAIN_META_COUNT, err) != 0) return -1;
+    if (steps_out) *steps_out = s->trainer.global_step;
+    return 1;
 }

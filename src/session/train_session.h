@@ -26,7 +26,9 @@
 #define TS_MAX_EPOCHS 200      // per-epoch accuracies kept per run
 #define TS_PRED_IMAGES 8       // the predictions grid: the first 8 test images
 #define TS_TOPK 3
-#define TS_GUI_LOG_EVERY 200   // the GUI logs every 200 mini-batches so the curve moves
+#define TS_GUI_LOG_IMAGES 2000 // the GUI logs every 2,000 images (500 mini-batches of 4): 25 points an
+                               // epoch at any batch size, and the test loss measured at each log point
+                               // costs little (at every 800 images it cost ~40 % of training at batch 4)
 #define TS_PUBLISH_SECONDS 0.25 // at most ~4 snapshots a second between log points
 
 // One logged step: the same numbers the tutorial prints as "[epoch, i] loss: x".
@@ -38,7 +40,12 @@ typedef struct {
     float smooth;       // debiased exponential moving average of `loss` (weight TS_SMOOTH)
     float train_acc;    // running-epoch training accuracy at this point, percent
     double images_per_sec; // throughput at this log point (= CSV)
+    long images;        // images trained in the run at this point (x axis in images)
+    double epoch_x;     // the same in epochs: images / images per epoch (x axis in epochs)
+    float test_loss;    // mean cross-entropy on the held-out test images at this point; NaN = none
 } LossPoint;
+
+#define TS_TEST_LOSS_IMAGES 1000 // the held-out subset: test images 0..999, the same at every log point
 
 #define TS_SMOOTH 0.6f
 
@@ -46,6 +53,7 @@ typedef struct {
     char label[96];          // "lr 0.001, mom 0.9, SGD, batch 4" (+ ", relu-logits", ", break")
     TrainConfig config;
     int batches_per_epoch;
+    int images_per_epoch;    // images one epoch trains (the training set, or a batch with the break)
     LossPoint *points;       // (n_points) owned
     int n_points, cap_points;
     int n_epochs_done;       // epochs with an evaluation
@@ -87,10 +95,31 @@ typedef struct {
     float w[TS_MAX_FILTERS * 3 * TS_MAX_FILTER_SIZE * TS_MAX_FILTER_SIZE]; // (n, 3, kh, kw)
 } FilterBank;
 
+// The numbers of one mini-batch for lesson 9's five lines (zero_grad, forward,
+// loss, backward, step), on one watched weight, conv1.weight[0,0,0,0]:
+// SGD: v = momentum * v_before + grad (v = grad on the first step), w_after = w_before - lr * v.
+typedef struct {
+    bool valid;              // a step has run in this run
+    long step;               // its number in the run (1-based = global_step after it)
+    int epoch, batch;        // the tutorial's printed position
+    int n;                   // images in the mini-batch
+    int correct;             // of them predicted right
+    float loss;              // its mean cross-entropy
+    char param[40];          // "conv1.weight[0,0,0,0]"
+    float w_before, grad, v_before, v_after, w_after; // the watched weight, its gradient, the momentum buffer
+    bool first;              // the optimizer's first step (SGD: v = grad; Adam: fresh moments)
+    OptimizerConfig optim;   // lr, momentum, kind
+} StepDetail;
+
+#define TS_SPEEDS 6
+// Speeds for narration: mini-batches per second, 0 = full speed (the first).
+extern const double TS_SPEED_STEPS[TS_SPEEDS];
+
 typedef struct {
     uint64_t version;        // increases with every published snapshot
     TrainState state;
     char message[1200];       // last status or error line ("" = none)
+    char message_zh[1300];    // the same in Chinese ("" = only the English one)
     bool message_error;       // the message reports a failure (save, load, a failed step)
     TrainConfig config;      // the current run's
 
@@ -130,6 +159,9 @@ typedef struct {
     uint8_t fmap_pixels[CIFAR_PIXELS]; // (3, 32, 32) raw picture
     FeatureMap fmaps[TS_FMAPS];        // of the student's picture instead when has_picture
 
+    double speed;            // mini-batches per second asked for (0 = full speed)
+    StepDetail last_step;    // the numbers of the last mini-batch (the step panel)
+
     // the student's picture (train_session_set_picture), judged by the current weights:
     // the feature maps above are its maps (fmap_image = -1), and these explain the top class
     bool has_picture;
@@ -142,6 +174,9 @@ typedef struct {
 void train_snapshot_free(TrainSnapshot *s);
 // Deep copy (dst's arrays are reused/grown). dst must be zeroed or a snapshot.
 void train_snapshot_copy(TrainSnapshot *dst, const TrainSnapshot *src);
+// True if a and b train the same run: applying b to a run of a continues it
+// (threads, logging and shuffling do not count); otherwise a new run starts.
+bool train_config_same_run(const TrainConfig *a, const TrainConfig *b);
 // "lr 0.001, mom 0.9, SGD, batch 4, relu-logits" for a legend.
 // The network's name of a config: its net file without folder and ".net" ("cnnnet" by default).
 void train_config_model(char *out, size_t cap, const TrainConfig *c);
@@ -152,6 +187,7 @@ void train_config_label(char *out, int out_size, const TrainConfig *c);
 typedef struct {
     const CifarSet *test;    // not owned; evaluation, predictions and feature maps
     int test_limit;          // images evaluated after each epoch (<= 0: all)
+    int test_loss_images;    // the held-out subset measured at each log point (0: none)
     Net eval_net;            // owned: a copy of the trainer's weights, larger batches
     int n_runs;
     RunHistory runs[TS_MAX_RUNS];
@@ -174,7 +210,8 @@ void train_recorder_free(TrainRecorder *r);
 // Starts a new curve for t's configuration (drops the oldest beyond TS_MAX_RUNS;
 // replaces the current run if it has no point yet).
 void train_recorder_begin_run(TrainRecorder *r, const Trainer *t);
-// Records one log line (the value trainer_take_log returned) after t's last step.
+// Records one log line (the value trainer_take_log returned) after t's last step,
+// with the test loss of t's weights on the first test_loss_images test images.
 void train_recorder_log(TrainRecorder *r, const Trainer *t, float mean_loss, double images_per_sec);
 // Evaluates t's weights on the test set after epoch `epoch` (1-based) and
 // records test and training accuracy. Returns the evaluation (owned by r),
@@ -194,7 +231,10 @@ void train_snapshot_fill_progress(TrainSnapshot *out, const Trainer *t, double e
 
 typedef struct TrainSession TrainSession;
 
-// The GUI's defaults: the tutorial's recipe, log every TS_GUI_LOG_EVERY,
+// The mini-batches between two of the GUI's log points at this batch size:
+// TS_GUI_LOG_IMAGES images, at least 1.
+int train_session_log_every(int batch_size);
+// The GUI's defaults: the tutorial's recipe, log every TS_GUI_LOG_IMAGES images,
 // threads = cores - 1 (at least 1) so the UI keeps a core.
 TrainConfig train_session_default_config(void);
 
@@ -204,6 +244,11 @@ TrainConfig train_session_default_config(void);
 TrainSession *train_session_create(const TrainConfig *config, const Cifar *cifar, ClError *err);
 // Stops training, joins the thread and frees everything. NULL is a no-op.
 void train_session_destroy(TrainSession *s);
+// Quitting: stops the thread (after its current mini-batch) and, if the
+// current run took a step, saves it to path atomically with the run metadata
+// of --batch train --save. Returns 1 saved (*steps_out = its steps), 0 nothing
+// to save, -1 failed (err says why). Only destroy may follow.
+int train_session_stop_and_save(TrainSession *s, const char *path, long *steps_out, ClError *err);
 
 // These queue a request and return at once; the thread carries it out between
 // two mini-batches and the result shows in a later snapshot (state, message).
@@ -215,6 +260,12 @@ void train_session_save(TrainSession *s, const char *path);  // S: checkpoint_sa
 void train_session_load(TrainSession *s, const char *path);  // O: checkpoint_load, then evaluate
 void train_session_choose_image(TrainSession *s, int test_index); // feature maps of this image
 void train_session_set_picture(TrainSession *s, const Picture *p); // copied; NULL: none (the test image)
+
+// Slow motion: at most steps_per_second mini-batches a second (0 = full speed).
+void train_session_set_speed(TrainSession *s, double steps_per_second);
+// Single step: runs exactly one mini-batch and pauses (only while not
+// running; ignored while training or when the run is finished).
+void train_session_step_once(TrainSession *s);
 
 // Changes the configuration; only while not running. Starts a new run with
 // the new settings (the previous curve stays in the legend). Returns -1 with

@@ -15,6 +15,22 @@
 
 const char *dash_tr(Lang lang, const char *en, const char *zh) { return lang == LANG_ZH ? zh : en; }
 
+// The snapshot's message in lang (the session writes both; errors from the
+// engine stay English after a Chinese lead-in).
+const char *dash_message(const TrainSnapshot *s, Lang lang) {
+    return lang == LANG_ZH && s->message_zh[0] ? s->message_zh : s->message;
+}
+
+// CIFAR-10's own names (batches.meta.txt), as the lessons write them; the
+// dumps keep the tutorial's short names, which the batch printout uses.
+const char *dash_class_name(Lang lang, int k) {
+    static const char *const EN[CIFAR_CLASSES] = {"airplane", "automobile", "bird", "cat", "deer",
+                                                  "dog", "frog", "horse", "ship", "truck"};
+    static const char *const ZH[CIFAR_CLASSES] = {"飞机", "汽车", "鸟", "猫", "鹿", "狗", "青蛙", "马", "船", "卡车"};
+    if (k < 0 || k >= CIFAR_CLASSES) return "?";
+    return lang == LANG_ZH ? ZH[k] : EN[k];
+}
+
 // Near-black or white, whichever reads better on fill.
 Rgba dash_text_on(Rgba fill) {
     return rgba_luma(fill) > 0.5f ? (Rgba){17, 17, 17, 255} : (Rgba){255, 255, 255, 255};
@@ -44,7 +60,7 @@ void dashboard_layout(DashboardLayout *L, float w, float h, const DashboardView 
     float loss_h = floorf(body_h * 0.56f);
     L->loss = (Rect){MARGIN, y0, left_w, loss_h};
     float by = y0 + loss_h + GAP, bh = y1 - by;
-    float conf_w = fminf(fmaxf(bh + 20, 280), left_w * 0.45f);
+    float conf_w = fminf(fmaxf(bh + 100, 340), left_w * 0.5f);  // full row names, a colour bar
     L->confusion = (Rect){MARGIN, by, conf_w, bh};
     L->features = (Rect){MARGIN + conf_w + GAP, by, left_w - conf_w - GAP, bh};
     float acc_h = floorf(body_h * 0.22f), cls_h = floorf(body_h * 0.41f);
@@ -53,24 +69,33 @@ void dashboard_layout(DashboardLayout *L, float w, float h, const DashboardView 
     float py = L->classes.y + cls_h + GAP;
     L->predictions = (Rect){right_x, py, right_w, y1 - py};
 
-    // the 10x10 grid: room for row labels on the left and column labels on top
-    Rect cin = {L->confusion.x + 8, L->confusion.y + 34, L->confusion.w - 16, L->confusion.h - 34 - 22};
-    float label_w = 58, label_h = 30;  // column labels in two staggered lines
-    float cell = floorf(fminf((cin.w - label_w) / 10, (cin.h - label_h) / 10));
-    L->confusion_cells = (Rect){cin.x + label_w, cin.y + label_h, cell * 10, cell * 10};
+    dash_layout_confusion(L, false);
 
-    // predictions: 4 columns x 2 rows, each a picture with three text lines under it
+    // predictions: 2 columns x 4 rows, each a picture with three text lines beside it
+    // (full class names and the runner-ups fit on one line each)
     Rect pin = {L->predictions.x + 8, L->predictions.y + 34, L->predictions.w - 16, L->predictions.h - 40};
-    float cw = pin.w / 4, ch = pin.h / 2;
-    float img = floorf(fminf(cw - 8, ch - 56));
+    float cw = pin.w / 2, ch = pin.h / 4;
+    float img = floorf(fminf(cw * 0.3f, fmaxf(ch - 4, 8)));
     for (int i = 0; i < TS_PRED_IMAGES; i++)
-        L->pred_cells[i] = (Rect){pin.x + (i % 4) * cw, pin.y + (i / 4) * ch, img, img};
+        L->pred_cells[i] = (Rect){pin.x + (i % 2) * cw, pin.y + (i / 2) * ch, img, img};
+    L->pred_text_w = cw - img - 14;
     // a confusion cell's images: thumbnails of 40 px
     L->cell_images = (Rect){pin.x, pin.y + 22, pin.w, pin.h - 22};
     L->cell_cols = (int)((L->cell_images.w + 4) / 44);
     L->cell_rows = (int)((L->cell_images.h + 4) / 44);
     if (L->cell_cols < 1) L->cell_cols = 1;
     if (L->cell_rows < 1) L->cell_rows = 1;
+    if (v->zoom_confusion && !v->zoom_loss) {  // the confusion matrix alone, large, with counts
+        Rect none = {0, 0, 0, 0};
+        // the grid is as tall as the body; the per-class bars take the width left over
+        float zw = fminf(w - 2 * MARGIN, (body_h - 110) + 270);
+        L->confusion = (Rect){MARGIN, y0, zw, body_h};
+        L->classes = zw + GAP + 200 < w - 2 * MARGIN ? (Rect){MARGIN + zw + GAP, y0, w - 2 * MARGIN - zw - GAP, body_h} : none;
+        L->loss = L->accuracy = L->features = L->predictions = none;
+        L->cell_images = none;
+        for (int i = 0; i < TS_PRED_IMAGES; i++) L->pred_cells[i] = none;
+        dash_layout_confusion(L, true);
+    }
     if (v->zoom_loss) {  // the hero alone
         Rect none = {0, 0, 0, 0};
         L->loss = (Rect){MARGIN, y0, w - 2 * MARGIN, body_h};
@@ -128,21 +153,47 @@ static void draw_progress(Canvas *c, Rect r, const TrainSnapshot *s, const Dashb
     st.bold = true;
     st.vcenter = true;
     x += 24;
-    x += draw_text(c, x, cy, STATE[s->state], st) + 18;
+    float state_w = 0;  // the widest state word: the numbers after it stay put when the state changes
+    for (int i = 0; i < 5; i++) {
+        float w, h;
+        text_measure(c, STATE[i], 21, true, &w, &h);
+        state_w = fmaxf(state_w, w);
+    }
+    draw_text(c, x, cy, STATE[s->state], st);
+    x += state_w + 18;
 
-    char steps[32], total[32], ips[32], el[32], eta[32], line[256];
+    char steps[32], total[32], ips[32], el[32], eta[32];
     dash_fmt_int(steps, sizeof steps, s->step);
     dash_fmt_int(total, sizeof total, s->total_steps);
     dash_fmt_int(ips, sizeof ips, (long)llround(s->images_per_sec));
     fmt_duration(el, sizeof el, s->elapsed_s);
     fmt_duration(eta, sizeof eta, s->eta_s);
     int epochs = s->config.epochs;
-    snprintf(line, sizeof line, dash_tr(lang, "epoch %d/%d   ·   step %s / %s   ·   %s img/s   ·   elapsed %s   ·   ETA %s",
-                                        "第 %d/%d 轮   ·   第 %s / %s 步   ·   %s 张/秒   ·   已用 %s   ·   剩余 %s"),
-             s->epoch, epochs, steps, total, ips, el, eta);
+    // Each field sits in a slot as wide as its widest value ("step 25,000 / 25,000",
+    // "00,000 img/s", "0:00:00"), so nothing moves as the numbers change.
+    char f[5][96], widest[5][96];
+    snprintf(f[0], sizeof f[0], dash_tr(lang, "epoch %d/%d", "第 %d/%d 轮"), s->epoch, epochs);
+    snprintf(widest[0], sizeof widest[0], dash_tr(lang, "epoch %d/%d", "第 %d/%d 轮"), epochs, epochs);
+    snprintf(f[1], sizeof f[1], dash_tr(lang, "step %s / %s", "第 %s / %s 步"), steps, total);
+    snprintf(widest[1], sizeof widest[1], dash_tr(lang, "step %s / %s", "第 %s / %s 步"), total, total);
+    snprintf(f[2], sizeof f[2], dash_tr(lang, "%s img/s", "%s 张/秒"), ips);
+    snprintf(widest[2], sizeof widest[2], dash_tr(lang, "%s img/s", "%s 张/秒"), "00,000");
+    snprintf(f[3], sizeof f[3], dash_tr(lang, "elapsed %s", "已用 %s"), el);
+    snprintf(widest[3], sizeof widest[3], dash_tr(lang, "elapsed %s", "已用 %s"), s->elapsed_s >= 3600 ? "0:00:00" : "00:00");
+    snprintf(f[4], sizeof f[4], dash_tr(lang, "ETA %s", "剩余 %s"), eta);
+    snprintf(widest[4], sizeof widest[4], dash_tr(lang, "ETA %s", "剩余 %s"), s->eta_s >= 3600 ? "0:00:00" : "00:00");
+    for (int i = 0; i < 5; i++)  // the widest value written with 0s: DejaVu's digits all have the width of 0
+        for (char *p = widest[i]; *p; p++)
+            if (*p >= '1' && *p <= '9') *p = '0';
     TextStyle ls = text_style(c, 20, th->text);
     ls.vcenter = true;
-    draw_text(c, x, cy, line, ls);
+    for (int i = 0; i < 5; i++) {
+        float w, h;
+        text_measure(c, widest[i], 20, false, &w, &h);
+        draw_text(c, x, cy, f[i], ls);
+        x += w + (i < 4 ? 14 : 0);
+        if (i < 4) x += draw_text(c, x, cy, "·", ls) + 14;
+    }
     if (dump) fprintf(dump, "progress epoch=%d/%d step=%ld total=%ld state=%s\n", s->epoch, epochs, s->step,
                       s->total_steps, STATE_EN[s->state]);
 
@@ -215,7 +266,7 @@ static void draw_classes(Canvas *c, Rect panel, const TrainSnapshot *s, FILE *du
                  s->eval_epoch);
     else snprintf(sub, sizeof sub, "%s", dash_tr(lang, "shown after the first epoch", "第一轮结束后显示"));
     Rect in = dash_panel(c, panel, dash_tr(lang, "Accuracy per class", "各类别准确率"), sub);
-    float name_w = 66, row_h = in.h / 10;
+    float name_w = 104, row_h = in.h / 10;  // room for "automobile"
     Rect track_all = {in.x + name_w, in.y, in.w - name_w - 4, in.h};
     float fs = fminf(19, row_h * 0.72f);
     for (int k = 0; k < CIFAR_CLASSES; k++)
@@ -228,7 +279,7 @@ static void draw_classes(Canvas *c, Rect panel, const TrainSnapshot *s, FILE *du
         TextStyle ns = text_style(c, fs, th->text);
         ns.align = ALIGN_RIGHT;
         ns.vcenter = true;
-        draw_text(c, in.x + name_w - 8, cy, CIFAR_TUTORIAL_CLASSES[k], ns);
+        draw_text(c, in.x + name_w - 8, cy, dash_class_name(lang, k), ns);
         Rect track = {track_all.x, y + 2, track_all.w, row_h - 4};
         if (!s->has_eval) continue;
         double acc = s->eval.class_accuracy[k];
@@ -252,56 +303,6 @@ static void draw_classes(Canvas *c, Rect panel, const TrainSnapshot *s, FILE *du
     }
 }
 
-/* ==== confusion matrix ===================================================== */
-
-static void draw_confusion(Canvas *c, const DashboardLayout *L, const TrainSnapshot *s, const DashboardView *v,
-                           FILE *dump) {
-    Lang lang = v->lang;
-    const Theme *th = canvas_theme(c);
-    dash_panel(c, L->confusion, dash_tr(lang, "Confusion matrix", "混淆矩阵"), NULL);
-    Rect g = L->confusion_cells;
-    float cell = g.w / 10;
-    TextStyle rl = text_style(c, 15, th->text);
-    rl.align = ALIGN_RIGHT;
-    rl.vcenter = true;
-    TextStyle cl = text_style(c, 13, th->text_muted);
-    cl.align = ALIGN_CENTER;
-    for (int k = 0; k < CIFAR_CLASSES; k++) {
-        draw_text(c, g.x - 6, g.y + cell * (k + 0.5f), CIFAR_TUTORIAL_CLASSES[k], rl);
-        char ab[8];
-        snprintf(ab, sizeof ab, "%.3s", CIFAR_TUTORIAL_CLASSES[k]);
-        draw_text(c, g.x + cell * (k + 0.5f), g.y - (k % 2 ? 15 : 28), ab, cl);
-    }
-    for (int t = 0; t < CIFAR_CLASSES; t++) {
-        int row = 0;
-        if (s->has_eval)
-            for (int p = 0; p < CIFAR_CLASSES; p++) row += s->eval.confusion[t][p];
-        for (int p = 0; p < CIFAR_CLASSES; p++) {
-            Rect r = {g.x + p * cell, g.y + t * cell, cell - 1, cell - 1};
-            if (!s->has_eval) {
-                dash_fill(c, r, th->empty_cell);
-                continue;
-            }
-            float f = row > 0 ? (float)s->eval.confusion[t][p] / row : 0;
-            dash_fill(c, r, theme_viridis(f));
-            if (t == p) dash_outline(c, r, 2, th->cell_text_inv);  // the diagonal: correct answers
-        }
-        if (dump && s->has_eval) {
-            fprintf(dump, "confusion %d:", t);
-            for (int p = 0; p < CIFAR_CLASSES; p++) fprintf(dump, " %d", s->eval.confusion[t][p]);
-            fputc('\n', dump);
-        }
-    }
-    if (v->cell_truth >= 0 && v->cell_pred >= 0) {
-        Rect r = {g.x + v->cell_pred * cell - 2, g.y + v->cell_truth * cell - 2, cell + 3, cell + 3};
-        dash_outline(c, r, 3, th->accent);
-    }
-    TextStyle cap = text_style(c, 13, th->text_muted);
-    draw_text(c, L->confusion.x + 10, L->confusion.y + L->confusion.h - 20,
-              v->interactive ? dash_tr(lang, "rows: true · columns: predicted · click a cell", "行：真实 · 列：预测 · 可点击格子")
-                             : dash_tr(lang, "rows: true class · columns: predicted", "行：真实类别 · 列：预测类别"), cap);
-}
-
 /* ==== predictions / a confusion cell's images ============================= */
 
 int dashboard_cell_images(const TrainSnapshot *s, const Cifar *cifar, int truth, int pred, int *idx, int max) {
@@ -323,17 +324,17 @@ static void draw_picture_prediction(Canvas *c, const DashboardLayout *L, const T
     dash_planar_rgb(s->fmap_pixels, rgb);
     draw_image_rgb(c, ir, rgb, 32, 32);
     dash_outline(c, ir, 2.5f, th->input);
-    float tx = ir.x, ty = ir.y + ir.h + 2;
-    canvas_push_clip(c, (Rect){tx, ir.y, (L->predictions.w - 16) / 4 - 4, L->predictions.y + L->predictions.h - ir.y});
+    float tx = ir.x + ir.w + 8, ty = ir.y - 2;
+    canvas_push_clip(c, (Rect){tx, ir.y - 2, L->pred_text_w, ir.h + 8});
     char buf[96];
-    snprintf(buf, sizeof buf, "%s %.0f%%", CIFAR_TUTORIAL_CLASSES[p->top[0]], 100.0 * p->prob[0]);
-    TextStyle ps = text_style(c, 16, th->input);
+    snprintf(buf, sizeof buf, "%s %.0f%%", dash_class_name(lang, p->top[0]), 100.0 * p->prob[0]);
+    TextStyle ps = text_style(c, 15, th->input);
     ps.bold = true;
     draw_text(c, tx, ty, buf, ps);
-    draw_text(c, tx, ty + 19, dash_tr(lang, "your picture", "你的图片"), text_style(c, 15, th->text));
-    snprintf(buf, sizeof buf, "%s %.0f · %s %.0f", CIFAR_TUTORIAL_CLASSES[p->top[1]], 100.0 * p->prob[1],
-             CIFAR_TUTORIAL_CLASSES[p->top[2]], 100.0 * p->prob[2]);
-    draw_text(c, tx, ty + 37, buf, text_style(c, 13, th->text_muted));
+    draw_text(c, tx, ty + 16, dash_tr(lang, "your picture", "你的图片"), text_style(c, 14, th->text));
+    snprintf(buf, sizeof buf, "%s %.0f · %s %.0f", dash_class_name(lang, p->top[1]), 100.0 * p->prob[1],
+             dash_class_name(lang, p->top[2]), 100.0 * p->prob[2]);
+    draw_text(c, tx, ty + 31, buf, text_style(c, 14, th->text_muted));
     canvas_pop_clip(c);
     if (dump)
         fprintf(dump, "pred picture top=%s:%.3f,%s:%.3f,%s:%.3f\n", CIFAR_TUTORIAL_CLASSES[p->top[0]], (double)p->prob[0],
@@ -358,22 +359,22 @@ static void draw_predictions(Canvas *c, const DashboardLayout *L, const TrainSna
         bool ok = p->top[0] == p->truth;
         Rgba col = ok ? th->output : th->error;
         dash_outline(c, ir, 2.5f, col);
-        float tx = ir.x, ty = ir.y + ir.h + 2;
-        Rect cellr = {tx, ir.y, (L->predictions.w - 16) / 4 - 4, L->predictions.y + L->predictions.h - ir.y};
+        float tx = ir.x + ir.w + 8, ty = ir.y - 2;
+        Rect cellr = {tx, ir.y - 2, L->pred_text_w, ir.h + 8};
         canvas_push_clip(c, cellr);
         char buf[96];
         // The tutorial's GroundTruth / Predicted lines, with a mark that is not colour alone.
-        snprintf(buf, sizeof buf, "%s %s %.0f%%", ok ? "✓" : "✗", CIFAR_TUTORIAL_CLASSES[p->top[0]], 100.0 * p->prob[0]);
-        TextStyle ps = text_style(c, 16, col);
+        snprintf(buf, sizeof buf, "%s %s %.0f%%", ok ? "✓" : "✗", dash_class_name(lang, p->top[0]), 100.0 * p->prob[0]);
+        TextStyle ps = text_style(c, 15, col);
         ps.bold = true;
         draw_text(c, tx, ty, buf, ps);
-        snprintf(buf, sizeof buf, dash_tr(lang, "truth: %s", "真实：%s"), CIFAR_TUTORIAL_CLASSES[p->truth]);
-        TextStyle ts = text_style(c, 15, th->text);
-        draw_text(c, tx, ty + 19, buf, ts);
-        snprintf(buf, sizeof buf, "%s %.0f · %s %.0f", CIFAR_TUTORIAL_CLASSES[p->top[1]], 100.0 * p->prob[1],
-                 CIFAR_TUTORIAL_CLASSES[p->top[2]], 100.0 * p->prob[2]);
-        TextStyle ms = text_style(c, 13, th->text_muted);
-        draw_text(c, tx, ty + 37, buf, ms);
+        snprintf(buf, sizeof buf, dash_tr(lang, "truth: %s", "真实：%s"), dash_class_name(lang, p->truth));
+        TextStyle ts = text_style(c, 14, th->text);
+        draw_text(c, tx, ty + 16, buf, ts);
+        snprintf(buf, sizeof buf, "%s %.0f · %s %.0f", dash_class_name(lang, p->top[1]), 100.0 * p->prob[1],
+                 dash_class_name(lang, p->top[2]), 100.0 * p->prob[2]);
+        TextStyle ms = text_style(c, 14, th->text_muted);
+        draw_text(c, tx, ty + 31, buf, ms);
         canvas_pop_clip(c);
         if (s->fmap_image == p->index) dash_outline(c, (Rect){ir.x - 3, ir.y - 3, ir.w + 6, ir.h + 6}, 1.5f, th->input);
         if (dump)
@@ -388,8 +389,8 @@ static void draw_cell_images(Canvas *c, const DashboardLayout *L, const TrainSna
     Lang lang = v->lang;
     const Theme *th = canvas_theme(c);
     char title[96];
-    snprintf(title, sizeof title, dash_tr(lang, "true %s, predicted %s", "真实 %s，预测 %s"), CIFAR_TUTORIAL_CLASSES[v->cell_truth],
-             CIFAR_TUTORIAL_CLASSES[v->cell_pred]);
+    snprintf(title, sizeof title, dash_tr(lang, "true %s, predicted %s", "真实 %s，预测 %s"), dash_class_name(lang, v->cell_truth),
+             dash_class_name(lang, v->cell_pred));
     Rect in = dash_panel(c, L->predictions, title, NULL);
     int max = L->cell_cols * L->cell_rows;
     if (max <= 0) return; // a window shrunk to a few pixels has no room for images
@@ -421,11 +422,12 @@ static void draw_hints(Canvas *c, Rect r, const TrainSnapshot *s, const Dashboar
     dash_fill(c, r, th->panel);
     dash_outline(c, r, 1, th->panel_border);
     TextStyle ks = text_style(c, 17, th->text);
-    const char *keys = s->state == TS_RUNNING
-                           ? dash_tr(lang, "T pause   R reset   S save   O open   G log   Z zoom   Backspace lessons   Q quit",
-                                     "T 暂停   R 重置   S 保存   O 打开   G 对数   Z 放大   Backspace 课程   Q 退出")
-                           : dash_tr(lang, "T train   R reset   S save   O open   G log   Z zoom   Backspace lessons   Q quit",
-                                     "T 训练   R 重置   S 保存   O 打开   G 对数   Z 放大   Backspace 课程   Q 退出");
+    const char *open = v->autosave_offer ? dash_tr(lang, "O open autosave", "O 打开自动保存") : dash_tr(lang, "O open", "O 打开");
+    char keys[400];
+    snprintf(keys, sizeof keys,
+             dash_tr(lang, "T %s   N one step   −/+ speed   R reset   S save   %s   F1 all keys   Esc quit",
+                     "T %s   N 单步   −/+ 速度   R 重置   S 保存   %s   F1 全部按键   Esc 退出"),
+             s->state == TS_RUNNING ? dash_tr(lang, "pause", "暂停") : dash_tr(lang, "train", "训练"), open);
     draw_text(c, r.x + 10, r.y + 5, keys, ks);
     if (v->net_edit[0]) {
         TextStyle es = text_style(c, 16, v->settings_locked ? th->text_muted : th->kernel);
@@ -478,24 +480,56 @@ static void draw_status(Canvas *c, Rect bar, const char *msg) {
 
 /* ==== the whole dashboard ================================================== */
 
+// While stopped, whether T continues the run or starts a new one: the staged
+// settings (v->settings) against the run's. Returns 2 (a new run), 1 (paused:
+// it continues) or 0 (running, no run: nothing to say).
+static int settings_notice(char *out, int n, const TrainSnapshot *s, const DashboardView *v) {
+    if (s->state == TS_RUNNING || s->n_runs <= 0) return 0;
+    Lang lang = v->lang;
+    if (!train_config_same_run(&v->settings, &s->config))
+        snprintf(out, (size_t)n, dash_tr(lang, "settings changed: T starts run %d (run %d stays in the legend)",
+                                         "设置已改：T 开始第 %d 次训练（第 %d 次留在图例中）"), s->n_runs + 1, s->n_runs);
+    else if (s->state == TS_PAUSED)
+        snprintf(out, (size_t)n, dash_tr(lang, "paused: T continues run %d", "已暂停：T 继续第 %d 次训练"), s->n_runs);
+    else return 0;
+    return train_config_same_run(&v->settings, &s->config) ? 1 : 2;
+}
+
 void dashboard_draw(Canvas *c, const TrainSnapshot *s, const DashboardView *v, const Cifar *cifar, FILE *dump) {
     Lang lang = v->lang;
+    char buf_notice[256];
     DashboardLayout L;
     dashboard_layout(&L, canvas_width(c), canvas_height(c), v);
     draw_progress(c, L.top, s, v, dump);
-    dash_draw_loss(c, L.loss, s, v, dump);
-    if (!v->zoom_loss) {
+    if (v->zoom_confusion && !v->zoom_loss) {
+        dash_draw_confusion(c, &L, s, v, dump);
+        if (L.classes.w > 0) draw_classes(c, L.classes, s, dump, lang);
+    } else dash_draw_loss(c, L.loss, s, v, dump);
+    if (!v->zoom_loss && !v->zoom_confusion) {
         draw_accuracy(c, L.accuracy, s, dump, lang);
         draw_classes(c, L.classes, s, dump, lang);
-        draw_confusion(c, &L, s, v, dump);
-        dash_draw_features(c, L.features, s, lang);
+        if (s->speed > 0 || v->show_step) {  // narration: lesson 9's loop in place of the matrix and the maps
+            Rect r = {L.confusion.x, L.confusion.y, L.features.x + L.features.w - L.confusion.x, L.confusion.h};
+            dash_draw_step_panel(c, r, s, v, dump);
+        } else {
+            dash_draw_confusion(c, &L, s, v, dump);
+            dash_draw_features(c, L.features, s, lang);
+        }
         if (v->cell_truth >= 0 && v->cell_pred >= 0 && cifar) draw_cell_images(c, &L, s, v, cifar);
         else draw_predictions(c, &L, s, dump, lang);
     }
     if (v->interactive) draw_hints(c, L.hints, s, v);
     if (v->status && v->status[0]) draw_error_box(c, L.loss, v->status);
-    else if (s->message_error && s->message[0]) draw_error_box(c, L.loss, s->message);
-    else if (s->message[0] && v->interactive) draw_status(c, L.hints, s->message);
+    else if (s->message_error && s->message[0]) draw_error_box(c, L.loss, dash_message(s, lang));
+    else if (v->interactive && settings_notice(buf_notice, sizeof buf_notice, s, v) == 2) draw_status(c, L.hints, buf_notice);
+    else if (s->message[0] && v->interactive) draw_status(c, L.hints, dash_message(s, lang));
+    else if (v->interactive && settings_notice(buf_notice, sizeof buf_notice, s, v) == 1) draw_status(c, L.hints, buf_notice);
+    else if (v->autosave_offer && v->interactive) {
+        char buf[700];
+        draw_status(c, L.hints, dash_autosave_offer_text(buf, sizeof buf, v));
+    }
+    if (v->show_help) dash_draw_help(c, v);
+    if (v->confirm_quit) dash_draw_quit_confirm(c, s, v);
 }
 
 DashboardHit dashboard_hit(const Canvas *c, const TrainSnapshot *s, const DashboardView *v, float x, float y) {

@@ -28,6 +28,9 @@
 typedef struct {
     bool log_scale;          // loss y axis in log scale (G)
     bool zoom_loss;          // the loss curve fills the screen (Z), for the back row
+    bool zoom_confusion;     // the confusion matrix fills the screen, with counts (C)
+    bool show_step;          // N was pressed: the step panel stays until T runs at full speed
+    bool x_images;           // loss x axis in images trained (X), else in epochs (the default)
     int cell_truth, cell_pred; // selected confusion cell, or -1: the predictions panel lists its images
     int cell_page;           // page of the selected cell's images
     bool interactive;        // draw the key hints (the window); false for --batch PNGs
@@ -36,12 +39,19 @@ typedef struct {
     char net_edit[200];      // the net editing hint: "W conv1  [ ] width 8  , . kernel 5  76,922 parameters"
     const char *status;      // a line from the screen (e.g. "no training data"), or NULL
     Lang lang;               // language of the labels (class names stay the tutorial's)
+    bool show_help;          // F1 / ?: the overlay listing every key of the screen
+    bool confirm_quit;       // Esc during a run: the question "quit? the run is saved to ..." is shown
+    const char *autosave_path; // where quitting saves the run
+    const char *autosave_offer; // an earlier session's autosave O loads, or NULL
 } DashboardView;
 
 typedef struct {
     Rect top, loss, accuracy, classes, confusion, features, predictions, hints;
     Rect confusion_cells;    // the 10x10 grid inside the confusion panel
+    Rect confusion_legend;   // its colour bar (share of the row)
+    bool confusion_large;    // the C view: full names on both axes, counts in the cells
     Rect pred_cells[TS_PRED_IMAGES]; // images of the predictions grid
+    float pred_text_w;       // width of the three text lines right of each image
     Rect cell_images;        // area listing a confusion cell's images
     int cell_cols, cell_rows;// grid of that list
 } DashboardLayout;

@@ -21,6 +21,12 @@ void dash_dashed_vline(Canvas *c, float x, float y0, float y1, float thickness, 
 Rgba dash_text_on(Rgba fill);
 // en or zh, by lang (the DashboardView's language, handed down by dashboard_draw).
 const char *dash_tr(Lang lang, const char *en, const char *zh);
+// The snapshot's status or error line in lang.
+const char *dash_message(const TrainSnapshot *s, Lang lang);
+// A run's real settings for the legend, in lang ("loaded FILE" for a loaded run).
+void dash_run_label(char *out, int n, const RunHistory *h, Lang lang);
+// Class k's name in lang: CIFAR-10's own (airplane, automobile, ...) or Chinese.
+const char *dash_class_name(Lang lang, int k);
 // The colour of run number `run` (0-based) in every chart and legend.
 Rgba dash_run_color(int run);
 // Panel background, border and a bold title with an optional muted subtitle;
@@ -41,5 +47,23 @@ void dash_draw_features(Canvas *c, Rect panel, const TrainSnapshot *s, Lang lang
 void dash_cifar_rgb(const Cifar *cifar, int index, uint8_t rgb[32 * 32 * 3]);
 // Planar (3, 32, 32) bytes as interleaved RGB.
 void dash_planar_rgb(const uint8_t *planar, uint8_t rgb[32 * 32 * 3]);
+
+// The quit question over the whole screen (v->confirm_quit).
+void dash_draw_quit_confirm(Canvas *c, const TrainSnapshot *s, const DashboardView *v);
+// "an earlier run was saved on quit: O loads PATH" in v's language, into out.
+const char *dash_autosave_offer_text(char *out, int n, const DashboardView *v);
+// The confusion panel's grid and legend inside L->confusion (large: the C view,
+// full names on both axes and counts in the cells).
+void dash_layout_confusion(DashboardLayout *L, bool large);
+void dash_draw_confusion(Canvas *c, const DashboardLayout *L, const TrainSnapshot *s, const DashboardView *v, FILE *dump);
+// "3 mini-batches/s" or "full speed" in lang.
+void dash_fmt_speed(char *out, int n, double speed, Lang lang);
+// optimizer.step()'s two lines for d (out[0] may be ""), written with as many
+// digits as it takes for the operands to reproduce the results.
+void dash_fmt_update(char out[2][200], const StepDetail *d, Lang lang);
+// Lesson 9's five lines with the last mini-batch's numbers, in r.
+void dash_draw_step_panel(Canvas *c, Rect r, const TrainSnapshot *s, const DashboardView *v, FILE *dump);
+// F1 / ?: every key of the training screen over a shaded dashboard.
+void dash_draw_help(Canvas *c, const DashboardView *v);
 
 #endif

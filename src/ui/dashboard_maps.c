@@ -120,11 +120,11 @@ void dash_draw_features(Canvas *c, Rect panel, const TrainSnapshot *s, Lang lang
         TextStyle nm = text_style(c, 15, th->text);
         char buf[48];
         if (s->has_picture) { // the student's picture: what the net says now (it changes as it trains)
-            snprintf(buf, sizeof buf, "%s %.0f %%", CIFAR_TUTORIAL_CLASSES[s->picture_pred.top[0]], 100 * s->picture_pred.prob[0]);
+            snprintf(buf, sizeof buf, "%s %.0f %%", dash_class_name(lang, s->picture_pred.top[0]), 100 * s->picture_pred.prob[0]);
             draw_text(c, in.x, ir.y + ir.h + 3, buf, nm);
             draw_text(c, in.x, ir.y + ir.h + 21, dash_tr(lang, "your picture", "你的图片"), lab);
         } else {
-            draw_text(c, in.x, ir.y + ir.h + 3, CIFAR_TUTORIAL_CLASSES[s->fmap_truth], nm);
+            draw_text(c, in.x, ir.y + ir.h + 3, dash_class_name(lang, s->fmap_truth), nm);
             snprintf(buf, sizeof buf, "#%d", s->fmap_image);
             draw_text(c, in.x, ir.y + ir.h + 21, buf, lab);
         }

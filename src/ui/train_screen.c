@@ -1,8 +1,9 @@
 /* The training screen: a Screen (screen.h) that owns a TrainSession and draws
  * the dashboard from its snapshots. Keys: T start/pause, R reset, S save,
- * O open, G log scale, Z loss curve full screen, and the settings keys (Tab L M B A E D U K W [ ] , ., Shift goes
+ * O open (the autosave first, if an earlier session left one), G log scale, Z loss curve full screen, and the settings keys (Tab L M B A E D U K W [ ] , ., Shift goes
  * back) that change the next run while training is stopped; Backspace goes
- * back to the lessons. Clicking a confusion cell lists its test images;
+ * back to the lessons. Esc while a run exists asks first (Esc or Q quits), and
+ * every way of quitting saves the run to the autosave (session/autosave.h). Clicking a confusion cell lists its test images;
  * clicking a picture shows its feature maps. The UI polls the session ~10
  * times a second and redraws only when a new snapshot arrived (the trainer
  * publishes at most ~4 a second plus log points), so nothing flickers.
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "session/autosave.h"
 #include "session/train_session.h"
 #include "engine/paths.h"
 #include "lesson/scene.h"
@@ -32,6 +34,10 @@ typedef struct {
     char status[1200];        // this screen's own message (no data, bad setting)
     char checkpoint[512];     // S saves here, O loads from here
     int edit_layer;           // the hidden layer W selected for width/kernel edits, or -1
+    char autosave[512];       // quitting with a run saves it here (session/autosave.h)
+    int speed_index;          // into TS_SPEED_STEPS: 0 full speed, higher slower (- / +)
+    bool offer_autosave;      // an autosave from an earlier session exists: O loads it (once)
+    char notice[700];         // a non-error line from this screen (the autosave offer)
     bool dirty;
 } TrainScreen;
 
@@ -47,13 +53,6 @@ static int step_float(const float *steps, int n, float v, int dir) {
     for (int i = 1; i < n; i++)
         if (fabsf(logf(steps[i] + 1e-6f) - logf(v + 1e-6f)) < fabsf(logf(steps[best] + 1e-6f) - logf(v + 1e-6f))) best = i;
     return ((best + dir) % n + n) % n;
-}
-
-static bool same_config(const TrainConfig *a, const TrainConfig *b) {
-    return a->epochs == b->epochs && a->batch_size == b->batch_size && a->optim.kind == b->optim.kind &&
-           a->optim.lr == b->optim.lr && a->optim.momentum == b->optim.momentum && a->seed == b->seed &&
-           a->relu_logits == b->relu_logits && a->tutorial_break == b->tutorial_break &&
-           strcmp(a->net_file, b->net_file) == 0 && strcmp(a->net_text, b->net_text) == 0;
 }
 
 // The next (dir 1) or previous net file of assets/nets/ after the current one
@@ -188,9 +187,9 @@ static bool change_setting(TrainScreen *t, SDL_Keycode k, bool back) {
 static void apply_settings(TrainScreen *t) {
     TrainConfig cur = train_session_config(t->session);
     t->view.settings.threads = cur.threads;
-    t->view.settings.log_every = cur.log_every;
+    t->view.settings.log_every = train_session_log_every(t->view.settings.batch_size);
     t->view.settings.shuffle = cur.shuffle;
-    if (same_config(&cur, &t->view.settings)) return;
+    if (train_config_same_run(&cur, &t->view.settings)) return;
     ClError err;
     if (train_session_set_config(t->session, &t->view.settings, &err) != 0) {
         snprintf(t->status, sizeof t->status, "%s", err.msg);
@@ -198,18 +197,74 @@ static void apply_settings(TrainScreen *t) {
     }
 }
 
+/* ==== narration: slow motion and single step ============================== */
+
+// - / + change the speed (full, then slower down to 1 mini-batch a second);
+// N runs one mini-batch and pauses, showing lesson 9's five lines with its numbers.
+static bool handle_narration_key(TrainScreen *t, SDL_Keycode k, bool running) {
+    bool slower = k == SDLK_MINUS || k == SDLK_KP_MINUS;
+    bool faster = k == SDLK_PLUS || k == SDLK_EQUALS || k == SDLK_KP_PLUS;
+    if (slower || faster) {
+        t->speed_index += slower ? 1 : -1;
+        if (t->speed_index < 0) t->speed_index = 0;
+        if (t->speed_index >= TS_SPEEDS) t->speed_index = TS_SPEEDS - 1;
+        train_session_set_speed(t->session, TS_SPEED_STEPS[t->speed_index]);
+        t->view.show_step = t->speed_index > 0 || t->view.show_step;
+        t->dirty = true;
+        return true;
+    }
+    if (k == SDLK_n) {
+        if (running) {
+            snprintf(t->status, sizeof t->status, "%s",
+                     t->ctx->lang == LANG_ZH ? "正在训练：按 T 暂停，再按 N 运行一个小批量"
+                                             : "training is running: T pauses, then N runs one mini-batch");
+        } else {
+            apply_settings(t);
+            train_session_step_once(t->session);
+            t->view.show_step = true;
+        }
+        t->dirty = true;
+        return true;
+    }
+    return false;
+}
+
 /* ==== Screen callbacks ===================================================== */
+
+// Esc leaves fullscreen first (app/window.c does that when the key is not taken).
+static bool fullscreen(const SDL_KeyboardEvent *key) {
+    SDL_Window *w = SDL_GetWindowFromID(key->windowID);
+    return w && (SDL_GetWindowFlags(w) & (SDL_WINDOW_FULLSCREEN | SDL_WINDOW_FULLSCREEN_DESKTOP));
+}
 
 static ScreenAction handle_key(TrainScreen *t, const SDL_KeyboardEvent *key) {
     SDL_Keycode k = key->keysym.sym;
     bool shift = key->keysym.mod & KMOD_SHIFT;
     if (k == SDLK_BACKSPACE) return SCREEN_SHOW_LESSONS;
+    if (t->view.confirm_quit) {  // the question on screen: Esc or Q quits (and saves), anything else stays
+        t->view.confirm_quit = false;
+        t->dirty = true;
+        return k == SDLK_ESCAPE || k == SDLK_q ? SCREEN_QUIT : SCREEN_HANDLED;
+    }
+    bool help_key = k == SDLK_F1 || k == SDLK_SLASH || k == SDLK_QUESTION;
+    if (help_key || (t->view.show_help && k == SDLK_ESCAPE)) {  // F1 / ? toggle the keys; Esc closes them
+        t->view.show_help = help_key && !t->view.show_help;
+        t->dirty = true;
+        return SCREEN_HANDLED;
+    }
     if (k == SDLK_ESCAPE && t->view.cell_truth >= 0) {
         t->view.cell_truth = t->view.cell_pred = -1;
         t->dirty = true;
         return SCREEN_HANDLED;
     }
+    if (k == SDLK_ESCAPE && t->session && t->snap->step > 0 && !fullscreen(key)) {
+        t->view.confirm_quit = true;  // a run exists: ask before quitting
+        t->dirty = true;
+        return SCREEN_HANDLED;
+    }
     if (k == SDLK_g) { t->view.log_scale = !t->view.log_scale; t->dirty = true; return SCREEN_HANDLED; }
+    if (k == SDLK_c) { t->view.zoom_confusion = !t->view.zoom_confusion; t->dirty = true; return SCREEN_HANDLED; }
+    if (k == SDLK_x) { t->view.x_images = !t->view.x_images; t->dirty = true; return SCREEN_HANDLED; }
     if (k == SDLK_z) { t->view.zoom_loss = !t->view.zoom_loss; t->dirty = true; return SCREEN_HANDLED; }
     if (k == SDLK_PAGEDOWN || k == SDLK_PAGEUP) {
         if (t->view.cell_truth >= 0) {
@@ -222,9 +277,11 @@ static ScreenAction handle_key(TrainScreen *t, const SDL_KeyboardEvent *key) {
     if (!t->session) return k == SDLK_t || k == SDLK_r ? SCREEN_HANDLED : SCREEN_UNHANDLED;
     bool running = train_session_running(t->session);
     t->status[0] = 0;
+    if (handle_narration_key(t, k, running)) return SCREEN_HANDLED;
     switch (k) {
     case SDLK_t:
         if (!running) apply_settings(t);
+        if (!running && t->speed_index == 0) t->view.show_step = false;  // full speed: the matrix and maps return
         train_session_toggle(t->session);
         t->view.settings_locked = !running;
         t->dirty = true;
@@ -234,22 +291,25 @@ static ScreenAction handle_key(TrainScreen *t, const SDL_KeyboardEvent *key) {
         t->view.settings_locked = false;
         if (!running) {
             TrainConfig cur = train_session_config(t->session);
-            t->view.settings.threads = cur.threads, t->view.settings.log_every = cur.log_every;
+            t->view.settings.threads = cur.threads, t->view.settings.log_every = train_session_log_every(t->view.settings.batch_size);
             t->view.settings.shuffle = cur.shuffle;
-            if (!same_config(&cur, &t->view.settings)) { apply_settings(t); return SCREEN_HANDLED; }
+            if (!train_config_same_run(&cur, &t->view.settings)) { apply_settings(t); return SCREEN_HANDLED; }
         }
         train_session_reset(t->session);
         return SCREEN_HANDLED;
     case SDLK_s: train_session_save(t->session, t->checkpoint); return SCREEN_HANDLED;
     case SDLK_o:
-        train_session_load(t->session, t->checkpoint);
+        train_session_load(t->session, t->offer_autosave ? t->autosave : t->checkpoint);
+        t->offer_autosave = false;
+        t->notice[0] = 0;
         t->view.settings_locked = false;
         return SCREEN_HANDLED;
     default: break;
     }
     if (is_setting_key(k)) {
         if (running) {
-            snprintf(t->status, sizeof t->status, "training is running: press T to pause before changing settings");
+            snprintf(t->status, sizeof t->status, "%s",
+                     t->ctx->lang == LANG_ZH ? "正在训练：先按 T 暂停，再改设置" : "training is running: press T to pause before changing settings");
         } else {
             change_setting(t, k, shift);
         }
@@ -303,6 +363,8 @@ static bool train_update(Screen *s, double now, double *wake_after) {
 static void train_draw(Screen *s, Canvas *c) {
     TrainScreen *t = s->self;
     t->view.status = t->status;
+    t->view.autosave_offer = t->offer_autosave ? t->notice : NULL;
+    t->view.autosave_path = t->autosave;
     t->view.lang = t->ctx->lang;  // follows the language chosen in the lessons
     dashboard_draw(c, t->snap, &t->view, t->have_data ? &t->cifar : NULL, NULL);
     t->drawn_version = t->snap->version;
@@ -313,8 +375,11 @@ static void train_title(Screen *s, char *buf, int n) {
     TrainScreen *t = s->self;
     const TrainSnapshot *p = t->snap;
     static const char *const STATE[] = {"ready", "training", "paused", "finished", "error"};
-    snprintf(buf, (size_t)n, "convlab — Training · epoch %d/%d · step %ld/%ld · %s", p->epoch, p->config.epochs,
-             p->step, p->total_steps, STATE[p->state]);
+    // a loaded run says which file its weights came from ("loaded convlab-autosave.safetensors")
+    const char *label = p->n_runs > 0 ? p->runs[p->n_runs - 1].label : "";
+    bool loaded = strncmp(label, "loaded ", 7) == 0;
+    snprintf(buf, (size_t)n, "convlab — Training%s%s · epoch %d/%d · step %ld/%ld · %s", loaded ? " · " : "",
+             loaded ? label : "", p->epoch, p->config.epochs, p->step, p->total_steps, STATE[p->state]);
 }
 
 static void train_activate(Screen *s, double now) {
@@ -325,8 +390,23 @@ static void train_activate(Screen *s, double now) {
     t->dirty = true;
 }
 
+// Quitting (Esc confirmed, Q, closing the window, SIGTERM: every way ends
+// here): a run that took a step is saved first, so no run is lost.
+static void autosave_on_quit(TrainScreen *t) {
+    if (!t->session) return;
+    ClError err;
+    long steps = 0;
+    int rc = train_session_stop_and_save(t->session, t->autosave, &steps, &err);
+    if (rc > 0)
+        fprintf(stderr, "convlab: saved the run (%ld mini-batches) to %s; O on the training screen loads it\n", steps,
+                t->autosave);
+    else if (rc < 0)
+        fprintf(stderr, "convlab: could not save the run on quit: %s\n", err.msg);
+}
+
 static void train_destroy(Screen *s) {
     TrainScreen *t = s->self;
+    autosave_on_quit(t);
     train_session_destroy(t->session);  // stops and joins the training thread
     if (t->have_data) cifar_free(&t->cifar);
     train_snapshot_free(&t->empty);
@@ -355,6 +435,10 @@ Screen *train_screen_create(ScreenContext *ctx, ClError *err) {
     describe_net_edit(t);
     const char *ck = getenv("CONVLAB_CHECKPOINT");
     snprintf(t->checkpoint, sizeof t->checkpoint, "%s", ck && *ck ? ck : "convlab-checkpoint.safetensors");
+    autosave_path(t->autosave, sizeof t->autosave);
+    t->offer_autosave = autosave_exists(t->autosave);
+    if (t->offer_autosave)
+        snprintf(t->notice, sizeof t->notice, "%s", t->autosave);
     // The screen trains on the whole training set; the lessons only load the test set.
     ClError derr;
     const char *dir = ctx->data_dir ? ctx->data_dir : paths_data_dir(NULL);

@@ -21,7 +21,7 @@ convert -size 480x320 xc:'#20a040' -fill '#ff00ff' -draw 'circle 240,160 240,60'
 cat > "$out/drive.sh" <<'EOS'
 #!/usr/bin/env bash
 BIN=$1; OUT=$2
-"$BIN" --lesson 5 --image "$OUT/pic.png" --size 1024x640 >"$OUT/stdout" 2>"$OUT/stderr" &
+CONVLAB_AUTOSAVE="$OUT/auto.safetensors" "$BIN" --lesson 5 --image "$OUT/pic.png" --size 1024x640 >"$OUT/stdout" 2>"$OUT/stderr" &
 pid=$!
 win=""
 for i in $(seq 1 100); do

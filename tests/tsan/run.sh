@@ -10,7 +10,7 @@ out=build/tsan-train-session
 mkdir -p "$out"
 cc -std=c11 -D_DEFAULT_SOURCE -O1 -g -fsanitize=thread -pthread \
    -Itests/tsan -Isrc -Itests $(pkg-config --cflags libcjson) \
-   src/engine/*.c src/session/train_session.c tests/test_train_session.c \
+   src/engine/*.c src/session/train_session.c src/session/autosave.c tests/test_train_session.c \
    -o "$out/test_train_session" $(pkg-config --libs libcjson) -lm
 cd tests
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" "../$out/test_train_session" "$@"
