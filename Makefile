@@ -204,13 +204,14 @@ VERSION     := $(shell sed -n 's/^\#define CONVLAB_VERSION "\(.*\)"/\1/p' src/en
 SHARE_DIR   := $(PREFIX)/share/convlab
 INST_LESSONS := $(wildcard lessons/*.lesson) lessons/README.md
 INST_ASSETS  := $(wildcard assets/theme-*.theme)
+INST_NETS    := $(wildcard assets/nets/*.net) assets/nets/README.md
 INST_FILES   := $(PREFIX)/bin/convlab \
-    $(INST_LESSONS:%=$(SHARE_DIR)/%) $(INST_ASSETS:%=$(SHARE_DIR)/%) \
+    $(INST_LESSONS:%=$(SHARE_DIR)/%) $(INST_ASSETS:%=$(SHARE_DIR)/%) $(INST_NETS:%=$(SHARE_DIR)/%) \
     $(SHARE_DIR)/scripts/fetch-cifar10.sh \
     $(PREFIX)/share/man/man1/convlab.1 \
     $(PREFIX)/share/applications/convlab.desktop \
     $(PREFIX)/share/icons/hicolor/scalable/apps/convlab.svg
-INST_DIRS    := $(SHARE_DIR)/lessons $(SHARE_DIR)/assets $(SHARE_DIR)/scripts $(SHARE_DIR)
+INST_DIRS    := $(SHARE_DIR)/lessons $(SHARE_DIR)/assets/nets $(SHARE_DIR)/assets $(SHARE_DIR)/scripts $(SHARE_DIR)
 
 # The man page comes from --help (the same text), by help2man.
 man: build/convlab.1
@@ -223,9 +224,10 @@ build/convlab.1: $(BUILD)/convlab assets/convlab.h2m
 
 install: $(BUILD)/convlab build/convlab.1
 	install -D -m 755 $(BUILD)/convlab $(DESTDIR)$(PREFIX)/bin/convlab
-	install -d $(DESTDIR)$(SHARE_DIR)/lessons $(DESTDIR)$(SHARE_DIR)/assets $(DESTDIR)$(SHARE_DIR)/scripts
+	install -d $(DESTDIR)$(SHARE_DIR)/lessons $(DESTDIR)$(SHARE_DIR)/assets/nets $(DESTDIR)$(SHARE_DIR)/scripts
 	install -m 644 $(INST_LESSONS) $(DESTDIR)$(SHARE_DIR)/lessons/
 	install -m 644 $(INST_ASSETS) $(DESTDIR)$(SHARE_DIR)/assets/
+	install -m 644 $(INST_NETS) $(DESTDIR)$(SHARE_DIR)/assets/nets/
 	install -m 755 src/scripts/fetch-cifar10.sh $(DESTDIR)$(SHARE_DIR)/scripts/
 	install -D -m 644 build/convlab.1 $(DESTDIR)$(PREFIX)/share/man/man1/convlab.1
 	install -D -m 644 assets/convlab.desktop $(DESTDIR)$(PREFIX)/share/applications/convlab.desktop
