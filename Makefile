@@ -111,7 +111,7 @@ test: test-unit test-shell
 
 # Then the op parity and fast-versus-reference suites once more for every other
 # kernel tier this CPU runs (CONVLAB_ISA; convlab --version says which it can).
-KERNEL_SUITES := @(kernels|conv2d|layers|pool2d|optim|net|threads)/*
+KERNEL_SUITES := @(kernels|conv2d|layers|pool2d|optim|net|net_parity|threads)/*
 KERNEL_TIERS  := avx512 avx2 sse2 neon scalar
 test-unit: $(BUILD)/test_runner $(BUILD)/convlab
 	cd tests && ../$(BUILD)/test_runner --jobs 2

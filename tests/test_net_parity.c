@@ -20,11 +20,6 @@
 
 #include "engine/net.h"
 
-// MERGE NOTE (delete with the #else branch at the end once main's net.h builds
-// nets from net files): the Net of a net file lists its state_dict as
-// netfile.h's TensorSpec, so that net.h includes netfile.h; before it does,
-// this suite cannot compile and stands as one skipped test.
-#ifdef CONVLAB_NETFILE_H
 
 #include <math.h>
 #include <stdio.h>
@@ -465,9 +460,3 @@ Test(net_parity, fixture_rng_is_the_engines) {
     }
     st_free(&f);
 }
-
-#else // net.h predates net_build_file
-
-Test(net_parity, needs_net_build_file, .disabled = true) {}
-
-#endif

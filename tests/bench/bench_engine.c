@@ -68,13 +68,17 @@ static int torch_start(Torch *t) {
     return 0;
 }
 
-static double torch_rate(Torch *t, const char *kind, int batch, int threads) {
+static double torch_rate_net(Torch *t, const char *kind, int batch, int threads, const char *net) {
     if (!t->pid) return 0;
-    fprintf(t->to, "%s %d %d %.2f\n", kind, batch, threads, BENCH_SECONDS);
+    fprintf(t->to, "%s %d %d %.2f %s\n", kind, batch, threads, BENCH_SECONDS, net ? net : "");
     fflush(t->to);
     char line[64];
     if (!fgets(line, sizeof line, t->from)) return 0;
     return atof(line);
+}
+
+static double torch_rate(Torch *t, const char *kind, int batch, int threads) {
+    return torch_rate_net(t, kind, batch, threads, NULL);
 }
 
 static void torch_stop(Torch *t) {
@@ -171,8 +175,9 @@ static void print_row(const char *what, int threads, double *ours, double *their
     double lo = ours[0], hi = ours[0];
     for (int i = 1; i < RUNS; i++) lo = ours[i] < lo ? ours[i] : lo, hi = ours[i] > hi ? ours[i] : hi;
     double m = median(ours, RUNS);
-    printf("  %-22s %d   %8.0f  (%6.0f-%6.0f)  %5.1f%%", what, threads, m, lo, hi,
-           100.0 * m * flop / (PEAK_FLOPS_PER_CORE * threads));
+    printf("  %-22s %d   %8.0f  (%6.0f-%6.0f)  ", what, threads, m, lo, hi);
+    if (flop > 0) printf("%5.1f%%", 100.0 * m * flop / (PEAK_FLOPS_PER_CORE * threads));
+    else printf("%6s", "-"); // (FLOP counted for CNNNet only)
     if (have_torch) {
         double tlo = theirs[0], thi = theirs[0];
         for (int i = 1; i < RUNS; i++)
@@ -182,6 +187,35 @@ static void print_row(const char *what, int threads, double *ours, double *their
     }
     printf("\n");
     fflush(stdout);
+}
+
+// One row per shipped net (assets/nets/): training at batch 4 on 2 threads
+// against its PyTorch twin (convlab's own export of the file).
+static void bench_nets(Torch *torch, const Cifar *data, bool have_torch) {
+    static const char *const NETS[] = {"cnnnet", "pytorch_tutorial", "lenet5", "small_vgg", "dropout"};
+    for (int k = 0; k < (int)(sizeof NETS / sizeof NETS[0]); k++) {
+        TrainConfig c = train_config_default();
+        c.threads = 2;
+        c.epochs = 1000000;
+        snprintf(c.net_file, sizeof c.net_file, "assets/nets/%s.net", NETS[k]);
+        Trainer t;
+        ClError err;
+        if (trainer_init(&t, &c, &data->train, &err) != 0) {
+            printf("  %s: %s\n", NETS[k], err.msg);
+            continue;
+        }
+        double ours[RUNS], theirs[RUNS] = {0};
+        for (int i = 0; i < 20; i++) trainer_step(&t, NULL, &err);  // warm-up
+        torch_rate_net(torch, "train", 4, 2, NETS[k]);
+        for (int r = 0; r < RUNS; r++) {
+            ours[r] = our_train_rate(&t);
+            theirs[r] = torch_rate_net(torch, "train", 4, 2, NETS[k]);
+        }
+        trainer_free(&t);
+        char what[64];
+        snprintf(what, sizeof what, "%.16s, batch 4", NETS[k]);
+        print_row(what, 2, ours, theirs, have_torch, 0);
+    }
 }
 
 void bench_engine(void) {
@@ -240,6 +274,7 @@ void bench_engine(void) {
             snprintf(what, sizeof what, "train, batch %d", batch);
             print_row(what, threads, ours, theirs, have_torch, FLOP_PER_TRAIN_IMAGE);
         }
+    bench_nets(&torch, &data, have_torch);
     for (int threads = 1; threads <= 2; threads++) {
         Net net;
         if (net_build_cnnnet(&net, false, 4, &err) != 0) continue;

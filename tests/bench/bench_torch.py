@@ -5,7 +5,8 @@ loop over mini-batches, torch.set_num_threads matching ours).
 
 bench_engine.c starts this script once and sends one request per line, so that
 both engines are measured turn by turn on a machine whose load drifts:
-  train <batch> <threads> <seconds>   -> prints "<images/s>"
+  train <batch> <threads> <seconds> [NET]  -> prints "<images/s>" (NET: a shipped
+                                       net's twin from tests/net_twin.py; default CNNNet)
   eval <batch> <threads> <seconds>    -> prints "<images/s>"
 Each measurement runs whole mini-batches until <seconds> have passed (at least
 one pass of 2 batches), so a loaded machine cannot stretch the benchmark.
@@ -21,26 +22,28 @@ import torch.nn as nn
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from gen_model_fixtures import CNNNet  # noqa: E402  (the engine's twin, shared with the parity fixtures)
+import net_twin  # noqa: E402  (any shipped net's twin, from convlab's own export)
 
 
 torch.manual_seed(0)
 DATA = torch.rand(10000, 3, 32, 32) * 2 - 1
 LABELS = torch.randint(0, 10, (len(DATA),))
-TRAINERS = {}  # batch -> (net, optimizer, criterion, input batches, label batches), kept warm
+TRAINERS = {}  # (net name, batch) -> (net, optimizer, criterion, input batches, label batches), kept warm
 
 
-def trainer(batch):
-    if batch not in TRAINERS:
-        net = CNNNet()
+def trainer(batch, name=None):
+    if (name, batch) not in TRAINERS:
+        net = net_twin.twin_class(name)() if name else CNNNet()
+        net.train()
         opt = torch.optim.SGD(net.parameters(), lr=0.001, momentum=0.9)
         n = len(DATA) // batch * batch
-        TRAINERS[batch] = (net, opt, nn.CrossEntropyLoss(), list(DATA[:n].split(batch)), list(LABELS[:n].split(batch)))
-    return TRAINERS[batch]
+        TRAINERS[(name, batch)] = (net, opt, nn.CrossEntropyLoss(), list(DATA[:n].split(batch)), list(LABELS[:n].split(batch)))
+    return TRAINERS[(name, batch)]
 
 
-def train_rate(batch, threads, seconds):
+def train_rate(batch, threads, seconds, name=None):
     torch.set_num_threads(threads)
-    net, opt, crit, xs, ys = trainer(batch)
+    net, opt, crit, xs, ys = trainer(batch, name)
     images, i = 0, 0
     t0 = time.perf_counter()
     while True:
@@ -82,7 +85,8 @@ def serve():
         if not parts:
             continue
         kind, batch, threads, seconds = parts[0], int(parts[1]), int(parts[2]), float(parts[3])
-        rate = train_rate(batch, threads, seconds) if kind == "train" else eval_rate(batch, threads, seconds)
+        name = parts[4] if len(parts) > 4 else None
+        rate = train_rate(batch, threads, seconds, name) if kind == "train" else eval_rate(batch, threads, seconds)
         print("%.1f" % rate, flush=True)
 
 
