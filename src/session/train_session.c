@@ -708,12 +708,14 @@ static void run_ended(TrainSession *s) {
 
 const double TS_SPEED_STEPS[TS_SPEEDS] = {0, 100, 30, 10, 3, 1};
 
-// The watched weight for the step panel: conv1.weight[0,0,0,0], or the first
-// parameter of a net without a conv1. Records its values before the step.
+// The watched weight for the step panel: the first entry of the net's first
+// learnable tensor (CNNNet: conv1.weight[0,0,0,0]). Records its values before the step.
 static long detail_before(StepDetail *d, const Trainer *t) {
-    const Layer *conv1 = net_find_layer(&t->net, "conv1");
-    long i = conv1 ? conv1->weight_offset : 0;
-    snprintf(d->param, sizeof d->param, "%s", conv1 ? "conv1.weight[0,0,0,0]" : "params[0]");
+    const TensorSpec *w = &t->net.spec->tensors[0];
+    long i = w->learnable ? w->offset : 0;
+    char index[24] = "";
+    for (int k = 0; k < w->ndim; k++) strcat(index, k ? ",0" : "0");
+    snprintf(d->param, sizeof d->param, "%.40s[%s]", w->name, index);
     d->w_before = t->net.params[i];
     d->v_before = t->opt.state1 ? t->opt.state1[i] : 0;
     d->first = t->opt.t == 0;

@@ -105,7 +105,7 @@ typedef struct {
     int n;                   // images in the mini-batch
     int correct;             // of them predicted right
     float loss;              // its mean cross-entropy
-    char param[40];          // "conv1.weight[0,0,0,0]"
+    char param[72];          // "conv1.weight[0,0,0,0]"
     float w_before, grad, v_before, v_after, w_after; // the watched weight, its gradient, the momentum buffer
     bool first;              // the optimizer's first step (SGD: v = grad; Adam: fresh moments)
     OptimizerConfig optim;   // lr, momentum, kind

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make install into a scratch PREFIX + DESTDIR: the expected files (binary,
-# lessons, themes, fetch script, man page, .desktop validating clean, icon); the
+# lessons, themes, nets, fetch script, man page, .desktop validating clean, icon); the
 # installed binary works from another folder (lessons-check, a short training
 # on fake data, --version); make uninstall leaves no file behind.
 source tests/sh/cli_lib.bash
@@ -10,9 +10,10 @@ PREFIX=/opt/convlab-test DEST="$WORK/stage"
 make -s install PREFIX=$PREFIX DESTDIR="$DEST" >"$WORK/make.out" 2>&1 || die "make install: $(tail -n 5 "$WORK/make.out")"
 root="$DEST$PREFIX"
 n=$(find "$DEST" -type f | wc -l)
-want=$(( $(ls lessons/*.lesson | wc -l) + 1 + $(ls assets/theme-*.theme | wc -l) + 5 ))
+want=$(( $(ls lessons/*.lesson | wc -l) + 1 + $(ls assets/theme-*.theme | wc -l) + $(ls assets/nets/*.net | wc -l) + 1 + 5 ))
 [ "$n" -eq "$want" ] || die "installed $n files, expected $want: $(find "$DEST" -type f)"
 for f in bin/convlab share/convlab/lessons/02_convolution.lesson share/convlab/assets/theme-dark.theme \
+         share/convlab/assets/nets/cnnnet.net share/convlab/assets/nets/README.md \
          share/convlab/scripts/fetch-cifar10.sh share/man/man1/convlab.1 share/applications/convlab.desktop \
          share/icons/hicolor/scalable/apps/convlab.svg; do
     [ -s "$root/$f" ] || die "missing $root/$f"
