@@ -1,5 +1,5 @@
 /* `make bench` entry point: runs every area's benchmark in turn.
- * BENCH_ONLY=engine|profile|ui|dashboard runs just that one (comma-separated
+ * BENCH_ONLY=engine|profile|kernels|ui|dashboard runs just that one (comma-separated
  * names for several); CONVLAB_ISA forces the engine's kernel tier.
  */
 #include "bench.h"
@@ -28,6 +28,7 @@ static int wanted(const char *what) {
 int main(void) {
     if (wanted("engine")) bench_engine();
     if (wanted("profile")) bench_profile();
+    if (wanted("kernels")) bench_kernels();
     if (wanted("ui")) bench_ui();
     if (wanted("dashboard")) bench_dashboard();
     return 0;

@@ -7,6 +7,7 @@
 
 void bench_engine(void);    // training/eval throughput, peak memory, PyTorch ratio (bench_engine.c)
 void bench_profile(void);   // one training step's time per op, 1 thread (bench_profile.c)
+void bench_kernels(void);   // each shipped net's convolutions: fast path vs reference loops (bench_kernels.c)
 void bench_ui(void);        // launch to first frame, frame render time (bench_ui.c)
 void bench_dashboard(void); // frame time while training runs (bench_dashboard.c)
 
