@@ -116,6 +116,7 @@ static void case_load_torch(Case *c) {
     cr_assert_eq(checkpoint_load(&c->net, c->init_path, &err), 0, "%s", err.msg);
 }
 
+// Frees the net and the fixture files.
 static void case_close(Case *c) {
     net_free(&c->net);
     st_free(&c->ref);
