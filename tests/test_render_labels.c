@@ -321,7 +321,8 @@ static bool numeric_text(const char *s) {
 // Every step of every lesson, both languages, at 1280×800 (the synthetic data
 // set for pictures): numbers are >= 14 px, words >= 16 px (the theme's label
 // size; body text 20), sub/superscripts >= 14 px. Catches any label drawn
-// smaller, e.g. a 0.9 × small tag or a 0.85 × hint.
+// smaller, e.g. a 0.9 × small tag or a 0.85 × hint; and the view's texts stay
+// out of the explanation panel.
 Test(render_labels, every_step_is_readable_at_1280x800, .timeout = 600) {
     glob_t g;
     cr_assert_eq(glob("../lessons/*.lesson", 0, NULL, &g), 0);
@@ -339,6 +340,11 @@ Test(render_labels, every_step_is_readable_at_1280x800, .timeout = 600) {
                     bool num = numeric_text(e->text), script = strlen(e->text) <= 2; // a lone sub/superscript
                     float floor = num || script ? 14 : 16;
                     texts++;
+                    // the view's texts stay left of the explanation panel (x 850) between the bars
+                    bool panel = strcmp(l.steps[k].kind, "text") != 0; // a text step spans the screen
+                    if (panel && e->box.x < 840 && e->box.y > 60 && e->box.y + e->box.h < 736)
+                        cr_expect_leq(e->box.x + e->box.w, 848, "%s step %d (%s): '%s' runs into the explanation panel",
+                                      g.gl_pathv[f], k + 1, LANG_CODES[lang], e->text);
                     cr_expect_geq(e->size + 0.01f, floor, "%s step %d (%s): '%s' at %.1f px (< %.0f)", g.gl_pathv[f], k + 1,
                                   LANG_CODES[lang], e->text, (double)e->size, (double)floor);
                 }
