@@ -13,7 +13,9 @@
 #include "golden.h"
 #include "lesson/adjust.h"
 #include "lesson/lesson.h"
+#include "session/lesson_data.h"
 #include "ui/theme.h"
+#include "ui/view.h"
 
 #define LOG_CAP 4096
 
@@ -353,4 +355,27 @@ Test(render_labels, every_step_is_readable_at_1280x800, .timeout = 600) {
     }
     globfree(&g);
     cr_assert_gt(texts, 10000);
+}
+
+// Lesson 7 steps 11-12: the box on the picture is the patch the feature map
+// comes from (10×10 for an 8×8 map of a 3×3 kernel; the whole picture for 30×30).
+Test(render_labels, crop_box_is_the_input_patch) {
+    Lesson l;
+    ClError err;
+    cr_assert_eq(lesson_load(&l, "../lessons/07_pooling.lesson", NULL, &err), 0, "%s", err.msg);
+    LessonData *data = lesson_data_create("/nonexistent-convlab-dir", false);
+    SceneEnv env = {.cifar = synthetic(), .data_hint = "no data", .window_override = -1, .data = data};
+    const int want[2][2] = {{10, 10}, {32, 32}};
+    for (int k = 10; k <= 11; k++) {
+        Scene sc;
+        cr_assert_eq(scene_compute(&sc, &l, k, &env, &err), 0, "%s", err.msg);
+        cr_assert(sc.input_is_feature, "step %d pools a feature map", k + 1);
+        int r, c;
+        view_source_patch(&sc, &r, &c);
+        cr_expect(r == want[k - 10][0] && c == want[k - 10][1], "step %d: patch %d×%d, want %d×%d (the map is %d×%d)", k + 1,
+                  r, c, want[k - 10][0], want[k - 10][1], sc.input.rows, sc.input.cols);
+        scene_free(&sc);
+    }
+    lesson_data_free(data);
+    lesson_free(&l);
 }
