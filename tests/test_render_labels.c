@@ -13,7 +13,9 @@
 #include "golden.h"
 #include "lesson/adjust.h"
 #include "lesson/lesson.h"
+#include "session/lesson_data.h"
 #include "ui/theme.h"
+#include "ui/view.h"
 
 #define LOG_CAP 4096
 
@@ -321,7 +323,8 @@ static bool numeric_text(const char *s) {
 // Every step of every lesson, both languages, at 1280×800 (the synthetic data
 // set for pictures): numbers are >= 14 px, words >= 16 px (the theme's label
 // size; body text 20), sub/superscripts >= 14 px. Catches any label drawn
-// smaller, e.g. a 0.9 × small tag or a 0.85 × hint.
+// smaller, e.g. a 0.9 × small tag or a 0.85 × hint; and the view's texts stay
+// out of the explanation panel.
 Test(render_labels, every_step_is_readable_at_1280x800, .timeout = 600) {
     glob_t g;
     cr_assert_eq(glob("../lessons/*.lesson", 0, NULL, &g), 0);
@@ -339,6 +342,11 @@ Test(render_labels, every_step_is_readable_at_1280x800, .timeout = 600) {
                     bool num = numeric_text(e->text), script = strlen(e->text) <= 2; // a lone sub/superscript
                     float floor = num || script ? 14 : 16;
                     texts++;
+                    // the view's texts stay left of the explanation panel (x 850) between the bars
+                    bool panel = strcmp(l.steps[k].kind, "text") != 0; // a text step spans the screen
+                    if (panel && e->box.x < 840 && e->box.y > 60 && e->box.y + e->box.h < 736)
+                        cr_expect_leq(e->box.x + e->box.w, 848, "%s step %d (%s): '%s' runs into the explanation panel",
+                                      g.gl_pathv[f], k + 1, LANG_CODES[lang], e->text);
                     cr_expect_geq(e->size + 0.01f, floor, "%s step %d (%s): '%s' at %.1f px (< %.0f)", g.gl_pathv[f], k + 1,
                                   LANG_CODES[lang], e->text, (double)e->size, (double)floor);
                 }
@@ -347,4 +355,27 @@ Test(render_labels, every_step_is_readable_at_1280x800, .timeout = 600) {
     }
     globfree(&g);
     cr_assert_gt(texts, 10000);
+}
+
+// Lesson 7 steps 11-12: the box on the picture is the patch the feature map
+// comes from (10×10 for an 8×8 map of a 3×3 kernel; the whole picture for 30×30).
+Test(render_labels, crop_box_is_the_input_patch) {
+    Lesson l;
+    ClError err;
+    cr_assert_eq(lesson_load(&l, "../lessons/07_pooling.lesson", NULL, &err), 0, "%s", err.msg);
+    LessonData *data = lesson_data_create("/nonexistent-convlab-dir", false);
+    SceneEnv env = {.cifar = synthetic(), .data_hint = "no data", .window_override = -1, .data = data};
+    const int want[2][2] = {{10, 10}, {32, 32}};
+    for (int k = 10; k <= 11; k++) {
+        Scene sc;
+        cr_assert_eq(scene_compute(&sc, &l, k, &env, &err), 0, "%s", err.msg);
+        cr_assert(sc.input_is_feature, "step %d pools a feature map", k + 1);
+        int r, c;
+        view_source_patch(&sc, &r, &c);
+        cr_expect(r == want[k - 10][0] && c == want[k - 10][1], "step %d: patch %d×%d, want %d×%d (the map is %d×%d)", k + 1,
+                  r, c, want[k - 10][0], want[k - 10][1], sc.input.rows, sc.input.cols);
+        scene_free(&sc);
+    }
+    lesson_data_free(data);
+    lesson_free(&l);
 }

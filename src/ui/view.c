@@ -122,6 +122,11 @@ void view_image_caption(char *buf, size_t n, const ViewCtx *v, const Scene *sc, 
         snprintf(buf, n, "%s  #%d", ui_tr(v->lang, sc->class_name), sc->image_index);
 }
 
+void view_source_patch(const Scene *sc, int *rows, int *cols) {
+    *rows = sc->input.rows + (sc->input_is_feature ? sc->kernel.rows - 1 : 0);
+    *cols = sc->input.cols + (sc->input_is_feature ? sc->kernel.cols - 1 : 0);
+}
+
 void view_picture(ViewCtx *v, const Scene *sc, Rect dst, Rect to_grid) {
     Canvas *c = v->c;
     const Theme *th = v->th;
@@ -141,10 +146,8 @@ void view_picture(ViewCtx *v, const Scene *sc, Rect dst, Rect to_grid) {
         px.y = dst.y + (float)sc->crop_y * px.cell;
         hitmap_add(v->hits, &px, HIT_INPUT, ui_tr(v->lang, sc->input_name), sc->crop_y, sc->crop_x);
     }
-    // the box is the pixels the input comes from: a feature map relu(conv(patch,
-    // kernel)) ("valid", stride 1) comes from a patch kernel - 1 larger
-    int ph = sc->input.rows + (sc->input_is_feature ? sc->kernel.rows - 1 : 0);
-    int pw = sc->input.cols + (sc->input_is_feature ? sc->kernel.cols - 1 : 0);
+    int ph, pw; // the box is the pixels the input comes from
+    view_source_patch(sc, &ph, &pw);
     if (sc->input.rows && (ph < 32 || pw < 32)) {
         float px = dst.w / 32;
         Rect crop = {dst.x + (float)sc->crop_x * px, dst.y + (float)sc->crop_y * px, (float)pw * px, (float)ph * px};

@@ -65,6 +65,10 @@ const char *ui_tr(Lang lang, const char *en);
 // Shared pieces of the conv/pool views: the CIFAR picture with its crop
 // marked, and zoom lines from the crop to the grid drawn at `to`.
 void view_picture(ViewCtx *v, const Scene *sc, Rect dst, Rect to_grid);
+// The patch of the 32x32 picture the scene's input comes from, in pixels: the
+// input's size, or for a feature map relu(conv(patch, k)) ("valid", stride 1)
+// that size plus k - 1 (its receptive field in the picture).
+void view_source_patch(const Scene *sc, int *rows, int *cols);
 // The caption under a step's image: "cat  #12", or the student's picture's file name
 // ("your picture: NAME" unless short_form).
 void view_image_caption(char *buf, size_t n, const ViewCtx *v, const Scene *sc, bool short_form);

@@ -44,6 +44,7 @@ typedef struct {
     float bar_x, bar_w;   // where 0 % starts and how wide 100 % is
     float bar_h, row;     // bar height and row pitch (smaller with the references below)
     float top;            // y of the first live row
+    float text;           // run labels and notes: 18 px, the label size (16) with the references below
 } BarLayout;
 
 // A section heading in the body font, bold.
@@ -97,8 +98,16 @@ static void draw_done_bar(ViewCtx *v, const BugsExt *e, const BugRun *r, bool cu
         if (zh) snprintf(buf + k, sizeof buf - (size_t)k, " · %.1f%% 的测试图像被预测为“%s”", r->top_share, netview_class(v, r->top_class));
         else snprintf(buf + k, sizeof buf - (size_t)k, " · %.1f%% of the test images → %s", r->top_share, netview_class(v, r->top_class));
     }
-    TextStyle ss = text_style(c, th->font_small, th->text_muted);
-    draw_text(c, b->bar_x, y + b->bar_h + 5, buf, ss);
+    TextStyle ss = text_style(c, b->text, th->text_muted);
+    float nw;
+    text_measure(c, buf, ss.size, false, &nw, NULL);
+    float right = v->area.x + v->area.w, nx = b->bar_x;
+    if (nx + nw > right) { // a long note: the label size, and moved left to stay inside the view
+        ss.size = th->font_small;
+        text_measure(c, buf, ss.size, false, &nw, NULL);
+        nx = fmaxf(v->area.x + 4, fminf(nx, right - nw));
+    }
+    draw_text(c, nx, y + b->bar_h + 5, buf, ss);
 }
 
 // A run still measuring (or failed): a hatched track with its state; the
@@ -110,7 +119,7 @@ static void draw_pending_bar(ViewCtx *v, const BugsExt *e, const BugRun *r, Rect
     draw_hatch(v->c, track, 10, 1.5f, th->panel_border);
     if (r->state == MEASURE_FAILED) snprintf(buf, sizeof buf, "\xE2\x9A\xA0 %s", r->error);
     else snprintf(buf, sizeof buf, zh ? "正在测量… 已完成 %d/%d 轮" : "measuring… %d of %d epochs done", r->epochs_done, e->measured_epochs);
-    TextStyle ms = text_style(v->c, th->font_small, r->state == MEASURE_FAILED ? th->error : th->accent);
+    TextStyle ms = text_style(v->c, b->text, r->state == MEASURE_FAILED ? th->error : th->accent);
     ms.vcenter = true;
     ms.bold = true;
     draw_text(v->c, b->bar_x + 8, y + 2 + b->bar_h / 2, buf, ms);
@@ -123,7 +132,7 @@ static void draw_run_row(ViewCtx *v, const BugsExt *e, int i, const BarLayout *b
     bool cur = i == e->n_runs - 1;
     char buf[400];
     run_label(v, r, buf, sizeof buf);
-    TextStyle ls = text_style(v->c, th->font_small, th->text);
+    TextStyle ls = text_style(v->c, b->text, th->text);
     ls.bold = cur;
     ls.vcenter = true;
     draw_text(v->c, x + 4, y + 2 + b->bar_h / 2, buf, ls);
@@ -169,10 +178,18 @@ static void draw_bugs(ViewCtx *v, const Scene *sc) {
     float y = a.y + draw_code(v, &e->runs[e->n_runs - 1], (Rect){a.x, a.y, a.w, 0}) + 14;
     y = draw_live_header(v, e, a, y);
     float label_w = 312;
-    BarLayout b = {a.x + label_w, a.w - label_w - 90, e->reference ? 22 : 30, e->reference ? 50 : 68, y};
+    for (int i = 0; i < e->n_runs; i++) { // the widest run label (bold: the own run) and a gap
+        char buf[400];
+        float w;
+        run_label(v, &e->runs[i], buf, sizeof buf);
+        text_measure(v->c, buf, e->reference ? v->th->font_small : v->th->font_body * 0.9f, true, &w, NULL);
+        label_w = fmaxf(label_w, w + 16);
+    }
+    BarLayout b = {a.x + label_w, a.w - label_w - 90, e->reference ? 22 : 30, e->reference ? 50 : 68, y,
+                   e->reference ? v->th->font_small : v->th->font_body * 0.9f};
     // the note under a bar must clear the next bar in either script (CJK glyphs are taller)
     float note_h;
-    text_measure(v->c, "\xE8\xAE\xAD Ag", v->th->font_small, false, NULL, &note_h);
+    text_measure(v->c, "\xE8\xAE\xAD Ag", b.text, false, NULL, &note_h);
     b.row = fmaxf(b.row, b.bar_h + 5 + note_h + 5);
     for (int i = 0; i < e->n_runs; i++, y += b.row) draw_run_row(v, e, i, &b, a.x, y);
     // chance: 10 classes (dashes across each bar only, so the notes under the bars stay readable)
