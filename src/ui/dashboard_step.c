@@ -127,7 +127,7 @@ void dash_draw_step_panel(Canvas *c, Rect r, const TrainSnapshot *s, const Dashb
     }
     for (int i = 0; i < 2; i++) text_measure(c, upd[i], 19, false, &w, &h), upd_w = fmaxf(upd_w, w);
     float fit = fminf((in.w - 44) / (code_w + num_w), (in.w - 60) / upd_w);
-    float fs = fminf(19, fminf(in.h / 8.6f, 19 * fit)), row = fs * 1.4f;
+    float fs = fmaxf(6, fminf(19, fminf(in.h / 8.6f, 19 * fit))), row = fs * 1.4f;  // a tiny window: small, never < 0
     float cx = in.x + 10, nx = cx + code_w * fs / 19 + 24;
     TextStyle cs = text_style(c, fs, th->kernel);
     cs.bold = true;

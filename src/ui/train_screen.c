@@ -356,6 +356,8 @@ static bool train_update(Screen *s, double now, double *wake_after) {
         bool running = t->snap->state == TS_RUNNING;
         if (t->view.settings_locked != running) { t->view.settings_locked = running; t->dirty = true; }
     }
+    t->view.autosave_offer = t->offer_autosave ? t->notice : NULL;  // what the next draw shows
+    t->view.autosave_path = t->autosave;
     bool redraw = t->dirty;
     return redraw;
 }
@@ -363,8 +365,6 @@ static bool train_update(Screen *s, double now, double *wake_after) {
 static void train_draw(Screen *s, Canvas *c) {
     TrainScreen *t = s->self;
     t->view.status = t->status;
-    t->view.autosave_offer = t->offer_autosave ? t->notice : NULL;
-    t->view.autosave_path = t->autosave;
     t->view.lang = t->ctx->lang;  // follows the language chosen in the lessons
     dashboard_draw(c, t->snap, &t->view, t->have_data ? &t->cifar : NULL, NULL);
     t->drawn_version = t->snap->version;

@@ -124,7 +124,11 @@ BIN=$1; OUT=$2; CLOSE=$3
 export CONVLAB_AUTOSAVE="$OUT/auto.safetensors"
 pid=""; win=""
 fail() { echo "$1"; [ -n "$pid" ] && kill $pid 2>/dev/null; wait $pid 2>/dev/null; cat "$OUT/stderr2"; exit 1; }
-title() { xdotool getwindowname "$win"; }
+title() { # the window may be replaced while it starts (slow builds): look it up again if it went away
+    xdotool getwindowname "$win" 2>/dev/null && return
+    win=$(xdotool search --onlyvisible --class "convlab" 2>/dev/null | tail -n 1)
+    [ -n "$win" ] && xdotool getwindowname "$win" 2>/dev/null
+}
 wait_title() {
     for i in $(seq 1 "${2:-100}"); do title | grep -Eq "$1" && return 0; sleep 0.1; done
     echo "title is '$(title)', expected /$1/"; return 1
