@@ -762,9 +762,8 @@ static void wait_until_locked(TrainSession *s, double when) {
 
 static bool train_one_step(TrainSession *s);
 
-// N while stopped: exactly one mini-batch (with its log line and epoch-end
-// evaluation if they fall on it), then paused again.
-static void run_single_step(TrainSession *s) {
+// Idle or paused -> running: the clocks and the publish counters start from now.
+static void start_running(TrainSession *s) {
     s->state = TS_RUNNING;
     s->message[0] = 0;
     s->message_error = false;
@@ -772,6 +771,12 @@ static void run_single_step(TrainSession *s) {
     train_progress_resume(&s->progress);
     s->last_publish = s->last_tick;
     s->images_at_publish = s->progress.images;
+}
+
+// N while stopped: exactly one mini-batch (with its log line and epoch-end
+// evaluation if they fall on it), then paused again.
+static void run_single_step(TrainSession *s) {
+    start_running(s);
     train_one_step(s);
     if (s->state == TS_RUNNING) {
         s->elapsed += train_clock_seconds() - s->last_tick;
@@ -860,13 +865,7 @@ static void *session_thread(void *arg) {
             changed = true;
         }
         if (run && (s->state == TS_IDLE || s->state == TS_PAUSED)) {
-            s->state = TS_RUNNING;
-            s->message[0] = 0;
-            s->message_error = false;
-            s->last_tick = train_clock_seconds();
-            train_progress_resume(&s->progress);
-            s->last_publish = s->last_tick;
-            s->images_at_publish = s->progress.images;
+            start_running(s);
             changed = true;
         } else if (run && (s->state == TS_FINISHED || s->state == TS_ERROR)) {
             if (s->state == TS_FINISHED) say(s, "finished: press R for a new run", "已完成：按 R 开始新的训练");
