@@ -321,8 +321,12 @@ void dash_run_label(char *out, int n, const RunHistory *h, Lang lang) {
     if (c->optim.kind == OPTIM_ADAM) snprintf(opt, sizeof opt, "Adam lr %g", (double)c->optim.lr);
     else snprintf(opt, sizeof opt, dash_tr(lang, "SGD lr %g, momentum %g", "SGD 学习率 %g，动量 %g"), (double)c->optim.lr,
                   (double)c->optim.momentum);
-    snprintf(out, (size_t)n, dash_tr(lang, "%s, batch %d, %d epochs, seed %llu%s%s", "%s，批大小 %d，%d 轮，种子 %llu%s%s"),
-             opt, c->batch_size, c->epochs, (unsigned long long)c->seed, c->relu_logits ? ", relu-logits" : "",
+    char net[200] = "", model[64];
+    train_config_model(model, sizeof model, c);
+    if (strcmp(model, "cnnnet") != 0 || c->net_note[0]) // the net, unless CNNNet as shipped
+        snprintf(net, sizeof net, "%s%s%s, ", model, c->net_note[0] ? " " : "", c->net_note);
+    snprintf(out, (size_t)n, dash_tr(lang, "%s%s, batch %d, %d epochs, seed %llu%s%s", "%s%s，批大小 %d，%d 轮，种子 %llu%s%s"),
+             net, opt, c->batch_size, c->epochs, (unsigned long long)c->seed, c->relu_logits ? ", relu-logits" : "",
              c->tutorial_break ? ", break" : "");
 }
 
@@ -332,14 +336,20 @@ static void draw_loss_legend(Canvas *c, const LossAxes *a, const TrainSnapshot *
     if (s->n_runs <= 0) return;
     const Theme *th = canvas_theme(c);
     float lh = 21, fs = 15, lw = 0;
-    char lines[TS_MAX_RUNS][160];
+    char lines[TS_MAX_RUNS][240];
     for (int r = 0; r < s->n_runs; r++) {
-        char label[128];
+        char label[200];
         dash_run_label(label, sizeof label, &s->runs[r], lang);
         snprintf(lines[r], sizeof lines[r], dash_tr(lang, "run %d: %s", "第 %d 次：%s"), r + 1, label);
         float w, hh;
         text_measure(c, lines[r], fs, r == s->n_runs - 1, &w, &hh);
         lw = fmaxf(lw, w);
+    }
+    // Long labels (another net, an edited one): a smaller font, down to 11 px, before the box clips them.
+    float room = a->plot.w - 20 - 48;
+    if (lw > room && lw > 0) {
+        float k = fmaxf(11.0f / fs, room / lw);
+        fs *= k, lw *= k;
     }
     float bw = fminf(lw + 48, a->plot.w - 20), bh = lh * (float)s->n_runs + 10;
     Rect box = {a->plot.x + 10, a->plot.y + a->plot.h - 10 - bh, bw, bh};
