@@ -142,7 +142,7 @@ test-aarch64:
 # per tier this CPU has, so the sanitizers see all of them.
 ASAN_OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 check-asan:
-	$(MAKE) BUILD=build/asan OPT="$(ASAN_OPT)" test-unit
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 $(MAKE) BUILD=build/asan OPT="$(ASAN_OPT)" test-unit
 
 # The bad-input shell tests (bad flags, bad data and checkpoints, broken lessons,
 # SIGINT/SIGTERM, no display/font, a tiny window, bad net files) against an ASan+UBSan ./convlab:
