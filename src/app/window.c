@@ -315,8 +315,12 @@ static int open_display(Window *w) {
     if (draw_init_fonts(&err) != 0) { fprintf(stderr, "convlab: %s\n", err.msg); SDL_Quit(); return 1; }
     phase("fonts (fontconfig, ttf)", w->t_start);
     SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "1");
+    // Hidden until the renderer exists: a renderer that needs another kind of
+    // window (OpenGL, or a fallback after it fails, as on a display without GLX)
+    // makes SDL destroy and recreate the window, and a desktop, a screen recorder
+    // or a test driving it should only ever see the window that stays.
     w->win = SDL_CreateWindow("convlab", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w->args.size[0], w->args.size[1],
-                              SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI |
+                              SDL_WINDOW_HIDDEN | SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI |
                                   (w->args.fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0));
     if (!w->win) { fprintf(stderr, "convlab: cannot create the window: %s\n", SDL_GetError()); SDL_Quit(); return 1; }
     SDL_SetWindowMinimumSize(w->win, 640, 400);
@@ -327,6 +331,7 @@ static int open_display(Window *w) {
         SDL_Quit();
         return 1;
     }
+    SDL_ShowWindow(w->win);
     phase("renderer", w->t_start);
     return 0;
 }
