@@ -15,6 +15,7 @@
 # screenshots of the offer, the progress card and the error there.
 # Skips (77) without xvfb-run or xdotool.
 cd "$(dirname "$0")/../.." || exit 1
+export WINDOW_LIB=$PWD/tests/sh/window_lib.bash
 command -v xvfb-run >/dev/null || { echo "xvfb-run not installed"; exit 77; }
 command -v xdotool >/dev/null || { echo "xdotool not installed"; exit 77; }
 source tests/sh/data_lib.bash
@@ -37,6 +38,7 @@ export BIN WORK src sum SHOTS=${CONVLAB_TEST_SHOTS:-}
 
 cat > "$WORK/drive.sh" <<'EOS'
 #!/usr/bin/env bash
+source "$WINDOW_LIB"
 # runs inside xvfb-run
 set -u
 die() { echo "FAIL: $*"; [ -n "${pid:-}" ] && kill $pid 2>/dev/null; exit 1; }
@@ -47,13 +49,11 @@ start() {
     (cd "$WORK/cwd" && exec env -u CONVLAB_DATA -u CIFAR10_MD5 HOME="$WORK/home" XDG_DATA_HOME="$xdg" CIFAR10_URL="$url" \
         CIFAR10_SHA256="$sum" CONVLAB_SCREENSHOT="$WORK/shot.png" "$BIN" --lesson 3 --step 8 --size 1024x640 "$@" >"$out" 2>"$out.err") &
     pid=$!
-    win=""
-    for _ in $(seq 100); do win=$(xdotool search --class convlab 2>/dev/null | head -n 1); [ -n "$win" ] && break; sleep 0.1; done
-    [ -n "$win" ] || die "$name: no window appeared: $(cat "$out.err")"
+    window_find || die "$name: no window appeared: $(cat "$out.err")"
     wait_title "step 8/"
     sleep 1 # CIFAR-10 is tried after the first frame
 }
-title() { xdotool getwindowname "$win"; }
+title() { window_title; }
 wait_title() { for _ in $(seq 100); do title | grep -q "$1" && return 0; sleep 0.1; done; die "title is '$(title)', expected '$1'"; }
 wait_out() { # wait_out PATTERN SECONDS: until the window's stdout has the line
     for _ in $(seq $(($2 * 10))); do grep -q "$1" "$out" && return 0; sleep 0.1; done

@@ -5,6 +5,7 @@
 # like the key (F12 screenshots compared). Skips (77) without
 # xvfb-run or xdotool.
 cd "$(dirname "$0")/../.." || exit 1
+export WINDOW_LIB=$PWD/tests/sh/window_lib.bash
 BIN=${CONVLAB:-./convlab}
 command -v xvfb-run >/dev/null || { echo "xvfb-run not installed"; exit 77; }
 command -v xdotool >/dev/null || { echo "xdotool not installed"; exit 77; }
@@ -15,6 +16,7 @@ trap 'rm -rf "$out"' EXIT
 
 cat > "$out/drive.sh" <<'EOS'
 #!/usr/bin/env bash
+source "$WINDOW_LIB"
 BIN=$1; OUT=$2
 n=0
 shot() { # F12 -> $OUT/$1.png (the window saves to CONVLAB_SCREENSHOT)
@@ -27,11 +29,8 @@ shot() { # F12 -> $OUT/$1.png (the window saves to CONVLAB_SCREENSHOT)
 }
 CONVLAB_SCREENSHOT="$OUT/shot.png" "$BIN" --lesson lessons/04_padding.lesson --size 1024x640 >"$OUT/stdout" 2>"$OUT/stderr" &
 pid=$!
-win=""
-for i in $(seq 1 100); do win=$(xdotool search --class "convlab" 2>/dev/null | head -n 1); [ -n "$win" ] && break; sleep 0.1; done
-[ -n "$win" ] || { echo "no window appeared"; kill $pid; exit 1; }
-wait_title() { for i in $(seq 1 50); do xdotool getwindowname "$win" | grep -q "$1" && return 0; sleep 0.1; done
-               echo "title is '$(xdotool getwindowname "$win")', expected '$1'"; return 1; }
+window_find || { echo "no window appeared"; kill $pid; exit 1; }
+wait_title() { window_wait_title "$1" 50; }
 xdotool key --window "$win" End Left
 wait_title "step 8/" || { kill $pid; exit 1; }
 shot lesson

@@ -5,6 +5,7 @@
 # move the position in the title, quit with Q and check the exit status is 0.
 # Skips (77) without xvfb-run or xdotool.
 cd "$(dirname "$0")/../.." || exit 1
+export WINDOW_LIB=$PWD/tests/sh/window_lib.bash
 BIN=${CONVLAB:-./convlab}
 command -v xvfb-run >/dev/null || { echo "xvfb-run not installed"; exit 77; }
 command -v xdotool >/dev/null || { echo "xdotool not installed"; exit 77; }
@@ -14,18 +15,13 @@ trap 'rm -rf "$out"' EXIT
 
 cat > "$out/drive.sh" <<'EOS'
 #!/usr/bin/env bash
+source "$WINDOW_LIB"
 # runs inside xvfb-run: $1 = binary, $2 = scratch dir
 BIN=$1; OUT=$2
 CONVLAB_SCREENSHOT="$OUT/shot.png" "$BIN" --lesson lessons/02_convolution.lesson --size 1024x640 >"$OUT/stdout" 2>"$OUT/stderr" &
 pid=$!
-win=""
-for i in $(seq 1 100); do   # up to 10 s for the window
-    win=$(xdotool search --class "convlab" 2>/dev/null | head -n 1)
-    [ -n "$win" ] && break
-    sleep 0.1
-done
-[ -n "$win" ] || { echo "no window appeared"; kill $pid; exit 1; }
-title() { xdotool getwindowname "$win"; }
+window_find || { echo "no window appeared"; kill $pid; exit 1; }
+title() { window_title; }
 wait_title() { # waits until the title contains $1
     for i in $(seq 1 50); do title | grep -q "$1" && return 0; sleep 0.1; done
     echo "title is '$(title)', expected '$1'"; return 1

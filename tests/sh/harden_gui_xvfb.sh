@@ -6,6 +6,7 @@
 # size) and quits with exit 0. Never a crash or a hang.
 # Skips (77) without xvfb-run or xdotool.
 cd "$(dirname "$0")/../.." || exit 1
+export WINDOW_LIB=$PWD/tests/sh/window_lib.bash
 BIN=${CONVLAB:-./convlab}
 command -v xvfb-run >/dev/null || { echo "xvfb-run not installed"; exit 77; }
 command -v xdotool >/dev/null || { echo "xdotool not installed"; exit 77; }
@@ -35,6 +36,7 @@ grep -q "no Latin font.*HINT: apt-get install fonts-dejavu-core" "$out/stderr" |
 # ---- a very small window, without data --------------------------------------------------
 cat > "$out/drive.sh" <<'EOS'
 #!/usr/bin/env bash
+source "$WINDOW_LIB"
 # runs inside xvfb-run: $1 = binary, $2 = scratch dir
 BIN=$1; OUT=$2
 CONVLAB_SCREENSHOT="$OUT/shot.png" "$BIN" --lesson lessons/05_multichannel.lesson --data "$OUT/no-data" --size 1024x640 \
@@ -42,14 +44,8 @@ CONVLAB_SCREENSHOT="$OUT/shot.png" "$BIN" --lesson lessons/05_multichannel.lesso
 pid=$!
 fail() { echo "FAIL: $1"; kill $pid 2>/dev/null; wait $pid 2>/dev/null; exit 1; }
 alive() { kill -0 $pid 2>/dev/null || fail "the app died $1: $(cat "$OUT/stderr")"; }
-win=""
-for i in $(seq 1 100); do
-    win=$(xdotool search --onlyvisible --class convlab 2>/dev/null | head -n 1)
-    [ -n "$win" ] && break
-    sleep 0.1
-done
-[ -n "$win" ] || fail "no window appeared"
-title() { xdotool getwindowname "$win"; }
+window_find || fail "no window appeared"
+title() { window_title; }
 wait_title() {
     for i in $(seq 1 50); do title | grep -Eq "$1" && return 0; sleep 0.1; done
     fail "title is '$(title)', expected /$1/"

@@ -10,6 +10,7 @@
 # PICTURE_SHOTS=DIR keeps the screenshots. Skips (77) without xvfb-run,
 # xdotool or ImageMagick.
 cd "$(dirname "$0")/../.." || exit 1
+export WINDOW_LIB=$PWD/tests/sh/window_lib.bash
 BIN=${CONVLAB:-./convlab}
 for t in xvfb-run xdotool import convert; do command -v $t >/dev/null || { echo "$t not installed"; exit 77; }; done
 [ -x "$BIN" ] || { echo "$BIN not built"; exit 1; }
@@ -20,18 +21,13 @@ convert -size 480x320 xc:'#20a040' -fill '#ff00ff' -draw 'circle 240,160 240,60'
 
 cat > "$out/drive.sh" <<'EOS'
 #!/usr/bin/env bash
+source "$WINDOW_LIB"
 BIN=$1; OUT=$2
 CONVLAB_AUTOSAVE="$OUT/auto.safetensors" "$BIN" --lesson 5 --image "$OUT/pic.png" --size 1024x640 >"$OUT/stdout" 2>"$OUT/stderr" &
 pid=$!
-win=""
-for i in $(seq 1 100); do
-    win=$(xdotool search --class "convlab" 2>/dev/null | head -n 1)
-    [ -n "$win" ] && break
-    sleep 0.1
-done
-[ -n "$win" ] || { echo "no window appeared"; kill $pid; exit 1; }
+window_find || { echo "no window appeared"; kill $pid; exit 1; }
 fail() { echo "$*"; kill $pid 2>/dev/null; exit 1; }
-title() { xdotool getwindowname "$win"; }
+title() { window_title; }
 wait_title() { for i in $(seq 1 50); do title | grep -q "$1" && return 0; sleep 0.1; done; fail "title is '$(title)', expected '$1'"; }
 shot() { sleep 0.6; import -window root "$OUT/$1.png" || fail "import failed"; }
 # magenta pixels (the picture's disc) in a screenshot

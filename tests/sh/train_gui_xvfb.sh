@@ -12,6 +12,7 @@
 # trainer's metadata (steps_done > 0).
 # Skips (77) without xvfb-run/xdotool or without the CIFAR-10 data.
 cd "$(dirname "$0")/../.." || exit 1
+export WINDOW_LIB=$PWD/tests/sh/window_lib.bash
 BIN=${CONVLAB:-./convlab}
 command -v xvfb-run >/dev/null || { echo "xvfb-run not installed"; exit 77; }
 command -v xdotool >/dev/null || { echo "xdotool not installed"; exit 77; }
@@ -22,20 +23,15 @@ trap 'rm -rf "$out"' EXIT
 
 cat > "$out/drive.sh" <<'EOS'
 #!/usr/bin/env bash
+source "$WINDOW_LIB"
 # runs inside xvfb-run: $1 = binary, $2 = scratch dir
 BIN=$1; OUT=$2
 CONVLAB_SCREENSHOT="$OUT/shot.png" CONVLAB_CHECKPOINT="$OUT/ck.safetensors" CONVLAB_AUTOSAVE="$OUT/auto.safetensors" \
     "$BIN" --size 1280x800 >"$OUT/stdout" 2>"$OUT/stderr" &
 pid=$!
 fail() { echo "$1"; kill $pid 2>/dev/null; wait $pid 2>/dev/null; exit 1; }
-win=""
-for i in $(seq 1 100); do   # up to 10 s for the window
-    win=$(xdotool search --onlyvisible --class "convlab" 2>/dev/null | head -n 1)
-    [ -n "$win" ] && break
-    sleep 0.1
-done
-[ -n "$win" ] || fail "no window appeared"
-title() { xdotool getwindowname "$win"; }
+window_find || fail "no window appeared"
+title() { window_title; }
 wait_title() { # waits up to $2 tenths of a second until the title matches the regex $1
     for i in $(seq 1 "${2:-100}"); do title | grep -Eq "$1" && return 0; sleep 0.1; done
     echo "title is '$(title)', expected /$1/"; return 1
@@ -119,16 +115,13 @@ echo "ok: trained to step $s1, paused (no steps while paused), screenshot, F1/? 
 EOS
 cat > "$out/autosave.sh" <<'EOS'
 #!/usr/bin/env bash
+source "$WINDOW_LIB"
 # runs inside xvfb-run: $1 = binary, $2 = scratch dir, $3 = wm_close.py
 BIN=$1; OUT=$2; CLOSE=$3
 export CONVLAB_AUTOSAVE="$OUT/auto.safetensors"
 pid=""; win=""
 fail() { echo "$1"; [ -n "$pid" ] && kill $pid 2>/dev/null; wait $pid 2>/dev/null; cat "$OUT/stderr2"; exit 1; }
-title() { # the window may be replaced while it starts (slow builds): look it up again if it went away
-    xdotool getwindowname "$win" 2>/dev/null && return
-    win=$(xdotool search --onlyvisible --class "convlab" 2>/dev/null | tail -n 1)
-    [ -n "$win" ] && xdotool getwindowname "$win" 2>/dev/null
-}
+title() { window_title; }
 wait_title() {
     for i in $(seq 1 "${2:-100}"); do title | grep -Eq "$1" && return 0; sleep 0.1; done
     echo "title is '$(title)', expected /$1/"; return 1
@@ -136,13 +129,7 @@ wait_title() {
 launch() { # opens the training screen and waits until it is ready
     "$BIN" --train --size 1280x800 >"$OUT/stdout2" 2>"$OUT/stderr2" &
     pid=$!
-    win=""
-    for i in $(seq 1 100); do
-        win=$(xdotool search --onlyvisible --class "convlab" 2>/dev/null | head -n 1)
-        [ -n "$win" ] && break
-        sleep 0.1
-    done
-    [ -n "$win" ] || fail "no window appeared"
+    window_find || fail "no window appeared"
     wait_title "Training.* ready" 300 || fail "the training screen did not open"
 }
 train_a_while() {

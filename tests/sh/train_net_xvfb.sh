@@ -6,6 +6,7 @@
 # checkpoint records lenet5 with exactly those edits.
 # Skips (77) without xvfb-run/xdotool or without the CIFAR-10 data.
 cd "$(dirname "$0")/../.." || exit 1
+export WINDOW_LIB=$PWD/tests/sh/window_lib.bash
 BIN=${CONVLAB:-./convlab}
 command -v xvfb-run >/dev/null || { echo "xvfb-run not installed"; exit 77; }
 command -v xdotool >/dev/null || { echo "xdotool not installed"; exit 77; }
@@ -16,21 +17,14 @@ trap 'rm -rf "$out"' EXIT
 
 cat > "$out/drive.sh" <<'EOS'
 #!/usr/bin/env bash
+source "$WINDOW_LIB"
 BIN=$1; OUT=$2
 CONVLAB_CHECKPOINT="$OUT/ck.safetensors" "$BIN" --train --size 1280x800 >"$OUT/stdout" 2>"$OUT/stderr" &
 pid=$!
 fail() { echo "$1"; kill $pid 2>/dev/null; wait $pid 2>/dev/null; exit 1; }
-win=""
-for i in $(seq 1 100); do
-    win=$(xdotool search --onlyvisible --class "convlab" 2>/dev/null | head -n 1)
-    [ -n "$win" ] && break
-    sleep 0.1
-done
-[ -n "$win" ] || fail "no window appeared"
-wait_title() {
-    for i in $(seq 1 "${2:-100}"); do xdotool getwindowname "$win" | grep -Eq "$1" && return 0; sleep 0.1; done
-    echo "title is '$(xdotool getwindowname "$win")', expected /$1/"; return 1
-}
+window_find || fail "no window appeared"
+wait_title() { window_wait_title "$@"; }
+
 wait_title "Training .* ready" 300 || fail "the training screen did not get ready"
 for k in Tab Tab w bracketright w w period t; do xdotool key --window "$win" "$k"; sleep 0.3; done
 wait_title "training$" 100 || fail "T did not start the edited net"
