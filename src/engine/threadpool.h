@@ -1,6 +1,7 @@
 /* A persistent pool of worker threads for the engine. The caller hands it one
  * job at a time: a number of independent work items, each run exactly once by
- * whichever thread claims it first (the caller takes part as thread 0). Nobody
+ * whichever thread claims it first (the caller takes part as thread 0); thread t
+ * first claims from its own contiguous share of the items. Nobody
  * waits for a worker that has not claimed an item, so a worker the OS has
  * descheduled on a busy machine delays the job by at most the item it holds.
  * Which thread runs an item must not change its result: callers give every
