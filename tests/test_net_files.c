@@ -262,6 +262,11 @@ Test(net_files, checkpoint_records_its_net) {
     CheckpointMeta meta;
     cr_assert_eq(checkpoint_open_net(&back, path, NULL, -1, BATCH, &meta, &err), 0, "%s", err.msg);
     cr_assert_str_eq(checkpoint_meta_get(&meta, "model"), "small_vgg");
+    char model[64];
+    net_model_name(model, sizeof model, &back);
+    cr_assert_str_eq(model, "small_vgg", "the net read back from the checkpoint keeps its name");
+    cr_assert(strstr(back.spec->path, "small_vgg.safetensors[net]") != NULL, "messages name where it came from: %s",
+              back.spec->path);
     cr_assert_eq(back.n_params, net.n_params);
     cr_assert(memcmp(back.params, net.params, sizeof(float) * (size_t)net.n_params) == 0);
     cr_assert(memcmp(back.buffers, net.buffers, sizeof(float) * (size_t)net.n_buffers) == 0);

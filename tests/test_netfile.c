@@ -301,3 +301,15 @@ Test(netfile, infer_again_after_a_width_change) {
     cr_assert_eq(s->n_params, 8 * 75 + 8 + 6272 * 10 + 10);
     free(s);
 }
+
+Test(netfile, model_name_is_the_file_name_without_net) {
+    char name[64];
+    netfile_model_name(name, sizeof name, "assets/nets/lenet5.net");
+    cr_assert_str_eq(name, "lenet5");
+    netfile_model_name(name, sizeof name, "my.model");
+    cr_assert_str_eq(name, "my.model", "only a .net suffix is dropped");
+    netfile_model_name(name, sizeof name, "");
+    cr_assert_str_eq(name, NET_DEFAULT_MODEL, "no file chosen: CNNNet");
+    netfile_model_name(name, sizeof name, NULL);
+    cr_assert_str_eq(name, "cnnnet");
+}

@@ -187,7 +187,7 @@ static int build_recorded_net(Net *net, const StFile *f, const char *path, const
     int rc = netfile_parse(spec, label, text, max_batch, err);
     // Named as the file it came from (the "model" record), for the run's legend and the next save.
     const char *model = st_meta(f, "model");
-    if (rc == 0 && model) snprintf(spec->path, sizeof spec->path, "%.200s", model);
+    if (rc == 0 && model) snprintf(spec->model, sizeof spec->model, "%.63s", model);
     if (rc == 0) rc = net_build(net, spec, relu, max_batch, err);
     free(spec);
     return rc;

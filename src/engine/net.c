@@ -279,12 +279,7 @@ int net_clone(Net *out, const Net *src, int max_batch, ClError *err) {
     return 0;
 }
 
-void net_model_name(char *out, size_t cap, const Net *net) {
-    const char *path = net->spec->path, *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-    size_t len = strlen(base);
-    if (len > 4 && strcmp(base + len - 4, ".net") == 0) len -= 4;
-    snprintf(out, cap, "%.*s", (int)len, base);
-}
+void net_model_name(char *out, size_t cap, const Net *net) { snprintf(out, cap, "%s", net->spec->model); }
 
 void net_set_training(Net *net, bool training) { net->training = training; }
 

@@ -821,6 +821,7 @@ static int check_name(NetSpec *spec, int i, ClError *err) {
 int netfile_parse(NetSpec *spec, const char *path, const char *text, int batch, ClError *err) {
     memset(spec, 0, sizeof *spec);
     snprintf(spec->path, sizeof spec->path, "%s", path);
+    netfile_model_name(spec->model, sizeof spec->model, path);
     TextReader rd;
     text_reader_init(&rd, spec->path, text);
     TextLine line;
@@ -948,4 +949,27 @@ void netfile_format_call(char *out, size_t cap, const LayerSpec *l) {
     default: break;
     }
     put(&b, ")");
+}
+
+int netfile_format_text(char *out, size_t cap, const NetSpec *spec) {
+    size_t len = 0;
+    if (cap) out[0] = 0;
+    for (int i = 0; i < spec->n_layers; i++) {
+        const LayerSpec *l = &spec->layers[i];
+        char call[NETFILE_TEXT_MAX + 64];
+        netfile_format_call(call, sizeof call, l);
+        int n = l->name[0] ? snprintf(out + len, cap - len, "(%s): %s\n", l->name, call)
+                           : snprintf(out + len, cap - len, "%s\n", call);
+        if (n < 0 || (size_t)n >= cap - len) return -1;
+        len += (size_t)n;
+    }
+    return (int)len;
+}
+
+void netfile_model_name(char *out, size_t cap, const char *path) {
+    const char *base = path && path[0] ? path : NET_DEFAULT_MODEL ".net";
+    if (strrchr(base, '/')) base = strrchr(base, '/') + 1;
+    size_t len = strlen(base);
+    if (len > 4 && strcmp(base + len - 4, ".net") == 0) len -= 4;
+    snprintf(out, cap, "%.*s", (int)len, base);
 }

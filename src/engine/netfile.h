@@ -97,6 +97,8 @@ typedef struct {
 
 typedef struct {
     char path[256];                    // named in messages
+    char model[64];                    // its name: the file's base name without .net
+                                       // (netfile_model_name), or a checkpoint's "model" record
     LayerSpec layers[NETFILE_MAX_LAYERS];
     int n_layers;
     TensorSpec tensors[NETFILE_MAX_TENSORS]; // state_dict order
@@ -114,6 +116,16 @@ int netfile_parse(NetSpec *spec, const char *path, const char *text, int batch, 
 // Reads the file at path (at most NETFILE_MAX_BYTES, UTF-8) and parses it.
 int netfile_load(NetSpec *spec, const char *path, int batch, ClError *err);
 
+// Writes the net as a net file: one "(name): Call(args)" line per layer, the
+// non-default arguments only (netfile_parse reads it back to the same spec).
+// Returns the length, or -1 if cap is too small.
+int netfile_format_text(char *out, size_t cap, const NetSpec *spec);
+
+// A model's name from its net file's path: "assets/nets/lenet5.net" -> "lenet5";
+// NULL or "" (no file chosen) -> CNNNet's, NET_DEFAULT_MODEL.
+#define NET_DEFAULT_MODEL "cnnnet"
+void netfile_model_name(char *out, size_t cap, const char *path);
+
 // Shape inference on a [batch, 3, 32, 32] input: fills every layer's engine
 // config, shapes, parameters and the state_dict tensors; the last layer must
 // give [batch, 10]. Call again after changing arguments (a wider layer).
@@ -130,10 +142,6 @@ bool netfile_layer_is_hidden(const NetSpec *spec, int i);
 int netfile_set_width(NetSpec *spec, int i, int width, ClError *err);
 // Sets Conv2d i's kernel_size to (k, k); the Linear after the Flatten follows.
 int netfile_set_kernel(NetSpec *spec, int i, int k, ClError *err);
-
-// Writes the net as a net file: one "(name): Call(args)" line per layer, the
-// non-default arguments only. Returns the length, or -1 if cap is too small.
-int netfile_format_text(char *out, size_t cap, const NetSpec *spec);
 
 // The layer kind's PyTorch class name ("Conv2d").
 const char *netfile_kind_name(LayerKind kind);

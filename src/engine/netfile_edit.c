@@ -102,18 +102,3 @@ int netfile_set_kernel(NetSpec *spec, int i, int k, ClError *err) {
     t->layers[i].kernel[0] = t->layers[i].kernel[1] = k;
     return commit_edit(spec, t, i, 0, err);
 }
-
-int netfile_format_text(char *out, size_t cap, const NetSpec *spec) {
-    size_t len = 0;
-    if (cap) out[0] = 0;
-    for (int i = 0; i < spec->n_layers; i++) {
-        const LayerSpec *l = &spec->layers[i];
-        char call[NETFILE_TEXT_MAX + 64];
-        netfile_format_call(call, sizeof call, l);
-        int n = l->name[0] ? snprintf(out + len, cap - len, "(%s): %s\n", l->name, call)
-                           : snprintf(out + len, cap - len, "%s\n", call);
-        if (n < 0 || (size_t)n >= cap - len) return -1;
-        len += (size_t)n;
-    }
-    return (int)len;
-}

@@ -129,12 +129,7 @@ void train_config_label(char *out, int out_size, const TrainConfig *c) {
     if (n < out_size && c->tutorial_break) snprintf(out + n, (size_t)(out_size - n), ", break");
 }
 
-void train_config_model(char *out, size_t cap, const TrainConfig *c) {
-    const char *base = c->net_file[0] ? (strrchr(c->net_file, '/') ? strrchr(c->net_file, '/') + 1 : c->net_file) : "cnnnet.net";
-    size_t len = strlen(base);
-    if (len > 4 && strcmp(base + len - 4, ".net") == 0) len -= 4;
-    snprintf(out, cap, "%.*s", (int)len, base);
-}
+void train_config_model(char *out, size_t cap, const TrainConfig *c) { netfile_model_name(out, cap, c->net_file); }
 
 /* ==== recorder ============================================================= */
 

@@ -62,11 +62,12 @@ static void cycle_net(TrainConfig *c, int dir) {
     static char nets[MAX_NETS][256];
     int n = paths_list_resources(nets, MAX_NETS, "assets/nets", ".net");
     if (n == 0) return;
+    char cur[64], name[64];
+    netfile_model_name(cur, sizeof cur, c->net_file);
     int at = -1;
     for (int i = 0; i < n; i++) {
-        const char *base = strrchr(nets[i], '/') + 1;
-        const char *cur = c->net_file[0] ? (strrchr(c->net_file, '/') ? strrchr(c->net_file, '/') + 1 : c->net_file) : "cnnnet.net";
-        if (strcmp(base, cur) == 0) at = i;
+        netfile_model_name(name, sizeof name, nets[i]);
+        if (strcmp(name, cur) == 0) at = i;
     }
     int next = at < 0 ? 0 : ((at + dir) % n + n) % n;
     snprintf(c->net_file, sizeof c->net_file, "%s", nets[next]);
