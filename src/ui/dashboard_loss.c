@@ -325,8 +325,8 @@ void dash_run_label(char *out, int n, const RunHistory *h, Lang lang) {
     train_config_model(model, sizeof model, c);
     if (strcmp(model, "cnnnet") != 0 || c->net_note[0]) // the net, unless CNNNet as shipped
         snprintf(net, sizeof net, "%s%s%s, ", model, c->net_note[0] ? " " : "", c->net_note);
-    snprintf(out, (size_t)n, dash_tr(lang, "%s%s, batch %d, %d epochs, seed %llu%s%s", "%s%s，批大小 %d，%d 轮，种子 %llu%s%s"),
-             net, opt, c->batch_size, c->epochs, (unsigned long long)c->seed, c->relu_logits ? ", relu-logits" : "",
+    snprintf(out, (size_t)n, dash_tr(lang, "%s%s, batch %d, %d epoch%s, seed %llu%s%s", "%s%s，批大小 %d，%d 轮%s，种子 %llu%s%s"),
+             net, opt, c->batch_size, c->epochs, lang == LANG_ZH || c->epochs == 1 ? "" : "s", (unsigned long long)c->seed, c->relu_logits ? ", relu-logits" : "",
              c->tutorial_break ? ", break" : "");
 }
 

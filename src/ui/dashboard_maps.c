@@ -50,13 +50,6 @@ static uint8_t *tile_map(const Theme *th, const FeatureMap *fm, int cols, Rgba g
     return img;
 }
 
-// Fits an iw x ih image into box keeping its aspect; returns the rectangle.
-static Rect fit(Rect box, int iw, int ih) {
-    float s = fminf(box.w / iw, box.h / ih);
-    Rect r = {box.x, box.y, iw * s, ih * s};
-    return r;
-}
-
 // Saliency and Grad-CAM of the student's picture in a column at x (height h
 // from y), stacked; returns the column's right edge.
 static float draw_picture_explanation(Canvas *c, const TrainSnapshot *s, float x, float y, float h, float img_size, Lang lang) {
@@ -131,22 +124,28 @@ void dash_draw_features(Canvas *c, Rect panel, const TrainSnapshot *s, Lang lang
     }
     float bx = in.x + img_size + 14;
     if (s->has_picture) bx = draw_picture_explanation(c, s, in.x + img_size + 10, my, in.y + in.h - my, img_size, lang) + 14;
-    // 2 x 2 boxes: the net's first four convolution and pooling outputs (conv1, pool1 / conv2, pool2 for CNNNet)
+    // 2 x 2 boxes: the net's first four convolution and pooling outputs (conv1, pool1 / conv2, pool2 for
+    // CNNNet), drawn to one scale (screen pixels per map pixel): a 14x14 map is half as wide as a 28x28 one.
     float bw = (in.x + in.w - bx - 10) / 2;
     float bh = (in.y + in.h - my) / 2;
+    uint8_t *tiles[TS_FMAPS] = {0};
+    int tw[TS_FMAPS], tht[TS_FMAPS];
+    float scale = INFINITY;
     for (int k = 0; k < TS_FMAPS; k++) {
         const FeatureMap *fm = &s->fmaps[k];
         if (fm->c == 0) continue;
         int cols = fm->c <= 8 ? 4 : 8; // CNNNet: 8 maps in 4 columns, 16 in 8
+        if (!(tiles[k] = tile_map(th, fm, cols, th->panel, &tw[k], &tht[k]))) continue;
+        scale = fminf(scale, fminf(bw / tw[k], (bh - 22) / tht[k]));
+    }
+    for (int k = 0; k < TS_FMAPS; k++) {
+        const FeatureMap *fm = &s->fmaps[k];
+        if (!tiles[k]) continue;
         Rect box = {bx + (k % 2) * (bw + 10), my + (k / 2) * bh, bw, bh};
         char title[48];
         snprintf(title, sizeof title, "%s %d×%d×%d", fm->name, fm->c, fm->h, fm->w);
         draw_text(c, box.x, box.y, title, lab);
-        int w, h;
-        uint8_t *img = tile_map(th, fm, cols, th->panel, &w, &h);
-        if (!img) continue;
-        Rect r = fit((Rect){box.x, box.y + 18, box.w, box.h - 22}, w, h);
-        draw_image_rgb(c, r, img, w, h);
-        free(img);
+        draw_image_rgb(c, (Rect){box.x, box.y + 18, tw[k] * scale, tht[k] * scale}, tiles[k], tw[k], tht[k]);
+        free(tiles[k]);
     }
 }
