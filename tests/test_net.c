@@ -14,6 +14,7 @@
 #include "engine/net.h"
 #include "engine/trainer.h"
 #include "testutil.h"
+#include "testutil_net.h"
 
 // ---- helpers ------------------------------------------------------------------------
 
@@ -348,56 +349,6 @@ Test(net, fifty_trainer_sgd_steps_on_two_threads_match_pytorch) { check_fifty_tr
 
 // ---- finite differences over the whole net ------------------------------------------------
 
-typedef struct {
-    Net *net;
-    const float *x;
-    const uint8_t *labels;
-    int N;
-    // kink signature of the base point: every ReLU's sign pattern and every argmax
-    uint8_t *relu_mask;
-    int32_t *indices;
-    long mask_n, index_n;
-} FdCtx;
-
-// Walks the ReLU outputs and pool indices; compares with (or records) the base.
-static bool same_kinks(FdCtx *c, bool record) {
-    Net *net = c->net;
-    long m = 0, k = 0;
-    for (int i = 0; i < net->n_layers; i++) {
-        const Layer *l = &net->layers[i];
-        long size = (long)l->out_c * l->out_h * l->out_w * c->N;
-        if (l->kind == LAYER_RELU)
-            for (long j = 0; j < size; j++, m++) {
-                uint8_t on = net->acts[i + 1][j] > 0;
-                if (record) c->relu_mask[m] = on;
-                else if (c->relu_mask[m] != on) return false;
-            }
-        if (l->kind == LAYER_MAXPOOL2D)
-            for (long j = 0; j < size; j++, k++) {
-                if (record) c->indices[k] = net->pool_indices[i][j];
-                else if (c->indices[k] != net->pool_indices[i][j]) return false;
-            }
-    }
-    c->mask_n = m, c->index_n = k;
-    return true;
-}
-
-// The mean cross-entropy in double from the float logits: far less rounding
-// noise than the float loss, so small steps give accurate differences.
-static double loss_double(FdCtx *c) {
-    const float *z = net_forward(c->net, c->x, c->N);
-    double total = 0;
-    for (int n = 0; n < c->N; n++) {
-        const float *r = z + n * 10;
-        double m = r[0];
-        for (int k = 1; k < 10; k++) m = fmax(m, r[k]);
-        double s = 0;
-        for (int k = 0; k < 10; k++) s += exp(r[k] - m);
-        total += m + log(s) - r[c->labels[n]];
-    }
-    return total / c->N;
-}
-
 Test(net, gradient_matches_finite_differences) {
     StFile f;
     fixture_open(&f, "model_sgd50.safetensors");
@@ -407,58 +358,10 @@ Test(net, gradient_matches_finite_differences) {
     float x[4 * CIFAR_PIXELS];
     uint8_t labels[4];
     fixture_batch(&f, 1, x, labels);
-    net_forward(&net, x, 4);
-    net_backward(&net, labels, 4);
-    float *analytic = malloc(sizeof(float) * (size_t)net.n_params);
-    memcpy(analytic, net.grads, sizeof(float) * (size_t)net.n_params);
-
-    FdCtx c = {&net, x, labels, 4, malloc(200000), malloc(sizeof(int32_t) * 100000), 0, 0};
-    same_kinks(&c, true);
-    NetTensor ts[NET_MAX_TENSORS];
-    int nt = net_tensors(&net, ts);
-    const float eps = 1e-3f;  // float forward: smaller steps drown in rounding noise (~1e-8 in the loss)
-    int checked = 0, skipped = 0;
-    double worst = 0;
-    for (int k = 0; k < nt; k++) {
-        // per tensor: the 10 largest gradients (a sharp relative test) and 10 spread-out entries
-        long picks[20], npick = 0;
-        for (int r = 0; r < 10 && r < ts[k].numel; r++) {
-            long best = -1;
-            for (long i = 0; i < ts[k].numel; i++) {
-                bool taken = false;
-                for (long q = 0; q < npick; q++) taken |= picks[q] == ts[k].offset + i;
-                if (!taken && (best < 0 || fabsf(analytic[ts[k].offset + i]) > fabsf(analytic[best])))
-                    best = ts[k].offset + i;
-            }
-            picks[npick++] = best;
-        }
-        for (int r = 0; r < 10 && r < ts[k].numel; r++) picks[npick++] = ts[k].offset + (ts[k].numel * (2 * r + 1)) / 21;
-        for (long q = 0; q < npick; q++) {
-            float *p = &net.params[picks[q]];
-            float saved = *p;
-            *p = saved + eps;
-            double up = loss_double(&c);
-            bool ok = same_kinks(&c, false);
-            *p = saved - eps;
-            double down = loss_double(&c);
-            ok = ok && same_kinks(&c, false);
-            *p = saved;
-            if (!ok) { skipped++; continue; }  // a ReLU or an argmax flipped: not differentiable here
-            double num = (up - down) / (2.0 * (double)eps);
-            double ana = analytic[picks[q]];
-            double err = fabs(num - ana);
-            cr_assert(err <= 2e-3 * fabs(ana) + 1e-5, "%s (param %ld): numeric %.8g analytic %.8g", ts[k].name,
-                      picks[q] - ts[k].offset, num, ana);
-            if (fabs(ana) > 1e-3) worst = fmax(worst, err / fabs(ana));
-            checked++;
-        }
-    }
-    fprintf(stderr, "net finite differences: %d parameters checked, %d skipped at kinks, worst relative error %.3g\n",
-            checked, skipped, worst);
-    cr_assert(checked >= 80, "only %d parameters away from kinks", checked);
-    free(c.relu_mask);
-    free(c.indices);
-    free(analytic);
+    // float forward: smaller steps than 1e-3 drown in rounding noise (~1e-8 in the loss)
+    NetFdOptions o = {.what = "net", .picks = 10, .eps = 1e-3f, .rtol = 2e-3, .atol = 1e-5};
+    NetFdResult r = net_fd_check(&net, x, labels, 4, &o);
+    cr_assert(r.checked >= 80, "only %d parameters away from kinks", r.checked);
     net_free(&net);
     st_free(&f);
 }

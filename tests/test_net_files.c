@@ -15,6 +15,7 @@
 #include "engine/net.h"
 #include "engine/rng.h"
 #include "testutil.h"
+#include "testutil_net.h"
 
 static const char *NETS[] = {"cnnnet", "pytorch_tutorial", "lenet5", "small_vgg", "dropout"};
 #define N_NETS (int)(sizeof NETS / sizeof NETS[0])
@@ -38,53 +39,6 @@ static void fixed_batch(float *x, uint8_t *labels, int N, uint64_t seed) {
 
 // ---- finite differences ------------------------------------------------------------------
 
-typedef struct {
-    Net *net;
-    const float *x;
-    const uint8_t *labels;
-    uint8_t *signs;    // every ReLU/LeakyReLU input sign at the base point
-    int32_t *indices;  // every max-pool argmax at the base point
-    long n_signs, n_indices;
-} FdCtx;
-
-// Compares the kinks of the last forward with (or records) the base point's.
-static bool same_kinks(FdCtx *c, bool record) {
-    Net *net = c->net;
-    long m = 0, k = 0;
-    for (int i = 0; i < net->n_layers; i++) {
-        const Layer *l = &net->layers[i];
-        long size = (long)l->out_c * l->out_h * l->out_w * BATCH;
-        if (l->kind == LAYER_RELU || l->kind == LAYER_LEAKY_RELU)
-            for (long j = 0; j < size; j++, m++) {
-                uint8_t on = net->acts[i][j] > 0;
-                if (record) c->signs[m] = on;
-                else if (c->signs[m] != on) return false;
-            }
-        if (l->kind == LAYER_MAXPOOL2D)
-            for (long j = 0; j < size; j++, k++) {
-                if (record) c->indices[k] = net->pool_indices[i][j];
-                else if (c->indices[k] != net->pool_indices[i][j]) return false;
-            }
-    }
-    c->n_signs = m, c->n_indices = k;
-    return true;
-}
-
-// The mean cross-entropy in double of a training-mode forward with the same Dropout masks.
-static double loss_double(FdCtx *c) {
-    net_seed_dropout(c->net, DROPOUT_SEED);
-    const float *z = net_forward(c->net, c->x, BATCH);
-    double total = 0;
-    for (int n = 0; n < BATCH; n++) {
-        const float *r = z + n * 10;
-        double m = r[0], s = 0;
-        for (int k = 1; k < 10; k++) m = fmax(m, r[k]);
-        for (int k = 0; k < 10; k++) s += exp(r[k] - m);
-        total += m + log(s) - r[c->labels[n]];
-    }
-    return total / BATCH;
-}
-
 // Checks 12 entries per tensor (the 6 largest gradients and 6 spread out).
 static void check_net_gradient(const char *name) {
     Net net;
@@ -94,56 +48,11 @@ static void check_net_gradient(const char *name) {
     float *x = malloc(sizeof(float) * BATCH * 3 * 32 * 32);
     uint8_t labels[BATCH];
     fixed_batch(x, labels, BATCH, 11);
-    long kinks = 0;
-    for (int i = 0; i < net.n_layers; i++) kinks += (long)net.layers[i].out_c * net.layers[i].out_h * net.layers[i].out_w * BATCH;
-    FdCtx c = {&net, x, labels, malloc((size_t)kinks), malloc(sizeof(int32_t) * (size_t)kinks), 0, 0};
-    loss_double(&c);
-    same_kinks(&c, true);
-    net_backward(&net, labels, BATCH);
-    float *analytic = malloc(sizeof(float) * (size_t)net.n_params);
-    memcpy(analytic, net.grads, sizeof(float) * (size_t)net.n_params);
-    NetTensor ts[NET_MAX_TENSORS];
-    int nt = net_tensors(&net, ts), checked = 0, skipped = 0, learnable = 0;
-    const float eps = 1e-3f;
-    double worst = 0;
-    for (int k = 0; k < nt; k++) {
-        if (!ts[k].learnable) continue;
-        learnable++;
-        long picks[12], npick = 0;
-        for (int r = 0; r < 6 && r < ts[k].numel; r++) {
-            long best = -1;
-            for (long i = 0; i < ts[k].numel; i++) {
-                bool taken = false;
-                for (long q = 0; q < npick; q++) taken |= picks[q] == ts[k].offset + i;
-                if (!taken && (best < 0 || fabsf(analytic[ts[k].offset + i]) > fabsf(analytic[best]))) best = ts[k].offset + i;
-            }
-            picks[npick++] = best;
-        }
-        for (int r = 0; r < 6 && r < ts[k].numel; r++) picks[npick++] = ts[k].offset + (ts[k].numel * (2 * r + 1)) / 13;
-        for (long q = 0; q < npick; q++) {
-            float *p = &net.params[picks[q]], saved = *p;
-            *p = saved + eps;
-            double up = loss_double(&c);
-            bool ok = same_kinks(&c, false);
-            *p = saved - eps;
-            double down = loss_double(&c);
-            ok = ok && same_kinks(&c, false);
-            *p = saved;
-            if (!ok) { skipped++; continue; }  // a ReLU or an argmax flipped: not differentiable here
-            double num = (up - down) / (2.0 * (double)eps), ana = analytic[picks[q]], e = fabs(num - ana);
-            cr_assert(e <= 3e-3 * fabs(ana) + 2e-5, "%s %s (entry %ld): numeric %.8g analytic %.8g", name, ts[k].name,
-                      picks[q] - ts[k].offset, num, ana);
-            if (fabs(ana) > 1e-3) worst = fmax(worst, e / fabs(ana));
-            checked++;
-        }
-    }
-    fprintf(stderr, "%s finite differences: %d parameters checked, %d skipped at kinks, worst relative error %.3g\n", name,
-            checked, skipped, worst);
+    NetFdOptions o = {.what = name, .picks = 6, .eps = 1e-3f, .rtol = 3e-3, .atol = 2e-5, .reseed_dropout = true,
+                      .dropout_seed = DROPOUT_SEED};
+    NetFdResult r = net_fd_check(&net, x, labels, BATCH, &o);
     // BatchNorm2d spreads a weight's change over every ReLU after it, so more steps cross a kink there.
-    cr_assert(checked >= 3 * learnable, "%s: only %d parameters away from kinks", name, checked);
-    free(c.signs);
-    free(c.indices);
-    free(analytic);
+    cr_assert(r.checked >= 3 * r.learnable, "%s: only %d parameters away from kinks", name, r.checked);
     free(x);
     net_free(&net);
 }

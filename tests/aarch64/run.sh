@@ -52,7 +52,7 @@ mkdir -p "$out/include"
 ln -sfn /usr/include/cjson "$out/include/cjson"
 TESTS="test_checkpoint test_cifar test_conv2d test_harden test_layers test_net test_optim test_pool2d
        test_safetensors test_threads test_trainer"
-srcs=(src/engine/*.c tests/testutil.c tests/aarch64/criterion_shim.c)
+srcs=(src/engine/*.c tests/testutil.c tests/testutil_net.c tests/aarch64/criterion_shim.c)
 for t in $TESTS; do srcs+=("tests/$t.c"); done
 echo "$me: aarch64-linux-gnu-gcc ${#srcs[@]} files -> $out/test_engine"
 aarch64-linux-gnu-gcc -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -O2 -Wall -Wextra -Wshadow -Wno-unused-parameter -Wno-format-zero-length -pthread \
