@@ -33,6 +33,12 @@ static float title_and_range(ViewCtx *v, Rect r, const char *title, float lo, fl
                                     : (v->lang == LANG_ZH ? "深色小、黄色大" : "dark low, yellow high"));
     TextStyle ms = text_style(v->c, th->font_small, th->text_muted);
     float mh = draw_text_wrapped(v->c, r.x, r.y + h + 2, r.w, buf, ms, 1.2f, true);
+    // and the colours themselves, when there is room for a bar and its numbers
+    float bar_w = fminf(r.w * 0.6f, 240);
+    if (r.h > 160 && bar_w >= 80) {
+        widget_colour_bar(v->c, (Rect){r.x, r.y + h + mh + 6, bar_w, 10}, heat, lo, hi, 2);
+        mh += 10 + th->font_small * 1.25f + 6;
+    }
     return h + mh + 8;
 }
 

@@ -378,3 +378,31 @@ void widget_volume(Canvas *c, Rect area, const VolumeSpec *v) {
         draw_text(c, area.x + area.w / 2, area.y + area.h - label_h + 4, v->label, st);
     }
 }
+
+void widget_colour_bar(Canvas *c, Rect r, HeatMode heat, float lo, float hi, int decimals) {
+    const Theme *th = canvas_theme(c);
+    // The colours grid_cell_color gives: a diverging map is symmetric about 0 (±max |value|).
+    if (heat == HEAT_DIVERGING) hi = fmaxf(fabsf(lo), fabsf(hi)), lo = -hi;
+    GridSpec g = {.heat = heat, .lo = lo, .hi = hi};
+    int steps = (int)fmaxf(r.w / 2, 2);
+    for (int i = 0; i < steps; i++) {
+        float v = lo + (hi - lo) * ((float)i + 0.5f) / (float)steps;
+        draw_fill_rect(c, (Rect){r.x + r.w * (float)i / (float)steps, r.y, r.w / (float)steps + 0.5f, r.h},
+                       grid_cell_color(c, &g, v));
+    }
+    draw_rect_outline(c, r, 1, th->panel_border);
+    TextStyle st = text_style(c, th->font_small, th->text_muted);
+    char buf[32];
+    float ty = r.y + r.h + 2;
+    scene_fmt(buf, sizeof buf, lo, decimals);
+    draw_text(c, r.x, ty, buf, st);
+    scene_fmt(buf, sizeof buf, hi, decimals);
+    st.align = ALIGN_RIGHT;
+    draw_text(c, r.x + r.w, ty, buf, st);
+    if (lo < 0 && hi > 0) {
+        st.align = ALIGN_CENTER;
+        float x0 = r.x + r.w * (-lo / (hi - lo));
+        draw_line(c, x0, r.y + r.h, x0, r.y + r.h + 2, 1, th->text_muted);
+        draw_text(c, x0, ty, "0", st);
+    }
+}

@@ -36,6 +36,11 @@ typedef struct {
                                 // indexes; padding cells unnumbered); callers leave GRID_INDEX_GUTTER free
 } GridSpec;
 
+// A horizontal colour bar in r for a heat map's range lo..hi (a diverging map:
+// -max|v| .. +max|v|, 0 marked), with the ends' values (decimals as scene_fmt)
+// written under it: what a colour means, on the screen beside the map.
+void widget_colour_bar(Canvas *c, Rect r, HeatMode heat, float lo, float hi, int decimals);
+
 // The smallest size of numbers in cells when they fit (logical px at 1280x800).
 #define GRID_MIN_FONT 14
 
