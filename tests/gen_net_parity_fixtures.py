@@ -177,10 +177,13 @@ class KinkMonitor:
     def pool_hook(self, module, inputs):
         x = inputs[0].detach()
         k, st = module.kernel_size, module.stride
-        if module.padding not in (0, (0, 0)) or module.dilation not in (1, (1, 1)) or module.ceil_mode:
-            raise SystemExit("KinkMonitor: only unpadded, undilated, floor-mode max pools")
+        if module.dilation not in (1, (1, 1)) or module.ceil_mode:
+            raise SystemExit("KinkMonitor: only undilated, floor-mode max pools")
         kh, kw = (k, k) if isinstance(k, int) else k
         sh, sw = (st, st) if isinstance(st, int) else st
+        p = module.padding
+        ph, pw = (p, p) if isinstance(p, int) else p
+        x = F.pad(x, (pw, pw, ph, ph), value=-math.inf)  # MaxPool2d pads with minus infinity
         win = x.unfold(2, kh, sh).unfold(3, kw, sw).reshape(*x.shape[:2], -1, kh * kw)
         top = win.topk(2, dim=-1).values
         gap = top[..., 0] - top[..., 1]
@@ -212,7 +215,7 @@ def make_twin(name, rng, monitor=None):
     for child, module in list(net.named_children()):
         if isinstance(module, nn.Dropout):
             setattr(net, child, EngineDropout(module.p, rng))
-        if monitor and isinstance(module, nn.ReLU):
+        if monitor and isinstance(module, (nn.ReLU, nn.LeakyReLU)):  # both bend at 0
             module.register_forward_pre_hook(monitor.relu_hook)
         if monitor and isinstance(module, nn.MaxPool2d):
             module.register_forward_pre_hook(monitor.pool_hook)
@@ -396,7 +399,8 @@ def main():
     st_fixture.save(path, {"pixels": pixels, "labels": labels},
                     {"batch": BATCH, "train_batches": STEPS, "eval_batch": EVAL_BATCH, "seed": DATA_SEED})
     written.append(path)
-    for name in net_twin.SHIPPED:
+    # names on the command line: only those nets (the shared batches are written again, identically)
+    for name in sys.argv[1:] or net_twin.SHIPPED + net_twin.TEST_NETS:
         gen_net(name, pixels, labels)
     report_written(written)
 

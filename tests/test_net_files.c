@@ -25,6 +25,7 @@ static const char *NETS[] = {"cnnnet", "pytorch_tutorial", "lenet5", "small_vgg"
 static void build_named(Net *net, const char *name, int max_batch) {
     char path[256];
     snprintf(path, sizeof path, "../assets/nets/%s.net", name);
+    if (access(path, R_OK) != 0) snprintf(path, sizeof path, "../tests/nets/%s.net", name); // the tests' own nets
     ClError err = {0};
     cr_assert_eq(net_build_file(net, path, false, max_batch, &err), 0, "%s", err.msg);
 }
@@ -62,6 +63,7 @@ Test(net_files, tutorial_gradient_matches_finite_differences) { check_net_gradie
 Test(net_files, lenet5_gradient_matches_finite_differences) { check_net_gradient("lenet5"); }
 Test(net_files, small_vgg_gradient_matches_finite_differences) { check_net_gradient("small_vgg"); }
 Test(net_files, dropout_gradient_matches_finite_differences) { check_net_gradient("dropout"); }
+Test(net_files, every_kind_gradient_matches_finite_differences) { check_net_gradient("every_kind"); }
 
 // ---- threads, modes -------------------------------------------------------------------------
 

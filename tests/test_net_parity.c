@@ -1,5 +1,6 @@
 /* PyTorch parity of networks built from net files, for each shipped net
- * (assets/nets/NAME.net), against fixtures/netparity_* from
+ * (assets/nets/NAME.net) and for tests/nets/every_kind.net (one of every layer
+ * kind and argument the shipped nets leave out), against fixtures/netparity_* from
  * tests/gen_net_parity_fixtures.py, whose torch twin is the module that
  * `convlab --batch export-pytorch` prints. One fixture set, two claims:
  *  - the engine computes what PyTorch computes: step 1's logits, loss, every
@@ -243,6 +244,7 @@ Test(net_parity, pytorch_tutorial_one_step) { check_one_step("pytorch_tutorial")
 Test(net_parity, lenet5_one_step) { check_one_step("lenet5"); }
 Test(net_parity, small_vgg_one_step) { check_one_step("small_vgg"); }
 Test(net_parity, dropout_one_step) { check_one_step("dropout"); }
+Test(net_parity, every_kind_one_step) { check_one_step("every_kind"); }
 
 // ---- 20 SGD steps, then eval ---------------------------------------------------------------
 
@@ -317,6 +319,7 @@ Test(net_parity, pytorch_tutorial_sgd_steps) { check_sgd_steps("pytorch_tutorial
 Test(net_parity, lenet5_sgd_steps) { check_sgd_steps("lenet5"); }
 Test(net_parity, small_vgg_sgd_steps) { check_sgd_steps("small_vgg"); }
 Test(net_parity, dropout_sgd_steps) { check_sgd_steps("dropout"); }
+Test(net_parity, every_kind_sgd_steps) { check_sgd_steps("every_kind"); }
 
 // ---- checkpoints: torch-saved in, convlab-saved out ------------------------------------------
 
@@ -370,6 +373,7 @@ Test(net_parity, pytorch_tutorial_torch_saved_loads) { check_torch_saved_loads("
 Test(net_parity, lenet5_torch_saved_loads) { check_torch_saved_loads("lenet5"); }
 Test(net_parity, small_vgg_torch_saved_loads) { check_torch_saved_loads("small_vgg"); }
 Test(net_parity, dropout_torch_saved_loads) { check_torch_saved_loads("dropout"); }
+Test(net_parity, every_kind_torch_saved_loads) { check_torch_saved_loads("every_kind"); }
 
 // Two safetensors files hold the same tensors: names, dtypes, shapes (the
 // checks of load_state_dict(strict=True)); with values too if same_values.
@@ -442,6 +446,7 @@ Test(net_parity, pytorch_tutorial_round_trip) { check_round_trip("pytorch_tutori
 Test(net_parity, lenet5_round_trip) { check_round_trip("lenet5"); }
 Test(net_parity, small_vgg_round_trip) { check_round_trip("small_vgg"); }
 Test(net_parity, dropout_round_trip) { check_round_trip("dropout"); }
+Test(net_parity, every_kind_round_trip) { check_round_trip("every_kind"); }
 
 // ---- the fixture's generator is the engine's ---------------------------------------------
 
