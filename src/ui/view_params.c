@@ -110,6 +110,9 @@ static void draw_small(ViewCtx *v, const Scene *sc, const ParamsScene *e) {
         float mx = in.x + (float)n * cell + 50, mw = a.w - (mx - a.x) - 140;
         Rect blk = mini_grids(v, (Rect){mx, a.y + th->font_body * 2, mw, a.h - count_h - th->font_body * 3}, e->fc_w, m, n, true, 56);
         widget_label_above(c, blk, trv(v, "each output has its own weights"), th->kernel, th->font_body);
+        // what the weights' colours mean (the grids' range, -1 .. 1)
+        float bar_w = fminf(blk.w, 220);
+        widget_colour_bar(c, (Rect){blk.x + (blk.w - bar_w) / 2, blk.y + blk.h + 10, bar_w, 10}, HEAT_DIVERGING, -1, 1, 0);
         draw_arrow(c, in.x + (float)n * cell + 8, in.y + (float)n * cell / 2, blk.x - 8, in.y + (float)n * cell / 2, th->line_thick, 12, th->text_muted);
         // outputs: a column of m cells
         float oc = fminf(40, blk.h / (float)m), ox = blk.x + blk.w + 60, oy = blk.y + (blk.h - oc * (float)m) / 2;
