@@ -226,6 +226,20 @@ int trainer_take_log(Trainer *t, float *mean_loss) {
     return 1;
 }
 
+// Images [lo, hi) of a window of the set into the net's input (a lookup per
+// byte, on the net's threads: each image's values are its own).
+typedef struct {
+    const CifarSet *window;
+    float *input;
+    uint8_t *labels;
+} NormalizeJob;
+
+static void normalize_range(void *arg, int piece, long lo, long hi) {
+    const NormalizeJob *job = arg;
+    CifarSet part = {(int)(hi - lo), job->window->labels + lo, job->window->pixels + (size_t)lo * CIFAR_PIXELS};
+    cifar_normalize_batch(job->input + (size_t)lo * CIFAR_PIXELS, job->labels + lo, &part, NULL, (int)(hi - lo));
+}
+
 void evaluate(Net *net, const CifarSet *set, int limit, EvalResult *out) {
     memset(out, 0, sizeof *out);
     int n = limit > 0 && limit < set->n ? limit : set->n;
@@ -241,7 +255,8 @@ void evaluate(Net *net, const CifarSet *set, int limit, EvalResult *out) {
         int count = n - start < batch ? n - start : batch;
         // idx NULL means records 0..count of the set passed: offset the set instead.
         CifarSet window = {count, set->labels + start, set->pixels + (size_t)start * CIFAR_PIXELS};
-        cifar_normalize_batch(net->acts[0], labels, &window, NULL, count);
+        NormalizeJob job = {&window, net->acts[0], labels};
+        net_parallel_for(net, normalize_range, &job, count);
         net_forward(net, net->acts[0], count);
         net_predict(net, count, pred);
         for (int i = 0; i < count; i++) {
