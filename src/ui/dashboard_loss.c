@@ -220,7 +220,8 @@ static void draw_epoch_marks(Canvas *c, const LossAxes *a, const RunHistory *cur
         dash_dashed_vline(c, x, a->plot.y, a->plot.y + a->plot.h, 1.5f, 6, th->text_muted);
         char buf[32];
         snprintf(buf, sizeof buf, dash_tr(lang, "end of epoch %d", "第 %d 轮结束"), e);
-        if (cur->config.epochs <= 12 || e == cur->config.epochs) draw_text(c, x - 4, a->plot.y + a->plot.h - 20, buf, el);
+        // at the top: a falling loss leaves it free, and the runs' legend holds the bottom left
+        if (cur->config.epochs <= 12 || e == cur->config.epochs) draw_text(c, x - 4, a->plot.y + 4, buf, el);
     }
 }
 
