@@ -280,47 +280,101 @@ static void filter_box(const Conv2dScene *e, float oy, float ox, VolumeSpec *vs)
     vs->dx = (float)(c->dilation_w * (c->kernel_w - 1) + 1);
 }
 
-// World units per channel so that the channel axis is about a quarter of the width.
-static int depth_scale(int C, int W) {
-    int d = W / (3 * (C > 0 ? C : 1));
-    return d < 1 ? 1 : d > 8 ? 8 : d;
+// Light fills for the slabs of each group (groups > 1): the input channels of
+// group g and the output channels its filters make share a colour.
+static Rgba group_color(ViewCtx *v, int g) {
+    static const Rgba G[4] = {{120, 80, 200, 255}, {200, 140, 20, 255}, {20, 150, 160, 255}, {200, 60, 130, 255}};
+    Rgba col = G[g % 4];
+    return rgba_mix(col, rgba_luma(v->th->bg) < 0.5f ? (Rgba){40, 40, 50, 255} : (Rgba){255, 255, 255, 255}, 0.55f);
 }
 
-// Input volume -> output volume, side by side in r, with the window's boxes.
-static void draw_volumes(ViewCtx *v, const Scene *sc, const Conv2dScene *e, Rect r) {
+// The slab fills of a volume of C channels: R, G, B for a picture's input, one
+// colour per group when the channels are grouped, else NULL (the role colour).
+static const Rgba *slab_fills(ViewCtx *v, const Conv2dScene *e, int C, bool input, Rgba *buf) {
+    int g = e->cfg.groups;
+    if (g > 1 && C % g == 0 && C <= CONV2D_MAX_SLICES) {
+        for (int k = 0; k < C; k++) buf[k] = group_color(v, k / (C / g));
+        return buf;
+    }
+    if (input && e->from_image && C == 3) {
+        for (int k = 0; k < 3; k++) buf[k] = rgba_mix(channel_color(v, e, k), v->th->bg, 0.6f);
+        return buf;
+    }
+    return NULL;
+}
+
+// The window's place (animated from the previous step's while it slides).
+static void window_place(ViewCtx *v, const Scene *sc, float *oy, float *ox) {
+    *oy = (float)sc->win_oy, *ox = (float)sc->win_ox;
+    if (sc->win_oy >= 0 && v->prev && v->prev->kind == sc->kind && v->prev->win_oy >= 0 && v->t < 1) {
+        *oy = (float)v->prev->win_oy + (*oy - (float)v->prev->win_oy) * v->t;
+        *ox = (float)v->prev->win_ox + (*ox - (float)v->prev->win_ox) * v->t;
+    }
+}
+
+// Input volume (with its padding) -> output volume, side by side in r, drawn
+// to ONE scale (rows, columns and channels alike), with the filter's box
+// inside the padded input at the window and the cell it makes in the output.
+// Channels are min_slab px deep at least. Returns the input volume's rect
+// (for the caption under it).
+static Rect draw_volumes(ViewCtx *v, const Scene *sc, const Conv2dScene *e, Rect r, float min_slab) {
     Canvas *c = v->c;
     const Theme *th = v->th;
     char lin[64], lout[64];
     snprintf(lin, sizeof lin, "%s %d\xC3\x97%d\xC3\x97%d", tr(v, "input"), e->C, e->H, e->W);
-    float half = (r.w - 60) / 2;
-    // the channel axis is drawn DEPTH units per channel so a 3-deep volume is not a sheet
-    int din = depth_scale(e->C, e->W), dout = depth_scale(e->cfg.out_channels, e->OW > 0 ? e->OW : e->W);
-    VolumeSpec vin = {e->C * din, e->H, e->W, false, 0, 0, 0, 0, 0, 0, th->input, th->kernel, lin};
-    float oy = (float)sc->win_oy, ox = (float)sc->win_ox;
-    if (sc->win_oy >= 0 && v->prev && v->prev->kind == sc->kind && v->prev->win_oy >= 0 && v->t < 1) {
-        oy = (float)v->prev->win_oy + (oy - (float)v->prev->win_oy) * v->t;
-        ox = (float)v->prev->win_ox + (ox - (float)v->prev->win_ox) * v->t;
-    }
-    if (sc->win_oy >= 0 && !e->error[0]) {
-        filter_box(e, oy, ox, &vin);
-        vin.c0 *= (float)din;
-        vin.dc *= (float)din;
-    }
-    widget_volume(c, (Rect){r.x, r.y, half, r.h}, &vin);
-    draw_arrow(c, r.x + half + 6, r.y + r.h * 0.45f, r.x + half + 54, r.y + r.h * 0.45f, th->line_thick, 12, th->text_muted);
-    Rect ro = {r.x + half + 60, r.y, half, r.h};
-    if (e->error[0]) return; // the caller shows the error there
     snprintf(lout, sizeof lout, "%s %d\xC3\x97%d\xC3\x97%d", tr(v, "output"), e->cfg.out_channels, e->OH, e->OW);
-    VolumeSpec vout = {e->cfg.out_channels * dout, e->OH, e->OW, false, 0, 0, 0, 0, 0, 0, th->output, th->kernel, lout};
-    if (sc->win_oy >= 0) {
+    Rgba fin[CONV2D_MAX_SLICES], fout[CONV2D_MAX_SLICES];
+    VolumeSpec vin = {.C = e->C, .H = e->H, .W = e->W, .pad = e->error[0] ? 0 : e->cfg.pad_top, .color = th->input,
+                      .sub_color = th->kernel, .slab_colors = slab_fills(v, e, e->C, true, fin), .label = lin};
+    VolumeSpec vout = {.C = e->cfg.out_channels, .H = e->OH, .W = e->OW, .color = th->output, .sub_color = th->kernel,
+                       .slab_colors = slab_fills(v, e, e->cfg.out_channels, false, fout), .label = lout};
+    float oy, ox;
+    window_place(v, sc, &oy, &ox);
+    bool win = sc->win_oy >= 0 && !e->error[0];
+    if (win) {
+        filter_box(e, oy, ox, &vin);
         vout.sub = true;
-        vout.c0 = (float)(e->filter * dout);
-        vout.dc = (float)dout;
+        vout.c0 = (float)e->filter;
+        vout.dc = vout.dy = vout.dx = 1;
         vout.y0 = oy;
         vout.x0 = ox;
-        vout.dy = vout.dx = 1;
     }
-    widget_volume(c, ro, &vout);
+    float gap = 70, label_h = th->font_body * 1.9f;
+    bool two = !e->error[0] && e->OH > 0;
+    const VolumeSpec *both[2] = {&vin, &vout};
+    // each volume stands in a slot as wide as it or its label, whichever is wider
+    float li, lo = 0;
+    text_measure(c, lin, th->font_body, true, &li, NULL);
+    if (two) text_measure(c, lout, th->font_body, true, &lo, NULL);
+    float room = r.w - (two ? 0 : r.w / 2 + gap), wi = 0, hi = 0, wo = 0, ho = 0, si = 0, so = 0;
+    VolumeScale s = {1, 1};
+    for (int pass = 0; pass < 3; pass++) {
+        s = volume_scale_fit(both, two ? 2 : 1, room, gap, r.h - label_h, 40, min_slab);
+        volume_extent(&vin, s, &wi, &hi);
+        if (two) volume_extent(&vout, s, &wo, &ho);
+        si = fmaxf(wi, li), so = two ? fmaxf(wo, lo) : r.w / 2;
+        float over = si + gap + so - r.w;
+        if (over <= 0.5f) break;
+        room -= over;
+    }
+    // side by side, centred, standing on one floor
+    float x = r.x + fmaxf(0, (r.w - si - gap - so) / 2) + (si - wi) / 2;
+    float floor_y = r.y + (r.h - label_h + fmaxf(hi, ho)) / 2;
+    Rect rin = widget_volume_at(c, x, floor_y - hi, &vin, s);
+    float ay = floor_y - fminf(hi, two ? ho : hi) / 2, ax = x + wi + (si - wi) / 2;
+    draw_arrow(c, ax + 10, ay, ax + gap - 10, ay, th->line_thick, 12, th->text_muted);
+    if (!two) return rin; // the caller shows the error there
+    x = ax + gap + (so - wo) / 2;
+    widget_volume_at(c, x, floor_y - ho, &vout, s);
+    if (s.slab > s.cell * 1.05f) { // say that the depth is stretched to make each channel visible
+        char note[96];
+        snprintf(note, sizeof note, "%s", v->lang == LANG_ZH ? "深度方向：一层 = 一个通道" : "depth: one slab = one channel");
+        float nw;
+        text_measure(c, note, th->font_small, false, &nw, NULL);
+        float nx = fminf(fmaxf(x + wo / 2 - nw / 2, ax + 8), r.x + r.w - nw);
+        draw_text(c, nx, floor_y + label_h - 2, note, style(v, th->font_small, th->text_muted, false, ALIGN_LEFT, false));
+    }
+    return rin;
 }
 
 // Where the filter box is, in the input's rows and columns (0-based, as
@@ -347,8 +401,8 @@ static void draw_volume_view(ViewCtx *v, const Scene *sc, const Conv2dScene *e) 
     float pic = (sc->show & SHOW_IMAGE) && sc->image_index >= 0 ? fminf(128, a.h * 0.2f) : 0;
     if (pic > 0) view_picture(v, sc, (Rect){a.x + 4, a.y + 4, pic, pic}, (Rect){0, 0, 0, 0});
     Rect r = {a.x + (pic > 0 ? pic + 16 : 0), a.y, a.w - (pic > 0 ? pic + 16 : 0), a.h * 0.72f};
-    draw_volumes(v, sc, e, r);
-    draw_window_place(v, sc, e, (Rect){r.x, r.y + r.h, (r.w - 60) / 2, 0});
+    Rect rin = draw_volumes(v, sc, e, r, 22); // 32x32 planes: channels thicker than cells, said under the output
+    draw_window_place(v, sc, e, (Rect){rin.x, rin.y + rin.h + th->font_body * 1.9f, rin.w, 0});
     // the filter(s): OC boxes of in/groups x k x k, the current one outlined
     const Conv2dConfig *cf = &e->cfg;
     char buf[160];
@@ -416,7 +470,7 @@ static void draw_params(ViewCtx *v, const Scene *sc, const Conv2dScene *e) {
         draw_error_box(v, vr, e->error);
     } else {
         Rect r1 = {vr.x, vr.y, vr.w, vr.h};
-        draw_volumes(v, sc, e, r1);
+        draw_volumes(v, sc, e, r1, 12);
     }
     // bottom: shapes and the parameter count
     float y = bottom + 10;
