@@ -116,39 +116,77 @@ static void channel_name(const Conv2dScene *e, int ch, char *buf, size_t n) {
     else snprintf(buf, n, "%d", ch);
 }
 
-// ---- planes: R ⊛ slice = Σ, G ⊛ slice = Σ, B ⊛ slice = Σ, then + b -> output ----
+// ---- planes: R ⊛ slice → products → Σ, for G and B too, then + b -> output ----
 
-// Sizes and column positions of the planes layout, shared by its parts.
+// Sizes and column positions of the planes layout, shared by its parts. One
+// cell size for the planes, the slices and the output, so the 3×3 window and
+// its slice line up cell for cell; products (four characters) may get wider cells.
 typedef struct {
     int n;                      // rows drawn: the filter's slices, at most 4
     int k, pw;                  // kernel size; padded plane size in cells
+    bool prod;                  // a products column (show = products), dropped when the area is too narrow
     float head, row_gap;        // column-head height; gap between rows
-    float cell, kcell, ocell;   // plane, kernel and output cell sizes
-    float sum_w, out_w;         // the Σ box's width; the output's width
+    float cell;                 // the planes', slices' and output's cell size
+    float pcell;                // the products' cells: wide enough for "−213" at 14 px
+    float name_w, op_w;         // the channel names' column; a ⊛ / → column
+    float sum_w, join_w, out_w; // the Σ box; the + junction's column; the output's width
     float x0, top;              // left edge; top of the first row
-    float gx, kx, sx, ox;       // columns: planes, kernel slices, sums, output
+    float gx, kx, px, sx, ox;   // columns: planes, kernel slices, products, sums, output
 } PlanesLayout;
 
-// Cells as large as the rows allow (kernel and output stay readable), the
-// whole centred in the area.
+// Column positions for the layout's cell size.
+static void planes_columns(PlanesLayout *P, Rect a, float total) {
+    P->x0 = a.x + fmaxf(0, (a.w - total) / 2);
+    P->gx = P->x0 + P->name_w;
+    P->kx = P->gx + (float)P->pw * P->cell + P->op_w;
+    P->px = P->kx + (float)P->k * P->cell + P->op_w;
+    P->sx = P->prod ? P->px + (float)P->k * P->pcell + P->op_w : P->px;
+    P->ox = P->sx + P->sum_w + P->join_w;
+}
+
+// The cell size that fits the width and the height, or 0 if none.
+static float planes_fit(PlanesLayout *P, Rect a, int out_cols, float right_extra, float *total) {
+    const float pmin = 42; // "−213" at 14 px with air
+    float fixed = P->name_w + P->op_w * (P->prod ? 3.0f : 2.0f) + P->sum_w + P->join_w + right_extra;
+    float cells = (float)(P->pw + P->k + out_cols);
+    float by_w = (a.w - fixed - (P->prod ? (float)P->k * pmin : 0)) / cells;
+    float by_h = (a.h - P->head - P->row_gap * (float)(P->n - 1) - 10) / (float)(P->n * P->pw);
+    P->cell = fmaxf(4, fminf(48, fminf(by_w, by_h)));
+    P->pcell = P->prod ? fmaxf(P->cell, pmin) : P->cell;
+    *total = fixed + cells * P->cell + (P->prod ? (float)P->k * P->pcell : 0);
+    return P->cell;
+}
+
+// Cells as large as the area allows; narrow areas (800×600) get tighter
+// columns and lose the products column before the numbers become unreadable.
 static PlanesLayout planes_layout(ViewCtx *v, const Scene *sc, const Conv2dScene *e) {
     const Theme *th = v->th;
     Rect a = v->area;
     PlanesLayout P;
+    memset(&P, 0, sizeof P);
     P.n = e->n_slices > 0 ? e->n_slices : (e->C < 3 ? e->C : 3);
     if (P.n > 4) P.n = 4;
     P.k = e->cfg.kernel_h, P.pw = e->H + 2 * e->cfg.pad_top;
     P.head = th->font_body * 1.6f;
     P.row_gap = 18;
-    P.cell = fminf(48, (a.h - P.head - P.row_gap * (float)(P.n - 1) - 10) / (float)(P.n * P.pw));
-    P.kcell = fmaxf(P.cell, 30);
-    P.sum_w = 96, P.ocell = fminf(54, fmaxf(P.cell, 40));
-    P.out_w = (float)sc->output.cols * P.ocell;
-    float total = 40 + (float)P.pw * P.cell + 56 + (float)P.k * P.kcell + 46 + P.sum_w + 120 + P.out_w;
-    P.x0 = a.x + fmaxf(0, (a.w - total) / 2);
+    bool wide = a.w >= 640;
+    P.name_w = wide ? 36 : 26, P.op_w = wide ? 34 : 24;
+    P.sum_w = wide ? 84 : 68, P.join_w = wide ? 90 : 64;
+    P.prod = (sc->show & SHOW_PRODUCTS) && e->weight;
+    // the output's label may be wider than the grid: keep it inside the area
+    char buf[64];
+    float lw;
+    snprintf(buf, sizeof buf, "%s %d\xC3\x97%d", tr(v, "output"), sc->output.rows, sc->output.cols);
+    text_measure(v->c, buf, th->font_body, true, &lw, NULL);
+    float total, extra = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        planes_fit(&P, a, sc->output.cols, extra, &total);
+        if (P.prod && P.cell < 26) { P.prod = false; planes_fit(&P, a, sc->output.cols, extra, &total); }
+        extra = fmaxf(0, (lw - (float)sc->output.cols * P.cell) / 2);
+    }
+    P.out_w = (float)sc->output.cols * P.cell;
     P.top = a.y + P.head + fmaxf(0, (a.h - P.head - (float)(P.n * P.pw) * P.cell - P.row_gap * (float)(P.n - 1)) / 2);
-    P.gx = P.x0 + 40, P.kx = P.gx + (float)P.pw * P.cell + 56, P.sx = P.kx + (float)P.k * P.kcell + 46;
-    P.ox = P.sx + P.sum_w + 120;
+    planes_columns(&P, a, total);
     return P;
 }
 
@@ -158,8 +196,10 @@ static void draw_planes_heads(ViewCtx *v, const Scene *sc, const Conv2dScene *e,
     float y = P->top - P->head;
     draw_text(v->c, P->gx + (float)P->pw * P->cell / 2, y, tr(v, "input channels"), style(v, th->font_body, th->input, true, ALIGN_CENTER, false));
     snprintf(buf, sizeof buf, "%s %d", tr(v, "filter"), e->filter);
-    draw_text(v->c, P->kx + (float)P->k * P->kcell / 2, y, buf, style(v, th->font_body, th->kernel, true, ALIGN_CENTER, false));
-    if (sc->win_oy >= 0) draw_text(v->c, P->sx + P->sum_w / 2, y, tr(v, "sums"), style(v, th->font_body, th->text, true, ALIGN_CENTER, false));
+    draw_text(v->c, P->kx + (float)P->k * P->cell / 2, y, buf, style(v, th->font_body, th->kernel, true, ALIGN_CENTER, false));
+    if (sc->win_oy < 0) return;
+    if (P->prod) draw_text(v->c, P->px + (float)P->k * P->pcell / 2, y, tr(v, "products"), style(v, th->font_body, th->text, true, ALIGN_CENTER, false));
+    draw_text(v->c, P->sx + P->sum_w / 2, y, tr(v, "sums"), style(v, th->font_body, th->text, true, ALIGN_CENTER, false));
 }
 
 // The channel's own colour for an image's R, G, B (lighter on a dark theme,
@@ -176,30 +216,46 @@ static Rgba channel_color(ViewCtx *v, const Conv2dScene *e, int j) {
 static void draw_kernel_slice(ViewCtx *v, const Conv2dScene *e, const PlanesLayout *P, int j, float mid) {
     const Theme *th = v->th;
     int k = P->k;
-    draw_text(v->c, P->gx + (float)P->pw * P->cell + 28, mid, "\xE2\x8A\x9B", style(v, th->font_title, th->text_muted, false, ALIGN_CENTER, true));
+    draw_text(v->c, P->kx - P->op_w / 2, mid, "\xE2\x8A\x9B", style(v, th->font_title, th->text_muted, false, ALIGN_CENTER, true));
     Grid kgrid = {k, k, e->weight + ((size_t)e->filter * e->cfg.in_channels / e->cfg.groups + (size_t)j) * k * k};
-    GridSpec kg = grid_spec(kgrid.v, k, k, P->kx, mid - (float)k * P->kcell / 2, P->kcell, th->kernel);
+    GridSpec kg = grid_spec(kgrid.v, k, k, P->kx, mid - (float)k * P->cell / 2, P->cell, th->kernel);
     kg.fill = th->kernel_cell;
     kg.decimals = grid_decimals(&kgrid);
     widget_grid(v->c, &kg);
     hitmap_add(v->hits, &kg, HIT_KERNEL, tr(v, "kernel"), 0, 0);
 }
 
-// "= Σ 145": the window's sum over row j's plane, from the scene.
+// "→ products →": the window's w·x of row j (the scene's numbers), whose sum is the Σ beside them.
+static void draw_slice_products(ViewCtx *v, const Conv2dScene *e, const PlanesLayout *P, int j, float mid) {
+    const Theme *th = v->th;
+    int k = P->k;
+    draw_arrow(v->c, P->px - P->op_w + 6, mid, P->px - 6, mid, th->line_thick, 9, th->text_muted);
+    Grid pg = {k, k, (float *)e->products[j]};
+    GridSpec ps = grid_spec(pg.v, k, k, P->px, mid - (float)k * P->pcell / 2, P->pcell, th->text_muted);
+    ps.fill = th->panel;
+    ps.decimals = grid_decimals(&pg);
+    widget_grid(v->c, &ps);
+    hitmap_add(v->hits, &ps, HIT_OTHER, tr(v, "products"), 0, 0);
+}
+
+// "= Σ 145" (or "→ Σ 145" after the products): the window's sum over row j's plane, from the scene.
 static void draw_slice_sum(ViewCtx *v, const Conv2dScene *e, const PlanesLayout *P, int j, float mid) {
     const Theme *th = v->th;
     char buf[128], num[32];
-    draw_text(v->c, P->kx + (float)P->k * P->kcell + 23, mid, "=", style(v, th->font_title, th->text_muted, false, ALIGN_CENTER, true));
+    float x0 = P->sx - P->op_w;
+    if (P->prod) draw_arrow(v->c, x0 + 6, mid, P->sx - 6, mid, th->line_thick, 9, th->text_muted);
+    else draw_text(v->c, x0 + P->op_w / 2, mid, "=", style(v, th->font_title, th->text_muted, false, ALIGN_CENTER, true));
     Rect box = {P->sx, mid - 24, P->sum_w, 48};
     draw_fill_round_rect(v->c, box, 8, th->panel);
     draw_rect_outline(v->c, box, 2, th->input);
     scene_fmt(num, sizeof num, e->slice_sum[j], fabsf(e->slice_sum[j] - roundf(e->slice_sum[j])) > 1e-4f ? 2 : 0);
     snprintf(buf, sizeof buf, "\xCE\xA3 %s", num);
-    draw_text(v->c, P->sx + P->sum_w / 2, mid, buf, style(v, th->font_body * 1.1f, th->text, true, ALIGN_CENTER, true));
+    float fs = fminf(th->font_body * 1.1f, P->sum_w / 4.2f);
+    draw_text(v->c, P->sx + P->sum_w / 2, mid, buf, style(v, fs, th->text, true, ALIGN_CENTER, true));
 }
 
 // Row j: the channel's name, its plane with the window, and (with weights)
-// the kernel slice and the window's sum; returns the row's middle y.
+// the kernel slice, the products and the window's sum; returns the row's middle y.
 static float draw_plane_row(ViewCtx *v, const Scene *sc, const Conv2dScene *e, const PlanesLayout *P, int j) {
     const Theme *th = v->th;
     char buf[128];
@@ -209,14 +265,17 @@ static float draw_plane_row(ViewCtx *v, const Scene *sc, const Conv2dScene *e, c
     widget_grid(v->c, &g);
     draw_window(v, sc, e, &g);
     channel_name(e, ch, buf, sizeof buf);
-    draw_text(v->c, P->x0 + 14, y + (float)P->pw * P->cell / 2, buf, style(v, th->font_title, channel_color(v, e, j), true, ALIGN_CENTER, true));
+    draw_text(v->c, P->x0 + P->name_w * 0.4f, y + (float)P->pw * P->cell / 2, buf,
+              style(v, P->name_w < 30 ? th->font_body : th->font_title, channel_color(v, e, j), true, ALIGN_CENTER, true));
     char hn[160];
     snprintf(hn, sizeof hn, "%s %s", tr(v, "channel"), buf);
     hitmap_add(v->hits, &g, HIT_INPUT, hn, sc->crop_y, sc->crop_x);
     float mid = y + (float)P->pw * P->cell / 2;
     if (!e->weight) return mid;
     draw_kernel_slice(v, e, P, j, mid);
-    if (sc->win_oy >= 0) draw_slice_sum(v, e, P, j, mid);
+    if (sc->win_oy < 0) return mid;
+    if (P->prod) draw_slice_products(v, e, P, j, mid);
+    draw_slice_sum(v, e, P, j, mid);
     return mid;
 }
 
@@ -229,7 +288,7 @@ static void draw_sum_junction(ViewCtx *v, const Scene *sc, const Conv2dScene *e,
     outline_cell(v, og, sc->win_oy, sc->win_ox, th->output);
     // the junction sits on the wire's lane below the grid (it stays put while the window
     // sweeps), so the wire into the cell never crosses the bias label or a filled cell
-    float jx = P->ox - 60, jy = view_arrow_lane_y(og);
+    float jx = P->ox - P->join_w * 0.55f, jy = view_arrow_lane_y(og);
     for (int j = 0; j < P->n; j++) draw_line(c, P->sx + P->sum_w, sum_cy[j], jx, jy, th->line_thick, th->text_muted);
     draw_fill_circle(c, jx, jy, 16, th->output);
     draw_text(c, jx, jy, "+", style(v, th->font_body * 1.2f, th->bg, true, ALIGN_CENTER, true));
@@ -243,27 +302,33 @@ static void draw_sum_junction(ViewCtx *v, const Scene *sc, const Conv2dScene *e,
     }
 }
 
+// The picture above the output column, as large as the room there allows (none below 56 px).
+static void draw_planes_picture(ViewCtx *v, const Scene *sc, const PlanesLayout *P, float out_top) {
+    if (!(sc->show & SHOW_IMAGE) || sc->image_index < 0) return;
+    Rect a = v->area;
+    float cx = P->ox + P->out_w / 2;
+    float side = fminf(128, out_top - a.y - v->th->font_body * 2.8f);
+    side = fminf(side, 2 * fminf(a.x + a.w - cx, cx - (P->sx + P->sum_w + 8)));
+    if (side >= 56) view_picture(v, sc, (Rect){cx - side / 2, a.y, side, side}, (Rect){0, 0, 0, 0});
+}
+
 static void draw_planes(ViewCtx *v, const Scene *sc, const Conv2dScene *e) {
     const Theme *th = v->th;
-    Rect a = v->area;
     PlanesLayout P = planes_layout(v, sc, e);
     draw_planes_heads(v, sc, e, &P);
     float sum_cy[CONV2D_MAX_SLICES];
     for (int j = 0; j < P.n; j++) sum_cy[j] = draw_plane_row(v, sc, e, &P, j);
     // output channel `filter`, centred on the rows, its cell fed by the sums and the bias
-    float oh = (float)sc->output.rows * P.ocell;
+    float oh = (float)sc->output.rows * P.cell;
     float oy = P.top + ((float)(P.n * P.pw) * P.cell + P.row_gap * (float)(P.n - 1)) / 2 - oh / 2;
-    GridSpec og = output_spec(v, sc, P.ox, oy, P.ocell);
+    GridSpec og = output_spec(v, sc, P.ox, oy, P.cell);
     widget_grid(v->c, &og);
     char buf[128];
     snprintf(buf, sizeof buf, "%s %d\xC3\x97%d", tr(v, "output"), sc->output.rows, sc->output.cols);
     widget_label_above(v->c, grid_rect(&og), buf, th->output, th->font_body);
     hitmap_add(v->hits, &og, HIT_OUTPUT, tr(v, "output"), 0, 0);
     if (sc->win_oy >= 0 && e->weight) draw_sum_junction(v, sc, e, &P, &og, sum_cy);
-    if ((sc->show & SHOW_IMAGE) && sc->image_index >= 0) {
-        float side = fminf(128, oy - a.y - th->font_body * 2.8f);
-        if (side >= 64) view_picture(v, sc, (Rect){P.ox + P.out_w / 2 - side / 2, a.y, side, side}, (Rect){0, 0, 0, 0});
-    }
+    draw_planes_picture(v, sc, &P, oy);
 }
 
 // ---- volumes -----------------------------------------------------------------

@@ -70,34 +70,35 @@ static void top_side_faces(Canvas *c, const VolumeFrame *f, const float b[6], fl
 static void draw_padding(Canvas *c, const VolumeFrame *f, const VolumeSpec *v) {
     float p = (float)v->pad, C = (float)v->C;
     float b[6] = {-p, (float)v->W + p, -p, (float)v->H + p, 0, C};
-    Rgba ghost = rgba_mix(v->color, (Rgba){255, 255, 255, 255}, 0.88f);
-    ghost.a = 150;
+    Rgba bg = canvas_theme(c)->bg;
+    Rgba ghost = rgba_mix(v->color, bg, 0.88f);
+    ghost.a = 90;
     front_face(c, f, b, ghost);
     top_side_faces(c, f, b, 0, C, ghost);
     float x0, y0, x1, y1;
     project(f, -p, -p, 0, &x0, &y0);
     project(f, (float)v->W + p, (float)v->H + p, 0, &x1, &y1);
     float cw = p * f->s.cell;
-    Rgba hatch = rgba_mix(v->color, (Rgba){255, 255, 255, 255}, 0.55f);
+    Rgba hatch = rgba_mix(v->color, bg, 0.55f);
     draw_hatch(c, (Rect){x0, y0, x1 - x0, cw}, 7, 1, hatch);
     draw_hatch(c, (Rect){x0, y1 - cw, x1 - x0, cw}, 7, 1, hatch);
     draw_hatch(c, (Rect){x0, y0 + cw, cw, y1 - y0 - 2 * cw}, 7, 1, hatch);
     draw_hatch(c, (Rect){x1 - cw, y0 + cw, cw, y1 - y0 - 2 * cw}, 7, 1, hatch);
-    box_edges(c, f, b, 1.2f, rgba_mix(v->color, (Rgba){255, 255, 255, 255}, 0.3f), true);
+    box_edges(c, f, b, 1.2f, rgba_mix(v->color, bg, 0.3f), true);
 }
 
 // The volume itself: front face, then one top and right strip per channel
 // (its own colour, a line between slabs).
 static void draw_body(Canvas *c, const VolumeFrame *f, const VolumeSpec *v, uint8_t alpha) {
     float b[6] = {0, (float)v->W, 0, (float)v->H, 0, (float)v->C};
-    Rgba plain = rgba_mix(v->color, (Rgba){255, 255, 255, 255}, 0.72f);
+    Rgba plain = rgba_mix(v->color, canvas_theme(c)->bg, 0.68f); // a tint of the role colour on either theme
     for (int k = 0; k < v->C; k++) {
         Rgba col = v->slab_colors ? v->slab_colors[k] : plain;
         col.a = alpha;
         if (k == 0) front_face(c, f, b, col);
         top_side_faces(c, f, b, (float)k, (float)k + 1, col);
     }
-    Rgba line = rgba_mix(v->color, (Rgba){255, 255, 255, 255}, 0.25f);
+    Rgba line = rgba_mix(v->color, canvas_theme(c)->bg, 0.25f);
     if (f->s.slab >= 4)
         for (int k = 1; k < v->C; k++) {
             float z = (float)k;
@@ -166,7 +167,7 @@ Rect widget_volume_at(Canvas *c, float x, float y, const VolumeSpec *v, VolumeSc
     }
     if (v->sub) draw_sub(c, &f, v);
     if (inside) {
-        Rgba glass = v->slab_colors ? v->slab_colors[0] : rgba_mix(v->color, (Rgba){255, 255, 255, 255}, 0.72f);
+        Rgba glass = v->slab_colors ? v->slab_colors[0] : rgba_mix(v->color, th->bg, 0.68f);
         glass.a = 60;
         front_face(c, &f, b, glass);
     }
