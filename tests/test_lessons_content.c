@@ -155,7 +155,7 @@ Test(lesson06, conv2d_params_and_pytorch_errors) {
     cr_assert_eq(((Conv2dScene *)sc.ext)->params, 4 * 2 * 9);
     scene_free(&sc);
     const char *one_channel[] = {"in_channels=1", NULL};
-    compute(&sc, 7, one_channel);
+    compute(&sc, 8, one_channel);
     cr_assert(strstr(((Conv2dScene *)sc.ext)->error,
                      "expected input[1, 3, 6, 6] to have 1 channels, but got 3 channels instead") != NULL,
               "%s", ((Conv2dScene *)sc.ext)->error);

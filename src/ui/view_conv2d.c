@@ -505,6 +505,43 @@ static void draw_error_box(ViewCtx *v, Rect r, const char *msg) {
     draw_text_wrapped(c, box.x + 16, box.y + 12 + th->font_body * 2.0f, box.w - 32, msg, bs, 1.35f, true);
 }
 
+// With groups > 1: which input channels each group holds and which filters
+// read them (in the group's colour, as the volumes' slabs), and the weight's
+// shape [out, in/groups, k, k]. Returns the height used (0 for one group).
+static float draw_group_legend(ViewCtx *v, const Conv2dScene *e, float x, float bottom, float w) {
+    const Conv2dConfig *cf = &e->cfg;
+    int g = cf->groups;
+    if (g <= 1 || e->error[0]) return 0;
+    const Theme *th = v->th;
+    float lh = th->font_body * 1.45f, h = lh * (float)(g + 1), y = bottom - h;
+    int per_in = cf->in_channels / g, per_out = cf->out_channels / g;
+    char buf[192];
+    for (int i = 0; i < g; i++, y += lh) {
+        Rect sw = {x, y + lh / 2 - 8, 16, 16};
+        draw_fill_rect(v->c, sw, group_color(v, i));
+        draw_rect_outline(v->c, sw, 1.5f, th->text_muted);
+        if (v->lang == LANG_ZH)
+            snprintf(buf, sizeof buf, "第 %d 组：输入通道 %d\xE2\x80\x93%d \xE2\x86\x92 滤波器 %d\xE2\x80\x93%d（各读 %d 个通道）", i,
+                     i * per_in, (i + 1) * per_in - 1, i * per_out, (i + 1) * per_out - 1, per_in);
+        else
+            snprintf(buf, sizeof buf, "group %d: input channels %d\xE2\x80\x93%d \xE2\x86\x92 filters %d\xE2\x80\x93%d (each reads %d)", i,
+                     i * per_in, (i + 1) * per_in - 1, i * per_out, (i + 1) * per_out - 1, per_in);
+        if (per_in == 1 || per_out == 1) { // "channels 2–2" reads oddly: one number
+            if (v->lang == LANG_ZH)
+                snprintf(buf, sizeof buf, "第 %d 组：输入通道 %d%s \xE2\x86\x92 滤波器 %d%s", i, i * per_in,
+                         per_in > 1 ? "…" : "", i * per_out, per_out > 1 ? "…" : "");
+            else
+                snprintf(buf, sizeof buf, "group %d: input channel%s %d%s \xE2\x86\x92 filter%s %d%s", i, per_in > 1 ? "s" : "",
+                         i * per_in, per_in > 1 ? "\xE2\x80\xA6" : "", per_out > 1 ? "s" : "", i * per_out, per_out > 1 ? "\xE2\x80\xA6" : "");
+        }
+        bool mine = i == e->first_channel / (per_in > 0 ? per_in : 1);
+        draw_text(v->c, x + 24, y + lh / 2, buf, style(v, th->font_body, th->text, mine, ALIGN_LEFT, true));
+    }
+    snprintf(buf, sizeof buf, "weight [%d, %d, %d, %d] = [out, in/groups, k, k]", cf->out_channels, per_in, cf->kernel_h, cf->kernel_w);
+    widget_formula(v->c, x, y + lh / 2, w, buf, th->font_body, 14, ALIGN_LEFT);
+    return h + 6;
+}
+
 static void draw_params(ViewCtx *v, const Scene *sc, const Conv2dScene *e) {
     Canvas *c = v->c;
     const Theme *th = v->th;
@@ -522,11 +559,14 @@ static void draw_params(ViewCtx *v, const Scene *sc, const Conv2dScene *e) {
     // left: input channel 0 with padding and the window (dilation leaves gaps)
     int pw = e->H + 2 * cf->pad_top;
     float left_w = a.w * 0.42f;
-    float cell = fminf(44, fminf((left_w - 20) / (float)pw, (bottom - top - th->font_body * 2) / (float)pw));
-    GridSpec g = plane_spec(v, e, 0, a.x + (left_w - (float)pw * cell) / 2, top + th->font_body * 1.6f, cell);
+    float legend_h = cf->groups > 1 && !e->error[0] ? th->font_body * 1.45f * (float)(cf->groups + 1) + 6 : 0;
+    float cell = fminf(44, fminf((left_w - 20) / (float)pw, (bottom - legend_h - top - th->font_body * 2) / (float)pw));
+    // (with groups: the first channel of the shown filter's group, a channel that filter reads)
+    int ch = !e->error[0] && sc->win_oy >= 0 ? e->first_channel : 0;
+    GridSpec g = plane_spec(v, e, ch, a.x + (left_w - (float)pw * cell) / 2, top + th->font_body * 1.6f, cell);
     widget_grid(c, &g);
     if (!e->error[0]) draw_window(v, sc, e, &g);
-    snprintf(buf, sizeof buf, "%s 0 (%s %d)", tr(v, "input channel"), tr(v, "of"), e->C);
+    snprintf(buf, sizeof buf, "%s %d (%s %d)", tr(v, "input channel"), ch, tr(v, "of"), e->C);
     widget_label_above(c, grid_rect(&g), buf, th->input, th->font_body);
     hitmap_add(v->hits, &g, HIT_INPUT, tr(v, "input"), 0, 0);
     // right: the volumes, or the error
@@ -534,7 +574,8 @@ static void draw_params(ViewCtx *v, const Scene *sc, const Conv2dScene *e) {
     if (e->error[0]) {
         draw_error_box(v, vr, e->error);
     } else {
-        Rect r1 = {vr.x, vr.y, vr.w, vr.h};
+        float legend = draw_group_legend(v, e, a.x + 10, vr.y + vr.h, a.w - 20); // under the plane and the volumes
+        Rect r1 = {vr.x, vr.y, vr.w, vr.h - legend};
         draw_volumes(v, sc, e, r1, 12);
     }
     // bottom: shapes and the parameter count
@@ -551,7 +592,7 @@ static void draw_params(ViewCtx *v, const Scene *sc, const Conv2dScene *e) {
         char b2[64] = "";
         if (cf->has_bias) snprintf(b2, sizeof b2, " + %s %d", tr(v, "bias"), cf->out_channels);
         snprintf(buf, sizeof buf, "%s: %s %d\xC3\x97%d\xC3\x97%d\xC3\x97%d%s = " ROLE_OUTPUT "%ld" ROLE_PLAIN,
-                 tr(v, "parameters"), tr(v, "weight"), cf->out_channels, per, cf->kernel_h, cf->kernel_w, b2, e->params);
+                 tr(v, "parameters"), v->lang == LANG_ZH ? "权重" : "weight", cf->out_channels, per, cf->kernel_h, cf->kernel_w, b2, e->params);
     } else {
         snprintf(buf, sizeof buf, "%s: \xE2\x80\x94", tr(v, "parameters"));
     }
