@@ -537,7 +537,7 @@ static float draw_group_legend(ViewCtx *v, const Conv2dScene *e, float x, float 
         bool mine = i == e->first_channel / (per_in > 0 ? per_in : 1);
         draw_text(v->c, x + 24, y + lh / 2, buf, style(v, th->font_body, th->text, mine, ALIGN_LEFT, true));
     }
-    snprintf(buf, sizeof buf, "weight [%d, %d, %d, %d] = [out, in/groups, k, k]", cf->out_channels, per_in, cf->kernel_h, cf->kernel_w);
+    snprintf(buf, sizeof buf, "%s [%d, %d, %d, %d] = [out, in/groups, k, k]", v->lang == LANG_ZH ? "权重形状" : "weight", cf->out_channels, per_in, cf->kernel_h, cf->kernel_w);
     widget_formula(v->c, x, y + lh / 2, w, buf, th->font_body, 14, ALIGN_LEFT);
     return h + 6;
 }
