@@ -381,8 +381,8 @@ static void window_place(ViewCtx *v, const Scene *sc, float *oy, float *ox) {
 // to ONE scale (rows, columns and channels alike), with the filter's box
 // inside the padded input at the window and the cell it makes in the output.
 // Channels are min_slab px deep at least. Returns the input volume's rect
-// (for the caption under it).
-static Rect draw_volumes(ViewCtx *v, const Scene *sc, const Conv2dScene *e, Rect r, float min_slab) {
+// (for the caption under it) and the scale in *used (may be NULL).
+static Rect draw_volumes(ViewCtx *v, const Scene *sc, const Conv2dScene *e, Rect r, float min_slab, VolumeScale *used) {
     Canvas *c = v->c;
     const Theme *th = v->th;
     char lin[64], lout[64];
@@ -426,6 +426,7 @@ static Rect draw_volumes(ViewCtx *v, const Scene *sc, const Conv2dScene *e, Rect
     float x = r.x + fmaxf(0, (r.w - si - gap - so) / 2) + (si - wi) / 2;
     float floor_y = r.y + (r.h - label_h + fmaxf(hi, ho)) / 2;
     Rect rin = widget_volume_at(c, x, floor_y - hi, &vin, s);
+    if (used) *used = s;
     float ay = floor_y - fminf(hi, two ? ho : hi) / 2, ax = x + wi + (si - wi) / 2;
     draw_arrow(c, ax + 10, ay, ax + gap - 10, ay, th->line_thick, 12, th->text_muted);
     if (!two) return rin; // the caller shows the error there
@@ -459,6 +460,28 @@ static void draw_window_place(ViewCtx *v, const Scene *sc, const Conv2dScene *e,
     draw_text(v->c, under.x + under.w / 2, under.y + 2, buf, st);
 }
 
+// The filters as boxes of in/groups × k × k at the volumes' scale (smaller
+// only when they would not fit side by side), numbered, the shown one framed.
+static void draw_filter_boxes(ViewCtx *v, const Scene *sc, const Conv2dScene *e, VolumeScale s, float top) {
+    const Theme *th = v->th;
+    const Conv2dConfig *cf = &e->cfg;
+    Rect a = v->area;
+    VolumeSpec fs = {.C = cf->in_channels / cf->groups, .H = cf->kernel_h, .W = cf->kernel_w, .color = th->kernel};
+    float w, h, gap = 28;
+    volume_extent(&fs, s, &w, &h);
+    float room = (a.w - 40) / (float)cf->out_channels - gap;
+    if (w > room && room > 4) { s.cell *= room / w; s.slab *= room / w; volume_extent(&fs, s, &w, &h); }
+    float total = (float)cf->out_channels * (w + gap) - gap, x = a.x + (a.w - total) / 2;
+    char num[16];
+    for (int f = 0; f < cf->out_channels; f++, x += w + gap) {
+        snprintf(num, sizeof num, "%d", f);
+        fs.label = num;
+        widget_volume_at(v->c, x, top, &fs, s);
+        if (f == e->filter && sc->win_oy >= 0)
+            draw_rect_outline(v->c, (Rect){x - 6, top - 6, w + 12, h + th->font_body * 1.7f + 12}, th->window_thick, th->kernel);
+    }
+}
+
 static void draw_volume_view(ViewCtx *v, const Scene *sc, const Conv2dScene *e) {
     Canvas *c = v->c;
     const Theme *th = v->th;
@@ -466,7 +489,8 @@ static void draw_volume_view(ViewCtx *v, const Scene *sc, const Conv2dScene *e) 
     float pic = (sc->show & SHOW_IMAGE) && sc->image_index >= 0 ? fminf(128, a.h * 0.2f) : 0;
     if (pic > 0) view_picture(v, sc, (Rect){a.x + 4, a.y + 4, pic, pic}, (Rect){0, 0, 0, 0});
     Rect r = {a.x + (pic > 0 ? pic + 16 : 0), a.y, a.w - (pic > 0 ? pic + 16 : 0), a.h * 0.72f};
-    Rect rin = draw_volumes(v, sc, e, r, 22); // 32x32 planes: channels thicker than cells, said under the output
+    VolumeScale s;
+    Rect rin = draw_volumes(v, sc, e, r, 16, &s); // 32x32 planes: channels thicker than cells, said under the output
     draw_window_place(v, sc, e, (Rect){rin.x, rin.y + rin.h + th->font_body * 1.9f, rin.w, 0});
     // the filter(s): OC boxes of in/groups x k x k, the current one outlined
     const Conv2dConfig *cf = &e->cfg;
@@ -478,15 +502,7 @@ static void draw_volume_view(ViewCtx *v, const Scene *sc, const Conv2dScene *e) 
              cf->has_bias ? tr(v, " + 1 bias") : "", cf->out_channels, tr(v, cf->out_channels == 1 ? "output channel" : "output channels"));
     float y = a.y + a.h * 0.76f;
     draw_text(c, a.x + a.w / 2, y, buf, style(v, th->font_body, th->kernel, true, ALIGN_CENTER, false));
-    float bw = fminf(46, (a.w - 40) / (float)(cf->out_channels * 1.4f)), gap = bw * 0.4f;
-    float total = (float)cf->out_channels * bw + (float)(cf->out_channels - 1) * gap, x = a.x + (a.w - total) / 2;
-    for (int f = 0; f < cf->out_channels; f++) {
-        Rect b = {x + (float)f * (bw + gap), y + th->font_body * 1.8f, bw, bw};
-        draw_fill_rect(c, b, th->kernel_cell);
-        draw_rect_outline(c, b, f == e->filter && sc->win_oy >= 0 ? th->window_thick : 1.5f, th->kernel);
-        snprintf(buf, sizeof buf, "%d", f);
-        draw_text(c, b.x + b.w / 2, b.y + b.h / 2, buf, style(v, th->font_small, th->text, true, ALIGN_CENTER, true));
-    }
+    draw_filter_boxes(v, sc, e, s, y + th->font_body * 1.8f);
 }
 
 // ---- params: nn.Conv2d's settings, live --------------------------------------------
@@ -576,7 +592,7 @@ static void draw_params(ViewCtx *v, const Scene *sc, const Conv2dScene *e) {
     } else {
         float legend = draw_group_legend(v, e, a.x + 10, vr.y + vr.h, a.w - 20); // under the plane and the volumes
         Rect r1 = {vr.x, vr.y, vr.w, vr.h - legend};
-        draw_volumes(v, sc, e, r1, 12);
+        draw_volumes(v, sc, e, r1, 12, NULL);
     }
     // bottom: shapes and the parameter count
     float y = bottom + 10;
