@@ -155,7 +155,7 @@ Test(lesson06, conv2d_params_and_pytorch_errors) {
     cr_assert_eq(((Conv2dScene *)sc.ext)->params, 4 * 2 * 9);
     scene_free(&sc);
     const char *one_channel[] = {"in_channels=1", NULL};
-    compute(&sc, 7, one_channel);
+    compute(&sc, 8, one_channel);
     cr_assert(strstr(((Conv2dScene *)sc.ext)->error,
                      "expected input[1, 3, 6, 6] to have 1 channels, but got 3 channels instead") != NULL,
               "%s", ((Conv2dScene *)sc.ext)->error);
@@ -180,6 +180,38 @@ Test(conv2d_scene, window_is_sum_of_slice_sums_plus_bias) {
     cr_assert_float_eq(e->bias[1], -2, 0);
     cr_assert_float_eq(sc.window_value, e->out[1 * 25 + 2 * 5 + 3], 0, "the value is the engine's output");
     cr_assert(strstr(sc.formula, "= ") != NULL);
+    // the products shown for each slice add up to the engine's Σ; window (2, 3) with padding 1
+    // reads input rows 1..3, columns 2..4: its centre is in[j, 2, 3]
+    for (int j = 0; j < 3; j++) {
+        float s = 0;
+        for (int t = 0; t < 9; t++) s += e->products[j][t];
+        cr_assert_float_eq(s, e->slice_sum[j], 1e-4f, "slice %d: Σ products %g vs %g", j, (double)s, (double)e->slice_sum[j]);
+        cr_assert_float_eq(e->products[j][4], e->weight[(1 * 3 + j) * 9 + 4] * e->in[(j * 5 + 2) * 5 + 3], 0, "the centre term");
+    }
+    scene_free(&sc);
+    lesson_free(&L);
+}
+
+// A window in the corner with padding 1: the products of the zero ring are 0 and
+// the rest still add up to the engine's Σ (the view shows exactly these numbers).
+Test(conv2d_scene, products_read_zeros_in_the_padding) {
+    ClError err;
+    const char *text = "title.en = T\ntitle.zh = 标题\n[step]\nscene = conv2d\nview = planes\ninput_size = 4\n"
+                       "in_channels = 2\nout_channels = 1\nkernel_size = 3\npadding = 1\nkernel = 1 1 1; 1 1 1; 1 1 1 | 2 2 2; 2 2 2; 2 2 2\n"
+                       "window = 0 0\ncaption.en = a\ncaption.zh = 甲\n";
+    cr_assert_eq(lesson_parse(&L, "t.lesson", text, NULL, &err), 0, "%s", err.msg);
+    Scene sc;
+    compute(&sc, 1, NULL);
+    const Conv2dScene *e = sc.ext;
+    cr_assert_str_empty(sc.error, "%s", sc.error);
+    for (int j = 0; j < 2; j++) {
+        float s = 0;
+        for (int t = 0; t < 9; t++) s += e->products[j][t];
+        cr_assert_float_eq(s, e->slice_sum[j], 1e-4f);
+        for (int t = 0; t < 3; t++) cr_assert_eq(e->products[j][t], 0, "row −1 is padding");
+        cr_assert_eq(e->products[j][3], 0, "column −1 is padding");
+        cr_assert_float_eq(e->products[j][4], (float)(j + 1) * e->in[j * 16], 0, "the centre reads in[j, 0, 0]");
+    }
     scene_free(&sc);
     lesson_free(&L);
 }

@@ -92,7 +92,7 @@ Test(render_frames, hidpi_is_the_same_layout_scaled) {
     s->destroy(s);
 }
 
-// The tensor-volume view (cglm projection): the filter box is drawn in its
+// The tensor-volume view (oblique, to scale): the filter box is drawn in its
 // colour, and moving it along the width axis moves it right on screen.
 static float sub_box_centre_x(float x0, int *count) {
     ClError err;
@@ -101,7 +101,7 @@ static float sub_box_centre_x(float x0, int *count) {
     Canvas *c = canvas_create_offscreen(640, 400, &THEME, &err);
     canvas_begin_frame(c);
     Rgba sub = {255, 0, 255, 255}; // a colour found nowhere else
-    VolumeSpec v = {3, 32, 32, true, 0, 10, x0, 3, 5, 5, THEME.input, sub, "3×32×32"};
+    VolumeSpec v = {3, 32, 32, 0, true, 0, 10, x0, 3, 5, 5, THEME.input, sub, NULL, "3×32×32"}; // C H W pad sub c0 y0 x0 dc dy dx
     widget_volume(c, (Rect){0, 0, 640, 400}, &v);
     SDL_Surface *s = canvas_read_pixels(c);
     double sx = 0;

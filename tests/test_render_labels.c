@@ -138,6 +138,17 @@ Test(render_labels, volume_box_says_where_it_is) {
     cr_expect_geq(find_sub(&log, "rows 14–16, columns 20–22 (from 0"), 0, "the box's place, 0-based, as the text says");
 }
 
+// Lesson 6's groups step names each group's input channels and filters and
+// Conv2d.weight's shape, and shows a channel the shown filter (2) reads.
+Test(render_labels, groups_are_drawn_with_their_channels_and_weight_shape) {
+    TextLog log;
+    render_log(&log, "../lessons/06_conv2d_params.lesson", 6, LANG_EN, NULL);
+    cr_expect_geq(find_sub(&log, "group 0: input channels 0–1 → filters 0–1"), 0);
+    cr_expect_geq(find_sub(&log, "group 1: input channels 2–3 → filters 2–3"), 0);
+    cr_expect_geq(find_sub(&log, "weight [4, 2, 3, 3]"), 0);
+    cr_expect_geq(find_sub(&log, "input channel 2 (of 4)"), 0, "the plane is one filter 2 reads");
+}
+
 // ---- lesson 7: a real feature map's numbers are readable ------------------------------
 
 Test(render_labels, feature_map_digits_are_at_least_14px) {

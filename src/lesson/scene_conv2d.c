@@ -255,6 +255,15 @@ static void compute_slice_sums(Conv2dScene *e, int win_oy, int win_ox) {
         e->slice_sum[j] = tmp[win_oy * e->OW + win_ox];
     }
     free(tmp);
+    // the terms of each Σ: w[f, j, ky, kx] · in[g0 + j, oy·s − p + ky·d, ox·s − p + kx·d]
+    for (int j = 0; j < e->n_slices; j++)
+        for (int ky = 0; ky < k; ky++)
+            for (int kx = 0; kx < k; kx++) {
+                int iy = win_oy * c->stride_h - c->pad_top + ky * c->dilation_h;
+                int ix = win_ox * c->stride_w - c->pad_left + kx * c->dilation_w;
+                float x = iy >= 0 && iy < e->H && ix >= 0 && ix < e->W ? e->in[((size_t)(g0 + j) * e->H + iy) * e->W + ix] : 0;
+                e->products[j][ky * k + kx] = e->weight[(((size_t)e->filter * slices + j) * k + ky) * k + kx] * x;
+            }
 }
 
 // formula: ΣR + ΣG + ΣB + b = 145 + (−32) + 17 + 1 = 131 (slices named by
@@ -332,6 +341,8 @@ static void conv2d_dump(const Scene *sc, FILE *f) {
             c->in_channels, c->out_channels, c->kernel_h, c->stride_h, c->pad_top, c->dilation_h, c->groups, (int)c->has_bias);
     fprintf(f, "input %d %d %d\n", e->C, e->H, e->W);
     fprintf(f, "params %ld\n", e->params);
+    if (c->groups > 0 && c->in_channels % c->groups == 0) // torch's Conv2d.weight.shape
+        fprintf(f, "weight %d %d %d %d\n", c->out_channels, c->in_channels / c->groups, c->kernel_h, c->kernel_w);
     if (e->error[0]) { fprintf(f, "pytorch-error %s\n", e->error); return; }
     fprintf(f, "output %d %d %d\n", c->out_channels, e->OH, e->OW);
     for (int o = 0; o < c->out_channels; o++) {
@@ -349,6 +360,13 @@ static void conv2d_dump(const Scene *sc, FILE *f) {
         fprintf(f, "window %d %d filter %d value %g slices", sc->win_oy, sc->win_ox, e->filter, (double)sc->window_value);
         for (int j = 0; j < e->n_slices; j++) fprintf(f, " %g", (double)e->slice_sum[j]);
         fputc('\n', f);
+        fprintf(f, "window_channels %d %d\n", e->first_channel, e->n_slices); // the filter's group of input channels
+        for (int j = 0; j < e->n_slices; j++) {
+            char name[32];
+            snprintf(name, sizeof name, "prod[%d]", j);
+            Grid g = {c->kernel_h, c->kernel_w, (float *)e->products[j]};
+            grid_dump(name, &g, f);
+        }
     }
 }
 

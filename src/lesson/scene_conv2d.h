@@ -26,6 +26,8 @@ typedef struct {
     int first_channel;          // first input channel of that filter's group
     int n_slices;               // kernel slices of the filter (in_channels / groups)
     float slice_sum[CONV2D_MAX_SLICES]; // the window's sum per slice (conv2d_forward on one channel)
+    float products[CONV2D_MAX_SLICES][81]; // (n_slices, k, k) the window's w·x per slice, kernel order
+                                // (a padding cell reads 0); each slice's products add up to its Σ
 } Conv2dScene;
 
 #endif

@@ -116,39 +116,77 @@ static void channel_name(const Conv2dScene *e, int ch, char *buf, size_t n) {
     else snprintf(buf, n, "%d", ch);
 }
 
-// ---- planes: R ⊛ slice = Σ, G ⊛ slice = Σ, B ⊛ slice = Σ, then + b -> output ----
+// ---- planes: R ⊛ slice → products → Σ, for G and B too, then + b -> output ----
 
-// Sizes and column positions of the planes layout, shared by its parts.
+// Sizes and column positions of the planes layout, shared by its parts. One
+// cell size for the planes, the slices and the output, so the 3×3 window and
+// its slice line up cell for cell; products (four characters) may get wider cells.
 typedef struct {
     int n;                      // rows drawn: the filter's slices, at most 4
     int k, pw;                  // kernel size; padded plane size in cells
+    bool prod;                  // a products column (show = products), dropped when the area is too narrow
     float head, row_gap;        // column-head height; gap between rows
-    float cell, kcell, ocell;   // plane, kernel and output cell sizes
-    float sum_w, out_w;         // the Σ box's width; the output's width
+    float cell;                 // the planes', slices' and output's cell size
+    float pcell;                // the products' cells: wide enough for "−213" at 14 px
+    float name_w, op_w;         // the channel names' column; a ⊛ / → column
+    float sum_w, join_w, out_w; // the Σ box; the + junction's column; the output's width
     float x0, top;              // left edge; top of the first row
-    float gx, kx, sx, ox;       // columns: planes, kernel slices, sums, output
+    float gx, kx, px, sx, ox;   // columns: planes, kernel slices, products, sums, output
 } PlanesLayout;
 
-// Cells as large as the rows allow (kernel and output stay readable), the
-// whole centred in the area.
+// Column positions for the layout's cell size.
+static void planes_columns(PlanesLayout *P, Rect a, float total) {
+    P->x0 = a.x + fmaxf(0, (a.w - total) / 2);
+    P->gx = P->x0 + P->name_w;
+    P->kx = P->gx + (float)P->pw * P->cell + P->op_w;
+    P->px = P->kx + (float)P->k * P->cell + P->op_w;
+    P->sx = P->prod ? P->px + (float)P->k * P->pcell + P->op_w : P->px;
+    P->ox = P->sx + P->sum_w + P->join_w;
+}
+
+// The cell size that fits the width and the height, or 0 if none.
+static float planes_fit(PlanesLayout *P, Rect a, int out_cols, float right_extra, float *total) {
+    const float pmin = 42; // "−213" at 14 px with air
+    float fixed = P->name_w + P->op_w * (P->prod ? 3.0f : 2.0f) + P->sum_w + P->join_w + right_extra;
+    float cells = (float)(P->pw + P->k + out_cols);
+    float by_w = (a.w - fixed - (P->prod ? (float)P->k * pmin : 0)) / cells;
+    float by_h = (a.h - P->head - P->row_gap * (float)(P->n - 1) - 10) / (float)(P->n * P->pw);
+    P->cell = fmaxf(4, fminf(48, fminf(by_w, by_h)));
+    P->pcell = P->prod ? fmaxf(P->cell, pmin) : P->cell;
+    *total = fixed + cells * P->cell + (P->prod ? (float)P->k * P->pcell : 0);
+    return P->cell;
+}
+
+// Cells as large as the area allows; narrow areas (800×600) get tighter
+// columns and lose the products column before the numbers become unreadable.
 static PlanesLayout planes_layout(ViewCtx *v, const Scene *sc, const Conv2dScene *e) {
     const Theme *th = v->th;
     Rect a = v->area;
     PlanesLayout P;
+    memset(&P, 0, sizeof P);
     P.n = e->n_slices > 0 ? e->n_slices : (e->C < 3 ? e->C : 3);
     if (P.n > 4) P.n = 4;
     P.k = e->cfg.kernel_h, P.pw = e->H + 2 * e->cfg.pad_top;
     P.head = th->font_body * 1.6f;
     P.row_gap = 18;
-    P.cell = fminf(48, (a.h - P.head - P.row_gap * (float)(P.n - 1) - 10) / (float)(P.n * P.pw));
-    P.kcell = fmaxf(P.cell, 30);
-    P.sum_w = 96, P.ocell = fminf(54, fmaxf(P.cell, 40));
-    P.out_w = (float)sc->output.cols * P.ocell;
-    float total = 40 + (float)P.pw * P.cell + 56 + (float)P.k * P.kcell + 46 + P.sum_w + 120 + P.out_w;
-    P.x0 = a.x + fmaxf(0, (a.w - total) / 2);
+    bool wide = a.w >= 640;
+    P.name_w = wide ? 36 : 26, P.op_w = wide ? 34 : 24;
+    P.sum_w = wide ? 84 : 68, P.join_w = wide ? 90 : 64;
+    P.prod = (sc->show & SHOW_PRODUCTS) && e->weight;
+    // the output's label may be wider than the grid: keep it inside the area
+    char buf[64];
+    float lw;
+    snprintf(buf, sizeof buf, "%s %d\xC3\x97%d", tr(v, "output"), sc->output.rows, sc->output.cols);
+    text_measure(v->c, buf, th->font_body, true, &lw, NULL);
+    float total, extra = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        planes_fit(&P, a, sc->output.cols, extra, &total);
+        if (P.prod && P.cell < 26) { P.prod = false; planes_fit(&P, a, sc->output.cols, extra, &total); }
+        extra = fmaxf(0, (lw - (float)sc->output.cols * P.cell) / 2);
+    }
+    P.out_w = (float)sc->output.cols * P.cell;
     P.top = a.y + P.head + fmaxf(0, (a.h - P.head - (float)(P.n * P.pw) * P.cell - P.row_gap * (float)(P.n - 1)) / 2);
-    P.gx = P.x0 + 40, P.kx = P.gx + (float)P.pw * P.cell + 56, P.sx = P.kx + (float)P.k * P.kcell + 46;
-    P.ox = P.sx + P.sum_w + 120;
+    planes_columns(&P, a, total);
     return P;
 }
 
@@ -158,8 +196,10 @@ static void draw_planes_heads(ViewCtx *v, const Scene *sc, const Conv2dScene *e,
     float y = P->top - P->head;
     draw_text(v->c, P->gx + (float)P->pw * P->cell / 2, y, tr(v, "input channels"), style(v, th->font_body, th->input, true, ALIGN_CENTER, false));
     snprintf(buf, sizeof buf, "%s %d", tr(v, "filter"), e->filter);
-    draw_text(v->c, P->kx + (float)P->k * P->kcell / 2, y, buf, style(v, th->font_body, th->kernel, true, ALIGN_CENTER, false));
-    if (sc->win_oy >= 0) draw_text(v->c, P->sx + P->sum_w / 2, y, tr(v, "sums"), style(v, th->font_body, th->text, true, ALIGN_CENTER, false));
+    draw_text(v->c, P->kx + (float)P->k * P->cell / 2, y, buf, style(v, th->font_body, th->kernel, true, ALIGN_CENTER, false));
+    if (sc->win_oy < 0) return;
+    if (P->prod) draw_text(v->c, P->px + (float)P->k * P->pcell / 2, y, tr(v, "products"), style(v, th->font_body, th->text, true, ALIGN_CENTER, false));
+    draw_text(v->c, P->sx + P->sum_w / 2, y, tr(v, "sums"), style(v, th->font_body, th->text, true, ALIGN_CENTER, false));
 }
 
 // The channel's own colour for an image's R, G, B (lighter on a dark theme,
@@ -176,30 +216,46 @@ static Rgba channel_color(ViewCtx *v, const Conv2dScene *e, int j) {
 static void draw_kernel_slice(ViewCtx *v, const Conv2dScene *e, const PlanesLayout *P, int j, float mid) {
     const Theme *th = v->th;
     int k = P->k;
-    draw_text(v->c, P->gx + (float)P->pw * P->cell + 28, mid, "\xE2\x8A\x9B", style(v, th->font_title, th->text_muted, false, ALIGN_CENTER, true));
+    draw_text(v->c, P->kx - P->op_w / 2, mid, "\xE2\x8A\x9B", style(v, th->font_title, th->text_muted, false, ALIGN_CENTER, true));
     Grid kgrid = {k, k, e->weight + ((size_t)e->filter * e->cfg.in_channels / e->cfg.groups + (size_t)j) * k * k};
-    GridSpec kg = grid_spec(kgrid.v, k, k, P->kx, mid - (float)k * P->kcell / 2, P->kcell, th->kernel);
+    GridSpec kg = grid_spec(kgrid.v, k, k, P->kx, mid - (float)k * P->cell / 2, P->cell, th->kernel);
     kg.fill = th->kernel_cell;
     kg.decimals = grid_decimals(&kgrid);
     widget_grid(v->c, &kg);
     hitmap_add(v->hits, &kg, HIT_KERNEL, tr(v, "kernel"), 0, 0);
 }
 
-// "= Σ 145": the window's sum over row j's plane, from the scene.
+// "→ products →": the window's w·x of row j (the scene's numbers), whose sum is the Σ beside them.
+static void draw_slice_products(ViewCtx *v, const Conv2dScene *e, const PlanesLayout *P, int j, float mid) {
+    const Theme *th = v->th;
+    int k = P->k;
+    draw_arrow(v->c, P->px - P->op_w + 6, mid, P->px - 6, mid, th->line_thick, 9, th->text_muted);
+    Grid pg = {k, k, (float *)e->products[j]};
+    GridSpec ps = grid_spec(pg.v, k, k, P->px, mid - (float)k * P->pcell / 2, P->pcell, th->text_muted);
+    ps.fill = th->panel;
+    ps.decimals = grid_decimals(&pg);
+    widget_grid(v->c, &ps);
+    hitmap_add(v->hits, &ps, HIT_OTHER, tr(v, "products"), 0, 0);
+}
+
+// "= Σ 145" (or "→ Σ 145" after the products): the window's sum over row j's plane, from the scene.
 static void draw_slice_sum(ViewCtx *v, const Conv2dScene *e, const PlanesLayout *P, int j, float mid) {
     const Theme *th = v->th;
     char buf[128], num[32];
-    draw_text(v->c, P->kx + (float)P->k * P->kcell + 23, mid, "=", style(v, th->font_title, th->text_muted, false, ALIGN_CENTER, true));
+    float x0 = P->sx - P->op_w;
+    if (P->prod) draw_arrow(v->c, x0 + 6, mid, P->sx - 6, mid, th->line_thick, 9, th->text_muted);
+    else draw_text(v->c, x0 + P->op_w / 2, mid, "=", style(v, th->font_title, th->text_muted, false, ALIGN_CENTER, true));
     Rect box = {P->sx, mid - 24, P->sum_w, 48};
     draw_fill_round_rect(v->c, box, 8, th->panel);
     draw_rect_outline(v->c, box, 2, th->input);
     scene_fmt(num, sizeof num, e->slice_sum[j], fabsf(e->slice_sum[j] - roundf(e->slice_sum[j])) > 1e-4f ? 2 : 0);
     snprintf(buf, sizeof buf, "\xCE\xA3 %s", num);
-    draw_text(v->c, P->sx + P->sum_w / 2, mid, buf, style(v, th->font_body * 1.1f, th->text, true, ALIGN_CENTER, true));
+    float fs = fminf(th->font_body * 1.1f, P->sum_w / 4.2f);
+    draw_text(v->c, P->sx + P->sum_w / 2, mid, buf, style(v, fs, th->text, true, ALIGN_CENTER, true));
 }
 
 // Row j: the channel's name, its plane with the window, and (with weights)
-// the kernel slice and the window's sum; returns the row's middle y.
+// the kernel slice, the products and the window's sum; returns the row's middle y.
 static float draw_plane_row(ViewCtx *v, const Scene *sc, const Conv2dScene *e, const PlanesLayout *P, int j) {
     const Theme *th = v->th;
     char buf[128];
@@ -209,14 +265,17 @@ static float draw_plane_row(ViewCtx *v, const Scene *sc, const Conv2dScene *e, c
     widget_grid(v->c, &g);
     draw_window(v, sc, e, &g);
     channel_name(e, ch, buf, sizeof buf);
-    draw_text(v->c, P->x0 + 14, y + (float)P->pw * P->cell / 2, buf, style(v, th->font_title, channel_color(v, e, j), true, ALIGN_CENTER, true));
+    draw_text(v->c, P->x0 + P->name_w * 0.4f, y + (float)P->pw * P->cell / 2, buf,
+              style(v, P->name_w < 30 ? th->font_body : th->font_title, channel_color(v, e, j), true, ALIGN_CENTER, true));
     char hn[160];
     snprintf(hn, sizeof hn, "%s %s", tr(v, "channel"), buf);
     hitmap_add(v->hits, &g, HIT_INPUT, hn, sc->crop_y, sc->crop_x);
     float mid = y + (float)P->pw * P->cell / 2;
     if (!e->weight) return mid;
     draw_kernel_slice(v, e, P, j, mid);
-    if (sc->win_oy >= 0) draw_slice_sum(v, e, P, j, mid);
+    if (sc->win_oy < 0) return mid;
+    if (P->prod) draw_slice_products(v, e, P, j, mid);
+    draw_slice_sum(v, e, P, j, mid);
     return mid;
 }
 
@@ -229,7 +288,7 @@ static void draw_sum_junction(ViewCtx *v, const Scene *sc, const Conv2dScene *e,
     outline_cell(v, og, sc->win_oy, sc->win_ox, th->output);
     // the junction sits on the wire's lane below the grid (it stays put while the window
     // sweeps), so the wire into the cell never crosses the bias label or a filled cell
-    float jx = P->ox - 60, jy = view_arrow_lane_y(og);
+    float jx = P->ox - P->join_w * 0.55f, jy = view_arrow_lane_y(og);
     for (int j = 0; j < P->n; j++) draw_line(c, P->sx + P->sum_w, sum_cy[j], jx, jy, th->line_thick, th->text_muted);
     draw_fill_circle(c, jx, jy, 16, th->output);
     draw_text(c, jx, jy, "+", style(v, th->font_body * 1.2f, th->bg, true, ALIGN_CENTER, true));
@@ -243,27 +302,33 @@ static void draw_sum_junction(ViewCtx *v, const Scene *sc, const Conv2dScene *e,
     }
 }
 
+// The picture above the output column, as large as the room there allows (none below 56 px).
+static void draw_planes_picture(ViewCtx *v, const Scene *sc, const PlanesLayout *P, float out_top) {
+    if (!(sc->show & SHOW_IMAGE) || sc->image_index < 0) return;
+    Rect a = v->area;
+    float cx = P->ox + P->out_w / 2;
+    float side = fminf(128, out_top - a.y - v->th->font_body * 2.8f);
+    side = fminf(side, 2 * fminf(a.x + a.w - cx, cx - (P->sx + P->sum_w + 8)));
+    if (side >= 56) view_picture(v, sc, (Rect){cx - side / 2, a.y, side, side}, (Rect){0, 0, 0, 0});
+}
+
 static void draw_planes(ViewCtx *v, const Scene *sc, const Conv2dScene *e) {
     const Theme *th = v->th;
-    Rect a = v->area;
     PlanesLayout P = planes_layout(v, sc, e);
     draw_planes_heads(v, sc, e, &P);
     float sum_cy[CONV2D_MAX_SLICES];
     for (int j = 0; j < P.n; j++) sum_cy[j] = draw_plane_row(v, sc, e, &P, j);
     // output channel `filter`, centred on the rows, its cell fed by the sums and the bias
-    float oh = (float)sc->output.rows * P.ocell;
+    float oh = (float)sc->output.rows * P.cell;
     float oy = P.top + ((float)(P.n * P.pw) * P.cell + P.row_gap * (float)(P.n - 1)) / 2 - oh / 2;
-    GridSpec og = output_spec(v, sc, P.ox, oy, P.ocell);
+    GridSpec og = output_spec(v, sc, P.ox, oy, P.cell);
     widget_grid(v->c, &og);
     char buf[128];
     snprintf(buf, sizeof buf, "%s %d\xC3\x97%d", tr(v, "output"), sc->output.rows, sc->output.cols);
     widget_label_above(v->c, grid_rect(&og), buf, th->output, th->font_body);
     hitmap_add(v->hits, &og, HIT_OUTPUT, tr(v, "output"), 0, 0);
     if (sc->win_oy >= 0 && e->weight) draw_sum_junction(v, sc, e, &P, &og, sum_cy);
-    if ((sc->show & SHOW_IMAGE) && sc->image_index >= 0) {
-        float side = fminf(128, oy - a.y - th->font_body * 2.8f);
-        if (side >= 64) view_picture(v, sc, (Rect){P.ox + P.out_w / 2 - side / 2, a.y, side, side}, (Rect){0, 0, 0, 0});
-    }
+    draw_planes_picture(v, sc, &P, oy);
 }
 
 // ---- volumes -----------------------------------------------------------------
@@ -280,47 +345,102 @@ static void filter_box(const Conv2dScene *e, float oy, float ox, VolumeSpec *vs)
     vs->dx = (float)(c->dilation_w * (c->kernel_w - 1) + 1);
 }
 
-// World units per channel so that the channel axis is about a quarter of the width.
-static int depth_scale(int C, int W) {
-    int d = W / (3 * (C > 0 ? C : 1));
-    return d < 1 ? 1 : d > 8 ? 8 : d;
+// Light fills for the slabs of each group (groups > 1): the input channels of
+// group g and the output channels its filters make share a colour.
+static Rgba group_color(ViewCtx *v, int g) {
+    static const Rgba G[4] = {{120, 80, 200, 255}, {200, 140, 20, 255}, {20, 150, 160, 255}, {200, 60, 130, 255}};
+    Rgba col = G[g % 4];
+    return rgba_mix(col, rgba_luma(v->th->bg) < 0.5f ? (Rgba){40, 40, 50, 255} : (Rgba){255, 255, 255, 255}, 0.55f);
 }
 
-// Input volume -> output volume, side by side in r, with the window's boxes.
-static void draw_volumes(ViewCtx *v, const Scene *sc, const Conv2dScene *e, Rect r) {
+// The slab fills of a volume of C channels: R, G, B for a picture's input, one
+// colour per group when the channels are grouped, else NULL (the role colour).
+static const Rgba *slab_fills(ViewCtx *v, const Conv2dScene *e, int C, bool input, Rgba *buf) {
+    int g = e->cfg.groups;
+    if (g > 1 && C % g == 0 && C <= CONV2D_MAX_SLICES) {
+        for (int k = 0; k < C; k++) buf[k] = group_color(v, k / (C / g));
+        return buf;
+    }
+    if (input && e->from_image && C == 3) {
+        for (int k = 0; k < 3; k++) buf[k] = rgba_mix(channel_color(v, e, k), v->th->bg, 0.6f);
+        return buf;
+    }
+    return NULL;
+}
+
+// The window's place (animated from the previous step's while it slides).
+static void window_place(ViewCtx *v, const Scene *sc, float *oy, float *ox) {
+    *oy = (float)sc->win_oy, *ox = (float)sc->win_ox;
+    if (sc->win_oy >= 0 && v->prev && v->prev->kind == sc->kind && v->prev->win_oy >= 0 && v->t < 1) {
+        *oy = (float)v->prev->win_oy + (*oy - (float)v->prev->win_oy) * v->t;
+        *ox = (float)v->prev->win_ox + (*ox - (float)v->prev->win_ox) * v->t;
+    }
+}
+
+// Input volume (with its padding) -> output volume, side by side in r, drawn
+// to ONE scale (rows, columns and channels alike), with the filter's box
+// inside the padded input at the window and the cell it makes in the output.
+// Channels are min_slab px deep at least. Returns the input volume's rect
+// (for the caption under it) and the scale in *used (may be NULL).
+static Rect draw_volumes(ViewCtx *v, const Scene *sc, const Conv2dScene *e, Rect r, float min_slab, VolumeScale *used) {
     Canvas *c = v->c;
     const Theme *th = v->th;
     char lin[64], lout[64];
     snprintf(lin, sizeof lin, "%s %d\xC3\x97%d\xC3\x97%d", tr(v, "input"), e->C, e->H, e->W);
-    float half = (r.w - 60) / 2;
-    // the channel axis is drawn DEPTH units per channel so a 3-deep volume is not a sheet
-    int din = depth_scale(e->C, e->W), dout = depth_scale(e->cfg.out_channels, e->OW > 0 ? e->OW : e->W);
-    VolumeSpec vin = {e->C * din, e->H, e->W, false, 0, 0, 0, 0, 0, 0, th->input, th->kernel, lin};
-    float oy = (float)sc->win_oy, ox = (float)sc->win_ox;
-    if (sc->win_oy >= 0 && v->prev && v->prev->kind == sc->kind && v->prev->win_oy >= 0 && v->t < 1) {
-        oy = (float)v->prev->win_oy + (oy - (float)v->prev->win_oy) * v->t;
-        ox = (float)v->prev->win_ox + (ox - (float)v->prev->win_ox) * v->t;
-    }
-    if (sc->win_oy >= 0 && !e->error[0]) {
-        filter_box(e, oy, ox, &vin);
-        vin.c0 *= (float)din;
-        vin.dc *= (float)din;
-    }
-    widget_volume(c, (Rect){r.x, r.y, half, r.h}, &vin);
-    draw_arrow(c, r.x + half + 6, r.y + r.h * 0.45f, r.x + half + 54, r.y + r.h * 0.45f, th->line_thick, 12, th->text_muted);
-    Rect ro = {r.x + half + 60, r.y, half, r.h};
-    if (e->error[0]) return; // the caller shows the error there
     snprintf(lout, sizeof lout, "%s %d\xC3\x97%d\xC3\x97%d", tr(v, "output"), e->cfg.out_channels, e->OH, e->OW);
-    VolumeSpec vout = {e->cfg.out_channels * dout, e->OH, e->OW, false, 0, 0, 0, 0, 0, 0, th->output, th->kernel, lout};
-    if (sc->win_oy >= 0) {
+    Rgba fin[CONV2D_MAX_SLICES], fout[CONV2D_MAX_SLICES];
+    VolumeSpec vin = {.C = e->C, .H = e->H, .W = e->W, .pad = e->error[0] ? 0 : e->cfg.pad_top, .color = th->input,
+                      .sub_color = th->kernel, .slab_colors = slab_fills(v, e, e->C, true, fin), .label = lin};
+    VolumeSpec vout = {.C = e->cfg.out_channels, .H = e->OH, .W = e->OW, .color = th->output, .sub_color = th->kernel,
+                       .slab_colors = slab_fills(v, e, e->cfg.out_channels, false, fout), .label = lout};
+    float oy, ox;
+    window_place(v, sc, &oy, &ox);
+    bool win = sc->win_oy >= 0 && !e->error[0];
+    if (win) {
+        filter_box(e, oy, ox, &vin);
         vout.sub = true;
-        vout.c0 = (float)(e->filter * dout);
-        vout.dc = (float)dout;
+        vout.c0 = (float)e->filter;
+        vout.dc = vout.dy = vout.dx = 1;
         vout.y0 = oy;
         vout.x0 = ox;
-        vout.dy = vout.dx = 1;
     }
-    widget_volume(c, ro, &vout);
+    float gap = 70, label_h = th->font_body * 1.9f;
+    bool two = !e->error[0] && e->OH > 0;
+    const VolumeSpec *both[2] = {&vin, &vout};
+    // each volume stands in a slot as wide as it or its label, whichever is wider
+    float li, lo = 0;
+    text_measure(c, lin, th->font_body, true, &li, NULL);
+    if (two) text_measure(c, lout, th->font_body, true, &lo, NULL);
+    float room = r.w - (two ? 0 : r.w / 2 + gap), wi = 0, hi = 0, wo = 0, ho = 0, si = 0, so = 0;
+    VolumeScale s = {1, 1};
+    for (int pass = 0; pass < 3; pass++) {
+        s = volume_scale_fit(both, two ? 2 : 1, room, gap, r.h - label_h, 40, min_slab);
+        volume_extent(&vin, s, &wi, &hi);
+        if (two) volume_extent(&vout, s, &wo, &ho);
+        si = fmaxf(wi, li), so = two ? fmaxf(wo, lo) : r.w / 2;
+        float over = si + gap + so - r.w;
+        if (over <= 0.5f) break;
+        room -= over;
+    }
+    // side by side, centred, standing on one floor
+    float x = r.x + fmaxf(0, (r.w - si - gap - so) / 2) + (si - wi) / 2;
+    float floor_y = r.y + (r.h - label_h + fmaxf(hi, ho)) / 2;
+    Rect rin = widget_volume_at(c, x, floor_y - hi, &vin, s);
+    if (used) *used = s;
+    float ay = floor_y - fminf(hi, two ? ho : hi) / 2, ax = x + wi + (si - wi) / 2;
+    draw_arrow(c, ax + 10, ay, ax + gap - 10, ay, th->line_thick, 12, th->text_muted);
+    if (!two) return rin; // the caller shows the error there
+    x = ax + gap + (so - wo) / 2;
+    widget_volume_at(c, x, floor_y - ho, &vout, s);
+    if (s.slab > s.cell * 1.05f) { // say that the depth is stretched to make each channel visible
+        char note[96];
+        snprintf(note, sizeof note, "%s", v->lang == LANG_ZH ? "深度方向：一层 = 一个通道" : "depth: one slab = one channel");
+        float nw;
+        text_measure(c, note, th->font_small, false, &nw, NULL);
+        float nx = fminf(fmaxf(x + wo / 2 - nw / 2, ax + 8), r.x + r.w - nw);
+        draw_text(c, nx, floor_y + label_h - 2, note, style(v, th->font_small, th->text_muted, false, ALIGN_LEFT, false));
+    }
+    return rin;
 }
 
 // Where the filter box is, in the input's rows and columns (0-based, as
@@ -340,6 +460,28 @@ static void draw_window_place(ViewCtx *v, const Scene *sc, const Conv2dScene *e,
     draw_text(v->c, under.x + under.w / 2, under.y + 2, buf, st);
 }
 
+// The filters as boxes of in/groups × k × k at the volumes' scale (smaller
+// only when they would not fit side by side), numbered, the shown one framed.
+static void draw_filter_boxes(ViewCtx *v, const Scene *sc, const Conv2dScene *e, VolumeScale s, float top) {
+    const Theme *th = v->th;
+    const Conv2dConfig *cf = &e->cfg;
+    Rect a = v->area;
+    VolumeSpec fs = {.C = cf->in_channels / cf->groups, .H = cf->kernel_h, .W = cf->kernel_w, .color = th->kernel};
+    float w, h, gap = 28;
+    volume_extent(&fs, s, &w, &h);
+    float room = (a.w - 40) / (float)cf->out_channels - gap;
+    if (w > room && room > 4) { s.cell *= room / w; s.slab *= room / w; volume_extent(&fs, s, &w, &h); }
+    float total = (float)cf->out_channels * (w + gap) - gap, x = a.x + (a.w - total) / 2;
+    char num[16];
+    for (int f = 0; f < cf->out_channels; f++, x += w + gap) {
+        snprintf(num, sizeof num, "%d", f);
+        fs.label = num;
+        widget_volume_at(v->c, x, top, &fs, s);
+        if (f == e->filter && sc->win_oy >= 0)
+            draw_rect_outline(v->c, (Rect){x - 6, top - 6, w + 12, h + th->font_body * 1.7f + 12}, th->window_thick, th->kernel);
+    }
+}
+
 static void draw_volume_view(ViewCtx *v, const Scene *sc, const Conv2dScene *e) {
     Canvas *c = v->c;
     const Theme *th = v->th;
@@ -347,8 +489,9 @@ static void draw_volume_view(ViewCtx *v, const Scene *sc, const Conv2dScene *e) 
     float pic = (sc->show & SHOW_IMAGE) && sc->image_index >= 0 ? fminf(128, a.h * 0.2f) : 0;
     if (pic > 0) view_picture(v, sc, (Rect){a.x + 4, a.y + 4, pic, pic}, (Rect){0, 0, 0, 0});
     Rect r = {a.x + (pic > 0 ? pic + 16 : 0), a.y, a.w - (pic > 0 ? pic + 16 : 0), a.h * 0.72f};
-    draw_volumes(v, sc, e, r);
-    draw_window_place(v, sc, e, (Rect){r.x, r.y + r.h, (r.w - 60) / 2, 0});
+    VolumeScale s;
+    Rect rin = draw_volumes(v, sc, e, r, 16, &s); // 32x32 planes: channels thicker than cells, said under the output
+    draw_window_place(v, sc, e, (Rect){rin.x, rin.y + rin.h + th->font_body * 1.9f, rin.w, 0});
     // the filter(s): OC boxes of in/groups x k x k, the current one outlined
     const Conv2dConfig *cf = &e->cfg;
     char buf[160];
@@ -359,15 +502,7 @@ static void draw_volume_view(ViewCtx *v, const Scene *sc, const Conv2dScene *e) 
              cf->has_bias ? tr(v, " + 1 bias") : "", cf->out_channels, tr(v, cf->out_channels == 1 ? "output channel" : "output channels"));
     float y = a.y + a.h * 0.76f;
     draw_text(c, a.x + a.w / 2, y, buf, style(v, th->font_body, th->kernel, true, ALIGN_CENTER, false));
-    float bw = fminf(46, (a.w - 40) / (float)(cf->out_channels * 1.4f)), gap = bw * 0.4f;
-    float total = (float)cf->out_channels * bw + (float)(cf->out_channels - 1) * gap, x = a.x + (a.w - total) / 2;
-    for (int f = 0; f < cf->out_channels; f++) {
-        Rect b = {x + (float)f * (bw + gap), y + th->font_body * 1.8f, bw, bw};
-        draw_fill_rect(c, b, th->kernel_cell);
-        draw_rect_outline(c, b, f == e->filter && sc->win_oy >= 0 ? th->window_thick : 1.5f, th->kernel);
-        snprintf(buf, sizeof buf, "%d", f);
-        draw_text(c, b.x + b.w / 2, b.y + b.h / 2, buf, style(v, th->font_small, th->text, true, ALIGN_CENTER, true));
-    }
+    draw_filter_boxes(v, sc, e, s, y + th->font_body * 1.8f);
 }
 
 // ---- params: nn.Conv2d's settings, live --------------------------------------------
@@ -384,6 +519,43 @@ static void draw_error_box(ViewCtx *v, Rect r, const char *msg) {
     snprintf(head, sizeof head, "\xE2\x9A\xA0 %s", tr(v, "PyTorch raises an error"));
     draw_text(c, box.x + 16, box.y + 12, head, style(v, th->font_body * 1.1f, th->error, true, ALIGN_LEFT, false));
     draw_text_wrapped(c, box.x + 16, box.y + 12 + th->font_body * 2.0f, box.w - 32, msg, bs, 1.35f, true);
+}
+
+// With groups > 1: which input channels each group holds and which filters
+// read them (in the group's colour, as the volumes' slabs), and the weight's
+// shape [out, in/groups, k, k]. Returns the height used (0 for one group).
+static float draw_group_legend(ViewCtx *v, const Conv2dScene *e, float x, float bottom, float w) {
+    const Conv2dConfig *cf = &e->cfg;
+    int g = cf->groups;
+    if (g <= 1 || e->error[0]) return 0;
+    const Theme *th = v->th;
+    float lh = th->font_body * 1.45f, h = lh * (float)(g + 1), y = bottom - h;
+    int per_in = cf->in_channels / g, per_out = cf->out_channels / g;
+    char buf[192];
+    for (int i = 0; i < g; i++, y += lh) {
+        Rect sw = {x, y + lh / 2 - 8, 16, 16};
+        draw_fill_rect(v->c, sw, group_color(v, i));
+        draw_rect_outline(v->c, sw, 1.5f, th->text_muted);
+        if (v->lang == LANG_ZH)
+            snprintf(buf, sizeof buf, "第 %d 组：输入通道 %d\xE2\x80\x93%d \xE2\x86\x92 滤波器 %d\xE2\x80\x93%d（各读 %d 个通道）", i,
+                     i * per_in, (i + 1) * per_in - 1, i * per_out, (i + 1) * per_out - 1, per_in);
+        else
+            snprintf(buf, sizeof buf, "group %d: input channels %d\xE2\x80\x93%d \xE2\x86\x92 filters %d\xE2\x80\x93%d (each reads %d)", i,
+                     i * per_in, (i + 1) * per_in - 1, i * per_out, (i + 1) * per_out - 1, per_in);
+        if (per_in == 1 || per_out == 1) { // "channels 2–2" reads oddly: one number
+            if (v->lang == LANG_ZH)
+                snprintf(buf, sizeof buf, "第 %d 组：输入通道 %d%s \xE2\x86\x92 滤波器 %d%s", i, i * per_in,
+                         per_in > 1 ? "…" : "", i * per_out, per_out > 1 ? "…" : "");
+            else
+                snprintf(buf, sizeof buf, "group %d: input channel%s %d%s \xE2\x86\x92 filter%s %d%s", i, per_in > 1 ? "s" : "",
+                         i * per_in, per_in > 1 ? "\xE2\x80\xA6" : "", per_out > 1 ? "s" : "", i * per_out, per_out > 1 ? "\xE2\x80\xA6" : "");
+        }
+        bool mine = i == e->first_channel / (per_in > 0 ? per_in : 1);
+        draw_text(v->c, x + 24, y + lh / 2, buf, style(v, th->font_body, th->text, mine, ALIGN_LEFT, true));
+    }
+    snprintf(buf, sizeof buf, "%s [%d, %d, %d, %d] = [out, in/groups, k, k]", v->lang == LANG_ZH ? "权重形状" : "weight", cf->out_channels, per_in, cf->kernel_h, cf->kernel_w);
+    widget_formula(v->c, x, y + lh / 2, w, buf, th->font_body, 14, ALIGN_LEFT);
+    return h + 6;
 }
 
 static void draw_params(ViewCtx *v, const Scene *sc, const Conv2dScene *e) {
@@ -403,11 +575,14 @@ static void draw_params(ViewCtx *v, const Scene *sc, const Conv2dScene *e) {
     // left: input channel 0 with padding and the window (dilation leaves gaps)
     int pw = e->H + 2 * cf->pad_top;
     float left_w = a.w * 0.42f;
-    float cell = fminf(44, fminf((left_w - 20) / (float)pw, (bottom - top - th->font_body * 2) / (float)pw));
-    GridSpec g = plane_spec(v, e, 0, a.x + (left_w - (float)pw * cell) / 2, top + th->font_body * 1.6f, cell);
+    float legend_h = cf->groups > 1 && !e->error[0] ? th->font_body * 1.45f * (float)(cf->groups + 1) + 6 : 0;
+    float cell = fminf(44, fminf((left_w - 20) / (float)pw, (bottom - legend_h - top - th->font_body * 2) / (float)pw));
+    // (with groups: the first channel of the shown filter's group, a channel that filter reads)
+    int ch = !e->error[0] && sc->win_oy >= 0 ? e->first_channel : 0;
+    GridSpec g = plane_spec(v, e, ch, a.x + (left_w - (float)pw * cell) / 2, top + th->font_body * 1.6f, cell);
     widget_grid(c, &g);
     if (!e->error[0]) draw_window(v, sc, e, &g);
-    snprintf(buf, sizeof buf, "%s 0 (%s %d)", tr(v, "input channel"), tr(v, "of"), e->C);
+    snprintf(buf, sizeof buf, "%s %d (%s %d)", tr(v, "input channel"), ch, tr(v, "of"), e->C);
     widget_label_above(c, grid_rect(&g), buf, th->input, th->font_body);
     hitmap_add(v->hits, &g, HIT_INPUT, tr(v, "input"), 0, 0);
     // right: the volumes, or the error
@@ -415,8 +590,9 @@ static void draw_params(ViewCtx *v, const Scene *sc, const Conv2dScene *e) {
     if (e->error[0]) {
         draw_error_box(v, vr, e->error);
     } else {
-        Rect r1 = {vr.x, vr.y, vr.w, vr.h};
-        draw_volumes(v, sc, e, r1);
+        float legend = draw_group_legend(v, e, a.x + 10, vr.y + vr.h, a.w - 20); // under the plane and the volumes
+        Rect r1 = {vr.x, vr.y, vr.w, vr.h - legend};
+        draw_volumes(v, sc, e, r1, 12, NULL);
     }
     // bottom: shapes and the parameter count
     float y = bottom + 10;
@@ -432,7 +608,7 @@ static void draw_params(ViewCtx *v, const Scene *sc, const Conv2dScene *e) {
         char b2[64] = "";
         if (cf->has_bias) snprintf(b2, sizeof b2, " + %s %d", tr(v, "bias"), cf->out_channels);
         snprintf(buf, sizeof buf, "%s: %s %d\xC3\x97%d\xC3\x97%d\xC3\x97%d%s = " ROLE_OUTPUT "%ld" ROLE_PLAIN,
-                 tr(v, "parameters"), tr(v, "weight"), cf->out_channels, per, cf->kernel_h, cf->kernel_w, b2, e->params);
+                 tr(v, "parameters"), v->lang == LANG_ZH ? "权重" : "weight", cf->out_channels, per, cf->kernel_h, cf->kernel_w, b2, e->params);
     } else {
         snprintf(buf, sizeof buf, "%s: \xE2\x80\x94", tr(v, "parameters"));
     }

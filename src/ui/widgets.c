@@ -1,5 +1,5 @@
 /* Widgets (see widgets.h): number grids, images, panels, formula line and the
- * tensor-volume view. Everything here is drawing only.
+ * tensor-volume view (widget_volume.c). Everything here is drawing only.
  */
 #include "ui/widgets.h"
 
@@ -297,88 +297,6 @@ float widget_formula(Canvas *c, float x, float y_center, float width, const char
     canvas_pop_clip(c);
     return w;
 }
-
-// ---- tensor volume -------------------------------------------------------------
-
-// Projects the 8 corners of the box [x0,x1]x[y0,y1]x[z0,z1] into screen points.
-static void project_box(mat4 mvp, vec4 vp, float x0, float x1, float y0, float y1, float z0, float z1, float out[8][2]) {
-    for (int i = 0; i < 8; i++) {
-        vec3 p = {i & 1 ? x1 : x0, i & 2 ? y1 : y0, i & 4 ? z1 : z0}, s;
-        glm_project(p, mvp, vp, s);
-        out[i][0] = s[0];
-        out[i][1] = vp[1] * 2 + vp[3] - s[1]; // GL's y axis points up; the canvas' down
-    }
-}
-
-static void fill_face(Canvas *c, float pts[8][2], int a, int b, int d, int e, Rgba col) {
-    float q[8] = {pts[a][0], pts[a][1], pts[b][0], pts[b][1], pts[d][0], pts[d][1], pts[e][0], pts[e][1]};
-    draw_fill_quad(c, q, col);
-}
-
-static void box_edges(Canvas *c, float pts[8][2], float w, Rgba col) {
-    static const int E[12][2] = {{0, 1}, {2, 3}, {4, 5}, {6, 7}, {0, 2}, {1, 3}, {4, 6}, {5, 7}, {0, 4}, {1, 5}, {2, 6}, {3, 7}};
-    for (int i = 0; i < 12; i++) draw_line(c, pts[E[i][0]][0], pts[E[i][0]][1], pts[E[i][1]][0], pts[E[i][1]][1], w, col);
-}
-
-// Visible faces for a camera up-right-front of the box: front (z=z0... see
-// corners), top (y=y1) and right (x=x1), shaded differently.
-static void draw_box(Canvas *c, float pts[8][2], Rgba base, bool solid) {
-    Rgba front = base, top = rgba_mix(base, (Rgba){255, 255, 255, base.a}, 0.35f), side = rgba_mix(base, (Rgba){0, 0, 0, base.a}, 0.2f);
-    if (!solid) { front.a = top.a = side.a = 70; }
-    fill_face(c, pts, 4, 5, 7, 6, front); // z = z1 (towards the camera)
-    fill_face(c, pts, 2, 3, 7, 6, top);   // y = y1
-    fill_face(c, pts, 1, 3, 7, 5, side);  // x = x1
-}
-
-void widget_volume(Canvas *c, Rect area, const VolumeSpec *v) {
-    const Theme *th = canvas_theme(c);
-    // world units: x = width, y = height (up), z = channels (towards the camera);
-    // normalise so the largest side is 1
-    float m = (float)fmaxf(fmaxf((float)v->W, (float)v->H), (float)v->C * 1.0f);
-    float W = (float)v->W / m, H = (float)v->H / m, C = fmaxf((float)v->C / m, 0.02f);
-    mat4 proj, view, mvp;
-    float label_h = v->label ? th->font_body * 1.6f : 0;
-    Rect a = {area.x, area.y, area.w, area.h - label_h};
-    glm_perspective(glm_rad(30.0f), a.w / fmaxf(a.h, 1), 0.1f, 100.0f, proj);
-    vec3 centre = {W / 2, H / 2, C / 2}, eye = {W / 2 + 1.6f, H / 2 + 1.3f, C / 2 + 2.9f}, up = {0, 1, 0};
-    glm_lookat(eye, centre, up, view);
-    glm_mat4_mul(proj, view, mvp);
-    vec4 vp = {a.x, a.y, a.w, a.h};
-    float pts[8][2];
-    project_box(mvp, vp, 0, W, 0, H, 0, C, pts);
-    // fit: rescale points about the area centre so the box fills ~85% of it
-    float minx = 1e9f, maxx = -1e9f, miny = 1e9f, maxy = -1e9f;
-    for (int i = 0; i < 8; i++) {
-        minx = fminf(minx, pts[i][0]); maxx = fmaxf(maxx, pts[i][0]);
-        miny = fminf(miny, pts[i][1]); maxy = fmaxf(maxy, pts[i][1]);
-    }
-    float k = 0.85f * fminf(a.w / fmaxf(maxx - minx, 1), a.h / fmaxf(maxy - miny, 1));
-    float ox = a.x + a.w / 2 - k * (minx + maxx) / 2, oy = a.y + a.h / 2 - k * (miny + maxy) / 2;
-#define FIT(P) do { for (int i_ = 0; i_ < 8; i_++) { P[i_][0] = ox + k * P[i_][0]; P[i_][1] = oy + k * P[i_][1]; } } while (0)
-    FIT(pts);
-    draw_box(c, pts, v->color, !v->sub);
-    box_edges(c, pts, 1.5f, v->color);
-    if (v->sub) {
-        // the sub-box in world units; y counts rows from the top
-        float sx0 = v->x0 / m, sx1 = (v->x0 + v->dx) / m;
-        float sy1 = H - v->y0 / m, sy0 = H - (v->y0 + v->dy) / m;
-        float zc = C / (float)(v->C > 0 ? v->C : 1); // depth of one channel
-        float sz0 = C - (v->c0 + v->dc) * zc, sz1 = C - v->c0 * zc;
-        float sp[8][2];
-        project_box(mvp, vp, sx0, sx1, sy0, sy1, sz0, sz1, sp);
-        FIT(sp);
-        draw_box(c, sp, v->sub_color, true);
-        box_edges(c, sp, 2.5f, rgba_mix(v->sub_color, (Rgba){0, 0, 0, 255}, 0.3f));
-    }
-#undef FIT
-    if (v->label) {
-        TextStyle st = text_style(c, th->font_body, th->text);
-        st.bold = true;
-        st.align = ALIGN_CENTER;
-        draw_text(c, area.x + area.w / 2, area.y + area.h - label_h + 4, v->label, st);
-    }
-}
-
 void widget_colour_bar(Canvas *c, Rect r, HeatMode heat, float lo, float hi, int decimals) {
     const Theme *th = canvas_theme(c);
     // The colours grid_cell_color gives: a diverging map is symmetric about 0 (±max |value|).

@@ -1,7 +1,7 @@
 /* Widgets every lesson screen draws with (on a Canvas, in logical px):
  * number grids with role colours, heat maps and zero-padding rings; CIFAR
  * images and feature maps; arrows; text panels; the formula line with role
- * colours; a 3-D tensor-volume view projected with cglm. Geometry and easing
+ * colours; 3-D tensor volumes drawn to scale. Geometry and easing
  * use cglm. Widgets only draw: state and numbers come from the Scene.
  */
 #ifndef CONVLAB_WIDGETS_H
@@ -79,16 +79,43 @@ float widget_text_block(Canvas *c, Rect r, const char *text, float size, float m
 float widget_formula(Canvas *c, float x, float y_center, float width, const char *formula, float size,
                      float min_size, TextAlign align);
 
-// A 3-D box of C x H x W (a tensor volume) seen in perspective (cglm:
-// glm_perspective, glm_lookat, glm_project), with an optional sub-box
-// [c0, c0+dc) x [y0, y0+dy) x [x0, x0+dx) highlighted (the filter's reach).
+// A tensor volume C x H x W drawn to scale in an oblique (cabinet) projection
+// (widget_volume.c): rows and columns `cell` px, each channel a slab `slab` px
+// deep along the depth axis (up and to the right), channel 0 in front. All
+// volumes of a frame share one VolumeScale, so a 2x2 output is drawn smaller
+// than a 6x6 input and a 1-channel volume thinner than a 4-channel one.
 typedef struct {
-    int C, H, W;                // volume size
+    int C, H, W;                // volume size (channels, rows, columns)
+    int pad;                    // zero rings around H x W, drawn as a pale frame (0: none)
     bool sub;                   // draw the sub-box
-    float c0, y0, x0, dc, dy, dx; // sub-box (float so it can be animated)
-    Rgba color, sub_color;      // faces are shaded from these
-    const char *label;          // under the volume, e.g. "3×32×32"
+    float c0, y0, x0, dc, dy, dx; // sub-box [c0, c0+dc) x [y0, y0+dy) x [x0, x0+dx), unpadded
+                                // coordinates (y0, x0 < 0 reach into the padding); float: animated
+    Rgba color, sub_color;      // edges (the role's colour) and the sub-box
+    const Rgba *slab_colors;    // (C) fill of each channel's slab, or NULL (color, lightened)
+    const char *label;          // under the volume, e.g. "input 3×32×32"
 } VolumeSpec;
+
+typedef struct {
+    float cell;                 // px per row / column
+    float slab;                 // px per channel along the depth axis
+} VolumeScale;
+
+// The depth axis per px of slab (x right, y down): up and to the right.
+#define VOLUME_DEPTH_DX 0.62f
+#define VOLUME_DEPTH_DY 0.46f
+
+// The px a volume covers (padding and depth included, label excluded) at scale s.
+void volume_extent(const VolumeSpec *v, VolumeScale s, float *w, float *h);
+// One scale for n volumes drawn side by side in a box of width w (gap px
+// between them) and height h: cells at most max_cell px, slabs at least
+// min_slab px (as thick as a cell when cells are larger), smaller when the
+// channels would not fit.
+VolumeScale volume_scale_fit(const VolumeSpec *const *v, int n, float w, float gap, float h, float max_cell,
+                             float min_slab);
+// Draws v with the top-left corner of its (padded) front face at (x, y) at
+// scale s; the label goes under the whole volume. Returns its rect (label excluded).
+Rect widget_volume_at(Canvas *c, float x, float y, const VolumeSpec *v, VolumeScale s);
+// Draws v alone, as large as fits, centred in area (label included).
 void widget_volume(Canvas *c, Rect area, const VolumeSpec *v);
 
 // Eases t in [0,1] (cubic in-out, cglm's glm_ease_cubic_inout).
