@@ -389,22 +389,30 @@ static Cifar *tiny_cifar(void) {
     return &c;
 }
 
-// The scene's conv1 gradients are net_backward's for the same 4 images, and a central
-// finite difference of the network's loss agrees with the largest of them.
-Test(lesson15, conv1_gradients_are_the_nets_and_pass_fd) {
+// The scene's first-conv gradients are net_backward's for the same 4 images, and a central
+// finite difference of the network's loss agrees with the largest of them: CNNNet's conv1
+// (8 filters of 3x5x5) and, with --net, the small VGG's (16 of 3x3x3, no bias) and LeNet-5's.
+static void check_first_conv_gradients(const char *net_file, const char *want_layer, int want_filters, int want_k) {
     load("15_conv1_gradients.lesson");
     Cifar *cf = tiny_cifar();
-    SceneEnv env = {.cifar = cf, .data_hint = "", .window_override = -1};
-    Scene sc;
+    static NetSpec spec;
     ClError err;
+    if (net_file) cr_assert_eq(netfile_load(&spec, net_file, 1, &err), 0, "%s", err.msg);
+    SceneEnv env = {.cifar = cf, .data_hint = "", .window_override = -1, .net = net_file ? &spec : NULL};
+    Scene sc;
     cr_assert_eq(scene_compute(&sc, &L, 0, &env, &err), 0, "%s", err.msg);
     const FilterGradsExt *e = sc.ext;
     cr_assert(e->from_train && e->first == 0);
+    cr_expect_str_eq(e->layer, want_layer);
+    cr_expect_str_eq(scene_fact_get(&sc, "layer"), want_layer);
+    cr_assert_eq(e->n_filters, want_filters);
+    cr_assert(e->k_h == want_k && e->k_w == want_k && e->slices == 3 && e->taps == 3 * want_k * want_k);
     Net net;
-    cr_assert_eq(net_build_cnnnet(&net, false, FG_BATCH, &err), 0, "%s", err.msg);
+    cr_assert_eq(scene_build_net(&net, &env, FG_BATCH, &err), 0, "%s", err.msg);
     net_init_params(&net, 0);
-    const Layer *c1 = net_find_layer(&net, "conv1");
-    cr_expect(same(e->w, net.params + c1->weight_offset, FG_FILTERS * FG_TAPS, 0, "conv1.weight"), "weights differ from init seed 0");
+    const Layer *c1 = net_find_layer(&net, want_layer);
+    long n = (long)e->n_filters * e->taps;
+    cr_expect(same(e->w, net.params + c1->weight_offset, n, 0, "weight"), "weights differ from init seed 0");
     int32_t idx[FG_BATCH] = {0, 1, 2, 3};
     uint8_t labels[FG_BATCH];
     float *x = malloc(sizeof(float) * FG_BATCH * CIFAR_PIXELS);
@@ -413,10 +421,10 @@ Test(lesson15, conv1_gradients_are_the_nets_and_pass_fd) {
     float loss = net_loss(&net, labels, FG_BATCH, NULL);
     net_backward(&net, labels, FG_BATCH);
     cr_expect_float_eq(e->loss, loss, 1e-6f);
-    cr_expect(same(e->g, net.grads + c1->weight_offset, FG_FILTERS * FG_TAPS, 0, "conv1 grad"), "gradients differ from net_backward");
+    cr_expect(same(e->g, net.grads + c1->weight_offset, n, 0, "grad"), "gradients differ from net_backward");
     // the largest gradient entry (float loss: small entries drown in rounding; test_net checks the rest)
     int big = 0;
-    for (int i = 1; i < FG_FILTERS * FG_TAPS; i++) big = fabsf(e->g[i]) > fabsf(e->g[big]) ? i : big;
+    for (int i = 1; i < n; i++) big = fabsf(e->g[i]) > fabsf(e->g[big]) ? i : big;
     float *w = net.params + c1->weight_offset + big, w0 = *w, eps = 3e-3f;
     *w = w0 + eps;
     net_forward(&net, x, FG_BATCH);
@@ -426,10 +434,14 @@ Test(lesson15, conv1_gradients_are_the_nets_and_pass_fd) {
     double lm = net_loss(&net, labels, FG_BATCH, NULL);
     *w = w0;
     double fd = (lp - lm) / (2 * eps), g = e->g[big];
-    cr_log_info("lesson 15 FD of conv1.weight flat %d: %g, gradient %g", big, fd, g);
+    cr_log_info("lesson 15 %s FD of %s.weight flat %d: %g, gradient %g", net_file ? net_file : "cnnnet", want_layer, big, fd, g);
     cr_expect(fabs(fd - g) <= 0.05 * fabs(g), "weight %d: finite difference %g, gradient %g", big, fd, g);
     free(x);
     net_free(&net);
     scene_free(&sc);
     lesson_free(&L);
 }
+
+Test(lesson15, conv1_gradients_are_the_nets_and_pass_fd) { check_first_conv_gradients(NULL, "conv1", 8, 5); }
+Test(lesson15, small_vgg_first_conv_gradients) { check_first_conv_gradients("../assets/nets/small_vgg.net", "conv1", 16, 3); }
+Test(lesson15, lenet5_first_conv_gradients) { check_first_conv_gradients("../assets/nets/lenet5.net", "conv1", 6, 5); }
