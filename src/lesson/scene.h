@@ -82,10 +82,10 @@ typedef struct SceneKind SceneKind;
 // Named values a step's caption or text may write as {key} (scene_facts.h):
 // what the kind computed from the chosen net ({layer} = "conv1", {rf} = "12"),
 // so a text stays true for any network. Filled by compute, printed by the dump.
-#define SCENE_MAX_FACTS 40
+#define SCENE_MAX_FACTS 48
 typedef struct {
     int n;
-    struct { char key[24]; char value[64]; } kv[SCENE_MAX_FACTS];
+    struct { char key[24]; char value[160]; } kv[SCENE_MAX_FACTS];
 } SceneFacts;
 
 // Where a sliding window sits: output cell (oy, ox) reads the input rows
