@@ -291,6 +291,7 @@ static void network_dump(const Scene *sc, FILE *f) {
     fprintf(f, "net %s\ninput 3x32x32\n", e->model);
     if (e->focus_missing) fprintf(f, "focus_missing %s\n", e->focus_wanted);
     if (e->focus_mapped) fprintf(f, "focus_mapped %s %s\n", e->focus_wanted, e->layers[e->focus].name);
+    if (e->about_cnnnet) fprintf(f, "about cnnnet\n");
     for (int i = 0; i < e->n_layers; i++) {
         const Layer *l = &e->layers[i];
         fprintf(f, "layer %s out %dx%dx%d params %ld size %s params_formula %s\n", l->name, l->out_c, l->out_h, l->out_w,
