@@ -54,26 +54,30 @@ int network_role_layer(const Net *net, const char *cnnnet_name) {
     return found;
 }
 
+#define NBSP "\xC2\xA0"
+
 // "Conv2d(3, 8, 5)", "Conv2d(16, 32, 3, padding=1, bias=False)", "MaxPool2d(2, 2)", ...
 static void call_text(char *buf, size_t n, const Layer *l) {
     switch (l->kind) {
     case LAYER_CONV2D: {
         const Conv2dConfig *c = &l->conv;
-        int k = snprintf(buf, n, "Conv2d(%d, %d, %d", c->in_channels, c->out_channels, c->kernel_h);
+        // no-break spaces inside the positional part (as the lesson files write it); the
+        // keyword arguments may wrap to the next line in a narrow panel
+        int k = snprintf(buf, n, "Conv2d(%d," NBSP "%d," NBSP "%d", c->in_channels, c->out_channels, c->kernel_h);
         if (c->stride_h != 1) k += snprintf(buf + k, n - (size_t)k, ", stride=%d", c->stride_h);
         if (c->pad_top) k += snprintf(buf + k, n - (size_t)k, ", padding=%d", c->pad_top);
         if (c->groups != 1) k += snprintf(buf + k, n - (size_t)k, ", groups=%d", c->groups);
         snprintf(buf + k, n - (size_t)k, "%s)", c->has_bias ? "" : ", bias=False");
         break;
     }
-    case LAYER_MAXPOOL2D: snprintf(buf, n, "MaxPool2d(%d, %d)", l->pool.kernel_h, l->pool.stride_h); break;
-    case LAYER_AVGPOOL2D: snprintf(buf, n, "AvgPool2d(%d, %d)", l->pool.kernel_h, l->pool.stride_h); break;
-    case LAYER_LINEAR: snprintf(buf, n, "Linear(%d, %d)", l->in_features, l->out_features); break;
+    case LAYER_MAXPOOL2D: snprintf(buf, n, "MaxPool2d(%d," NBSP "%d)", l->pool.kernel_h, l->pool.stride_h); break;
+    case LAYER_AVGPOOL2D: snprintf(buf, n, "AvgPool2d(%d," NBSP "%d)", l->pool.kernel_h, l->pool.stride_h); break;
+    case LAYER_LINEAR: snprintf(buf, n, "Linear(%d," NBSP "%d)", l->in_features, l->out_features); break;
     case LAYER_RELU: snprintf(buf, n, "F.relu"); break;
     case LAYER_LEAKY_RELU: snprintf(buf, n, "F.leaky_relu"); break;
     case LAYER_TANH: snprintf(buf, n, "torch.tanh"); break;
     case LAYER_SIGMOID: snprintf(buf, n, "torch.sigmoid"); break;
-    case LAYER_FLATTEN: snprintf(buf, n, "torch.flatten(x, 1)"); break;
+    case LAYER_FLATTEN: snprintf(buf, n, "torch.flatten(x," NBSP "1)"); break;
     default: snprintf(buf, n, "%s", netfile_kind_name(l->kind)); break;
     }
 }
@@ -132,8 +136,7 @@ static void record_focus_facts(Scene *sc, const NetworkExt *e) {
     scene_fact(sc, "name", "%s", l->name);
     scene_fact(sc, "kind", "%s", netfile_kind_name(l->kind));
     call_text(b, sizeof b, l);
-    no_break(nb, sizeof nb, b);
-    scene_fact(sc, "call", "%s", nb);
+    scene_fact(sc, "call", "%s", b);
     network_shape_text(b, sizeof b, l->out_c, l->out_h, l->out_w);
     scene_fact(sc, "out", "%s", b);
     network_shape_text(b, sizeof b, l->in_c, l->in_h, l->in_w);
