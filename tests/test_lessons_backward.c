@@ -12,6 +12,7 @@
  * conv1's gradients are net_backward's; the largest passes a finite-difference check.
  */
 #include <criterion/criterion.h>
+#include <glob.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include "lesson/scene_conv_transpose.h"
 #include "lesson/scene_pool_backward.h"
 #include "lesson/scene_receptive_field.h"
+#include "lesson/scene_facts.h"
 #include "lesson/scene_filter_grads.h"
 #include "engine/net.h"
 #include "testutil.h"
@@ -285,17 +287,21 @@ Test(lesson13, pool_and_relu_gradients_are_pytorch) {
 // ---- lesson 14 -----------------------------------------------------------------------
 
 // The field found by the engine's backward of a one-hot equals the size formula
-// (5, 6, 10, 12 for conv1, pool1, conv2, pool2) and sits where the cell's windows start.
+// (5, 6, 10, 12 for CNNNet's conv1, pool1, conv2, pool2) and sits where the cell's windows start.
 Test(lesson14, backward_field_is_the_size_formula) {
     load("14_receptive_field.lesson");
-    const int want[RF_LAYERS] = {5, 6, 10, 12}, jump[RF_LAYERS] = {1, 2, 2, 4};
+    const int want[4] = {5, 6, 10, 12}, jump[4] = {1, 2, 2, 4};
+    const char *names[4] = {"conv1", "pool1", "conv2", "pool2"};
     int seen = 0;
     for (int k = 1; k <= L.n_steps; k++) {
         Scene sc;
         cr_assert_eq(compute(&sc, k, NULL), 0, "step %d: %s", k, sc.error);
         const ReceptiveFieldScene *e = sc.ext;
         cr_assert_not_null(e);
-        cr_expect_eq(e->rf[e->layer], want[e->layer], "step %d: formula %d", k, e->rf[e->layer]);
+        cr_assert_eq(e->n_layers, 4, "CNNNet has 4 spatial layers, the scene lists %d", e->n_layers);
+        const RfLayer *f = &e->layers[e->layer];
+        cr_expect_str_eq(f->name, names[e->layer]);
+        cr_expect_eq(f->rf_h, want[e->layer], "step %d: formula %d", k, f->rf_h);
         cr_expect(e->h == want[e->layer] && e->w == want[e->layer], "step %d: backward field %dx%d, want %d", k, e->h, e->w, want[e->layer]);
         cr_expect(e->y0 == e->cell_r * jump[e->layer] && e->x0 == e->cell_c * jump[e->layer], "step %d: field at %d,%d", k, e->y0, e->x0);
         for (int y = 0; y < 32; y++) // every pixel inside the box is reached, none outside
@@ -307,6 +313,58 @@ Test(lesson14, backward_field_is_the_size_formula) {
         scene_free(&sc);
     }
     cr_expect_eq(seen, 15, "lesson 14 should show conv1, pool1, conv2 and pool2");
+    lesson_free(&L);
+}
+
+// Every shipped net (assets/nets/*.net), every spatial layer, the centre and the four
+// corner cells: the one-hot backward's box is the formula's (start + c·j, size r, clipped
+// to the picture: padding puts part of a corner cell's field outside it).
+Test(lesson14, every_net_every_layer_backward_is_the_formula, .timeout = 120) {
+    load("14_receptive_field.lesson");
+    glob_t g;
+    cr_assert_eq(glob("../assets/nets/*.net", 0, NULL, &g), 0);
+    cr_assert_geq(g.gl_pathc, 5);
+    int checked = 0;
+    for (size_t n = 0; n < g.gl_pathc; n++) {
+        static NetSpec spec;
+        ClError err;
+        cr_assert_eq(netfile_load(&spec, g.gl_pathv[n], 1, &err), 0, "%s", err.msg);
+        for (int i = 0;; i++) {
+            int cells[5][2] = {{-1, -1}, {0, 0}, {0, 1 << 20}, {1 << 20, 0}, {1 << 20, 1 << 20}};
+            int n_layers = 0;
+            for (int c = 0; c < 5; c++) {
+                SceneOverrides ov = {0};
+                char v[32];
+                snprintf(v, sizeof v, "layer=%d", i + 1);
+                cr_assert_eq(adjust_set_arg(&ov, v, &err), 0);
+                SceneEnv env = {.data_hint = "no data in tests", .window_override = -1, .overrides = &ov, .net = &spec};
+                Scene sc;
+                if (c > 0) { // the corner: clamp to the map once its size is known
+                    cr_assert_eq(scene_compute(&sc, &L, 0, &env, &err), 0, "%s", err.msg);
+                    const ReceptiveFieldScene *e0 = sc.ext;
+                    snprintf(v, sizeof v, "cell=%d %d", cells[c][0] ? e0->map_h - 1 : 0, cells[c][1] ? e0->map_w - 1 : 0);
+                    scene_free(&sc);
+                    cr_assert_eq(adjust_set_arg(&ov, v, &err), 0);
+                }
+                cr_assert_eq(scene_compute(&sc, &L, 0, &env, &err), 0, "%s layer %d: %s", g.gl_pathv[n], i + 1, err.msg);
+                const ReceptiveFieldScene *e = sc.ext;
+                n_layers = e->n_layers;
+                cr_assert_eq(e->layer, i < n_layers ? i : n_layers - 1);
+                int y0, x0, h, w;
+                rf_formula_box(e, e->layer, e->cell_r, e->cell_c, &y0, &x0, &h, &w);
+                cr_expect(e->y0 == y0 && e->x0 == x0 && e->h == h && e->w == w,
+                          "%s %s cell %d,%d: backward rows %d+%d cols %d+%d, formula rows %d+%d cols %d+%d", g.gl_pathv[n],
+                          e->layers[e->layer].name, e->cell_r, e->cell_c, e->y0, e->h, e->x0, e->w, y0, h, x0, w);
+                cr_expect_str_eq(scene_fact_get(&sc, "layer"), e->layers[e->layer].name);
+                checked++;
+                scene_free(&sc);
+            }
+            if (i + 1 >= n_layers) break;
+        }
+    }
+    cr_log_info("lesson 14: %d fields checked against the formula", checked);
+    cr_expect_geq(checked, 5 * (4 + 4 + 5 + 6 + 4));
+    globfree(&g);
     lesson_free(&L);
 }
 
@@ -331,22 +389,30 @@ static Cifar *tiny_cifar(void) {
     return &c;
 }
 
-// The scene's conv1 gradients are net_backward's for the same 4 images, and a central
-// finite difference of the network's loss agrees with the largest of them.
-Test(lesson15, conv1_gradients_are_the_nets_and_pass_fd) {
+// The scene's first-conv gradients are net_backward's for the same 4 images, and a central
+// finite difference of the network's loss agrees with the largest of them: CNNNet's conv1
+// (8 filters of 3x5x5) and, with --net, the small VGG's (16 of 3x3x3, no bias) and LeNet-5's.
+static void check_first_conv_gradients(const char *net_file, const char *want_layer, int want_filters, int want_k) {
     load("15_conv1_gradients.lesson");
     Cifar *cf = tiny_cifar();
-    SceneEnv env = {.cifar = cf, .data_hint = "", .window_override = -1};
-    Scene sc;
+    static NetSpec spec;
     ClError err;
+    if (net_file) cr_assert_eq(netfile_load(&spec, net_file, 1, &err), 0, "%s", err.msg);
+    SceneEnv env = {.cifar = cf, .data_hint = "", .window_override = -1, .net = net_file ? &spec : NULL};
+    Scene sc;
     cr_assert_eq(scene_compute(&sc, &L, 0, &env, &err), 0, "%s", err.msg);
     const FilterGradsExt *e = sc.ext;
     cr_assert(e->from_train && e->first == 0);
+    cr_expect_str_eq(e->layer, want_layer);
+    cr_expect_str_eq(scene_fact_get(&sc, "layer"), want_layer);
+    cr_assert_eq(e->n_filters, want_filters);
+    cr_assert(e->k_h == want_k && e->k_w == want_k && e->slices == 3 && e->taps == 3 * want_k * want_k);
     Net net;
-    cr_assert_eq(net_build_cnnnet(&net, false, FG_BATCH, &err), 0, "%s", err.msg);
+    cr_assert_eq(scene_build_net(&net, &env, FG_BATCH, &err), 0, "%s", err.msg);
     net_init_params(&net, 0);
-    const Layer *c1 = net_find_layer(&net, "conv1");
-    cr_expect(same(e->w, net.params + c1->weight_offset, FG_FILTERS * FG_TAPS, 0, "conv1.weight"), "weights differ from init seed 0");
+    const Layer *c1 = net_find_layer(&net, want_layer);
+    long n = (long)e->n_filters * e->taps;
+    cr_expect(same(e->w, net.params + c1->weight_offset, n, 0, "weight"), "weights differ from init seed 0");
     int32_t idx[FG_BATCH] = {0, 1, 2, 3};
     uint8_t labels[FG_BATCH];
     float *x = malloc(sizeof(float) * FG_BATCH * CIFAR_PIXELS);
@@ -355,10 +421,10 @@ Test(lesson15, conv1_gradients_are_the_nets_and_pass_fd) {
     float loss = net_loss(&net, labels, FG_BATCH, NULL);
     net_backward(&net, labels, FG_BATCH);
     cr_expect_float_eq(e->loss, loss, 1e-6f);
-    cr_expect(same(e->g, net.grads + c1->weight_offset, FG_FILTERS * FG_TAPS, 0, "conv1 grad"), "gradients differ from net_backward");
+    cr_expect(same(e->g, net.grads + c1->weight_offset, n, 0, "grad"), "gradients differ from net_backward");
     // the largest gradient entry (float loss: small entries drown in rounding; test_net checks the rest)
     int big = 0;
-    for (int i = 1; i < FG_FILTERS * FG_TAPS; i++) big = fabsf(e->g[i]) > fabsf(e->g[big]) ? i : big;
+    for (int i = 1; i < n; i++) big = fabsf(e->g[i]) > fabsf(e->g[big]) ? i : big;
     float *w = net.params + c1->weight_offset + big, w0 = *w, eps = 3e-3f;
     *w = w0 + eps;
     net_forward(&net, x, FG_BATCH);
@@ -368,10 +434,14 @@ Test(lesson15, conv1_gradients_are_the_nets_and_pass_fd) {
     double lm = net_loss(&net, labels, FG_BATCH, NULL);
     *w = w0;
     double fd = (lp - lm) / (2 * eps), g = e->g[big];
-    cr_log_info("lesson 15 FD of conv1.weight flat %d: %g, gradient %g", big, fd, g);
+    cr_log_info("lesson 15 %s FD of %s.weight flat %d: %g, gradient %g", net_file ? net_file : "cnnnet", want_layer, big, fd, g);
     cr_expect(fabs(fd - g) <= 0.05 * fabs(g), "weight %d: finite difference %g, gradient %g", big, fd, g);
     free(x);
     net_free(&net);
     scene_free(&sc);
     lesson_free(&L);
 }
+
+Test(lesson15, conv1_gradients_are_the_nets_and_pass_fd) { check_first_conv_gradients(NULL, "conv1", 8, 5); }
+Test(lesson15, small_vgg_first_conv_gradients) { check_first_conv_gradients("../assets/nets/small_vgg.net", "conv1", 16, 3); }
+Test(lesson15, lenet5_first_conv_gradients) { check_first_conv_gradients("../assets/nets/lenet5.net", "conv1", 6, 5); }

@@ -19,6 +19,7 @@
 #include "lesson/scene.h"
 #include "lesson/adjust.h"
 #include "lesson/expect.h"
+#include "lesson/scene_facts.h"
 #include "session/lesson_data.h"
 #include "ui/draw.h"
 #include "ui/picture_load.h"
@@ -79,7 +80,7 @@ static int apply_set(void *args, const char *value, ClError *err) {
 #define SET_FLAG {"--set", FLAG_CALL, .apply = apply_set, .value = "KEY=VALUE", \
     .help = "a live parameter of the step (its `adjust` keys, e.g. stride=2),\nas if changed with its key in the window (outside the step's range: exit 2); repeatable"}
 #define NET_FLAG {"--net", FLAG_STRING, offsetof(BatchArgs, net), .value = "FILE", \
-    .help = "the network lesson 8 walks through, as a net file (default CNNNet)"}
+    .help = "the network lessons 8 and 14-16 use, as a net file (default CNNNet)"}
 #define DATA_FLAG {"--data", FLAG_STRING, offsetof(BatchArgs, data), .seen = FLAG_SEEN(BatchArgs, data_given), \
     .value = "DIR", .help = "CIFAR-10 binary batches (default data/cifar-10-batches-bin)"}
 
@@ -314,15 +315,16 @@ static int check_layout(const char *path, const Lesson *l, const Cifar *cifar, c
     return problems;
 }
 
-// A {key} in a caption or text that names no scene key of its step would reach the screen
-// as written: expand the step's keys (adjust_expand) and report what is left (not _{x} / ^{x}).
-static int check_placeholders(const char *path, const LessonStep *st, int k) {
+// A {key} in a caption or text that names no fact of the computed scene and no scene key of
+// its step would reach the screen as written: expand them (scene_expand_text) and report
+// what is left (not _{x} / ^{x}).
+static int check_placeholders(const char *path, const LessonStep *st, int k, const Scene *sc) {
     int problems = 0;
     for (int lang = 0; lang < LANG_COUNT; lang++) {
         const char *src[2] = {st->caption[lang], st->text[lang]};
         for (int i = 0; i < 2; i++) {
             static char buf[8192];
-            adjust_expand(buf, sizeof buf, src[i], st, NULL);
+            scene_expand_text(buf, sizeof buf, src[i], st, NULL, sc);
             for (const char *q = strchr(buf, '{'); q; q = strchr(q + 1, '{')) {
                 if (q > buf && (q[-1] == '_' || q[-1] == '^')) continue;
                 const char *end = strchr(q, '}');
@@ -366,12 +368,12 @@ static int check_file(const char *path, const Cifar *cifar, const char *why, int
             }
         }
         if (!st->caption[0][0] && !st->text[0][0]) { printf("%s:%d: step %d has no caption or text\n", path, st->line, k + 1); problems++; }
-        problems += check_placeholders(path, st, k);
         Scene sc;
         int checked = 0;
         if (scene_compute(&sc, &l, k, &env, &err) != 0) { printf("%s\n", err.msg); problems++; }
         else if (sc.needs_data) (*needs_data)++;
         else problems += expect_check(&l, k, &sc, cifar == NULL, stdout, &checked);
+        problems += check_placeholders(path, st, k, &sc);
         *n_claims += checked;
         scene_free(&sc);
     }
@@ -416,6 +418,24 @@ int batch_lessons_check_main(int argc, char **argv) {
 }
 
 // ---- lesson --dump ------------------------------------------------------------------
+
+// The step's captions and texts as the window shows them ({key} expanded with the
+// scene's facts and the live values), one line each, paragraphs as "\n".
+static void print_texts(const LessonStep *st, const SceneOverrides *ov, const Scene *sc) {
+    static const char *const WHAT[2] = {"caption", "text"};
+    for (int i = 0; i < 2; i++)
+        for (int lang = 0; lang < LANG_COUNT; lang++) {
+            const char *raw = i == 0 ? st->caption[lang] : st->text[lang];
+            if (!raw || !raw[0]) continue;
+            static char buf[8192];
+            scene_expand_text(buf, sizeof buf, raw, st, ov, sc);
+            printf("%s.%s ", WHAT[i], LANG_CODES[lang]);
+            for (const char *p = buf; *p; p++)
+                if (*p == '\n') fputs("\\n", stdout);
+                else putchar(*p);
+            putchar('\n');
+        }
+}
 
 int batch_lesson_main(int argc, char **argv) {
     BatchArgs a;
@@ -462,6 +482,7 @@ int batch_lesson_main(int argc, char **argv) {
         printf("== step %d/%d\n", k + 1, l.n_steps);
         if (scene_compute(&sc, &l, k, &env, &err) != 0) rc = 1;
         scene_dump(&sc, stdout);
+        print_texts(&l.steps[k], &a.overrides, &sc);
         scene_free(&sc);
     }
     lesson_free(&l);

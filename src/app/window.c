@@ -48,7 +48,7 @@ typedef struct {
     bool fullscreen;
     bool train;             // --train: open on the training screen
     const char *image;      // --image FILE: the student's own picture
-    const char *net;        // --net FILE: the network of lesson 8 and the training screen
+    const char *net;        // --net FILE: the network of lessons 8, 14-16 and the training screen
 } GuiArgs;
 
 static const Flag WINDOW_FLAGS[] = {
@@ -67,7 +67,7 @@ static const Flag WINDOW_FLAGS[] = {
     {"--train", FLAG_BOOL, offsetof(GuiArgs, train), .help = "open on the training screen instead of the lessons"},
     {"--image", FLAG_STRING, offsetof(GuiArgs, image), .value = "FILE",
      .help = "your own picture: lesson steps show it in place of their CIFAR image\n(V toggles; dropping a picture file on the window loads it too)"},
-    {"--net", FLAG_STRING, offsetof(GuiArgs, net), .value = "FILE", .help = "the network of lesson 8 and the training screen, as a net file\n(default assets/nets/cnnnet.net; see assets/nets/README.md)"},
+    {"--net", FLAG_STRING, offsetof(GuiArgs, net), .value = "FILE", .help = "the network of lessons 8 and 14-16 and the training screen, as a net file\n(default assets/nets/cnnnet.net; see assets/nets/README.md)"},
 };
 
 const Command WINDOW_COMMAND = {

@@ -82,6 +82,9 @@ int net_explain(Explanation *out, Net *net, const float *input, int target, ClEr
         return cl_fail(err, "explain: the net takes %dx%dx%d inputs, not 3x32x32", net->in_c, net->in_h, net->in_w);
     int L = last_conv_layer(net);
     if (L < 0) return cl_fail(err, "explain: the net has no convolution layer for Grad-CAM");
+    if (net->layers[0].kind != LAYER_CONV2D) // backward_to_input ends with the first layer's conv2d_backward
+        return cl_fail(err, "explain: the saliency map needs a net whose first layer is a Conv2d; %s is a %s", net->layers[0].name,
+                       netfile_kind_name(net->layers[0].kind));
     const Layer *l = &net->layers[L];
     if (l->out_c > EXPLAIN_MAX_CAM_CHANNELS || l->out_h * l->out_w > EXPLAIN_MAX_CAM_CELLS)
         return cl_fail(err, "explain: %s's output (%d x %d x %d) is larger than Grad-CAM's buffers", l->name, l->out_c,

@@ -344,6 +344,7 @@ void scene_dump(const Scene *sc, FILE *f) {
     char buf[1024];
     if (sc->formula[0]) { scene_strip_roles(buf, sizeof buf, sc->formula); fprintf(f, "formula %s\n", buf); }
     if (sc->size_formula[0]) { scene_strip_roles(buf, sizeof buf, sc->size_formula); fprintf(f, "size %s\n", buf); }
+    for (int i = 0; i < sc->facts.n; i++) fprintf(f, "fact %s %s\n", sc->facts.kv[i].key, sc->facts.kv[i].value);
 }
 
 void scene_set_needs_data(Scene *sc, const SceneEnv *env) {

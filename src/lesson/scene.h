@@ -79,6 +79,15 @@ typedef struct {
 
 typedef struct SceneKind SceneKind;
 
+// Named values a step's caption or text may write as {key} (scene_facts.h):
+// what the kind computed from the chosen net ({layer} = "conv1", {rf} = "12"),
+// so a text stays true for any network. Filled by compute, printed by the dump.
+#define SCENE_MAX_FACTS 48
+typedef struct {
+    int n;
+    struct { char key[24]; char value[160]; } kv[SCENE_MAX_FACTS];
+} SceneFacts;
+
 // Where a sliding window sits: output cell (oy, ox) reads the input rows
 // oy*stride_h - pad_top ... + field_h - 1 (field = dilation*(kernel-1)+1).
 typedef struct {
@@ -128,6 +137,7 @@ typedef struct {
     char formula[1024];         // the window's arithmetic, with ROLE_* markers
     char size_formula[512];     // e.g. "out = ⌊(5 + 2·0 − 3)/1⌋ + 1 = 3"
 
+    SceneFacts facts;           // {key} values for the step's texts (scene_facts.h)
     bool adjusted;              // computed with overrides: an error is the student's setting, not the file's
     void *ext;                  // kind-specific data (new kinds); freed with ext_free
     void (*ext_free)(void *ext);

@@ -16,7 +16,7 @@
 #include "lesson/netlesson.h"
 #include "lesson/scene_network.h"
 
-static const char *const KEYS[] = {"layer", "weights", "extractor", NULL};
+static const char *const KEYS[] = {"layer", "weights", "extractor", "about", NULL};
 
 // "8×28×28" in PyTorch's order (C×H×W, as the lessons' texts and lesson 6
 // write it); a vector is just its length.
@@ -131,7 +131,18 @@ static int read_focus(NetworkExt *e, const Net *net, bool env_net_chosen, const 
         e->focus = NETWORK_FOCUS_INPUT;
         return 0;
     }
+    if (strcmp(focus, "last") == 0) { // the logits, whatever the last layer's name
+        e->focus = net->n_layers - 1;
+        return 0;
+    }
     const Layer *fl = net_find_layer(net, focus);
+    int role = fl || !env_net_chosen ? -1 : network_role_layer(net, focus);
+    if (role >= 0) { // the lesson names CNNNet's layer: show the chosen net's layer in the same role
+        e->focus = role;
+        e->focus_mapped = true;
+        snprintf(e->focus_wanted, sizeof e->focus_wanted, "%.31s", focus);
+        return 0;
+    }
     if (!fl && env_net_chosen) {
         e->focus_missing = true; // the lesson names CNNNet's layer; the chosen net shows its whole table
         snprintf(e->focus_wanted, sizeof e->focus_wanted, "%.31s", focus);
@@ -140,7 +151,7 @@ static int read_focus(NetworkExt *e, const Net *net, bool env_net_chosen, const 
     if (!fl) {
         char names[256] = "input";
         for (int i = 0; i < e->n_layers; i++) { strncat(names, ", ", sizeof names - strlen(names) - 1); strncat(names, e->layers[i].name, sizeof names - strlen(names) - 1); }
-        return cl_fail(err, "%s:%d: layer: unknown layer '%s'; expected none, %s", l->path, line, focus, names);
+        return cl_fail(err, "%s:%d: layer: unknown layer '%s'; expected none, last, %s", l->path, line, focus, names);
     }
     e->focus = (int)(fl - net->layers);
     return 0;
@@ -230,6 +241,12 @@ static int compute_with_net(Scene *sc, NetworkExt *e, Net *net, const Lesson *l,
     bool extractor;
     if (lesson_get_bool(l, st, "extractor", false, &extractor, err) != 0) return -1;
     e->extractor = extractor;
+    int about_line;
+    const char *about = lesson_get(st, "about", &about_line);
+    if (about && strcmp(about, "cnnnet") != 0 && strcmp(about, "any") != 0)
+        return cl_fail(err, "%s:%d: about: expected 'cnnnet' (the text describes CNNNet itself) or 'any', got '%s'", l->path,
+                       about_line, about);
+    e->about_cnnnet = about && strcmp(about, "cnnnet") == 0;
     if (netlesson_weights(net, l, st, &e->weights, err) != 0) return -1;
     if (scene_load_image(sc, l, st, env, err) != 0) return -1;
     if (sc->needs_data) { // the table and the formulas need no data: keep them, say how to get the maps
@@ -255,6 +272,7 @@ static int network_compute(Scene *sc, const Lesson *l, const LessonStep *st, con
     net_free(&net);
     if (rc != 0) return -1;
     write_network_formulas(sc, e);
+    network_record_facts(sc, e);
     return 0;
 }
 
@@ -272,6 +290,8 @@ static void network_dump(const Scene *sc, FILE *f) {
     if (!e) return;
     fprintf(f, "net %s\ninput 3x32x32\n", e->model);
     if (e->focus_missing) fprintf(f, "focus_missing %s\n", e->focus_wanted);
+    if (e->focus_mapped) fprintf(f, "focus_mapped %s %s\n", e->focus_wanted, e->layers[e->focus].name);
+    if (e->about_cnnnet) fprintf(f, "about cnnnet\n");
     for (int i = 0; i < e->n_layers; i++) {
         const Layer *l = &e->layers[i];
         fprintf(f, "layer %s out %dx%dx%d params %ld size %s params_formula %s\n", l->name, l->out_c, l->out_h, l->out_w,

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include "engine/net.h"
 #include "lesson/netlesson.h"
+#include "lesson/scene.h"
 
 #define NETWORK_FOCUS_NONE (-2)
 #define NETWORK_FOCUS_INPUT (-1)
@@ -18,7 +19,9 @@ typedef struct {
     Layer layers[NET_MAX_LAYERS];   // the engine's layer table (scene_build_net)
     int n_layers;
     bool focus_missing;             // the step's `layer` is not in the chosen net (its whole table is shown)
+    bool focus_mapped;              // ... but the layer in the same role is shown (CNNNet's pool1: the first pool)
     char focus_wanted[32];          // that layer's name
+    bool about_cnnnet;              // `about = cnnnet`: the step's text describes CNNNet itself (a note says so)
     long n_params;                  // 76,922
     char size_formula[NET_MAX_LAYERS][96];  // "⌊(32 − 5)/1⌋ + 1 = 28"
     char param_formula[NET_MAX_LAYERS][96]; // "8·(3·5·5) + 8 = 608"
@@ -41,5 +44,15 @@ typedef struct {
 
 // "8×28×28" (C×H×W, PyTorch's order), or "576" for a vector.
 void network_shape_text(char *buf, size_t n, int c, int h, int w);
+
+// For a layer name the chosen net lacks: the index of its layer in the same role as
+// CNNNet's layer of that name (the k-th of its kind: convolution, pooling,
+// activation, Flatten, Linear; CNNNet's last of a kind maps to the last), or -1.
+int network_role_layer(const Net *net, const char *cnnnet_name);
+
+// The facts lesson 8's texts write as {key} (scene_facts.h), from the net's layer
+// table and the focused layer: {net}, {total}, {n_conv}, ..., {name}, {call}, {out},
+// {size}, {params}, {param_formula}, ... (scene_network_facts.c).
+void network_record_facts(Scene *sc, const NetworkExt *e);
 
 #endif

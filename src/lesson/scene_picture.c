@@ -1,8 +1,10 @@
 /* Scene kind "picture" (scene_picture.h): the conversion's numbers come from
- * engine/picture.c, the explanation from engine/explain.c on CNNNet with the
- * step's weights.
+ * engine/picture.c, the explanation from engine/explain.c on the chosen net
+ * (scene_build_net: CNNNet unless --net FILE; Grad-CAM at its last Conv2d)
+ * with the step's weights.
  */
 #include "lesson/scene_picture.h"
+#include "lesson/scene_facts.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,14 +32,31 @@ static int load_shown_picture(PictureScene *e, Scene *sc, const Lesson *l, const
     return 0;
 }
 
-static int explain_picture(PictureScene *e, const Lesson *l, const LessonStep *st, ClError *err) {
+static int explain_picture(PictureScene *e, const SceneEnv *env, const Lesson *l, const LessonStep *st, ClError *err) {
     Net net;
-    if (net_build_cnnnet(&net, false, 1, err) != 0) return -1;
+    if (scene_build_net(&net, env, 1, err) != 0) return -1;
     int rc = netlesson_weights(&net, l, st, &e->weights, err);
     if (rc == 0) rc = net_explain(&e->ex, &net, e->pic.input, -1, err);
     net_free(&net);
     e->have_explanation = rc == 0;
     return rc;
+}
+
+// {cam_layer}, {cam_maps}, {cam_map} for the texts: the chosen net's last Conv2d, where
+// Grad-CAM looks (net_explain picks the same layer), known without data or a picture.
+static int record_facts(Scene *sc, const SceneEnv *env, ClError *err) {
+    Net net;
+    if (scene_build_net(&net, env, 1, err) != 0) return -1;
+    const Layer *last = NULL;
+    for (int i = 0; i < net.n_layers; i++)
+        if (net.layers[i].kind == LAYER_CONV2D) last = &net.layers[i];
+    if (last) {
+        scene_fact(sc, "cam_layer", "%s", last->name);
+        scene_fact(sc, "cam_maps", "%d", last->out_c);
+        scene_fact(sc, "cam_map", "%d\xC3\x97%d", last->out_h, last->out_w);
+    }
+    net_free(&net);
+    return 0;
 }
 
 static int picture_compute(Scene *sc, const Lesson *l, const LessonStep *st, const SceneEnv *env, ClError *err) {
@@ -47,7 +66,7 @@ static int picture_compute(Scene *sc, const Lesson *l, const LessonStep *st, con
     int focus;
     if (lesson_get_choice(l, st, "focus", FOCUS_NAMES, 0, &focus, err) != 0) return -1;
     e->focus = (PictureFocus)focus;
-    if (load_shown_picture(e, sc, l, st, env, err) != 0) return -1;
+    if (record_facts(sc, env, err) != 0 || load_shown_picture(e, sc, l, st, env, err) != 0) return -1;
     if (sc->needs_data) return 0;
     // the numbers: the red channel, normalised, of an 8x8 patch at the centre
     e->numbers_x = e->numbers_y = (PICTURE_SIDE - PICTURE_NUMBERS_SIDE) / 2;
@@ -58,7 +77,7 @@ static int picture_compute(Scene *sc, const Lesson *l, const LessonStep *st, con
     sc->normalized = true;
     sc->crop_x = e->numbers_x, sc->crop_y = e->numbers_y;
     snprintf(sc->input_name, sizeof sc->input_name, "red channel");
-    if (e->focus >= PICFOCUS_SALIENCY && explain_picture(e, l, st, err) != 0) return -1;
+    if (e->focus >= PICFOCUS_SALIENCY && explain_picture(e, env, l, st, err) != 0) return -1;
     return 0;
 }
 

@@ -21,6 +21,7 @@
 #include "lesson/scene.h"
 #include "ui/view.h"
 #include "lesson/adjust.h"
+#include "lesson/scene_facts.h"
 #include "ui/adjust_bar.h"
 
 static const float SPEEDS[] = {0.5f, 0.75f, 1.0f, 1.5f, 2.0f, 3.0f};
@@ -799,7 +800,7 @@ static float draw_formula_bar(Canvas *c, const Scene *sc) {
 }
 
 // The explanation panel (right, or centred across the width for text-only
-// steps) with the step's caption and text, {key} expanded to the live values.
+// steps) with the step's caption and text, {key} expanded to the live values and the scene's facts (the chosen net's names and sizes).
 // Returns the panel; *overflow: the text did not fit even at 18 px.
 static Rect draw_explanation(Canvas *c, const Player *p, const LessonStep *st, bool text_only, float top, float bottom,
                              bool *overflow) {
@@ -810,8 +811,8 @@ static Rect draw_explanation(Canvas *c, const Player *p, const LessonStep *st, b
     Rect panel = text_only ? (Rect){(W - panel_w) / 2, top + 20, panel_w, bottom - top - 40}
                            : (Rect){W - th->margin - panel_w, top, panel_w, bottom - top};
     char caption_buf[512], text_buf[4096];
-    const char *caption = adjust_expand(caption_buf, sizeof caption_buf, st->caption[L], st, &p->overrides);
-    const char *text = adjust_expand(text_buf, sizeof text_buf, st->text[L], st, &p->overrides);
+    const char *caption = scene_expand_text(caption_buf, sizeof caption_buf, st->caption[L], st, &p->overrides, &p->scene);
+    const char *text = scene_expand_text(text_buf, sizeof text_buf, st->text[L], st, &p->overrides, &p->scene);
     if (text_only) { // as tall as its text (at least 40% of the height), centred
         TextStyle hs = text_style(c, th->font_body * 1.15f, th->title);
         hs.bold = true;

@@ -222,7 +222,7 @@ static float draw_table_row(ViewCtx *v, const NetworkExt *e, const TableLayout *
     float h = relu ? t->relu_h : t->row_h;
     Rect row = {a.x, y, a.w, h};
     bool focused = (i == -1 && focus_row == NETWORK_FOCUS_INPUT) || (i >= 0 && i == focus_row);
-    bool in_extractor = e->extractor && i >= 0 && i <= 5; // conv1 .. pool2 (layers 0-5 of CNNNet)
+    bool in_extractor = e->extractor && e->extract && i >= 0 && i <= 5; // conv1 .. pool2 (layers 0-5 of CNNNet)
     if (in_extractor) draw_fill_rect(c, row, rgba_mix(th->bg, th->output, 0.14f));
     if (focused) {
         draw_fill_round_rect(c, row, 6, rgba_mix(th->bg, th->accent, 0.16f));
@@ -250,16 +250,27 @@ static float draw_table_total(ViewCtx *v, const NetworkExt *e, const TableLayout
     ts.align = ALIGN_RIGHT;
     draw_text(c, t->x_par, y, tot, ts);
     y += t->fs * 1.4f;
-    if (strcmp(e->model, "cnnnet") != 0) { // --net: the lesson's text was written for CNNNet
+    bool other = strcmp(e->model, "cnnnet") != 0;
+    if (other && (e->about_cnnnet || e->focus_mapped || e->focus_missing)) { // --net: say what the text is about
         TextStyle ns = text_style(c, th->font_small, th->output);
         ns.bold = true;
-        char note[160];
-        snprintf(note, sizeof note, zh ? "%s：表格、公式和特征图属于这个网络；右侧文字讲的是 CNNNet"
-                                       : "%s: the table, formulas and maps are this net's; the text describes CNNNet", e->model);
+        char note[200];
+        if (e->focus_mapped)
+            snprintf(note, sizeof note, zh ? "%s 没有 %s：显示作用相同的 %s" : "%s has no %s: showing %s, the layer in the same role",
+                     e->model, e->focus_wanted, e->layers[e->focus].name);
+        else if (e->focus_missing)
+            snprintf(note, sizeof note, zh ? "%s 没有 %s：显示整个层表" : "%s has no %s: the whole table is shown", e->model, e->focus_wanted);
+        else
+            snprintf(note, sizeof note, zh ? "%s：表格、公式和特征图属于这个网络；右侧文字讲的是 CNNNet"
+                                           : "%s: the table, formulas and maps are this net's; the text describes CNNNet", e->model);
         draw_text(c, t->x_name, y, note, ns);
         y += th->font_small * 1.4f;
+        if (e->about_cnnnet && (e->focus_mapped || e->focus_missing)) {
+            draw_text(c, t->x_name, y, zh ? "右侧文字讲的是 CNNNet" : "the text describes CNNNet", ns);
+            y += th->font_small * 1.4f;
+        }
     }
-    if (e->extractor) {
+    if (e->extractor && e->extract) {
         TextStyle es = text_style(c, th->font_small, th->output);
         es.bold = true;
         draw_text(c, t->x_name, y, zh ? "绿色底的行：特征提取器 nn.Sequential(*list(net.children())[:4])"
@@ -353,7 +364,7 @@ static void draw_network(ViewCtx *v, const Scene *sc) {
         if (l->kind == LAYER_LINEAR && l->out_c == NET_NUM_CLASSES) {
             snprintf(title, sizeof title, zh ? "%s：10 个 logits 及其 softmax" : "%s: the 10 logits and their softmax", l->name);
             netview_logits(v, m, act, e->probs, sc->image_label, title);
-        } else if (e->extractor) {
+        } else if (e->extractor && e->extract) {
             // the net's pool2 (after ReLU) next to the Sequential's output (no ReLU)
             Rect left = {m.x, m.y, m.w / 2 - 8, m.h}, right = {m.x + m.w / 2 + 8, m.y, m.w / 2 - 8, m.h};
             snprintf(title, sizeof title, zh ? "网络的 pool2（有 ReLU）" : "the net's pool2 (ReLU)");
@@ -363,6 +374,8 @@ static void draw_network(ViewCtx *v, const Scene *sc) {
         } else if (l->out_h == 1 && l->out_w == 1) {
             // a vector: the flattened 576 as 16 rows of 36 (one row per channel), 128 as 8 x 16
             int rows = l->kind == LAYER_FLATTEN ? e->layers[e->focus - 1].out_c : 8;
+            if (l->out_c % rows) // another net's width (84, 120): the divisor nearest a square, so no value is left out
+                for (rows = (int)sqrtf((float)l->out_c); rows > 1 && l->out_c % rows; rows--) {}
             int cols = l->out_c / rows;
             snprintf(title, sizeof title, zh ? "%s：%d 个数（每行 %d 个）" : "%s: %d numbers (%d per row)", l->name, l->out_c, cols);
             netview_vector(v, m, act, rows, cols, nonneg ? HEAT_VIRIDIS : HEAT_DIVERGING, title);

@@ -1,8 +1,9 @@
 /* View of the "receptive_field" scene kind (lesson/scene_receptive_field.h):
  * the CIFAR picture large with the receptive field of one cell drawn on it
  * (pixels tinted by how many paths reach the cell, the field framed in the
- * kernel colour), the layer's feature map with that cell marked, and the four
- * layers' field sizes with the focus in bold. Drawing only.
+ * kernel colour), the layer's feature map with that cell marked, and every
+ * spatial layer's field size (however many the chosen net has: the rows
+ * shrink to fit) with the focus in bold. Drawing only.
  */
 #include <math.h>
 #include <stdio.h>
@@ -10,8 +11,6 @@
 
 #include "lesson/scene_receptive_field.h"
 #include "ui/view_gradrow.h"
-
-static const char *const NAMES[RF_LAYERS] = {"conv1", "pool1", "conv2", "pool2"};
 
 // The field on the picture: the pixels outside it veiled, the field framed (its pixels untouched).
 static void draw_field(ViewCtx *v, const ReceptiveFieldScene *e, Rect img) {
@@ -41,21 +40,33 @@ static void draw_map(ViewCtx *v, const ReceptiveFieldScene *e, Rect r) {
     draw_rect_outline(v->c, (Rect){c.x - 2, c.y - 2, c.w + 4, c.h + 4}, 3, th->text);
     draw_rect_outline(v->c, g, 2, th->output);
     char buf[96];
-    snprintf(buf, sizeof buf, "%s %d\xC3\x97%d, %s [%d,%d]", NAMES[e->layer], e->map_h, e->map_w,
+    snprintf(buf, sizeof buf, "%s %d\xC3\x97%d, %s [%d,%d]", e->layers[e->layer].name, e->map_h, e->map_w,
              gradrow_tr(v, "cell", "\xE6\xA0\xBC"), e->cell_r, e->cell_c);
     widget_label_above(v->c, g, buf, th->output, th->font_body);
 }
 
-// "conv1 5×5 · pool1 6×6 · conv2 10×10 · pool2 12×12", one per line, the focus bold.
-static void draw_sizes(ViewCtx *v, const ReceptiveFieldScene *e, float x, float y) {
+// "conv1: 5×5 px, j = 1", one line per spatial layer, the focus bold; the lines
+// shrink (down to the small font) so that every layer fits above bottom.
+static void draw_sizes(ViewCtx *v, const ReceptiveFieldScene *e, float x, float y, float bottom) {
     const Theme *th = v->th;
+    float fs = th->font_body, room = bottom - y;
+    if (e->n_layers > 0 && room / (float)e->n_layers < fs * 1.5f) fs = fmaxf(th->font_small, room / (float)e->n_layers / 1.3f);
+    float step = fminf(fs * 1.5f, fmaxf(fs * 1.15f, room / (float)(e->n_layers ? e->n_layers : 1)));
     char buf[128];
-    for (int i = 0; i < RF_LAYERS; i++) {
-        TextStyle st = text_style(v->c, th->font_body, i == e->layer ? th->kernel : th->text);
+    for (int i = 0; i < e->n_layers; i++) {
+        const RfLayer *r = &e->layers[i];
+        TextStyle st = text_style(v->c, fs, i == e->layer ? th->kernel : th->text);
         st.bold = i == e->layer;
         snprintf(buf, sizeof buf, gradrow_tr(v, "%s: %d\xC3\x97%d px, j = %d", "%s\xEF\xBC\x9A%d\xC3\x97%d \xE5\x83\x8F\xE7\xB4\xA0\xEF\xBC\x8Cj = %d"),
-                 NAMES[i], e->rf[i], e->rf[i], e->jump[i]);
-        draw_text(v->c, x, y + (float)i * th->font_body * 1.5f, buf, st);
+                 r->name, r->rf_h, r->rf_w, r->jump_h);
+        draw_text(v->c, x, y + (float)i * step, buf, st);
+    }
+    if (e->missing[0]) { // the step names a layer of CNNNet's that this net lacks
+        TextStyle ns = text_style(v->c, th->font_small, th->output);
+        ns.bold = true;
+        snprintf(buf, sizeof buf, gradrow_tr(v, "this net has no %s: showing %s", "\xE8\xBF\x99\xE4\xB8\xAA\xE7\xBD\x91\xE7\xBB\x9C\xE6\xB2\xA1\xE6\x9C\x89 %s\xEF\xBC\x9A\xE6\x98\xBE\xE7\xA4\xBA %s"),
+                 e->missing, e->layers[e->layer].name);
+        draw_text(v->c, x, y + (float)e->n_layers * step + 4, buf, ns);
     }
 }
 
@@ -73,7 +84,7 @@ static void draw_receptive_field(ViewCtx *v, const Scene *sc) {
     float rx = img.x + img.w + 40, rw = a.x + a.w - rx - 8;
     Rect map = {rx, img.y + th->font_body * 1.6f, fminf(rw, 220), fminf(rw, 220)};
     draw_map(v, e, map);
-    draw_sizes(v, e, rx, map.y + map.h + th->font_body * 1.5f);
+    draw_sizes(v, e, rx, map.y + map.h + th->font_body * 1.5f, a.y + a.h - th->font_small * 1.6f * (e->missing[0] ? 2 : 1));
 }
 
 static const SceneView VIEW_RECEPTIVE_FIELD = {"receptive_field", draw_receptive_field, false};
