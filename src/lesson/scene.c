@@ -341,6 +341,8 @@ void scene_dump(const Scene *sc, FILE *f) {
     if (sc->kind && sc->kind->dump && !sc->error[0]) sc->kind->dump(sc, f);
     int n_pos = scene_position_count(sc);
     if (n_pos > 0) fprintf(f, "position %d of %d\n", scene_position(sc), n_pos); // 0: no window shown
+    SceneWindow win;
+    if (n_pos > 0 && scene_window(sc, &win)) fprintf(f, "field %d %d\n", win.field_h, win.field_w); // d·(k − 1) + 1
     char buf[1024];
     if (sc->formula[0]) { scene_strip_roles(buf, sizeof buf, sc->formula); fprintf(f, "formula %s\n", buf); }
     if (sc->size_formula[0]) { scene_strip_roles(buf, sizeof buf, sc->size_formula); fprintf(f, "size %s\n", buf); }
