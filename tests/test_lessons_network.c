@@ -14,6 +14,8 @@
 #include <time.h>
 
 #include "engine/layers.h"
+#include "engine/netfile.h"
+#include "engine/safetensors.h"
 #include "engine/optim.h"
 #include "engine/trainer.h"
 #include "lesson/lesson.h"
@@ -384,5 +386,94 @@ Test(lesson_tutorial_bugs, errors_name_the_line_and_no_data_asks_for_it) {
     cr_assert(sc.needs_data);
     scene_free(&sc);
     lesson_free(&l);
+    free_synthetic(c);
+}
+
+// ---- training_loop against PyTorch: one continuous loop ----------------------------------
+
+// Lesson 9's loop on NAME's twin (tests/gen_lesson9_fixtures.py): images 0-7 are
+// the netparity batches 0 and 1, the weights torch's init; the step with
+// `after = 1` continues from the first step's weights and momentum buffer and
+// matches torch.optim.SGD(lr=0.001, momentum=0.9) over the same two mini-batches.
+static void check_loop_against_torch(const char *name) {
+    StFile batches, ref;
+    ClError err;
+    char path[128];
+    cr_assert_eq(st_read(&batches, "fixtures/netparity_batches.safetensors", &err), 0, "%s", err.msg);
+    snprintf(path, sizeof path, "fixtures/lesson9_loop_%s.safetensors", name);
+    cr_assert_eq(st_read(&ref, path, &err), 0, "%s", err.msg);
+    const StTensor *px = st_find(&batches, "pixels"), *lab = st_find(&batches, "labels"), *tr = st_find(&ref, "track");
+    cr_assert(px && lab && tr && st_numel(tr) == 14);
+    Cifar *c = synthetic(8, 4);
+    memcpy(c->train.pixels, px->data, (size_t)8 * CIFAR_PIXELS); // (batch, 4, 3, 32, 32): CIFAR's CHW per image
+    memcpy(c->train.labels, lab->data, 8);
+    NetSpec *spec = malloc(sizeof *spec);
+    snprintf(path, sizeof path, "../assets/nets/%s.net", name);
+    cr_assert_eq(netfile_load(spec, path, 4, &err), 0, "%s", err.msg);
+    char body[512];
+    snprintf(body, sizeof body, "[step]\nscene = training_loop\nphase = step\nbatch = 0\n"
+             "weights = checkpoint fixtures/netparity_%s_init.safetensors\n[step]\nbatch = 4\nafter = 1\n", name);
+    Lesson l;
+    parse_ok(&l, body);
+    SceneEnv env = env_with(c);
+    env.net = strcmp(name, "cnnnet") ? spec : NULL;
+    TrainLoopExt got[2];
+    const float *want = tr->data;
+    for (int k = 0; k < 2; k++) {
+        Scene sc;
+        compute_ok(&sc, &l, k, &env);
+        got[k] = *(const TrainLoopExt *)sc.ext;
+        scene_free(&sc);
+        const TrainLoopExt *e = &got[k];
+        const float *w = want + 7 * k;
+        cr_assert(e->weights.from_checkpoint, "%s: %s", name, e->weights.fallback);
+        cr_assert_eq(e->after, k);
+        cr_assert_float_eq(e->loss, w[0], 2e-5, "%s step %d: loss %f vs torch %f", name, k, e->loss, w[0]);
+        cr_assert_float_eq(e->loss_after, w[1], 2e-5, "%s step %d: loss after %f vs %f", name, k, e->loss_after, w[1]);
+        cr_assert_float_eq(e->w_before, w[2], 1e-7, "%s step %d: before %.9f vs %.9f", name, k, e->w_before, w[2]);
+        cr_assert_float_eq(e->grad, w[3], 2e-6, "%s step %d: grad %.9f vs %.9f", name, k, e->grad, w[3]);
+        cr_assert_float_eq(e->v_prev, w[4], 2e-6, "%s step %d: v_prev %.9f vs %.9f", name, k, e->v_prev, w[4]);
+        cr_assert_float_eq(e->v, w[5], 3e-6, "%s step %d: v %.9f vs %.9f", name, k, e->v, w[5]);
+        cr_assert_float_eq(e->w_after, w[6], 1e-7, "%s step %d: after %.9f vs %.9f", name, k, e->w_after, w[6]);
+    }
+    cr_assert_eq(got[1].w_before, got[0].w_after, "the second mini-batch starts where the first step left the weight");
+    cr_assert_eq(got[1].v_prev, got[0].v, "... and with its momentum buffer");
+    cr_assert_neq(got[1].v, got[1].grad, "the momentum term is in the step");
+    lesson_free(&l);
+    free(spec);
+    st_free(&ref);
+    st_free(&batches);
+    free_synthetic(c);
+}
+
+Test(lesson_training_loop, continues_as_pytorch_sgd_cnnnet) { check_loop_against_torch("cnnnet"); }
+Test(lesson_training_loop, continues_as_pytorch_sgd_lenet5) { check_loop_against_torch("lenet5"); }
+
+// A net without the step's param: its first conv/linear weight is followed, with a
+// note; `after` needs the images before the batch.
+Test(lesson_training_loop, user_net_without_the_param_and_after_errors) {
+    Cifar *c = synthetic(12, 4);
+    static const char NET[] = "(features): Conv2d(3, 4, 3, stride=2)\nReLU()\nFlatten()\n(head): Linear(4 * 15 * 15, 10)\n";
+    NetSpec *spec = malloc(sizeof *spec);
+    ClError err;
+    cr_assert_eq(netfile_parse(spec, "mine.net", NET, 4, &err), 0, "%s", err.msg);
+    Lesson l;
+    parse_ok(&l, "[step]\nscene = training_loop\nphase = step\nbatch = 4\nafter = 1\n[step]\nbatch = 0\n");
+    SceneEnv env = env_with(c);
+    env.net = spec;
+    Scene sc;
+    compute_ok(&sc, &l, 0, &env);
+    const TrainLoopExt *e = sc.ext;
+    cr_assert_str_eq(e->param, "features.weight[0,0,0,0]");
+    cr_assert(strstr(e->note, "conv1.weight[0,0,0,0]"), "%s", e->note);
+    cr_assert_eq(e->slice_rows, 3);
+    cr_assert_eq(e->n_params, 4 * 27 + 4 + 900 * 10 + 10);
+    cr_assert_float_eq(e->v, 0.9f * e->v_prev + e->grad, 1e-8);
+    scene_free(&sc);
+    cr_assert_eq(scene_compute(&sc, &l, 1, &env, &err), -1);
+    cr_assert(strstr(err.msg, "t.lesson:7: after = 1 needs 4 images before batch = 0"), "%s", err.msg);
+    scene_free(&sc);
+    lesson_free(&l);
+    free(spec);
     free_synthetic(c);
 }

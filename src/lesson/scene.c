@@ -341,6 +341,11 @@ void scene_dump(const Scene *sc, FILE *f) {
     if (sc->kind && sc->kind->dump && !sc->error[0]) sc->kind->dump(sc, f);
     int n_pos = scene_position_count(sc);
     if (n_pos > 0) fprintf(f, "position %d of %d\n", scene_position(sc), n_pos); // 0: no window shown
+    SceneWindow win;
+    if (n_pos > 0 && scene_window(sc, &win)) fprintf(f, "field %d %d\n", win.field_h, win.field_w); // d·(k − 1) + 1
+    int ur, uc, unr, unc;
+    if (n_pos > 0 && scene_unpadded_region(sc, &ur, &uc, &unr, &unc)) // the output without padding, inside the border ring
+        fprintf(f, "unpadded %d %d %d %d\nborder_cells %d\n", ur, uc, unr, unc, n_pos - unr * unc);
     char buf[1024];
     if (sc->formula[0]) { scene_strip_roles(buf, sizeof buf, sc->formula); fprintf(f, "formula %s\n", buf); }
     if (sc->size_formula[0]) { scene_strip_roles(buf, sizeof buf, sc->size_formula); fprintf(f, "size %s\n", buf); }
@@ -363,6 +368,24 @@ bool scene_window(const Scene *sc, SceneWindow *w) {
 int scene_build_net(Net *net, const SceneEnv *env, int max_batch, ClError *err) {
     if (env && env->net) return net_build(net, env->net, false, max_batch, err);
     return net_build_cnnnet(net, false, max_batch, err);
+}
+
+// One axis of scene_unpadded_region: the first output index whose window
+// starts at or after the input's first cell, and how many end inside it.
+static void unpadded_axis(int n_in, int n_out, int stride, int pad, int field, int *first, int *count) {
+    int lo = (pad + stride - 1) / stride;          // oy·s − p ≥ 0
+    int hi = n_in - field + pad < 0 ? -1 : (n_in - field + pad) / stride; // oy·s − p + f − 1 ≤ n − 1
+    if (hi > n_out - 1) hi = n_out - 1;
+    *first = lo;
+    *count = hi >= lo ? hi - lo + 1 : 0;
+}
+
+bool scene_unpadded_region(const Scene *sc, int *r0, int *c0, int *nr, int *nc) {
+    SceneWindow w;
+    if (!scene_window(sc, &w) || sc->input.rows == 0) return false;
+    unpadded_axis(sc->input.rows, sc->output.rows, w.stride_h, w.pad_top, w.field_h, r0, nr);
+    unpadded_axis(sc->input.cols, sc->output.cols, w.stride_w, w.pad_left, w.field_w, c0, nc);
+    return *nr * *nc < sc->output.rows * sc->output.cols; // some window reads padding
 }
 
 int scene_position_count(const Scene *sc) {

@@ -194,6 +194,11 @@ int scene_load_image(Scene *sc, const Lesson *l, const LessonStep *st, const Sce
 void scene_image_input(float *out, const Scene *sc, const SceneEnv *env);
 // The step's network: env->net (--net FILE), else CNNNet. Ownership: net_free.
 int scene_build_net(Net *net, const SceneEnv *env, int max_batch, ClError *err);
+// The output cells whose window reads no padding (with stride 1 exactly the
+// output the same layer gives without padding): rows r0 .. r0+nr−1,
+// columns c0 .. c0+nc−1. False without a sliding window, or when no window
+// touches the padding.
+bool scene_unpadded_region(const Scene *sc, int *r0, int *c0, int *nr, int *nc);
 Grid grid_alloc(int rows, int cols);
 void grid_free(Grid *g);
 // Prints "name RxC:" and the rows (%g) to f.

@@ -41,7 +41,8 @@ int scene_parse_window(const Lesson *l, const LessonStep *st, const SceneEnv *en
     return 0;
 }
 
-// "out = ⌊(5 + 2·0 − 3)/1⌋ + 1 = 3", or one per axis when they differ.
+// "out = ⌊(5 + 2·0 − 3)/1⌋ + 1 = 3", or one per axis when they differ; with a
+// dilation d > 1 first the window's extent "f = d·(k − 1) + 1 = 2·(3 − 1) + 1 = 5; ".
 void scene_size_formula(char *buf, size_t n, int H, int W, int pt, int pb, int pl, int pr, int KH, int KW,
                         int sh, int sw, int dh, int dw, int OH, int OW) {
     char a[256], b[256];
@@ -56,8 +57,16 @@ void scene_size_formula(char *buf, size_t n, int H, int W, int pt, int pb, int p
     AXIS(a, H, pt, pb, fh, sh, OH);
     AXIS(b, W, pl, pr, fw, sw, OW);
 #undef AXIS
-    if (H == W && pt == pl && pb == pr && fh == fw && sh == sw) snprintf(buf, n, "out = %s", a);
-    else snprintf(buf, n, "out_h = %s    out_w = %s", a, b);
+    // with dilation, where the window's extent f comes from: f = d·(k − 1) + 1
+    char fx[160] = "";
+    bool square = H == W && pt == pl && pb == pr && fh == fw && sh == sw && dh == dw && KH == KW;
+    if (dh > 1 || dw > 1) {
+        if (square) snprintf(fx, sizeof fx, "f = d\xC2\xB7(k %s 1) + 1 = %d\xC2\xB7(%d %s 1) + 1 = %d;   ", M, dh, KH, M, fh);
+        else snprintf(fx, sizeof fx, "f_h = %d\xC2\xB7(%d %s 1) + 1 = %d   f_w = %d\xC2\xB7(%d %s 1) + 1 = %d;   ", dh, KH, M,
+                      fh, dw, KW, M, fw);
+    }
+    if (square) snprintf(buf, n, "%sout = %s", fx, a);
+    else snprintf(buf, n, "%sout_h = %s    out_w = %s", fx, a, b);
 }
 
 // The window's arithmetic with role colours; long kernels are elided in the middle.

@@ -224,16 +224,16 @@ static int pick_filter(Conv2dScene *e, int oc, const Lesson *l, const LessonStep
     return 0;
 }
 
-// The size formula, with the dilation term when it matters (torch.nn.Conv2d's docs).
+// The size formula (torch.nn.Conv2d's docs, with f = d·(k − 1) + 1 written
+// out first when the dilation makes the window larger than the kernel).
 static void write_size_formula(Scene *sc, const Conv2dScene *e, const Conv2dKeys *kk) {
     const char *M = "\xE2\x88\x92";
-    if (kk->dil == 1)
-        snprintf(sc->size_formula, sizeof sc->size_formula, "out = \xE2\x8C\x8A(%d + 2\xC2\xB7%d %s %d)/%d\xE2\x8C\x8B + 1 = %d",
-                 e->H, kk->pad, M, kk->k, kk->stride, e->OH);
-    else
-        snprintf(sc->size_formula, sizeof sc->size_formula,
-                 "out = \xE2\x8C\x8A(%d + 2\xC2\xB7%d %s %d\xC2\xB7(%d %s 1) %s 1)/%d\xE2\x8C\x8B + 1 = %d", e->H, kk->pad, M,
-                 kk->dil, kk->k, M, M, kk->stride, e->OH);
+    int f = kk->dil * (kk->k - 1) + 1;
+    char fx[128] = "";
+    if (kk->dil > 1)
+        snprintf(fx, sizeof fx, "f = d\xC2\xB7(k %s 1) + 1 = %d\xC2\xB7(%d %s 1) + 1 = %d;   ", M, kk->dil, kk->k, M, f);
+    snprintf(sc->size_formula, sizeof sc->size_formula, "%sout = \xE2\x8C\x8A(%d + 2\xC2\xB7%d %s %d)/%d\xE2\x8C\x8B + 1 = %d", fx,
+             e->H, kk->pad, M, f, kk->stride, e->OH);
 }
 
 // Per-slice sums of the window: conv2d_forward on one input channel and one

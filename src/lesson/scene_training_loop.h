@@ -19,6 +19,7 @@ typedef struct {
     LoopPhase phase;
     bool from_train;                        // images from the training set (else the test set)
     int first;                              // index of the first image in that set
+    int after;                              // mini-batches trained before this one (the `after` key)
     int index[LOOP_BATCH];
     uint8_t labels[LOOP_BATCH];
     uint8_t rgb[LOOP_BATCH][32 * 32 * 3];   // interleaved, for the view
@@ -28,14 +29,20 @@ typedef struct {
     float loss;                             // nn.CrossEntropyLoss (mean) = mean of nll
     float loss_after;                       // the same mini-batch after optimizer.step()
     uint8_t pred[LOOP_BATCH];
-    char param[48];                         // "conv1.weight[0,0,0,0]"
+    char param[NETFILE_NAME_MAX + 64];      // "conv1.weight[0,0,0,0]"
+    float w_init;                           // the named weight as the `weights` key set it, before any step
     float w_before, grad, w_after;          // the named weight: before, its gradient, after the step
+    float v_prev, v;                        // its SGD momentum buffer before and after the step
+                                            // (v_prev is 0 and unused on the first step: v = grad)
     float lr, momentum;
+    char net_name[64];                      // the net trained ("cnnnet", or the --net file's)
+    long n_params;                          // its parameter count
+    char note[2 * NETFILE_NAME_MAX + 160];  // "ASKED|FOLLOWED": the step's param is not in this net
     // the 5x5 kernel slice holding the named weight (conv weights only), for the view
     int slice_rows, slice_cols;
     float slice_w[64], slice_g[64], slice_after[64];
     int slice_at;                           // the named weight's cell in the slice, or -1
-    char slice_name[64];                    // "conv1.weight[0,0,:,:]"
+    char slice_name[NETFILE_NAME_MAX + 80]; // "conv1.weight[0,0,:,:]"
     WeightsInfo weights;
 } TrainLoopExt;
 

@@ -437,6 +437,38 @@ static void draw_kernel(ViewCtx *v, const Scene *sc, ConvLayout *L) {
     }
 }
 
+// A complete output with padding: the cells whose window reads no zeros
+// dashed (with stride 1 the output without padding), so the border ring that
+// padding adds is visible, with its count under the grid.
+static void draw_border_ring(ViewCtx *v, const Scene *sc, const ConvLayout *L) {
+    int r0, c0, nr, nc;
+    if (sc->win_oy >= 0 || sc->n_filled < sc->output.rows * sc->output.cols || !scene_unpadded_region(sc, &r0, &c0, &nr, &nc))
+        return;
+    const Theme *th = v->th;
+    Rect orr = grid_rect(&L->out);
+    if (nr > 0 && nc > 0) {
+        Rect a = grid_cell_rect(&L->out, r0, c0), b = grid_cell_rect(&L->out, r0 + nr - 1, c0 + nc - 1);
+        float x0 = a.x, y0 = a.y, x1 = b.x + b.w, y1 = b.y + b.h, t = th->line_thick * 1.5f, d = 7;
+        draw_dashed_line(v->c, x0, y0, x1, y0, t, d, th->text);
+        draw_dashed_line(v->c, x1, y0, x1, y1, t, d, th->text);
+        draw_dashed_line(v->c, x1, y1, x0, y1, t, d, th->text);
+        draw_dashed_line(v->c, x0, y1, x0, y0, t, d, th->text);
+    }
+    bool zh = v->lang == LANG_ZH, s1 = sc->conv.stride_h == 1 && sc->conv.stride_w == 1;
+    int ring = sc->output.rows * sc->output.cols - nr * nc;
+    char buf[256];
+    if (s1)
+        snprintf(buf, sizeof buf, zh ? "虚线内：不填充时的 %d×%d 输出；虚线外：%d 个边缘格子"
+                                     : "dashed: the %d×%d output without padding; outside: %d border cells",
+                 nr, nc, ring);
+    else
+        snprintf(buf, sizeof buf, zh ? "虚线内：窗口读不到 0 的 %d×%d 个格子；虚线外：%d 个边缘格子" : "inside the dashes: the %d×%d cells whose window reads no zeros; outside: %d border cells",
+                 nr, nc, ring);
+    TextStyle st = text_style(v->c, th->font_small, th->text_muted);
+    float w = v->area.x + v->area.w - orr.x; // to the right edge of the view, below the formula bar's top
+    draw_text_wrapped(v->c, orr.x, orr.y + orr.h + 6, w, buf, st, 1.15f, true);
+}
+
 // The arrow (pooling: labelled) or →, the output grid, the current cell and Σ.
 static void draw_output(ViewCtx *v, const Scene *sc, bool is_pool, ConvLayout *L) {
     Canvas *c = v->c;
@@ -462,6 +494,7 @@ static void draw_output(ViewCtx *v, const Scene *sc, bool is_pool, ConvLayout *L
     snprintf(buf, sizeof buf, "%s %d\xC3\x97%d", tr(v, "output"), sc->output.rows, sc->output.cols);
     label(v, &L->out, buf, th->output);
     hitmap_add(v->hits, &L->out, HIT_OUTPUT, tr(v, "output"), 0, 0);
+    if (!is_pool) draw_border_ring(v, sc, L);
     if (sc->win_oy < 0) return;
     Rect cr = grid_cell_rect(&L->out, sc->win_oy, sc->win_ox);
     if (animating_new) { // the new value fades in

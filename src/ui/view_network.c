@@ -235,6 +235,44 @@ static float draw_table_row(ViewCtx *v, const NetworkExt *e, const TableLayout *
     return h;
 }
 
+// Lesson 8's extractor step: "green rows: the feature extractor" and beside
+// or under it the tutorial's code line, whole, in a code box: one line at the
+// largest size from the small font down to 14 px that fits, else broken after
+// "nn.Sequential(". Returns the y below.
+static float draw_extractor_code(ViewCtx *v, const TableLayout *t, Rect a, float y) {
+    Canvas *c = v->c;
+    const Theme *th = v->th;
+    static const char CODE[] = "nn.Sequential(*list(net.children())[:4])";
+    TextStyle es = text_style(c, th->font_small, th->output);
+    es.bold = true;
+    const char *lab = v->lang == LANG_ZH ? "绿色底的行：特征提取器" : "green rows: the feature extractor";
+    float lw, lh, cw, ch, x0 = t->x_name, avail = a.x + a.w - x0;
+    text_measure(c, lab, th->font_small, true, &lw, &lh);
+    float size = th->font_small;
+    text_measure(c, CODE, size, false, &cw, &ch);
+    bool beside = lw + 14 + cw + 36 <= avail; // the label and the box on one row
+    while (!beside && size > 14 && cw + 36 > avail) {
+        size -= 1;
+        text_measure(c, CODE, size, false, &cw, &ch);
+    }
+    float box_y = y;
+    if (beside) {
+        float row_h = size * 1.45f + 16;
+        es.vcenter = true;
+        draw_text(c, x0, y + row_h / 2, lab, es);
+        x0 += lw + 14;
+        avail -= lw + 14;
+    } else {
+        draw_text(c, x0, y, lab, es);
+        box_y = y + th->font_small * 1.35f;
+    }
+    CodeLine one[] = {{CODE, 3, NULL}};
+    CodeLine two[] = {{"nn.Sequential(", 3, NULL}, {"    *list(net.children())[:4])", 3, NULL}};
+    bool fits = cw + 36 <= avail;
+    float h = netview_code(v, (Rect){x0, box_y, fits ? cw + 36 : avail, 0}, fits ? one : two, fits ? 1 : 2, size);
+    return box_y + h + 6;
+}
+
 // The total under the table and, for lesson 8's extractor step, what the
 // green rows mean; returns the y below.
 static float draw_table_total(ViewCtx *v, const NetworkExt *e, const TableLayout *t, Rect a, float y) {
@@ -270,13 +308,7 @@ static float draw_table_total(ViewCtx *v, const NetworkExt *e, const TableLayout
             y += th->font_small * 1.4f;
         }
     }
-    if (e->extractor && e->extract) {
-        TextStyle es = text_style(c, th->font_small, th->output);
-        es.bold = true;
-        draw_text(c, t->x_name, y, zh ? "绿色底的行：特征提取器 nn.Sequential(*list(net.children())[:4])"
-                                      : "green rows: the feature extractor nn.Sequential(*list(net.children())[:4])", es);
-        y += th->font_small * 1.4f;
-    }
+    if (e->extractor && e->extract) y = draw_extractor_code(v, t, a, y);
     return y;
 }
 

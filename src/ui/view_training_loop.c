@@ -127,14 +127,14 @@ static void draw_weights_phase(ViewCtx *v, const TrainLoopExt *e, Rect r) {
     float cell = floorf(fminf(58, fminf((r.w - (float)(panels - 1) * 50) / (float)(panels * e->slice_cols), (r.h - 110) / (float)e->slice_rows)));
     float gw = cell * (float)e->slice_cols, total = (float)panels * gw + (float)(panels - 1) * 50;
     float x = r.x + (r.w - total) / 2, y = r.y + 34;
-    char name[96];
+    char name[160];
     snprintf(name, sizeof name, zh ? "权重 %s" : "weights %s", e->slice_name);
     draw_slice(v, e, w, x, y, cell, name, th->kernel, 2);
     draw_slice(v, e, g, x + gw + 50, y, cell, zh ? "梯度 (×10⁻³)" : "gradient (×10⁻³)", th->output, 1);
     if (panels == 3)
         draw_slice(v, e, d, x + 2 * (gw + 50), y, cell, zh ? "这一步的变化 (×10⁻⁶)" : "change by the step (×10⁻⁶)", th->input, 1);
     // the named weight in words
-    char buf[400];
+    char buf[700];
     float ty = y + cell * (float)e->slice_rows + 16;
     if (e->phase == PHASE_ZERO_GRAD)
         snprintf(buf, sizeof buf, zh ? "%s = %.6f，它的 .grad = 0：zero_grad() 清掉上一个小批量留下的梯度。"
@@ -147,10 +147,18 @@ static void draw_weights_phase(ViewCtx *v, const TrainLoopExt *e, Rect r) {
                                      : "∂loss/∂%s = %s: nudging this weight up changes the loss at about this slope.",
                  e->param, gs);
     }
-    else
-        snprintf(buf, sizeof buf, zh ? "%s：%.7f → %.7f（第一步的动量缓冲就是梯度本身，所以变化 = −lr·grad）。同一批图像的 loss：%.5f → %.5f"
-                                     : "%s: %.7f → %.7f (on the first step the momentum buffer is the gradient itself, so the change is −lr·grad). Loss on the same batch: %.5f → %.5f",
+    else if (e->after == 0)
+        snprintf(buf, sizeof buf, zh ? "%s：%.7f → %.7f。第一步还没有动量缓冲，所以 v = grad，变化 = −lr·grad。同一批图像的 loss：%.5f → %.5f"
+                                     : "%s: %.7f → %.7f. The first step has no momentum buffer yet, so v = grad and the change is −lr·grad. Loss on the same batch: %.5f → %.5f",
                  e->param, (double)e->w_before, (double)e->w_after, (double)e->loss, (double)e->loss_after);
+    else if (zh)
+        snprintf(buf, sizeof buf, "%s：%.7f → %.7f。v 是动量缓冲：前 %d 个小批量留下的 v_prev 乘以 %g 再加上这次的 grad（见下方公式栏），变化 = −lr·v。同一批图像的 loss：%.5f → %.5f",
+                 e->param, (double)e->w_before, (double)e->w_after, e->after, (double)e->momentum, (double)e->loss,
+                 (double)e->loss_after);
+    else
+        snprintf(buf, sizeof buf, "%s: %.7f → %.7f. v is the momentum buffer: the v_prev that the %d earlier mini-batch%s left, times %g, plus this grad (formula bar); the change is −lr·v. Loss on the same batch: %.5f → %.5f",
+                 e->param, (double)e->w_before, (double)e->w_after, e->after, e->after == 1 ? "" : "es",
+                 (double)e->momentum, (double)e->loss, (double)e->loss_after);
     TextStyle st = text_style(v->c, th->font_body * 0.9f, th->text);
     draw_text_wrapped(v->c, r.x + 8, ty, r.w - 16, buf, st, 1.3f, true);
 }
@@ -176,14 +184,28 @@ static void draw_loop(ViewCtx *v, const Scene *sc) {
     // the mini-batch beside the code
     Rect br = {a.x + code_w + 16, a.y, a.w - code_w - 16, ch};
     draw_batch(v, e, br, e->phase != PHASE_ZERO_GRAD);
-    char src[200];
+    char src[400];
     snprintf(src, sizeof src, e->from_train ? (zh ? "训练集 data_batch_1 的第 %d–%d 张图像" : "training images %d–%d of data_batch_1")
                                             : (zh ? "测试集的第 %d–%d 张图像（没有训练集文件）" : "test images %d–%d (no training file found)"),
              e->first, e->first + 3);
+    char count[32], more[400];
+    fmt_thousands(count, sizeof count, e->n_params);
+    size_t k = strlen(src);
+    k += (size_t)snprintf(src + k, sizeof src - k, zh ? " · 网络 %s（%s 个参数）" : " · net %s (%s parameters)", e->net_name, count);
+    if (e->after > 0 && k < sizeof src)
+        snprintf(src + k, sizeof src - k, zh ? " · 同一个优化器已训练了前 %d 个小批量" : " · the same optimizer trained %d mini-batch%s before this one",
+                 e->after, zh || e->after == 1 ? "" : "es");
     TextStyle ss = text_style(v->c, th->font_small, th->text_muted);
     float sy = a.y + ch + 6;
-    draw_text(v->c, a.x + 4, sy, src, ss);
-    Rect body = {a.x, sy + th->font_small * 1.6f + 6, a.w, a.y + a.h - (sy + th->font_small * 1.6f + 6)};
+    sy += draw_text_wrapped(v->c, a.x + 4, sy, a.w - 8, src, ss, 1.2f, true);
+    if (e->note[0]) {
+        const char *bar = strchr(e->note, '|');
+        snprintf(more, sizeof more, zh ? "这个网络没有 %.*s，改为跟踪它的第一个权重 %s。" : "This net has no %.*s: following its first weight, %s.",
+                 (int)(bar - e->note), e->note, bar + 1);
+        ss.color = th->error;
+        sy += draw_text_wrapped(v->c, a.x + 4, sy, a.w - 8, more, ss, 1.2f, true);
+    }
+    Rect body = {a.x, sy + 6, a.w, a.y + a.h - (sy + 6)};
     char title[200];
     float pct[40];
     switch (e->phase) {
