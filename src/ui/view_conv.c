@@ -440,10 +440,13 @@ static void draw_kernel(ViewCtx *v, const Scene *sc, ConvLayout *L) {
 // A complete output with padding: the cells whose window reads no zeros
 // dashed (with stride 1 the output without padding), so the border ring that
 // padding adds is visible, with its count under the grid.
-static void draw_border_ring(ViewCtx *v, const Scene *sc, const ConvLayout *L) {
+static bool border_ring_shown(const Scene *sc, int *r0, int *c0, int *nr, int *nc) {
+    return sc->win_oy < 0 && sc->n_filled >= sc->output.rows * sc->output.cols && scene_unpadded_region(sc, r0, c0, nr, nc);
+}
+
+static void draw_border_ring(ViewCtx *v, const Scene *sc, const ConvLayout *L, float caption_y) {
     int r0, c0, nr, nc;
-    if (sc->win_oy >= 0 || sc->n_filled < sc->output.rows * sc->output.cols || !scene_unpadded_region(sc, &r0, &c0, &nr, &nc))
-        return;
+    if (!border_ring_shown(sc, &r0, &c0, &nr, &nc)) return;
     const Theme *th = v->th;
     Rect orr = grid_rect(&L->out);
     if (nr > 0 && nc > 0) {
@@ -466,7 +469,7 @@ static void draw_border_ring(ViewCtx *v, const Scene *sc, const ConvLayout *L) {
                  nr, nc, ring);
     TextStyle st = text_style(v->c, th->font_small, th->text_muted);
     float w = v->area.x + v->area.w - orr.x; // to the right edge of the view, below the formula bar's top
-    draw_text_wrapped(v->c, orr.x, orr.y + orr.h + 6, w, buf, st, 1.15f, true);
+    draw_text_wrapped(v->c, orr.x, caption_y, w, buf, st, 1.15f, true);
 }
 
 // The arrow (pooling: labelled) or →, the output grid, the current cell and Σ.
@@ -494,7 +497,19 @@ static void draw_output(ViewCtx *v, const Scene *sc, bool is_pool, ConvLayout *L
     snprintf(buf, sizeof buf, "%s %d\xC3\x97%d", tr(v, "output"), sc->output.rows, sc->output.cols);
     label(v, &L->out, buf, th->output);
     hitmap_add(v->hits, &L->out, HIT_OUTPUT, tr(v, "output"), 0, 0);
-    if (!is_pool) draw_border_ring(v, sc, L);
+    float below = orr.y + orr.h + 6;
+    if (L->out.heat == HEAT_DIVERGING) { // a picture's output: what its colours mean
+        // under the grid, or above its label when the border ring's caption needs the room there
+        int r0, c0, nr, nc;
+        float bar_h = 10 + th->font_small * 1.25f + 6;
+        float caption_h = !is_pool && border_ring_shown(sc, &r0, &c0, &nr, &nc) ? 2.4f * th->font_small * 1.15f : 0;
+        bool fits_below = below + bar_h + caption_h <= v->area.y + v->area.h;
+        float y = fits_below ? below : orr.y - th->font_body * 1.3f - 6 - bar_h;
+        widget_colour_bar(c, (Rect){orr.x, y, fminf(orr.w, 200), 10}, HEAT_DIVERGING, L->out.lo, L->out.hi,
+                          L->out.decimals);
+        if (fits_below) below += bar_h;
+    }
+    if (!is_pool) draw_border_ring(v, sc, L, below);
     if (sc->win_oy < 0) return;
     Rect cr = grid_cell_rect(&L->out, sc->win_oy, sc->win_ox);
     if (animating_new) { // the new value fades in
