@@ -48,8 +48,7 @@ static void fixture_batch(const StFile *f, int b, float *x, uint8_t *labels) {
     npix = st_numel(pt), nlab = st_numel(lt);
     int batch = (int)lt->shape[1];
     cr_assert_eq(npix, nlab * CIFAR_PIXELS);
-    CifarSet set = {batch, (uint8_t *)lt->data + (size_t)b * batch,
-                    (uint8_t *)pt->data + (size_t)b * batch * CIFAR_PIXELS};
+    CifarSet set = {.n = batch, .labels = (uint8_t *)lt->data + (size_t)b * batch, .pixels = (uint8_t *)pt->data + (size_t)b * batch * CIFAR_PIXELS};
     cifar_normalize_batch(x, labels, &set, NULL, batch);
 }
 
@@ -305,7 +304,7 @@ static void check_fifty_trainer_steps(int threads) {
     int batch = (int)lt->shape[1];
     cr_assert_eq(batch, 4);
     cr_assert_eq(steps % distinct, 0, "the fixture's steps must be whole epochs");
-    CifarSet train = {distinct * batch, (uint8_t *)lt->data, (uint8_t *)pt->data};
+    CifarSet train = {.n = distinct * batch, .labels = (uint8_t *)lt->data, .pixels = (uint8_t *)pt->data};
 
     TrainConfig c = train_config_default();   // SGD lr 0.001 momentum 0.9, batch 4, as the fixture
     c.epochs = steps / distinct;

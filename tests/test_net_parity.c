@@ -130,8 +130,7 @@ static void fixture_batch(const Case *c, int b, float *x, uint8_t *labels) {
     cr_assert(pt && lt && pt->dtype == ST_U8 && lt->dtype == ST_U8);
     cr_assert(lt->ndim == 2 && lt->shape[1] == BATCH && b < lt->shape[0]);
     cr_assert_eq(st_numel(pt), st_numel(lt) * CIFAR_PIXELS);
-    CifarSet set = {BATCH, (uint8_t *)lt->data + (size_t)b * BATCH,
-                    (uint8_t *)pt->data + (size_t)b * BATCH * CIFAR_PIXELS};
+    CifarSet set = {.n = BATCH, .labels = (uint8_t *)lt->data + (size_t)b * BATCH, .pixels = (uint8_t *)pt->data + (size_t)b * BATCH * CIFAR_PIXELS};
     cifar_normalize_batch(x, labels, &set, NULL, BATCH);
 }
 

@@ -74,7 +74,7 @@ Test(picture, normalised_input_is_cifars) {
         for (int c = 0; c < 3; c++) rec[c * 1024 + i] = orig[i * 3 + c];
     cr_assert(memcmp(p.planes, rec, sizeof rec) == 0);
     float want[CIFAR_PIXELS];
-    CifarSet one = {1, &label, rec};
+    CifarSet one = {.n = 1, .labels = &label, .pixels = rec};
     cifar_normalize_batch(want, NULL, &one, NULL, 1);
     cr_assert(memcmp(p.input, want, sizeof want) == 0);
     cr_assert_float_eq(p.input[0], ((float)orig[0] / 255.0f - 0.5f) / 0.5f, 0);
@@ -311,7 +311,7 @@ static void fixture_input(float *input, const StFile *f, int i) {
     numel = t->shape[1] * t->shape[2] * t->shape[3];
     cr_assert_eq(numel, CIFAR_PIXELS);
     uint8_t label = 0;
-    CifarSet one = {1, &label, (uint8_t *)t->data + (size_t)i * CIFAR_PIXELS};
+    CifarSet one = {.n = 1, .labels = &label, .pixels = (uint8_t *)t->data + (size_t)i * CIFAR_PIXELS};
     cifar_normalize_batch(input, NULL, &one, NULL, 1);
 }
 

@@ -16,7 +16,7 @@
 
 // n random images with random labels. Ownership: cifar_set_free-compatible (malloc).
 static CifarSet make_set(int n, uint64_t seed) {
-    CifarSet s = {n, malloc((size_t)n), malloc((size_t)n * CIFAR_PIXELS)};
+    CifarSet s = {.n = n, .labels = malloc((size_t)n), .pixels = malloc((size_t)n * CIFAR_PIXELS)};
     Rng r;
     rng_seed(&r, seed);
     for (int i = 0; i < n; i++) s.labels[i] = (uint8_t)rng_below(&r, 10);

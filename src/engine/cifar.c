@@ -45,8 +45,14 @@ static int check_file_size(const char *path, ClError *err) {
 // Grows set's arrays to hold `more` records after set->n (set->n unchanged).
 static void reserve_records(CifarSet *set, int more) {
     int n = set->n + more;
+    if (n <= set->capacity) return;
     set->labels = cl_realloc(set->labels, (size_t)(n > 0 ? n : 1));
-    set->pixels = cl_realloc(set->pixels, (size_t)(n > 0 ? n : 1) * CIFAR_PIXELS);
+    // The pixels are read at random places (shuffled mini-batches): huge pages (error.h).
+    uint8_t *pixels = cl_malloc_huge((size_t)(n > 0 ? n : 1) * CIFAR_PIXELS);
+    if (set->n) memcpy(pixels, set->pixels, (size_t)set->n * CIFAR_PIXELS);
+    free(set->pixels);
+    set->pixels = pixels;
+    set->capacity = n;
 }
 
 // Checks the labels of n_records records at bytes (numbered from first_record
@@ -196,6 +202,7 @@ int cifar_load(Cifar *c, const char *dir, int train_limit, int test_limit, ClErr
         if (join(path, sizeof path, dir, name, err) != 0 || check_file_size(path, err) != 0) goto fail;
     }
     int want = train_limit <= 0 ? CIFAR_TRAIN_FILES * CIFAR_RECORDS_PER_FILE : train_limit;
+    reserve_records(&c->train, want);  // one block for every file (no copy, no second 150 MB)
     for (int i = 1; i <= CIFAR_TRAIN_FILES && c->train.n < want; i++) {
         char name[32];
         snprintf(name, sizeof name, "data_batch_%d.bin", i);

@@ -20,6 +20,7 @@ typedef struct {
     int n;              // number of records
     uint8_t *labels;    // (n) 0..9
     uint8_t *pixels;    // (n, 3, 32, 32) raw bytes 0..255
+    int capacity;       // records the two buffers hold (0: they belong to someone else)
 } CifarSet;
 
 typedef struct {

@@ -1,6 +1,8 @@
 /* Error reporting: see error.h. */
 #include "engine/error.h"
 
+#include <sys/mman.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +35,17 @@ static void out_of_memory(size_t bytes, const char *file, int line) {
 void *cl_malloc_at(size_t bytes, const char *file, int line) {
     void *p = malloc(bytes ? bytes : 1);
     if (!p) out_of_memory(bytes, file, line);
+    return p;
+}
+
+void *cl_malloc_huge_at(size_t bytes, const char *file, int line) {
+    enum { HUGE_PAGE = 2 << 20 };
+    if (bytes < HUGE_PAGE) return cl_malloc_at(bytes, file, line);
+    void *p = NULL;
+    if (posix_memalign(&p, HUGE_PAGE, bytes) != 0) out_of_memory(bytes, file, line);
+#ifdef MADV_HUGEPAGE
+    madvise(p, bytes, MADV_HUGEPAGE);  // advice only: without huge pages the block still works
+#endif
     return p;
 }
 

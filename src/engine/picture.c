@@ -121,7 +121,7 @@ static void fill_planes_and_input(Picture *p) {
         for (int c = 0; c < 3; c++) p->planes[c * PICTURE_SIDE * PICTURE_SIDE + i] = p->rgb[i * 3 + c];
     // The very normalisation the CIFAR images get (torchvision's, bit for bit).
     uint8_t label = 0;
-    CifarSet one = {1, &label, p->planes};
+    CifarSet one = {.n = 1, .labels = &label, .pixels = p->planes};
     cifar_normalize_batch(p->input, NULL, &one, NULL, 1);
 }
 

@@ -55,7 +55,6 @@ static void trainer_init_rest(Trainer *t, const TrainConfig *config, const Cifar
     t->order = cl_malloc(sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
     for (int i = 0; i < n; i++) t->order[i] = i;
     t->order_epoch = -1;
-    t->batch_input = cl_malloc(sizeof(float) * (size_t)config->batch_size * CIFAR_PIXELS);
     t->batch_labels = cl_malloc((size_t)config->batch_size);
     t->batch_pred = cl_malloc((size_t)config->batch_size);
     t->batches_per_epoch = (n + config->batch_size - 1) / config->batch_size;
@@ -110,10 +109,9 @@ void trainer_free(Trainer *t) {
     net_free(&t->net);
     optimizer_free(&t->opt);
     free(t->order);
-    free(t->batch_input);
     free(t->batch_labels);
     free(t->batch_pred);
-    t->order = NULL, t->batch_input = NULL, t->batch_labels = NULL, t->batch_pred = NULL;
+    t->order = NULL, t->batch_labels = NULL, t->batch_pred = NULL;
 }
 
 // ---- the optimizer step on the net's threads ------------------------------------------
@@ -187,16 +185,17 @@ int trainer_step(Trainer *t, float *loss_out, ClError *err) {
     int bs = t->config.batch_size;
     int start = t->batch_in_epoch * bs;
     int count = t->train->n - start < bs ? t->train->n - start : bs;  // drop_last=False
-    cifar_normalize_batch(t->batch_input, t->batch_labels, t->train, t->order + start, count);
+    // Straight into the net's input, which net_forward then reads in place (no copy).
+    Net *net = &t->net;
+    cifar_normalize_batch(net->acts[0], t->batch_labels, t->train, t->order + start, count);
     // The next mini-batch of this epoch on its way into the cache while this one trains
     // (waiting for shuffled records from memory was about a tenth of a batch-4 step).
     int next = t->train->n - start - count < bs ? t->train->n - start - count : bs;
     if (next > 0) cifar_prefetch(t->train, t->order + start + count, next);
 
-    Net *net = &t->net;
     net_set_training(net, true);
     if (net_check_batch(net, count, err) != 0) return -1;
-    net_forward(net, t->batch_input, count);
+    net_forward(net, net->acts[0], count);
     float loss = net_loss(net, t->batch_labels, count, NULL);
     if (!isfinite(loss)) return divergence_error(t, isnan(loss) ? "loss became NaN" : "loss became infinite", err);
     net_predict(net, count, t->batch_pred);
@@ -240,7 +239,7 @@ typedef struct {
 
 static void normalize_range(void *arg, int piece, long lo, long hi) {
     const NormalizeJob *job = arg;
-    CifarSet part = {(int)(hi - lo), job->window->labels + lo, job->window->pixels + (size_t)lo * CIFAR_PIXELS};
+    CifarSet part = {.n = (int)(hi - lo), .labels = job->window->labels + lo, .pixels = job->window->pixels + (size_t)lo * CIFAR_PIXELS};
     cifar_normalize_batch(job->input + (size_t)lo * CIFAR_PIXELS, job->labels + lo, &part, NULL, (int)(hi - lo));
 }
 
@@ -258,7 +257,7 @@ void evaluate(Net *net, const CifarSet *set, int limit, EvalResult *out) {
     for (int start = 0; start < n; start += batch) {
         int count = n - start < batch ? n - start : batch;
         // idx NULL means records 0..count of the set passed: offset the set instead.
-        CifarSet window = {count, set->labels + start, set->pixels + (size_t)start * CIFAR_PIXELS};
+        CifarSet window = {.n = count, .labels = set->labels + start, .pixels = set->pixels + (size_t)start * CIFAR_PIXELS};
         NormalizeJob job = {&window, net->acts[0], labels};
         net_parallel_for(net, normalize_range, &job, count);
         net_forward(net, net->acts[0], count);

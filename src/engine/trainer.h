@@ -51,7 +51,6 @@ typedef struct {
     Optimizer opt;           // owned
     Rng rng;                 // shuffling
     int32_t *order;          // (train->n) this epoch's record order
-    float *batch_input;      // (batch_size, 3, 32, 32)
     uint8_t *batch_labels;   // (batch_size)
     int epoch;               // 0-based epoch in progress
     int batch_in_epoch;      // mini-batches done in this epoch

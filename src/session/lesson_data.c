@@ -181,7 +181,7 @@ static void *worker_main(void *arg) {
 // The first n records of src, copied (the worker trains on its own copy).
 static CifarSet copy_records(const CifarSet *src, int n) {
     if (n > src->n) n = src->n;
-    CifarSet c = {n, cl_malloc((size_t)(n > 0 ? n : 1)), cl_malloc((size_t)(n > 0 ? n : 1) * CIFAR_PIXELS)};
+    CifarSet c = {.n = n, .labels = cl_malloc((size_t)(n > 0 ? n : 1)), .pixels = cl_malloc((size_t)(n > 0 ? n : 1) * CIFAR_PIXELS)};
     memcpy(c.labels, src->labels, (size_t)n);
     memcpy(c.pixels, src->pixels, (size_t)n * CIFAR_PIXELS);
     return c;
