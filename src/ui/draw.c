@@ -283,6 +283,10 @@ static void set_color(Canvas *c, Rgba col) {
 
 void draw_fill_rect(Canvas *c, Rect r, Rgba col) {
     SDL_Rect pr = to_px(c, r);
+    // A rectangle thinner than a pixel where it lands (a 1 px grid line on a
+    // window scaled below 1) still covers one: rounding made every other line vanish.
+    if (r.w > 0 && pr.w == 0) pr.w = 1;
+    if (r.h > 0 && pr.h == 0) pr.h = 1;
     if (pr.w <= 0 || pr.h <= 0) return;
     set_color(c, col);
     SDL_RenderFillRect(c->ren, &pr);
