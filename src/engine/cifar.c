@@ -232,15 +232,6 @@ static void build_normalize_table(void) {
     }
 }
 
-void cifar_prefetch(const CifarSet *set, const int32_t *idx, int count) {
-    for (int i = 0; i < count; i++) {
-        if (idx[i] < 0 || idx[i] >= set->n) continue;
-        const uint8_t *src = set->pixels + (size_t)idx[i] * CIFAR_PIXELS;
-        for (int k = 0; k < CIFAR_PIXELS; k += 64) __builtin_prefetch(src + k, 0, 3);
-        __builtin_prefetch(src + CIFAR_PIXELS - 1, 0, 3);
-    }
-}
-
 void cifar_normalize_batch(float *out, uint8_t *labels_out, const CifarSet *set,
                            const int32_t *idx, int count) {
     pthread_once(&normalize_once, build_normalize_table);

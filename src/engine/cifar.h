@@ -49,11 +49,6 @@ int cifar_parse_records(CifarSet *set, const uint8_t *bytes, size_t size, int ma
 void cifar_set_free(CifarSet *set);
 void cifar_free(Cifar *c);
 
-// Asks the CPU to bring the pixels of records idx[0..count) into its cache
-// (no effect on any value): the trainer names the next mini-batch while the
-// current one runs, because shuffled records sit at random places in 150 MB.
-void cifar_prefetch(const CifarSet *set, const int32_t *idx, int count);
-
 // The tutorial's transform, ToTensor then Normalize((0.5,)*3, (0.5,)*3):
 // out = (p/255 - 0.5) / 0.5, in float32 exactly as torchvision computes it.
 // out (count, 3, 32, 32) from the records idx[0..count) of set (idx NULL: 0..count).

@@ -188,10 +188,6 @@ int trainer_step(Trainer *t, float *loss_out, ClError *err) {
     // Straight into the net's input, which net_forward then reads in place (no copy).
     Net *net = &t->net;
     cifar_normalize_batch(net->acts[0], t->batch_labels, t->train, t->order + start, count);
-    // The next mini-batch of this epoch on its way into the cache while this one trains
-    // (waiting for shuffled records from memory was about a tenth of a batch-4 step).
-    int next = t->train->n - start - count < bs ? t->train->n - start - count : bs;
-    if (next > 0) cifar_prefetch(t->train, t->order + start + count, next);
 
     net_set_training(net, true);
     if (net_check_batch(net, count, err) != 0) return -1;
