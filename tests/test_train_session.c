@@ -271,7 +271,7 @@ static void *reader_main(void *arg) {
     Reader *r = arg;
     uint64_t last_version = 0;
     long last_step = -1;
-    int last_runs = 0;
+    int last_serial = 0;
     while (!atomic_load(&r->stop) && !r->failure[0]) {
         const TrainSnapshot *s = train_session_snapshot(r->s);
         r->polls++;
@@ -280,11 +280,14 @@ static void *reader_main(void *arg) {
         r->fresh++;
         uint64_t prev_version = last_version;
         last_version = s->version;
-        if (s->n_runs == last_runs && s->step < last_step)
-            snprintf(r->failure, sizeof r->failure, "step went back %ld -> %ld (runs %d, version %llu -> %llu, state %d: %.100s)", last_step, s->step, s->n_runs, (unsigned long long)prev_version, (unsigned long long)s->version, s->state, s->message);
-        last_step = s->step;
-        last_runs = s->n_runs;
         const RunHistory *h = &s->runs[s->n_runs - 1];
+        // within one run the step only grows (a reset before the first
+        // logged point replaces the run: same n_runs, a new serial)
+        if (h->serial < last_serial) snprintf(r->failure, sizeof r->failure, "run serial went back");
+        if (h->serial == last_serial && s->step < last_step)
+            snprintf(r->failure, sizeof r->failure, "step went back %ld -> %ld (run %d, version %llu -> %llu, state %d: %.100s)", last_step, s->step, h->serial, (unsigned long long)prev_version, (unsigned long long)s->version, s->state, s->message);
+        last_step = s->step;
+        last_serial = h->serial;
         // a point per 2 mini-batches, all at or before the current step
         if (h->n_points != (int)(s->step / 2) && s->state != TS_IDLE)
             snprintf(r->failure, sizeof r->failure, "%d points at step %ld (runs %d, version %llu, state %d)", h->n_points, s->step, s->n_runs, (unsigned long long)s->version, s->state);
@@ -378,6 +381,36 @@ Test(train_session, recorder_eval_equals_engine_evaluate) {
     cr_assert(memcmp(copy.fmaps[2].data, snap.fmaps[2].data, 16 * 12 * 12 * sizeof(float)) == 0);
     train_snapshot_free(&copy);
     train_snapshot_free(&snap);
+    train_recorder_free(&rec);
+    trainer_free(&t);
+    cifar_free(&c);
+}
+
+// A run that logged nothing is replaced, not kept as an empty legend
+// entry; its replacement still gets a new serial, so a reader can tell a
+// reset at step 1 from the step counter going back.
+Test(train_session, an_empty_run_is_replaced_under_a_new_serial) {
+    Cifar c;
+    make_cifar(&c, 40, 10);
+    TrainConfig cfg = tiny_config(1);
+    ClError err;
+    Trainer t;
+    cr_assert_eq(trainer_init(&t, &cfg, &c.train, &err), 0, "%s", err.msg);
+    TrainRecorder rec;
+    cr_assert_eq(train_recorder_init(&rec, &c.test, &err), 0, "%s", err.msg);
+    train_recorder_begin_run(&rec, &t);
+    cr_assert_eq(rec.n_runs, 1);
+    cr_assert_eq(rec.runs[0].serial, 1);
+    train_recorder_begin_run(&rec, &t);  // nothing logged: replaced
+    cr_assert_eq(rec.n_runs, 1);
+    cr_assert_eq(rec.runs[0].serial, 2);
+    float loss, mean;
+    while (trainer_step(&t, &loss, &err) == 1 && !trainer_take_log(&t, &mean)) {}
+    train_recorder_log(&rec, &t, mean, 0);
+    train_recorder_begin_run(&rec, &t);  // the logged run stays
+    cr_assert_eq(rec.n_runs, 2);
+    cr_assert_eq(rec.runs[0].serial, 2);
+    cr_assert_eq(rec.runs[1].serial, 3);
     train_recorder_free(&rec);
     trainer_free(&t);
     cifar_free(&c);

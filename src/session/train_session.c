@@ -187,6 +187,7 @@ void train_recorder_begin_run(TrainRecorder *r, const Trainer *t) {
     }
     RunHistory *h = &r->runs[r->n_runs++];
     memset(h, 0, sizeof *h);
+    h->serial = ++r->runs_begun;
     h->config = t->config;
     h->batches_per_epoch = t->batches_per_epoch;
     h->images_per_epoch = run_images_per_epoch(t);

@@ -51,6 +51,8 @@ typedef struct {
 
 typedef struct {
     char label[96];          // "lr 0.001, mom 0.9, SGD, batch 4" (+ ", relu-logits", ", break")
+    int serial;              // 1, 2, ... in the order the recorder began its runs: a reset that
+                             // replaces an empty run still gets a new number (n_runs stays)
     TrainConfig config;
     int batches_per_epoch;
     int images_per_epoch;    // images one epoch trains (the training set, or a batch with the break)
@@ -191,6 +193,7 @@ typedef struct {
     Net eval_net;            // owned: a copy of the trainer's weights, larger batches
     int n_runs;
     RunHistory runs[TS_MAX_RUNS];
+    int runs_begun;          // the last run's serial
     double smooth_acc;       // EMA state of the current run
     int smooth_n;
     bool has_eval;
