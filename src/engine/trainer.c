@@ -225,18 +225,22 @@ int trainer_take_log(Trainer *t, float *mean_loss) {
     return 1;
 }
 
-// Images [lo, hi) of a window of the set into the net's input (a lookup per
+// Images start + [lo, hi) of the set into the net's input (a lookup per
 // byte, on the net's threads: each image's values are its own).
 typedef struct {
-    const CifarSet *window;
+    const CifarSet *set;
+    int start;
     float *input;
     uint8_t *labels;
 } NormalizeJob;
 
 static void normalize_range(void *arg, int piece, long lo, long hi) {
     const NormalizeJob *job = arg;
-    CifarSet part = {.n = (int)(hi - lo), .labels = job->window->labels + lo, .pixels = job->window->pixels + (size_t)lo * CIFAR_PIXELS};
-    cifar_normalize_batch(job->input + (size_t)lo * CIFAR_PIXELS, job->labels + lo, &part, NULL, (int)(hi - lo));
+    long first = job->start + lo;
+    // idx NULL means records 0..n of the set passed: pass the part as a set.
+    CifarSet part = {.n = (int)(hi - lo), .labels = job->set->labels + first,
+                     .pixels = job->set->pixels + (size_t)first * CIFAR_PIXELS};
+    cifar_normalize_batch(job->input + (size_t)lo * CIFAR_PIXELS, job->labels + lo, &part, NULL, part.n);
 }
 
 void evaluate(Net *net, const CifarSet *set, int limit, EvalResult *out) {
@@ -252,9 +256,7 @@ void evaluate(Net *net, const CifarSet *set, int limit, EvalResult *out) {
     uint8_t *pred = cl_malloc((size_t)batch);
     for (int start = 0; start < n; start += batch) {
         int count = n - start < batch ? n - start : batch;
-        // idx NULL means records 0..count of the set passed: offset the set instead.
-        CifarSet window = {.n = count, .labels = set->labels + start, .pixels = set->pixels + (size_t)start * CIFAR_PIXELS};
-        NormalizeJob job = {&window, net->acts[0], labels};
+        NormalizeJob job = {set, start, net->acts[0], labels};
         net_parallel_for(net, normalize_range, &job, count);
         net_forward(net, net->acts[0], count);
         net_predict(net, count, pred);
