@@ -127,7 +127,7 @@ static double our_eval_rate(Net *net, const CifarSet *test) {
     double t0 = bench_now(), elapsed;
     do {
         int count = test->n - start < 1000 ? test->n - start : 1000;
-        CifarSet window = {count, test->labels + start, test->pixels + (size_t)start * CIFAR_PIXELS};
+        CifarSet window = {.n = count, .labels = test->labels + start, .pixels = test->pixels + (size_t)start * CIFAR_PIXELS};
         EvalResult r;
         evaluate(net, &window, 0, &r);
         images += r.n;
