@@ -5,12 +5,8 @@
 # the key comes while the GIF is still being written.
 # Skips (77) without xvfb-run, xdotool or identify.
 cd "$(dirname "$0")/../.." || exit 1
-export WINDOW_LIB=$PWD/tests/sh/window_lib.bash
-BIN=${CONVLAB:-./convlab}
-for t in xvfb-run xdotool identify; do command -v $t >/dev/null || { echo "$t not installed"; exit 77; }; done
-[ -x "$BIN" ] || { echo "$BIN not built"; exit 1; }
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+source tests/sh/window_lib.bash
+window_test_begin identify
 cat > "$out/drive.sh" <<'EOS'
 source "$WINDOW_LIB"
 BIN=$1; OUT=$2

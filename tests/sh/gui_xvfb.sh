@@ -5,13 +5,8 @@
 # move the position in the title, quit with Q and check the exit status is 0.
 # Skips (77) without xvfb-run or xdotool.
 cd "$(dirname "$0")/../.." || exit 1
-export WINDOW_LIB=$PWD/tests/sh/window_lib.bash
-BIN=${CONVLAB:-./convlab}
-command -v xvfb-run >/dev/null || { echo "xvfb-run not installed"; exit 77; }
-command -v xdotool >/dev/null || { echo "xdotool not installed"; exit 77; }
-[ -x "$BIN" ] || { echo "$BIN not built"; exit 1; }
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+source tests/sh/window_lib.bash
+window_test_begin
 
 cat > "$out/drive.sh" <<'EOS'
 #!/usr/bin/env bash

@@ -10,12 +10,8 @@
 # PICTURE_SHOTS=DIR keeps the screenshots. Skips (77) without xvfb-run,
 # xdotool or ImageMagick.
 cd "$(dirname "$0")/../.." || exit 1
-export WINDOW_LIB=$PWD/tests/sh/window_lib.bash
-BIN=${CONVLAB:-./convlab}
-for t in xvfb-run xdotool import convert; do command -v $t >/dev/null || { echo "$t not installed"; exit 77; }; done
-[ -x "$BIN" ] || { echo "$BIN not built"; exit 1; }
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+source tests/sh/window_lib.bash
+window_test_begin import convert
 # 480x320: a magenta disc on green; the centred 320x320 square is what the network sees
 convert -size 480x320 xc:'#20a040' -fill '#ff00ff' -draw 'circle 240,160 240,60' "$out/pic.png"
 

@@ -12,14 +12,8 @@
 # trainer's metadata (steps_done > 0).
 # Skips (77) without xvfb-run/xdotool or without the CIFAR-10 data.
 cd "$(dirname "$0")/../.." || exit 1
-export WINDOW_LIB=$PWD/tests/sh/window_lib.bash
-BIN=${CONVLAB:-./convlab}
-command -v xvfb-run >/dev/null || { echo "xvfb-run not installed"; exit 77; }
-command -v xdotool >/dev/null || { echo "xdotool not installed"; exit 77; }
-[ -f data/cifar-10-batches-bin/data_batch_1.bin ] || { echo "no CIFAR-10 in data/ (make data)"; exit 77; }
-[ -x "$BIN" ] || { echo "$BIN not built"; exit 1; }
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+source tests/sh/window_lib.bash
+window_test_begin data
 
 cat > "$out/drive.sh" <<'EOS'
 #!/usr/bin/env bash

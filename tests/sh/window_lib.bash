@@ -24,3 +24,22 @@ window_wait_title() {
     echo "title is '$(window_title)', expected /$1/"
     return 1
 }
+
+# For the outer script of a window test, run from the repo root (before
+# xvfb-run): window_test_begin [data] [TOOL ...] checks xvfb-run, xdotool and
+# the TOOLs are installed and, with `data`, that CIFAR-10 is in data/ (else
+# skips with 77); sets BIN (CONVLAB or ./convlab, which must be built),
+# WINDOW_LIB for the script inside, and a scratch folder $out removed at exit.
+window_test_begin() {
+    export WINDOW_LIB=$PWD/tests/sh/window_lib.bash
+    BIN=${CONVLAB:-./convlab}
+    local t need_data=0
+    for t in xvfb-run xdotool "$@"; do
+        [ "$t" = data ] && { need_data=1; continue; }
+        command -v "$t" >/dev/null || { echo "$t not installed"; exit 77; }
+    done
+    [ "$need_data" = 0 ] || [ -f data/cifar-10-batches-bin/data_batch_1.bin ] || { echo "no CIFAR-10 in data/ (make data)"; exit 77; }
+    [ -x "$BIN" ] || { echo "$BIN not built"; exit 1; }
+    out=$(mktemp -d)
+    trap 'rm -rf "$out"' EXIT
+}
