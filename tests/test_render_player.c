@@ -7,40 +7,20 @@
 #include <string.h>
 
 #include "engine/cifar.h"
-#include "ui/draw.h"
-#include "ui/player.h"
-#include "ui/theme.h"
-#include "ui/view.h"
+#include "testutil_player.h"
 
 static Theme THEME;
 static ScreenContext CTX;
 static Canvas *CANVAS;
 
 static Screen *open_player(const char *lesson, int step) {
-    ClError err;
-    cr_assert_eq(draw_init_fonts(&err), 0, "%s", err.msg);
-    theme_default_light(&THEME);
-    CTX = (ScreenContext){.lang = LANG_EN, .data_dir = "", .cifar_error = "no data", .theme_name = "light", .theme = &THEME};
-    Screen *s = player_create_for(&CTX, lesson, step, &err);
-    cr_assert_not_null(s, "%s", err.msg);
-    CANVAS = canvas_create_offscreen(1280, 800, &THEME, &err);
-    cr_assert_not_null(CANVAS, "%s", err.msg);
-    return s;
+    Screen *s;
+    return player_open_offscreen(&s, &CANVAS, &CTX, &THEME, lesson, step, 1280, 800);
 }
 
-static void close_player(Screen *s) {
-    s->destroy(s);
-    canvas_free(CANVAS);
-}
+static void close_player(Screen *s) { player_close_offscreen(s, CANVAS); }
 
-static ScreenAction key(Screen *s, SDL_Keycode k, Uint16 mod) {
-    SDL_Event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.type = SDL_KEYDOWN;
-    ev.key.keysym.sym = k;
-    ev.key.keysym.mod = mod;
-    return s->handle_event(s, &ev, CANVAS);
-}
+static ScreenAction key(Screen *s, SDL_Keycode k, Uint16 mod) { return player_send_key(s, CANVAS, k, mod); }
 
 static void draw(Screen *s) {
     canvas_begin_frame(CANVAS);

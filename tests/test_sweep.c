@@ -12,10 +12,7 @@
 #include "engine/cifar.h"
 #include "lesson/lesson.h"
 #include "lesson/scene.h"
-#include "ui/draw.h"
-#include "ui/player.h"
-#include "ui/theme.h"
-#include "ui/view.h"
+#include "testutil_player.h"
 
 static bool has_window(const Scene *sc) {
     const char *k = sc->kind->name;
@@ -100,29 +97,13 @@ static ScreenContext CTX;
 static Canvas *CANVAS;
 
 static Screen *open_player(const char *lesson, int step) {
-    ClError err;
-    cr_assert_eq(draw_init_fonts(&err), 0, "%s", err.msg);
-    theme_default_light(&THEME);
-    CTX = (ScreenContext){.lang = LANG_EN, .data_dir = "", .cifar_error = "no data", .theme_name = "light", .theme = &THEME};
-    Screen *s = player_create_for(&CTX, lesson, step, &err);
-    cr_assert_not_null(s, "%s", err.msg);
-    CANVAS = canvas_create_offscreen(800, 600, &THEME, &err);
-    cr_assert_not_null(CANVAS, "%s", err.msg);
-    return s;
+    Screen *s;
+    return player_open_offscreen(&s, &CANVAS, &CTX, &THEME, lesson, step, 800, 600);
 }
 
-static void close_player(Screen *s) {
-    s->destroy(s);
-    canvas_free(CANVAS);
-}
+static void close_player(Screen *s) { player_close_offscreen(s, CANVAS); }
 
-static void key(Screen *s, SDL_Keycode k) {
-    SDL_Event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.type = SDL_KEYDOWN;
-    ev.key.keysym.sym = k;
-    s->handle_event(s, &ev, CANVAS);
-}
+static void key(Screen *s, SDL_Keycode k) { player_send_key(s, CANVAS, k, 0); }
 
 // The frame's pixels (a copy; free it).
 static uint8_t *frame(Screen *s, size_t *n) {
