@@ -17,17 +17,6 @@
 
 // ---- helpers --------------------------------------------------------------------
 
-static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
-// Uniform in [-1, 1); deterministic (xorshift64*).
-static float rand_sym(void) {
-    rng_state ^= rng_state >> 12, rng_state ^= rng_state << 25, rng_state ^= rng_state >> 27;
-    return (float)((rng_state * 0x2545F4914F6CDD1Dull) >> 40) / (float)(1 << 24) * 2.0f - 1.0f;
-}
-static float *rand_buf(long n) {
-    float *p = malloc(sizeof(float) * (size_t)n);
-    for (long i = 0; i < n; i++) p[i] = rand_sym();
-    return p;
-}
 
 static double max_abs_diff(const float *a, const float *b, long n) {
     double m = 0;
@@ -254,39 +243,31 @@ Test(conv2d, padding_same_and_counts) {
 
 typedef struct {
     Conv2dConfig c;
-    int N, H, W, OH, OW;
-    float *x, *w, *b, *r, *out;   // r: the fixed upstream gradient
-} ConvLoss;
+    int N, H, W;
+} ConvCase;
 
-// L = sum(out * r), accumulated in double so the difference quotient is not
-// swamped by float rounding.
-static double conv_loss(void *ctx) {
-    ConvLoss *L = ctx;
-    conv2d_forward(L->out, L->x, L->w, L->b, &L->c, L->N, L->H, L->W);
-    double s = 0;
-    long n = (long)L->N * L->c.out_channels * L->OH * L->OW;
-    for (long i = 0; i < n; i++) s += (double)L->out[i] * L->r[i];
-    return s;
+static void conv_case_forward(const void *op, float *out, const float *x, const float *w, const float *b) {
+    const ConvCase *k = op;
+    conv2d_forward(out, x, w, b, &k->c, k->N, k->H, k->W);
+}
+static void conv_case_backward(const void *op, float *dx, float *dw, float *db, const float *dout, const float *x,
+                               const float *w) {
+    const ConvCase *k = op;
+    conv2d_backward(dx, dw, db, dout, x, w, &k->c, k->N, k->H, k->W);
 }
 
 static void fd_check(Conv2dConfig c, int N, int H, int W) {
-    ConvLoss L = {.c = c, .N = N, .H = H, .W = W};
+    ConvCase k = {c, N, H, W};
+    int OH, OW;
     ClError err = {0};
-    cr_assert_eq(conv2d_output_size(&c, H, W, &L.OH, &L.OW, &err), 0, "%s", err.msg);
-    long nx = (long)N * c.in_channels * H * W, nb = c.has_bias ? c.out_channels : 0;
-    long nw = conv2d_param_count(&c) - nb, nout = (long)N * c.out_channels * L.OH * L.OW;
-    L.x = rand_buf(nx), L.w = rand_buf(nw), L.b = c.has_bias ? rand_buf(nb) : NULL;
-    L.r = rand_buf(nout), L.out = malloc(sizeof(float) * (size_t)nout);
-    float *dx = calloc((size_t)nx, sizeof(float)), *dw = calloc((size_t)nw, sizeof(float));
-    float *db = calloc((size_t)nb + 1, sizeof(float));
-    conv2d_backward(dx, dw, L.b ? db : NULL, L.r, L.x, L.w, &c, N, H, W);
-    double ex = finite_diff_max_error(conv_loss, &L, L.x, nx, dx, 1e-2f);
-    double ew = finite_diff_max_error(conv_loss, &L, L.w, nw, dw, 1e-2f);
-    double eb = L.b ? finite_diff_max_error(conv_loss, &L, L.b, nb, db, 1e-2f) : 0;
-    cr_expect_lt(ex, 1e-3, "dx finite-difference error %g (k %dx%d s %d d %d g %d)", ex, c.kernel_h, c.kernel_w, c.stride_h, c.dilation_h, c.groups);
-    cr_expect_lt(ew, 1e-3, "dweight finite-difference error %g", ew);
-    cr_expect_lt(eb, 1e-3, "dbias finite-difference error %g", eb);
-    free(L.x), free(L.w), free(L.b), free(L.r), free(L.out), free(dx), free(dw), free(db);
+    cr_assert_eq(conv2d_output_size(&c, H, W, &OH, &OW, &err), 0, "%s", err.msg);
+    long nb = c.has_bias ? c.out_channels : 0;
+    LayerFd l = {conv_case_forward, conv_case_backward, &k, (long)N * c.in_channels * H * W,
+                 conv2d_param_count(&c) - nb, nb, (long)N * c.out_channels * OH * OW};
+    char what[96];
+    snprintf(what, sizeof what, "k %dx%d s %d d %d g %d", c.kernel_h, c.kernel_w, c.stride_h, c.dilation_h, c.groups);
+    double e[3];
+    layer_fd_check(&l, what, e);
 }
 
 Test(conv2d, finite_differences) {

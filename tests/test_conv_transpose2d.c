@@ -17,17 +17,6 @@
 #define ATOL 1e-5f
 #define RTOL 1e-4f
 
-static uint64_t rng_state = 0x243F6A8885A308D3ull;
-// Uniform in [-1, 1); deterministic (xorshift64*).
-static float rand_sym(void) {
-    rng_state ^= rng_state >> 12, rng_state ^= rng_state << 25, rng_state ^= rng_state >> 27;
-    return (float)((rng_state * 0x2545F4914F6CDD1Dull) >> 40) / (float)(1 << 24) * 2.0f - 1.0f;
-}
-static float *rand_buf(long n) {
-    float *p = malloc(sizeof(float) * (size_t)n);
-    for (long i = 0; i < n; i++) p[i] = rand_sym();
-    return p;
-}
 static double max_abs_diff(const float *a, const float *b, long n) {
     double m = 0;
     for (long i = 0; i < n; i++) m = fmax(m, fabs((double)a[i] - b[i]));
@@ -150,7 +139,7 @@ static void check_backward_is_transpose(int IC, int OC, int H, int W, int k, int
     cr_assert_eq(conv_transpose2d_output_size(&tc, OH, OW, &TH, &TW, &err), 0, "%s", err.msg);
     cr_assert(TH == H && TW == W, "transpose gives %d x %d, want %d x %d", TH, TW, H, W);
     long nin = (long)IC * H * W, nout = (long)OC * OH * OW, nw = (long)OC * (IC / g) * k * k;
-    float *x = rand_buf(nin), *w = rand_buf(nw), *gout = rand_buf(nout);
+    float *x = test_rand_buf(nin, 1.0f), *w = test_rand_buf(nw, 1.0f), *gout = test_rand_buf(nout, 1.0f);
     float *din = calloc((size_t)nin, sizeof(float)), *t = malloc(sizeof(float) * (size_t)nin);
     conv2d_backward(din, NULL, NULL, gout, x, w, &cc, 1, H, W);
     conv_transpose2d_forward(t, gout, w, NULL, &tc, 1, OH, OW);
@@ -188,40 +177,33 @@ Test(conv_transpose2d, exact_stride2_scatter) {
 
 typedef struct {
     ConvTranspose2dConfig c;
-    int N, H, W, OH, OW;
-    float *x, *w, *b, *r, *out;
-} TLoss;
+    int N, H, W;
+} TConvCase;
 
-// L = sum(out * r) in double.
-static double tloss(void *ctx) {
-    TLoss *L = ctx;
-    conv_transpose2d_forward(L->out, L->x, L->w, L->b, &L->c, L->N, L->H, L->W);
-    double s = 0;
-    long n = (long)L->N * L->c.out_channels * L->OH * L->OW;
-    for (long i = 0; i < n; i++) s += (double)L->out[i] * L->r[i];
-    return s;
+static void tconv_case_forward(const void *op, float *out, const float *x, const float *w, const float *b) {
+    const TConvCase *k = op;
+    conv_transpose2d_forward(out, x, w, b, &k->c, k->N, k->H, k->W);
+}
+static void tconv_case_backward(const void *op, float *dx, float *dw, float *db, const float *dout, const float *x,
+                                const float *w) {
+    const TConvCase *k = op;
+    conv_transpose2d_backward(dx, dw, db, dout, x, w, &k->c, k->N, k->H, k->W);
 }
 
 static void fd_check(ConvTranspose2dConfig c, int N, int H, int W) {
-    TLoss L = {.c = c, .N = N, .H = H, .W = W};
+    TConvCase k = {c, N, H, W};
+    int OH, OW;
     ClError err = {0};
-    cr_assert_eq(conv_transpose2d_output_size(&c, H, W, &L.OH, &L.OW, &err), 0, "%s", err.msg);
-    long nx = (long)N * c.in_channels * H * W, nb = c.has_bias ? c.out_channels : 0;
-    long nw = conv_transpose2d_param_count(&c) - nb, nout = (long)N * c.out_channels * L.OH * L.OW;
-    L.x = rand_buf(nx), L.w = rand_buf(nw), L.b = c.has_bias ? rand_buf(nb) : NULL;
-    L.r = rand_buf(nout), L.out = malloc(sizeof(float) * (size_t)nout);
-    float *dx = calloc((size_t)nx, sizeof(float)), *dw = calloc((size_t)nw, sizeof(float));
-    float *db = calloc((size_t)nb + 1, sizeof(float));
-    conv_transpose2d_backward(dx, dw, L.b ? db : NULL, L.r, L.x, L.w, &c, N, H, W);
-    double ex = finite_diff_max_error(tloss, &L, L.x, nx, dx, 1e-2f);
-    double ew = finite_diff_max_error(tloss, &L, L.w, nw, dw, 1e-2f);
-    double eb = L.b ? finite_diff_max_error(tloss, &L, L.b, nb, db, 1e-2f) : 0;
-    cr_expect_lt(ex, 1e-3, "dx finite-difference error %g", ex);
-    cr_expect_lt(ew, 1e-3, "dweight finite-difference error %g", ew);
-    cr_expect_lt(eb, 1e-3, "dbias finite-difference error %g", eb);
-    cr_log_info("conv_transpose2d FD k%dx%d s%d p%d op%d d%d g%d: dx %.2g dw %.2g db %.2g", c.kernel_h, c.kernel_w,
-                c.stride_h, c.pad_h, c.out_pad_h, c.dilation_h, c.groups, ex, ew, eb);
-    free(L.x), free(L.w), free(L.b), free(L.r), free(L.out), free(dx), free(dw), free(db);
+    cr_assert_eq(conv_transpose2d_output_size(&c, H, W, &OH, &OW, &err), 0, "%s", err.msg);
+    long nb = c.has_bias ? c.out_channels : 0;
+    LayerFd l = {tconv_case_forward, tconv_case_backward, &k, (long)N * c.in_channels * H * W,
+                 conv_transpose2d_param_count(&c) - nb, nb, (long)N * c.out_channels * OH * OW};
+    char what[96];
+    snprintf(what, sizeof what, "conv_transpose2d k%dx%d s%d p%d op%d d%d g%d", c.kernel_h, c.kernel_w, c.stride_h,
+             c.pad_h, c.out_pad_h, c.dilation_h, c.groups);
+    double e[3];
+    layer_fd_check(&l, what, e);
+    cr_log_info("%s FD: dx %.2g dw %.2g db %.2g", what, e[0], e[1], e[2]);
 }
 
 Test(conv_transpose2d, finite_differences) {

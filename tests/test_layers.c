@@ -21,12 +21,6 @@ static double max_abs_diff(const float *a, const float *b, long n) {
     return m;
 }
 
-static uint64_t rng_state = 0x243F6A8885A308D3ull;
-// Uniform in [-1, 1); deterministic (xorshift64*).
-static float rand_sym(void) {
-    rng_state ^= rng_state >> 12, rng_state ^= rng_state << 25, rng_state ^= rng_state >> 27;
-    return (float)((rng_state * 0x2545F4914F6CDD1Dull) >> 40) / (float)(1 << 24) * 2.0f - 1.0f;
-}
 
 // ---- PyTorch fixtures ---------------------------------------------------------------
 
@@ -224,16 +218,11 @@ static double xent_loss(void *ctx) {
     return cross_entropy_forward(NULL, L->x, L->labels, L->N, L->OUT);
 }
 
-static float *rand_buf(long n) {
-    float *p = malloc(sizeof(float) * (size_t)n);
-    for (long i = 0; i < n; i++) p[i] = rand_sym();
-    return p;
-}
 
 Test(layers, finite_differences) {
     // ReLU at points >= 0.05 from the kink (step 1e-3).
     LayerLoss R = {.N = 40};
-    R.x = rand_buf(40), R.r = rand_buf(40), R.out = malloc(sizeof(float) * 40);
+    R.x = test_rand_buf(40, 1.0f), R.r = test_rand_buf(40, 1.0f), R.out = malloc(sizeof(float) * 40);
     for (int i = 0; i < 40; i++) R.x[i] = copysignf(fabsf(R.x[i]) + 0.05f, R.x[i]);
     float dr[40] = {0};
     relu_forward(R.out, R.x, 40);
@@ -244,7 +233,7 @@ Test(layers, finite_differences) {
 
     // Linear: x, weight and bias.
     LayerLoss L = {.N = 3, .IN = 7, .OUT = 5};
-    L.x = rand_buf(21), L.w = rand_buf(35), L.b = rand_buf(5), L.r = rand_buf(15), L.out = malloc(sizeof(float) * 15);
+    L.x = test_rand_buf(21, 1.0f), L.w = test_rand_buf(35, 1.0f), L.b = test_rand_buf(5, 1.0f), L.r = test_rand_buf(15, 1.0f), L.out = malloc(sizeof(float) * 15);
     float dx[21] = {0}, dw[35] = {0}, db[5] = {0};
     linear_backward(dx, dw, db, L.r, L.x, L.w, 3, 7, 5);
     double ex = finite_diff_max_error(linear_loss, &L, L.x, 21, dx, 1e-2f);
@@ -256,7 +245,7 @@ Test(layers, finite_differences) {
     // Cross-entropy w.r.t. the logits (N 4, K 10, logits scaled to [-3, 3)).
     uint8_t labels[4] = {0, 9, 4, 4};
     LayerLoss X = {.N = 4, .OUT = 10, .labels = labels};
-    X.x = rand_buf(40);
+    X.x = test_rand_buf(40, 1.0f);
     for (int i = 0; i < 40; i++) X.x[i] *= 3;
     float dz[40];
     cross_entropy_backward(dz, X.x, labels, 4, 10);

@@ -48,18 +48,7 @@ static double meta_double(const StFile *f, const char *key) {
 
 static float *zeros(long n) { return calloc((size_t)n, sizeof(float)); }
 
-static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
-// Uniform in [-1, 1); deterministic (xorshift64*).
-static float rand_sym(void) {
-    rng_state ^= rng_state >> 12, rng_state ^= rng_state << 25, rng_state ^= rng_state >> 27;
-    return (float)((rng_state * 0x2545F4914F6CDD1Dull) >> 40) / (float)(1 << 24) * 2.0f - 1.0f;
-}
 
-static float *rand_buf(long n, float scale) {
-    float *p = malloc(sizeof(float) * (size_t)n);
-    for (long i = 0; i < n; i++) p[i] = scale * rand_sym();
-    return p;
-}
 
 // ---- activations: PyTorch fixtures ------------------------------------------------------------
 
@@ -223,7 +212,7 @@ Test(newops, dropout_mask_fraction) {
 Test(newops, dropout_scale_and_backward_use_the_mask) {
     const long n = 4096;
     const double p = 0.3;
-    float *x = rand_buf(n, 2.0f), *out = zeros(n), *dout = rand_buf(n, 1.0f), *dx = zeros(n);
+    float *x = test_rand_buf(n, 2.0f), *out = zeros(n), *dout = test_rand_buf(n, 1.0f), *dx = zeros(n);
     for (long i = 0; i < n; i++) x[i] = copysignf(fabsf(x[i]) + 0.01f, x[i]);   // no zeros
     uint8_t *mask = malloc((size_t)n);
     Rng r;
@@ -534,7 +523,7 @@ Test(newops, batchnorm2d_constant_channel_and_untracked) {
 // Per channel a training output has mean bias and variance weight^2 * var / (var + eps).
 Test(newops, batchnorm2d_training_output_is_normalised) {
     enum { N = 3, C = 4, H = 5, W = 6, HW = H * W };
-    float *x = rand_buf(N * C * HW, 3.0f), out[N * C * HW], mean[C], invstd[C], rm[C], rv[C];
+    float *x = test_rand_buf(N * C * HW, 3.0f), out[N * C * HW], mean[C], invstd[C], rm[C], rv[C];
     float w[C] = {1, 2, 0.5f, -1}, b[C] = {0, 1, -2, 0.25f};
     int64_t nbt;
     batchnorm2d_init_running(rm, rv, &nbt, C);
@@ -563,7 +552,7 @@ Test(newops, batchnorm2d_training_output_is_normalised) {
 // gives the bits of the whole (a net may run eval per sample range).
 Test(newops, batchnorm2d_eval_split_is_bit_identical) {
     enum { N = 4, C = 3, H = 2, W = 5, S = C * H * W };
-    float *x = rand_buf(N * S, 2.0f), whole[N * S], parts[N * S], mean[C], invstd[C];
+    float *x = test_rand_buf(N * S, 2.0f), whole[N * S], parts[N * S], mean[C], invstd[C];
     float rm[C] = {0.5f, -1, 2}, rv[C] = {0.7f, 1.9f, 0.2f}, w[C] = {1, -2, 3}, b[C] = {0, 1, -1};
     int64_t nbt = 3;
     BatchNorm2dConfig c = batchnorm2d_config(C);
@@ -636,7 +625,7 @@ static double op_loss(void *ctx) {
 
 static OpLoss op_loss_new(FdKind kind, long n, float x_scale) {
     OpLoss L = {.kind = kind, .n = n};
-    L.x = rand_buf(n, x_scale), L.r = rand_buf(n, 1.0f), L.out = zeros(n);
+    L.x = test_rand_buf(n, x_scale), L.r = test_rand_buf(n, 1.0f), L.out = zeros(n);
     return L;
 }
 
@@ -688,10 +677,10 @@ static double bn_fd(BatchNorm2dConfig c, bool training, int N, int H, int W) {
     const int C = c.num_features;
     OpLoss L = op_loss_new(FD_BN, (long)N * C * H * W, 2.0f);
     L.c = c, L.training = training, L.N = N, L.C = C, L.H = H, L.W = W;
-    L.rm = rand_buf(C, 1.0f), L.rv = zeros(C), L.mean = zeros(C), L.invstd = zeros(C);
-    for (int i = 0; i < C; i++) L.rv[i] = 0.5f + fabsf(rand_sym());
+    L.rm = test_rand_buf(C, 1.0f), L.rv = zeros(C), L.mean = zeros(C), L.invstd = zeros(C);
+    for (int i = 0; i < C; i++) L.rv[i] = 0.5f + fabsf(test_rand_sym());
     if (c.affine) {
-        L.w = rand_buf(C, 1.0f), L.b = rand_buf(C, 1.0f);
+        L.w = test_rand_buf(C, 1.0f), L.b = test_rand_buf(C, 1.0f);
         for (int i = 0; i < C; i++) L.w[i] += copysignf(0.5f, L.w[i]);
     }
     float *dx = zeros(L.n), *dw = zeros(C), *db = zeros(C);
@@ -730,7 +719,7 @@ Test(newops, finite_differences_batchnorm2d) {
 // give the bits of batchnorm2d_forward / batchnorm2d_backward.
 Test(newops, batchnorm2d_pieces_are_bit_identical_to_the_whole) {
     enum { N = 5, C = 3, H = 3, W = 4, S = C * H * W };
-    float *x = rand_buf(N * S, 2.0f), *dout = rand_buf(N * S, 1.0f);
+    float *x = test_rand_buf(N * S, 2.0f), *dout = test_rand_buf(N * S, 1.0f);
     float w[C] = {1.5f, -0.5f, 2}, b[C] = {0.1f, 0, -1};
     for (int training = 0; training <= 1; training++) {
         BatchNorm2dConfig c = batchnorm2d_config(C);

@@ -96,3 +96,48 @@ double finite_diff_max_error(ScalarFn f, void *ctx, float *x, long n, const floa
     }
     return worst;
 }
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+
+float test_rand_sym(void) {
+    rng_state ^= rng_state >> 12, rng_state ^= rng_state << 25, rng_state ^= rng_state >> 27;
+    return (float)((rng_state * 0x2545F4914F6CDD1Dull) >> 40) / (float)(1 << 24) * 2.0f - 1.0f;
+}
+
+float *test_rand_buf(long n, float scale) {
+    float *p = malloc(sizeof(float) * (size_t)n);
+    for (long i = 0; i < n; i++) p[i] = scale * test_rand_sym();
+    return p;
+}
+
+typedef struct {
+    const LayerFd *l;
+    const float *x, *w, *b, *r;
+    float *out;
+} LayerFdLoss;
+
+// L = sum(out * r), summed in double so the difference quotient is not swamped by float rounding.
+static double layer_fd_loss(void *ctx) {
+    LayerFdLoss *L = ctx;
+    L->l->forward(L->l->op, L->out, L->x, L->w, L->b);
+    double s = 0;
+    for (long i = 0; i < L->l->nout; i++) s += (double)L->out[i] * L->r[i];
+    return s;
+}
+
+void layer_fd_check(const LayerFd *l, const char *what, double err[3]) {
+    float *x = test_rand_buf(l->nx, 1.0f), *w = test_rand_buf(l->nw, 1.0f);
+    float *b = l->nb ? test_rand_buf(l->nb, 1.0f) : NULL, *r = test_rand_buf(l->nout, 1.0f);
+    float *out = malloc(sizeof(float) * (size_t)l->nout);
+    float *dx = calloc((size_t)l->nx, sizeof(float)), *dw = calloc((size_t)l->nw, sizeof(float));
+    float *db = calloc((size_t)l->nb + 1, sizeof(float));
+    l->backward(l->op, dx, dw, b ? db : NULL, r, x, w);
+    LayerFdLoss L = {l, x, w, b, r, out};
+    err[0] = finite_diff_max_error(layer_fd_loss, &L, x, l->nx, dx, 1e-2f);
+    err[1] = finite_diff_max_error(layer_fd_loss, &L, w, l->nw, dw, 1e-2f);
+    err[2] = b ? finite_diff_max_error(layer_fd_loss, &L, b, l->nb, db, 1e-2f) : 0;
+    cr_expect_lt(err[0], 1e-3, "%s: dx finite-difference error %g", what, err[0]);
+    cr_expect_lt(err[1], 1e-3, "%s: dweight finite-difference error %g", what, err[1]);
+    cr_expect_lt(err[2], 1e-3, "%s: dbias finite-difference error %g", what, err[2]);
+    free(x), free(w), free(b), free(r), free(out), free(dx), free(dw), free(db);
+}

@@ -35,4 +35,25 @@ bool allclose(const float *got, const float *want, long n, float atol, float rto
 typedef double (*ScalarFn)(void *ctx);
 double finite_diff_max_error(ScalarFn f, void *ctx, float *x, long n, const float *analytic, float eps);
 
+// A layer with input x, weight w and optional bias b, for layer_fd_check:
+// forward writes out from (x, w, b); backward ADDS dx, dw and db (NULL when
+// nb == 0) for the upstream gradient dout. op carries the config and shapes.
+typedef struct {
+    void (*forward)(const void *op, float *out, const float *x, const float *w, const float *b);
+    void (*backward)(const void *op, float *dx, float *dw, float *db, const float *dout, const float *x,
+                     const float *w);
+    const void *op;
+    long nx, nw, nb, nout;  // sizes of x, w, b (0: no bias) and out
+} LayerFd;
+// Finite differences of L = sum(out * r) for random x, w, b and r against the
+// backward's dx, dw, db: expects each worst relative error < 1e-3 (what names
+// the case in the message) and writes them to err[0..2].
+void layer_fd_check(const LayerFd *l, const char *what, double err[3]);
+
+// Uniform in [-1, 1), the same sequence in every test (xorshift64*; each
+// Criterion test runs in its own process, so each starts from the seed).
+float test_rand_sym(void);
+// n values scale * test_rand_sym(); free it.
+float *test_rand_buf(long n, float scale);
+
 #endif
