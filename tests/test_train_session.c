@@ -444,7 +444,7 @@ Test(train_session, dashboard_draws_the_snapshot_numbers) {
     char png[64], dump[64];
     snprintf(png, sizeof png, "/tmp/convlab_dash_%d.png", (int)getpid());
     snprintf(dump, sizeof dump, "/tmp/convlab_dash_%d.txt", (int)getpid());
-    cr_assert_eq(dashboard_write_png(png, dump, &snap, NULL, 1280, 800, LANG_EN, &err), 0, "%s", err.msg);
+    cr_assert_eq(dashboard_write_png(png, dump, &snap, NULL, 1280, 800, LANG_EN, NULL, &err), 0, "%s", err.msg);
     FILE *f = fopen(png, "rb");
     cr_assert(f != NULL);
     unsigned char sig[8] = {0};

@@ -567,10 +567,10 @@ DashboardHit dashboard_hit(const Canvas *c, const TrainSnapshot *s, const Dashbo
 }
 
 int dashboard_write_png(const char *png_path, const char *dump_path, const TrainSnapshot *s, const Cifar *cifar,
-                        int w, int h, Lang lang, ClError *err) {
+                        int w, int h, Lang lang, const char *theme_name, ClError *err) {
     if (draw_init_fonts(err) != 0) return -1;
     Theme theme;
-    if (theme_load_named(&theme, "light", err) != 0) return -1;
+    if (theme_load_named(&theme, theme_name ? theme_name : "light", err) != 0) return -1;
     Canvas *c = canvas_create_offscreen(w, h, &theme, err);
     if (!c) return -1;
     FILE *dump = NULL;

@@ -80,10 +80,10 @@ DashboardHit dashboard_hit(const Canvas *c, const TrainSnapshot *s, const Dashbo
 // fills idx (up to max) from the snapshot's last evaluation; returns the total count.
 int dashboard_cell_images(const TrainSnapshot *s, const Cifar *cifar, int truth, int pred, int *idx, int max);
 
-// Renders the dashboard into a w x h PNG offscreen with the light theme (fonts
-// are initialised if needed), labels in lang. dump_path (may be NULL) receives
-// the numbers drawn.
+// Renders the dashboard into a w x h PNG offscreen with the theme named
+// theme_name (assets/theme-NAME.theme; NULL = light; fonts are initialised if
+// needed), labels in lang. dump_path (may be NULL) receives the numbers drawn.
 int dashboard_write_png(const char *png_path, const char *dump_path, const TrainSnapshot *s, const Cifar *cifar,
-                        int w, int h, Lang lang, ClError *err);
+                        int w, int h, Lang lang, const char *theme_name, ClError *err);
 
 #endif
