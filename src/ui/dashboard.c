@@ -46,6 +46,29 @@ void dashboard_view_init(DashboardView *v) {
 
 /* ==== layout =============================================================== */
 
+// The predictions grid inside L->predictions: one or two columns of cells, each a
+// picture with four text lines beside it (guess, truth, the next two), or three
+// lines (the next two on one line) when the rows are low; and the area that lists
+// a confusion cell's images (thumbnails of 40 px).
+static void layout_predictions(DashboardLayout *L) {
+    Rect pin = {L->predictions.x + 8, L->predictions.y + 34, L->predictions.w - 16, L->predictions.h - 40};
+    int cols = pin.w >= 2 * 193 ? 2 : 1;
+    int rows = TS_PRED_IMAGES / 2;
+    float cw = pin.w / cols, ch = pin.h / rows;
+    L->pred_lines = ch >= 66 ? 4 : 3;
+    float img = floorf(fminf(fminf(cw * 0.25f, 56), fmaxf(ch - 6, 8)));
+    L->n_pred_cells = cols * rows;
+    for (int i = 0; i < TS_PRED_IMAGES; i++)
+        L->pred_cells[i] = i < L->n_pred_cells ? (Rect){pin.x + (i % cols) * cw, pin.y + (i / cols) * ch, img, img}
+                                               : (Rect){0, 0, 0, 0};
+    L->pred_text_w = cw - img - 14;
+    L->cell_images = (Rect){pin.x, pin.y + 22, pin.w, pin.h - 22};
+    L->cell_cols = (int)((L->cell_images.w + 4) / 44);
+    L->cell_rows = (int)((L->cell_images.h + 4) / 44);
+    if (L->cell_cols < 1) L->cell_cols = 1;
+    if (L->cell_rows < 1) L->cell_rows = 1;
+}
+
 void dashboard_layout(DashboardLayout *L, float w, float h, const DashboardView *v) {
     bool interactive = v->interactive;
     memset(L, 0, sizeof *L);
@@ -55,36 +78,27 @@ void dashboard_layout(DashboardLayout *L, float w, float h, const DashboardView 
     float y0 = MARGIN + top_h + GAP;
     float y1 = interactive ? L->hints.y - GAP : h - MARGIN;
     float body_h = y1 - y0;
-    float left_w = floorf((w - 2 * MARGIN - GAP) * 0.6f);
-    float right_x = MARGIN + left_w + GAP, right_w = w - MARGIN - right_x;
-    float loss_h = floorf(body_h * 0.56f);
+    // Right: the test accuracy over the confusion matrix, as wide as the matrix needs for
+    // its counts (dash_confusion_width); left: the loss (the hero) over the feature maps and
+    // the predictions.
+    float avail = w - 2 * MARGIN - GAP;
+    float acc_h = fminf(fmaxf(floorf(body_h * 0.22f), 110), 150);
+    float conf_h = body_h - acc_h - GAP;
+    float right_w = fminf(dash_confusion_width(conf_h, v->lang), floorf(avail * 0.5f));
+    float left_w = avail - right_w;
+    float right_x = MARGIN + left_w + GAP;
+    L->accuracy = (Rect){right_x, y0, right_w, acc_h};
+    L->confusion = (Rect){right_x, y0 + acc_h + GAP, right_w, conf_h};
+    float loss_h = floorf(body_h * (body_h >= 600 ? 0.47f : 0.45f));
     L->loss = (Rect){MARGIN, y0, left_w, loss_h};
     float by = y0 + loss_h + GAP, bh = y1 - by;
-    float conf_w = fminf(fmaxf(bh + 100, 340), left_w * 0.5f);  // full row names, a colour bar
-    L->confusion = (Rect){MARGIN, by, conf_w, bh};
-    L->features = (Rect){MARGIN + conf_w + GAP, by, left_w - conf_w - GAP, bh};
-    float acc_h = floorf(body_h * 0.22f), cls_h = floorf(body_h * 0.41f);
-    L->accuracy = (Rect){right_x, y0, right_w, acc_h};
-    L->classes = (Rect){right_x, y0 + acc_h + GAP, right_w, cls_h};
-    float py = L->classes.y + cls_h + GAP;
-    L->predictions = (Rect){right_x, py, right_w, y1 - py};
+    // predictions: two columns of 193 px when they fit beside 270 px of maps, else one
+    float pred_w = left_w - 2 * 193 - 16 - GAP >= 270 ? 2 * 193 + 16 : fminf(260, floorf(left_w * 0.45f));
+    L->features = (Rect){MARGIN, by, left_w - pred_w - GAP, bh};
+    L->predictions = (Rect){MARGIN + left_w - pred_w, by, pred_w, bh};
 
-    dash_layout_confusion(L, false);
-
-    // predictions: 2 columns x 4 rows, each a picture with three text lines beside it
-    // (full class names and the runner-ups fit on one line each)
-    Rect pin = {L->predictions.x + 8, L->predictions.y + 34, L->predictions.w - 16, L->predictions.h - 40};
-    float cw = pin.w / 2, ch = pin.h / 4;
-    float img = floorf(fminf(cw * 0.3f, fmaxf(ch - 4, 8)));
-    for (int i = 0; i < TS_PRED_IMAGES; i++)
-        L->pred_cells[i] = (Rect){pin.x + (i % 2) * cw, pin.y + (i / 2) * ch, img, img};
-    L->pred_text_w = cw - img - 14;
-    // a confusion cell's images: thumbnails of 40 px
-    L->cell_images = (Rect){pin.x, pin.y + 22, pin.w, pin.h - 22};
-    L->cell_cols = (int)((L->cell_images.w + 4) / 44);
-    L->cell_rows = (int)((L->cell_images.h + 4) / 44);
-    if (L->cell_cols < 1) L->cell_cols = 1;
-    if (L->cell_rows < 1) L->cell_rows = 1;
+    dash_layout_confusion(L, false, v->lang);
+    layout_predictions(L);
     if (v->zoom_confusion && !v->zoom_loss) {  // the confusion matrix alone, large, with counts
         Rect none = {0, 0, 0, 0};
         // the grid is as tall as the body; the per-class bars take the width left over
@@ -93,14 +107,16 @@ void dashboard_layout(DashboardLayout *L, float w, float h, const DashboardView 
         L->classes = zw + GAP + 200 < w - 2 * MARGIN ? (Rect){MARGIN + zw + GAP, y0, w - 2 * MARGIN - zw - GAP, body_h} : none;
         L->loss = L->accuracy = L->features = L->predictions = none;
         L->cell_images = none;
+        L->n_pred_cells = 0;
         for (int i = 0; i < TS_PRED_IMAGES; i++) L->pred_cells[i] = none;
-        dash_layout_confusion(L, true);
+        dash_layout_confusion(L, true, v->lang);
     }
     if (v->zoom_loss) {  // the hero alone
         Rect none = {0, 0, 0, 0};
         L->loss = (Rect){MARGIN, y0, w - 2 * MARGIN, body_h};
         L->accuracy = L->classes = L->confusion = L->features = L->predictions = none;
         L->confusion_cells = L->cell_images = none;
+        L->n_pred_cells = 0;
         for (int i = 0; i < TS_PRED_IMAGES; i++) L->pred_cells[i] = none;
     }
 }
@@ -112,9 +128,11 @@ Rect dash_panel(Canvas *c, Rect r, const char *title, const char *subtitle) {
     TextStyle ts = text_style(c, 19, th->title);
     ts.bold = true;
     float tw = draw_text(c, r.x + 10, r.y + 6, title, ts);
-    if (subtitle && subtitle[0]) {
+    if (subtitle && subtitle[0]) {  // only when it fits whole: a cut word misleads
         TextStyle ss = text_style(c, 14, th->text_muted);
-        draw_text(c, r.x + 10 + tw + 10, r.y + 11, subtitle, ss);
+        float sw;
+        text_measure(c, subtitle, 14, false, &sw, NULL);
+        if (r.x + 10 + tw + 10 + sw <= r.x + r.w - 8) draw_text(c, r.x + 10 + tw + 10, r.y + 11, subtitle, ss);
     }
     return (Rect){r.x + 8, r.y + 34, r.w - 16, r.h - 40};
 }
@@ -316,6 +334,24 @@ int dashboard_cell_images(const TrainSnapshot *s, const Cifar *cifar, int truth,
     return count;
 }
 
+// The next two guesses under a cell's first lines: one per line (4 lines) or
+// both on one line (3 lines), at y.
+static void draw_runner_ups(Canvas *c, const DashboardLayout *L, const Prediction *p, float x, float y, Lang lang) {
+    const Theme *th = canvas_theme(c);
+    TextStyle ms = text_style(c, 14, th->text_muted);
+    char buf[96];
+    if (L->pred_lines >= 4) {
+        for (int k = 1; k <= 2; k++) {
+            snprintf(buf, sizeof buf, "%s %.0f%%", dash_class_name(lang, p->top[k]), 100.0 * p->prob[k]);
+            draw_text(c, x, y + (k - 1) * 16, buf, ms);
+        }
+    } else {
+        snprintf(buf, sizeof buf, "%s %.0f · %s %.0f", dash_class_name(lang, p->top[1]), 100.0 * p->prob[1],
+                 dash_class_name(lang, p->top[2]), 100.0 * p->prob[2]);
+        draw_text(c, x, y, buf, ms);
+    }
+}
+
 // The student's picture in the predictions grid: what the net says now (no truth to check against).
 static void draw_picture_prediction(Canvas *c, const DashboardLayout *L, const TrainSnapshot *s, Rect ir, FILE *dump, Lang lang) {
     const Theme *th = canvas_theme(c);
@@ -325,16 +361,14 @@ static void draw_picture_prediction(Canvas *c, const DashboardLayout *L, const T
     draw_image_rgb(c, ir, rgb, 32, 32);
     dash_outline(c, ir, 2.5f, th->input);
     float tx = ir.x + ir.w + 8, ty = ir.y - 2;
-    canvas_push_clip(c, (Rect){tx, ir.y - 2, L->pred_text_w, ir.h + 8});
+    canvas_push_clip(c, (Rect){tx, ir.y - 2, L->pred_text_w, fmaxf(ir.h, 16.0f * L->pred_lines) + 8});
     char buf[96];
     snprintf(buf, sizeof buf, "%s %.0f%%", dash_class_name(lang, p->top[0]), 100.0 * p->prob[0]);
     TextStyle ps = text_style(c, 15, th->input);
     ps.bold = true;
     draw_text(c, tx, ty, buf, ps);
     draw_text(c, tx, ty + 16, dash_tr(lang, "your picture", "你的图片"), text_style(c, 14, th->text));
-    snprintf(buf, sizeof buf, "%s %.0f · %s %.0f", dash_class_name(lang, p->top[1]), 100.0 * p->prob[1],
-             dash_class_name(lang, p->top[2]), 100.0 * p->prob[2]);
-    draw_text(c, tx, ty + 31, buf, text_style(c, 14, th->text_muted));
+    draw_runner_ups(c, L, p, tx, ty + 32, lang);
     canvas_pop_clip(c);
     if (dump)
         fprintf(dump, "pred picture top=%s:%.3f,%s:%.3f,%s:%.3f\n", CIFAR_TUTORIAL_CLASSES[p->top[0]], (double)p->prob[0],
@@ -344,10 +378,11 @@ static void draw_picture_prediction(Canvas *c, const DashboardLayout *L, const T
 static void draw_predictions(Canvas *c, const DashboardLayout *L, const TrainSnapshot *s, FILE *dump, Lang lang) {
     const Theme *th = canvas_theme(c);
     dash_panel(c, L->predictions, dash_tr(lang, "Predictions", "预测"),
-               s->has_picture ? dash_tr(lang, "test pictures, then yours: guess, truth, next two", "测试图片和你的图片：预测、真实、其次两个")
-                              : dash_tr(lang, "first test pictures: guess, truth, next two", "前几张测试图片：预测、真实、其次两个"));
-    for (int i = 0; i < s->n_pred; i++) {
-        if (s->has_picture && i == s->n_pred - 1) { // the last cell: the student's picture
+               s->has_picture ? dash_tr(lang, "guess, truth, next two; yours last", "预测、真实、其次两个；最后是你的图片")
+                              : dash_tr(lang, "test pictures: guess, truth, next two", "测试图片：预测、真实、其次两个"));
+    int shown = s->n_pred < L->n_pred_cells ? s->n_pred : L->n_pred_cells;
+    for (int i = 0; i < shown; i++) {
+        if (s->has_picture && i == shown - 1) { // the last cell: the student's picture
             draw_picture_prediction(c, L, s, L->pred_cells[i], dump, lang);
             continue;
         }
@@ -360,7 +395,7 @@ static void draw_predictions(Canvas *c, const DashboardLayout *L, const TrainSna
         Rgba col = ok ? th->output : th->error;
         dash_outline(c, ir, 2.5f, col);
         float tx = ir.x + ir.w + 8, ty = ir.y - 2;
-        Rect cellr = {tx, ir.y - 2, L->pred_text_w, ir.h + 8};
+        Rect cellr = {tx, ir.y - 2, L->pred_text_w, fmaxf(ir.h, 16.0f * L->pred_lines) + 8};
         canvas_push_clip(c, cellr);
         char buf[96];
         // The tutorial's GroundTruth / Predicted lines, with a mark that is not colour alone.
@@ -371,10 +406,7 @@ static void draw_predictions(Canvas *c, const DashboardLayout *L, const TrainSna
         snprintf(buf, sizeof buf, dash_tr(lang, "truth: %s", "真实：%s"), dash_class_name(lang, p->truth));
         TextStyle ts = text_style(c, 14, th->text);
         draw_text(c, tx, ty + 16, buf, ts);
-        snprintf(buf, sizeof buf, "%s %.0f · %s %.0f", dash_class_name(lang, p->top[1]), 100.0 * p->prob[1],
-                 dash_class_name(lang, p->top[2]), 100.0 * p->prob[2]);
-        TextStyle ms = text_style(c, 14, th->text_muted);
-        draw_text(c, tx, ty + 31, buf, ms);
+        draw_runner_ups(c, L, p, tx, ty + 32, lang);
         canvas_pop_clip(c);
         if (s->fmap_image == p->index) dash_outline(c, (Rect){ir.x - 3, ir.y - 3, ir.w + 6, ir.h + 6}, 1.5f, th->input);
         if (dump)
@@ -503,17 +535,16 @@ void dashboard_draw(Canvas *c, const TrainSnapshot *s, const DashboardView *v, c
     draw_progress(c, L.top, s, v, dump);
     if (v->zoom_confusion && !v->zoom_loss) {
         dash_draw_confusion(c, &L, s, v, dump);
-        if (L.classes.w > 0) draw_classes(c, L.classes, s, dump, lang);
+        if (L.classes.w > 0) draw_classes(c, L.classes, s, NULL, lang);  // the matrix dumps the classes' numbers
     } else dash_draw_loss(c, L.loss, s, v, dump);
     if (!v->zoom_loss && !v->zoom_confusion) {
         draw_accuracy(c, L.accuracy, s, dump, lang);
-        draw_classes(c, L.classes, s, dump, lang);
         if (s->speed > 0 || v->show_step) {  // narration: lesson 9's loop in place of the matrix and the maps
             Rect r = {L.confusion.x, L.confusion.y, L.features.x + L.features.w - L.confusion.x, L.confusion.h};
             dash_draw_step_panel(c, r, s, v, dump);
         } else {
             dash_draw_confusion(c, &L, s, v, dump);
-            dash_draw_features(c, L.features, s, lang);
+            dash_draw_features(c, L.features, s, lang, dump);
         }
         if (v->cell_truth >= 0 && v->cell_pred >= 0 && cifar) draw_cell_images(c, &L, s, v, cifar);
         else draw_predictions(c, &L, s, dump, lang);
@@ -553,9 +584,10 @@ DashboardHit dashboard_hit(const Canvas *c, const TrainSnapshot *s, const Dashbo
         }
         return h;
     }
-    for (int i = 0; i < s->n_pred; i++) {
+    int shown = s->n_pred < L.n_pred_cells ? s->n_pred : L.n_pred_cells;
+    for (int i = 0; i < shown; i++) {
         Rect r = L.pred_cells[i];
-        if (s->has_picture && i == s->n_pred - 1) continue;  // the student's picture, not a test image
+        if (s->has_picture && i == shown - 1) continue;  // the student's picture, not a test image
         if (x >= r.x && y >= r.y && x < r.x + r.w && y < r.y + r.h) {
             h.kind = HIT_PREDICTION;
             h.test_index = s->pred[i].index;

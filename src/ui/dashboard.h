@@ -51,7 +51,9 @@ typedef struct {
     Rect confusion_legend;   // its colour bar (share of the row)
     bool confusion_large;    // the C view: full names on both axes, counts in the cells
     Rect pred_cells[TS_PRED_IMAGES]; // images of the predictions grid
-    float pred_text_w;       // width of the three text lines right of each image
+    int n_pred_cells;        // cells the grid has room for (the student's picture takes the last)
+    int pred_lines;          // text lines beside each image: 4, or 3 in low rows
+    float pred_text_w;       // width of the text lines right of each image
     Rect cell_images;        // area listing a confusion cell's images
     int cell_cols, cell_rows;// grid of that list
 } DashboardLayout;

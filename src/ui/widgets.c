@@ -304,7 +304,8 @@ static void draw_colour_bar_mark(Canvas *c, Rect r, const ColourBar *b, float t,
     float size = b->font > 0 ? b->font : th->font_small;
     TextStyle st = text_style(c, size, th->text_muted);
     char buf[40], num[32];
-    scene_fmt(num, sizeof num, v * (b->scale != 0 ? b->scale : 1), b->decimals);
+    if (v == 0) snprintf(num, sizeof num, "0");  // the centre of a diverging bar: 0 is exact
+    else scene_fmt(num, sizeof num, v * (b->scale != 0 ? b->scale : 1), b->decimals);
     snprintf(buf, sizeof buf, "%s%s", num, b->unit ? b->unit : "");
     if (b->vertical) {
         float y = r.y + r.h * (1 - t);
