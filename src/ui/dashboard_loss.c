@@ -359,7 +359,7 @@ static void draw_loss_legend(Canvas *c, const LossAxes *a, const TrainSnapshot *
     // Long labels (another net, an edited one): a smaller font, down to 11 px, before the box clips them.
     float room = a->plot.w - 20 - 48;
     if (lw > room && lw > 0) {
-        float k = fmaxf(11.0f / fs, room / lw);
+        float k = fmaxf(11.0f / fs, room / lw * 0.96f);  // glyph widths do not scale exactly with the size
         fs *= k, lw *= k;
     }
     float bw = fminf(lw + 48, a->plot.w - 20), bh = lh * (float)s->n_runs + 10;

@@ -196,9 +196,16 @@ void dash_draw_features(Canvas *c, Rect panel, const TrainSnapshot *s, Lang lang
         float x = in.x, row_h = 0;
         for (int k = 2 * r; k < 2 * r + 2; k++) {
             if (!tiles[k]) continue;
-            // at least 110 px wide: the bar's two or three values never touch
-            float bw = fmaxf(tw[k] * scale, 110);
-            draw_feature_map(c, (Rect){x, y, fminf(bw, in.x + in.w - x), mh}, &s->fmaps[k], tiles[k], tw[k], tht[k], scale, mx[k], dump);
+            // at least 110 px wide (the bar's two or three values never touch) and as wide as the map's name
+            char name[48];
+            float nw;
+            snprintf(name, sizeof name, "%s %d×%d×%d", s->fmaps[k].name, s->fmaps[k].c, s->fmaps[k].h, s->fmaps[k].w);
+            text_measure(c, name, 14, false, &nw, NULL);
+            float bw = fmaxf(fmaxf(tw[k] * scale, 110), nw);
+            Rect box = {x, y, fminf(bw, in.x + in.w - x), mh};
+            canvas_push_clip(c, (Rect){box.x - 2, box.y, box.w + 4, box.h});
+            draw_feature_map(c, box, &s->fmaps[k], tiles[k], tw[k], tht[k], scale, mx[k], dump);
+            canvas_pop_clip(c);
             x += bw + 14;
             row_h = fmaxf(row_h, tht[k] * scale);
         }
