@@ -102,7 +102,7 @@ void dashboard_layout(DashboardLayout *L, float w, float h, const DashboardView 
     if (v->zoom_confusion && !v->zoom_loss) {  // the confusion matrix alone, large, with counts
         Rect none = {0, 0, 0, 0};
         // the grid is as tall as the body; the per-class bars take the width left over
-        float zw = fminf(w - 2 * MARGIN, (body_h - 110) + 270);
+        float zw = fminf(w - 2 * MARGIN, dash_confusion_large_width(body_h, v->lang));
         L->confusion = (Rect){MARGIN, y0, zw, body_h};
         L->classes = zw + GAP + 200 < w - 2 * MARGIN ? (Rect){MARGIN + zw + GAP, y0, w - 2 * MARGIN - zw - GAP, body_h} : none;
         L->loss = L->accuracy = L->features = L->predictions = none;
@@ -448,7 +448,8 @@ static void draw_cell_images(Canvas *c, const DashboardLayout *L, const TrainSna
 
 /* ==== hints ================================================================ */
 
-static void draw_hints(Canvas *c, Rect r, const TrainSnapshot *s, const DashboardView *v) {
+// with_status: a status line takes the right end of the first line (the net editor's note gives way).
+static void draw_hints(Canvas *c, Rect r, const TrainSnapshot *s, const DashboardView *v, bool with_status) {
     Lang lang = v->lang;
     const Theme *th = canvas_theme(c);
     dash_fill(c, r, th->panel);
@@ -461,7 +462,7 @@ static void draw_hints(Canvas *c, Rect r, const TrainSnapshot *s, const Dashboar
                      "T %s   N 单步   −/+ 速度   R 重置   S 保存   %s   F1 全部按键   Esc 退出"),
              s->state == TS_RUNNING ? dash_tr(lang, "pause", "暂停") : dash_tr(lang, "train", "训练"), open);
     draw_text(c, r.x + 10, r.y + 5, keys, ks);
-    if (v->net_edit[0]) {
+    if (v->net_edit[0] && !with_status) {
         TextStyle es = text_style(c, 16, v->settings_locked ? th->text_muted : th->kernel);
         es.align = ALIGN_RIGHT;
         draw_text(c, r.x + r.w - 10, r.y + 5, v->net_edit, es);
@@ -549,16 +550,17 @@ void dashboard_draw(Canvas *c, const TrainSnapshot *s, const DashboardView *v, c
         if (v->cell_truth >= 0 && v->cell_pred >= 0 && cifar) draw_cell_images(c, &L, s, v, cifar);
         else draw_predictions(c, &L, s, dump, lang);
     }
-    if (v->interactive) draw_hints(c, L.hints, s, v);
+    // the status line: an error box over the loss, or one line at the right of the hints
+    const char *status = NULL;
+    char buf_offer[700];
     if (v->status && v->status[0]) draw_error_box(c, L.loss, v->status);
     else if (s->message_error && s->message[0]) draw_error_box(c, L.loss, dash_message(s, lang));
-    else if (v->interactive && settings_notice(buf_notice, sizeof buf_notice, s, v) == 2) draw_status(c, L.hints, buf_notice);
-    else if (s->message[0] && v->interactive) draw_status(c, L.hints, dash_message(s, lang));
-    else if (v->interactive && settings_notice(buf_notice, sizeof buf_notice, s, v) == 1) draw_status(c, L.hints, buf_notice);
-    else if (v->autosave_offer && v->interactive) {
-        char buf[700];
-        draw_status(c, L.hints, dash_autosave_offer_text(buf, sizeof buf, v));
-    }
+    else if (v->interactive && settings_notice(buf_notice, sizeof buf_notice, s, v) == 2) status = buf_notice;
+    else if (s->message[0] && v->interactive) status = dash_message(s, lang);
+    else if (v->interactive && settings_notice(buf_notice, sizeof buf_notice, s, v) == 1) status = buf_notice;
+    else if (v->autosave_offer && v->interactive) status = dash_autosave_offer_text(buf_offer, sizeof buf_offer, v);
+    if (v->interactive) draw_hints(c, L.hints, s, v, status != NULL);
+    if (status) draw_status(c, L.hints, status);
     if (v->show_help) dash_draw_help(c, v);
     if (v->confirm_quit) dash_draw_quit_confirm(c, s, v);
 }

@@ -19,7 +19,8 @@
 #define CONF_COL_LABELS 40.0f   // two staggered lines of column names over the grid
 #define CONF_LEGEND 44.0f       // the colour bar under the grid: gap, bar, its values
 #define CONF_CAPTION 24.0f      // the line at the bottom
-#define CONF_ACC_W 70.0f        // the accuracy column right of the grid
+#define CONF_ACC_W 70.0f        // the accuracy column right of the grid (the C view: CONF_ACC_W_LARGE)
+#define CONF_ACC_W_LARGE 92.0f
 #define CONF_MIN_COUNT_FONT 14.0f
 #define CONF_MAX_CELL 38.0f
 
@@ -34,19 +35,26 @@ float dash_confusion_width(float h, Lang lang) {
     return 2 * CONF_PAD + row_label_w(lang, false) + 10 * cell + CONF_ACC_W;
 }
 
+float dash_confusion_large_width(float h, Lang lang) {
+    float cell = floorf((h - CONF_TITLE - 52 - CONF_CAPTION - CONF_PAD) / 10);
+    if (cell < 8) cell = 8;
+    return 2 * CONF_PAD + row_label_w(lang, true) + 10 * cell + CONF_ACC_W_LARGE + 110;
+}
+
 void dash_layout_confusion(DashboardLayout *L, bool large, Lang lang) {
     Rect p = L->confusion;
     float label_w = row_label_w(lang, large), label_h = large ? 52 : CONF_COL_LABELS;
     // the large view's colour bar stands right of the accuracy column; the normal view's lies under the grid
     float legend_w = large ? 110 : 0, legend_h = large ? 0 : CONF_LEGEND;
     float top = p.y + CONF_TITLE;
-    float cell = floorf(fminf((p.w - 2 * CONF_PAD - label_w - CONF_ACC_W - legend_w) / 10,
+    float acc_w = large ? CONF_ACC_W_LARGE : CONF_ACC_W;
+    float cell = floorf(fminf((p.w - 2 * CONF_PAD - label_w - acc_w - legend_w) / 10,
                               (p.h - CONF_TITLE - label_h - legend_h - CONF_CAPTION - CONF_PAD) / 10));
     if (!large) cell = fminf(cell, CONF_MAX_CELL);
     if (cell < 1) cell = 1;
     L->confusion_cells = (Rect){p.x + CONF_PAD + label_w, top + label_h, cell * 10, cell * 10};
     Rect g = L->confusion_cells;
-    L->confusion_legend = large ? (Rect){g.x + g.w + CONF_ACC_W + 8, g.y, 22, g.h}
+    L->confusion_legend = large ? (Rect){g.x + g.w + acc_w + 8, g.y, 22, g.h}
                                 : (Rect){g.x, g.y + g.h + 10, fminf(g.w, 260), 12};
     L->confusion_large = large;
 }
@@ -59,7 +67,10 @@ static void draw_confusion_legend(Canvas *c, Rect r, bool large, Lang lang, FILE
     widget_colour_bar_draw(c, r, &b);
     TextStyle cs = text_style(c, large ? 16 : 15, th->text_muted);
     const char *what = dash_tr(lang, "share of the row", "占该行的比例");
-    if (large) draw_text(c, r.x - 4, r.y - 46, what, cs);
+    if (large) {  // over the bar, kept inside the panel
+        cs.align = ALIGN_RIGHT;
+        draw_text(c, r.x + 100, r.y - 46, what, cs);
+    }
     else {
         cs.vcenter = true;
         draw_text(c, r.x + r.w + 16, r.y + r.h / 2, what, cs);
@@ -148,7 +159,7 @@ static void draw_accuracy_column(Canvas *c, Rect g, float cell, bool large, cons
     const Theme *th = canvas_theme(c);
     TextStyle hs = text_style(c, large ? 16 : 14, th->text_muted);
     hs.align = ALIGN_RIGHT;
-    float right = g.x + g.w + CONF_ACC_W - 4;
+    float right = g.x + g.w + (large ? CONF_ACC_W_LARGE : CONF_ACC_W) - 4;
     draw_text(c, right, g.y - (large ? 23 : 19) - 1, dash_tr(lang, "correct", "正确率"), hs);
     TextStyle as = text_style(c, large ? 19 : fminf(15, fmaxf(14, cell * 0.6f)), th->output);
     as.bold = true;

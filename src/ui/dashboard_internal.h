@@ -59,6 +59,8 @@ void dash_layout_confusion(DashboardLayout *L, bool large, Lang lang);
 // The width the confusion panel takes in a panel h px tall (counts, names in lang,
 // the accuracy column): the dashboard's right column.
 float dash_confusion_width(float h, Lang lang);
+// The same for the C view (the matrix alone, h px tall, its colour bar at the right).
+float dash_confusion_large_width(float h, Lang lang);
 void dash_draw_confusion(Canvas *c, const DashboardLayout *L, const TrainSnapshot *s, const DashboardView *v, FILE *dump);
 // "3 mini-batches/s" or "full speed" in lang.
 void dash_fmt_speed(char *out, int n, double speed, Lang lang);
