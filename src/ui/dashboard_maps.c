@@ -51,9 +51,9 @@ static uint8_t *tile_map(const Theme *th, const FeatureMap *fm, int cols, Rgba g
     return img;
 }
 
-// Saliency and Grad-CAM of the student's picture, side by side from x at y (each
-// side px with its name above); returns the right edge.
-static float draw_picture_explanation(Canvas *c, const TrainSnapshot *s, float x, float y, float side, Lang lang) {
+// Saliency and Grad-CAM of the student's picture, stacked from (x, y), each
+// side px with its name above.
+static void draw_picture_explanation(Canvas *c, const TrainSnapshot *s, float x, float y, float side, Lang lang) {
     const Theme *th = canvas_theme(c);
     TextStyle lab = text_style(c, 14, th->text_muted);
     uint8_t pic[32 * 32 * 3], sal[32 * 32 * 3], cam[32 * 32 * 3];
@@ -62,13 +62,8 @@ static float draw_picture_explanation(Canvas *c, const TrainSnapshot *s, float x
     explain_colour_map(cam, s->picture_gradcam, pic);
     draw_text(c, x, y, dash_tr(lang, "saliency", "显著图"), lab);
     draw_image_rgb(c, (Rect){x, y + 18, side, side}, sal, 32, 32);
-    float w;
-    text_measure(c, dash_tr(lang, "saliency", "显著图"), 14, false, &w, NULL);
-    float x2 = x + fmaxf(side, w) + 8;
-    draw_text(c, x2, y, "Grad-CAM", lab);
-    draw_image_rgb(c, (Rect){x2, y + 18, side, side}, cam, 32, 32);
-    text_measure(c, "Grad-CAM", 14, false, &w, NULL);
-    return x2 + fmaxf(side, w);
+    draw_text(c, x, y + 18 + side + 4, "Grad-CAM", lab);
+    draw_image_rgb(c, (Rect){x, y + 2 * 18 + side + 4, side, side}, cam, 32, 32);
 }
 
 // One feature map's box: its name and size, the tiled channels at scale (px per
@@ -123,15 +118,9 @@ static void draw_chosen_picture(Canvas *c, const TrainSnapshot *s, float x, floa
 
 // The first layer's filters in rows from (x, y) within width w: each kh x kw x 3
 // rescaled to 0..255 on its own (min..max), framed in the kernel colour.
-// Returns the height used.
-static float draw_filters(Canvas *c, const FilterBank *fb, float x, float y, float w, float max_h, Lang lang) {
+// Returns the height used (draw false: only that).
+static float draw_filters(Canvas *c, const FilterBank *fb, float x, float y, float w, float max_h, Lang lang, bool draw) {
     const Theme *th = canvas_theme(c);
-    TextStyle lab = text_style(c, 14, th->text_muted);
-    char title[96];
-    snprintf(title, sizeof title, dash_tr(lang, "%s filters (%d×%d, RGB)", "%s 卷积核（%d×%d，RGB）"), fb->name, fb->kh, fb->kw);
-    canvas_push_clip(c, (Rect){x, y, w, 18});
-    draw_text(c, x, y, title, lab);
-    canvas_pop_clip(c);
     float gap = 6;
     int rows = 1, cols = fb->n;
     float fsize = fminf(44, (w - (cols - 1) * gap) / cols);
@@ -140,6 +129,13 @@ static float draw_filters(Canvas *c, const FilterBank *fb, float x, float y, flo
         cols = (fb->n + rows - 1) / rows;
         fsize = fminf(fminf(44, (w - (cols - 1) * gap) / cols), (max_h - 20) / rows - gap);
     }
+    if (!draw) return 20 + rows * (fsize + gap);
+    TextStyle lab = text_style(c, 14, th->text_muted);
+    char title[96];
+    snprintf(title, sizeof title, dash_tr(lang, "%s filters (%d×%d, RGB)", "%s 卷积核（%d×%d，RGB）"), fb->name, fb->kh, fb->kw);
+    canvas_push_clip(c, (Rect){x, y, w, 18});
+    draw_text(c, x, y, title, lab);
+    canvas_pop_clip(c);
     int area = fb->kh * fb->kw;
     for (int f = 0; f < fb->n; f++) {
         const float *wt = fb->w + f * 3 * area;
@@ -156,60 +152,109 @@ static float draw_filters(Canvas *c, const FilterBank *fb, float x, float y, flo
     return 20 + rows * (fsize + gap);
 }
 
-void dash_draw_features(Canvas *c, Rect panel, const TrainSnapshot *s, Lang lang, FILE *dump) {
+// The tiled maps of a snapshot (TS_FMAPS of them, NULL where a net has fewer).
+typedef struct {
+    uint8_t *tile[TS_FMAPS];
+    int w[TS_FMAPS], h[TS_FMAPS];  // tile size (map px)
+    float max[TS_FMAPS];           // max |value| of each map
+    float min_w[TS_FMAPS];         // the box's least width: its name, its bar's values
+} MapTiles;
+
+static void tile_maps(Canvas *c, MapTiles *t, const TrainSnapshot *s) {
     const Theme *th = canvas_theme(c);
-    Rect in = dash_panel(c, panel, dash_tr(lang, "Inside the network", "网络内部"), dash_tr(lang, "filters, feature maps", "卷积核与特征图"));
-    if (s->n_runs == 0 || s->fmaps[0].c == 0) return;  // no network yet (no data)
-
-    // top row: the chosen picture (and the student's picture's saliency and Grad-CAM), then the filters
-    float pic = fminf(64, floorf(in.h * 0.2f));
-    if (pic < 20) return;
-    draw_chosen_picture(c, s, in.x, in.y, pic, lang);
-    float fx = in.x + pic + 14;
-    if (s->has_picture) fx = draw_picture_explanation(c, s, fx - 4, in.y, pic * 0.8f, lang) + 12;
-    float top_h = 18 + pic + 38;
-    if (s->filters.n > 0 && in.x + in.w - fx > 60) draw_filters(c, &s->filters, fx, in.y, in.x + in.w - fx, top_h, lang);
-
-    // Two rows, each a convolution and the pooling after it (conv1 | pool1, conv2 | pool2 for
-    // CNNNet), all to one scale (screen pixels per map pixel): a 14x14 map is half as wide as a
-    // 28x28 one. Each box is as wide as its map; under each map its colour bar.
-    const float label_h = 18, bar_room = 6 + 8 + 19;  // the name over a map; its bar and values under it
-    float my = in.y + top_h + 4, mh = in.y + in.h - my;
-    uint8_t *tiles[TS_FMAPS] = {0};
-    int tw[TS_FMAPS] = {0}, tht[TS_FMAPS] = {0};
-    float mx[TS_FMAPS];
+    memset(t, 0, sizeof *t);
     for (int k = 0; k < TS_FMAPS; k++) {
         const FeatureMap *fm = &s->fmaps[k];
         if (fm->c == 0) continue;
         int cols = fm->c <= 8 ? 4 : 8; // CNNNet: 8 maps in 4 columns, 16 in 8
-        tiles[k] = tile_map(th, fm, cols, th->panel, &tw[k], &tht[k], &mx[k]);
+        t->tile[k] = tile_map(th, fm, cols, th->panel, &t->w[k], &t->h[k], &t->max[k]);
+        char name[48];
+        snprintf(name, sizeof name, "%s %d×%d×%d", fm->name, fm->c, fm->h, fm->w);
+        text_measure(c, name, 14, false, &t->min_w[k], NULL);
+        // a diverging bar writes three values (-m, 0, m), a viridis one two: they never touch
+        t->min_w[k] = fmaxf(t->min_w[k], fm->signed_values ? 104 : 70);
     }
-    float scale = INFINITY, rows_h = 0;
-    for (int r = 0; r < 2; r++) {
-        int a = 2 * r, b = 2 * r + 1;
-        if (tw[a] + tw[b] > 0) scale = fminf(scale, (in.w - 14) / (float)(tw[a] + tw[b]));
-        rows_h += (float)(tht[a] > tht[b] ? tht[a] : tht[b]);
-    }
-    if (rows_h > 0) scale = fminf(scale, (mh - 2 * (label_h + bar_room + 4)) / rows_h);
-    float y = my;
-    for (int r = 0; r < 2 && scale > 0 && isfinite(scale); r++) {
-        float x = in.x, row_h = 0;
-        for (int k = 2 * r; k < 2 * r + 2; k++) {
-            if (!tiles[k]) continue;
-            // at least 110 px wide (the bar's two or three values never touch) and as wide as the map's name
-            char name[48];
-            float nw;
-            snprintf(name, sizeof name, "%s %d×%d×%d", s->fmaps[k].name, s->fmaps[k].c, s->fmaps[k].h, s->fmaps[k].w);
-            text_measure(c, name, 14, false, &nw, NULL);
-            float bw = fmaxf(fmaxf(tw[k] * scale, 110), nw);
-            Rect box = {x, y, fminf(bw, in.x + in.w - x), mh};
-            canvas_push_clip(c, (Rect){box.x - 2, box.y, box.w + 4, box.h});
-            draw_feature_map(c, box, &s->fmaps[k], tiles[k], tw[k], tht[k], scale, mx[k], dump);
-            canvas_pop_clip(c);
-            x += bw + 14;
-            row_h = fmaxf(row_h, tht[k] * scale);
+}
+
+#define MAP_LABEL_H 18.0f              // the name over a map
+#define MAP_BAR_ROOM (6.0f + 8 + 19)   // its bar and the values under it
+#define MAP_GAP 14.0f
+
+// The largest scale (screen px per map px) at which the two rows (conv | pool)
+// fit in mw x mh, every box at least its least width.
+static float fit_maps(const MapTiles *t, float mw, float mh) {
+    float rows_h = 0;
+    for (int r = 0; r < 2; r++) rows_h += (float)(t->h[2 * r] > t->h[2 * r + 1] ? t->h[2 * r] : t->h[2 * r + 1]);
+    if (rows_h <= 0) return 0;
+    float scale = (mh - 2 * (MAP_LABEL_H + MAP_BAR_ROOM + 4)) / rows_h;
+    for (; scale > 0.05f; scale *= 0.97f) {
+        bool fits = true;
+        for (int r = 0; r < 2; r++) {
+            float w = 0;
+            for (int k = 2 * r; k < 2 * r + 2; k++)
+                if (t->tile[k]) w += fmaxf(t->w[k] * scale, t->min_w[k]) + MAP_GAP;
+            fits = fits && w - MAP_GAP <= mw;
         }
-        y += label_h + row_h + bar_room + 4;
+        if (fits) return fminf(scale, 4);
     }
-    for (int k = 0; k < TS_FMAPS; k++) free(tiles[k]);
+    return 0;
+}
+
+// Two rows from (x0, y0), each a convolution and the pooling after it (conv1 | pool1,
+// conv2 | pool2 for CNNNet), all at one scale: a 14x14 map is half as wide as a 28x28
+// one. Each box is as wide as its map (or its least width); under each map its colour bar.
+static void draw_maps(Canvas *c, const TrainSnapshot *s, const MapTiles *t, float x0, float y0, float mw, float mh,
+                      float scale, FILE *dump) {
+    float y = y0;
+    for (int r = 0; r < 2 && scale > 0; r++) {
+        float x = x0, row_h = 0;
+        for (int k = 2 * r; k < 2 * r + 2; k++) {
+            if (!t->tile[k]) continue;
+            float bw = fmaxf(t->w[k] * scale, t->min_w[k]);
+            Rect box = {x, y, fminf(bw, x0 + mw - x), mh};
+            canvas_push_clip(c, (Rect){box.x - 2, box.y, box.w + 4, box.h});
+            draw_feature_map(c, box, &s->fmaps[k], t->tile[k], t->w[k], t->h[k], scale, t->max[k], dump);
+            canvas_pop_clip(c);
+            x += bw + MAP_GAP;
+            row_h = fmaxf(row_h, t->h[k] * scale);
+        }
+        y += MAP_LABEL_H + row_h + MAP_BAR_ROOM + 4;
+    }
+}
+
+void dash_draw_features(Canvas *c, Rect panel, const TrainSnapshot *s, Lang lang, FILE *dump) {
+    Rect in = dash_panel(c, panel, dash_tr(lang, "Inside the network", "网络内部"), dash_tr(lang, "filters, feature maps", "卷积核与特征图"));
+    if (s->n_runs == 0 || s->fmaps[0].c == 0) return;  // no network yet (no data)
+    MapTiles t;
+    tile_maps(c, &t, s);
+    // The chosen picture's column: its class name, "Grad-CAM" and "#1234" fit.
+    float pic = fminf(60, floorf(in.h * (s->has_picture ? 0.2f : 0.3f))), pw;
+    char pname[48];
+    if (s->has_picture)
+        snprintf(pname, sizeof pname, "%s %.0f %%", dash_class_name(lang, s->picture_pred.top[0]), 100 * s->picture_pred.prob[0]);
+    else snprintf(pname, sizeof pname, "%s", dash_class_name(lang, s->fmap_truth));
+    text_measure(c, pname, 15, false, &pw, NULL);
+    float col_w = fmaxf(fmaxf(pic, 64), pw);
+    const FilterBank *fb = &s->filters;
+    // Two arrangements; the one that draws the maps larger wins. A: the picture top left,
+    // the filters right of it, the maps under both across the panel. B: the filters across
+    // the top, the picture (and the student's picture's saliency and Grad-CAM) in a column
+    // left of the maps.
+    float fa = fb->n > 0 ? draw_filters(c, fb, 0, 0, in.w - col_w - 12, 18 + pic + 38, lang, false) : 0;
+    float top_a = fmaxf(18 + pic + 38, fa);
+    float fbh = fb->n > 0 ? draw_filters(c, fb, 0, 0, in.w, in.h * 0.3f, lang, false) : 0;
+    float scale_a = s->has_picture ? 0 : fit_maps(&t, in.w, in.h - top_a - 4);
+    float scale_b = fit_maps(&t, in.w - col_w - 12, in.h - fbh - 4);
+    if (pic >= 20 && scale_a >= scale_b) {
+        draw_chosen_picture(c, s, in.x, in.y, pic, lang);
+        if (fb->n > 0) draw_filters(c, fb, in.x + col_w + 12, in.y, in.w - col_w - 12, 18 + pic + 38, lang, true);
+        draw_maps(c, s, &t, in.x, in.y + top_a + 4, in.w, in.h - top_a - 4, scale_a, dump);
+    } else if (pic >= 20) {
+        if (fb->n > 0) draw_filters(c, fb, in.x, in.y, in.w, in.h * 0.3f, lang, true);
+        float cy = in.y + fbh + 4;
+        draw_chosen_picture(c, s, in.x, cy, pic, lang);
+        if (s->has_picture) draw_picture_explanation(c, s, in.x, cy + 18 + pic + 40, pic * 0.75f, lang);
+        draw_maps(c, s, &t, in.x + col_w + 12, cy, in.w - col_w - 12, in.y + in.h - cy, scale_b, dump);
+    }
+    for (int k = 0; k < TS_FMAPS; k++) free(t.tile[k]);
 }
