@@ -540,15 +540,15 @@ void dashboard_draw(Canvas *c, const TrainSnapshot *s, const DashboardView *v, c
     } else dash_draw_loss(c, L.loss, s, v, dump);
     if (!v->zoom_loss && !v->zoom_confusion) {
         draw_accuracy(c, L.accuracy, s, dump, lang);
-        if (s->speed > 0 || v->show_step) {  // narration: lesson 9's loop in place of the matrix and the maps
-            Rect r = {L.confusion.x, L.confusion.y, L.features.x + L.features.w - L.confusion.x, L.confusion.h};
+        dash_draw_confusion(c, &L, s, v, dump);
+        if (s->speed > 0 || v->show_step) {  // narration: lesson 9's loop in place of the maps and the predictions
+            Rect r = {L.features.x, L.features.y, L.predictions.x + L.predictions.w - L.features.x, L.features.h};
             dash_draw_step_panel(c, r, s, v, dump);
         } else {
-            dash_draw_confusion(c, &L, s, v, dump);
             dash_draw_features(c, L.features, s, lang, dump);
+            if (v->cell_truth >= 0 && v->cell_pred >= 0 && cifar) draw_cell_images(c, &L, s, v, cifar);
+            else draw_predictions(c, &L, s, dump, lang);
         }
-        if (v->cell_truth >= 0 && v->cell_pred >= 0 && cifar) draw_cell_images(c, &L, s, v, cifar);
-        else draw_predictions(c, &L, s, dump, lang);
     }
     // the status line: an error box over the loss, or one line at the right of the hints
     const char *status = NULL;
@@ -574,6 +574,10 @@ DashboardHit dashboard_hit(const Canvas *c, const TrainSnapshot *s, const Dashbo
         h.kind = HIT_CONFUSION_CELL;
         h.truth = (int)((y - g.y) / (g.h / 10));
         h.pred = (int)((x - g.x) / (g.w / 10));
+        return h;
+    }
+    if (s->speed > 0 || v->show_step) {  // the step panel covers the pictures
+        if (x >= L.loss.x && y >= L.loss.y && x < L.loss.x + L.loss.w && y < L.loss.y + L.loss.h) h.kind = HIT_LOSS;
         return h;
     }
     if (v->cell_truth >= 0 && v->cell_pred >= 0) {
