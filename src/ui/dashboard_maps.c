@@ -76,6 +76,9 @@ static void draw_feature_map(Canvas *c, Rect box, const FeatureMap *fm, const ui
     TextStyle lab = text_style(c, 14, th->text_muted);
     char title[48];
     snprintf(title, sizeof title, "%s %d×%d×%d", fm->name, fm->c, fm->h, fm->w);
+    float tw_px;
+    text_measure(c, title, 14, false, &tw_px, NULL);
+    if (tw_px > box.w) snprintf(title, sizeof title, "%s", fm->name);  // a narrow box: the layer's name alone
     draw_text(c, box.x, box.y, title, lab);
     Rect ir = {box.x, box.y + 18, tw * scale, th_px * scale};
     draw_image_rgb(c, ir, tile, tw, th_px);
@@ -197,7 +200,11 @@ static float fit_maps(const MapTiles *t, float mw, float mh) {
         }
         if (fits) return fminf(scale, 4);
     }
-    return 0;
+    // too narrow for the least widths: the maps alone fit (names and bars are clipped at the boxes)
+    scale = (mh - 2 * (MAP_LABEL_H + MAP_BAR_ROOM + 4)) / rows_h;
+    for (int r = 0; r < 2; r++)
+        if (t->w[2 * r] + t->w[2 * r + 1] > 0) scale = fminf(scale, (mw - MAP_GAP) / (float)(t->w[2 * r] + t->w[2 * r + 1]));
+    return fmaxf(scale, 0);
 }
 
 // Two rows from (x0, y0), each a convolution and the pooling after it (conv1 | pool1,
@@ -207,10 +214,14 @@ static void draw_maps(Canvas *c, const TrainSnapshot *s, const MapTiles *t, floa
                       float scale, FILE *dump) {
     float y = y0;
     for (int r = 0; r < 2 && scale > 0; r++) {
-        float x = x0, row_h = 0;
+        float x = x0, row_h = 0, need = 0;
+        for (int k = 2 * r; k < 2 * r + 2; k++)
+            if (t->tile[k]) need += fmaxf(t->w[k] * scale, t->min_w[k]) + MAP_GAP;
+        bool least = need - MAP_GAP <= mw;  // else the maps alone fit: names and bars clipped
         for (int k = 2 * r; k < 2 * r + 2; k++) {
             if (!t->tile[k]) continue;
-            float bw = fmaxf(t->w[k] * scale, t->min_w[k]);
+            float bw = least ? fmaxf(t->w[k] * scale, t->min_w[k]) : t->w[k] * scale;
+            if (x0 + mw - x < 1) break;
             Rect box = {x, y, fminf(bw, x0 + mw - x), mh};
             canvas_push_clip(c, (Rect){box.x - 2, box.y, box.w + 4, box.h});
             draw_feature_map(c, box, &s->fmaps[k], t->tile[k], t->w[k], t->h[k], scale, t->max[k], dump);
@@ -245,7 +256,7 @@ void dash_draw_features(Canvas *c, Rect panel, const TrainSnapshot *s, Lang lang
     float fbh = fb->n > 0 ? draw_filters(c, fb, 0, 0, in.w, in.h * 0.3f, lang, false) : 0;
     float scale_a = s->has_picture ? 0 : fit_maps(&t, in.w, in.h - top_a - 4);
     float scale_b = fit_maps(&t, in.w - col_w - 12, in.h - fbh - 4);
-    if (pic >= 20 && scale_a >= scale_b) {
+    if (pic >= 20 && !s->has_picture && scale_a >= scale_b) {
         draw_chosen_picture(c, s, in.x, in.y, pic, lang);
         if (fb->n > 0) draw_filters(c, fb, in.x + col_w + 12, in.y, in.w - col_w - 12, 18 + pic + 38, lang, true);
         draw_maps(c, s, &t, in.x, in.y + top_a + 4, in.w, in.h - top_a - 4, scale_a, dump);
@@ -253,7 +264,10 @@ void dash_draw_features(Canvas *c, Rect panel, const TrainSnapshot *s, Lang lang
         if (fb->n > 0) draw_filters(c, fb, in.x, in.y, in.w, in.h * 0.3f, lang, true);
         float cy = in.y + fbh + 4;
         draw_chosen_picture(c, s, in.x, cy, pic, lang);
-        if (s->has_picture) draw_picture_explanation(c, s, in.x, cy + 18 + pic + 40, pic * 0.75f, lang);
+        if (s->has_picture) {  // two images with their names in what is left under the picture
+            float ey = cy + 18 + pic + 42, side = fminf(pic * 0.75f, (in.y + in.h - ey - 2 * 18 - 4) / 2);
+            if (side >= 16) draw_picture_explanation(c, s, in.x, ey, side, lang);
+        }
         draw_maps(c, s, &t, in.x + col_w + 12, cy, in.w - col_w - 12, in.y + in.h - cy, scale_b, dump);
     }
     for (int k = 0; k < TS_FMAPS; k++) free(t.tile[k]);

@@ -297,16 +297,22 @@ float widget_formula(Canvas *c, float x, float y_center, float width, const char
     canvas_pop_clip(c);
     return w;
 }
+// The text of value v on bar b.
+static void colour_bar_text(char *out, size_t n, const ColourBar *b, float v) {
+    char num[32];
+    if (v == 0) snprintf(num, sizeof num, "0");  // the centre of a diverging bar: 0 is exact
+    else scene_fmt(num, sizeof num, v * (b->scale != 0 ? b->scale : 1), b->decimals);
+    snprintf(out, n, "%s%s", num, b->unit ? b->unit : "");
+}
+
 // One value of the bar at t (0 = lo end, 1 = hi end): a tick and the value written
 // beside it, outside the ramp.
 static void draw_colour_bar_mark(Canvas *c, Rect r, const ColourBar *b, float t, float v, TextAlign end_align) {
     const Theme *th = canvas_theme(c);
     float size = b->font > 0 ? b->font : th->font_small;
     TextStyle st = text_style(c, size, th->text_muted);
-    char buf[40], num[32];
-    if (v == 0) snprintf(num, sizeof num, "0");  // the centre of a diverging bar: 0 is exact
-    else scene_fmt(num, sizeof num, v * (b->scale != 0 ? b->scale : 1), b->decimals);
-    snprintf(buf, sizeof buf, "%s%s", num, b->unit ? b->unit : "");
+    char buf[40];
+    colour_bar_text(buf, sizeof buf, b, v);
     if (b->vertical) {
         float y = r.y + r.h * (1 - t);
         draw_line(c, r.x + r.w, y, r.x + r.w + 4, y, 1.5f, th->text_muted);
@@ -318,6 +324,21 @@ static void draw_colour_bar_mark(Canvas *c, Rect r, const ColourBar *b, float t,
         st.align = end_align;
         draw_text(c, x, r.y + r.h + 2, buf, st);
     }
+}
+
+// Whether the middle value at t clears the two end values under a horizontal bar
+// (a narrow bar writes only its ends).
+static bool middle_mark_fits(Canvas *c, Rect r, const ColourBar *b, float lo, float hi, float t, float v) {
+    float size = b->font > 0 ? b->font : canvas_theme(c)->font_small, wl, wh, wm;
+    char buf[40];
+    colour_bar_text(buf, sizeof buf, b, lo);
+    text_measure(c, buf, size, false, &wl, NULL);
+    colour_bar_text(buf, sizeof buf, b, hi);
+    text_measure(c, buf, size, false, &wh, NULL);
+    colour_bar_text(buf, sizeof buf, b, v);
+    text_measure(c, buf, size, false, &wm, NULL);
+    float x = r.x + r.w * t;
+    return x - wm / 2 >= r.x + wl + 4 && x + wm / 2 <= r.x + r.w - wh - 4;
 }
 
 void widget_colour_bar_draw(Canvas *c, Rect r, const ColourBar *b) {
@@ -338,8 +359,11 @@ void widget_colour_bar_draw(Canvas *c, Rect r, const ColourBar *b) {
     draw_rect_outline(c, r, 1, th->panel_border);
     draw_colour_bar_mark(c, r, b, 0, lo, ALIGN_LEFT);
     draw_colour_bar_mark(c, r, b, 1, hi, ALIGN_RIGHT);
-    if (lo < 0 && hi > 0) draw_colour_bar_mark(c, r, b, -lo / (hi - lo), 0, ALIGN_CENTER);
-    else if (b->mid) draw_colour_bar_mark(c, r, b, 0.5f, (lo + hi) / 2, ALIGN_CENTER);
+    float t = lo < 0 && hi > 0 ? -lo / (hi - lo) : 0.5f;
+    if ((lo < 0 && hi > 0) || b->mid) {
+        float v = lo < 0 && hi > 0 ? 0 : (lo + hi) / 2;
+        if (b->vertical || middle_mark_fits(c, r, b, lo, hi, t, v)) draw_colour_bar_mark(c, r, b, t, v, ALIGN_CENTER);
+    }
 }
 
 void widget_colour_bar(Canvas *c, Rect r, HeatMode heat, float lo, float hi, int decimals) {
