@@ -4,15 +4,17 @@
  *
  *   +------------------------------------------------------------------+
  *   | progress: state · epoch · step · images/s · elapsed · ETA · bar  |
- *   +----------------------------------------+-------------------------+
- *   | LOSS CURVE (the hero: runs overlaid,   | accuracy                |
- *   |  raw + smoothed, epoch marks)          +-------------------------+
- *   |                                        | per-class bars          |
- *   +----------------+-----------------------+-------------------------+
- *   | confusion 10x10| filters + feature maps| predictions grid        |
- *   +----------------+-----------------------+-------------------------+
+ *   +--------------------------------------+---------------------------+
+ *   | LOSS CURVE (the hero: runs overlaid, | accuracy                  |
+ *   |  raw + smoothed + test, epoch marks) +---------------------------+
+ *   |                                      | CONFUSION MATRIX: counts, |
+ *   +----------------+---------------------+ full names, each class's  |
+ *   | filters +      | predictions grid    | accuracy, row-share bar   |
+ *   | feature maps   | (or lesson 9's step)| (as wide as it needs)     |
+ *   +----------------+---------------------+---------------------------+
  *   | keys and settings                                                |
  *   +------------------------------------------------------------------+
+ * C shows the matrix alone beside the per-class bars; Z the loss alone.
  */
 #ifndef CONVLAB_DASHBOARD_H
 #define CONVLAB_DASHBOARD_H
