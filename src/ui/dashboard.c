@@ -430,11 +430,13 @@ static void draw_cell_images(Canvas *c, const DashboardLayout *L, const TrainSna
     int total = dashboard_cell_images(s, cifar, v->cell_truth, v->cell_pred, idx, max * (v->cell_page + 1));
     int first = max * v->cell_page;
     char line[96];
-    snprintf(line, sizeof line, dash_tr(lang, "%d pictures%s  ·  click one: its feature maps  ·  Esc closes",
-                                        "%d 张图片%s  ·  点击一张看特征图  ·  Esc 关闭"), total,
+    snprintf(line, sizeof line, dash_tr(lang, "%d pictures%s · click one: its maps · Esc closes",
+                                        "%d 张图片%s · 点击一张看特征图 · Esc 关闭"), total,
              total > max ? " (PgDn/PgUp)" : "");
-    TextStyle ls = text_style(c, 13, th->text_muted);
+    TextStyle ls = text_style(c, 14, th->text_muted);
+    canvas_push_clip(c, (Rect){in.x, in.y - 6, in.w, 22});
     draw_text(c, in.x, in.y - 4, line, ls);
+    canvas_pop_clip(c);
     for (int k = first; k < total && k < first + max; k++) {
         int j = k - first;
         Rect r = {L->cell_images.x + (j % L->cell_cols) * 44, L->cell_images.y + (j / L->cell_cols) * 44, 40, 40};
