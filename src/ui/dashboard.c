@@ -284,9 +284,13 @@ static void draw_classes(Canvas *c, Rect panel, const TrainSnapshot *s, FILE *du
                  s->eval_epoch);
     else snprintf(sub, sizeof sub, "%s", dash_tr(lang, "shown after the first epoch", "第一轮结束后显示"));
     Rect in = dash_panel(c, panel, dash_tr(lang, "Accuracy per class", "各类别准确率"), sub);
-    float name_w = 104, row_h = in.h / 10;  // room for "automobile"
+    float row_h = in.h / 10, fs = fminf(19, row_h * 0.72f), name_w = 0;
+    for (int k = 0; k < CIFAR_CLASSES; k++) {  // room for the widest name ("automobile")
+        float w;
+        text_measure(c, dash_class_name(lang, k), fs, false, &w, NULL);
+        name_w = fmaxf(name_w, w + 14);
+    }
     Rect track_all = {in.x + name_w, in.y, in.w - name_w - 4, in.h};
-    float fs = fminf(19, row_h * 0.72f);
     for (int k = 0; k < CIFAR_CLASSES; k++)
         dash_fill(c, (Rect){track_all.x, in.y + k * row_h + 2, track_all.w, row_h - 4}, th->bg);
     // chance level (a random guess gets 10 %), under the bars and their numbers
