@@ -56,12 +56,12 @@ static void layout_predictions(DashboardLayout *L) {
     int rows = TS_PRED_IMAGES / 2;
     float cw = pin.w / cols, ch = pin.h / rows;
     L->pred_lines = ch >= 66 ? 4 : 3;
-    float img = floorf(fminf(fminf(cw * 0.25f, 56), fmaxf(ch - 6, 8)));
+    float img = floorf(fminf(fminf(cw * 0.22f, 56), fmaxf(ch - 6, 8)));  // >= 32 px: a CIFAR picture at least 1:1
     L->n_pred_cells = cols * rows;
     for (int i = 0; i < TS_PRED_IMAGES; i++)
         L->pred_cells[i] = i < L->n_pred_cells ? (Rect){pin.x + (i % cols) * cw, pin.y + (i / cols) * ch, img, img}
                                                : (Rect){0, 0, 0, 0};
-    L->pred_text_w = cw - img - 14;
+    L->pred_text_w = cw - img - 10;  // 8 px after the picture, 2 before the next column
     L->cell_images = (Rect){pin.x, pin.y + 22, pin.w, pin.h - 22};
     L->cell_cols = (int)((L->cell_images.w + 4) / 44);
     L->cell_rows = (int)((L->cell_images.h + 4) / 44);
@@ -404,7 +404,9 @@ static void draw_predictions(Canvas *c, const DashboardLayout *L, const TrainSna
         char buf[96];
         // The tutorial's GroundTruth / Predicted lines, with a mark that is not colour alone.
         snprintf(buf, sizeof buf, "%s %s %.0f%%", ok ? "✓" : "✗", dash_class_name(lang, p->top[0]), 100.0 * p->prob[0]);
-        TextStyle ps = text_style(c, 15, col);
+        float gw;
+        text_measure(c, buf, 15, true, &gw, NULL);
+        TextStyle ps = text_style(c, gw <= L->pred_text_w ? 15 : 14, col);  // "✗ automobile 29%" in a narrow cell
         ps.bold = true;
         draw_text(c, tx, ty, buf, ps);
         snprintf(buf, sizeof buf, dash_tr(lang, "truth: %s", "真实：%s"), dash_class_name(lang, p->truth));
