@@ -1,7 +1,10 @@
 /* The training dashboard's layout at the sizes a classroom uses: every panel
  * inside the window and clear of the others, and the confusion matrix's cells
- * large enough for its counts at 1280x800 (a 3-digit count at 14 px needs
- * about 30 px), smaller but still drawn at 1024x640 and 800x600.
+ * large enough for its counts (a 3-digit count at 14 px needs about 30 px).
+ * The canvas scales a window to a logical size of at least 1280x800
+ * (draw.c: px = min(w/1280, h/800)), so a 1024x640 window lays out at
+ * 1280x800, an 800x600 one at 1280x960 and a 16:9 one at 1422x800; the
+ * smaller logical sizes are checked too, for windows shrunk below that.
  */
 #include <criterion/criterion.h>
 
@@ -42,9 +45,12 @@ static void check_layout(float w, float h, bool interactive, Lang lang, float mi
 
 Test(dashboard_layout, every_panel_fits_and_the_matrix_has_room_for_counts) {
     for (int lang = 0; lang < 2; lang++) {
-        check_layout(1280, 800, true, (Lang)lang, 34);   // the window
+        check_layout(1280, 800, true, (Lang)lang, 34);   // the window at 1280x800 or 1024x640
         check_layout(1280, 800, false, (Lang)lang, 34);  // the PNG
-        check_layout(1024, 640, true, (Lang)lang, 22);
+        check_layout(1280, 960, true, (Lang)lang, 34);   // 800x600, 4:3 projectors
+        check_layout(1422, 800, true, (Lang)lang, 34);   // 16:9
+        check_layout(1280, 1024, true, (Lang)lang, 34);  // 5:4
+        check_layout(1024, 640, true, (Lang)lang, 22);   // logical sizes of windows shrunk below that
         check_layout(800, 600, true, (Lang)lang, 18);
     }
 }
