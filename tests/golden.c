@@ -54,7 +54,9 @@ SDL_Surface *golden_render(const GoldenFrame *f) {
     return out;
 }
 
-bool golden_masked(int x, int y) { return y < 60 || x > (int)(GOLDEN_W * 0.655f); }
+static bool g_mask = true;
+void golden_set_mask(bool on) { g_mask = on; }
+bool golden_masked(int x, int y) { return g_mask && (y < 60 || x > (int)(GOLDEN_W * 0.655f)); }
 
 double golden_compare(SDL_Surface *a, SDL_Surface *b, SDL_Surface *diff) {
     enum { BLOCK = GOLDEN_BLOCK };

@@ -39,6 +39,8 @@ void golden_set_text_log(TextLog *log);
 
 // Text-only regions: the top bar and the explanation panel (right 34%).
 bool golden_masked(int x, int y);
+// Whether golden_masked masks anything (default on; the dashboard has no text-only panel).
+void golden_set_mask(bool on);
 
 // Fraction of the unmasked 8x8 blocks whose mean differs by more than
 // GOLDEN_BLOCK_TOL in some channel. a, b: RGBA32, GOLDEN_W x GOLDEN_H. If diff

@@ -444,7 +444,7 @@ Test(train_session, dashboard_draws_the_snapshot_numbers) {
     char png[64], dump[64];
     snprintf(png, sizeof png, "/tmp/convlab_dash_%d.png", (int)getpid());
     snprintf(dump, sizeof dump, "/tmp/convlab_dash_%d.txt", (int)getpid());
-    cr_assert_eq(dashboard_write_png(png, dump, &snap, NULL, 1280, 800, LANG_EN, &err), 0, "%s", err.msg);
+    cr_assert_eq(dashboard_write_png(png, dump, &snap, NULL, 1280, 800, LANG_EN, NULL, &err), 0, "%s", err.msg);
     FILE *f = fopen(png, "rb");
     cr_assert(f != NULL);
     unsigned char sig[8] = {0};
@@ -454,8 +454,8 @@ Test(train_session, dashboard_draws_the_snapshot_numbers) {
     f = fopen(dump, "r");
     cr_assert(f != NULL);
     char line[512];
-    int n_loss = 0, n_class = 0, n_conf = 0, n_test_acc = 0;
-    bool saw_acc = false;
+    int n_loss = 0, n_class = 0, n_conf = 0, n_test_acc = 0, n_conf_text = 0, n_fmap = 0;
+    bool saw_acc = false, saw_legend = false;
     while (fgets(line, sizeof line, f)) {
         int run, e, b;
         long step;
@@ -472,6 +472,38 @@ Test(train_session, dashboard_draws_the_snapshot_numbers) {
             cr_assert(strcmp(name, CIFAR_TUTORIAL_CLASSES[n_class]) == 0);
             cr_assert(fabs(acc - snap.eval.class_accuracy[n_class]) <= 0.05, "%s drawn %.1f", name, acc);
             n_class++;
+        } else if (strncmp(line, "confusion_text ", 15) == 0) {
+            // the counts written in the cells at 1280x800: the snapshot's, at 14 px or more
+            int row, vals[10];
+            float size, cell;
+            cr_assert_eq(sscanf(line, "confusion_text %d: %d %d %d %d %d %d %d %d %d %d size=%f cell=%f", &row, &vals[0],
+                                &vals[1], &vals[2], &vals[3], &vals[4], &vals[5], &vals[6], &vals[7], &vals[8], &vals[9],
+                                &size, &cell), 13, "%s", line);
+            for (int k = 0; k < 10; k++) cr_assert_eq(vals[k], snap.eval.confusion[row][k]);
+            cr_assert(size >= 14, "counts drawn at %.0f px", size);
+            cr_assert(cell >= 30, "cells of %.0f px", cell);
+            n_conf_text++;
+        } else if (strncmp(line, "confusion_legend ", 17) == 0) {
+            saw_legend = true;
+        } else if (strncmp(line, "fmap ", 5) == 0) {
+            // each map's colour bar spans the map's own range: +-max|v| (diverging) or 0..max (viridis)
+            char fname[32], bar[16];
+            float lo, hi, blo, bhi;
+            cr_assert_eq(sscanf(line, "fmap %31s min=%f max=%f bar=%15s lo=%f hi=%f", fname, &lo, &hi, bar, &blo, &bhi), 6, "%s", line);
+            const FeatureMap *fm = &snap.fmaps[n_fmap];
+            cr_assert(strcmp(fname, fm->name) == 0, "%s vs %s", fname, fm->name);
+            float mn = fm->data[0], mxv = fm->data[0];
+            for (int i = 1; i < fm->c * fm->h * fm->w; i++) mn = fminf(mn, fm->data[i]), mxv = fmaxf(mxv, fm->data[i]);
+            cr_assert(fabsf(lo - mn) <= 1e-5f * fmaxf(1, fabsf(mn)) && fabsf(hi - mxv) <= 1e-5f * fmaxf(1, fabsf(mxv)));
+            float m = fmaxf(fabsf(mn), fabsf(mxv));
+            if (fm->signed_values) {
+                cr_assert(strcmp(bar, "diverging") == 0);
+                cr_assert(fabsf(bhi - m) <= 1e-5f * fmaxf(1, m) && fabsf(blo + m) <= 1e-5f * fmaxf(1, m), "bar %g..%g, map +-%g", blo, bhi, m);
+            } else {
+                cr_assert(strcmp(bar, "viridis") == 0);
+                cr_assert(blo == 0 && fabsf(bhi - mxv) <= 1e-5f * fmaxf(1, mxv), "bar %g..%g, map max %g", blo, bhi, mxv);
+            }
+            n_fmap++;
         } else if (strncmp(line, "confusion ", 10) == 0) {
             int row, vals[10];
             cr_assert_eq(sscanf(line, "confusion %d: %d %d %d %d %d %d %d %d %d %d", &row, &vals[0], &vals[1], &vals[2],
@@ -491,6 +523,12 @@ Test(train_session, dashboard_draws_the_snapshot_numbers) {
     cr_assert_eq(n_loss, 10, "2 epochs x 10 mini-batches / log every 2");
     cr_assert_eq(n_class, 10);
     cr_assert_eq(n_conf, 10);
+    cr_assert_eq(n_conf_text, 10, "every row's counts written in its cells at 1280x800");
+    cr_assert(saw_legend, "the confusion matrix's colour bar");
+    int want_fmaps = 0;
+    for (int k = 0; k < TS_FMAPS; k++) want_fmaps += snap.fmaps[k].c > 0;
+    cr_assert(want_fmaps > 0);
+    cr_assert_eq(n_fmap, want_fmaps, "a colour bar under every feature map");
     cr_assert_eq(n_test_acc, 2);
     cr_assert(saw_acc);
     unlink(png);

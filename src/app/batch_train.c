@@ -22,6 +22,7 @@
 #include "session/autosave.h"
 #include "session/train_session.h"
 #include "ui/dashboard.h"
+#include "ui/theme.h"
 #include "engine/checkpoint.h"
 #include "engine/cifar.h"
 #include "engine/trainer.h"
@@ -146,6 +147,7 @@ typedef struct {
     int log_every;
     int size[2];              // dashboard PNG size (default 1280x800)
     int lang;                 // a Lang (the index of --lang en|zh)
+    int theme;                // the dashboard's theme: an index into THEME_NAMES
     bool lr_seen, momentum_seen, threads_seen;
 } TrainArgs;
 
@@ -186,9 +188,11 @@ static const Flag TRAIN_FLAGS[] = {
     {"--tutorial-break", FLAG_BOOL, offsetof(TrainArgs, tutorial_break),
      .help = "the tutorial seed's bug: `break` after the first mini-batch\nof each epoch"},
     {"--dashboard", FLAG_STRING, offsetof(TrainArgs, dashboard), .value = "PNG",
-     .help = "also draw the training dashboard, as the window shows it at the\nend of the run, into PNG (with --size WxH and --lang en|zh)"},
+     .help = "also draw the training dashboard, as the window shows it at the\nend of the run, into PNG (with --size WxH, --lang en|zh, --theme NAME)"},
     {"--size", FLAG_SIZE, offsetof(TrainArgs, size), 160, 8192, .value = "WxH", .help = "the dashboard PNG's size (default 1280x800)"},
     {"--lang", FLAG_CHOICE, offsetof(TrainArgs, lang), .choices = "en|zh", .help = "the dashboard's labels (default en)"},
+    {"--theme", FLAG_CHOICE, offsetof(TrainArgs, theme), .choices = THEME_CHOICES, .value = "NAME",
+     .help = "the dashboard's colours: light (default, for projectors) or dark"},
 };
 
 const Command TRAIN_COMMAND = {
@@ -326,7 +330,7 @@ static int render_dashboard(RunState *rs, const Trainer *t, const TrainArgs *a) 
     // them with the printout and the CSV).
     const char *dump = getenv("CONVLAB_DASHBOARD_DUMP");
     int rc = dashboard_write_png(a->dashboard, dump && *dump ? dump : NULL, &snap, NULL, a->size[0], a->size[1],
-                                 (Lang)a->lang, &err);
+                                 (Lang)a->lang, THEME_NAMES[a->theme], &err);
     train_snapshot_free(&snap);
     if (rc != 0) {
         fprintf(stderr, "convlab: %s\n", err.msg);

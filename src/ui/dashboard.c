@@ -46,6 +46,29 @@ void dashboard_view_init(DashboardView *v) {
 
 /* ==== layout =============================================================== */
 
+// The predictions grid inside L->predictions: one or two columns of cells, each a
+// picture with four text lines beside it (guess, truth, the next two), or three
+// lines (the next two on one line) when the rows are low; and the area that lists
+// a confusion cell's images (thumbnails of 40 px).
+static void layout_predictions(DashboardLayout *L) {
+    Rect pin = {L->predictions.x + 8, L->predictions.y + 34, L->predictions.w - 16, L->predictions.h - 40};
+    int cols = pin.w >= 2 * 193 ? 2 : 1;
+    int rows = TS_PRED_IMAGES / 2;
+    float cw = pin.w / cols, ch = pin.h / rows;
+    L->pred_lines = ch >= 66 ? 4 : 3;
+    float img = floorf(fminf(fminf(cw * 0.22f, 56), fmaxf(ch - 6, 8)));  // >= 32 px: a CIFAR picture at least 1:1
+    L->n_pred_cells = cols * rows;
+    for (int i = 0; i < TS_PRED_IMAGES; i++)
+        L->pred_cells[i] = i < L->n_pred_cells ? (Rect){pin.x + (i % cols) * cw, pin.y + (i / cols) * ch, img, img}
+                                               : (Rect){0, 0, 0, 0};
+    L->pred_text_w = cw - img - 10;  // 8 px after the picture, 2 before the next column
+    L->cell_images = (Rect){pin.x, pin.y + 22, pin.w, pin.h - 22};
+    L->cell_cols = (int)((L->cell_images.w + 4) / 44);
+    L->cell_rows = (int)((L->cell_images.h + 4) / 44);
+    if (L->cell_cols < 1) L->cell_cols = 1;
+    if (L->cell_rows < 1) L->cell_rows = 1;
+}
+
 void dashboard_layout(DashboardLayout *L, float w, float h, const DashboardView *v) {
     bool interactive = v->interactive;
     memset(L, 0, sizeof *L);
@@ -55,52 +78,45 @@ void dashboard_layout(DashboardLayout *L, float w, float h, const DashboardView 
     float y0 = MARGIN + top_h + GAP;
     float y1 = interactive ? L->hints.y - GAP : h - MARGIN;
     float body_h = y1 - y0;
-    float left_w = floorf((w - 2 * MARGIN - GAP) * 0.6f);
-    float right_x = MARGIN + left_w + GAP, right_w = w - MARGIN - right_x;
-    float loss_h = floorf(body_h * 0.56f);
+    // Right: the test accuracy over the confusion matrix, as wide as the matrix needs for
+    // its counts (dash_confusion_width); left: the loss (the hero) over the feature maps and
+    // the predictions.
+    float avail = w - 2 * MARGIN - GAP;
+    float acc_h = fminf(fmaxf(floorf(body_h * 0.22f), 110), 150);
+    float conf_h = body_h - acc_h - GAP;
+    float right_w = fminf(dash_confusion_width(conf_h, v->lang), floorf(avail * 0.5f));
+    float left_w = avail - right_w;
+    float right_x = MARGIN + left_w + GAP;
+    L->accuracy = (Rect){right_x, y0, right_w, acc_h};
+    L->confusion = (Rect){right_x, y0 + acc_h + GAP, right_w, conf_h};
+    float loss_h = floorf(body_h * (body_h >= 600 ? 0.47f : 0.45f));
     L->loss = (Rect){MARGIN, y0, left_w, loss_h};
     float by = y0 + loss_h + GAP, bh = y1 - by;
-    float conf_w = fminf(fmaxf(bh + 100, 340), left_w * 0.5f);  // full row names, a colour bar
-    L->confusion = (Rect){MARGIN, by, conf_w, bh};
-    L->features = (Rect){MARGIN + conf_w + GAP, by, left_w - conf_w - GAP, bh};
-    float acc_h = floorf(body_h * 0.22f), cls_h = floorf(body_h * 0.41f);
-    L->accuracy = (Rect){right_x, y0, right_w, acc_h};
-    L->classes = (Rect){right_x, y0 + acc_h + GAP, right_w, cls_h};
-    float py = L->classes.y + cls_h + GAP;
-    L->predictions = (Rect){right_x, py, right_w, y1 - py};
+    // predictions: two columns of 193 px when they fit beside 270 px of maps, else one
+    float pred_w = left_w - 2 * 193 - 16 - GAP >= 270 ? 2 * 193 + 16 : fminf(260, floorf(left_w * 0.45f));
+    L->features = (Rect){MARGIN, by, left_w - pred_w - GAP, bh};
+    L->predictions = (Rect){MARGIN + left_w - pred_w, by, pred_w, bh};
 
-    dash_layout_confusion(L, false);
-
-    // predictions: 2 columns x 4 rows, each a picture with three text lines beside it
-    // (full class names and the runner-ups fit on one line each)
-    Rect pin = {L->predictions.x + 8, L->predictions.y + 34, L->predictions.w - 16, L->predictions.h - 40};
-    float cw = pin.w / 2, ch = pin.h / 4;
-    float img = floorf(fminf(cw * 0.3f, fmaxf(ch - 4, 8)));
-    for (int i = 0; i < TS_PRED_IMAGES; i++)
-        L->pred_cells[i] = (Rect){pin.x + (i % 2) * cw, pin.y + (i / 2) * ch, img, img};
-    L->pred_text_w = cw - img - 14;
-    // a confusion cell's images: thumbnails of 40 px
-    L->cell_images = (Rect){pin.x, pin.y + 22, pin.w, pin.h - 22};
-    L->cell_cols = (int)((L->cell_images.w + 4) / 44);
-    L->cell_rows = (int)((L->cell_images.h + 4) / 44);
-    if (L->cell_cols < 1) L->cell_cols = 1;
-    if (L->cell_rows < 1) L->cell_rows = 1;
+    dash_layout_confusion(L, false, v->lang);
+    layout_predictions(L);
     if (v->zoom_confusion && !v->zoom_loss) {  // the confusion matrix alone, large, with counts
         Rect none = {0, 0, 0, 0};
         // the grid is as tall as the body; the per-class bars take the width left over
-        float zw = fminf(w - 2 * MARGIN, (body_h - 110) + 270);
+        float zw = fminf(w - 2 * MARGIN, dash_confusion_large_width(body_h, v->lang));
         L->confusion = (Rect){MARGIN, y0, zw, body_h};
         L->classes = zw + GAP + 200 < w - 2 * MARGIN ? (Rect){MARGIN + zw + GAP, y0, w - 2 * MARGIN - zw - GAP, body_h} : none;
         L->loss = L->accuracy = L->features = L->predictions = none;
         L->cell_images = none;
+        L->n_pred_cells = 0;
         for (int i = 0; i < TS_PRED_IMAGES; i++) L->pred_cells[i] = none;
-        dash_layout_confusion(L, true);
+        dash_layout_confusion(L, true, v->lang);
     }
     if (v->zoom_loss) {  // the hero alone
         Rect none = {0, 0, 0, 0};
         L->loss = (Rect){MARGIN, y0, w - 2 * MARGIN, body_h};
         L->accuracy = L->classes = L->confusion = L->features = L->predictions = none;
         L->confusion_cells = L->cell_images = none;
+        L->n_pred_cells = 0;
         for (int i = 0; i < TS_PRED_IMAGES; i++) L->pred_cells[i] = none;
     }
 }
@@ -112,9 +128,11 @@ Rect dash_panel(Canvas *c, Rect r, const char *title, const char *subtitle) {
     TextStyle ts = text_style(c, 19, th->title);
     ts.bold = true;
     float tw = draw_text(c, r.x + 10, r.y + 6, title, ts);
-    if (subtitle && subtitle[0]) {
+    if (subtitle && subtitle[0]) {  // only when it fits whole: a cut word misleads
         TextStyle ss = text_style(c, 14, th->text_muted);
-        draw_text(c, r.x + 10 + tw + 10, r.y + 11, subtitle, ss);
+        float sw;
+        text_measure(c, subtitle, 14, false, &sw, NULL);
+        if (r.x + 10 + tw + 10 + sw <= r.x + r.w - 8) draw_text(c, r.x + 10 + tw + 10, r.y + 11, subtitle, ss);
     }
     return (Rect){r.x + 8, r.y + 34, r.w - 16, r.h - 40};
 }
@@ -266,9 +284,13 @@ static void draw_classes(Canvas *c, Rect panel, const TrainSnapshot *s, FILE *du
                  s->eval_epoch);
     else snprintf(sub, sizeof sub, "%s", dash_tr(lang, "shown after the first epoch", "第一轮结束后显示"));
     Rect in = dash_panel(c, panel, dash_tr(lang, "Accuracy per class", "各类别准确率"), sub);
-    float name_w = 104, row_h = in.h / 10;  // room for "automobile"
+    float row_h = in.h / 10, fs = fminf(19, row_h * 0.72f), name_w = 0;
+    for (int k = 0; k < CIFAR_CLASSES; k++) {  // room for the widest name ("automobile")
+        float w;
+        text_measure(c, dash_class_name(lang, k), fs, false, &w, NULL);
+        name_w = fmaxf(name_w, w + 14);
+    }
     Rect track_all = {in.x + name_w, in.y, in.w - name_w - 4, in.h};
-    float fs = fminf(19, row_h * 0.72f);
     for (int k = 0; k < CIFAR_CLASSES; k++)
         dash_fill(c, (Rect){track_all.x, in.y + k * row_h + 2, track_all.w, row_h - 4}, th->bg);
     // chance level (a random guess gets 10 %), under the bars and their numbers
@@ -316,6 +338,24 @@ int dashboard_cell_images(const TrainSnapshot *s, const Cifar *cifar, int truth,
     return count;
 }
 
+// The next two guesses under a cell's first lines: one per line (4 lines) or
+// both on one line (3 lines), at y.
+static void draw_runner_ups(Canvas *c, const DashboardLayout *L, const Prediction *p, float x, float y, Lang lang) {
+    const Theme *th = canvas_theme(c);
+    TextStyle ms = text_style(c, 14, th->text_muted);
+    char buf[96];
+    if (L->pred_lines >= 4) {
+        for (int k = 1; k <= 2; k++) {
+            snprintf(buf, sizeof buf, "%s %.0f%%", dash_class_name(lang, p->top[k]), 100.0 * p->prob[k]);
+            draw_text(c, x, y + (k - 1) * 16, buf, ms);
+        }
+    } else {
+        snprintf(buf, sizeof buf, "%s %.0f · %s %.0f", dash_class_name(lang, p->top[1]), 100.0 * p->prob[1],
+                 dash_class_name(lang, p->top[2]), 100.0 * p->prob[2]);
+        draw_text(c, x, y, buf, ms);
+    }
+}
+
 // The student's picture in the predictions grid: what the net says now (no truth to check against).
 static void draw_picture_prediction(Canvas *c, const DashboardLayout *L, const TrainSnapshot *s, Rect ir, FILE *dump, Lang lang) {
     const Theme *th = canvas_theme(c);
@@ -325,16 +365,14 @@ static void draw_picture_prediction(Canvas *c, const DashboardLayout *L, const T
     draw_image_rgb(c, ir, rgb, 32, 32);
     dash_outline(c, ir, 2.5f, th->input);
     float tx = ir.x + ir.w + 8, ty = ir.y - 2;
-    canvas_push_clip(c, (Rect){tx, ir.y - 2, L->pred_text_w, ir.h + 8});
+    canvas_push_clip(c, (Rect){tx, ir.y - 2, L->pred_text_w, fmaxf(ir.h, 16.0f * L->pred_lines) + 8});
     char buf[96];
     snprintf(buf, sizeof buf, "%s %.0f%%", dash_class_name(lang, p->top[0]), 100.0 * p->prob[0]);
     TextStyle ps = text_style(c, 15, th->input);
     ps.bold = true;
     draw_text(c, tx, ty, buf, ps);
     draw_text(c, tx, ty + 16, dash_tr(lang, "your picture", "你的图片"), text_style(c, 14, th->text));
-    snprintf(buf, sizeof buf, "%s %.0f · %s %.0f", dash_class_name(lang, p->top[1]), 100.0 * p->prob[1],
-             dash_class_name(lang, p->top[2]), 100.0 * p->prob[2]);
-    draw_text(c, tx, ty + 31, buf, text_style(c, 14, th->text_muted));
+    draw_runner_ups(c, L, p, tx, ty + 32, lang);
     canvas_pop_clip(c);
     if (dump)
         fprintf(dump, "pred picture top=%s:%.3f,%s:%.3f,%s:%.3f\n", CIFAR_TUTORIAL_CLASSES[p->top[0]], (double)p->prob[0],
@@ -344,10 +382,11 @@ static void draw_picture_prediction(Canvas *c, const DashboardLayout *L, const T
 static void draw_predictions(Canvas *c, const DashboardLayout *L, const TrainSnapshot *s, FILE *dump, Lang lang) {
     const Theme *th = canvas_theme(c);
     dash_panel(c, L->predictions, dash_tr(lang, "Predictions", "预测"),
-               s->has_picture ? dash_tr(lang, "test pictures, then yours: guess, truth, next two", "测试图片和你的图片：预测、真实、其次两个")
-                              : dash_tr(lang, "first test pictures: guess, truth, next two", "前几张测试图片：预测、真实、其次两个"));
-    for (int i = 0; i < s->n_pred; i++) {
-        if (s->has_picture && i == s->n_pred - 1) { // the last cell: the student's picture
+               s->has_picture ? dash_tr(lang, "guess, truth, next two; yours last", "预测、真实、其次两个；最后是你的图片")
+                              : dash_tr(lang, "test pictures: guess, truth, next two", "测试图片：预测、真实、其次两个"));
+    int shown = s->n_pred < L->n_pred_cells ? s->n_pred : L->n_pred_cells;
+    for (int i = 0; i < shown; i++) {
+        if (s->has_picture && i == shown - 1) { // the last cell: the student's picture
             draw_picture_prediction(c, L, s, L->pred_cells[i], dump, lang);
             continue;
         }
@@ -360,21 +399,20 @@ static void draw_predictions(Canvas *c, const DashboardLayout *L, const TrainSna
         Rgba col = ok ? th->output : th->error;
         dash_outline(c, ir, 2.5f, col);
         float tx = ir.x + ir.w + 8, ty = ir.y - 2;
-        Rect cellr = {tx, ir.y - 2, L->pred_text_w, ir.h + 8};
+        Rect cellr = {tx, ir.y - 2, L->pred_text_w, fmaxf(ir.h, 16.0f * L->pred_lines) + 8};
         canvas_push_clip(c, cellr);
         char buf[96];
         // The tutorial's GroundTruth / Predicted lines, with a mark that is not colour alone.
         snprintf(buf, sizeof buf, "%s %s %.0f%%", ok ? "✓" : "✗", dash_class_name(lang, p->top[0]), 100.0 * p->prob[0]);
-        TextStyle ps = text_style(c, 15, col);
+        float gw;
+        text_measure(c, buf, 15, true, &gw, NULL);
+        TextStyle ps = text_style(c, gw <= L->pred_text_w ? 15 : 14, col);  // "✗ automobile 29%" in a narrow cell
         ps.bold = true;
         draw_text(c, tx, ty, buf, ps);
         snprintf(buf, sizeof buf, dash_tr(lang, "truth: %s", "真实：%s"), dash_class_name(lang, p->truth));
         TextStyle ts = text_style(c, 14, th->text);
         draw_text(c, tx, ty + 16, buf, ts);
-        snprintf(buf, sizeof buf, "%s %.0f · %s %.0f", dash_class_name(lang, p->top[1]), 100.0 * p->prob[1],
-                 dash_class_name(lang, p->top[2]), 100.0 * p->prob[2]);
-        TextStyle ms = text_style(c, 14, th->text_muted);
-        draw_text(c, tx, ty + 31, buf, ms);
+        draw_runner_ups(c, L, p, tx, ty + 32, lang);
         canvas_pop_clip(c);
         if (s->fmap_image == p->index) dash_outline(c, (Rect){ir.x - 3, ir.y - 3, ir.w + 6, ir.h + 6}, 1.5f, th->input);
         if (dump)
@@ -398,11 +436,13 @@ static void draw_cell_images(Canvas *c, const DashboardLayout *L, const TrainSna
     int total = dashboard_cell_images(s, cifar, v->cell_truth, v->cell_pred, idx, max * (v->cell_page + 1));
     int first = max * v->cell_page;
     char line[96];
-    snprintf(line, sizeof line, dash_tr(lang, "%d pictures%s  ·  click one: its feature maps  ·  Esc closes",
-                                        "%d 张图片%s  ·  点击一张看特征图  ·  Esc 关闭"), total,
+    snprintf(line, sizeof line, dash_tr(lang, "%d pictures%s · click one: its maps · Esc closes",
+                                        "%d 张图片%s · 点击一张看特征图 · Esc 关闭"), total,
              total > max ? " (PgDn/PgUp)" : "");
-    TextStyle ls = text_style(c, 13, th->text_muted);
+    TextStyle ls = text_style(c, 14, th->text_muted);
+    canvas_push_clip(c, (Rect){in.x, in.y - 6, in.w, 22});
     draw_text(c, in.x, in.y - 4, line, ls);
+    canvas_pop_clip(c);
     for (int k = first; k < total && k < first + max; k++) {
         int j = k - first;
         Rect r = {L->cell_images.x + (j % L->cell_cols) * 44, L->cell_images.y + (j / L->cell_cols) * 44, 40, 40};
@@ -416,7 +456,8 @@ static void draw_cell_images(Canvas *c, const DashboardLayout *L, const TrainSna
 
 /* ==== hints ================================================================ */
 
-static void draw_hints(Canvas *c, Rect r, const TrainSnapshot *s, const DashboardView *v) {
+// with_status: a status line takes the right end of the first line (the net editor's note gives way).
+static void draw_hints(Canvas *c, Rect r, const TrainSnapshot *s, const DashboardView *v, bool with_status) {
     Lang lang = v->lang;
     const Theme *th = canvas_theme(c);
     dash_fill(c, r, th->panel);
@@ -429,7 +470,7 @@ static void draw_hints(Canvas *c, Rect r, const TrainSnapshot *s, const Dashboar
                      "T %s   N 单步   −/+ 速度   R 重置   S 保存   %s   F1 全部按键   Esc 退出"),
              s->state == TS_RUNNING ? dash_tr(lang, "pause", "暂停") : dash_tr(lang, "train", "训练"), open);
     draw_text(c, r.x + 10, r.y + 5, keys, ks);
-    if (v->net_edit[0]) {
+    if (v->net_edit[0] && !with_status) {
         TextStyle es = text_style(c, 16, v->settings_locked ? th->text_muted : th->kernel);
         es.align = ALIGN_RIGHT;
         draw_text(c, r.x + r.w - 10, r.y + 5, v->net_edit, es);
@@ -503,31 +544,31 @@ void dashboard_draw(Canvas *c, const TrainSnapshot *s, const DashboardView *v, c
     draw_progress(c, L.top, s, v, dump);
     if (v->zoom_confusion && !v->zoom_loss) {
         dash_draw_confusion(c, &L, s, v, dump);
-        if (L.classes.w > 0) draw_classes(c, L.classes, s, dump, lang);
+        if (L.classes.w > 0) draw_classes(c, L.classes, s, NULL, lang);  // the matrix dumps the classes' numbers
     } else dash_draw_loss(c, L.loss, s, v, dump);
     if (!v->zoom_loss && !v->zoom_confusion) {
         draw_accuracy(c, L.accuracy, s, dump, lang);
-        draw_classes(c, L.classes, s, dump, lang);
-        if (s->speed > 0 || v->show_step) {  // narration: lesson 9's loop in place of the matrix and the maps
-            Rect r = {L.confusion.x, L.confusion.y, L.features.x + L.features.w - L.confusion.x, L.confusion.h};
+        dash_draw_confusion(c, &L, s, v, dump);
+        if (s->speed > 0 || v->show_step) {  // narration: lesson 9's loop in place of the maps and the predictions
+            Rect r = {L.features.x, L.features.y, L.predictions.x + L.predictions.w - L.features.x, L.features.h};
             dash_draw_step_panel(c, r, s, v, dump);
         } else {
-            dash_draw_confusion(c, &L, s, v, dump);
-            dash_draw_features(c, L.features, s, lang);
+            dash_draw_features(c, L.features, s, lang, dump);
+            if (v->cell_truth >= 0 && v->cell_pred >= 0 && cifar) draw_cell_images(c, &L, s, v, cifar);
+            else draw_predictions(c, &L, s, dump, lang);
         }
-        if (v->cell_truth >= 0 && v->cell_pred >= 0 && cifar) draw_cell_images(c, &L, s, v, cifar);
-        else draw_predictions(c, &L, s, dump, lang);
     }
-    if (v->interactive) draw_hints(c, L.hints, s, v);
+    // the status line: an error box over the loss, or one line at the right of the hints
+    const char *status = NULL;
+    char buf_offer[700];
     if (v->status && v->status[0]) draw_error_box(c, L.loss, v->status);
     else if (s->message_error && s->message[0]) draw_error_box(c, L.loss, dash_message(s, lang));
-    else if (v->interactive && settings_notice(buf_notice, sizeof buf_notice, s, v) == 2) draw_status(c, L.hints, buf_notice);
-    else if (s->message[0] && v->interactive) draw_status(c, L.hints, dash_message(s, lang));
-    else if (v->interactive && settings_notice(buf_notice, sizeof buf_notice, s, v) == 1) draw_status(c, L.hints, buf_notice);
-    else if (v->autosave_offer && v->interactive) {
-        char buf[700];
-        draw_status(c, L.hints, dash_autosave_offer_text(buf, sizeof buf, v));
-    }
+    else if (v->interactive && settings_notice(buf_notice, sizeof buf_notice, s, v) == 2) status = buf_notice;
+    else if (s->message[0] && v->interactive) status = dash_message(s, lang);
+    else if (v->interactive && settings_notice(buf_notice, sizeof buf_notice, s, v) == 1) status = buf_notice;
+    else if (v->autosave_offer && v->interactive) status = dash_autosave_offer_text(buf_offer, sizeof buf_offer, v);
+    if (v->interactive) draw_hints(c, L.hints, s, v, status != NULL);
+    if (status) draw_status(c, L.hints, status);
     if (v->show_help) dash_draw_help(c, v);
     if (v->confirm_quit) dash_draw_quit_confirm(c, s, v);
 }
@@ -543,6 +584,10 @@ DashboardHit dashboard_hit(const Canvas *c, const TrainSnapshot *s, const Dashbo
         h.pred = (int)((x - g.x) / (g.w / 10));
         return h;
     }
+    if (s->speed > 0 || v->show_step) {  // the step panel covers the pictures
+        if (x >= L.loss.x && y >= L.loss.y && x < L.loss.x + L.loss.w && y < L.loss.y + L.loss.h) h.kind = HIT_LOSS;
+        return h;
+    }
     if (v->cell_truth >= 0 && v->cell_pred >= 0) {
         Rect r = L.cell_images;
         if (x >= r.x && y >= r.y && x < r.x + L.cell_cols * 44 && y < r.y + L.cell_rows * 44) {
@@ -553,9 +598,10 @@ DashboardHit dashboard_hit(const Canvas *c, const TrainSnapshot *s, const Dashbo
         }
         return h;
     }
-    for (int i = 0; i < s->n_pred; i++) {
+    int shown = s->n_pred < L.n_pred_cells ? s->n_pred : L.n_pred_cells;
+    for (int i = 0; i < shown; i++) {
         Rect r = L.pred_cells[i];
-        if (s->has_picture && i == s->n_pred - 1) continue;  // the student's picture, not a test image
+        if (s->has_picture && i == shown - 1) continue;  // the student's picture, not a test image
         if (x >= r.x && y >= r.y && x < r.x + r.w && y < r.y + r.h) {
             h.kind = HIT_PREDICTION;
             h.test_index = s->pred[i].index;
@@ -567,10 +613,10 @@ DashboardHit dashboard_hit(const Canvas *c, const TrainSnapshot *s, const Dashbo
 }
 
 int dashboard_write_png(const char *png_path, const char *dump_path, const TrainSnapshot *s, const Cifar *cifar,
-                        int w, int h, Lang lang, ClError *err) {
+                        int w, int h, Lang lang, const char *theme_name, ClError *err) {
     if (draw_init_fonts(err) != 0) return -1;
     Theme theme;
-    if (theme_load_named(&theme, "light", err) != 0) return -1;
+    if (theme_load_named(&theme, theme_name ? theme_name : "light", err) != 0) return -1;
     Canvas *c = canvas_create_offscreen(w, h, &theme, err);
     if (!c) return -1;
     FILE *dump = NULL;

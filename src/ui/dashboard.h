@@ -4,15 +4,17 @@
  *
  *   +------------------------------------------------------------------+
  *   | progress: state · epoch · step · images/s · elapsed · ETA · bar  |
- *   +----------------------------------------+-------------------------+
- *   | LOSS CURVE (the hero: runs overlaid,   | accuracy                |
- *   |  raw + smoothed, epoch marks)          +-------------------------+
- *   |                                        | per-class bars          |
- *   +----------------+-----------------------+-------------------------+
- *   | confusion 10x10| filters + feature maps| predictions grid        |
- *   +----------------+-----------------------+-------------------------+
+ *   +--------------------------------------+---------------------------+
+ *   | LOSS CURVE (the hero: runs overlaid, | accuracy                  |
+ *   |  raw + smoothed + test, epoch marks) +---------------------------+
+ *   |                                      | CONFUSION MATRIX: counts, |
+ *   +----------------+---------------------+ full names, each class's  |
+ *   | filters +      | predictions grid    | accuracy, row-share bar   |
+ *   | feature maps   | (or lesson 9's step)| (as wide as it needs)     |
+ *   +----------------+---------------------+---------------------------+
  *   | keys and settings                                                |
  *   +------------------------------------------------------------------+
+ * C shows the matrix alone beside the per-class bars; Z the loss alone.
  */
 #ifndef CONVLAB_DASHBOARD_H
 #define CONVLAB_DASHBOARD_H
@@ -51,7 +53,9 @@ typedef struct {
     Rect confusion_legend;   // its colour bar (share of the row)
     bool confusion_large;    // the C view: full names on both axes, counts in the cells
     Rect pred_cells[TS_PRED_IMAGES]; // images of the predictions grid
-    float pred_text_w;       // width of the three text lines right of each image
+    int n_pred_cells;        // cells the grid has room for (the student's picture takes the last)
+    int pred_lines;          // text lines beside each image: 4, or 3 in low rows
+    float pred_text_w;       // width of the text lines right of each image
     Rect cell_images;        // area listing a confusion cell's images
     int cell_cols, cell_rows;// grid of that list
 } DashboardLayout;
@@ -80,10 +84,10 @@ DashboardHit dashboard_hit(const Canvas *c, const TrainSnapshot *s, const Dashbo
 // fills idx (up to max) from the snapshot's last evaluation; returns the total count.
 int dashboard_cell_images(const TrainSnapshot *s, const Cifar *cifar, int truth, int pred, int *idx, int max);
 
-// Renders the dashboard into a w x h PNG offscreen with the light theme (fonts
-// are initialised if needed), labels in lang. dump_path (may be NULL) receives
-// the numbers drawn.
+// Renders the dashboard into a w x h PNG offscreen with the theme named
+// theme_name (assets/theme-NAME.theme; NULL = light; fonts are initialised if
+// needed), labels in lang. dump_path (may be NULL) receives the numbers drawn.
 int dashboard_write_png(const char *png_path, const char *dump_path, const TrainSnapshot *s, const Cifar *cifar,
-                        int w, int h, Lang lang, ClError *err);
+                        int w, int h, Lang lang, const char *theme_name, ClError *err);
 
 #endif

@@ -41,8 +41,9 @@ void dash_fmt_int(char *out, int n, long v);
 
 void dash_draw_loss(Canvas *c, Rect panel, const TrainSnapshot *s, const DashboardView *v, FILE *dump);
 void dash_draw_accuracy_chart(Canvas *c, Rect r, const TrainSnapshot *s, FILE *dump, Lang lang);
-// conv1's filters and the feature maps of the chosen image.
-void dash_draw_features(Canvas *c, Rect panel, const TrainSnapshot *s, Lang lang);
+// conv1's filters and the feature maps of the chosen image, each with its colour
+// bar (the ranges go to dump, which may be NULL).
+void dash_draw_features(Canvas *c, Rect panel, const TrainSnapshot *s, Lang lang, FILE *dump);
 // A CIFAR test image as interleaved RGB (32*32*3 bytes).
 void dash_cifar_rgb(const Cifar *cifar, int index, uint8_t rgb[32 * 32 * 3]);
 // Planar (3, 32, 32) bytes as interleaved RGB.
@@ -54,7 +55,12 @@ void dash_draw_quit_confirm(Canvas *c, const TrainSnapshot *s, const DashboardVi
 const char *dash_autosave_offer_text(char *out, int n, const DashboardView *v);
 // The confusion panel's grid and legend inside L->confusion (large: the C view,
 // full names on both axes and counts in the cells).
-void dash_layout_confusion(DashboardLayout *L, bool large);
+void dash_layout_confusion(DashboardLayout *L, bool large, Lang lang);
+// The width the confusion panel takes in a panel h px tall (counts, names in lang,
+// the accuracy column): the dashboard's right column.
+float dash_confusion_width(float h, Lang lang);
+// The same for the C view (the matrix alone, h px tall, its colour bar at the right).
+float dash_confusion_large_width(float h, Lang lang);
 void dash_draw_confusion(Canvas *c, const DashboardLayout *L, const TrainSnapshot *s, const DashboardView *v, FILE *dump);
 // "3 mini-batches/s" or "full speed" in lang.
 void dash_fmt_speed(char *out, int n, double speed, Lang lang);

@@ -107,8 +107,9 @@ static int bucket_points(const LossAxes *a, const RunHistory *h, LossLine which,
 // The one current-loss number, large, at the top right of the panel: the
 // last logged window of the current run (what the tutorial prints), in the
 // run's colour, with the test loss at the same point beside it.
-static void draw_latest_loss(Canvas *c, Rect panel, const TrainSnapshot *s, const RunHistory *cur, Lang lang) {
-    if (!cur || cur->n_points == 0) return;
+// Returns the left edge of what it wrote (the panel's right edge when nothing).
+static float draw_latest_loss(Canvas *c, Rect panel, const TrainSnapshot *s, const RunHistory *cur, Lang lang) {
+    if (!cur || cur->n_points == 0) return panel.x + panel.w;
     const Theme *th = canvas_theme(c);
     const LossPoint *p = &cur->points[cur->n_points - 1];
     char buf[64];
@@ -119,9 +120,10 @@ static void draw_latest_loss(Canvas *c, Rect panel, const TrainSnapshot *s, cons
     float w = draw_text(c, panel.x + panel.w - 14, panel.y + 4, buf, st);
     TextStyle cs = text_style(c, 15, th->text_muted);
     cs.align = ALIGN_RIGHT;
-    if (!isfinite(p->test_loss)) return;
+    if (!isfinite(p->test_loss)) return panel.x + panel.w - 14 - w;
     snprintf(buf, sizeof buf, dash_tr(lang, "test %.3f", "测试 %.3f"), (double)p->test_loss);
-    draw_text(c, panel.x + panel.w - 14 - w - 10, panel.y + 15, buf, cs);
+    float tw = draw_text(c, panel.x + panel.w - 14 - w - 10, panel.y + 15, buf, cs);
+    return panel.x + panel.w - 14 - w - 10 - tw;
 }
 
 // One horizontal grid line with its label left of the plot.
@@ -288,13 +290,21 @@ static void draw_loss_waiting(Canvas *c, const LossAxes *a, const TrainSnapshot 
 // What the three kinds of line are, in the panel's title row (it never
 // covers the data): swatch and word for the raw windows, the moving average
 // and the test loss, drawn in the current run's colour. Returns the width used.
-static float draw_line_key(Canvas *c, float x, float cy, const TrainSnapshot *s, Lang lang) {
+// The test line's words lose their image count when the whole key would pass max_x.
+static float draw_line_key(Canvas *c, float x, float cy, float max_x, const TrainSnapshot *s, Lang lang) {
     const Theme *th = canvas_theme(c);
     Rgba cur = dash_run_color(s->n_runs > 0 ? s->n_runs - 1 : 0);
     char held[16], test[96];
     dash_fmt_int(held, sizeof held, TS_TEST_LOSS_IMAGES);
     snprintf(test, sizeof test, dash_tr(lang, "test, %s images", "测试，%s 张"), held);
     const char *words[3] = {dash_tr(lang, "window mean", "窗口平均"), dash_tr(lang, "smoothed", "平滑"), test};
+    float total = 0;
+    for (int i = 0; i < 3; i++) {
+        float w;
+        text_measure(c, words[i], 15, false, &w, NULL);
+        total += 30 + w + 18;
+    }
+    if (x + total - 18 > max_x) words[2] = dash_tr(lang, "test", "测试");
     TextStyle ks = text_style(c, 15, th->text);
     ks.vcenter = true;
     float x0 = x;
@@ -349,7 +359,7 @@ static void draw_loss_legend(Canvas *c, const LossAxes *a, const TrainSnapshot *
     // Long labels (another net, an edited one): a smaller font, down to 11 px, before the box clips them.
     float room = a->plot.w - 20 - 48;
     if (lw > room && lw > 0) {
-        float k = fmaxf(11.0f / fs, room / lw);
+        float k = fmaxf(11.0f / fs, room / lw * 0.96f);  // glyph widths do not scale exactly with the size
         fs *= k, lw *= k;
     }
     float bw = fminf(lw + 48, a->plot.w - 20), bh = lh * (float)s->n_runs + 10;
@@ -375,9 +385,9 @@ void dash_draw_loss(Canvas *c, Rect panel, const TrainSnapshot *s, const Dashboa
     Rect content = dash_panel(c, panel, dash_tr(lang, "Loss", "损失"), v->log_scale ? dash_tr(lang, "log", "对数") : "");
     float tw, th_;
     text_measure(c, dash_tr(lang, "Loss", "损失"), 19, true, &tw, &th_);
-    draw_line_key(c, panel.x + 10 + tw + (v->log_scale ? 60 : 24), panel.y + 17, s, lang);
     const RunHistory *cur = s->n_runs > 0 ? &s->runs[s->n_runs - 1] : NULL;
-    draw_latest_loss(c, panel, s, cur, lang);
+    float latest_x = draw_latest_loss(c, panel, s, cur, lang);
+    draw_line_key(c, panel.x + 10 + tw + (v->log_scale ? 60 : 24), panel.y + 17, latest_x - 14, s, lang);
 
     Rect plot = {content.x + 62, content.y + 6, content.w - 62 - 14, content.h - 6 - 46};
     // A window shrunk to a few pixels leaves no plot (w <= 0 made max_pts negative

@@ -56,7 +56,7 @@ static const char *const TRAIN_KEYS[][4] = {
     {"G", NULL, "loss axis: linear / log", "损失坐标：线性 / 对数"},
     {"X", NULL, "loss x axis: epochs / images trained", "损失横轴：轮 / 已训练图片数"},
     {"Z", NULL, "the loss curve alone, full size", "只显示损失曲线（放大）"},
-    {"C", NULL, "the confusion matrix alone, large, with counts", "只显示混淆矩阵（放大，显示数目）"},
+    {"C", NULL, "the confusion matrix alone, large", "只显示混淆矩阵（放大）"},
     {"L  M  B  A", NULL, "lr, momentum, batch size, SGD / Adam (while stopped)", "学习率、动量、批大小、SGD / Adam（停止时）"},
     {"E  D  U  K", NULL, "epochs, seed, ReLU on the logits, the tutorial's break", "轮数、种子、logits 上的 ReLU、教程的 break"},
     {"Shift + letter", "Shift + 字母", "the setting goes back one step", "设置往回调一档"},

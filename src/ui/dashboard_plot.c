@@ -106,7 +106,7 @@ void dash_draw_accuracy_chart(Canvas *c, Rect r, const TrainSnapshot *s, FILE *d
         if (s->runs[i].config.epochs > max_epochs) max_epochs = s->runs[i].config.epochs;
     }
     dash_fill(c, plot, th->bg);
-    TextStyle lab = text_style(c, 13, th->text_muted);
+    TextStyle lab = text_style(c, 14, th->text_muted);  // numbers >= 14 px
     lab.align = ALIGN_RIGHT;
     lab.vcenter = true;
     for (int p = 0; p <= 100; p += 50) {
@@ -118,11 +118,11 @@ void dash_draw_accuracy_chart(Canvas *c, Rect r, const TrainSnapshot *s, FILE *d
     }
     float chance = plot.y + plot.h * 0.9f;  // 10 %: guessing
     dash_dashed_hline(c, plot.x, plot.x + plot.w, chance, 1.5f, 5, th->text_muted);
-    TextStyle cl = text_style(c, 12, th->text_muted);
+    // at the right end: the last epoch, usually well above chance, leaves it free
+    TextStyle cl = text_style(c, 14, th->text_muted);
     cl.align = ALIGN_RIGHT;
-    cl.align = ALIGN_LEFT;
-    draw_text(c, plot.x + 4, chance - 15, dash_tr(lang, "chance 10%", "随机猜测 10%"), cl);
-    TextStyle xl = text_style(c, 13, th->text_muted);
+    draw_text(c, plot.x + plot.w - 4, chance - 17, dash_tr(lang, "chance 10%", "随机猜测 10%"), cl);
+    TextStyle xl = text_style(c, 14, th->text_muted);
     xl.align = ALIGN_CENTER;
     float dx = plot.w / (float)max_epochs;
     int label_every = max_epochs <= 10 ? 1 : max_epochs <= 20 ? 2 : 5;
@@ -132,7 +132,7 @@ void dash_draw_accuracy_chart(Canvas *c, Rect r, const TrainSnapshot *s, FILE *d
         snprintf(buf, sizeof buf, "%d", e);
         draw_text(c, plot.x + dx * (e - 0.5f), plot.y + plot.h + 3, buf, xl);
     }
-    TextStyle ec = text_style(c, 13, th->text_muted);
+    TextStyle ec = text_style(c, 14, th->text_muted);
     ec.align = ALIGN_RIGHT;
     draw_text(c, plot.x - 4, plot.y + plot.h + 3, dash_tr(lang, "epoch", "轮"), ec);
     for (int i = 0; i < s->n_runs; i++) {

@@ -297,30 +297,76 @@ float widget_formula(Canvas *c, float x, float y_center, float width, const char
     canvas_pop_clip(c);
     return w;
 }
-void widget_colour_bar(Canvas *c, Rect r, HeatMode heat, float lo, float hi, int decimals) {
+// The text of value v on bar b.
+static void colour_bar_text(char *out, size_t n, const ColourBar *b, float v) {
+    char num[32];
+    if (v == 0) snprintf(num, sizeof num, "0");  // the centre of a diverging bar: 0 is exact
+    else scene_fmt(num, sizeof num, v * (b->scale != 0 ? b->scale : 1), b->decimals);
+    snprintf(out, n, "%s%s", num, b->unit ? b->unit : "");
+}
+
+// One value of the bar at t (0 = lo end, 1 = hi end): a tick and the value written
+// beside it, outside the ramp.
+static void draw_colour_bar_mark(Canvas *c, Rect r, const ColourBar *b, float t, float v, TextAlign end_align) {
     const Theme *th = canvas_theme(c);
+    float size = b->font > 0 ? b->font : th->font_small;
+    TextStyle st = text_style(c, size, th->text_muted);
+    char buf[40];
+    colour_bar_text(buf, sizeof buf, b, v);
+    if (b->vertical) {
+        float y = r.y + r.h * (1 - t);
+        draw_line(c, r.x + r.w, y, r.x + r.w + 4, y, 1.5f, th->text_muted);
+        st.vcenter = true;
+        draw_text(c, r.x + r.w + 6, y, buf, st);
+    } else {
+        float x = r.x + r.w * t;  // the ends need no tick: the values sit under them
+        if (t > 0 && t < 1) draw_line(c, x, r.y + r.h, x, r.y + r.h + 2, 1, th->text_muted);
+        st.align = end_align;
+        draw_text(c, x, r.y + r.h + 2, buf, st);
+    }
+}
+
+// Whether the middle value at t clears the two end values under a horizontal bar
+// (a narrow bar writes only its ends).
+static bool middle_mark_fits(Canvas *c, Rect r, const ColourBar *b, float lo, float hi, float t, float v) {
+    float size = b->font > 0 ? b->font : canvas_theme(c)->font_small, wl, wh, wm;
+    char buf[40];
+    colour_bar_text(buf, sizeof buf, b, lo);
+    text_measure(c, buf, size, false, &wl, NULL);
+    colour_bar_text(buf, sizeof buf, b, hi);
+    text_measure(c, buf, size, false, &wh, NULL);
+    colour_bar_text(buf, sizeof buf, b, v);
+    text_measure(c, buf, size, false, &wm, NULL);
+    float x = r.x + r.w * t;
+    return x - wm / 2 >= r.x + wl + 4 && x + wm / 2 <= r.x + r.w - wh - 4;
+}
+
+void widget_colour_bar_draw(Canvas *c, Rect r, const ColourBar *b) {
+    const Theme *th = canvas_theme(c);
+    float lo = b->lo, hi = b->hi;
     // The colours grid_cell_color gives: a diverging map is symmetric about 0 (±max |value|).
-    if (heat == HEAT_DIVERGING) hi = fmaxf(fabsf(lo), fabsf(hi)), lo = -hi;
-    GridSpec g = {.heat = heat, .lo = lo, .hi = hi};
-    int steps = (int)fmaxf(r.w / 2, 2);
+    if (b->heat == HEAT_DIVERGING) hi = fmaxf(fabsf(lo), fabsf(hi)), lo = -hi;
+    GridSpec g = {.heat = b->heat, .lo = lo, .hi = hi};
+    float len = b->vertical ? r.h : r.w;
+    int steps = (int)fmaxf(len / 2, 2);
     for (int i = 0; i < steps; i++) {
         float v = lo + (hi - lo) * ((float)i + 0.5f) / (float)steps;
-        draw_fill_rect(c, (Rect){r.x + r.w * (float)i / (float)steps, r.y, r.w / (float)steps + 0.5f, r.h},
-                       grid_cell_color(c, &g, v));
+        float a = (float)i / (float)steps, d = 1.0f / (float)steps;
+        Rect cell = b->vertical ? (Rect){r.x, r.y + r.h * (1 - a - d), r.w, r.h * d + 0.5f}
+                                : (Rect){r.x + r.w * a, r.y, r.w * d + 0.5f, r.h};
+        draw_fill_rect(c, cell, grid_cell_color(c, &g, v));
     }
     draw_rect_outline(c, r, 1, th->panel_border);
-    TextStyle st = text_style(c, th->font_small, th->text_muted);
-    char buf[32];
-    float ty = r.y + r.h + 2;
-    scene_fmt(buf, sizeof buf, lo, decimals);
-    draw_text(c, r.x, ty, buf, st);
-    scene_fmt(buf, sizeof buf, hi, decimals);
-    st.align = ALIGN_RIGHT;
-    draw_text(c, r.x + r.w, ty, buf, st);
-    if (lo < 0 && hi > 0) {
-        st.align = ALIGN_CENTER;
-        float x0 = r.x + r.w * (-lo / (hi - lo));
-        draw_line(c, x0, r.y + r.h, x0, r.y + r.h + 2, 1, th->text_muted);
-        draw_text(c, x0, ty, "0", st);
+    draw_colour_bar_mark(c, r, b, 0, lo, ALIGN_LEFT);
+    draw_colour_bar_mark(c, r, b, 1, hi, ALIGN_RIGHT);
+    float t = lo < 0 && hi > 0 ? -lo / (hi - lo) : 0.5f;
+    if ((lo < 0 && hi > 0) || b->mid) {
+        float v = lo < 0 && hi > 0 ? 0 : (lo + hi) / 2;
+        if (b->vertical || middle_mark_fits(c, r, b, lo, hi, t, v)) draw_colour_bar_mark(c, r, b, t, v, ALIGN_CENTER);
     }
+}
+
+void widget_colour_bar(Canvas *c, Rect r, HeatMode heat, float lo, float hi, int decimals) {
+    ColourBar b = {.heat = heat, .lo = lo, .hi = hi, .decimals = decimals};
+    widget_colour_bar_draw(c, r, &b);
 }

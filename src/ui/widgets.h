@@ -36,9 +36,25 @@ typedef struct {
                                 // indexes; padding cells unnumbered); callers leave GRID_INDEX_GUTTER free
 } GridSpec;
 
+// What a colour bar shows: a heat map's range and how its values are written.
+typedef struct {
+    HeatMode heat;              // the map's colours (viridis, diverging or gray)
+    float lo, hi;               // its value range (a diverging map: made -max|v| .. +max|v|)
+    int decimals;               // digits of the values written (as scene_fmt)
+    float scale;                // values are written times this (100: a share in %); 0 = 1
+    const char *unit;           // written after each value (" %"), or NULL
+    bool mid;                   // also mark the middle value (0 is marked anyway when in range)
+    bool vertical;              // lo at the bottom, hi at the top, values right of the bar;
+                                // else lo left, hi right, values under the bar
+    float font;                 // size of the values; 0 = the theme's font_small
+} ColourBar;
+
+// The colour bar b in r (r is the ramp; the values go outside it: under it, or
+// right of a vertical one): what a colour means, beside the map.
+void widget_colour_bar_draw(Canvas *c, Rect r, const ColourBar *b);
 // A horizontal colour bar in r for a heat map's range lo..hi (a diverging map:
 // -max|v| .. +max|v|, 0 marked), with the ends' values (decimals as scene_fmt)
-// written under it: what a colour means, on the screen beside the map.
+// written under it (widget_colour_bar_draw with those settings).
 void widget_colour_bar(Canvas *c, Rect r, HeatMode heat, float lo, float hi, int decimals);
 
 // The smallest size of numbers in cells when they fit (logical px at 1280x800).

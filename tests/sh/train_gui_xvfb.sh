@@ -48,8 +48,8 @@ s2=$(step_of)
 # view keys and clicks must not disturb training state: log scale, zoom, a
 # confusion cell, a picture
 xdotool key --window "$win" g z z g
-xdotool mousemove --window "$win" 160 620 click 1
-xdotool mousemove --window "$win" 800 600 click 1
+xdotool mousemove --window "$win" 966 416 click 1   # confusion cell (3, 3)
+xdotool mousemove --window "$win" 350 450 click 1   # a picture of its list
 xdotool key --window "$win" Escape   # closes the cell's picture list, not the program
 sleep 0.5
 kill -0 $pid 2>/dev/null || fail "the program died on view keys or clicks"
