@@ -16,6 +16,10 @@
  *                  with the word L (L:K: the line whose second word is K, e.g.
  *                  value(layer:conv1, params))
  *   item(L, k)     the k-th number (0-based) on that line
+ *   param(K)       the step's current value of scene key K (its live
+ *                  override if any; true/false are 1/0), so a claim can be
+ *                  written in terms of the settings a student may change
+ *   floor(x) ceil(x) abs(x)
  *   + - * / ( )    arithmetic
  *   == != < <= > >=  the comparison; == and != allow the 6 significant digits
  *                  the dump prints
@@ -34,5 +38,9 @@
 // about a grid or line the dump lacks is not evaluated (those numbers come
 // from the images) instead of failing.
 int expect_check(const Lesson *l, int k, const Scene *sc, bool no_data, FILE *report, int *n_checked);
+// As expect_check for a scene computed under the live values ov (param() reads
+// them); `at` ("padding=3") is named in every report line.
+int expect_check_at(const Lesson *l, int k, const Scene *sc, const SceneOverrides *ov, const char *at, bool no_data,
+                    FILE *report, int *n_checked);
 
 #endif
