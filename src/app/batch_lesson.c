@@ -294,6 +294,7 @@ static const char *CHECK_DATA_DIR; // --data for the steps that read training im
 static LessonData *CHECK_DATA;     // their training images and measurements, computed now
 
 static const NetSpec *CHECK_NET;  // --net FILE, or NULL for CNNNet
+static char CHECK_NET_NAME[300];  // "--net FILE", named in its problems
 static Canvas *CHECK_CANVAS;      // 1280x800 offscreen, or NULL without fonts (layout not checked)
 
 // Draws every step in both languages as the window would at 1280x800 and
@@ -388,7 +389,7 @@ static int check_settings(const Lesson *l, int k, const SceneEnv *env0, const Sc
             // an invalid combination shows PyTorch's message in the step, as the window does: nothing to check
             if (!sc.needs_data && !sc.error[0] && !shows_pytorch_error(&sc)) {
                 int checked = 0;
-                problems += expect_check_at(l, k, &sc, &ov, label, no_data, stdout, &checked);
+                problems += expect_check_at(l, k, &sc, &ov, label, CHECK_NET != NULL, no_data, stdout, &checked);
                 *n_claims += checked;
                 if (!stale_told) {
                     int stale = livecheck_stale(l, k, base, &sc, label, stdout);
@@ -399,6 +400,23 @@ static int check_settings(const Lesson *l, int k, const SceneEnv *env0, const Sc
             scene_free(&sc);
         }
     }
+    return problems;
+}
+
+// With --net: step k computed with CNNNet as well; a text that writes a number
+// the chosen net changes (CNNNet's 608 where the net has 448) is stale, except
+// in a step marked `about = cnnnet` (its text describes CNNNet itself).
+static int check_net_numbers(const Lesson *l, int k, const SceneEnv *env0, const Scene *with_net) {
+    const char *about = lesson_get(&l->steps[k], "about", NULL);
+    if (about && strcmp(about, "cnnnet") == 0) return 0;
+    SceneEnv env = *env0;
+    env.net = NULL;
+    Scene cnn;
+    ClError err;
+    int problems = 0;
+    if (scene_compute(&cnn, l, k, &env, &err) == 0 && !cnn.error[0] && !cnn.needs_data)
+        problems = livecheck_stale(l, k, &cnn, with_net, CHECK_NET_NAME, stdout);
+    scene_free(&cnn);
     return problems;
 }
 
@@ -438,8 +456,10 @@ static int check_file(const char *path, const Cifar *cifar, const char *why, int
         if (scene_compute(&sc, &l, k, &env, &err) != 0) { printf("%s\n", err.msg); problems++; }
         else if (sc.needs_data) (*needs_data)++;
         else {
-            problems += expect_check(&l, k, &sc, cifar == NULL, stdout, &checked);
+            problems += expect_check_at(&l, k, &sc, NULL, CHECK_NET ? CHECK_NET_NAME : NULL, CHECK_NET != NULL, cifar == NULL,
+                                        stdout, &checked);
             if (!sc.error[0]) problems += check_settings(&l, k, &env, &sc, cifar == NULL, n_claims);
+            if (!sc.error[0] && CHECK_NET) problems += check_net_numbers(&l, k, &env, &sc);
         }
         problems += check_placeholders(path, st, k, &sc);
         *n_claims += checked;
@@ -479,6 +499,7 @@ int batch_lessons_check_main(int argc, char **argv) {
         return 1;
     }
     CHECK_NET = a.net ? &net : NULL;
+    snprintf(CHECK_NET_NAME, sizeof CHECK_NET_NAME, "--net %s", a.net ? a.net : "");
     CHECK_DATA = lesson_data_create(a.data, false);
     for (int i = 0; i < n; i++) problems += check_file(files[i], have ? &cifar : NULL, why, &needs_data, &steps, &claims);
     lesson_data_free(CHECK_DATA);

@@ -91,6 +91,8 @@ static void diff_line(ChangeSet *set, const char *a, const char *b, const char *
             double x, y;
             if (!token_number(p, lp, part, &x) || !token_number(q, lq, part, &y)) continue;
             if (fabs(x - y) <= 1e-9 * fmax(1, fabs(x)) || set->n == MAX_CHANGED) continue;
+            bool flag = strncmp(key, "fact ", 5) == 0 && (x == 0 || x == 1) && (y == 0 || y == 1);
+            if (flag) continue; // a yes/no fact ({same_pred?...}) is no number a text writes
             Changed *c = &set->c[set->n++];
             c->from = x, c->to = y;
             snprintf(c->where, sizeof c->where, "%s", key);
