@@ -340,6 +340,11 @@ static int conv2d_compute(Scene *sc, const Lesson *l, const LessonStep *st, cons
     e->out = cl_calloc((size_t)kk.oc * OH * OW, sizeof(float));
     conv2d_forward(e->out, e->in, e->weight, e->bias, &e->cfg, 1, e->H, e->W);
     if (pick_filter(e, kk.oc, l, st, env, err) != 0) return -1;
+    { // the shown filter's group of input channels (as compute_slice_sums finds it)
+        int slices = kk.ic / kk.groups, g0 = (e->filter / (kk.oc / kk.groups)) * slices;
+        scene_fact(sc, "g_first", "%d", g0);
+        scene_fact(sc, "g_last", "%d", g0 + slices - 1);
+    }
     sc->output = grid_alloc(OH, OW);
     memcpy(sc->output.v, e->out + (size_t)e->filter * OH * OW, sizeof(float) * (size_t)OH * OW);
     if (scene_parse_window(l, st, env, OH, OW, &sc->win_oy, &sc->win_ox, &sc->n_filled, err) != 0) return -1;
