@@ -297,6 +297,37 @@ static const NetSpec *CHECK_NET;  // --net FILE, or NULL for CNNNet
 static char CHECK_NET_NAME[300];  // "--net FILE", named in its problems
 static Canvas *CHECK_CANVAS;      // 1280x800 offscreen, or NULL without fonts (layout not checked)
 
+// The explanation of step k (open in s) at the other values of each live setting
+// (livecheck_values): a text that grows with its {key}s and choices must still fit.
+static int check_layout_settings(Screen *s, const Lesson *l, int k, Lang lang) {
+    AdjustParam ps[ADJUST_MAX];
+    int n = adjust_params(l, &l->steps[k], ps, NULL), problems = 0;
+    for (int i = 0; i < n; i++) {
+        int vals[LIVECHECK_MAX_VALUES];
+        int nv = livecheck_values(vals, &ps[i], adjust_value(&l->steps[k], NULL, &ps[i]));
+        for (int j = 0; j < nv; j++) {
+            SceneOverrides ov = {0};
+            char value[16];
+            ClError err;
+            snprintf(value, sizeof value, ps[i].is_bool ? (vals[j] ? "true" : "false") : "%d", vals[j]);
+            adjust_set(&ov, ps[i].key, value, &err);
+            player_set_overrides(s, &ov);
+            canvas_begin_frame(CHECK_CANVAS);
+            s->draw(s, CHECK_CANVAS);
+            if (player_text_overflow(s)) {
+                printf("%s:%d: step %d (%s) at %s=%s: the explanation does not fit its panel at 1280x800; shorten it\n",
+                       l->path, l->steps[k].line, k + 1, LANG_CODES[lang], ps[i].key, value);
+                problems++;
+            }
+        }
+    }
+    if (n > 0) {
+        SceneOverrides none = {0};
+        player_set_overrides(s, &none);
+    }
+    return problems;
+}
+
 // Draws every step in both languages as the window would at 1280x800 and
 // reports explanations that do not fit their panel (a student would see them cut).
 static int check_layout(const char *path, const Lesson *l, const Cifar *cifar, const char *why) {
@@ -317,6 +348,8 @@ static int check_layout(const char *path, const Lesson *l, const Cifar *cifar, c
                 printf("%s:%d: step %d (%s): the explanation does not fit its panel at 1280x800; shorten it or split the step\n",
                        path, l->steps[k].line, k + 1, LANG_CODES[lang]);
                 problems++;
+            } else {
+                problems += check_layout_settings(s, l, k, (Lang)lang);
             }
         }
     }

@@ -4,6 +4,7 @@
 #     file:line, the setting, its value and both numbers (lesson 4 step 8's old
 #     "5 + 2·1 − 3 = 4", stale at padding=0 and stride=1), and so does a claim
 #     that only holds at the default; written with {key}s and param() both pass;
+#     A text too long for its panel at one setting fails there too.
 #  2. for every shipped net, lessons 8, 9 and 14-16 pass lessons-check --net:
 #     their claims hold on that net (those marked "cnnnet:" state CNNNet's own
 #     numbers and are skipped), their texts fit, fill every {key} and write no
@@ -49,6 +50,12 @@ printf '%s\n' "$OUT" | grep -q "^text.en Here 5 + 2·1 − 3 = 4 and the output 
 run_cl --batch lesson --lesson "$W/live.lesson" --dump --set padding=3
 printf '%s\n' "$OUT" | grep -q "^text.en Here 5 + 2·3 − 3 = 8 and the output is 5×5: nothing is dropped.$" \
     || die "the text did not follow padding=3: $(printf '%s\n' "$OUT" | grep '^text.en')"
+# a text that grows at a setting must still fit its panel there
+long=$(printf 'a sentence that only this setting shows. %.0s' $(seq 60))
+lesson "$W/long.lesson" "{rem?$long|short.}" "rows(output) >= 1"
+run_cl --batch lessons-check "$W/long.lesson"
+printf '%s\n' "$OUT" | grep -q "long.lesson:[0-9]*: step 1 (en) at stride=3: the explanation does not fit its panel" \
+    || die "a text too long at stride=3 was not reported: $OUT"
 
 need_real_data
 for net in assets/nets/*.net; do
