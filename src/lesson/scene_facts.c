@@ -56,7 +56,9 @@ static const char *matching_brace(const char *p) {
 // {KEY|one|other}: "one" when KEY's value is 1, else "other" (English plurals:
 // "{stride} {stride|cell|cells}"); {KEY?yes|no}: "yes" when the value is
 // neither 0 nor false, else "no" (a sentence that holds only at some settings).
-// The branch chosen may hold {key}s itself; they are expanded afterwards.
+// The branch chosen may hold {key}s itself; they are expanded afterwards. A
+// choice whose key is a fact of the images is left out while the scene waits
+// for CIFAR-10 (needs_data): that sentence is about numbers not computed.
 static void expand_choices(char *out, size_t n, const char *text, const LessonStep *st, const SceneOverrides *ov,
                            const Scene *sc) {
     size_t k = 0;
@@ -66,6 +68,7 @@ static void expand_choices(char *out, size_t n, const char *text, const LessonSt
         char sep = close ? p[1 + key_len] : 0;
         char vbuf[64];
         const char *v = (sep == '|' || sep == '?') && key_len ? choice_value(vbuf, sizeof vbuf, p + 1, key_len, st, ov, sc) : NULL;
+        if (!v && sc && sc->needs_data && (sep == '|' || sep == '?') && key_len) { p = close + 1; continue; }
         if (!v) { out[k++] = *p++; continue; }
         const char *a = p + 2 + key_len, *bar = a; // the first branch runs to the '|' at this level
         for (int depth = 0; bar < close && !(depth == 0 && *bar == '|'); bar++) depth += (*bar == '{') - (*bar == '}');
