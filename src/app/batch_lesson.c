@@ -19,6 +19,7 @@
 #include "lesson/scene.h"
 #include "lesson/adjust.h"
 #include "lesson/expect.h"
+#include "lesson/livecheck.h"
 #include "lesson/scene_facts.h"
 #include "session/lesson_data.h"
 #include "ui/draw.h"
@@ -120,14 +121,20 @@ const Command LESSON_COMMAND = {
 };
 
 static const Flag CHECK_FLAGS[] = {
+    {"--net", FLAG_STRING, offsetof(BatchArgs, net), .value = "FILE",
+     .help = "compute the steps that follow --net (lessons 8, 9, 14-16) with this net file and\n"
+             "check their claims and texts with it (default CNNNet)"},
     {"--data", FLAG_STRING, offsetof(BatchArgs, data), .seen = FLAG_SEEN(BatchArgs, data_given), .value = "DIR",
      .help = "CIFAR-10 for the steps that show its images (default data/cifar-10-batches-bin)"},
 };
 
 const Command LESSONS_CHECK_COMMAND = {
-    .name = "lessons-check", .usage = "[--data DIR] [FILES...]",
+    .name = "lessons-check", .usage = "[--net FILE] [--data DIR] [FILES...]",
     .summary = "Parses every lesson (default: all in lessons/) and runs every step's computation;\n"
-               "prints one line per problem and exits 1 if there are any.",
+               "a step with live settings (`adjust`) is computed again at other values of each\n"
+               "(every value of a small range, else its ends and middle), where its claims must\n"
+               "hold and its texts may write no number the setting changes; prints one line\n"
+               "per problem and exits 1 if there are any.",
     .flags = CHECK_FLAGS, .n_flags = FLAG_COUNT(CHECK_FLAGS), .max_positional = 4096,
     .run = batch_lessons_check_main,
 };
@@ -286,13 +293,46 @@ int batch_render_main(int argc, char **argv) {
 static const char *CHECK_DATA_DIR; // --data for the steps that read training images
 static LessonData *CHECK_DATA;     // their training images and measurements, computed now
 
+static const NetSpec *CHECK_NET;  // --net FILE, or NULL for CNNNet
+static char CHECK_NET_NAME[300];  // "--net FILE", named in its problems
 static Canvas *CHECK_CANVAS;      // 1280x800 offscreen, or NULL without fonts (layout not checked)
+
+// The explanation of step k (open in s) at the other values of each live setting
+// (livecheck_values): a text that grows with its {key}s and choices must still fit.
+static int check_layout_settings(Screen *s, const Lesson *l, int k, Lang lang) {
+    AdjustParam ps[ADJUST_MAX];
+    int n = adjust_params(l, &l->steps[k], ps, NULL), problems = 0;
+    for (int i = 0; i < n; i++) {
+        int vals[LIVECHECK_MAX_VALUES];
+        int nv = livecheck_values(vals, &ps[i], adjust_value(&l->steps[k], NULL, &ps[i]));
+        for (int j = 0; j < nv; j++) {
+            SceneOverrides ov = {0};
+            char value[16];
+            ClError err;
+            snprintf(value, sizeof value, ps[i].is_bool ? (vals[j] ? "true" : "false") : "%d", vals[j]);
+            adjust_set(&ov, ps[i].key, value, &err);
+            player_set_overrides(s, &ov);
+            canvas_begin_frame(CHECK_CANVAS);
+            s->draw(s, CHECK_CANVAS);
+            if (player_text_overflow(s)) {
+                printf("%s:%d: step %d (%s) at %s=%s: the explanation does not fit its panel at 1280x800; shorten it\n",
+                       l->path, l->steps[k].line, k + 1, LANG_CODES[lang], ps[i].key, value);
+                problems++;
+            }
+        }
+    }
+    if (n > 0) {
+        SceneOverrides none = {0};
+        player_set_overrides(s, &none);
+    }
+    return problems;
+}
 
 // Draws every step in both languages as the window would at 1280x800 and
 // reports explanations that do not fit their panel (a student would see them cut).
 static int check_layout(const char *path, const Lesson *l, const Cifar *cifar, const char *why) {
     ScreenContext ctx = {.lang = LANG_EN, .data_dir = CHECK_DATA_DIR, .cifar = cifar, .cifar_error = why,
-                         .lesson_data = CHECK_DATA, .theme_name = "light"};
+                         .lesson_data = CHECK_DATA, .theme_name = "light", .net = CHECK_NET};
     ClError err;
     Screen *s = player_create_for(&ctx, path, 0, &err);
     if (!s) return 0; // already reported by the parser
@@ -308,6 +348,8 @@ static int check_layout(const char *path, const Lesson *l, const Cifar *cifar, c
                 printf("%s:%d: step %d (%s): the explanation does not fit its panel at 1280x800; shorten it or split the step\n",
                        path, l->steps[k].line, k + 1, LANG_CODES[lang]);
                 problems++;
+            } else {
+                problems += check_layout_settings(s, l, k, (Lang)lang);
             }
         }
     }
@@ -337,6 +379,80 @@ static int check_placeholders(const char *path, const LessonStep *st, int k, con
     return problems;
 }
 
+static int CHECK_SETTINGS;        // settings tried (one key at one value), for the summary
+
+// Whether sc shows PyTorch's error for its setting (a `pytorch-error` dump line):
+// that setting's lesson is the error itself, so its claims are not checked there.
+static bool shows_pytorch_error(const Scene *sc) {
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    scene_dump(sc, f);
+    fclose(f);
+    bool yes = text && (strncmp(text, "pytorch-error", 13) == 0 || strstr(text, "\npytorch-error"));
+    free(text);
+    return yes;
+}
+
+// Step k at other values of each setting it declares in `adjust`
+// (livecheck_values): its claims must hold there (param() reads the value)
+// and its texts may not write a number that the setting changes
+// (livecheck_stale); a {key} there follows the setting. One line per problem.
+static int check_settings(const Lesson *l, int k, const SceneEnv *env0, const Scene *base, bool no_data, int *n_claims) {
+    AdjustParam ps[ADJUST_MAX];
+    ClError err;
+    int n = adjust_params(l, &l->steps[k], ps, &err), problems = 0;
+    for (int i = 0; i < n; i++) {
+        int vals[LIVECHECK_MAX_VALUES];
+        int nv = livecheck_values(vals, &ps[i], adjust_value(&l->steps[k], NULL, &ps[i]));
+        bool stale_told = false; // one setting's stale numbers are enough to show the text does not follow
+        for (int j = 0; j < nv; j++) {
+            SceneOverrides ov = {0};
+            char value[16], label[64];
+            if (ps[i].is_bool) snprintf(value, sizeof value, "%s", vals[j] ? "true" : "false");
+            else snprintf(value, sizeof value, "%d", vals[j]);
+            snprintf(label, sizeof label, "%s=%s", ps[i].key, value);
+            adjust_set(&ov, ps[i].key, value, &err);
+            SceneEnv env = *env0;
+            env.overrides = &ov;
+            Scene sc;
+            CHECK_SETTINGS++;
+            // a combination PyTorch refuses (MaxPool2d's pad > kernel/2) cannot be computed: the step says so
+            if (scene_compute(&sc, l, k, &env, &err) != 0) { scene_free(&sc); continue; }
+            // an invalid combination shows PyTorch's message in the step, as the window does: nothing to check
+            if (!sc.needs_data && !sc.error[0] && !shows_pytorch_error(&sc)) {
+                int checked = 0;
+                problems += expect_check_at(l, k, &sc, &ov, label, CHECK_NET != NULL, no_data, stdout, &checked);
+                *n_claims += checked;
+                if (!stale_told) {
+                    int stale = livecheck_stale(l, k, base, &sc, label, stdout);
+                    problems += stale;
+                    stale_told = stale > 0;
+                }
+            }
+            scene_free(&sc);
+        }
+    }
+    return problems;
+}
+
+// With --net: step k computed with CNNNet as well; a text that writes a number
+// the chosen net changes (CNNNet's 608 where the net has 448) is stale, except
+// in a step marked `about = cnnnet` (its text describes CNNNet itself).
+static int check_net_numbers(const Lesson *l, int k, const SceneEnv *env0, const Scene *with_net) {
+    const char *about = lesson_get(&l->steps[k], "about", NULL);
+    if (about && strcmp(about, "cnnnet") == 0) return 0;
+    SceneEnv env = *env0;
+    env.net = NULL;
+    Scene cnn;
+    ClError err;
+    int problems = 0;
+    if (scene_compute(&cnn, l, k, &env, &err) == 0 && !cnn.error[0] && !cnn.needs_data)
+        problems = livecheck_stale(l, k, &cnn, with_net, CHECK_NET_NAME, stdout);
+    scene_free(&cnn);
+    return problems;
+}
+
 static int check_file(const char *path, const Cifar *cifar, const char *why, int *needs_data, int *n_steps, int *n_claims) {
     int problems = 0;
     Lesson l;
@@ -352,7 +468,7 @@ static int check_file(const char *path, const Cifar *cifar, const char *why, int
     if (rc != 0) { printf("%s\n", err.msg); return problems + 1; }
     for (int lang = 0; lang < LANG_COUNT; lang++)
         if (!l.title[lang][0]) { printf("%s:1: empty title.%s\n", path, LANG_CODES[lang]); problems++; }
-    SceneEnv env = {.cifar = cifar, .data_hint = why, .window_override = -1, .data = CHECK_DATA};
+    SceneEnv env = {.cifar = cifar, .data_hint = why, .window_override = -1, .data = CHECK_DATA, .net = CHECK_NET};
     for (int k = 0; k < l.n_steps; k++) {
         const LessonStep *st = &l.steps[k];
         // both languages: if one has a caption/text the other must too
@@ -372,7 +488,12 @@ static int check_file(const char *path, const Cifar *cifar, const char *why, int
         int checked = 0;
         if (scene_compute(&sc, &l, k, &env, &err) != 0) { printf("%s\n", err.msg); problems++; }
         else if (sc.needs_data) (*needs_data)++;
-        else problems += expect_check(&l, k, &sc, cifar == NULL, stdout, &checked);
+        else {
+            problems += expect_check_at(&l, k, &sc, NULL, CHECK_NET ? CHECK_NET_NAME : NULL, CHECK_NET != NULL, cifar == NULL,
+                                        stdout, &checked);
+            if (!sc.error[0]) problems += check_settings(&l, k, &env, &sc, cifar == NULL, n_claims);
+            if (!sc.error[0] && CHECK_NET) problems += check_net_numbers(&l, k, &env, &sc);
+        }
         problems += check_placeholders(path, st, k, &sc);
         *n_claims += checked;
         scene_free(&sc);
@@ -403,14 +524,23 @@ int batch_lessons_check_main(int argc, char **argv) {
     theme_default_light(&theme);
     if (draw_init_fonts(&err) == 0) CHECK_CANVAS = canvas_create_offscreen(1280, 800, &theme, &err);
     if (!CHECK_CANVAS) fprintf(stderr, "note: layout not checked: %s\n", err.msg);
+    static NetSpec net;
+    if (load_net_arg(&a, &net) != 0) {
+        if (n_given == 0) player_free_files(files, n);
+        free(given);
+        if (have > 0) cifar_free(&cifar);
+        return 1;
+    }
+    CHECK_NET = a.net ? &net : NULL;
+    snprintf(CHECK_NET_NAME, sizeof CHECK_NET_NAME, "--net %s", a.net ? a.net : "");
     CHECK_DATA = lesson_data_create(a.data, false);
     for (int i = 0; i < n; i++) problems += check_file(files[i], have ? &cifar : NULL, why, &needs_data, &steps, &claims);
     lesson_data_free(CHECK_DATA);
     CHECK_DATA = NULL;
     if (CHECK_CANVAS) { canvas_free(CHECK_CANVAS); CHECK_CANVAS = NULL; draw_shutdown_fonts(); }
     if (needs_data) fprintf(stderr, "note: %d steps use CIFAR-10 images, which are not loaded (%s); their numbers were not checked\n", needs_data, why);
-    printf("%s: %d lesson files, %d steps, %d claims checked, %d problems\n", problems ? "FAILED" : "OK", n, steps, claims,
-           problems);
+    printf("%s: %d lesson files, %d steps, %d claims checked, %d live settings tried, %d problems\n",
+           problems ? "FAILED" : "OK", n, steps, claims, CHECK_SETTINGS, problems);
     if (n_given == 0) player_free_files(files, n);
     free(given);
     if (have > 0) cifar_free(&cifar);

@@ -106,6 +106,8 @@ static void dump_free(Dump *d) {
 typedef struct {
     const char *p;              // the rest of the claim
     const Dump *d;
+    const LessonStep *st;       // param(): the step's own keys ...
+    const SceneOverrides *ov;   // ... under these live values (may be NULL)
     char err[300];              // non-empty: why the claim cannot be evaluated
 } Expr;
 
@@ -196,12 +198,35 @@ static double grid_reduce(const Dump *d, const DumpGrid *g, const char *fn, doub
 }
 
 // name(args...): the functions of expect.h.
+// param(K): the step's current value of scene key K (the live override if
+// any): its first number, or 1/0 for true/false, so a claim can follow the
+// student's settings: rows(output) == floor((5 + 2*param(padding) - 3)/param(stride)) + 1.
+static double param_value(Expr *e, const char *key) {
+    const char *v = NULL;
+    for (int i = 0; e->ov && i < e->ov->n && !v; i++)
+        if (strcmp(e->ov->kv[i].key, key) == 0) v = e->ov->kv[i].value;
+    if (!v && e->st) v = lesson_get(e->st, key, NULL);
+    if (!v) return fail(e, "param(%s): the step gives that key no value; give it one in the step", key);
+    if (strncmp(v, "true", 4) == 0) return 1;
+    if (strncmp(v, "false", 5) == 0) return 0;
+    char *end;
+    double x = strtod(v, &end);
+    return end == v ? fail(e, "param(%s) is not a number", key) : x;
+}
+
 static double parse_call(Expr *e, const char *fn) {
     if (!expect_char(e, '(')) return NAN;
+    if (strcmp(fn, "floor") == 0 || strcmp(fn, "ceil") == 0 || strcmp(fn, "abs") == 0) {
+        double v = parse_sum(e);
+        v = fn[0] == 'f' ? floor(v + 1e-9) : fn[0] == 'c' ? ceil(v - 1e-9) : fabs(v);
+        return expect_char(e, ')') ? v : NAN;
+    }
     char a[96];
     raw_arg(e, a, sizeof a);
     double r = NAN;
-    if (strcmp(fn, "value") == 0 || strcmp(fn, "item") == 0) {
+    if (strcmp(fn, "param") == 0) {
+        r = param_value(e, a);
+    } else if (strcmp(fn, "value") == 0 || strcmp(fn, "item") == 0) {
         const char *line = find_line(e, a);
         if (!expect_char(e, ',')) return NAN;
         char b[64];
@@ -228,7 +253,7 @@ static double parse_call(Expr *e, const char *fn) {
         } else if (strcmp(fn, "sum") == 0 || strcmp(fn, "min") == 0 || strcmp(fn, "max") == 0) {
             if (g) r = grid_reduce(e->d, g, fn, 0);
         } else {
-            return fail(e, "unknown function '%s' (cell, rows, cols, sum, min, max, count, value, item)", fn);
+            return fail(e, "unknown function '%s' (cell, rows, cols, sum, min, max, count, value, item, param, floor, ceil, abs)", fn);
         }
     }
     return expect_char(e, ')') ? r : NAN;
@@ -289,8 +314,9 @@ static bool compare(double a, const char *op, double b) {
 }
 
 // Evaluates one claim; returns 1 true, 0 false (lhs, rhs set), -1 malformed (why in err).
-static int eval_claim(const Dump *d, const char *claim, double *lhs, double *rhs, char *err, size_t n) {
-    Expr e = {.p = claim, .d = d};
+static int eval_claim(const Dump *d, const LessonStep *st, const SceneOverrides *ov, const char *claim, double *lhs,
+                      double *rhs, char *err, size_t n) {
+    Expr e = {.p = claim, .d = d, .st = st, .ov = ov};
     *lhs = parse_sum(&e);
     skip_space(&e);
     static const char *const OPS[] = {"==", "!=", "<=", ">=", "<", ">"};
@@ -308,7 +334,8 @@ static int eval_claim(const Dump *d, const char *claim, double *lhs, double *rhs
 
 // ---- checking a step -------------------------------------------------------------------
 
-int expect_check(const Lesson *l, int k, const Scene *sc, bool no_data, FILE *report, int *n_checked) {
+int expect_check_at(const Lesson *l, int k, const Scene *sc, const SceneOverrides *ov, const char *at, bool other_net,
+                    bool no_data, FILE *report, int *n_checked) {
     int line = l->steps[k].line, failures = 0, checked = 0;
     const char *claims = lesson_get(&l->steps[k], "expect", &line);
     if (n_checked) *n_checked = 0;
@@ -321,21 +348,32 @@ int expect_check(const Lesson *l, int k, const Scene *sc, bool no_data, FILE *re
     Dump d;
     dump_parse(&d, text);
     char *all = cl_strdup(claims);
+    char where[160] = "";
+    if (at && at[0]) snprintf(where, sizeof where, " at %s", at);
     for (char *claim = strtok(all, ";"); claim; claim = strtok(NULL, ";")) {
         while (*claim == ' ') claim++;
         if (!*claim) continue;
+        if (strncmp(claim, "cnnnet:", 7) == 0) { // a number of CNNNet itself: not a claim about another net
+            if (other_net) continue;
+            claim += 7;
+            while (*claim == ' ') claim++;
+        }
         double a = 0, b = 0;
         char why[320];
-        int r = eval_claim(&d, claim, &a, &b, why, sizeof why);
+        int r = eval_claim(&d, &l->steps[k], ov, claim, &a, &b, why, sizeof why);
         if (r < 0 && no_data && strncmp(why, "the dump has no ", 16) == 0) continue; // a number of the images
         checked++;
         if (r == 1) continue;
         failures++;
-        if (r < 0) fprintf(report, "%s:%d: step %d: expect '%s': %s\n", l->path, line, k + 1, claim, why);
-        else fprintf(report, "%s:%d: step %d: expect '%s' is false: %g vs %g\n", l->path, line, k + 1, claim, a, b);
+        if (r < 0) fprintf(report, "%s:%d: step %d%s: expect '%s': %s\n", l->path, line, k + 1, where, claim, why);
+        else fprintf(report, "%s:%d: step %d%s: expect '%s' is false: %g vs %g\n", l->path, line, k + 1, where, claim, a, b);
     }
     free(all);
     dump_free(&d);
     if (n_checked) *n_checked = checked;
     return failures;
+}
+
+int expect_check(const Lesson *l, int k, const Scene *sc, bool no_data, FILE *report, int *n_checked) {
+    return expect_check_at(l, k, sc, NULL, NULL, false, no_data, report, n_checked);
 }

@@ -16,6 +16,11 @@
  *                  with the word L (L:K: the line whose second word is K, e.g.
  *                  value(layer:conv1, params))
  *   item(L, k)     the k-th number (0-based) on that line
+ *   param(K)       the step's current value of scene key K (its live
+ *                  override if any; true/false are 1/0), so a claim can be
+ *                  written in terms of the settings a student may change
+ *   floor(x) ceil(x) abs(x)
+ *   cnnnet: CLAIM  a claim about CNNNet's own numbers, skipped with --net FILE
  *   + - * / ( )    arithmetic
  *   == != < <= > >=  the comparison; == and != allow the 6 significant digits
  *                  the dump prints
@@ -34,5 +39,11 @@
 // about a grid or line the dump lacks is not evaluated (those numbers come
 // from the images) instead of failing.
 int expect_check(const Lesson *l, int k, const Scene *sc, bool no_data, FILE *report, int *n_checked);
+// As expect_check for a scene computed under the live values ov (param() reads
+// them); `at` ("padding=3") is named in every report line. With other_net (the
+// scene runs a --net FILE) claims written "cnnnet: ..." (CNNNet's own numbers,
+// e.g. its 608 conv1 parameters) are not evaluated.
+int expect_check_at(const Lesson *l, int k, const Scene *sc, const SceneOverrides *ov, const char *at, bool other_net,
+                    bool no_data, FILE *report, int *n_checked);
 
 #endif

@@ -76,7 +76,8 @@ static LessonKV *kv_find(LessonStep *st, const char *key) {
 static void inherit(LessonStep *st, const LessonStep *prev) {
     if (!prev || strcmp(st->kind, prev->kind) != 0) return;
     for (int k = 0; k < prev->n_kv; k++) {
-        if (kv_find(st, prev->kv[k].key) || strcmp(prev->kv[k].key, "expect") == 0) continue; // a claim is about its own step
+        if (kv_find(st, prev->kv[k].key) || strcmp(prev->kv[k].key, "expect") == 0 ||
+            strcmp(prev->kv[k].key, "constants") == 0) continue; // a claim is about its own step
         if (st->n_kv == LESSON_MAX_KV) break;
         LessonKV *d = &st->kv[st->n_kv++];
         *d = prev->kv[k];

@@ -35,7 +35,7 @@ void scene_kind_names(char *buf, size_t n) {
     }
 }
 
-const char *const SCENE_COMMON_KEYS[] = {"show", "image", "channel", "crop", "values", "input", "adjust", "expect", NULL};
+const char *const SCENE_COMMON_KEYS[] = {"show", "image", "channel", "crop", "values", "input", "adjust", "expect", "constants", NULL};
 
 bool scene_kind_knows(const SceneKind *k, const char *key) {
     for (int i = 0; SCENE_COMMON_KEYS[i]; i++)

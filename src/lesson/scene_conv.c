@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lesson/scene.h"
+#include "lesson/scene_facts.h"
 
 static const char *const CONV_KEYS[] = {"kernel", "bias", "stride", "padding", "dilation", "window", NULL};
 
@@ -101,6 +102,20 @@ void scene_products_formula(Scene *sc, const char *result_name) {
     }
 }
 
+// The row direction's size numbers as facts, so a text can reason with them at
+// any live setting: "{n} + 2·{p} − {f} = {span}", {out} windows a row, and
+// {rem}: the rows of the padded input past the last window (⌊ ⌋ drops them).
+static void record_size_facts(Scene *sc, int n, int p, int f, int s, int out) {
+    int span = n + 2 * p - f;
+    scene_fact(sc, "n", "%d", n);
+    scene_fact(sc, "p", "%d", p);
+    scene_fact(sc, "f", "%d", f);
+    scene_fact(sc, "s", "%d", s);
+    scene_fact(sc, "span", "%d", span);
+    scene_fact(sc, "out", "%d", out);
+    scene_fact(sc, "rem", "%d", span >= 0 ? span % s : 0);
+}
+
 static int conv_compute(Scene *sc, const Lesson *l, const LessonStep *st, const SceneEnv *env, ClError *err) {
     if (scene_parse_show(l, st, SHOW_INPUT | SHOW_KERNEL | SHOW_OUTPUT | SHOW_PRODUCTS | SHOW_FORMULA, &sc->show, err) != 0) return -1;
     if (scene_load_input(sc, l, st, env, true, err) != 0) return -1;
@@ -135,6 +150,7 @@ static int conv_compute(Scene *sc, const Lesson *l, const LessonStep *st, const 
     conv2d_forward(sc->output.v, sc->input.v, sc->kernel.v, c.has_bias ? &sc->bias : NULL, &c, 1, H, W);
     scene_size_formula(sc->size_formula, sizeof sc->size_formula, H, W, c.pad_top, c.pad_bottom, c.pad_left,
                        c.pad_right, c.kernel_h, c.kernel_w, sh, sw, dh, dw, OH, OW);
+    record_size_facts(sc, H, c.pad_top, dh * (c.kernel_h - 1) + 1, sh, OH);
     if (scene_parse_window(l, st, env, OH, OW, &sc->win_oy, &sc->win_ox, &sc->n_filled, err) != 0) return -1;
     if (sc->win_oy < 0) return 0;
     // the terms of output cell (oy, ox): in[oy*s - p + ky*d, ox*s - p + kx*d] * w[ky, kx]

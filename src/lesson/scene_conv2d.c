@@ -15,6 +15,7 @@
 #include "engine/rng.h"
 #include "lesson/adjust.h"
 #include "lesson/scene_conv2d.h"
+#include "lesson/scene_facts.h"
 
 static const char *const CONV2D_KEYS[] = {"in_channels", "out_channels", "kernel_size", "stride", "padding",
                                           "dilation", "groups", "bias", "bias_values", "kernel", "seed",
@@ -302,6 +303,22 @@ static void write_sum_formula(Scene *sc, const Conv2dScene *e) {
     }
 }
 
+// The layer's numbers as facts for the texts ({params}, {weights}, {in_c}×{in_h}×{in_h}, ...),
+// so a sentence about the count or the shapes follows every live key.
+static void record_conv2d_facts(Scene *sc, const Conv2dScene *e, const Conv2dKeys *kk) {
+    int field = kk->dil * (kk->k - 1) + 1, span = e->H + 2 * kk->pad - field;
+    scene_fact(sc, "in_c", "%d", e->C);
+    scene_fact(sc, "in_h", "%d", e->H);
+    scene_fact(sc, "field", "%d", field);
+    scene_fact(sc, "out_h", "%d", span >= 0 ? span / kk->stride + 1 : 0);
+    if (e->params < 0) return;
+    long weights = e->params - (kk->bias ? kk->oc : 0);
+    scene_fact(sc, "params", "%ld", e->params);
+    scene_fact(sc, "weights", "%ld", weights);
+    scene_fact(sc, "with_bias", "%ld", weights + kk->oc);
+    scene_fact(sc, "in_g", "%d", kk->ic / kk->groups);
+}
+
 static int conv2d_compute(Scene *sc, const Lesson *l, const LessonStep *st, const SceneEnv *env, ClError *err) {
     if (scene_parse_show(l, st, SHOW_FORMULA | SHOW_SIZE, &sc->show, err) != 0) return -1;
     Conv2dScene *e = cl_calloc(1, sizeof *e);
@@ -316,12 +333,18 @@ static int conv2d_compute(Scene *sc, const Lesson *l, const LessonStep *st, cons
     if (sc->needs_data) return 0;
     e->cfg = conv2d_config_of(&kk);
     e->params = conv2d_param_count(&e->cfg);
+    record_conv2d_facts(sc, e, &kk);
     if (find_conv2d_error(e, &kk)) return 0;  // the view shows the error in place of the output
     if (fill_conv2d_params(e, &kk, l, st, err) != 0) return -1;
     int OH = e->OH, OW = e->OW;
     e->out = cl_calloc((size_t)kk.oc * OH * OW, sizeof(float));
     conv2d_forward(e->out, e->in, e->weight, e->bias, &e->cfg, 1, e->H, e->W);
     if (pick_filter(e, kk.oc, l, st, env, err) != 0) return -1;
+    { // the shown filter's group of input channels (as compute_slice_sums finds it)
+        int slices = kk.ic / kk.groups, g0 = (e->filter / (kk.oc / kk.groups)) * slices;
+        scene_fact(sc, "g_first", "%d", g0);
+        scene_fact(sc, "g_last", "%d", g0 + slices - 1);
+    }
     sc->output = grid_alloc(OH, OW);
     memcpy(sc->output.v, e->out + (size_t)e->filter * OH * OW, sizeof(float) * (size_t)OH * OW);
     if (scene_parse_window(l, st, env, OH, OW, &sc->win_oy, &sc->win_ox, &sc->n_filled, err) != 0) return -1;

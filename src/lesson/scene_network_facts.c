@@ -135,6 +135,8 @@ static void record_focus_facts(Scene *sc, const NetworkExt *e) {
     char b[160], nb[160];
     scene_fact(sc, "name", "%s", l->name);
     scene_fact(sc, "kind", "%s", netfile_kind_name(l->kind));
+    // 1 for a ReLU: "negatives become 0" is said only of it (lenet5's Tanh keeps them)
+    scene_fact(sc, "is_relu", "%d", l->kind == LAYER_RELU);
     call_text(b, sizeof b, l);
     scene_fact(sc, "call", "%s", b);
     network_shape_text(b, sizeof b, l->out_c, l->out_h, l->out_w);

@@ -16,6 +16,7 @@
 
 #include "engine/layers.h"
 #include "engine/optim.h"
+#include "lesson/scene_facts.h"
 #include "lesson/scene_training_loop.h"
 
 static const char *const KEYS[] = {"phase", "batch", "after", "weights", "param", "lr", "momentum", NULL};
@@ -338,6 +339,19 @@ static int resolve_param(TrainLoopExt *e, const Net *net, const Lesson *l, const
                         "and indices inside its shape", l->path, given ? line : st->line, e->param, e->net_name, names);
 }
 
+// What the texts may say about this batch on the chosen net: whether every
+// image got the same prediction ({same_pred}: 1/0) and how many are right
+// ({n_right}), so "the same class for every image" is only said when true.
+static void record_loop_facts(Scene *sc, const TrainLoopExt *e) {
+    int same = 1, right = 0;
+    for (int i = 0; i < LOOP_BATCH; i++) {
+        same &= e->pred[i] == e->pred[0];
+        right += e->pred[i] == e->labels[i];
+    }
+    scene_fact(sc, "same_pred", "%d", same);
+    scene_fact(sc, "n_right", "%d", right);
+}
+
 static int loop_compute(Scene *sc, const Lesson *l, const LessonStep *st, const SceneEnv *env, ClError *err) {
     if (scene_parse_show(l, st, SHOW_FORMULA, &sc->show, err) != 0) return -1;
     TrainLoopExt *e = cl_calloc(1, sizeof *e);
@@ -372,6 +386,7 @@ static int loop_compute(Scene *sc, const Lesson *l, const LessonStep *st, const 
     train_earlier_batches(e, &net, &opt, set, input);
     load_loop_batch(e, set, input);
     run_loop_body(e, &net, &opt, input, &pt, poff, pidx);
+    record_loop_facts(sc, e);
     free(input);
     optimizer_free(&opt);
     net_free(&net);

@@ -12,7 +12,7 @@ for f in $flags --lesson --step --out --theme --dump --batch --help; do
     printf '%s\n' "$help" | grep -q -- "$f\b" || die "--help does not mention $f"
 done
 for cmd in "--batch train" "--batch eval --load CKPT" "--batch render --lesson FILE --step K" \
-           "--batch lessons-check [--data DIR] [FILES...]" "--batch lesson --lesson FILE --dump" \
+           "--batch lessons-check [--net FILE] [--data DIR] [FILES...]" "--batch lesson --lesson FILE --dump" \
            "convlab [--lesson FILE|N] [--step K] [--lang en|zh]" "--fullscreen" "--train" "--image N" "--dashboard PNG" \
            "--batch predict --load CKPT [--net FILE] --image FILE..." "--explain PNG"; do
     printf '%s\n' "$help" | grep -qF -- "$cmd" || die "--help lacks the usage line '$cmd'"
