@@ -93,7 +93,7 @@ const Command WINDOW_COMMAND = {
              "S save / O open a checkpoint (convlab-checkpoint.safetensors, or $CONVLAB_CHECKPOINT);\n"
              "N one mini-batch then pause (lesson 9's five lines with its numbers); -/+ slow motion\n"
              "(full speed down to 1 mini-batch a second); G log-scale loss; X loss x axis in epochs or\n"
-             "images; Z loss curve alone; C confusion matrix alone, with counts; the letters on screen change lr, momentum,\n"
+             "images; Z loss curve alone; C confusion matrix alone, large; the letters on screen change lr, momentum,\n"
              "batch size, optimizer, epochs, seed, the ReLU on the logits and the tutorial break\n"
              "while stopped (Shift goes back); Tab the net (assets/nets/), W a hidden layer, [ ] its\n"
              "width, , . a Conv2d's kernel (an impossible choice shows PyTorch's error); Backspace returns to the lessons; Esc during a run asks\n"
