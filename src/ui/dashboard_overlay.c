@@ -59,6 +59,8 @@ static const char *const TRAIN_KEYS[][4] = {
     {"C", NULL, "the confusion matrix alone, large", "只显示混淆矩阵（放大）"},
     {"L  M  B  A", NULL, "lr, momentum, batch size, SGD / Adam (while stopped)", "学习率、动量、批大小、SGD / Adam（停止时）"},
     {"E  D  U  K", NULL, "epochs, seed, ReLU on the logits, the tutorial's break", "轮数、种子、logits 上的 ReLU、教程的 break"},
+    {"Tab  W  [ ]  , .", NULL, "the net, a hidden layer, its width, a Conv2d's kernel (while stopped)",
+     "网络、隐藏层、它的宽度、Conv2d 的卷积核（停止时）"},
     {"Shift + letter", "Shift + 字母", "the setting goes back one step", "设置往回调一档"},
     {"click a cell", "点击格子", "confusion matrix: its test pictures (PgUp / PgDn)", "混淆矩阵格子：它的测试图片（PgUp / PgDn）"},
     {"click a picture", "点击图片", "its feature maps in “Inside the network”", "在“网络内部”显示它的特征图"},
