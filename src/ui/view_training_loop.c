@@ -166,14 +166,22 @@ static void draw_weights_phase(ViewCtx *v, const TrainLoopExt *e, Rect r) {
         snprintf(buf, sizeof buf, zh ? "%s：%.7f → %.7f。第一步还没有动量缓冲，所以 v = grad，变化 = −lr·grad。同一批图像的 loss：%.5f → %.5f"
                                      : "%s: %.7f → %.7f. The first step has no momentum buffer yet, so v = grad and the change is −lr·grad. Loss on the same batch: %.5f → %.5f",
                  e->param, (double)e->w_before, (double)e->w_after, (double)e->loss, (double)e->loss_after);
-    else if (zh)
-        snprintf(buf, sizeof buf, "%s：%.7f → %.7f。v 是动量缓冲：前 %d 个小批量留下的 v_prev 乘以 %g 再加上这次的 grad（见下方公式栏），变化 = −lr·v。同一批图像的 loss：%.5f → %.5f",
-                 e->param, (double)e->w_before, (double)e->w_after, e->after, (double)e->momentum, (double)e->loss,
+    else if (zh) {
+        char prev[64]; // "上一个小批量", "前 3 个小批量"
+        if (e->after == 1) snprintf(prev, sizeof prev, "上一个小批量");
+        else snprintf(prev, sizeof prev, "前 %d 个小批量", e->after);
+        snprintf(buf, sizeof buf, "%s：%.7f → %.7f。v 是动量缓冲：%s留下的 v_prev 乘以 %g 再加上这次的 grad（见下方公式栏），变化 = −lr·v。同一批图像的 loss：%.5f → %.5f",
+                 e->param, (double)e->w_before, (double)e->w_after, prev, (double)e->momentum, (double)e->loss,
                  (double)e->loss_after);
-    else
-        snprintf(buf, sizeof buf, "%s: %.7f → %.7f. v is the momentum buffer: the v_prev that the %d earlier mini-batch%s left, times %g, plus this grad (formula bar); the change is −lr·v. Loss on the same batch: %.5f → %.5f",
-                 e->param, (double)e->w_before, (double)e->w_after, e->after, e->after == 1 ? "" : "es",
-                 (double)e->momentum, (double)e->loss, (double)e->loss_after);
+    }
+    else {
+        char prev[64]; // "the previous mini-batch", "the 3 earlier mini-batches"
+        if (e->after == 1) snprintf(prev, sizeof prev, "the previous mini-batch");
+        else snprintf(prev, sizeof prev, "the %d earlier mini-batches", e->after);
+        snprintf(buf, sizeof buf, "%s: %.7f → %.7f. v is the momentum buffer: the v_prev that %s left, times %g, plus this grad (formula bar); the change is −lr·v. Loss on the same batch: %.5f → %.5f",
+                 e->param, (double)e->w_before, (double)e->w_after, prev, (double)e->momentum, (double)e->loss,
+                 (double)e->loss_after);
+    }
     TextStyle st = text_style(v->c, th->font_body * 0.9f, th->text);
     draw_text_wrapped(v->c, r.x + 8, ty, r.w - 16, buf, st, 1.3f, true);
 }
