@@ -89,8 +89,8 @@ static void draw_crop_and_notes(ViewCtx *v, const Scene *sc, const ConvTranspose
     if ((c->out_pad_h || c->out_pad_w) && k < (int)sizeof note)
         snprintf(note + k, sizeof note - (size_t)k, gradrow_tr(v, c->out_pad_h == 1 ? "%soutput_padding = %d: the last row and column (past the dashed lines) stay"
                                                                                      : "%soutput_padding = %d: the last %d rows and columns (past the dashed lines) stay",
-                                                               "%soutput_padding = %d\xEF\xBC\x9A\xE8\x99\x9A\xE7\xBA\xBF\xE5\xA4\x96\xE7\x9A\x84\xE6\x9C\x80\xE5\x90\x8E %d \xE8\xA1\x8C/\xE5\x88\x97\xE8\xA2\xAB\xE4\xBF\x9D\xE7\x95\x99"),
-                 k ? "\n" : "", c->out_pad_h, c->out_pad_h);
+                                                               "%soutput_padding = %d\xEF\xBC\x9A\xE8\x99\x9A\xE7\xBA\xBF\xE5\xA4\x96\xE7\x9A\x84\xE6\x9C\x80\xE5\x90\x8E %d \xE8\xA1\x8C\xE5\x92\x8C %d \xE5\x88\x97\xE8\xA2\xAB\xE4\xBF\x9D\xE7\x95\x99"),
+                 k ? "\n" : "", c->out_pad_h, c->out_pad_h, c->out_pad_w); // zh: "最后 1 行和 1 列"
     if (note[0] && (c->pad_h || c->pad_w || c->out_pad_h || c->out_pad_w)) {
         // one line each across the whole area, right-aligned under the output (the space the layout kept)
         TextStyle st = text_style(v->c, th->font_body * 0.9f, th->text);
