@@ -2,6 +2,7 @@
  * view shares (the picture with its crop, centred messages).
  */
 #include "ui/view.h"
+#include "ui/error_explain.h"
 #include "ui/fetch_panel.h"
 
 #include <math.h>
@@ -196,7 +197,9 @@ void view_draw_scene(ViewCtx *v, const Scene *sc) {
         const char *msg = sc->error, *at = strstr(msg, ".lesson:");
         if (sc->adjusted && at && strstr(at + 8, ": ")) msg = strstr(at + 8, ": ") + 2;
         snprintf(head, sizeof head, "\xE2\x9A\xA0 %s", ui_tr(v->lang, sc->adjusted ? "PyTorch raises an error" : "This step cannot be shown"));
-        view_message(v, head, msg, v->th->error);
+        char body[1024];
+        format_pytorch_error(body, sizeof body, sc->adjusted ? v->lang : LANG_EN, msg); // in Chinese: what it means
+        view_message(v, head, body, v->th->error);
         return;
     }
     const SceneView *view = scene_view_find(sc->kind->name);

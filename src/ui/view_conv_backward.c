@@ -105,7 +105,8 @@ static void draw_two_rows(ViewCtx *v, const Scene *sc, const ConvBackScene *e) {
     // the backward direction: from dL/dout leftwards
     const Panel *from = &shown[2], *to = shown[1].g ? &shown[1] : shown[0].g ? &shown[0] : NULL;
     if (to) gradrow_arrow(v, from, to, gradrow_tr(v, "backward", "\xE5\x8F\x8D\xE5\x90\x91\xE4\xBC\xA0\xE6\x92\xAD"), th->text_muted);
-    if (shown[0].g && shown[1].g) gradrow_arrow(v, &shown[1], &shown[0], NULL, th->text_muted);
+    // no arrow from dL/dk to dL/dx: dL/dx comes from dL/dout and k (steps 5-6), not from dL/dk;
+    // each gradient simply sits under its tensor
     if (e->focus == CB_FD) {
         Rect r2 = grid_rect(&q[2].spec);
         draw_fd_lines(v, e, fmaxf(r2.y + r2.h, grid_rect(&q[1].spec).y + grid_rect(&q[1].spec).h) + th->font_body * 0.8f);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "lesson/scene_conv_transpose.h"
+#include "ui/error_explain.h"
 #include "ui/view_gradrow.h"
 
 #define MAX_CELL 64.0f
@@ -25,7 +26,8 @@ static void draw_error(ViewCtx *v, float x, float y_mid, const char *msg) {
     TextStyle hs = text_style(v->c, th->font_body, th->error), bs = text_style(v->c, th->font_body, th->text);
     hs.bold = true;
     const char *head = gradrow_tr(v, "\xE2\x9A\xA0 PyTorch raises an error", "\xE2\x9A\xA0 PyTorch \xE6\x8A\xA5\xE9\x94\x99");
-    const char *m = strncmp(msg, "ConvTranspose2d: ", 17) == 0 ? msg + 17 : msg;
+    char m[1024];
+    format_pytorch_error(m, sizeof m, v->lang, strncmp(msg, "ConvTranspose2d: ", 17) == 0 ? msg + 17 : msg);
     float hh = draw_text_wrapped(v->c, 0, 0, r.w - 32, head, hs, 1.3f, false);
     float bh = draw_text_wrapped(v->c, 0, 0, r.w - 32, m, bs, 1.35f, false);
     r.h = hh + bh + 40;
@@ -85,9 +87,10 @@ static void draw_crop_and_notes(ViewCtx *v, const Scene *sc, const ConvTranspose
     if (c->pad_h || c->pad_w)
         k += snprintf(note, sizeof note, gradrow_tr(v, "hatched: cut off by padding = %d", "\xE6\x96\x9C\xE7\xBA\xBF\xE6\xA0\xBC\xEF\xBC\x9A\xE8\xA2\xAB padding = %d \xE8\xA3\x81\xE6\x8E\x89"), c->pad_h);
     if ((c->out_pad_h || c->out_pad_w) && k < (int)sizeof note)
-        snprintf(note + k, sizeof note - (size_t)k, gradrow_tr(v, "%soutput_padding = %d: the last %d row/column (past the dashed line) is kept",
-                                                               "%soutput_padding = %d\xEF\xBC\x9A\xE8\x99\x9A\xE7\xBA\xBF\xE5\xA4\x96\xE7\x9A\x84\xE6\x9C\x80\xE5\x90\x8E %d \xE8\xA1\x8C/\xE5\x88\x97\xE8\xA2\xAB\xE4\xBF\x9D\xE7\x95\x99"),
-                 k ? "\n" : "", c->out_pad_h, c->out_pad_h);
+        snprintf(note + k, sizeof note - (size_t)k, gradrow_tr(v, c->out_pad_h == 1 ? "%soutput_padding = %d: the last row and column (past the dashed lines) stay"
+                                                                                     : "%soutput_padding = %d: the last %d rows and columns (past the dashed lines) stay",
+                                                               "%soutput_padding = %d\xEF\xBC\x9A\xE8\x99\x9A\xE7\xBA\xBF\xE5\xA4\x96\xE7\x9A\x84\xE6\x9C\x80\xE5\x90\x8E %d \xE8\xA1\x8C\xE5\x92\x8C %d \xE5\x88\x97\xE8\xA2\xAB\xE4\xBF\x9D\xE7\x95\x99"),
+                 k ? "\n" : "", c->out_pad_h, c->out_pad_h, c->out_pad_w); // zh: "最后 1 行和 1 列"
     if (note[0] && (c->pad_h || c->pad_w || c->out_pad_h || c->out_pad_w)) {
         // one line each across the whole area, right-aligned under the output (the space the layout kept)
         TextStyle st = text_style(v->c, th->font_body * 0.9f, th->text);

@@ -26,18 +26,22 @@ static void filter_picture(uint8_t *rgb, const FilterGradsExt *e, const float *f
         }
 }
 
-// The tutorial's short class names (CIFAR_TUTORIAL_CLASSES), in the view's language.
-static const char *const SHORT_ZH[CIFAR_CLASSES] = {"\xE9\xA3\x9E\xE6\x9C\xBA", "\xE6\xB1\xBD\xE8\xBD\xA6", "\xE9\xB8\x9F", "\xE7\x8C\xAB", "\xE9\xB9\xBF",
-                                                    "\xE7\x8B\x97", "\xE9\x9D\x92\xE8\x9B\x99", "\xE9\xA9\xAC", "\xE8\x88\xB9", "\xE5\x8D\xA1\xE8\xBD\xA6"};
+// The full CIFAR-10 class names, as lessons 8-9 and the training screen write them (ui_tr: Chinese).
+static const char *const CLASS_EN[CIFAR_CLASSES] = {"airplane", "automobile", "bird", "cat", "deer",
+                                                     "dog", "frog", "horse", "ship", "truck"};
 
 static void draw_batch(ViewCtx *v, const FilterGradsExt *e, Rect r) {
     float side = floorf(fminf(r.h - v->th->font_body * 1.6f, (r.w - 3 * 24) / FG_BATCH) / 32) * 32;
-    float x = r.x + (r.w - (side * FG_BATCH + 24 * (FG_BATCH - 1))) / 2;
+    char cap[FG_BATCH][64];
+    float gap = 24; // wide enough that "automobile  #0" does not run into its neighbour's caption
     for (int i = 0; i < FG_BATCH; i++) {
-        char cap[64];
-        snprintf(cap, sizeof cap, "%s  #%d", v->lang == LANG_ZH ? SHORT_ZH[e->labels[i]] : CIFAR_TUTORIAL_CLASSES[e->labels[i]], e->index[i]);
-        widget_image(v->c, (Rect){x + (float)i * (side + 24), r.y, side, side}, e->rgb[i], 32, 32, cap);
+        snprintf(cap[i], sizeof cap[i], "%s  #%d", ui_tr(v->lang, CLASS_EN[e->labels[i]]), e->index[i]);
+        float w;
+        text_measure(v->c, cap[i], v->th->font_small, true, &w, NULL);
+        gap = fmaxf(gap, w - side + 16);
     }
+    float x = r.x + (r.w - (side * FG_BATCH + gap * (FG_BATCH - 1))) / 2;
+    for (int i = 0; i < FG_BATCH; i++) widget_image(v->c, (Rect){x + (float)i * (side + gap), r.y, side, side}, e->rgb[i], 32, 32, cap[i]);
 }
 
 // The grid of (filter, gradient) pairs: the column count that gives the largest
@@ -51,7 +55,7 @@ static FilterGrid fit_filters(const ViewCtx *v, const FilterGradsExt *e, Rect r)
     for (int cols = 1; cols <= e->n_filters; cols++) {
         int rows = (e->n_filters + cols - 1) / cols;
         float cell_h = r.h / (float)rows, label = cell_h > th->font_body * 5 ? th->font_body : th->font_small;
-        float pic = fminf((r.w / (float)cols - 24) / 2, cell_h - label * 2.6f);
+        float pic = fminf((r.w / (float)cols - 24) / 2, cell_h - label * 3.1f); // room for the name above and "w" under
         pic = pic >= k ? floorf(pic / (float)k) * (float)k : pic;
         if (pic > best.pic) best = (FilterGrid){cols, rows, pic, label};
     }
@@ -61,7 +65,7 @@ static FilterGrid fit_filters(const ViewCtx *v, const FilterGradsExt *e, Rect r)
         if (e->n_filters % cols) continue;
         int rows = e->n_filters / cols;
         float cell_h = r.h / (float)rows, label = cell_h > th->font_body * 5 ? th->font_body : th->font_small;
-        float pic = fminf((r.w / (float)cols - 24) / 2, cell_h - label * 2.6f);
+        float pic = fminf((r.w / (float)cols - 24) / 2, cell_h - label * 3.1f); // room for the name above and "w" under
         pic = pic >= k ? floorf(pic / (float)k) * (float)k : pic;
         if (pic > full.pic) full = (FilterGrid){cols, rows, pic, label};
     }
@@ -75,7 +79,7 @@ static void draw_filters(ViewCtx *v, const FilterGradsExt *e, Rect r) {
     uint8_t *a = cl_malloc((size_t)(e->k_h * e->k_w * 3)), *b = cl_malloc((size_t)(e->k_h * e->k_w * 3));
     for (int k = 0; k < e->n_filters; k++) {
         float x = r.x + (float)(k % fg.cols) * pair_w + (pair_w - 2 * pic - gap) / 2;
-        float y = r.y + (float)(k / fg.cols) * cell_h + fg.label * 1.4f;
+        float y = r.y + (float)(k / fg.cols) * cell_h + fg.label * 1.7f; // the name clears the row above
         filter_picture(a, e, e->w + k * e->taps, e->w_max);
         filter_picture(b, e, e->g + k * e->taps, e->g_max);
         Rect ra = {x, y, pic, pic}, rb = {x + pic + gap, y, pic, pic};
@@ -107,13 +111,11 @@ static void draw_filter_grads(ViewCtx *v, const Scene *sc) {
                                            "%s\xEF\xBC\x9A%d \xE4\xB8\xAA %d\xC3\x97%d\xC3\x97%d \xE7\x9A\x84\xE6\xBB\xA4\xE6\xB3\xA2\xE5\x99\xA8\xEF\xBC\x9B\xE7\x81\xB0 = 0\xEF\xBC\x9Bw\xEF\xBC\x9A\xC2\xB1%.3g\xEF\xBC\x8C\xE2\x88\x82L/\xE2\x88\x82w\xEF\xBC\x9A\xC2\xB1%.3g \xE4\xB8\xBA\xE6\x9C\x80\xE6\xB7\xB1\xE8\x89\xB2\xEF\xBC\x88%s\xE6\x9D\x83\xE9\x87\x8D\xEF\xBC\x89"),
              e->layer, e->n_filters, e->slices, e->k_h, e->k_w, (double)e->w_max, (double)e->g_max,
              e->weights.from_checkpoint ? gradrow_tr(v, "trained", "\xE8\xAE\xAD\xE7\xBB\x83\xE5\x90\x8E\xE7\x9A\x84") : gradrow_tr(v, "initial", "\xE5\x88\x9D\xE5\xA7\x8B"));
-    float fs = th->font_body * 0.9f, nw;
-    text_measure(v->c, note, fs, false, &nw, NULL);
-    if (nw > a.w - 8) fs = fmaxf(th->font_small * 0.85f, fs * (a.w - 8) / nw); // a long layer name
-    TextStyle st = text_style(v->c, fs, th->text_muted);
-    st.align = ALIGN_CENTER;
-    draw_text(v->c, a.x + a.w / 2, a.y + a.h - th->font_body * 1.4f, note, st);
-    draw_filters(v, e, (Rect){a.x, a.y + top_h + 24, a.w, a.h - top_h - 24 - th->font_body * 1.8f});
+    // the note wraps (a long layer name, Chinese) rather than shrinking below the body size
+    TextStyle st = text_style(v->c, th->font_body * 0.9f, th->text_muted);
+    float nh = draw_text_wrapped(v->c, a.x + 8, 0, a.w - 16, note, st, 1.25f, false);
+    draw_text_wrapped(v->c, a.x + 8, a.y + a.h - nh - 4, a.w - 16, note, st, 1.25f, true);
+    draw_filters(v, e, (Rect){a.x, a.y + top_h + 24, a.w, a.h - top_h - 24 - nh - 12});
 }
 
 static const SceneView VIEW_FILTER_GRADS = {"filter_grads", draw_filter_grads, false};

@@ -62,16 +62,31 @@ float gradrow_layout(ViewCtx *v, Panel *p, int n, Rect r, float gap, float max_c
     return cell;
 }
 
-// Faded cells: a veil in the background colour, hatched, so a zero that is not data reads as such.
+// Faded cells: a veil in the background colour, hatched, so a zero that is not data reads as such;
+// the number sits on a plate in the middle, so no hatch line runs through its digits.
 static void draw_dim(ViewCtx *v, const Panel *p) {
     if (!p->dim) return;
-    Rgba veil = v->th->bg;
+    const Theme *th = v->th;
+    Rgba veil = th->bg, plate = th->bg;
     veil.a = 150;
+    plate.a = 235;
+    float cell = p->spec.cell, font = fminf(cell * 0.45f, th->font_cell * 1.3f);
     for (int i = 0; i < p->g->rows * p->g->cols; i++) {
         if (!p->dim[i]) continue;
         Rect cr = grid_cell_rect(&p->spec, i / p->g->cols, i % p->g->cols);
         draw_fill_rect(v->c, cr, veil);
-        draw_hatch(v->c, cr, fmaxf(p->spec.cell / 4, 4), 1, v->th->padding_hatch);
+        draw_hatch(v->c, cr, fmaxf(cell / 4, 4), 1, th->padding_hatch);
+        if (!p->spec.values || font < 13 || (p->n_visible >= 0 && i >= p->n_visible)) continue;
+        char buf[32];
+        scene_fmt(buf, sizeof buf, p->g->v[i], p->spec.decimals);
+        float tw, thh;
+        text_measure(v->c, buf, font, false, &tw, &thh);
+        float pw = fminf(cell - 4, tw + 8), ph = fminf(cell - 4, thh + 2); // hugs the number, hatch around it
+        draw_fill_rect(v->c, (Rect){cr.x + (cell - pw) / 2, cr.y + (cell - ph) / 2, pw, ph}, plate);
+        TextStyle st = text_style(v->c, font, th->text_muted);
+        st.align = ALIGN_CENTER;
+        st.vcenter = true;
+        draw_text(v->c, cr.x + cell / 2, cr.y + cell / 2, buf, st);
     }
 }
 

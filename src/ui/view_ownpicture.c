@@ -13,6 +13,10 @@
 
 static const char *tr(const ViewCtx *v, const char *en, const char *zh) { return v->lang == LANG_ZH ? zh : en; }
 
+// The full CIFAR-10 class names, as the training screen writes them (ui_tr: Chinese).
+static const char *const CLASS_EN[CIFAR_CLASSES] = {"airplane", "automobile", "bird", "cat", "deer",
+                                                     "dog", "frog", "horse", "ship", "truck"};
+
 // A panel's heading above r, bold in the focus colour when focused; the outline too.
 static void panel_frame(ViewCtx *v, Rect r, const char *heading, bool focused) {
     const Theme *th = v->th;
@@ -23,10 +27,11 @@ static void panel_frame(ViewCtx *v, Rect r, const char *heading, bool focused) {
     draw_text(v->c, r.x + r.w / 2, r.y - th->font_body * 1.9f, heading, st);
 }
 
-static void caption(ViewCtx *v, Rect r, const char *text) {
+// A caption under r, wrapped; returns its height.
+static float caption(ViewCtx *v, Rect r, const char *text) {
     TextStyle st = text_style(v->c, v->th->font_small, v->th->text_muted);
     st.align = ALIGN_CENTER;
-    draw_text_wrapped(v->c, r.x - 20, r.y + r.h + 12, r.w + 40, text, st, 1.3f, true);
+    return draw_text_wrapped(v->c, r.x - 20, r.y + r.h + 12, r.w + 40, text, st, 1.3f, true);
 }
 
 static void draw_conversion(ViewCtx *v, const Scene *sc, const PictureScene *e, Rect a) {
@@ -81,7 +86,8 @@ static void draw_conversion(ViewCtx *v, const Scene *sc, const PictureScene *e, 
     Rect r3 = grid_rect(&g);
     panel_frame(v, r3, tr(v, "its numbers", "它的数值"), e->focus == PICFOCUS_NUMBERS);
     snprintf(buf, sizeof buf, tr(v, "red channel of the marked 6×6, normalised: (p/255 − 0.5)/0.5", "标出的 6×6 的红色通道，归一化：(p/255 − 0.5)/0.5"));
-    caption(v, r3, buf);
+    float ch = caption(v, r3, buf);
+    widget_colour_bar(v->c, (Rect){r3.x, r3.y + r3.h + 12 + ch + 8, r3.w, 10}, HEAT_DIVERGING, -1, 1, 0); // what red and blue mean
     if (p->note[0] || !e->own) {
         TextStyle st = text_style(v->c, th->font_small, e->own ? th->text_muted : th->accent);
         const char *msg = e->own ? p->note
@@ -109,8 +115,8 @@ static void draw_explanation(ViewCtx *v, const PictureScene *e, Rect a) {
     panel_frame(v, r[1], tr(v, "saliency", "显著图"), e->focus == PICFOCUS_SALIENCY);
     snprintf(buf, sizeof buf, "Grad-CAM (%s)", ex->cam_layer);
     panel_frame(v, r[2], buf, e->focus == PICFOCUS_GRADCAM);
-    caption(v, r[1], tr(v, "max over R, G, B of |∂ logit / ∂ pixel|; bright = a small change there moves the score most",
-                        "R、G、B 中 |∂ logit / ∂ 像素| 的最大值；越亮 = 那里的小变化最能改变分数"));
+    caption(v, r[1], tr(v, "max over R, G, B of |∂\xC2\xA0logit / ∂\xC2\xA0pixel|; bright = a small change there moves the score most",
+                        "R、G、B 中 |∂\xC2\xA0logit / ∂\xC2\xA0像素| 的最大值；越亮 = 那里的小变化最能改变分数"));
     snprintf(buf, sizeof buf, tr(v, "ReLU(Σ α_{k} A_{k}) at %s (%d×%d), bilinear to 32×32, over the picture",
                                  "%s 处的 ReLU(Σ α_{k} A_{k})（%d×%d），双线性放大到 32×32，叠在图片上"),
              ex->cam_layer, ex->cam_h, ex->cam_w);
@@ -123,17 +129,22 @@ static void draw_explanation(ViewCtx *v, const PictureScene *e, Rect a) {
             for (int j = 0; j < i; j++) used |= order[j] == k;
             if (!used && (order[i] < 0 || ex->probs[k] > ex->probs[order[i]])) order[i] = k;
         }
-    snprintf(buf, sizeof buf, "%s: %s %.1f %%, %s %.1f %%, %s %.1f %%", tr(v, "the network says", "网络认为"),
-             CIFAR_TUTORIAL_CLASSES[order[0]], 100 * ex->probs[order[0]], CIFAR_TUTORIAL_CLASSES[order[1]],
-             100 * ex->probs[order[1]], CIFAR_TUTORIAL_CLASSES[order[2]], 100 * ex->probs[order[2]]);
+    snprintf(buf, sizeof buf, tr(v, "the network says: %s %.1f %%, %s %.1f %%, %s %.1f %%", "网络认为：%s %.1f %%，%s %.1f %%，%s %.1f %%"),
+             ui_tr(v->lang, CLASS_EN[order[0]]), 100 * ex->probs[order[0]], ui_tr(v->lang, CLASS_EN[order[1]]),
+             100 * ex->probs[order[1]], ui_tr(v->lang, CLASS_EN[order[2]]), 100 * ex->probs[order[2]]);
     TextStyle st = text_style(v->c, th->font_body * 1.1f, th->title);
     st.bold = true;
     draw_text(v->c, x, a.y + 10, buf, st);
     char wbuf[300];
     snprintf(wbuf, sizeof wbuf, "%s %s", tr(v, "weights:", "权重："), e->weights.path);
     char fbuf[1200];
-    snprintf(fbuf, sizeof fbuf, "%s %.1000s", tr(v, "untrained weights (random init, seed 0):", "未训练的权重（随机初始化，种子 0）："),
-             e->weights.fallback);
+    const char *miss = strstr(e->weights.fallback, ": cannot open");
+    if (v->lang == LANG_ZH && miss) // the OS's English words explained: no checkpoint there yet
+        snprintf(fbuf, sizeof fbuf, "未训练的权重（随机初始化，种子 0）：还没有检查点 %.*s（在训练界面训练后按 S 保存）",
+                 (int)(miss - e->weights.fallback), e->weights.fallback);
+    else
+        snprintf(fbuf, sizeof fbuf, "%s %.1000s", tr(v, "untrained weights (random init, seed 0):", "未训练的权重（随机初始化，种子 0）："),
+                 e->weights.fallback);
     const char *w = e->weights.fallback[0] ? fbuf
                     : e->weights.from_checkpoint ? wbuf
                                                  : tr(v, "untrained weights (random init): the maps mean little until the net is trained",

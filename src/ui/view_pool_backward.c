@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lesson/scene_pool_backward.h"
+#include "ui/error_explain.h"
 #include "ui/view_gradrow.h"
 
 #define MAX_CELL 64.0f
@@ -50,7 +51,12 @@ static void draw_pool_backward(ViewCtx *v, const Scene *sc) {
     const PoolBackScene *e = sc->ext;
     const Theme *th = v->th;
     if (!e) return;
-    if (e->error[0]) { view_message(v, gradrow_tr(v, "\xE2\x9A\xA0 PyTorch raises an error", "\xE2\x9A\xA0 PyTorch \xE6\x8A\xA5\xE9\x94\x99"), e->error, th->error); return; }
+    if (e->error[0]) {
+        char body[1024];
+        format_pytorch_error(body, sizeof body, v->lang, e->error);
+        view_message(v, gradrow_tr(v, "\xE2\x9A\xA0 PyTorch raises an error", "\xE2\x9A\xA0 PyTorch \xE6\x8A\xA5\xE9\x94\x99"), body, th->error);
+        return;
+    }
     char ln[4][96], op[64];
     Panel p[2], q[2];
     memset(p, 0, sizeof p), memset(q, 0, sizeof q);

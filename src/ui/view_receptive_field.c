@@ -26,10 +26,15 @@ static void draw_field(ViewCtx *v, const ReceptiveFieldScene *e, Rect img) {
     draw_rect_outline(v->c, (Rect){box.x - t / 2, box.y - t / 2, box.w + t, box.h + t}, t, th->kernel);
 }
 
-// The layer's map as a grid of empty cells with the one-hot cell filled.
+// The layer's map as a grid of empty cells with the one-hot cell filled, at
+// one cell size for every layer (the largest map fills r), so a 14x14 map is
+// drawn half as wide as a 28x28 one.
 static void draw_map(ViewCtx *v, const ReceptiveFieldScene *e, Rect r) {
     const Theme *th = v->th;
-    float cell = floorf(fminf(r.w / (float)e->map_w, r.h / (float)e->map_h));
+    int max_h = e->map_h, max_w = e->map_w;
+    for (int i = 0; i < e->n_layers; i++) max_h = e->layers[i].out_h > max_h ? e->layers[i].out_h : max_h,
+                                           max_w = e->layers[i].out_w > max_w ? e->layers[i].out_w : max_w;
+    float cell = fmaxf(1, floorf(fminf(r.w / (float)max_w, r.h / (float)max_h)));
     Rect g = {r.x, r.y, cell * (float)e->map_w, cell * (float)e->map_h};
     draw_fill_rect(v->c, g, th->output_cell);
     Rgba line = th->grid_line;
@@ -42,7 +47,9 @@ static void draw_map(ViewCtx *v, const ReceptiveFieldScene *e, Rect r) {
     char buf[96];
     snprintf(buf, sizeof buf, "%s %d\xC3\x97%d, %s [%d,%d]", e->layers[e->layer].name, e->map_h, e->map_w,
              gradrow_tr(v, "cell", "\xE6\xA0\xBC"), e->cell_r, e->cell_c);
-    widget_label_above(v->c, g, buf, th->output, th->font_body);
+    float lw;
+    text_measure(v->c, buf, th->font_body, true, &lw, NULL);
+    widget_label_above(v->c, (Rect){g.x, g.y, lw, g.h}, buf, th->output, th->font_body); // left-aligned: a small map's label stays right of the picture
 }
 
 // "conv1: 5×5 px, j = 1", one line per spatial layer, the focus bold; the lines
@@ -82,7 +89,7 @@ static void draw_receptive_field(ViewCtx *v, const Scene *sc) {
     widget_image(v->c, img, sc->image_rgb, 32, 32, cap);
     draw_field(v, e, img);
     float rx = img.x + img.w + 40, rw = a.x + a.w - rx - 8;
-    Rect map = {rx, img.y + th->font_body * 1.6f, fminf(rw, 220), fminf(rw, 220)};
+    Rect map = {rx, img.y + th->font_body * 1.6f, fminf(rw, 300), fminf(rw, 300)}; // the largest map fills it
     draw_map(v, e, map);
     draw_sizes(v, e, rx, map.y + map.h + th->font_body * 1.5f, a.y + a.h - th->font_small * 1.6f * (e->missing[0] ? 2 : 1));
 }

@@ -11,10 +11,11 @@
 #include "ui/view.h"
 #include "ui/view_netcommon.h"
 
-static const char *const SHORT_EN[CIFAR_CLASSES] = {"plane", "car", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"};
-static const char *const SHORT_ZH[CIFAR_CLASSES] = {"飞机", "汽车", "鸟", "猫", "鹿", "狗", "青蛙", "马", "船", "卡车"};
+// The full CIFAR-10 class names, as lesson 8, the training screen and the confusion matrix write them.
+static const char *const CLASS_EN[CIFAR_CLASSES] = {"airplane", "automobile", "bird", "cat", "deer",
+                                                     "dog", "frog", "horse", "ship", "truck"};
 
-static const char *short_class(ViewCtx *v, int k) { return v->lang == LANG_ZH ? SHORT_ZH[k] : SHORT_EN[k]; }
+static const char *short_class(ViewCtx *v, int k) { return ui_tr(v->lang, CLASS_EN[k]); }
 
 // The 4 images in a row with "label" and "→ prediction" under each.
 static void draw_batch(ViewCtx *v, const TrainLoopExt *e, Rect r, bool show_pred) {
@@ -50,11 +51,20 @@ static void draw_table(ViewCtx *v, const TrainLoopExt *e, Rect r, const float *v
     ts.bold = true;
     float y = r.y + draw_text_wrapped(v->c, r.x, r.y, r.w, title, ts, 1.2f, true) + 6;
     float head_w = 56, extra = nll_column ? 96 : 0;
-    float cell = floorf(fminf((r.w - head_w - extra) / 10, fminf(64, (r.y + r.h - y - 30) / 4)));
-    float gx = r.x + head_w, gy = y + th->font_small * 1.5f;
+    float bar_h = th->font_small * 1.3f + 16; // the colour bar under the table
+    float cell = floorf(fminf((r.w - head_w - extra) / 10, fminf(64, (r.y + r.h - y - 30 - bar_h - th->font_small * 1.3f) / 4)));
+    // a full class name wider than its column: the headers take two staggered rows
+    bool stagger = false;
+    for (int k = 0; k < 10; k++) {
+        float w;
+        text_measure(v->c, short_class(v, k), th->font_small, false, &w, NULL);
+        stagger = stagger || w > cell - 4;
+    }
+    float gx = r.x + head_w, gy = y + th->font_small * (stagger ? 2.6f : 1.5f);
     TextStyle hs = text_style(v->c, th->font_small, th->text_muted);
     hs.align = ALIGN_CENTER;
-    for (int k = 0; k < 10; k++) draw_text(v->c, gx + cell * ((float)k + 0.5f), y, short_class(v, k), hs);
+    for (int k = 0; k < 10; k++)
+        draw_text(v->c, gx + cell * ((float)k + 0.5f), y + (stagger && k % 2 ? th->font_small * 1.15f : 0), short_class(v, k), hs);
     GridSpec g = grid_spec(vals, LOOP_BATCH, NET_NUM_CLASSES, gx, gy, cell, th->output);
     g.heat = heat;
     float lo = INFINITY, hi = -INFINITY;
@@ -88,7 +98,10 @@ static void draw_table(ViewCtx *v, const TrainLoopExt *e, Rect r, const float *v
     TextStyle ls = text_style(v->c, th->font_small, th->text_muted);
     draw_text(v->c, gx, gy + cell * 4 + 6,
               mark_label ? (v->lang == LANG_ZH ? "金框：正确类别（标签）" : "gold frame: the true class (the label)")
-                         : (v->lang == LANG_ZH ? "黑框：最大的 logit（预测）" : "dark frame: the largest logit (the prediction)"), ls);
+                         : (v->lang == LANG_ZH ? "粗框：最大的 logit（预测）" : "thick frame: the largest logit (the prediction)"), ls);
+    // what the colours mean (a diverging map is symmetric about 0)
+    float bw = fminf(cell * 4, 240), by = gy + cell * 4 + 10 + th->font_small * 1.3f;
+    widget_colour_bar(v->c, (Rect){gx + cell * 10 - bw, by, bw, 10}, heat, lo, hi, decimals);
 }
 
 // One kernel slice as a grid of numbers (already scaled), the named cell outlined.
@@ -105,6 +118,8 @@ static void draw_slice(ViewCtx *v, const TrainLoopExt *e, const float *vals, flo
     g.font = cell >= 40 ? 14 : 0;
     widget_grid(v->c, &g);
     widget_label_above(v->c, grid_rect(&g), label, strong, th->font_small);
+    Rect gr = grid_rect(&g);
+    widget_colour_bar(v->c, (Rect){gr.x, gr.y + gr.h + 6, gr.w, 10}, HEAT_DIVERGING, -m, m, decimals);
     if (e->slice_at >= 0) {
         Rect cr = grid_cell_rect(&g, e->slice_at / g.cols, e->slice_at % g.cols);
         draw_rect_outline(v->c, cr, th->window_thick, th->kernel);
@@ -124,7 +139,7 @@ static void draw_weights_phase(ViewCtx *v, const TrainLoopExt *e, Rect r) {
         d[i] = (e->slice_after[i] - e->slice_w[i]) * 1e6f;
     }
     int panels = e->phase == PHASE_STEP || e->phase == PHASE_ALL ? 3 : 2;
-    float cell = floorf(fminf(58, fminf((r.w - (float)(panels - 1) * 50) / (float)(panels * e->slice_cols), (r.h - 110) / (float)e->slice_rows)));
+    float cell = floorf(fminf(58, fminf((r.w - (float)(panels - 1) * 50) / (float)(panels * e->slice_cols), (r.h - 150) / (float)e->slice_rows)));
     float gw = cell * (float)e->slice_cols, total = (float)panels * gw + (float)(panels - 1) * 50;
     float x = r.x + (r.w - total) / 2, y = r.y + 34;
     char name[160];
@@ -135,7 +150,7 @@ static void draw_weights_phase(ViewCtx *v, const TrainLoopExt *e, Rect r) {
         draw_slice(v, e, d, x + 2 * (gw + 50), y, cell, zh ? "这一步的变化 (×10⁻⁶)" : "change by the step (×10⁻⁶)", th->input, 1);
     // the named weight in words
     char buf[700];
-    float ty = y + cell * (float)e->slice_rows + 16;
+    float ty = y + cell * (float)e->slice_rows + 16 + 10 + th->font_small * 1.3f; // under the colour bars
     if (e->phase == PHASE_ZERO_GRAD)
         snprintf(buf, sizeof buf, zh ? "%s = %.6f，它的 .grad = 0：zero_grad() 清掉上一个小批量留下的梯度。"
                                      : "%s = %.6f and its .grad = 0: zero_grad() clears what the previous mini-batch left.",
@@ -151,14 +166,22 @@ static void draw_weights_phase(ViewCtx *v, const TrainLoopExt *e, Rect r) {
         snprintf(buf, sizeof buf, zh ? "%s：%.7f → %.7f。第一步还没有动量缓冲，所以 v = grad，变化 = −lr·grad。同一批图像的 loss：%.5f → %.5f"
                                      : "%s: %.7f → %.7f. The first step has no momentum buffer yet, so v = grad and the change is −lr·grad. Loss on the same batch: %.5f → %.5f",
                  e->param, (double)e->w_before, (double)e->w_after, (double)e->loss, (double)e->loss_after);
-    else if (zh)
-        snprintf(buf, sizeof buf, "%s：%.7f → %.7f。v 是动量缓冲：前 %d 个小批量留下的 v_prev 乘以 %g 再加上这次的 grad（见下方公式栏），变化 = −lr·v。同一批图像的 loss：%.5f → %.5f",
-                 e->param, (double)e->w_before, (double)e->w_after, e->after, (double)e->momentum, (double)e->loss,
+    else if (zh) {
+        char prev[64]; // "上一个小批量", "前 3 个小批量"
+        if (e->after == 1) snprintf(prev, sizeof prev, "上一个小批量");
+        else snprintf(prev, sizeof prev, "前 %d 个小批量", e->after);
+        snprintf(buf, sizeof buf, "%s：%.7f → %.7f。v 是动量缓冲：%s留下的 v_prev 乘以 %g 再加上这次的 grad（见下方公式栏），变化 = −lr·v。同一批图像的 loss：%.5f → %.5f",
+                 e->param, (double)e->w_before, (double)e->w_after, prev, (double)e->momentum, (double)e->loss,
                  (double)e->loss_after);
-    else
-        snprintf(buf, sizeof buf, "%s: %.7f → %.7f. v is the momentum buffer: the v_prev that the %d earlier mini-batch%s left, times %g, plus this grad (formula bar); the change is −lr·v. Loss on the same batch: %.5f → %.5f",
-                 e->param, (double)e->w_before, (double)e->w_after, e->after, e->after == 1 ? "" : "es",
-                 (double)e->momentum, (double)e->loss, (double)e->loss_after);
+    }
+    else {
+        char prev[64]; // "the previous mini-batch", "the 3 earlier mini-batches"
+        if (e->after == 1) snprintf(prev, sizeof prev, "the previous mini-batch");
+        else snprintf(prev, sizeof prev, "the %d earlier mini-batches", e->after);
+        snprintf(buf, sizeof buf, "%s: %.7f → %.7f. v is the momentum buffer: the v_prev that %s left, times %g, plus this grad (formula bar); the change is −lr·v. Loss on the same batch: %.5f → %.5f",
+                 e->param, (double)e->w_before, (double)e->w_after, prev, (double)e->momentum, (double)e->loss,
+                 (double)e->loss_after);
+    }
     TextStyle st = text_style(v->c, th->font_body * 0.9f, th->text);
     draw_text_wrapped(v->c, r.x + 8, ty, r.w - 16, buf, st, 1.3f, true);
 }
@@ -190,8 +213,10 @@ static void draw_loop(ViewCtx *v, const Scene *sc) {
              e->first, e->first + 3);
     char count[32], more[400];
     fmt_thousands(count, sizeof count, e->n_params);
+    // the default net's file is cnnnet.net; the lessons call it by its class name
+    const char *net_name = strcmp(e->net_name, "cnnnet") == 0 ? "CNNNet" : e->net_name;
     size_t k = strlen(src);
-    k += (size_t)snprintf(src + k, sizeof src - k, zh ? " · 网络 %s（%s 个参数）" : " · net %s (%s parameters)", e->net_name, count);
+    k += (size_t)snprintf(src + k, sizeof src - k, zh ? " · 网络 %s（%s 个参数）" : " · net %s (%s parameters)", net_name, count);
     if (e->after > 0 && k < sizeof src)
         snprintf(src + k, sizeof src - k, zh ? " · 同一个优化器已训练了前 %d 个小批量" : " · the same optimizer trained %d mini-batch%s before this one",
                  e->after, zh || e->after == 1 ? "" : "es");

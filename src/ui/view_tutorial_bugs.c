@@ -44,7 +44,7 @@ typedef struct {
     float bar_x, bar_w;   // where 0 % starts and how wide 100 % is
     float bar_h, row;     // bar height and row pitch (smaller with the references below)
     float top;            // y of the first live row
-    float text;           // run labels and notes: 18 px, the label size (16) with the references below
+    float text;           // run labels, notes and references: 18 px at 1280x800
 } BarLayout;
 
 // A section heading in the body font, bold.
@@ -65,13 +65,18 @@ static float draw_live_header(ViewCtx *v, const BugsExt *e, Rect a, float y) {
     draw_text(c, a.x, y, zh ? "现场测量：由本引擎现在训练并评估" : "Measured live: trained and evaluated now by the engine", heading_style(v));
     y += th->font_body * 1.3f;
     snprintf(buf, sizeof buf, zh ? "前 %s 张训练图像，前 %s 张测试图像，seed 0" : "first %s training images, first %s test images, seed 0", tn, sn);
-    TextStyle ns = text_style(c, th->font_small, th->text_muted);
+    TextStyle ns = text_style(c, th->font_body * 0.9f, th->text_muted); // 18 px: read from the back of the room
     draw_text(c, a.x, y, buf, ns);
-    TextStyle cs = text_style(c, th->font_small, th->error);
+    TextStyle cs = text_style(c, th->font_body * 0.9f, th->error);
     cs.align = ALIGN_RIGHT;
     cs.bold = true;
-    draw_text(c, a.x + a.w, y, zh ? "红色虚线：随机猜 = 10 %" : "red dashes: guessing = 10 %", cs);
-    return y + th->font_small * 1.6f + 4;
+    const char *key = zh ? "红色虚线：随机猜 = 10 %" : "red dashes: chance, 10 %";
+    float dw, kw, lh = th->font_body * 0.9f * 1.5f;
+    text_measure(c, buf, ns.size, false, &dw, NULL);
+    text_measure(c, key, cs.size, true, &kw, NULL);
+    if (dw + kw + 16 > a.w) y += lh; // both do not fit on one line: the key goes under the data sizes
+    draw_text(c, a.x + a.w, y, key, cs);
+    return y + lh + 4;
 }
 
 // A finished run: its accuracy bar (the current run outlined), the value,
@@ -150,17 +155,18 @@ static void draw_reference(ViewCtx *v, Rect a, const BarLayout *b, float y) {
     char buf[64];
     draw_text(c, a.x, y, zh ? "参考测量（不是现场计算）" : "Reference measurements (not live)", heading_style(v));
     y += th->font_body * 1.3f;
-    TextStyle rs = text_style(c, th->font_small, th->text_muted);
+    TextStyle rs = text_style(c, b->text, th->text_muted);
     draw_text(c, a.x, y, zh ? "PyTorch，全部 50,000 张训练图像，10,000 张测试图像" : "PyTorch, all 50,000 training and 10,000 test images", rs);
-    y += th->font_small * 1.6f + 2;
+    y += b->text * 1.5f;
     static const struct { const char *en, *zh; double acc; bool approx; } REF[] = {
         {"break · ReLU(logits) · tutorial", "break · ReLU(logits) · 教程原样", 10.0, true},
         {"no break · plain logits · 2 epochs", "无 break · 原始 logits · 2 轮", 59.1, false},
         {"no break · plain logits · 10 epochs", "无 break · 原始 logits · 10 轮", 62.6, false},
         {"no break · ReLU(logits) · 10 epochs", "无 break · ReLU(logits) · 10 轮", 62.8, false},
     };
-    for (int i = 0; i < 4; i++, y += 26) {
-        TextStyle ls = text_style(c, th->font_small, th->text);
+    float pitch = fmaxf(26, b->text * 1.45f);
+    for (int i = 0; i < 4; i++, y += pitch) {
+        TextStyle ls = text_style(c, b->text, th->text);
         ls.vcenter = true;
         draw_text(c, a.x + 4, y + 10, zh ? REF[i].zh : REF[i].en, ls);
         Rect bar = {b->bar_x, y + 2, b->bar_w * (float)(REF[i].acc / 100.0), 16};
@@ -182,11 +188,11 @@ static void draw_bugs(ViewCtx *v, const Scene *sc) {
         char buf[400];
         float w;
         run_label(v, &e->runs[i], buf, sizeof buf);
-        text_measure(v->c, buf, e->reference ? v->th->font_small : v->th->font_body * 0.9f, true, &w, NULL);
+        text_measure(v->c, buf, v->th->font_body * 0.9f, true, &w, NULL);
         label_w = fmaxf(label_w, w + 16);
     }
     BarLayout b = {a.x + label_w, a.w - label_w - 90, e->reference ? 22 : 30, e->reference ? 50 : 68, y,
-                   e->reference ? v->th->font_small : v->th->font_body * 0.9f};
+                   v->th->font_body * 0.9f}; // 18 px at 1280x800 with or without the references
     // the note under a bar must clear the next bar in either script (CJK glyphs are taller)
     float note_h;
     text_measure(v->c, "\xE8\xAE\xAD Ag", b.text, false, NULL, &note_h);
