@@ -266,7 +266,7 @@ static void draw_never_read(ViewCtx *v, Rect r) {
     draw_dashed_line(v->c, x1, y0, x1, y1, t * 0.7f, dash, th->skipped);
     draw_dashed_line(v->c, x1, y1, x0, y1, t * 0.7f, dash, th->skipped);
     draw_dashed_line(v->c, x0, y1, x0, y0, t * 0.7f, dash, th->skipped);
-    float s = r.w * 0.24f, cx = x1 - s * 0.5f - in, cy = y0 + s * 0.5f + in; // the cross's centre
+    float s = r.w * 0.2f, cx = x1 - s * 0.5f - t * 0.6f, cy = y0 + s * 0.5f + t * 0.6f; // tucked in the corner, off the digit
     draw_line(v->c, cx - s / 2, cy - s / 2, cx + s / 2, cy + s / 2, t, th->text);
     draw_line(v->c, cx + s / 2, cy - s / 2, cx - s / 2, cy + s / 2, t, th->text);
 }
@@ -517,8 +517,10 @@ static void draw_output(ViewCtx *v, const Scene *sc, bool is_pool, ConvLayout *L
         float caption_h = !is_pool && border_ring_shown(sc, &r0, &c0, &nr, &nc) ? 2.4f * th->font_small * 1.15f : 0;
         bool fits_below = below + bar_h + caption_h <= v->area.y + v->area.h;
         float y = fits_below ? below : orr.y - th->font_body * 1.3f - 6 - bar_h;
-        widget_colour_bar(c, (Rect){orr.x, y, fminf(orr.w, 200), 10}, HEAT_DIVERGING, L->out.lo, L->out.hi,
-                          L->out.decimals);
+        // at least 150 px, so "−4.05  0  4.05" stay apart under a small map; centred on it, inside the area
+        float bw = fminf(fmaxf(orr.w, 150), 200);
+        float bx = fminf(fmaxf(orr.x + (orr.w - bw) / 2, v->area.x), v->area.x + v->area.w - bw);
+        widget_colour_bar(c, (Rect){bx, y, bw, 10}, HEAT_DIVERGING, L->out.lo, L->out.hi, L->out.decimals);
         if (fits_below) below += bar_h;
     }
     if (!is_pool) draw_border_ring(v, sc, L, below);
