@@ -461,7 +461,7 @@ static void draw_border_ring(ViewCtx *v, const Scene *sc, const ConvLayout *L, f
     Rect orr = grid_rect(&L->out);
     if (nr > 0 && nc > 0) {
         Rect a = grid_cell_rect(&L->out, r0, c0), b = grid_cell_rect(&L->out, r0 + nr - 1, c0 + nc - 1);
-        float x0 = a.x, y0 = a.y, x1 = b.x + b.w, y1 = b.y + b.h, t = th->line_thick * 1.5f, d = 7;
+        float x0 = a.x, y0 = a.y, x1 = b.x + b.w, y1 = b.y + b.h, t = th->line_thick, d = 7; // thin: clear of two-digit values
         draw_dashed_line(v->c, x0, y0, x1, y0, t, d, th->text);
         draw_dashed_line(v->c, x1, y0, x1, y1, t, d, th->text);
         draw_dashed_line(v->c, x1, y1, x0, y1, t, d, th->text);
