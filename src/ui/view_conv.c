@@ -407,7 +407,8 @@ static void draw_window(ViewCtx *v, const Scene *sc, const ConvLayout *L) {
     tint_window(v, sc, &L->in, slides ? v->t : 1);
     Rect wr = window_rect(&L->in, sc);
     if (slides) wr = rect_lerp(window_rect(&L->in, v->prev), wr, v->t);
-    float t = th->window_thick;
+    // on a picture's small cells a 5 px outline would hide the window's cells and hang off the map
+    float t = fminf(th->window_thick, fmaxf(2, L->in.cell * 0.3f));
     draw_rect_outline(v->c, (Rect){wr.x - t / 2, wr.y - t / 2, wr.w + t, wr.h + t}, t, th->kernel);
 }
 
@@ -531,7 +532,7 @@ static void draw_output(ViewCtx *v, const Scene *sc, bool is_pool, ConvLayout *L
         e.a = (uint8_t)lrintf(255 * (1 - v->t));
         draw_fill_rect(c, cr, e);
     }
-    float t = th->window_thick;
+    float t = fminf(th->window_thick, fmaxf(2, L->out.cell * 0.3f)); // (small cells: as for the window)
     draw_rect_outline(c, (Rect){cr.x - t / 2, cr.y - t / 2, cr.w + t, cr.h + t}, t, th->output);
     if (L->has_prod) { // Σ of the products lands in this cell
         Rect pr = grid_rect(&L->prod);
