@@ -814,7 +814,7 @@ static Rect draw_explanation(Canvas *c, const Player *p, const LessonStep *st, b
     const char *caption = scene_expand_text(caption_buf, sizeof caption_buf, st->caption[L], st, &p->overrides, &p->scene);
     const char *text = scene_expand_text(text_buf, sizeof text_buf, st->text[L], st, &p->overrides, &p->scene);
     if (text_only) { // as tall as its text (at least 40% of the height), centred
-        TextStyle hs = text_style(c, th->font_body * 1.15f, th->title);
+        TextStyle hs = text_style(c, th->font_body * 1.4f, th->title); // larger than its 1.25× body
         hs.bold = true;
         float need = draw_text_wrapped(c, 0, 0, panel_w - 36, caption, hs, 1.25f, false) + 32 +
                      draw_text_wrapped(c, 0, 0, panel_w - 36, text, text_style(c, th->font_body * 1.25f, th->text), 1.4f, false) + 60;
@@ -822,7 +822,7 @@ static Rect draw_explanation(Canvas *c, const Player *p, const LessonStep *st, b
         panel.y += (panel.h - h) / 2;
         panel.h = h;
     }
-    Rect in = widget_panel(c, panel, caption);
+    Rect in = widget_panel_sized(c, panel, caption, th->font_body * (text_only ? 1.4f : 1.15f));
     float text_h = widget_text_block(c, in, text, text_only ? th->font_body * 1.25f : th->font_body, 18, th->text);
     *overflow = text_h > in.h + 0.5f;
     return panel;

@@ -64,7 +64,10 @@ typedef struct {
     float kstack_extra;          // the products grid's label and gap
     float cell, kcell;           // input/output cell and kernel/products cell (px)
     float img_side, img_block;   // the picture, and it with its caption and the grid's label
+    float note_h;                // under the input: which values these are, and their colour bar
 } ConvSizes;
+
+#define INPUT_BAR_H 30 // a colour bar (10 px) with its labels under the input's value note
 
 // Grid sizes in cells: the input with the padding the op uses (none for
 // global pooling), output and kernel when shown.
@@ -77,6 +80,8 @@ static void measure_cells(ConvSizes *z, const Scene *sc, bool is_pool, const Con
     z->kw = L->has_kern ? sc->kernel.cols : 0, z->kh = L->has_kern ? sc->kernel.rows : 0;
     z->kstack = z->kh * (L->has_prod ? 2 : 1);
     z->kstack_extra = L->has_prod ? L->label_h + 8 : 0;
+    bool note = sc->from_image && !(is_pool && sc->kernel.rows);
+    z->note_h = sc->from_image ? 24 + (note && sc->normalized ? INPUT_BAR_H : 0) : 0;
 }
 
 // The gap before the output: for pooling the arrow carries "max pooling /
@@ -106,13 +111,13 @@ static void choose_cells(ConvSizes *z, ViewCtx *v, const ConvLayout *L, Rect a, 
     for (float side = img_side; ; side -= 32) {
         float blk = L->has_img ? side + th->font_body * 1.6f + 24 + L->label_h : 0;
         float ce = fminf(MAX_CELL, avail_w / (float)(z->in_w + z->out_w + z->kw));
-        ce = fminf(ce, (avail_h - blk - 24) / (float)z->in_h);
+        ce = fminf(ce, (avail_h - blk - fmaxf(24, z->note_h)) / (float)z->in_h);
         if (z->out_h) ce = fminf(ce, avail_h / (float)z->out_h);
         if (z->kstack) ce = fminf(ce, (avail_h - z->kstack_extra) / (float)z->kstack);
         float kc = ce;
         if (L->has_kern && ce < MIN_KCELL) {
             kc = fminf(MIN_KCELL, (avail_h - z->kstack_extra) / (float)z->kstack);
-            ce = fminf((avail_w - (float)z->kw * kc) / (float)(z->in_w + z->out_w), (avail_h - blk - 24) / (float)z->in_h);
+            ce = fminf((avail_w - (float)z->kw * kc) / (float)(z->in_w + z->out_w), (avail_h - blk - fmaxf(24, z->note_h)) / (float)z->in_h);
             if (z->out_h) ce = fminf(ce, avail_h / (float)z->out_h);
         }
         bool first = side == img_side;
@@ -201,7 +206,7 @@ static void layout(ViewCtx *v, const Scene *sc, bool is_pool, ConvLayout *L) {
     int n_cols = 1 + L->has_kern + L->has_out;
     float in_px_h = (float)z.in_h * z.cell, out_px_h = (float)z.out_h * z.cell;
     float gutter = L->in.index_labels ? GRID_INDEX_GUTTER : 0;
-    float col1_h = z.img_block + in_px_h + (sc->from_image ? 24 : 0) + gutter;
+    float col1_h = z.img_block + in_px_h + z.note_h + gutter;
     float k_px_h = (float)z.kh * z.kcell * (L->has_prod ? 2 : 1) + z.kstack_extra;
     float content_h = fmaxf(fmaxf(col1_h, out_px_h), k_px_h);
     float col1_w = fmaxf((float)z.in_w * z.cell, z.img_side);
@@ -261,7 +266,7 @@ static void draw_never_read(ViewCtx *v, Rect r) {
     draw_dashed_line(v->c, x1, y0, x1, y1, t * 0.7f, dash, th->skipped);
     draw_dashed_line(v->c, x1, y1, x0, y1, t * 0.7f, dash, th->skipped);
     draw_dashed_line(v->c, x0, y1, x0, y0, t * 0.7f, dash, th->skipped);
-    float s = r.w * 0.24f, cx = x1 - s * 0.5f - in, cy = y0 + s * 0.5f + in; // the cross's centre
+    float s = r.w * 0.2f, cx = x1 - s * 0.5f - t * 0.6f, cy = y0 + s * 0.5f + t * 0.6f; // tucked in the corner, off the digit
     draw_line(v->c, cx - s / 2, cy - s / 2, cx + s / 2, cy + s / 2, t, th->text);
     draw_line(v->c, cx + s / 2, cy - s / 2, cx - s / 2, cy + s / 2, t, th->text);
 }
@@ -361,6 +366,11 @@ static void draw_input(ViewCtx *v, const Scene *sc, bool is_pool, ConvLayout *L)
         float nx = fminf(fmaxf(gr.x + gr.w / 2 - nw / 2, v->area.x), v->area.x + v->area.w - nw); // stay inside the area
         float ny = gr.y + gr.h + 6 + (L->in.index_labels ? GRID_INDEX_GUTTER - 4 : 0); // under the column numbers
         draw_text(c, nx, ny, note, text_style(c, th->font_small, th->text_muted));
+        if (L->in.heat == HEAT_DIVERGING) { // what the colours mean: −1 blue, 0 white, 1 red
+            float bw = fminf(gr.w, 200);
+            widget_colour_bar(c, (Rect){gr.x + (gr.w - bw) / 2, ny + th->font_small * 1.3f, bw, 10}, HEAT_DIVERGING,
+                              L->in.lo, L->in.hi, 0);
+        }
     }
     if (sc->show & SHOW_ORIGINS) {
         if (is_pool) draw_origins(v, &L->in, sc, sc->pool.kernel_h, sc->pool.kernel_w, sc->pool.stride_h, sc->pool.stride_w,
@@ -397,7 +407,8 @@ static void draw_window(ViewCtx *v, const Scene *sc, const ConvLayout *L) {
     tint_window(v, sc, &L->in, slides ? v->t : 1);
     Rect wr = window_rect(&L->in, sc);
     if (slides) wr = rect_lerp(window_rect(&L->in, v->prev), wr, v->t);
-    float t = th->window_thick;
+    // on a picture's small cells a 5 px outline would hide the window's cells and hang off the map
+    float t = fminf(th->window_thick, fmaxf(2, L->in.cell * 0.3f));
     draw_rect_outline(v->c, (Rect){wr.x - t / 2, wr.y - t / 2, wr.w + t, wr.h + t}, t, th->kernel);
 }
 
@@ -451,7 +462,7 @@ static void draw_border_ring(ViewCtx *v, const Scene *sc, const ConvLayout *L, f
     Rect orr = grid_rect(&L->out);
     if (nr > 0 && nc > 0) {
         Rect a = grid_cell_rect(&L->out, r0, c0), b = grid_cell_rect(&L->out, r0 + nr - 1, c0 + nc - 1);
-        float x0 = a.x, y0 = a.y, x1 = b.x + b.w, y1 = b.y + b.h, t = th->line_thick * 1.5f, d = 7;
+        float x0 = a.x, y0 = a.y, x1 = b.x + b.w, y1 = b.y + b.h, t = th->line_thick, d = 7; // thin: clear of two-digit values
         draw_dashed_line(v->c, x0, y0, x1, y0, t, d, th->text);
         draw_dashed_line(v->c, x1, y0, x1, y1, t, d, th->text);
         draw_dashed_line(v->c, x1, y1, x0, y1, t, d, th->text);
@@ -498,6 +509,8 @@ static void draw_output(ViewCtx *v, const Scene *sc, bool is_pool, ConvLayout *L
     label(v, &L->out, buf, th->output);
     hitmap_add(v->hits, &L->out, HIT_OUTPUT, tr(v, "output"), 0, 0);
     float below = orr.y + orr.h + 6;
+    // the Σ wire runs along a lane under the grid (view_arrow_lane_y): what is drawn below starts under it
+    if (L->has_prod) below = fmaxf(below, view_arrow_lane_y(&L->out) + th->line_thick + 4);
     if (L->out.heat == HEAT_DIVERGING) { // a picture's output: what its colours mean
         // under the grid, or above its label when the border ring's caption needs the room there
         int r0, c0, nr, nc;
@@ -505,8 +518,10 @@ static void draw_output(ViewCtx *v, const Scene *sc, bool is_pool, ConvLayout *L
         float caption_h = !is_pool && border_ring_shown(sc, &r0, &c0, &nr, &nc) ? 2.4f * th->font_small * 1.15f : 0;
         bool fits_below = below + bar_h + caption_h <= v->area.y + v->area.h;
         float y = fits_below ? below : orr.y - th->font_body * 1.3f - 6 - bar_h;
-        widget_colour_bar(c, (Rect){orr.x, y, fminf(orr.w, 200), 10}, HEAT_DIVERGING, L->out.lo, L->out.hi,
-                          L->out.decimals);
+        // at least 150 px, so "−4.05  0  4.05" stay apart under a small map; centred on it, inside the area
+        float bw = fminf(fmaxf(orr.w, 150), 200);
+        float bx = fminf(fmaxf(orr.x + (orr.w - bw) / 2, v->area.x), v->area.x + v->area.w - bw);
+        widget_colour_bar(c, (Rect){bx, y, bw, 10}, HEAT_DIVERGING, L->out.lo, L->out.hi, L->out.decimals);
         if (fits_below) below += bar_h;
     }
     if (!is_pool) draw_border_ring(v, sc, L, below);
@@ -517,7 +532,7 @@ static void draw_output(ViewCtx *v, const Scene *sc, bool is_pool, ConvLayout *L
         e.a = (uint8_t)lrintf(255 * (1 - v->t));
         draw_fill_rect(c, cr, e);
     }
-    float t = th->window_thick;
+    float t = fminf(th->window_thick, fmaxf(2, L->out.cell * 0.3f)); // (small cells: as for the window)
     draw_rect_outline(c, (Rect){cr.x - t / 2, cr.y - t / 2, cr.w + t, cr.h + t}, t, th->output);
     if (L->has_prod) { // Σ of the products lands in this cell
         Rect pr = grid_rect(&L->prod);

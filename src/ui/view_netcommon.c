@@ -56,15 +56,9 @@ static GridSpec heat_grid(ViewCtx *v, const float *data, int rows, int cols, flo
     return s;
 }
 
-void netview_maps(ViewCtx *v, Rect r, const float *data, int C, int H, int W, HeatMode heat, const char *title,
-                  const char *names) {
-    const Theme *th = v->th;
-    float lo, hi;
-    range_of(data, (long)C * H * W, &lo, &hi);
-    float top = title_and_range(v, r, title, lo, hi, heat);
-    Rect g = {r.x, r.y + top, r.w, r.h - top};
-    float gap = 10, label_h = th->font_small * 1.3f;
-    // the column count that gives the largest maps
+// The column count that gives C maps of H rows the largest side in g; *side gets it.
+static int best_columns(const ViewCtx *v, Rect g, int C, float *side) {
+    float gap = 10, label_h = v->th->font_small * 1.3f;
     int best_cols = 1;
     float best = 0;
     for (int cols = 1; cols <= C; cols++) {
@@ -72,7 +66,35 @@ void netview_maps(ViewCtx *v, Rect r, const float *data, int C, int H, int W, He
         float s = fminf((g.w - (float)(cols - 1) * gap) / (float)cols, (g.h - (float)rows * (label_h + gap)) / (float)rows);
         if (s > best) best = s, best_cols = cols;
     }
+    *side = best;
+    return best_cols;
+}
+
+float netview_maps_fit_cell(ViewCtx *v, Rect r, int C, int H) {
+    const Theme *th = v->th;
+    // the title and range lines and the colour bar above the maps (as title_and_range draws them, one line each)
+    float top = th->font_body * 0.9f * 1.2f + 2 + th->font_small * 1.2f + 10 + th->font_small * 1.25f + 6 + 8;
+    float side;
+    best_columns(v, (Rect){r.x, r.y + top, r.w, r.h - top}, C, &side);
+    return floorf(side / (float)H * 4) / 4;
+}
+
+void netview_maps(ViewCtx *v, Rect r, const float *data, int C, int H, int W, HeatMode heat, const char *title,
+                  const char *names) {
+    netview_maps_scaled(v, r, data, C, H, W, heat, title, names, 0);
+}
+
+void netview_maps_scaled(ViewCtx *v, Rect r, const float *data, int C, int H, int W, HeatMode heat, const char *title,
+                         const char *names, float max_cell) {
+    const Theme *th = v->th;
+    float lo, hi;
+    range_of(data, (long)C * H * W, &lo, &hi);
+    float top = title_and_range(v, r, title, lo, hi, heat);
+    Rect g = {r.x, r.y + top, r.w, r.h - top};
+    float gap = 10, label_h = th->font_small * 1.3f, best;
+    int best_cols = best_columns(v, g, C, &best);
     float cell = floorf(best / (float)H * 4) / 4; // map side = cell * H
+    if (max_cell > 0) cell = fminf(cell, max_cell);
     if (cell < 0.5f) cell = 0.5f;
     float side = cell * (float)H;
     int cols = best_cols, rows = (C + cols - 1) / cols;

@@ -13,6 +13,12 @@
 // (or names: one character per channel, e.g. "RGB"; NULL for numbers).
 void netview_maps(ViewCtx *v, Rect r, const float *data, int C, int H, int W, HeatMode heat, const char *title,
                   const char *names);
+// As netview_maps with cells of at most max_cell px (0: no limit), so maps of
+// different layers keep one scale: a 14×14 map half the side of a 28×28 one.
+void netview_maps_scaled(ViewCtx *v, Rect r, const float *data, int C, int H, int W, HeatMode heat, const char *title,
+                         const char *names, float max_cell);
+// The cell size (px) netview_maps would give C maps of H rows in r.
+float netview_maps_fit_cell(ViewCtx *v, Rect r, int C, int H);
 // A vector shown as rows x cols cells under a title.
 void netview_vector(ViewCtx *v, Rect r, const float *data, int rows, int cols, HeatMode heat, const char *title);
 // The 10 logits as signed bars and their softmax as percentages; the true

@@ -347,6 +347,19 @@ static float draw_weights_note(ViewCtx *v, const NetworkExt *e, float x, float y
     return draw_text_wrapped(v->c, x, y, w, buf, st, 1.3f, true);
 }
 
+
+// One scale for every step's feature maps: the largest cell at which the
+// input's 3 maps of 32×32 and every layer's maps (more than one row) fit m,
+// so a 14×14 map is drawn half the side of a 28×28 one.
+static float lesson_map_cell(ViewCtx *v, const NetworkExt *e, Rect m) {
+    float cell = netview_maps_fit_cell(v, m, 3, 32);
+    for (int i = 0; i < e->n_layers; i++) {
+        const Layer *l = &e->layers[i];
+        if (l->out_h > 1) cell = fminf(cell, netview_maps_fit_cell(v, m, l->out_c, l->out_h));
+    }
+    return cell;
+}
+
 static void draw_network(ViewCtx *v, const Scene *sc) {
     const NetworkExt *e = sc->ext;
     if (!e) return;
@@ -385,9 +398,10 @@ static void draw_network(ViewCtx *v, const Scene *sc) {
     Rect m = {rest.x + side + 36, rest.y, rest.x + rest.w - (rest.x + side + 36), rest.h};
     draw_arrow(c, rest.x + side + 10, rest.y + 24 + side / 2, m.x - 4, rest.y + 24 + side / 2, th->line_thick, 10, th->text_muted);
     char title[200], shape[48];
+    float cell = lesson_map_cell(v, e, m);
     if (e->focus == NETWORK_FOCUS_INPUT) {
         snprintf(title, sizeof title, zh ? "输入：3 个通道（归一化到 −1…1）" : "input: 3 channels (normalized to −1…1)");
-        netview_maps(v, m, e->acts[0], 3, 32, 32, HEAT_DIVERGING, title, "RGB");
+        netview_maps_scaled(v, m, e->acts[0], 3, 32, 32, HEAT_DIVERGING, title, "RGB", cell);
     } else {
         const Layer *l = &e->layers[e->focus];
         const float *act = e->acts[e->focus + 1];
@@ -414,7 +428,8 @@ static void draw_network(ViewCtx *v, const Scene *sc) {
         } else {
             snprintf(title, sizeof title, zh ? "%s：%d 张 %d×%d 的特征图（%s）" : "%s: %d feature maps of %d×%d (%s)", l->name, l->out_c,
                      l->out_h, l->out_w, shape);
-            netview_maps(v, m, act, l->out_c, l->out_h, l->out_w, nonneg ? HEAT_VIRIDIS : HEAT_DIVERGING, title, NULL);
+            netview_maps_scaled(v, m, act, l->out_c, l->out_h, l->out_w, nonneg ? HEAT_VIRIDIS : HEAT_DIVERGING, title,
+                                NULL, cell);
         }
     }
     draw_weights_note(v, e, a.x + 10, a.y + a.h - note_h, a.w - 20);

@@ -129,14 +129,19 @@ static void draw_small(ViewCtx *v, const Scene *sc, const ParamsScene *e) {
         return;
     }
     // Linear | Conv2d, the same outputs from the same input
-    float colw = (a.w - 40) / 2, top = a.y + th->font_body * 3.6f, gh = a.h - count_h - th->font_body * 4.4f;
+    // gh leaves room under the grids for the Linear weights' colour bar (both sides, one cell size)
+    float colw = (a.w - 40) / 2, top = a.y + th->font_body * 3.6f, gh = a.h - count_h - th->font_body * 4.4f - 34;
     for (int side = 0; side < 2; side++) {
         float x = a.x + (float)side * (colw + 40);
         const char *title = trv(v, side == 0 ? "Linear (fully connected)" : "Conv2d (convolution)");
         draw_text(c, x + colw / 2, a.y, title, style(v, th->font_body * 1.15f, th->text, true, ALIGN_CENTER));
         const char *sub = trv(v, side == 0 ? "each output has its own weights" : "every output reuses the same kernel");
         draw_text(c, x + colw / 2, a.y + th->font_body * 1.6f, sub, style(v, th->font_body * 0.9f, th->text_muted, false, ALIGN_CENTER));
-        mini_grids(v, (Rect){x, top, colw, gh}, side == 0 ? e->fc_w : e->conv_w, m, n, side == 0, 40);
+        Rect blk = mini_grids(v, (Rect){x, top, colw, gh}, side == 0 ? e->fc_w : e->conv_w, m, n, side == 0, 40);
+        if (side == 0) { // what the weights' colours mean (the grids' range, -1 .. 1)
+            float bar_w = fminf(blk.w, 220);
+            widget_colour_bar(c, (Rect){blk.x + (blk.w - bar_w) / 2, blk.y + blk.h + 10, bar_w, 10}, HEAT_DIVERGING, -1, 1, 0);
+        }
         if (side == 0) snprintf(buf, sizeof buf, "%ld \xC3\x97 %d", e->fc_in, m);
         else snprintf(buf, sizeof buf, "%d \xC3\x97 %d", e->f, e->f);
         big_count(v, x + colw / 2, a.y + a.h - count_h, side == 0 ? e->fc_params : e->conv_params, buf);

@@ -216,11 +216,15 @@ void widget_image(Canvas *c, Rect dst, const uint8_t *rgb, int w, int h, const c
 // ---- panels and text ----------------------------------------------------------------
 
 Rect widget_panel(Canvas *c, Rect r, const char *heading) {
+    return widget_panel_sized(c, r, heading, canvas_theme(c)->font_body * 1.15f);
+}
+
+Rect widget_panel_sized(Canvas *c, Rect r, const char *heading, float size) {
     const Theme *th = canvas_theme(c);
     draw_fill_round_rect(c, r, 10, th->panel);
     Rect in = {r.x + 18, r.y + 16, r.w - 36, r.h - 32};
     if (heading && *heading) {
-        TextStyle st = text_style(c, th->font_body * 1.15f, th->title);
+        TextStyle st = text_style(c, size, th->title);
         st.bold = true;
         float hh = draw_text_wrapped(c, in.x, in.y, in.w, heading, st, 1.25f, true);
         in.y += hh + 10;

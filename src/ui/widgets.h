@@ -86,6 +86,8 @@ Rgba grid_cell_color(const Canvas *c, const GridSpec *g, float v);
 
 // A rounded panel with an optional heading; returns the inner rect.
 Rect widget_panel(Canvas *c, Rect r, const char *heading);
+// As widget_panel with the heading at size px (a text-only step's body is larger than a panel's).
+Rect widget_panel_sized(Canvas *c, Rect r, const char *heading, float size);
 // Explanation text (markup as draw_text_wrapped) inside r; shrinks the font
 // down to min_size if it would not fit. Returns the height the text covers
 // (to its last glyphs): more than r.h means it was clipped.
