@@ -218,7 +218,9 @@ static void draw_loop(ViewCtx *v, const Scene *sc) {
     size_t k = strlen(src);
     k += (size_t)snprintf(src + k, sizeof src - k, zh ? " · 网络 %s（%s 个参数）" : " · net %s (%s parameters)", net_name, count);
     if (e->after > 0 && k < sizeof src)
-        snprintf(src + k, sizeof src - k, zh ? " · 同一个优化器已训练了前 %d 个小批量" : " · the same optimizer trained %d mini-batch%s before this one",
+        // a line of its own: it is the sentence a continuing step is about (and a
+        // Chinese line may otherwise break inside 小批量)
+        snprintf(src + k, sizeof src - k, zh ? "\n同一个优化器已训练了前 %d 个小批量" : "\nThe same optimizer trained %d mini-batch%s before this one.",
                  e->after, zh || e->after == 1 ? "" : "es");
     TextStyle ss = text_style(v->c, th->font_small, th->text_muted);
     float sy = a.y + ch + 6;
