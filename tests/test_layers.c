@@ -162,6 +162,24 @@ Test(layers, linear_exact) {
     for (int i = 0; i < 6; i++) cr_expect_eq(out[i], want[i], "out[%d] = %g, want %g", i, out[i], want[i]);
 }
 
+// The net runs a big linear layer by blocks of rows: any split gives the
+// whole layer's values bit for bit (each output is one chain over the inputs).
+Test(layers, linear_rows_equal_the_whole_layer) {
+    const int IN = 37, OUT = 29;
+    for (int N = 1; N <= 7; N++) {
+        float *x = test_rand_buf((long)N * IN, 1.0f), *w = test_rand_buf((long)OUT * IN, 1.0f);
+        float *b = test_rand_buf(OUT, 1.0f);
+        float whole[7 * 29], parts[7 * 29];
+        linear_forward(whole, x, w, b, N, IN, OUT);
+        for (int r0 = 0; r0 < OUT; r0 += 3 + N) {
+            int r1 = r0 + 3 + N < OUT ? r0 + 3 + N : OUT;
+            linear_forward_rows(parts, x, w, b, N, IN, OUT, r0, r1);
+        }
+        cr_assert(memcmp(whole, parts, sizeof(float) * (size_t)(N * OUT)) == 0, "rows differ from the whole at N = %d", N);
+        free(x), free(w), free(b);
+    }
+}
+
 Test(layers, cross_entropy_exact) {
     // Equal logits: loss = log K, softmax = 1/K.
     float z[10] = {0}, p[10], d[10];

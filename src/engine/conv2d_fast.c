@@ -57,7 +57,8 @@ static bool forward_unpadded(const KernelTable *k, float *out, const float *in, 
                              const float *bias, const Conv2dConfig *c, int N, int H, int W) {
     if (is_linear(c, H, W)) {
         if (!k->linear_forward) return false;
-        k->linear_forward(out, in, weight, c->has_bias ? bias : NULL, N, c->in_channels * H * W, c->out_channels);
+        k->linear_forward(out, in, weight, c->has_bias ? bias : NULL, N, c->in_channels * H * W, c->out_channels, 0,
+                          c->out_channels);
         return true;
     }
     return k->conv2d_forward && k->conv2d_forward(out, in, weight, bias, c, N, H, W);

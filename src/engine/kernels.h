@@ -33,9 +33,9 @@ typedef struct {
                             const float *weight, const Conv2dConfig *c, int N, int H, int W);
     void (*relu_forward)(float *out, const float *in, long n);
     void (*relu_backward)(float *din, const float *dout, const float *out, long n);
-    // out (N, OUT) = in (N, IN) @ weight^T + bias (or NULL).
+    // out (N, OUT) columns [o_lo, o_hi) = in (N, IN) @ weight^T + bias (or NULL).
     void (*linear_forward)(float *out, const float *in, const float *weight, const float *bias, int N, int IN,
-                           int OUT);
+                           int OUT, int o_lo, int o_hi);
     // din (N, IN) += dout (N, OUT) @ weight (OUT, IN).
     void (*linear_din)(float *din, const float *dout, const float *weight, int N, int IN, int OUT);
     // dweight rows [o_lo, o_hi) += dout^T @ in, each element summing n in order.

@@ -35,15 +35,20 @@ void relu_backward(float *din, const float *dout, const float *out, long n) {
 // out[n, o] = bias[o] + sum_i in[n, i] * weight[o, i]
 void linear_forward(float *out, const float *in, const float *weight, const float *bias,
                     int N, int in_features, int out_features) {
+    linear_forward_rows(out, in, weight, bias, N, in_features, out_features, 0, out_features);
+}
+
+void linear_forward_rows(float *out, const float *in, const float *weight, const float *bias, int N,
+                         int in_features, int out_features, int o_lo, int o_hi) {
     const KernelTable *k = kernels_get();
     if (k->linear_forward) {
-        k->linear_forward(out, in, weight, bias, N, in_features, out_features);
+        k->linear_forward(out, in, weight, bias, N, in_features, out_features, o_lo, o_hi);
         return;
     }
     for (int n = 0; n < N; n++) {
         const float *x = in + (size_t)n * in_features;
         float *y = out + (size_t)n * out_features;
-        for (int o = 0; o < out_features; o++) {
+        for (int o = o_lo; o < o_hi; o++) {
             const float *w = weight + (size_t)o * in_features;
             float s = 0.0f;
             for (int i = 0; i < in_features; i++) s += x[i] * w[i];

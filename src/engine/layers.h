@@ -16,6 +16,10 @@ void relu_backward(float *din, const float *dout, const float *out, long n);
 // out (N, OUT) = in (N, IN) @ weight(OUT, IN)^T + bias (OUT) or NULL.
 void linear_forward(float *out, const float *in, const float *weight, const float *bias,
                     int N, int in_features, int out_features);
+// Only the output columns [o_lo, o_hi) of linear_forward (the rest of out is
+// untouched): each value is the one the whole layer gives, however it is split.
+void linear_forward_rows(float *out, const float *in, const float *weight, const float *bias, int N,
+                         int in_features, int out_features, int o_lo, int o_hi);
 // Accumulates into din (N, IN), dweight (OUT, IN), dbias (OUT); any may be NULL.
 void linear_backward(float *din, float *dweight, float *dbias, const float *dout,
                      const float *in, const float *weight, int N, int in_features, int out_features);

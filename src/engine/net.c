@@ -117,9 +117,11 @@ typedef struct {
 
 // A mini-batch of N is cut into at most NET_CHUNKS chunks of ceil(N / NET_CHUNKS)
 // samples, but at least 2: enough pieces to balance 2-4 threads, few enough
-// to amortize per-call costs (each chunk streams fc1's 295 KB of weights
-// through the cache once in forward and once in backward). Linear layers'
-// rows go in blocks of ROW_BLOCK.
+// to amortize per-call costs (each chunk streams its layers' weights through
+// the cache). Big linear layers run by rows instead, in blocks of ROW_BLOCK
+// over every sample: in the forward, their weight gradient and (through the
+// thread pool's contiguous shares) the optimizer's update, so each thread
+// keeps reading the rows it wrote.
 #define NET_CHUNKS 16
 #define MIN_CHUNK 2
 #define ROW_BLOCK 8
@@ -535,6 +537,26 @@ static void forward_item(void *arg, int chunk, int t) {
     for (int i = job->lo; i < job->hi; i++) net_layer_forward(job->net, i, n0, n1);
 }
 
+// A linear layer with this many weights or more runs by rows: each thread
+// reads only the rows it also differentiates and updates (owner computes),
+// instead of every thread streaming every row the other core just wrote.
+#define ROW_SPLIT_WEIGHTS 16384
+
+static bool split_by_rows(const Layer *l) {
+    return l->kind == LAYER_LINEAR && (long)l->in_features * l->out_features >= ROW_SPLIT_WEIGHTS;
+}
+static int row_blocks(const Layer *l) { return (l->out_features + ROW_BLOCK - 1) / ROW_BLOCK; }
+
+// Rows [r0, r1) of linear layer lo's outputs, for all N samples.
+static void forward_rows_item(void *arg, int item, int t) {
+    const ForwardJob *job = arg;
+    const Net *net = job->net;
+    const Layer *l = &net->layers[job->lo];
+    int r0 = item * ROW_BLOCK, r1 = r0 + ROW_BLOCK < l->out_features ? r0 + ROW_BLOCK : l->out_features;
+    linear_forward_rows(net->acts[job->lo + 1], net->acts[job->lo], net->params + l->weight_offset,
+                        param_or_null(net, l->bias_offset), job->N, l->in_features, l->out_features, r0, r1);
+}
+
 // BatchNorm2d layer i's statistics of the whole batch (or its running ones in
 // eval), updating the running statistics when training.
 static void bn_statistics(Net *net, int i, int N) {
@@ -566,12 +588,21 @@ const float *net_forward(Net *net, const float *input, int N) {
         const Layer *l = &net->layers[i];
         if (l->kind == LAYER_DROPOUT) dropout_sample_mask(net->dropout_masks[i], &net->dropout_rng, l->p, sample_size(l) * N);
     }
-    // Segments of layers between BatchNorm2d layers, whose statistics need every sample.
+    // Segments of layers run per chunk of samples, cut before each BatchNorm2d
+    // (whose statistics need every sample) and around each big linear layer
+    // (which runs by rows over every sample).
     ForwardJob job = {net, N, 0, 0};
     while (job.lo < net->n_layers) {
+        if (split_by_rows(&net->layers[job.lo])) {
+            run_items(net, forward_rows_item, &job, row_blocks(&net->layers[job.lo]));
+            job.lo++;
+            continue;
+        }
         if (net->layers[job.lo].kind == LAYER_BATCHNORM2D) bn_statistics(net, job.lo, N);
         job.hi = job.lo + 1;
-        while (job.hi < net->n_layers && net->layers[job.hi].kind != LAYER_BATCHNORM2D) job.hi++;
+        while (job.hi < net->n_layers && net->layers[job.hi].kind != LAYER_BATCHNORM2D &&
+               !split_by_rows(&net->layers[job.hi]))
+            job.hi++;
         run_items(net, forward_item, &job, chunk_count(N));
         job.lo = job.hi;
     }
@@ -670,7 +701,12 @@ static void backward_segment(Net *net, SegmentJob *job, int chunks) {
         }
         return;
     }
-    job->row_items = head->kind == LAYER_LINEAR ? (head->out_features + ROW_BLOCK - 1) / ROW_BLOCK : 0;
+    job->row_items = head->kind == LAYER_LINEAR ? row_blocks(head) : 0;
+    if (split_by_rows(head)) {
+        // The rows in a job of their own, so each thread gets the rows it ran forward.
+        run_items(net, backward_item, job, job->row_items);
+        job->row_items = 0;
+    }
     run_items(net, backward_item, job, job->row_items + chunks);
 }
 
