@@ -55,6 +55,28 @@ static TrainConfig tiny_config(int epochs) {
     return c;
 }
 
+// A trainer and its recorder over a made-up CIFAR-10 (the recorder tests).
+typedef struct {
+    Cifar c;
+    TrainConfig cfg;
+    ClError err;
+    Trainer t;
+    TrainRecorder rec;
+} RecorderRig;
+
+static void recorder_rig_open(RecorderRig *r, int n_train, int n_test, int epochs) {
+    make_cifar(&r->c, n_train, n_test);
+    r->cfg = tiny_config(epochs);
+    cr_assert_eq(trainer_init(&r->t, &r->cfg, &r->c.train, &r->err), 0, "%s", r->err.msg);
+    cr_assert_eq(train_recorder_init(&r->rec, &r->c.test, &r->err), 0, "%s", r->err.msg);
+}
+
+static void recorder_rig_close(RecorderRig *r) {
+    train_recorder_free(&r->rec);
+    trainer_free(&r->t);
+    cifar_free(&r->c);
+}
+
 static double seconds_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -341,38 +363,32 @@ Test(train_session, snapshot_exchange_hammered) {
 // The recorder's own evaluation equals the engine's evaluate(), so the
 // dashboard and the batch printout agree.
 Test(train_session, recorder_eval_equals_engine_evaluate) {
-    Cifar c;
-    make_cifar(&c, 40, 30);
-    TrainConfig cfg = tiny_config(1);
-    ClError err;
-    Trainer t;
-    cr_assert_eq(trainer_init(&t, &cfg, &c.train, &err), 0, "%s", err.msg);
-    TrainRecorder rec;
-    cr_assert_eq(train_recorder_init(&rec, &c.test, &err), 0, "%s", err.msg);
-    train_recorder_begin_run(&rec, &t);
+    RecorderRig r;
+    recorder_rig_open(&r, 40, 30, 1);
+    train_recorder_begin_run(&r.rec, &r.t);
     float loss, mean;
     float logged[8];
     int n_logged = 0;
-    while (trainer_step(&t, &loss, &err) == 1) {
-        if (trainer_take_log(&t, &mean)) {
-            train_recorder_log(&rec, &t, mean, 0);
+    while (trainer_step(&r.t, &loss, &r.err) == 1) {
+        if (trainer_take_log(&r.t, &mean)) {
+            train_recorder_log(&r.rec, &r.t, mean, 0);
             logged[n_logged++] = mean;
         }
     }
-    const EvalResult *mine = train_recorder_epoch_end(&rec, &t, 1);
+    const EvalResult *mine = train_recorder_epoch_end(&r.rec, &r.t, 1);
     EvalResult ref;
-    evaluate(&t.net, &c.test, 0, &ref);
+    evaluate(&r.t.net, &r.c.test, 0, &ref);
     cr_assert_eq(mine->n, ref.n);
     cr_assert_eq(mine->correct, ref.correct);
     cr_assert(memcmp(mine->confusion, ref.confusion, sizeof ref.confusion) == 0);
     for (int k = 0; k < CIFAR_CLASSES; k++) cr_assert_float_eq(mine->class_accuracy[k], ref.class_accuracy[k], 1e-9);
     TrainSnapshot snap;
     memset(&snap, 0, sizeof snap);
-    train_recorder_fill(&rec, &t, 3, &snap);
+    train_recorder_fill(&r.rec, &r.t, 3, &snap);
     cr_assert_eq(snap.runs[0].n_points, n_logged);
     for (int i = 0; i < n_logged; i++) cr_assert_eq(snap.runs[0].points[i].loss, logged[i], "the same float as printed");
     cr_assert_eq(snap.fmap_image, 3);
-    cr_assert_eq(snap.fmap_truth, c.test.labels[3]);
+    cr_assert_eq(snap.fmap_truth, r.c.test.labels[3]);
     TrainSnapshot copy;
     memset(&copy, 0, sizeof copy);
     train_snapshot_copy(&copy, &snap);
@@ -381,39 +397,29 @@ Test(train_session, recorder_eval_equals_engine_evaluate) {
     cr_assert(memcmp(copy.fmaps[2].data, snap.fmaps[2].data, 16 * 12 * 12 * sizeof(float)) == 0);
     train_snapshot_free(&copy);
     train_snapshot_free(&snap);
-    train_recorder_free(&rec);
-    trainer_free(&t);
-    cifar_free(&c);
+    recorder_rig_close(&r);
 }
 
 // A run that logged nothing is replaced, not kept as an empty legend
 // entry; its replacement still gets a new serial, so a reader can tell a
 // reset at step 1 from the step counter going back.
 Test(train_session, an_empty_run_is_replaced_under_a_new_serial) {
-    Cifar c;
-    make_cifar(&c, 40, 10);
-    TrainConfig cfg = tiny_config(1);
-    ClError err;
-    Trainer t;
-    cr_assert_eq(trainer_init(&t, &cfg, &c.train, &err), 0, "%s", err.msg);
-    TrainRecorder rec;
-    cr_assert_eq(train_recorder_init(&rec, &c.test, &err), 0, "%s", err.msg);
-    train_recorder_begin_run(&rec, &t);
-    cr_assert_eq(rec.n_runs, 1);
-    cr_assert_eq(rec.runs[0].serial, 1);
-    train_recorder_begin_run(&rec, &t);  // nothing logged: replaced
-    cr_assert_eq(rec.n_runs, 1);
-    cr_assert_eq(rec.runs[0].serial, 2);
+    RecorderRig r;
+    recorder_rig_open(&r, 40, 10, 1);
+    train_recorder_begin_run(&r.rec, &r.t);
+    cr_assert_eq(r.rec.n_runs, 1);
+    cr_assert_eq(r.rec.runs[0].serial, 1);
+    train_recorder_begin_run(&r.rec, &r.t);  // nothing logged: replaced
+    cr_assert_eq(r.rec.n_runs, 1);
+    cr_assert_eq(r.rec.runs[0].serial, 2);
     float loss, mean;
-    while (trainer_step(&t, &loss, &err) == 1 && !trainer_take_log(&t, &mean)) {}
-    train_recorder_log(&rec, &t, mean, 0);
-    train_recorder_begin_run(&rec, &t);  // the logged run stays
-    cr_assert_eq(rec.n_runs, 2);
-    cr_assert_eq(rec.runs[0].serial, 2);
-    cr_assert_eq(rec.runs[1].serial, 3);
-    train_recorder_free(&rec);
-    trainer_free(&t);
-    cifar_free(&c);
+    while (trainer_step(&r.t, &loss, &r.err) == 1 && !trainer_take_log(&r.t, &mean)) {}
+    train_recorder_log(&r.rec, &r.t, mean, 0);
+    train_recorder_begin_run(&r.rec, &r.t);  // the logged run stays
+    cr_assert_eq(r.rec.n_runs, 2);
+    cr_assert_eq(r.rec.runs[0].serial, 2);
+    cr_assert_eq(r.rec.runs[1].serial, 3);
+    recorder_rig_close(&r);
 }
 
 // The dashboard draws the snapshot's own numbers: render a finished tiny run
@@ -422,29 +428,23 @@ Test(train_session, an_empty_run_is_replaced_under_a_new_serial) {
 #include "ui/dashboard.h"
 
 Test(train_session, dashboard_draws_the_snapshot_numbers) {
-    Cifar c;
-    make_cifar(&c, 40, 30);
-    TrainConfig cfg = tiny_config(2);
-    ClError err;
-    Trainer t;
-    cr_assert_eq(trainer_init(&t, &cfg, &c.train, &err), 0, "%s", err.msg);
-    TrainRecorder rec;
-    cr_assert_eq(train_recorder_init(&rec, &c.test, &err), 0, "%s", err.msg);
-    train_recorder_begin_run(&rec, &t);
+    RecorderRig r;
+    recorder_rig_open(&r, 40, 30, 2);
+    train_recorder_begin_run(&r.rec, &r.t);
     float loss, mean;
-    while (trainer_step(&t, &loss, &err) == 1) {
-        if (trainer_take_log(&t, &mean)) train_recorder_log(&rec, &t, mean, 0);
-        if (t.batch_in_epoch == t.batches_per_epoch) train_recorder_epoch_end(&rec, &t, t.epoch + 1);
+    while (trainer_step(&r.t, &loss, &r.err) == 1) {
+        if (trainer_take_log(&r.t, &mean)) train_recorder_log(&r.rec, &r.t, mean, 0);
+        if (r.t.batch_in_epoch == r.t.batches_per_epoch) train_recorder_epoch_end(&r.rec, &r.t, r.t.epoch + 1);
     }
     TrainSnapshot snap;
     memset(&snap, 0, sizeof snap);
-    train_recorder_fill(&rec, &t, 0, &snap);
-    train_snapshot_fill_progress(&snap, &t, 1.0, 40.0);
+    train_recorder_fill(&r.rec, &r.t, 0, &snap);
+    train_snapshot_fill_progress(&snap, &r.t, 1.0, 40.0);
     snap.state = TS_FINISHED;
     char png[64], dump[64];
     snprintf(png, sizeof png, "/tmp/convlab_dash_%d.png", (int)getpid());
     snprintf(dump, sizeof dump, "/tmp/convlab_dash_%d.txt", (int)getpid());
-    cr_assert_eq(dashboard_write_png(png, dump, &snap, NULL, 1280, 800, LANG_EN, NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(dashboard_write_png(png, dump, &snap, NULL, 1280, 800, LANG_EN, NULL, &r.err), 0, "%s", r.err.msg);
     FILE *f = fopen(png, "rb");
     cr_assert(f != NULL);
     unsigned char sig[8] = {0};
@@ -534,9 +534,7 @@ Test(train_session, dashboard_draws_the_snapshot_numbers) {
     unlink(png);
     unlink(dump);
     train_snapshot_free(&snap);
-    train_recorder_free(&rec);
-    trainer_free(&t);
-    cifar_free(&c);
+    recorder_rig_close(&r);
 }
 #endif
 
@@ -545,44 +543,36 @@ Test(train_session, dashboard_draws_the_snapshot_numbers) {
 // saliency and Grad-CAM from the current weights (engine/explain.h); clearing
 // it brings back the chosen test image.
 Test(train_session, recorder_explains_the_students_picture) {
-    Cifar c;
-    make_cifar(&c, 40, 30);
-    TrainConfig cfg = tiny_config(1);
-    ClError err;
-    Trainer t;
-    cr_assert_eq(trainer_init(&t, &cfg, &c.train, &err), 0, "%s", err.msg);
-    TrainRecorder rec;
-    cr_assert_eq(train_recorder_init(&rec, &c.test, &err), 0, "%s", err.msg);
-    train_recorder_begin_run(&rec, &t);
+    RecorderRig r;
+    recorder_rig_open(&r, 40, 30, 1);
+    train_recorder_begin_run(&r.rec, &r.t);
     float loss;
-    for (int i = 0; i < 5; i++) cr_assert_eq(trainer_step(&t, &loss, &err), 1);
+    for (int i = 0; i < 5; i++) cr_assert_eq(trainer_step(&r.t, &loss, &r.err), 1);
     static uint8_t rgb[40 * 40 * 3];
     for (int i = 0; i < (int)sizeof rgb; i++) rgb[i] = (uint8_t)(i * 13);
     static Picture pic;
-    cr_assert_eq(picture_from_pixels(&pic, rgb, 40, 40, 120, PIXELS_RGB, &err), 0, "%s", err.msg);
-    train_recorder_set_picture(&rec, &pic);
+    cr_assert_eq(picture_from_pixels(&pic, rgb, 40, 40, 120, PIXELS_RGB, &r.err), 0, "%s", r.err.msg);
+    train_recorder_set_picture(&r.rec, &pic);
     static TrainSnapshot snap;
-    train_recorder_fill(&rec, &t, 3, &snap);
+    train_recorder_fill(&r.rec, &r.t, 3, &snap);
     cr_assert(snap.has_picture);
     cr_assert_eq(snap.fmap_image, -1);
     cr_assert(memcmp(snap.fmap_pixels, pic.planes, CIFAR_PIXELS) == 0);
     static Explanation want;
-    cr_assert_eq(net_explain(&want, &t.net, pic.input, -1, &err), 0, "%s", err.msg);
+    cr_assert_eq(net_explain(&want, &r.t.net, pic.input, -1, &r.err), 0, "%s", r.err.msg);
     cr_assert_eq(snap.picture_pred.top[0], want.target);
     cr_assert(memcmp(snap.picture_saliency, want.saliency, sizeof want.saliency) == 0);
     cr_assert(memcmp(snap.picture_gradcam, want.gradcam, sizeof want.gradcam) == 0);
     // the conv1 maps are the picture's: the trainer's net on it gives the same numbers
-    net_forward(&t.net, pic.input, 1);
+    net_forward(&r.t.net, pic.input, 1);
     const FeatureMap *fm = &snap.fmaps[0];
-    cr_assert(memcmp(fm->data, t.net.acts[1], sizeof(float) * (size_t)(fm->c * fm->h * fm->w)) == 0);
-    train_recorder_set_picture(&rec, NULL);
-    train_recorder_fill(&rec, &t, 3, &snap);
+    cr_assert(memcmp(fm->data, r.t.net.acts[1], sizeof(float) * (size_t)(fm->c * fm->h * fm->w)) == 0);
+    train_recorder_set_picture(&r.rec, NULL);
+    train_recorder_fill(&r.rec, &r.t, 3, &snap);
     cr_assert(!snap.has_picture);
     cr_assert_eq(snap.fmap_image, 3);
     train_snapshot_free(&snap);
-    train_recorder_free(&rec);
-    trainer_free(&t);
-    cifar_free(&c);
+    recorder_rig_close(&r);
 }
 
 static bool has_picture(const TrainSnapshot *s, void *ctx) { return s->has_picture == *(bool *)ctx; }
@@ -695,33 +685,27 @@ Test(train_session, stop_and_save_keeps_the_run_with_its_metadata) {
 // point on the first test_loss_images test images (the same images each time),
 // recomputed here in one batch with a net of our own.
 Test(train_session, test_loss_at_log_points_is_the_held_out_cross_entropy) {
-    Cifar c;
-    make_cifar(&c, 40, 30);
-    TrainConfig cfg = tiny_config(2);
-    ClError err;
-    Trainer t;
-    cr_assert_eq(trainer_init(&t, &cfg, &c.train, &err), 0, "%s", err.msg);
-    TrainRecorder rec;
-    cr_assert_eq(train_recorder_init(&rec, &c.test, &err), 0, "%s", err.msg);
-    rec.test_loss_images = 20;  // a subset: images 20..29 never count
-    train_recorder_begin_run(&rec, &t);
+    RecorderRig r;
+    recorder_rig_open(&r, 40, 30, 2);
+    r.rec.test_loss_images = 20;  // a subset: images 20..29 never count
+    train_recorder_begin_run(&r.rec, &r.t);
     Net ref;
-    cr_assert_eq(net_build_cnnnet(&ref, false, 20, &err), 0, "%s", err.msg);
+    cr_assert_eq(net_build_cnnnet(&ref, false, 20, &r.err), 0, "%s", r.err.msg);
     float input[20 * CIFAR_PIXELS];
     uint8_t labels[20];
     int32_t idx[20];
     for (int i = 0; i < 20; i++) idx[i] = i;
-    cifar_normalize_batch(input, labels, &c.test, idx, 20);
+    cifar_normalize_batch(input, labels, &r.c.test, idx, 20);
     float loss, mean, want[16];
     int n = 0;
-    while (trainer_step(&t, &loss, &err) == 1) {
-        if (!trainer_take_log(&t, &mean)) continue;
-        train_recorder_log(&rec, &t, mean, 0);
-        memcpy(ref.params, t.net.params, (size_t)t.net.n_params * sizeof(float));
+    while (trainer_step(&r.t, &loss, &r.err) == 1) {
+        if (!trainer_take_log(&r.t, &mean)) continue;
+        train_recorder_log(&r.rec, &r.t, mean, 0);
+        memcpy(ref.params, r.t.net.params, (size_t)r.t.net.n_params * sizeof(float));
         net_forward(&ref, input, 20);
         want[n++] = net_loss(&ref, labels, 20, NULL);
     }
-    const RunHistory *h = &rec.runs[0];
+    const RunHistory *h = &r.rec.runs[0];
     cr_assert_eq(h->n_points, n);
     cr_assert_eq(n, 10, "40 images, batch 4, log every 2, 2 epochs: 10 points");
     for (int i = 0; i < n; i++) {
@@ -735,15 +719,13 @@ Test(train_session, test_loss_at_log_points_is_the_held_out_cross_entropy) {
 
     // no test set: no test loss (NaN), the training curve still records
     TrainRecorder none;
-    cr_assert_eq(train_recorder_init(&none, NULL, &err), 0, "%s", err.msg);
-    train_recorder_begin_run(&none, &t);
-    train_recorder_log(&none, &t, 1.0f, 0);
+    cr_assert_eq(train_recorder_init(&none, NULL, &r.err), 0, "%s", r.err.msg);
+    train_recorder_begin_run(&none, &r.t);
+    train_recorder_log(&none, &r.t, 1.0f, 0);
     cr_assert(isnan(none.runs[0].points[0].test_loss));
     train_recorder_free(&none);
     net_free(&ref);
-    train_recorder_free(&rec);
-    trainer_free(&t);
-    cifar_free(&c);
+    recorder_rig_close(&r);
 }
 
 // ---- narration: single step and slow motion ----
