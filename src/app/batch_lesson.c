@@ -359,19 +359,22 @@ static int check_layout(const char *path, const Lesson *l, const Cifar *cifar, c
 
 // A {key} in a caption or text that names no fact of the computed scene and no scene key of
 // its step would reach the screen as written: expand them (scene_expand_text) and report
-// what is left (not _{x} / ^{x}).
-static int check_placeholders(const char *path, const LessonStep *st, int k, const Scene *sc) {
+// what is left (not _{x} / ^{x}). ov/label: a live setting tried (NULL: the step's own),
+// where a fact the scene does not record (it shows PyTorch's error) must not be used either.
+static int check_placeholders(const char *path, const LessonStep *st, int k, const Scene *sc, const SceneOverrides *ov,
+                              const char *label) {
     int problems = 0;
     for (int lang = 0; lang < LANG_COUNT; lang++) {
         const char *src[2] = {st->caption[lang], st->text[lang]};
         for (int i = 0; i < 2; i++) {
             static char buf[8192];
-            scene_expand_text(buf, sizeof buf, src[i], st, NULL, sc);
+            scene_expand_text(buf, sizeof buf, src[i], st, ov, sc);
             for (const char *q = strchr(buf, '{'); q; q = strchr(q + 1, '{')) {
                 if (q > buf && (q[-1] == '_' || q[-1] == '^')) continue;
                 const char *end = strchr(q, '}');
-                printf("%s:%d: step %d (%s): '%.*s' names no scene key of this step; give the key a value in the step\n",
-                       path, st->line, k + 1, LANG_CODES[lang], end ? (int)(end - q + 1) : 1, q);
+                printf("%s:%d: step %d (%s)%s%s: '%.*s' names no scene key of this step%s; give the key a value in the step\n",
+                       path, st->line, k + 1, LANG_CODES[lang], label ? " at " : "", label ? label : "",
+                       end ? (int)(end - q + 1) : 1, q, label ? " there (a {error?...|...} choice can say why)" : "");
                 problems++;
             }
         }
@@ -420,6 +423,8 @@ static int check_settings(const Lesson *l, int k, const SceneEnv *env0, const Sc
             // a combination PyTorch refuses (MaxPool2d's pad > kernel/2) cannot be computed: the step says so
             if (scene_compute(&sc, l, k, &env, &err) != 0) { scene_free(&sc); continue; }
             // an invalid combination shows PyTorch's message in the step, as the window does: nothing to check
+            if (!sc.needs_data && !sc.error[0])
+                problems += check_placeholders(l->path, &l->steps[k], k, &sc, &ov, label);
             if (!sc.needs_data && !sc.error[0] && !shows_pytorch_error(&sc)) {
                 int checked = 0;
                 problems += expect_check_at(l, k, &sc, &ov, label, CHECK_NET != NULL, no_data, stdout, &checked);
@@ -494,7 +499,7 @@ static int check_file(const char *path, const Cifar *cifar, const char *why, int
             if (!sc.error[0]) problems += check_settings(&l, k, &env, &sc, cifar == NULL, n_claims);
             if (!sc.error[0] && CHECK_NET) problems += check_net_numbers(&l, k, &env, &sc);
         }
-        problems += check_placeholders(path, st, k, &sc);
+        problems += check_placeholders(path, st, k, &sc, NULL, NULL);
         *n_claims += checked;
         scene_free(&sc);
     }

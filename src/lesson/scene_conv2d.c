@@ -333,8 +333,12 @@ static int conv2d_compute(Scene *sc, const Lesson *l, const LessonStep *st, cons
     if (sc->needs_data) return 0;
     e->cfg = conv2d_config_of(&kk);
     e->params = conv2d_param_count(&e->cfg);
+    // {error}: 1 where the view shows PyTorch's error in place of the output;
+    // the counts and shapes of a refused configuration are not recorded
+    bool refused = find_conv2d_error(e, &kk);
+    scene_fact(sc, "error", "%d", refused ? 1 : 0);
+    if (refused) return 0;
     record_conv2d_facts(sc, e, &kk);
-    if (find_conv2d_error(e, &kk)) return 0;  // the view shows the error in place of the output
     if (fill_conv2d_params(e, &kk, l, st, err) != 0) return -1;
     int OH = e->OH, OW = e->OW;
     e->out = cl_calloc((size_t)kk.oc * OH * OW, sizeof(float));

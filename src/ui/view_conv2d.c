@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "lesson/scene_conv2d.h"
+#include "ui/error_explain.h"
 #include "ui/view.h"
 
 static const char *const RGB_NAMES[3] = {"R", "G", "B"};
@@ -507,9 +508,11 @@ static void draw_volume_view(ViewCtx *v, const Scene *sc, const Conv2dScene *e) 
 
 // ---- params: nn.Conv2d's settings, live --------------------------------------------
 
-static void draw_error_box(ViewCtx *v, Rect r, const char *msg) {
+static void draw_error_box(ViewCtx *v, Rect r, const char *raw) {
     Canvas *c = v->c;
     const Theme *th = v->th;
+    char msg[1400];
+    format_pytorch_error(msg, sizeof msg, v->lang, raw); // in Chinese: what it means, then PyTorch's words
     TextStyle bs = text_style(c, th->font_body, th->text);
     float h = draw_text_wrapped(c, 0, 0, r.w - 32, msg, bs, 1.35f, false) + th->font_body * 2.6f + 24;
     Rect box = {r.x, r.y + fmaxf(0, (r.h - h) / 2), r.w, h};

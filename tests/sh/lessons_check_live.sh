@@ -9,6 +9,7 @@
 #     their claims hold on that net (those marked "cnnnet:" state CNNNet's own
 #     numbers and are skipped), their texts fit, fill every {key} and write no
 #     number that the net changes from CNNNet's.
+#  3. a fact used where the step shows PyTorch's error (and so records none) fails.
 source tests/sh/cli_lib.bash
 W=$WORK
 lesson() { # lesson FILE TEXT EXPECT: a one-step conv lesson with padding and stride live
@@ -58,6 +59,16 @@ printf '%s\n' "$OUT" | grep -q "long.lesson:[0-9]*: step 1 (en) at stride=3: the
     || die "a text too long at stride=3 was not reported: $OUT"
 
 need_real_data
+# a fact the scene does not record where it shows PyTorch's error (lesson 6
+# step 6 at groups=3: no weight count for a layer that cannot exist) must sit
+# in an {error?...|...} choice: written outside one, it fails there
+sed 's/{error?The weight/The weight {weights} {error?The weight/' lessons/06_conv2d_params.lesson > "$W/l6.lesson"
+run_cl --batch lessons-check "$W/l6.lesson"
+[ "$RC" -eq 1 ] || die "a fact used at an error setting passed lessons-check (exit $RC): $OUT"
+printf '%s\n' "$OUT" | grep -q "l6.lesson:[0-9]*: step 6 (en) at groups=3: '{weights}' names no scene key of this step there" \
+    || die "no line for {weights} at groups=3: $OUT"
+run_cl --batch lessons-check lessons/06_conv2d_params.lesson
+[ "$RC" -eq 0 ] || die "lesson 6 fails lessons-check: $OUT"
 for net in assets/nets/*.net; do
     model=$(basename "$net" .net)
     run_cl --batch lessons-check --net "$net" lessons/08_cnnnet.lesson lessons/09_training.lesson \
