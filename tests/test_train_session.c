@@ -427,6 +427,29 @@ Test(train_session, an_empty_run_is_replaced_under_a_new_serial) {
 #ifndef CONVLAB_TSAN_CRITERION_SHIM_H
 #include "ui/dashboard.h"
 
+// Drawing never stalls on a history it cannot place: points whose x is not a
+// number (a broken or hand-made snapshot) are left out of the loss curve.
+Test(train_session, dashboard_draws_points_without_an_x, .timeout = 60) {
+    RecorderRig r;
+    recorder_rig_open(&r, 40, 30, 1);
+    train_recorder_begin_run(&r.rec, &r.t);
+    float loss, mean;
+    while (trainer_step(&r.t, &loss, &r.err) == 1)
+        if (trainer_take_log(&r.t, &mean)) train_recorder_log(&r.rec, &r.t, mean, 0);
+    TrainSnapshot snap;
+    memset(&snap, 0, sizeof snap);
+    train_recorder_fill(&r.rec, &r.t, 0, &snap);
+    train_snapshot_fill_progress(&snap, &r.t, 1.0, 40.0);
+    cr_assert_gt(snap.runs[0].n_points, 2);
+    snap.runs[0].points[1].epoch_x = NAN;
+    char png[64];
+    snprintf(png, sizeof png, "/tmp/convlab_dash_nan_%d.png", (int)getpid());
+    cr_assert_eq(dashboard_write_png(png, NULL, &snap, NULL, 1280, 800, LANG_EN, NULL, &r.err), 0, "%s", r.err.msg);
+    unlink(png);
+    train_snapshot_free(&snap);
+    recorder_rig_close(&r);
+}
+
 Test(train_session, dashboard_draws_the_snapshot_numbers) {
     RecorderRig r;
     recorder_rig_open(&r, 40, 30, 2);

@@ -91,11 +91,11 @@ static int bucket_points(const LossAxes *a, const RunHistory *h, LossLine which,
         float x0 = loss_x(a, point_xv(a, &h->points[i]));
         double sum = 0, sx = 0;
         int k = 0;
-        while (i < h->n_points && loss_x(a, point_xv(a, &h->points[i])) < x0 + 3.0f) {
-            double v = line_value(&h->points[i], which);
-            if (isfinite(v)) sum += v, sx += point_xv(a, &h->points[i]), k++;
+        do { // at least the bucket's first point, so a point with no finite x cannot stall the loop
+            double v = line_value(&h->points[i], which), xv = point_xv(a, &h->points[i]);
+            if (isfinite(v) && isfinite(xv)) sum += v, sx += xv, k++;
             i++;
-        }
+        } while (i < h->n_points && loss_x(a, point_xv(a, &h->points[i])) < x0 + 3.0f);
         if (k == 0) continue;
         xs[n] = loss_x(a, sx / k);
         ys[n] = loss_y(a, sum / k);

@@ -70,6 +70,7 @@ static void make_heavy(TrainSnapshot *heavy, const TrainSnapshot *live) {
         h->config = live->config;
         h->config.epochs = 10;
         h->batches_per_epoch = 12500;
+        h->images_per_epoch = 50000;
         snprintf(h->label, sizeof h->label, "run %d: SGD lr 0.00%d, mom 0.9, batch 4", r + 1, r + 1);
         for (int i = 0; i < HEAVY_POINTS; i++) {
             LossPoint *p = &h->points[i];
@@ -78,6 +79,9 @@ static void make_heavy(TrainSnapshot *heavy, const TrainSnapshot *live) {
             p->batch = (int)(p->step % 12500);
             p->loss = (float)(2.3 * exp(-i / 400.0) + 0.6 + 0.05 * sin(i * 0.7) + 0.02 * r);
             p->smooth = (float)(2.3 * exp(-i / 400.0) + 0.6 + 0.02 * r);
+            p->test_loss = (float)(2.3 * exp(-i / 500.0) + 0.7 + 0.02 * r);
+            p->images = p->step * 4;
+            p->epoch_x = (double)p->step / 12500.0;
         }
         h->n_epochs_done = 10;
         for (int e = 0; e < 10; e++) h->test_acc[e] = 40.0f + 2.0f * e + r, h->epoch_end_step[e] = 12500L * (e + 1);
