@@ -387,11 +387,7 @@ static int CHECK_SETTINGS;        // settings tried (one key at one value), for 
 // Whether sc shows PyTorch's error for its setting (a `pytorch-error` dump line):
 // that setting's lesson is the error itself, so its claims are not checked there.
 static bool shows_pytorch_error(const Scene *sc) {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    scene_dump(sc, f);
-    fclose(f);
+    char *text = scene_dump_text(sc);
     bool yes = text && (strncmp(text, "pytorch-error", 13) == 0 || strstr(text, "\npytorch-error"));
     free(text);
     return yes;

@@ -340,11 +340,7 @@ int expect_check_at(const Lesson *l, int k, const Scene *sc, const SceneOverride
     const char *claims = lesson_get(&l->steps[k], "expect", &line);
     if (n_checked) *n_checked = 0;
     if (!claims) return 0;
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    scene_dump(sc, f);
-    fclose(f);
+    char *text = scene_dump_text(sc);
     Dump d;
     dump_parse(&d, text);
     char *all = cl_strdup(claims);

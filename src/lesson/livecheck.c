@@ -30,15 +30,6 @@ int livecheck_values(int out[LIVECHECK_MAX_VALUES], const AdjustParam *p, int sk
     return n;
 }
 
-static char *dump_text(const Scene *sc) {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    scene_dump(sc, f);
-    fclose(f);
-    return text;
-}
-
 // Splits a dump into its lines that are not grid rows; a grid header
 // "NAME RxC:" stays (its R and C are numbers like any other), its rows go.
 static int scalar_lines(char *text, char **lines, int max) {
@@ -105,7 +96,7 @@ static void diff_line(ChangeSet *set, const char *a, const char *b, const char *
 static void collect_changes(ChangeSet *set, const Scene *base, const Scene *at) {
     enum { MAXL = 2048 };
     static char *la[MAXL], *lb[MAXL];
-    char *ta = dump_text(base), *tb = dump_text(at);
+    char *ta = scene_dump_text(base), *tb = scene_dump_text(at);
     int na = scalar_lines(ta, la, MAXL), nb = scalar_lines(tb, lb, MAXL);
     bool *used = calloc((size_t)nb + 1, 1);
     for (int i = 0; i < na; i++) {

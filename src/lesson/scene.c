@@ -329,6 +329,16 @@ int scene_compute(Scene *sc, const Lesson *l, int k, const SceneEnv *env, ClErro
     return 0;
 }
 
+char *scene_dump_text(const Scene *sc) {
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    CL_ASSERT(f != NULL);
+    scene_dump(sc, f);
+    fclose(f);
+    return text;
+}
+
 void scene_dump(const Scene *sc, FILE *f) {
     fprintf(f, "kind %s\n", sc->kind ? sc->kind->name : "?");
     if (sc->error[0]) fprintf(f, "%s %s\n", sc->needs_data ? "needs-data" : "error", sc->error);

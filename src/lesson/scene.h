@@ -175,6 +175,8 @@ int scene_compute(Scene *sc, const Lesson *l, int k, const SceneEnv *env, ClErro
 void scene_free(Scene *sc);
 // Dumps sc in the text format of --batch lesson --dump.
 void scene_dump(const Scene *sc, FILE *f);
+// The same dump as one string (for the checks that read it back); free it.
+char *scene_dump_text(const Scene *sc);
 
 // ---- helpers for kinds ------------------------------------------------------------
 
