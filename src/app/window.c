@@ -306,8 +306,16 @@ static int open_display(Window *w) {
     // app would run unseen until killed. Refuse unless that driver was asked for.
     const char *driver = SDL_GetCurrentVideoDriver();
     if (driver && (strcmp(driver, "offscreen") == 0 || strcmp(driver, "dummy") == 0) && !getenv("SDL_VIDEODRIVER")) {
-        fprintf(stderr, "convlab: no display to open a window on (DISPLAY and WAYLAND_DISPLAY are unset); "
-                        "HINT: run it in a desktop session, under xvfb-run, or use --batch\n");
+        // SDL lands here both with no display named and with one it could not reach: say which
+        const char *x = getenv("DISPLAY"), *wl = getenv("WAYLAND_DISPLAY");
+        char why[160];
+        if ((x && x[0]) || (wl && wl[0]))
+            snprintf(why, sizeof why, "could not connect to %s%s", x && x[0] ? "DISPLAY=" : "WAYLAND_DISPLAY=",
+                     x && x[0] ? x : wl);
+        else
+            snprintf(why, sizeof why, "DISPLAY and WAYLAND_DISPLAY are unset");
+        fprintf(stderr, "convlab: no display to open a window on (%s); "
+                        "HINT: run it in a desktop session, under xvfb-run, or use --batch\n", why);
         SDL_Quit();
         return 1;
     }
