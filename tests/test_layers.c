@@ -180,6 +180,35 @@ Test(layers, linear_rows_equal_the_whole_layer) {
     }
 }
 
+// The net sums a big linear layer's input gradient at small batches from
+// partials over row ranges. Accumulating consecutive ranges into one buffer is
+// the whole layer's chain over o, bit for bit; separate partials added up
+// agree with the float64 sum.
+Test(layers, linear_din_rows_add_up_to_the_whole_layer) {
+    const int IN = 41, OUT = 29;
+    for (int N = 1; N <= 7; N++) {
+        float *dout = test_rand_buf((long)N * OUT, 1.0f), *w = test_rand_buf((long)OUT * IN, 1.0f);
+        float whole[7 * 41] = {0}, chained[7 * 41] = {0}, summed[7 * 41] = {0}, part[7 * 41];
+        linear_backward(whole, NULL, NULL, dout, NULL, w, N, IN, OUT);
+        for (int r0 = 0; r0 < OUT; r0 += 3 + N) {
+            int r1 = r0 + 3 + N < OUT ? r0 + 3 + N : OUT;
+            linear_din_rows(chained, dout, w, N, IN, OUT, r0, r1);
+            memset(part, 0, sizeof part);
+            linear_din_rows(part, dout, w, N, IN, OUT, r0, r1);
+            for (int j = 0; j < N * IN; j++) summed[j] += part[j];
+        }
+        cr_assert(memcmp(whole, chained, sizeof(float) * (size_t)(N * IN)) == 0, "chained rows differ at N = %d", N);
+        for (int n = 0; n < N; n++)
+            for (int i = 0; i < IN; i++) {
+                double ref = 0;
+                for (int o = 0; o < OUT; o++) ref += (double)dout[n * OUT + o] * w[o * IN + i];
+                cr_assert(fabs(summed[n * IN + i] - ref) <= 1e-5 * (1 + fabs(ref)), "N = %d din[%d][%d] = %.9g, want %.9g",
+                          N, n, i, summed[n * IN + i], ref);
+            }
+        free(dout), free(w);
+    }
+}
+
 Test(layers, cross_entropy_exact) {
     // Equal logits: loss = log K, softmax = 1/K.
     float z[10] = {0}, p[10], d[10];

@@ -80,7 +80,7 @@ static bool backward_linear(const KernelTable *k, float *din, float *dweight, fl
                             const float *in, const float *weight, const Conv2dConfig *c, int N) {
     if (!k->linear_din || !k->linear_dweight_rows) return false;
     const int IN = c->in_channels * c->kernel_h * c->kernel_w, OUT = c->out_channels;
-    if (din) k->linear_din(din, dout, weight, N, IN, OUT);
+    if (din) k->linear_din(din, dout, weight, N, IN, OUT, 0, OUT);
     if (dweight) k->linear_dweight_rows(dweight, dout, in, N, IN, OUT, 0, OUT);
     if (dbias && c->has_bias)
         for (int o = 0; o < OUT; o++) {

@@ -36,8 +36,10 @@ typedef struct {
     // out (N, OUT) columns [o_lo, o_hi) = in (N, IN) @ weight^T + bias (or NULL).
     void (*linear_forward)(float *out, const float *in, const float *weight, const float *bias, int N, int IN,
                            int OUT, int o_lo, int o_hi);
-    // din (N, IN) += dout (N, OUT) @ weight (OUT, IN).
-    void (*linear_din)(float *din, const float *dout, const float *weight, int N, int IN, int OUT);
+    // din (N, IN) += dout[:, o_lo:o_hi] @ weight[o_lo:o_hi, :] (dout is (N, OUT)),
+    // each element summing o in order.
+    void (*linear_din)(float *din, const float *dout, const float *weight, int N, int IN, int OUT, int o_lo,
+                       int o_hi);
     // dweight rows [o_lo, o_hi) += dout^T @ in, each element summing n in order.
     void (*linear_dweight_rows)(float *dweight, const float *dout, const float *in, int N, int IN, int OUT,
                                 int o_lo, int o_hi);

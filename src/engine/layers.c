@@ -83,17 +83,21 @@ void linear_backward_rows(float *dweight, float *dbias, const float *dout, const
 void linear_backward(float *din, float *dweight, float *dbias, const float *dout,
                      const float *in, const float *weight, int N, int in_features, int out_features) {
     linear_backward_rows(dweight, dbias, dout, in, N, in_features, out_features, 0, out_features);
-    if (!din) return;
+    if (din) linear_din_rows(din, dout, weight, N, in_features, out_features, 0, out_features);
+}
+
+void linear_din_rows(float *din, const float *dout, const float *weight, int N, int in_features, int out_features,
+                     int o_lo, int o_hi) {
     const KernelTable *k = kernels_get();
     if (k->linear_din) {
-        k->linear_din(din, dout, weight, N, in_features, out_features);
+        k->linear_din(din, dout, weight, N, in_features, out_features, o_lo, o_hi);
         return;
     }
     // Each din element accumulates over the outputs in ascending order.
     for (int n = 0; n < N; n++) {
         const float *g = dout + (size_t)n * out_features;
         float *dx = din + (size_t)n * in_features;
-        for (int o = 0; o < out_features; o++) {
+        for (int o = o_lo; o < o_hi; o++) {
             const float go = g[o];
             const float *w = weight + (size_t)o * in_features;
             for (int i = 0; i < in_features; i++) dx[i] += go * w[i];

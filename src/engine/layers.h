@@ -29,6 +29,12 @@ void linear_backward(float *din, float *dweight, float *dbias, const float *dout
 void linear_backward_rows(float *dweight, float *dbias, const float *dout, const float *in, int N,
                           int in_features, int out_features, int o_lo, int o_hi);
 
+// The din part of linear_backward over output rows [o_lo, o_hi) only: din (N, IN)
+// += dout[:, o_lo:o_hi] @ weight[o_lo:o_hi, :], each element summing o in order
+// (a thread's partial sum over the rows it owns).
+void linear_din_rows(float *din, const float *dout, const float *weight, int N, int in_features, int out_features,
+                     int o_lo, int o_hi);
+
 // probs (N, K) = softmax(logits); returns the mean over the batch of
 // -log softmax(logits)[n, labels[n]], as nn.CrossEntropyLoss() (reduction mean).
 // probs may be NULL.

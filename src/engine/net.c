@@ -108,6 +108,7 @@ typedef struct {
     long chunk_params;     // the convolutions' parameters: the per-chunk gradient buffers' size
     int n_chunk_buffers;   // chunk_count(max_backward_batch)
     float *chunk_grads;    // (n_chunk_buffers, chunk_params): each chunk's convolution gradients
+    float *din_partials;   // (row blocks, N, in_features): a big linear layer's input gradient per row block
     float *bn_stats;       // per BatchNorm2d layer (at bn_at[i]): save_mean (C), save_invstd (C)
     double *bn_sums;       // per BatchNorm2d layer (at bn_at[i]): sum_dout (C), sum_dout_xmu (C)
     long bn_at[NET_MAX_LAYERS];
@@ -136,6 +137,32 @@ static void chunk_range(int N, int c, int *n0, int *n1) {
     *n1 = *n0 + chunk_size(N) < N ? *n0 + chunk_size(N) : N;
 }
 
+// A linear layer with this many weights or more runs by rows: each thread
+// reads only the rows it also differentiates and updates (owner computes),
+// instead of every thread streaming every row the other core just wrote.
+#define ROW_SPLIT_WEIGHTS 16384
+
+static bool split_by_rows(const Layer *l) {
+    return l->kind == LAYER_LINEAR && (long)l->in_features * l->out_features >= ROW_SPLIT_WEIGHTS;
+}
+static int row_blocks(const Layer *l) { return (l->out_features + ROW_BLOCK - 1) / ROW_BLOCK; }
+
+// Up to this batch, such a layer's input gradient is summed from DIN_PARTS
+// partials over consecutive row blocks, each computed by a row item (the
+// first block's) with rows its thread owns:
+//   din = sum over parts p, in order, of dout[:, rows of p] @ W[rows of p, :].
+// Per chunk of samples instead, every chunk reads all of W, half of it just
+// written by the other core's update (CNNNet's fc1 at batch 4: 147 KB crossing
+// cores each way per step, which took longer than the arithmetic). At bigger
+// batches that read is shared by more samples and the partials would not be.
+// The parts are fixed by the layer, never by the threads.
+#define DIN_BY_ROWS_MAX_BATCH 8
+#define DIN_PARTS 4
+
+static bool din_by_rows(const Layer *l, int N) { return split_by_rows(l) && N <= DIN_BY_ROWS_MAX_BATCH; }
+static int blocks_per_part(const Layer *l) { return (row_blocks(l) + DIN_PARTS - 1) / DIN_PARTS; }
+static int din_parts(const Layer *l) { return (row_blocks(l) + blocks_per_part(l) - 1) / blocks_per_part(l); }
+
 static void free_activations(Net *net) {
     NetImpl *impl = net->impl;
     if (impl) {
@@ -144,7 +171,8 @@ static void free_activations(Net *net) {
         free(impl->index_block);
         free(impl->mask_block);
         free(impl->chunk_grads);
-        impl->acts_block = impl->dacts_block = impl->chunk_grads = NULL;
+        free(impl->din_partials);
+        impl->acts_block = impl->dacts_block = impl->chunk_grads = impl->din_partials = NULL;
         impl->index_block = NULL;
         impl->mask_block = NULL;
     }
@@ -178,6 +206,13 @@ static void alloc_activations(Net *net, int max_batch, int max_backward_batch) {
     impl->chunk_grads = impl->chunk_params
                             ? cl_calloc(block_count(impl->chunk_params, impl->n_chunk_buffers), sizeof(float))
                             : NULL;
+    long partials = 0;
+    int partial_batch = max_backward_batch < DIN_BY_ROWS_MAX_BATCH ? max_backward_batch : DIN_BY_ROWS_MAX_BATCH;
+    for (int i = 1; i < net->n_layers; i++)   // layer 0 has no input gradient
+        if (din_by_rows(&net->layers[i], partial_batch) &&
+            (long)din_parts(&net->layers[i]) * net->layers[i].in_features > partials)
+            partials = (long)din_parts(&net->layers[i]) * net->layers[i].in_features;
+    impl->din_partials = partials ? cl_malloc(sizeof(float) * block_count(partials, partial_batch)) : NULL;
     net->acts[0] = acts;
     net->dacts[0] = NULL;
     acts += input_size(&net->layers[0]) * max_batch;
@@ -537,16 +572,6 @@ static void forward_item(void *arg, int chunk, int t) {
     for (int i = job->lo; i < job->hi; i++) net_layer_forward(job->net, i, n0, n1);
 }
 
-// A linear layer with this many weights or more runs by rows: each thread
-// reads only the rows it also differentiates and updates (owner computes),
-// instead of every thread streaming every row the other core just wrote.
-#define ROW_SPLIT_WEIGHTS 16384
-
-static bool split_by_rows(const Layer *l) {
-    return l->kind == LAYER_LINEAR && (long)l->in_features * l->out_features >= ROW_SPLIT_WEIGHTS;
-}
-static int row_blocks(const Layer *l) { return (l->out_features + ROW_BLOCK - 1) / ROW_BLOCK; }
-
 // Rows [r0, r1) of linear layer lo's outputs, for all N samples.
 static void forward_rows_item(void *arg, int item, int t) {
     const ForwardJob *job = arg;
@@ -632,7 +657,13 @@ typedef struct {
     int row_items;   // row blocks of the head linear layer (0 if none); then the chunks
 } SegmentJob;
 
-// Rows [r0, r1) of a linear head's dW and dbias, over all N samples, straight into net->grads.
+static float *din_partial(const Net *net, const Layer *l, int part, int N) {
+    return ((NetImpl *)net->impl)->din_partials + (size_t)part * (size_t)N * (size_t)l->in_features;
+}
+
+// Rows [r0, r1) of a linear head's dW and dbias, over all N samples, straight
+// into net->grads; with din_by_rows, the first block of a part also computes
+// that part's partial input gradient.
 static void backward_rows(Net *net, const Layer *head, int hi, int N, int item) {
     int OUT = head->out_features, IN = head->in_features;
     int r0 = item * ROW_BLOCK, r1 = r0 + ROW_BLOCK < OUT ? r0 + ROW_BLOCK : OUT;
@@ -641,6 +672,23 @@ static void backward_rows(Net *net, const Layer *head, int hi, int N, int item) 
     memset(dw + (size_t)r0 * IN, 0, sizeof(float) * (size_t)(r1 - r0) * (size_t)IN);
     if (db) memset(db + r0, 0, sizeof(float) * (size_t)(r1 - r0));
     linear_backward_rows(dw, db, net->dacts[hi + 1], net->acts[hi], N, IN, OUT, r0, r1);
+    if (din_by_rows(head, N) && net->dacts[hi] && item % blocks_per_part(head) == 0) {
+        int p = item / blocks_per_part(head), p_hi = r0 + blocks_per_part(head) * ROW_BLOCK;
+        float *part = din_partial(net, head, p, N);
+        memset(part, 0, sizeof(float) * (size_t)N * (size_t)IN);
+        linear_din_rows(part, net->dacts[hi + 1], net->params + head->weight_offset, N, IN, OUT, r0,
+                        p_hi < OUT ? p_hi : OUT);
+    }
+}
+
+// din[n0, n1) of a din_by_rows head: its partials summed in part order.
+static void sum_din_partials(float *din, const Net *net, const Layer *l, int N, int n0, int n1) {
+    const size_t IN = (size_t)l->in_features, n = (size_t)(n1 - n0) * IN;
+    memcpy(din, din_partial(net, l, 0, N) + (size_t)n0 * IN, sizeof(float) * n);
+    for (int p = 1; p < din_parts(l); p++) {
+        const float *part = din_partial(net, l, p, N) + (size_t)n0 * IN;
+        for (size_t j = 0; j < n; j++) din[j] += part[j];
+    }
 }
 
 static void backward_item(void *arg, int item, int t) {
@@ -665,6 +713,10 @@ static void backward_item(void *arg, int item, int t) {
             CL_ASSERT(i == job->hi);
             int OUT = l->out_features, IN = l->in_features;
             float *din = net->dacts[i] + (size_t)n0 * IN;
+            if (din_by_rows(l, job->N)) {
+                sum_din_partials(din, net, l, job->N, n0, n1);
+                continue;
+            }
             memset(din, 0, sizeof(float) * (size_t)(n1 - n0) * (size_t)IN);
             linear_backward(din, NULL, NULL, net->dacts[i + 1] + (size_t)n0 * OUT, net->acts[i] + (size_t)n0 * IN,
                             net->params + l->weight_offset, n1 - n0, IN, OUT);

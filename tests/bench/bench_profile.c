@@ -98,7 +98,46 @@ static void profile_batch(int N) {
     net_free(&net);
 }
 
+// evaluate()'s forward pass alone (model.eval(), batches of 256 in chunks of
+// 16 samples): where the time of the 10k-image evaluation goes.
+#define EVAL_CHUNK 16
+static void profile_eval(int N) {
+    Net net;
+    ClError err;
+    if (net_build_cnnnet(&net, false, N, &err) != 0) return;
+    net_init_params(&net, 1);
+    net_set_training(&net, false);
+    Rng r;
+    rng_seed(&r, 2);
+    long in_size = (long)net.in_c * net.in_h * net.in_w * N;
+    for (long i = 0; i < in_size; i++) net.acts[0][i] = (float)(2 * rng_uniform(&r) - 1);
+    ProfileRow rows[NET_MAX_LAYERS];
+    memset(rows, 0, sizeof rows);
+    for (int i = 0; i < net.n_layers; i++) snprintf(rows[i].name, sizeof rows[0].name, "%s forward", net.layers[i].name);
+    int steps = PROFILE_STEPS / 16;
+    double total = 0;
+    for (int s = -2; s < steps; s++)
+        for (int n0 = 0; n0 < N; n0 += EVAL_CHUNK) {   // chunk by chunk, as net_forward runs them
+            double t0 = cpu_now(), t;
+            for (int i = 0; i < net.n_layers; i++) {
+                net_layer_forward(&net, i, n0, n0 + EVAL_CHUNK);
+                t = cpu_now();
+                if (s >= 0) rows[i].seconds += t - t0;
+                t0 = t;
+            }
+        }
+    for (int k = 0; k < net.n_layers; k++) total += rows[k].seconds;
+    printf("  per-op profile, evaluation forward, batch %d in chunks of 16, 1 thread, %s kernels: %.2f ms CPU per batch (%.0f images/s)\n",
+           N, kernels_name(), 1e3 * total / steps, N * steps / total);
+    for (int k = 0; k < net.n_layers; k++) {
+        if (rows[k].seconds < 1e-3 * total) continue;
+        printf("    %-30s %8.1f us  %5.1f%%\n", rows[k].name, 1e6 * rows[k].seconds / steps, 100 * rows[k].seconds / total);
+    }
+    net_free(&net);
+}
+
 void bench_profile(void) {
     profile_batch(4);
     profile_batch(64);
+    profile_eval(256);
 }
