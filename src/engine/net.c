@@ -99,6 +99,8 @@ static void relu_logits_layer(Layer *l) {
 // carved into per-layer views, so net_free is a few frees and nothing is
 // allocated per step.
 
+#define NET_CHUNKS 16   // most chunks a mini-batch is cut into (see chunk_size below)
+
 typedef struct {
     float *acts_block;     // every acts[i], in order
     float *dacts_block;    // every dacts[i], i >= 1
@@ -108,6 +110,7 @@ typedef struct {
     long chunk_params;     // the convolutions' parameters: the per-chunk gradient buffers' size
     int n_chunk_buffers;   // chunk_count(max_backward_batch)
     float *chunk_grads;    // (n_chunk_buffers, chunk_params): each chunk's convolution gradients
+    bool chunk_zeroed[NET_CHUNKS];   // this backward: the chunk's buffer was zeroed by its first item
     float *din_partials;   // (row blocks, N, in_features): a big linear layer's input gradient per row block
     float *bn_stats;       // per BatchNorm2d layer (at bn_at[i]): save_mean (C), save_invstd (C)
     double *bn_sums;       // per BatchNorm2d layer (at bn_at[i]): sum_dout (C), sum_dout_xmu (C)
@@ -123,7 +126,6 @@ typedef struct {
 // over every sample: in the forward, their weight gradient and (through the
 // thread pool's contiguous shares) the optimizer's update, so each thread
 // keeps reading the rows it wrote.
-#define NET_CHUNKS 16
 #define MIN_CHUNK 2
 #define ROW_BLOCK 8
 
@@ -701,6 +703,11 @@ static void backward_item(void *arg, int item, int t) {
     int chunk = item - job->row_items, n0, n1;
     chunk_range(job->N, chunk, &n0, &n1);
     float *grads = chunk_grad_buffer(net, chunk);
+    NetImpl *impl = net->impl;
+    if (!impl->chunk_zeroed[chunk]) {   // by the thread that fills it, not by the caller for every chunk
+        memset(grads, 0, sizeof(float) * (size_t)impl->chunk_params);
+        impl->chunk_zeroed[chunk] = true;
+    }
     for (int i = job->hi; i >= job->lo; i--) {
         const Layer *l = &net->layers[i];
         if (is_conv(l) && l->param_count > 0) {
@@ -770,7 +777,7 @@ void net_backward(Net *net, const uint8_t *labels, int N) {
     cross_entropy_backward(net->dacts[net->n_layers], net_logits(net), labels, N, NET_NUM_CLASSES);
     int chunks = chunk_count(N);
     CL_ASSERT(chunks <= impl->n_chunk_buffers);
-    if (impl->chunk_params) memset(impl->chunk_grads, 0, sizeof(float) * (size_t)impl->chunk_params * (size_t)chunks);
+    memset(impl->chunk_zeroed, 0, sizeof impl->chunk_zeroed);
     SegmentJob job = {net, N, net->n_layers - 1, 0, 0};
     while (job.hi >= 0) {
         // Down to just above the next linear or BatchNorm2d layer (which heads the next segment).
