@@ -111,7 +111,7 @@ typedef struct {
     int n_chunk_buffers;   // chunk_count(max_backward_batch)
     float *chunk_grads;    // (n_chunk_buffers, chunk_params): each chunk's convolution gradients
     bool chunk_zeroed[NET_CHUNKS];   // this backward: the chunk's buffer was zeroed by its first item
-    float *din_partials;   // (row blocks, N, in_features): a big linear layer's input gradient per row block
+    float *din_partials;   // (DIN_PARTS, N, in_features): a big linear layer's input gradient per part of its rows
     float *bn_stats;       // per BatchNorm2d layer (at bn_at[i]): save_mean (C), save_invstd (C)
     double *bn_sums;       // per BatchNorm2d layer (at bn_at[i]): sum_dout (C), sum_dout_xmu (C)
     long bn_at[NET_MAX_LAYERS];
@@ -641,9 +641,10 @@ const float *net_forward(Net *net, const float *input, int N) {
 // layer's weight gradient needs the output gradient of every sample, so its
 // rows are work items (each row sums all samples in order); a BatchNorm2d's
 // sums over the batch run first on this thread; the rest of the segment runs
-// per chunk of samples. Convolutions, whose few parameters every sample
-// touches, accumulate into their chunk's buffer; the buffers are summed in
-// chunk order at the end.
+// per chunk of samples (a big linear head's input gradient at small batches
+// from the row items' partials, see DIN_BY_ROWS_MAX_BATCH). Convolutions,
+// whose few parameters every sample touches, accumulate into their chunk's
+// buffer; the buffers are summed in chunk order at the end.
 
 static bool segment_head(const Layer *l) { return l->kind == LAYER_LINEAR || l->kind == LAYER_BATCHNORM2D; }
 
