@@ -14,13 +14,16 @@ out=build/aarch64
 MULTIARCH=/usr/lib/aarch64-linux-gnu
 
 # ---- packages ----------------------------------------------------------------
-# The cross compiler, qemu-user and arm64 cJSON (with libc6:arm64, which
-# installs beside the host's: Multi-Arch: same). Criterion is not used: it
+# The cross compiler with its own glibc headers and libraries
+# (libc6-dev-arm64-cross: only a Recommends of gcc-aarch64-linux-gnu, so
+# --no-install-recommends leaves it out and the compiler then falls back to the
+# host's x86-64 /usr/include), qemu-user and arm64 cJSON (with libc6:arm64,
+# which installs beside the host's: Multi-Arch: same). Criterion is not used: it
 # starts each test by re-executing the binary, which qemu-user cannot do
 # without binfmt_misc, and libcriterion-dev:arm64 is not co-installable with
 # the host's (apt would remove the amd64 Criterion: libnanomsg5 differs). The
 # test files compile against tests/aarch64/criterion/criterion.h instead.
-SYSTEM_PACKAGES=(gcc-aarch64-linux-gnu qemu-user libc6:arm64 libcjson-dev:arm64)
+SYSTEM_PACKAGES=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libc6:arm64 libcjson-dev:arm64)
 sudo=()
 if [ "$(id -u)" -ne 0 ]; then
     if command -v sudo >/dev/null; then sudo=(sudo); else sudo=(false); fi
