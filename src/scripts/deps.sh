@@ -36,9 +36,13 @@ if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>
 fi
 
 # One dpkg-query for the whole list: a package counts as installed only when its
-# status is "install ok installed" (not half-installed, not just configured-off).
-installed=" $(dpkg-query -W -f='${Package}:${Status}\n' "${PACKAGES[@]}" 2>/dev/null |
-              sed -n 's/:install ok installed$//p' | tr '\n' ' ') "
+# status is "install ok installed" (not half-installed, not just configured-off)
+# and it is built for this machine (or for all): make test-aarch64 installs
+# libcjson-dev:arm64, which must not stand in for the host's libcjson-dev.
+native=$(dpkg --print-architecture)
+installed=" $(dpkg-query -W -f='${Package} ${Architecture} ${Status}\n' "${PACKAGES[@]}" 2>/dev/null |
+              awk -v native="$native" '($2 == native || $2 == "all") && $3 " " $4 " " $5 == "install ok installed" { print $1 }' |
+              tr '\n' ' ') "
 missing=()
 for p in "${PACKAGES[@]}"; do
     [[ $installed == *" $p "* ]] || missing+=("$p")
